@@ -1,0 +1,54 @@
+'use client';
+
+import { signIn } from 'next-auth/react';
+import { useRouter } from 'next/navigation';
+import { useRef, useState, useTransition } from 'react';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
+
+export function LoginForm({
+  callbackUrl,
+  initialError,
+  messages,
+}: {
+  callbackUrl: string;
+  initialError?: string;
+  messages: Record<string, string>;
+}) {
+  const router = useRouter();
+  const [error, setError] = useState(initialError);
+  const [pending, startTransition] = useTransition();
+  const passwordRef = useRef<HTMLInputElement>(null);
+
+  function submit(formData: FormData) {
+    startTransition(async () => {
+      const result = await signIn('credentials', {
+        email: String(formData.get('email') ?? ''),
+        password: String(formData.get('password') ?? ''),
+        redirect: false,
+      });
+      if (!result || result.error) {
+        setError(messages[result?.error ?? ''] ?? messages.invalid);
+        if (passwordRef.current) passwordRef.current.value = '';
+        passwordRef.current?.focus();
+        return;
+      }
+      router.replace(callbackUrl);
+      router.refresh();
+    });
+  }
+
+  return (
+    <form action={submit} className="mt-6 space-y-4" noValidate>
+      <div aria-live="assertive">{error && <Alert tone="error">{error}</Alert>}</div>
+      <Field label="Email" name="email" type="email" autoComplete="username" required autoFocus />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" required ref={passwordRef} />
+      <div className="flex items-center justify-end">
+        <Button type="submit" disabled={pending}>
+          {pending ? 'Signing in…' : 'Sign in'}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,35 @@
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { connection } from 'next/server';
+import { db } from '@/db';
+import { getCurrentUser } from '@/lib/auth/session';
+import { SIGN_IN_MESSAGES, type SignInFailure } from '@/lib/auth/sign-in';
+import { isSetupComplete } from '@/lib/org/setup';
+import { LoginForm } from './login-form';
+
+export const metadata: Metadata = { title: 'Sign in' };
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+  await connection(); // reads the database: never prerendered at build time
+  if (!(await isSetupComplete(db))) redirect('/setup');
+  if (await getCurrentUser()) redirect('/');
+  const { error, callbackUrl } = await searchParams;
+  const initialError = error ? (SIGN_IN_MESSAGES[error as SignInFailure] ?? SIGN_IN_MESSAGES.invalid) : undefined;
+  return (
+    <>
+      <h1 className="text-xl font-semibold">Sign in</h1>
+      <p className="mt-1 text-sm text-slate-600">Use your work email and password.</p>
+      <LoginForm callbackUrl={safeCallback(callbackUrl)} initialError={initialError} messages={SIGN_IN_MESSAGES} />
+    </>
+  );
+}
+
+/** Only a path on this site: a crafted link must not send a user elsewhere after sign-in. */
+function safeCallback(url: string | undefined): string {
+  try {
+    const { pathname, search } = new URL(url ?? '/', 'http://localhost');
+    return pathname.startsWith('//') ? '/' : `${pathname}${search}`;
+  } catch {
+    return '/';
+  }
+}

@@ -1,0 +1,20 @@
+import type { ReactNode } from 'react';
+import { cn } from '@/lib/utils';
+
+/** Announced result of an action: errors interrupt (role="alert"), successes are polite (role="status"). */
+export function Alert({ tone, children, className }: { tone: 'error' | 'success' | 'info'; children: ReactNode; className?: string }) {
+  return (
+    <div
+      role={tone === 'error' ? 'alert' : 'status'}
+      className={cn(
+        'rounded-md px-3 py-2 text-sm',
+        tone === 'error' && 'bg-red-50 text-red-800 ring-1 ring-red-200',
+        tone === 'success' && 'bg-emerald-50 text-emerald-800 ring-1 ring-emerald-200',
+        tone === 'info' && 'bg-slate-50 text-slate-700 ring-1 ring-slate-200',
+        className,
+      )}
+    >
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+// The one database client: postgres.js when DATABASE_URL is set, embedded PGlite otherwise.
+// Cached on globalThis so dev hot reload and per-route bundles share one connection pool / one PGlite.
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { mkdirSync } from 'node:fs';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Anything queries can run on: the client or an open transaction. */
+export type Queryable = Db | Tx;
+
+type Client = { db: Db; driver: 'postgres' | 'pglite'; close: () => Promise<void> };
+
+const globalForDb = globalThis as unknown as { userdeskDb?: Client };
+
+export function openClient(databaseUrl: string | undefined, pgliteDir: string): Client {
+  if (databaseUrl) {
+    const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
+    return { db: drizzlePostgres(sql, { schema, casing: 'snake_case' }), driver: 'postgres', close: () => sql.end() };
+  }
+  if (!pgliteDir.startsWith('memory://')) mkdirSync(pgliteDir, { recursive: true });
+  const pg = new PGlite(pgliteDir, { extensions: { pg_trgm } });
+  const db = drizzlePglite(pg, { schema, casing: 'snake_case' }) as unknown as Db;
+  return { db, driver: 'pglite', close: () => pg.close() };
+}
+
+export function getClient(): Client {
+  globalForDb.userdeskDb ??= openClient(
+    process.env.DATABASE_URL || undefined,
+    process.env.PGLITE_DIR || '.data/pglite',
+  );
+  return globalForDb.userdeskDb;
+}
+
+/** Closes the cached client (scripts and tests). */
+export async function closeClient(): Promise<void> {
+  const client = globalForDb.userdeskDb;
+  globalForDb.userdeskDb = undefined;
+  await client?.close();
+}

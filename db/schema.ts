@@ -1,0 +1,193 @@
+// The Userdesk data model (SPEC.md section 2). One installation serves one organization.
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+
+export const organizations = pgTable(
+  'organizations',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    // Always true: the unique index makes a second organization (a second run of setup) impossible.
+    singleton: boolean().notNull().default(true),
+    name: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('organizations_singleton_idx').on(t.singleton)],
+);
+
+export const environments = pgTable(
+  'environments',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    // The AssureSign ContextIdentifier.
+    contextIdentifier: uuid().notNull().defaultRandom(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('environments_context_identifier_idx').on(t.contextIdentifier),
+    uniqueIndex('environments_name_idx').on(sql`lower(${t.name})`),
+  ],
+);
+
+export type RequiredField = { label: string; key: string };
+
+export const roles = pgTable(
+  'roles',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    builtIn: boolean().notNull().default(false),
+    permissions: text().array().notNull().default(sql`'{}'::text[]`),
+    // Profile fields the Add form asks for when this role is chosen.
+    requiredFields: jsonb().$type<RequiredField[]>().notNull().default([]),
+    // Administrators belong to every environment, present and future.
+    allEnvironments: boolean().notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('roles_name_idx').on(sql`lower(${t.name})`)],
+);
+
+export const userStatus = pgEnum('user_status', ['invited', 'active', 'locked', 'inactive', 'banned']);
+export const lockReason = pgEnum('lock_reason', ['failed_attempts', 'password_expired']);
+
+export type UserTag = { name: string; value: string };
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    email: text().notNull(),
+    firstName: text().notNull(),
+    lastName: text().notNull(),
+    roleId: uuid()
+      .notNull()
+      .references(() => roles.id),
+    status: userStatus().notNull().default('invited'),
+    lockReason: lockReason(),
+    lockedAt: timestamp({ withTimezone: true }),
+    failedAttempts: integer().notNull().default(0),
+    banReason: text(),
+    passwordHash: text(),
+    requirePasswordChange: boolean().notNull().default(false),
+    passwordChangedAt: timestamp({ withTimezone: true }),
+    lastSignInAt: timestamp({ withTimezone: true }),
+    activatedAt: timestamp({ withTimezone: true }),
+    tags: jsonb().$type<UserTag[]>().notNull().default([]),
+    profile: jsonb().$type<Record<string, string>>().notNull().default({}),
+    // Bumped by anything that must end the user's sessions (lock, ban, role or password change).
+    sessionVersion: integer().notNull().default(1),
+    // Bumped by every edit: a save carrying an older version is refused (two managers, one user).
+    version: integer().notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('users_email_idx').on(sql`lower(${t.email})`),
+    index('users_status_idx').on(t.status),
+    index('users_role_idx').on(t.roleId),
+  ],
+);
+
+export const userEnvironments = pgTable(
+  'user_environments',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id),
+    environmentId: uuid()
+      .notNull()
+      .references(() => environments.id),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.environmentId] }), index('user_environments_env_idx').on(t.environmentId)],
+);
+
+/** What a new organization starts with (SPEC.md section 2). */
+export const SECURITY_DEFAULTS = {
+  lockoutThreshold: 10,
+  autoUnlockMinutes: 0,
+  passwordMinLength: 12,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireDigit: true,
+  requireSymbol: false,
+  rejectCommonPasswords: true,
+  passwordMaxAgeDays: 90,
+  passwordWarningDays: 14,
+  inactivityDays: 90,
+  invitationLifetimeDays: 7,
+  resetLifetimeMinutes: 60,
+} as const;
+
+const d = SECURITY_DEFAULTS;
+
+export const securitySettings = pgTable('security_settings', {
+  organizationId: uuid()
+    .primaryKey()
+    .references(() => organizations.id),
+  lockoutThreshold: integer().notNull().default(d.lockoutThreshold),
+  autoUnlockMinutes: integer().notNull().default(d.autoUnlockMinutes),
+  passwordMinLength: integer().notNull().default(d.passwordMinLength),
+  requireLowercase: boolean().notNull().default(d.requireLowercase),
+  requireUppercase: boolean().notNull().default(d.requireUppercase),
+  requireDigit: boolean().notNull().default(d.requireDigit),
+  requireSymbol: boolean().notNull().default(d.requireSymbol),
+  rejectCommonPasswords: boolean().notNull().default(d.rejectCommonPasswords),
+  passwordMaxAgeDays: integer().notNull().default(d.passwordMaxAgeDays),
+  passwordWarningDays: integer().notNull().default(d.passwordWarningDays),
+  inactivityDays: integer().notNull().default(d.inactivityDays),
+  invitationLifetimeDays: integer().notNull().default(d.invitationLifetimeDays),
+  resetLifetimeMinutes: integer().notNull().default(d.resetLifetimeMinutes),
+  updatedAt: createdAt(),
+});
+
+export const actorType = pgEnum('actor_type', ['user', 'api_user', 'system', 'anonymous']);
+
+export type AuditChanges = Record<string, { before: unknown; after: unknown }>;
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    at: createdAt(),
+    actorType: actorType().notNull(),
+    actorId: uuid(),
+    actorLabel: text().notNull(),
+    action: text().notNull(),
+    targetType: text(),
+    targetId: uuid(),
+    targetLabel: text(),
+    environmentId: uuid(),
+    changes: jsonb().$type<AuditChanges>(),
+    detail: text(),
+    ip: text(),
+    userAgent: text(),
+  },
+  (t) => [
+    index('audit_events_at_idx').on(t.at.desc(), t.id.desc()),
+    index('audit_events_target_idx').on(t.targetId, t.id.desc()),
+    index('audit_events_actor_idx').on(t.actorId, t.id.desc()),
+  ],
+);
+
+export type Organization = typeof organizations.$inferSelect;
+export type Environment = typeof environments.$inferSelect;
+export type Role = typeof roles.$inferSelect;
+export type User = typeof users.$inferSelect;
+export type UserStatus = (typeof userStatus.enumValues)[number];
+export type SecuritySettings = typeof securitySettings.$inferSelect;
+export type AuditEvent = typeof auditEvents.$inferSelect;

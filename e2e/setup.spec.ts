@@ -1,0 +1,34 @@
+import { expect, expectAccessible, signOut, test } from './fixtures';
+
+// Runs against a server with an empty database: the first-run experience.
+test('first run: create the organization and its first Administrator, then sign in again', async ({ page, login }) => {
+  await page.goto('/users');
+  await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByRole('heading', { name: 'Set up Userdesk' })).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByLabel('Organization name').fill('Globex');
+  await page.getByLabel('First name').fill('Hank');
+  await page.getByLabel('Last name').fill('Scorpio');
+  await page.getByLabel('Email').fill('hank@globex.test');
+  await page.getByLabel('Password').fill('password');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page.getByRole('main').getByRole('alert')).toContainText('Choose a stronger password.');
+  await expect(page.getByLabel('Password')).toHaveAccessibleDescription(/Use at least 12 characters\./);
+  // Nothing typed is lost on an error.
+  await expect(page.getByLabel('Organization name')).toHaveValue('Globex');
+
+  await page.getByLabel('Password').fill('Volcano-Lair-Hammock-9');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole('banner')).toContainText('Globex');
+  await expect(page.getByRole('cell', { name: 'hank@globex.test' })).toBeVisible();
+
+  // Setup is over: it cannot be run again.
+  await page.goto('/setup');
+  await expect(page).toHaveURL(/\/(users|login)/);
+
+  await signOut(page);
+  await login.signIn('hank@globex.test', 'Volcano-Lair-Hammock-9');
+  await expect(page).toHaveURL(/\/users$/);
+});

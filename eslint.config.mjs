@@ -1,0 +1,20 @@
+import js from '@eslint/js';
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import drizzle from 'eslint-plugin-drizzle';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['.next/**', 'node_modules/**', '.data/**', 'db/migrations/**', 'next-env.d.ts', 'playwright-report/**', 'test-results/**', 'reports/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...nextVitals,
+  {
+    plugins: { drizzle },
+    rules: {
+      // Every update and delete names its rows.
+      'drizzle/enforce-delete-with-where': ['error', { drizzleObjectName: ['db', 'tx', 'q'] }],
+      'drizzle/enforce-update-with-where': ['error', { drizzleObjectName: ['db', 'tx', 'q'] }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+);

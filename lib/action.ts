@@ -1,0 +1,83 @@
+// The one way to write a server action: resolve the caller, check the permission (deny by default),
+// parse the form with zod (all field errors at once), run the change and its audit events in one
+// transaction, and turn failures into a typed result. Never echoes a password or a secret back.
+import 'server-only';
+import { redirect } from 'next/navigation';
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { db } from '@/db';
+import type { Tx } from '@/db/client';
+import { recordAudit, type Actor, type AuditInput, type RequestMeta } from '@/lib/audit';
+import { getCurrentUser, type SessionUser } from '@/lib/auth/session';
+import { hasPermission, type Permission } from '@/lib/auth/permissions';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import type { ActionState } from './action-state';
+import { requestMeta } from '@/lib/request';
+
+export type { ActionState } from './action-state';
+
+export type ActionContext<U> = {
+  user: U;
+  actor: Actor;
+  tx: Tx;
+  meta: RequestMeta;
+  /** Records an audit event in the action's transaction, with the caller as actor. */
+  audit: (event: Omit<AuditInput, 'actor' | 'meta'>) => Promise<void>;
+};
+
+export type ActionOutcome = { message: string; redirectTo?: string; revalidate?: string };
+
+type Access = Permission | 'signed-in' | 'public';
+type UserFor<A extends Access> = A extends 'public' ? SessionUser | null : SessionUser;
+
+/** Form data as a plain object: repeated keys become arrays; Next's internal fields are dropped. */
+export function formToObject(formData: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(formData.keys())) {
+    if (key.startsWith('$ACTION')) continue;
+    const values = formData.getAll(key);
+    out[key] = key.endsWith('[]') || values.length > 1 ? values : values[0];
+  }
+  return out;
+}
+
+export function action<A extends Access, S extends z.ZodType>(
+  access: A,
+  schema: S,
+  run: (input: z.infer<S>, ctx: ActionContext<UserFor<A>>) => Promise<ActionOutcome>,
+) {
+  return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
+    let outcome: ActionOutcome;
+    try {
+      const user = await getCurrentUser();
+      if (access !== 'public') {
+        if (!user) return { status: 'error', message: 'Your session has ended. Sign in again.' };
+        if (access !== 'signed-in' && !hasPermission(user, access))
+          return { status: 'error', message: 'You do not have permission to do that.' };
+      }
+      const parsed = schema.safeParse(formToObject(formData));
+      if (!parsed.success) {
+        const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
+        return { status: 'error', message: 'Check the highlighted fields.', fieldErrors };
+      }
+      const meta = await requestMeta();
+      const actor: Actor = user ? { type: 'user', id: user.id, label: user.email } : { type: 'anonymous' };
+      outcome = await db.transaction((tx) =>
+        run(parsed.data, {
+          user: user as UserFor<A>,
+          actor,
+          tx,
+          meta,
+          audit: (event) => recordAudit(tx, { ...event, actor, meta }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof AppError) return { status: 'error', message: error.message, fieldErrors: error.fieldErrors };
+      console.error(error);
+      return { status: 'error', message: 'Something went wrong and nothing was saved. Try again.' };
+    }
+    if (outcome.revalidate) revalidatePath(outcome.revalidate);
+    if (outcome.redirectTo) redirect(outcome.redirectTo);
+    return { status: 'success', message: outcome.message };
+  };
+}

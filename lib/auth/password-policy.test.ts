@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { SECURITY_DEFAULTS } from '@/db/schema';
+import { checkPassword, describePolicy } from './password-policy';
+
+describe('checkPassword', () => {
+  it('accepts a password that meets the default policy', () => {
+    expect(checkPassword('Sturdy-Passphrase-7', SECURITY_DEFAULTS)).toEqual([]);
+  });
+
+  it('names every rule a password breaks', () => {
+    expect(checkPassword('brqzx', SECURITY_DEFAULTS)).toEqual([
+      'Use at least 12 characters.',
+      'Include an uppercase letter.',
+      'Include a digit.',
+    ]);
+  });
+
+  it('rejects common passwords when the policy says so, and not otherwise', () => {
+    const policy = { ...SECURITY_DEFAULTS, passwordMinLength: 8, requireUppercase: false, requireDigit: false };
+    expect(checkPassword('baseball', policy)).toEqual(['Choose a less common password.']);
+    expect(checkPassword('baseball', { ...policy, rejectCommonPasswords: false })).toEqual([]);
+  });
+
+  it('refuses passwords longer than 72 bytes instead of truncating them', () => {
+    expect(checkPassword(`Aa1${'é'.repeat(40)}`, SECURITY_DEFAULTS)).toContain('Use at most 72 bytes.');
+  });
+
+  it('requires a symbol only when configured', () => {
+    const policy = { ...SECURITY_DEFAULTS, requireSymbol: true };
+    expect(checkPassword('Sturdypassphrase7', policy)).toEqual(['Include a symbol.']);
+    expect(checkPassword('Sturdy passphrase7', policy)).toEqual([]);
+  });
+
+  it('refuses a password built on the email address', () => {
+    expect(checkPassword('Margaret-Hamilton-1969', SECURITY_DEFAULTS, { email: 'margaret@nasa.test' })).toEqual([
+      'Do not include your email address.',
+    ]);
+  });
+
+  it('describes the policy in one sentence', () => {
+    expect(describePolicy(SECURITY_DEFAULTS)).toBe(
+      'Use at least 12 characters, a lowercase letter, an uppercase letter, a digit; common passwords are refused.',
+    );
+  });
+});

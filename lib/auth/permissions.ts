@@ -1,0 +1,44 @@
+// Permissions and the built-in roles (SPEC.md section 2). Deny by default: no permission, no access.
+export const PERMISSIONS = [
+  'users.read',
+  'users.write',
+  'users.unlock',
+  'users.ban',
+  'roles.manage',
+  'apiUsers.manage',
+  'settings.manage',
+  'audit.read',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const PERMISSION_LABELS: Record<Permission, string> = {
+  'users.read': 'View users',
+  'users.write': 'Add, edit, import users and change roles',
+  'users.unlock': 'Unlock and reset users',
+  'users.ban': 'Ban and validate users',
+  'roles.manage': 'Manage roles',
+  'apiUsers.manage': 'Manage API users',
+  'settings.manage': 'Manage security settings and environments',
+  'audit.read': 'Read the audit log and the outbox',
+};
+
+export const BUILT_IN_ROLES = [
+  { name: 'Administrator', permissions: [...PERMISSIONS], allEnvironments: true },
+  {
+    name: 'Account Manager',
+    permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'] satisfies Permission[],
+    allEnvironments: false,
+  },
+  { name: 'User', permissions: [] as Permission[], allEnvironments: false },
+] as const;
+
+export const ADMINISTRATOR = 'Administrator';
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}
+
+export function hasPermission(holder: { permissions: readonly string[] }, permission: Permission): boolean {
+  return holder.permissions.includes(permission);
+}

@@ -1,0 +1,116 @@
+// The current user, resolved once per request from the session and re-checked against the database:
+// a lock, ban, inactivation, role change or password change (a new session version) ends the session.
+import 'server-only';
+import { and, asc, eq } from 'drizzle-orm';
+import { getServerSession } from 'next-auth';
+import { encode } from 'next-auth/jwt';
+import { cookies } from 'next/headers';
+import { forbidden, redirect } from 'next/navigation';
+import { cache } from 'react';
+import { db } from '@/db';
+import type { Queryable } from '@/db/client';
+import { environments, roles, userEnvironments, users } from '@/db/schema';
+import { authOptions } from './options';
+import { hasPermission, isPermission, type Permission } from './permissions';
+
+export type SessionUser = {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  roleId: string;
+  roleName: string;
+  permissions: Permission[];
+  allEnvironments: boolean;
+  requirePasswordChange: boolean;
+  passwordChangedAt: Date | null;
+};
+
+export async function loadSessionUser(q: Queryable, userId: string, sessionVersion: number): Promise<SessionUser | null> {
+  const [row] = await q
+    .select({
+      id: users.id,
+      email: users.email,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      status: users.status,
+      sessionVersion: users.sessionVersion,
+      requirePasswordChange: users.requirePasswordChange,
+      passwordChangedAt: users.passwordChangedAt,
+      roleId: roles.id,
+      roleName: roles.name,
+      permissions: roles.permissions,
+      allEnvironments: roles.allEnvironments,
+    })
+    .from(users)
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(eq(users.id, userId))
+    .limit(1);
+  if (!row || row.status !== 'active' || row.sessionVersion !== sessionVersion) return null;
+  const { status: _status, sessionVersion: _sv, permissions, ...user } = row;
+  return { ...user, permissions: permissions.filter(isPermission) };
+}
+
+export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
+  const session = await getServerSession(authOptions);
+  if (!session?.userId) return null;
+  return loadSessionUser(db, session.userId, session.sessionVersion);
+});
+
+/** For pages: the signed-in user, or off to /login (or to /change-password when one is required). */
+export async function requireUser(options: { allowPendingPasswordChange?: boolean } = {}): Promise<SessionUser> {
+  const user = await getCurrentUser();
+  if (!user) redirect('/login');
+  if (user.requirePasswordChange && !options.allowPendingPasswordChange) redirect('/change-password');
+  return user;
+}
+
+/** For pages: the signed-in user holding the permission; 403 otherwise. */
+export async function requirePermission(permission: Permission): Promise<SessionUser> {
+  const user = await requireUser();
+  if (!hasPermission(user, permission)) forbidden();
+  return user;
+}
+
+export type EnvironmentOption = { id: string; name: string; contextIdentifier: string };
+
+/** The environments ("My Accounts") the user may see: all for Administrators, else their own. */
+export const getVisibleEnvironments = cache(async (user: SessionUser): Promise<EnvironmentOption[]> => {
+  const columns = { id: environments.id, name: environments.name, contextIdentifier: environments.contextIdentifier };
+  if (user.allEnvironments) return db.select(columns).from(environments).orderBy(asc(environments.name));
+  return db
+    .select(columns)
+    .from(environments)
+    .innerJoin(userEnvironments, and(eq(userEnvironments.environmentId, environments.id), eq(userEnvironments.userId, user.id)))
+    .orderBy(asc(environments.name));
+});
+
+export const ENVIRONMENT_COOKIE = 'ud_env';
+
+/** The environment the user is working in: the remembered choice when still allowed, else the first. */
+export async function getCurrentEnvironment(user: SessionUser): Promise<EnvironmentOption | null> {
+  const visible = await getVisibleEnvironments(user);
+  const chosen = (await cookies()).get(ENVIRONMENT_COOKIE)?.value;
+  return visible.find((e) => e.id === chosen) ?? visible[0] ?? null;
+}
+
+/**
+ * Re-issues this browser's session at the user's new session version, after a change that ends all
+ * of the user's sessions (their own password change): the other sessions end, this one carries on.
+ */
+export async function renewSession(user: { id: string; email: string; name: string }, sessionVersion: number) {
+  const secure = (process.env.NEXTAUTH_URL ?? '').startsWith('https:');
+  const maxAge = authOptions.session!.maxAge!;
+  const token = await encode({
+    token: { sub: user.id, sv: sessionVersion, email: user.email, name: user.name },
+    secret: authOptions.secret!,
+    maxAge,
+  });
+  (await cookies()).set(`${secure ? '__Secure-' : ''}next-auth.session-token`, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure,
+    maxAge,
+  });
+}

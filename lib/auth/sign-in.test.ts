@@ -1,0 +1,114 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, securitySettings, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
+import { hashPassword } from './password';
+import { signIn } from './sign-in';
+
+const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
+let db: Db;
+let hash: string;
+let n = 0;
+
+beforeAll(async () => {
+  db = await testDb();
+  hash = await hashPassword(TEST_PASSWORD);
+  await setUpOrganization(db);
+});
+
+beforeEach(async () => {
+  await db.update(securitySettings).set({ lockoutThreshold: 10, autoUnlockMinutes: 0, passwordMaxAgeDays: 90, passwordWarningDays: 14 }).where(eq(securitySettings.lockoutThreshold, securitySettings.lockoutThreshold));
+});
+
+const newUser = (values: Partial<typeof users.$inferInsert> = {}) => insertUser(db, { email: `user${++n}@example.test`, passwordHash: hash, ...values });
+const reload = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
+
+describe('signIn', () => {
+  it('signs in with the right password, resets the count and records the sign-in', async () => {
+    const user = await newUser({ failedAttempts: 3 });
+    const result = await signIn(db, user.email.toUpperCase(), TEST_PASSWORD, meta);
+    expect(result).toMatchObject({ ok: true, user: { id: user.id }, mustChangePassword: false });
+    const after = await reload(user.id);
+    expect(after.failedAttempts).toBe(0);
+    expect(after.lastSignInAt).not.toBeNull();
+    const events = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'auth.sign_in')));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ ip: '203.0.113.9', userAgent: 'vitest', actorId: user.id });
+  });
+
+  it('gives the same answer for an unknown email and a wrong password', async () => {
+    const user = await newUser();
+    const unknown = await signIn(db, 'nobody@example.test', TEST_PASSWORD, meta);
+    const wrong = await signIn(db, user.email, 'Wrong-Password-123', meta);
+    expect(unknown).toEqual({ ok: false, reason: 'invalid' });
+    expect(wrong).toEqual({ ok: false, reason: 'invalid' });
+    expect((await reload(user.id)).failedAttempts).toBe(1);
+  });
+
+  it('locks the account at the threshold and refuses even the right password', async () => {
+    await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(eq(securitySettings.lockoutThreshold, 10));
+    const user = await newUser();
+    for (let i = 0; i < 3; i++) expect(await signIn(db, user.email, 'Wrong-Password-123', meta)).toEqual({ ok: false, reason: 'invalid' });
+    const locked = await reload(user.id);
+    expect(locked).toMatchObject({ status: 'locked', lockReason: 'failed_attempts', failedAttempts: 3 });
+    expect(locked.sessionVersion).toBe(user.sessionVersion + 1);
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'locked' });
+    // Someone without the password learns nothing about the lock.
+    expect(await signIn(db, user.email, 'Wrong-Password-123', meta)).toEqual({ ok: false, reason: 'invalid' });
+    const lockEvents = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.locked')));
+    expect(lockEvents).toHaveLength(1);
+  });
+
+  it('counts 50 concurrent wrong attempts exactly and locks once', async () => {
+    const user = await newUser();
+    await Promise.all(Array.from({ length: 50 }, () => signIn(db, user.email, 'Wrong-Password-123', meta)));
+    const after = await reload(user.id);
+    expect(after.failedAttempts).toBe(50);
+    expect(after.status).toBe('locked');
+    const lockEvents = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.locked')));
+    expect(lockEvents).toHaveLength(1);
+  });
+
+  it('unlocks automatically at the next attempt once the lockout period has passed', async () => {
+    await db.update(securitySettings).set({ autoUnlockMinutes: 15 }).where(eq(securitySettings.lockoutThreshold, 10));
+    const recent = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5 * 60_000), failedAttempts: 10 });
+    expect(await signIn(db, recent.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'locked' });
+    const old = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 20 * 60_000), failedAttempts: 10 });
+    expect(await signIn(db, old.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true });
+    expect(await reload(old.id)).toMatchObject({ status: 'active', failedAttempts: 0, lockReason: null });
+  });
+
+  it('never unlocks automatically when the period is 0', async () => {
+    const user = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 365 * 86_400_000) });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'locked' });
+  });
+
+  it('locks an account whose password is past its maximum age', async () => {
+    const user = await newUser({ passwordChangedAt: new Date(Date.now() - 91 * 86_400_000) });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+    expect(await reload(user.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
+  });
+
+  it('asks for a new password inside the warning window, and when one is required', async () => {
+    const warned = await newUser({ passwordChangedAt: new Date(Date.now() - 80 * 86_400_000) });
+    expect(await signIn(db, warned.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+    const required = await newUser({ requirePasswordChange: true });
+    expect(await signIn(db, required.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+  });
+
+  it('does not expire passwords when the maximum age is 0', async () => {
+    await db.update(securitySettings).set({ passwordMaxAgeDays: 0 }).where(eq(securitySettings.lockoutThreshold, 10));
+    const user = await newUser({ passwordChangedAt: new Date(Date.now() - 1000 * 86_400_000) });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: false });
+  });
+
+  it('refuses banned, inactive and invited users', async () => {
+    for (const status of ['banned', 'inactive'] as const) {
+      const user = await newUser({ status });
+      expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'unavailable' });
+    }
+    const invited = await newUser({ status: 'invited', passwordHash: null });
+    expect(await signIn(db, invited.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'invalid' });
+  });
+});

@@ -1,0 +1,163 @@
+// Sign-in: password check, failed-attempt counting and lockout, automatic unlock, password expiry.
+// Counting is one atomic statement in PostgreSQL, exact under concurrency and across app instances.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { users, type SecuritySettings } from '@/db/schema';
+import { recordAudit, SYSTEM, type RequestMeta } from '@/lib/audit';
+import { rows } from '@/lib/db-rows';
+import { getSecuritySettings } from '@/lib/settings';
+import { verifyPassword } from './password';
+
+export type SignInFailure = 'invalid' | 'locked' | 'expired' | 'unavailable';
+export type SignInResult =
+  | { ok: true; user: { id: string; email: string; name: string; sessionVersion: number }; mustChangePassword: boolean }
+  | { ok: false; reason: SignInFailure };
+
+export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
+  invalid: 'The email or password is incorrect.',
+  locked: 'Your account is locked. Contact your account manager to unlock it.',
+  expired: 'Your password has expired and your account is locked. Contact your account manager.',
+  unavailable: 'Your account is not active. Contact your account manager.',
+};
+
+const DAY = 86_400_000;
+
+export function passwordExpiresAt(changedAt: Date | null, settings: Pick<SecuritySettings, 'passwordMaxAgeDays'>) {
+  if (!changedAt || settings.passwordMaxAgeDays <= 0) return null;
+  return new Date(changedAt.getTime() + settings.passwordMaxAgeDays * DAY);
+}
+
+/** True inside the warning window before the password expires: the user is asked to change it. */
+export function inPasswordWarningWindow(
+  changedAt: Date | null,
+  settings: Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'>,
+  now = new Date(),
+) {
+  const expires = passwordExpiresAt(changedAt, settings);
+  return expires !== null && expires.getTime() - settings.passwordWarningDays * DAY <= now.getTime();
+}
+
+export async function signIn(db: Db, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
+  const settings = await getSecuritySettings(db);
+  const [user] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      status: users.status,
+      lockReason: users.lockReason,
+      lockedAt: users.lockedAt,
+      passwordHash: users.passwordHash,
+      passwordChangedAt: users.passwordChangedAt,
+      requirePasswordChange: users.requirePasswordChange,
+      sessionVersion: users.sessionVersion,
+    })
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()))
+    .limit(1);
+
+  const passwordOk = await verifyPassword(password, user?.passwordHash ?? null);
+  if (!user) {
+    await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${email.slice(0, 254)}`, meta });
+    return { ok: false, reason: 'invalid' };
+  }
+  const target = { type: 'user', id: user.id, label: user.email };
+  let status = user.status;
+
+  if (status === 'locked' && user.lockReason === 'failed_attempts' && settings.autoUnlockMinutes > 0) {
+    status = await autoUnlock(db, user.id, settings.autoUnlockMinutes, target);
+  }
+
+  if (!passwordOk) {
+    await recordFailure(db, user.id, settings.lockoutThreshold, target, meta);
+    return { ok: false, reason: 'invalid' };
+  }
+  // The password is right: only now may the caller learn why they cannot come in.
+  if (status === 'locked') {
+    await recordAudit(db, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in_refused', target, detail: 'Account is locked', meta });
+    return { ok: false, reason: user.lockReason === 'password_expired' ? 'expired' : 'locked' };
+  }
+  if (status !== 'active') {
+    await recordAudit(db, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in_refused', target, detail: `Account is ${status}`, meta });
+    return { ok: false, reason: 'unavailable' };
+  }
+
+  const expires = passwordExpiresAt(user.passwordChangedAt, settings);
+  if (expires && expires.getTime() <= Date.now()) {
+    await db.transaction(async (tx) => {
+      const locked = await tx
+        .update(users)
+        .set({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), sessionVersion: sql`${users.sessionVersion} + 1` })
+        .where(and(eq(users.id, user.id), eq(users.status, 'active')))
+        .returning({ id: users.id });
+      if (locked.length > 0)
+        await recordAudit(tx, { actor: SYSTEM, action: 'user.locked', target, detail: 'Password expired', changes: { status: { before: 'active', after: 'locked' } }, meta });
+    });
+    return { ok: false, reason: 'expired' };
+  }
+
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ failedAttempts: 0, lastSignInAt: new Date() }).where(eq(users.id, user.id));
+    await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in', target, meta });
+  });
+  return {
+    ok: true,
+    user: { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}`, sessionVersion: user.sessionVersion },
+    mustChangePassword: user.requirePasswordChange || inPasswordWarningWindow(user.passwordChangedAt, settings),
+  };
+}
+
+/**
+ * Counts one failed attempt. The row lock taken by the CTE serializes concurrent attempts; the same
+ * statement locks the account when the count reaches the threshold, so exactly one attempt locks it.
+ */
+async function recordFailure(db: Db, userId: string, threshold: number, target: { type: string; id: string; label: string }, meta: RequestMeta) {
+  await db.transaction(async (tx) => {
+    const [row] = await rows<{ failed_attempts: number; previous_status: string; status: string }>(
+      tx,
+      sql`with previous as (select id, status from users where id = ${userId} for update)
+          update users u set
+            failed_attempts = u.failed_attempts + 1,
+            status = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then 'locked'::user_status else u.status end,
+            lock_reason = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then 'failed_attempts'::lock_reason else u.lock_reason end,
+            locked_at = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then now() else u.locked_at end,
+            session_version = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then u.session_version + 1 else u.session_version end
+          from previous where u.id = previous.id
+          returning u.failed_attempts, previous.status as previous_status, u.status`,
+    );
+    await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', target, detail: `Wrong password (attempt ${row?.failed_attempts ?? '?'})`, meta });
+    if (row && row.previous_status === 'active' && row.status === 'locked') {
+      await recordAudit(tx, {
+        actor: SYSTEM,
+        action: 'user.locked',
+        target,
+        detail: `Locked after ${row.failed_attempts} failed sign-in attempts`,
+        changes: { status: { before: 'active', after: 'locked' } },
+        meta,
+      });
+    }
+  });
+}
+
+async function autoUnlock(db: Db, userId: string, minutes: number, target: { type: string; id: string; label: string }) {
+  return db.transaction(async (tx) => {
+    // The conditions make this a no-op when the period has not passed or another request already unlocked.
+    const done = await tx
+      .update(users)
+      .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0 })
+      .where(
+        and(
+          eq(users.id, userId),
+          eq(users.status, 'locked'),
+          eq(users.lockReason, 'failed_attempts'),
+          sql`${users.lockedAt} <= now() - make_interval(mins => ${minutes})`,
+        ),
+      )
+      .returning({ id: users.id });
+    if (done.length > 0)
+      await recordAudit(tx, { actor: SYSTEM, action: 'user.unlocked', target, detail: 'Automatic unlock after the lockout period', changes: { status: { before: 'locked', after: 'active' } } });
+    const [current] = await tx.select({ status: users.status }).from(users).where(eq(users.id, userId));
+    return current!.status;
+  });
+}

@@ -1,0 +1,40 @@
+// Environment variables, parsed once. Every other module reads configuration from here.
+import { z } from 'zod';
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  // Where the embedded database keeps its files when DATABASE_URL is not set ("memory://" for tests).
+  PGLITE_DIR: z.string().default('.data/pglite'),
+  NEXTAUTH_SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)').optional(),
+  NEXTAUTH_URL: z.url('must be the portal\'s public URL, e.g. https://users.example.com').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().default('Userdesk <no-reply@localhost>'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+function parseEnv(): Env {
+  const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ''));
+  const result = envSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export const env = parseEnv();
+
+/** Production refuses to run without a configured secret; development gets one from scripts/dev.mjs. */
+export function assertProductionConfig(): void {
+  if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
+    throw new Error(
+      'NEXTAUTH_SECRET is not set. Userdesk signs sessions with it and will not start without it in production.\n' +
+        'Set it to a random value of at least 32 characters, e.g. NEXTAUTH_SECRET=$(openssl rand -base64 32).',
+    );
+  }
+}

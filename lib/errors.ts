@@ -1,0 +1,22 @@
+// The one error type lib/ throws: a code, an HTTP status and a message safe to show to the caller.
+export type FieldErrors = Record<string, string[]>;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited',
+    message: string,
+    readonly fieldErrors?: FieldErrors,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, rate_limited: 429 }[
+      this.code
+    ];
+  }
+}
+
+export const fieldError = (field: string, message: string) =>
+  new AppError('invalid', message, { [field]: [message] });

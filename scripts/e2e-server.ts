@@ -1,0 +1,59 @@
+// Starts one production server (`next start`) for the browser tests on a fresh database of its own:
+// a new PostgreSQL database when DATABASE_URL is set, else a new embedded-database folder.
+// `--seed` fills it with the accounts of e2e/accounts.ts; without it the server shows first-run setup.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import postgres from 'postgres';
+
+const port = process.env.PORT ?? '3000';
+const seed = process.argv.includes('--seed');
+const baseUrl = process.env.DATABASE_URL;
+let dropDatabase: (() => Promise<void>) | undefined;
+
+if (baseUrl) {
+  const name = `userdesk_e2e_${port}_${Date.now()}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  dropDatabase = async () => {
+    const sql = postgres(baseUrl, { max: 1, onnotice: () => {} });
+    await sql.unsafe(`drop database if exists "${name}" with (force)`).catch(() => {});
+    await sql.end();
+  };
+} else {
+  const dir = `.data/e2e-${port}`;
+  rmSync(dir, { recursive: true, force: true });
+  process.env.PGLITE_DIR = dir;
+}
+
+if (seed) {
+  const { runMigrations } = await import('@/db/migrate');
+  const { closeClient } = await import('@/db/client');
+  const { seedE2e } = await import('@/e2e/seed');
+  await runMigrations();
+  await seedE2e();
+  await closeClient();
+}
+
+process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
+process.env.NEXTAUTH_URL = `http://127.0.0.1:${port}`;
+const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port, '-H', '127.0.0.1'], { stdio: 'inherit' });
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await dropDatabase?.();
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+server.on('exit', (code) => {
+  if (!stopping) process.exit(code ?? 1);
+});

@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const root = import.meta.dirname;
+const shared = {
+  resolve: { alias: { '@': root, 'server-only': path.join(root, 'vitest.server-only.ts') } },
+};
+const base = {
+  include: ['{lib,db,app,components,scripts}/**/*.test.ts'],
+  setupFiles: ['vitest.setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
+// Every database test file runs on its own fresh, migrated database: PGlite in memory always,
+// and PostgreSQL as well when TEST_DATABASE_URL is set.
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: 'reports/unit.json' }]],
+    maxWorkers: 2,
+    projects: [
+      { ...shared, test: { ...base, name: 'pglite', env: { VITEST_DB: 'pglite' } } },
+      ...(process.env.TEST_DATABASE_URL
+        ? [{ ...shared, test: { ...base, name: 'postgres', env: { VITEST_DB: 'postgres' }, globalSetup: ['vitest.global-setup.ts'] } }]
+        : []),
+    ],
+  },
+});

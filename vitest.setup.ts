@@ -1,0 +1,24 @@
+// Gives each test file a fresh, migrated database of its own (see vitest.config.ts).
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, inject } from 'vitest';
+import { closeClient } from '@/db/client';
+
+if (process.env.VITEST_DB === 'postgres') {
+  const base = process.env.TEST_DATABASE_URL!;
+  const name = `userdesk_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  afterAll(async () => {
+    await closeClient();
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  });
+} else {
+  delete process.env.DATABASE_URL;
+  process.env.PGLITE_DIR = 'memory://';
+  afterAll(closeClient);
+}
