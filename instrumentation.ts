@@ -1,8 +1,15 @@
-// Runs once when a server starts: check the configuration and bring the database schema up to date.
+// Runs once when a server starts: check the configuration, bring the database schema up to date,
+// and start the background jobs (inactivity, mail delivery).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { assertProductionConfig } = await import('./lib/env');
   assertProductionConfig();
   const { runMigrations } = await import('./db/migrate');
   await runMigrations();
+  const [{ getClient }, { startBackgroundJobs }, { env }] = await Promise.all([
+    import('./db/client'),
+    import('./lib/jobs/schedule'),
+    import('./lib/env'),
+  ]);
+  startBackgroundJobs(getClient().db, env);
 }

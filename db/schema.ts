@@ -191,3 +191,59 @@ export type User = typeof users.$inferSelect;
 export type UserStatus = (typeof userStatus.enumValues)[number];
 export type SecuritySettings = typeof securitySettings.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
+
+export const tokenPurpose = pgEnum('token_purpose', ['invitation', 'reset']);
+
+/** Invitation and reset links. Only the SHA-256 of the token is stored; each link works once. */
+export const userTokens = pgTable(
+  'user_tokens',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id),
+    purpose: tokenPurpose().notNull(),
+    tokenHash: text().notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    // Set when the link is used, or when a newer link of the same purpose replaces it.
+    consumedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('user_tokens_hash_idx').on(t.tokenHash), index('user_tokens_user_idx').on(t.userId, t.purpose)],
+);
+
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'sent', 'failed']);
+
+/** Every email, written in the transaction of the change that causes it, then delivered over SMTP. */
+export const outboxMessages = pgTable(
+  'outbox_messages',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    kind: text().notNull(),
+    toAddress: text().notNull(),
+    subject: text().notNull(),
+    text: text().notNull(),
+    html: text().notNull(),
+    status: outboxStatus().notNull().default('pending'),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastError: text(),
+    sentAt: timestamp({ withTimezone: true }),
+    userId: uuid().references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('outbox_pending_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('outbox_created_idx').on(t.createdAt.desc()),
+  ],
+);
+
+/** Fixed-window counters (per IP for sign-in and reset requests), shared by every app instance. */
+export const rateLimits = pgTable('rate_limits', {
+  key: text().primaryKey(),
+  windowStart: timestamp({ withTimezone: true }).notNull(),
+  count: integer().notNull(),
+});
+
+export type OutboxMessage = typeof outboxMessages.$inferSelect;
+export type UserToken = typeof userTokens.$inferSelect;

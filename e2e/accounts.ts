@@ -2,10 +2,26 @@
 export const ORGANIZATION = 'Acme Test Corp';
 export const PASSWORD = 'Correct-Horse-42-Battery';
 
+type Account = {
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: 'Administrator' | 'Account Manager' | 'User';
+  state?: 'locked' | 'invited' | 'must-change-password';
+};
+
 export const ACCOUNTS = {
   admin: { email: 'ada.admin@acme.test', firstName: 'Ada', lastName: 'Admin', role: 'Administrator' },
   manager: { email: 'mario.manager@acme.test', firstName: 'Mario', lastName: 'Manager', role: 'Account Manager' },
   member: { email: 'uma.user@acme.test', firstName: 'Uma', lastName: 'User', role: 'User' },
-} as const;
+  lockable: { email: 'lars.lockable@acme.test', firstName: 'Lars', lastName: 'Lockable', role: 'User' },
+  resettable: { email: 'rita.reset@acme.test', firstName: 'Rita', lastName: 'Reset', role: 'User', state: 'locked' },
+  bulkOne: { email: 'bea.bulk@acme.test', firstName: 'Bea', lastName: 'Bulk', role: 'User', state: 'locked' },
+  bulkTwo: { email: 'bo.bulk@acme.test', firstName: 'Bo', lastName: 'Bulk', role: 'User', state: 'locked' },
+  invited: { email: 'ivy.invited@acme.test', firstName: 'Ivy', lastName: 'Invited', role: 'User', state: 'invited' },
+  forced: { email: 'fred.forced@acme.test', firstName: 'Fred', lastName: 'Forced', role: 'User', state: 'must-change-password' },
+  passwordChanger: { email: 'pat.changer@acme.test', firstName: 'Pat', lastName: 'Changer', role: 'User' },
+  thresholdTest: { email: 'theo.threshold@acme.test', firstName: 'Theo', lastName: 'Threshold', role: 'User' },
+} as const satisfies Record<string, Account>;
 
 export type AccountName = keyof typeof ACCOUNTS;

@@ -53,8 +53,7 @@ test.describe('a User-role account', () => {
 
 test.describe('profile', () => {
   test('changing one\'s own password keeps this session and takes effect at the next sign-in', async ({ page, login }) => {
-    await login.signInAs('manager');
-    await page.goto('/profile');
+    await login.signInAs('passwordChanger');
     await expectAccessible(page);
     const newPassword = 'Brand-New-Passphrase-77';
 
@@ -75,13 +74,13 @@ test.describe('profile', () => {
     await page.getByLabel('Confirm new password').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByRole('main').getByRole('status')).toHaveText('Your password has been changed.');
-    await page.goto('/users');
-    await expect(page).toHaveURL(/\/users$/);
+    await page.reload();
+    await expect(page).toHaveURL(/\/profile$/);
 
     await signOut(page);
-    await login.signIn(ACCOUNTS.manager.email, PASSWORD);
+    await login.signIn(ACCOUNTS.passwordChanger.email, PASSWORD);
     await expect(page.getByRole('main').getByRole('alert')).toHaveText('The email or password is incorrect.');
-    await login.signIn(ACCOUNTS.manager.email, newPassword);
-    await expect(page).toHaveURL(/\/users$/);
+    await login.signIn(ACCOUNTS.passwordChanger.email, newPassword);
+    await expect(page).toHaveURL(/\/profile$/);
   });
 });

@@ -3,22 +3,55 @@ import { eq } from 'drizzle-orm';
 import { getClient } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { hashPassword } from '@/lib/auth/password';
+import { principalOf } from '@/lib/auth/principal';
+import { isPermission } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
+import { inviteUser } from '@/lib/users/create';
 import { ACCOUNTS, ORGANIZATION, PASSWORD } from './accounts';
 
 export async function seedE2e() {
   const { db } = getClient();
   const meta = { ip: '127.0.0.1', userAgent: 'e2e-seed' };
   const { admin, ...others } = ACCOUNTS;
-  await db.transaction((tx) => setupOrganization(tx, { organizationName: ORGANIZATION, ...admin, password: PASSWORD }, meta));
+  const { userId: adminId } = await db.transaction((tx) =>
+    setupOrganization(tx, { organizationName: ORGANIZATION, ...admin, password: PASSWORD }, meta),
+  );
   const [production] = await db.select().from(environments).where(eq(environments.name, 'Production'));
+  const allRoles = await db.select().from(roles);
+  const roleId = (name: string) => allRoles.find((r) => r.name === name)!.id;
+  const adminPrincipal = principalOf({
+    id: adminId,
+    email: admin.email,
+    permissions: allRoles.find((r) => r.name === 'Administrator')!.permissions.filter(isPermission),
+    allEnvironments: true,
+    environmentIds: [],
+  });
   const passwordHash = await hashPassword(PASSWORD);
+
   for (const account of Object.values(others)) {
-    const [role] = await db.select().from(roles).where(eq(roles.name, account.role));
+    const { email, firstName, lastName, role } = account;
+    const state = 'state' in account ? account.state : undefined;
+    if (state === 'invited') {
+      await db.transaction((tx) =>
+        inviteUser(tx, adminPrincipal, { email, firstName, lastName, roleId: roleId(role), environmentIds: [production!.id], tags: [], profile: {} }, meta),
+      );
+      continue;
+    }
     const now = new Date();
     const [user] = await db
       .insert(users)
-      .values({ email: account.email, firstName: account.firstName, lastName: account.lastName, roleId: role!.id, status: 'active', passwordHash, passwordChangedAt: now, activatedAt: now })
+      .values({
+        email,
+        firstName,
+        lastName,
+        roleId: roleId(role),
+        status: state === 'locked' ? 'locked' : 'active',
+        ...(state === 'locked' ? { lockReason: 'failed_attempts' as const, lockedAt: now, failedAttempts: 10 } : {}),
+        requirePasswordChange: state === 'must-change-password',
+        passwordHash,
+        passwordChangedAt: now,
+        activatedAt: now,
+      })
       .returning();
     await db.insert(userEnvironments).values({ userId: user!.id, environmentId: production!.id });
   }

@@ -17,7 +17,7 @@ const { action } = await import('./action');
 const { AppError } = await import('./errors');
 
 let db: Db;
-const member: SessionUser = { id: '00000000-0000-4000-8000-000000000001', email: 'uma@example.test', firstName: 'Uma', lastName: 'User', roleId: 'r', roleName: 'User', permissions: [], allEnvironments: false, requirePasswordChange: false, passwordChangedAt: null };
+const member: SessionUser = { id: '00000000-0000-4000-8000-000000000001', email: 'uma@example.test', firstName: 'Uma', lastName: 'User', roleId: 'r', roleName: 'User', permissions: [], allEnvironments: false, environmentIds: [], requirePasswordChange: false, passwordChangedAt: null };
 const manager: SessionUser = { ...member, id: '00000000-0000-4000-8000-000000000002', email: 'mo@example.test', roleName: 'Account Manager', permissions: ['users.read', 'users.write'] };
 
 // A representative change: renames an environment and records it.

@@ -54,6 +54,8 @@ export function action<A extends Access, S extends z.ZodType>(
         if (!user) return { status: 'error', message: 'Your session has ended. Sign in again.' };
         if (access !== 'signed-in' && !hasPermission(user, access))
           return { status: 'error', message: 'You do not have permission to do that.' };
+        if (access !== 'signed-in' && user.requirePasswordChange)
+          return { status: 'error', message: 'Change your password before you continue.' };
       }
       const parsed = schema.safeParse(formToObject(formData));
       if (!parsed.success) {

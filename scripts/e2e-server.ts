@@ -30,6 +30,9 @@ if (baseUrl) {
   process.env.PGLITE_DIR = dir;
 }
 
+process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
+process.env.NEXTAUTH_URL = `http://127.0.0.1:${port}`;
+
 if (seed) {
   const { runMigrations } = await import('@/db/migrate');
   const { closeClient } = await import('@/db/client');
@@ -39,8 +42,6 @@ if (seed) {
   await closeClient();
 }
 
-process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');
-process.env.NEXTAUTH_URL = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port, '-H', '127.0.0.1'], { stdio: 'inherit' });
 
 let stopping = false;

@@ -12,6 +12,8 @@ import { switchEnvironment } from './actions';
 // Each area appears only for those who may open it; the pages check again on the server.
 const NAVIGATION: (NavItem & { permission?: Permission })[] = [
   { href: '/users', label: 'Users', permission: 'users.read' },
+  { href: '/settings/security', label: 'Security settings', permission: 'settings.manage' },
+  { href: '/outbox', label: 'Outbox', permission: 'settings.manage' },
   { href: '/profile', label: 'My profile' },
 ];
 

@@ -35,7 +35,10 @@ export const authOptions: NextAuthOptions = {
         const password = credentials?.password ?? '';
         if (!email || !password) throw new Error('invalid');
         const h = (req.headers ?? {}) as Record<string, string | undefined>;
-        const result = await signIn(db, email, password, metaFromHeaders({ get: (n) => h[n] }));
+        const result = await signIn(db, email, password, metaFromHeaders({ get: (n) => h[n] })).catch((error: unknown) => {
+          console.error('Sign-in failed unexpectedly:', error);
+          return { ok: false as const, reason: 'invalid' as const };
+        });
         // The reason travels to the login form as the error code; it only ever names a state the
         // caller has proven the password for (see sign-in.ts).
         if (!result.ok) throw new Error(result.reason);

@@ -19,8 +19,8 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'users.ban': 'Ban and validate users',
   'roles.manage': 'Manage roles',
   'apiUsers.manage': 'Manage API users',
-  'settings.manage': 'Manage security settings and environments',
-  'audit.read': 'Read the audit log and the outbox',
+  'settings.manage': 'Manage security settings and environments; read the outbox',
+  'audit.read': 'Read the audit log',
 };
 
 export const BUILT_IN_ROLES = [

@@ -22,6 +22,8 @@ export type SessionUser = {
   roleName: string;
   permissions: Permission[];
   allEnvironments: boolean;
+  /** The environments the user belongs to (Administrators: see allEnvironments). */
+  environmentIds: string[];
   requirePasswordChange: boolean;
   passwordChangedAt: Date | null;
 };
@@ -47,8 +49,12 @@ export async function loadSessionUser(q: Queryable, userId: string, sessionVersi
     .where(eq(users.id, userId))
     .limit(1);
   if (!row || row.status !== 'active' || row.sessionVersion !== sessionVersion) return null;
+  const memberships = await q
+    .select({ id: userEnvironments.environmentId })
+    .from(userEnvironments)
+    .where(eq(userEnvironments.userId, userId));
   const { status: _status, sessionVersion: _sv, permissions, ...user } = row;
-  return { ...user, permissions: permissions.filter(isPermission) };
+  return { ...user, permissions: permissions.filter(isPermission), environmentIds: memberships.map((m) => m.id) };
 }
 
 export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {

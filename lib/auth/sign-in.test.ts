@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, securitySettings, users } from '@/db/schema';
+import { auditEvents, rateLimits, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { hashPassword } from './password';
 import { signIn } from './sign-in';
@@ -18,6 +18,8 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
+  // Each test starts with a fresh per-IP budget; the rate limit has tests of its own.
+  await db.delete(rateLimits).where(sql`true`);
   await db.update(securitySettings).set({ lockoutThreshold: 10, autoUnlockMinutes: 0, passwordMaxAgeDays: 90, passwordWarningDays: 14 }).where(eq(securitySettings.lockoutThreshold, securitySettings.lockoutThreshold));
 });
 

@@ -5,10 +5,13 @@ import type { Db } from '@/db/client';
 import { users, type SecuritySettings } from '@/db/schema';
 import { recordAudit, SYSTEM, type RequestMeta } from '@/lib/audit';
 import { rows } from '@/lib/db-rows';
+import { enqueueMail, organizationName } from '@/lib/mail/outbox';
+import { lockedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { verifyPassword } from './password';
+import { hit, retryAfter, SIGN_IN_PER_IP } from './rate-limit';
 
-export type SignInFailure = 'invalid' | 'locked' | 'expired' | 'unavailable';
+export type SignInFailure = 'invalid' | 'locked' | 'expired' | 'unavailable' | 'rate_limited';
 export type SignInResult =
   | { ok: true; user: { id: string; email: string; name: string; sessionVersion: number }; mustChangePassword: boolean }
   | { ok: false; reason: SignInFailure };
@@ -18,6 +21,7 @@ export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
   locked: 'Your account is locked. Contact your account manager to unlock it.',
   expired: 'Your password has expired and your account is locked. Contact your account manager.',
   unavailable: 'Your account is not active. Contact your account manager.',
+  rate_limited: 'Too many failed sign-in attempts from your network. Wait a few minutes and try again.',
 };
 
 const DAY = 86_400_000;
@@ -38,6 +42,13 @@ export function inPasswordWarningWindow(
 }
 
 export async function signIn(db: Db, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
+  // Per-IP limit first: a flood of guesses from one place neither reaches the password check nor
+  // counts against (and so locks) the accounts it names.
+  const ipKey = `sign-in:${meta.ip ?? 'unknown'}`;
+  if ((await retryAfter(db, ipKey, SIGN_IN_PER_IP)) > 0) {
+    await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_rate_limited', detail: `Email ${email.slice(0, 254)}`, meta });
+    return { ok: false, reason: 'rate_limited' };
+  }
   const settings = await getSecuritySettings(db);
   const [user] = await db
     .select({
@@ -58,6 +69,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
     .limit(1);
 
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? null);
+  if (!passwordOk) await hit(db, ipKey, SIGN_IN_PER_IP);
   if (!user) {
     await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${email.slice(0, 254)}`, meta });
     return { ok: false, reason: 'invalid' };
@@ -70,7 +82,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   }
 
   if (!passwordOk) {
-    await recordFailure(db, user.id, settings.lockoutThreshold, target, meta);
+    await recordFailure(db, user, settings.lockoutThreshold, meta);
     return { ok: false, reason: 'invalid' };
   }
   // The password is right: only now may the caller learn why they cannot come in.
@@ -91,8 +103,9 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
         .set({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), sessionVersion: sql`${users.sessionVersion} + 1` })
         .where(and(eq(users.id, user.id), eq(users.status, 'active')))
         .returning({ id: users.id });
-      if (locked.length > 0)
-        await recordAudit(tx, { actor: SYSTEM, action: 'user.locked', target, detail: 'Password expired', changes: { status: { before: 'active', after: 'locked' } }, meta });
+      if (locked.length === 0) return;
+      await recordAudit(tx, { actor: SYSTEM, action: 'user.locked', target, detail: 'Password expired', changes: { status: { before: 'active', after: 'locked' } }, meta });
+      await enqueueMail(tx, { email: user.email, userId: user.id }, lockedMail(await organizationName(tx), user.firstName, 'password_expired'));
     });
     return { ok: false, reason: 'expired' };
   }
@@ -112,7 +125,9 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
  * Counts one failed attempt. The row lock taken by the CTE serializes concurrent attempts; the same
  * statement locks the account when the count reaches the threshold, so exactly one attempt locks it.
  */
-async function recordFailure(db: Db, userId: string, threshold: number, target: { type: string; id: string; label: string }, meta: RequestMeta) {
+async function recordFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta) {
+  const userId = user.id;
+  const target = { type: 'user', id: user.id, label: user.email };
   await db.transaction(async (tx) => {
     const [row] = await rows<{ failed_attempts: number; previous_status: string; status: string }>(
       tx,
@@ -136,6 +151,7 @@ async function recordFailure(db: Db, userId: string, threshold: number, target: 
         changes: { status: { before: 'active', after: 'locked' } },
         meta,
       });
+      await enqueueMail(tx, { email: user.email, userId }, lockedMail(await organizationName(tx), user.firstName, 'failed_attempts'));
     }
   });
 }

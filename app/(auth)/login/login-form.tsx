@@ -1,8 +1,9 @@
 'use client';
 
 import { signIn } from 'next-auth/react';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useRef, useState, useTransition } from 'react';
+import { useRef, useState, useTransition, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -21,7 +22,11 @@ export function LoginForm({
   const [pending, startTransition] = useTransition();
   const passwordRef = useRef<HTMLInputElement>(null);
 
-  function submit(formData: FormData) {
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formData = new FormData(event.currentTarget);
+    // Cleared at once, so the next answer is announced afresh.
+    setError(undefined);
     startTransition(async () => {
       const result = await signIn('credentials', {
         email: String(formData.get('email') ?? ''),
@@ -34,17 +39,20 @@ export function LoginForm({
         passwordRef.current?.focus();
         return;
       }
-      router.replace(callbackUrl);
+      router.replace(`/after-sign-in?next=${encodeURIComponent(callbackUrl)}`);
       router.refresh();
     });
   }
 
   return (
-    <form action={submit} className="mt-6 space-y-4" noValidate>
+    <form onSubmit={submit} className="mt-6 space-y-4" noValidate>
       <div aria-live="assertive">{error && <Alert tone="error">{error}</Alert>}</div>
       <Field label="Email" name="email" type="email" autoComplete="username" required autoFocus />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required ref={passwordRef} />
-      <div className="flex items-center justify-end">
+      <div className="flex items-center justify-between">
+        <Link href="/forgot-password" className="text-sm font-medium text-indigo-700 hover:underline">
+          Forgot password?
+        </Link>
         <Button type="submit" disabled={pending}>
           {pending ? 'Signing in…' : 'Sign in'}
         </Button>

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { StatusBadge } from '@/components/users/status-badge';
+import { UsersTabs } from '@/components/users/users-tabs';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
@@ -14,6 +15,7 @@ export default async function UsersPage() {
   return (
     <>
       <PageHeader title="Users" description={`People who can sign in to ${environment?.name ?? 'your environments'}.`} />
+      <UsersTabs current="all" />
       <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
         <table className="min-w-full divide-y divide-slate-200 text-sm">
           <caption className="sr-only">Users in {environment?.name}</caption>

@@ -1,0 +1,41 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { ChangePasswordForm } from '@/components/auth/change-password-form';
+import { Alert } from '@/components/ui/alert';
+import { db } from '@/db';
+import { describePolicy } from '@/lib/auth/password-policy';
+import { requireUser } from '@/lib/auth/session';
+import { passwordExpiresAt } from '@/lib/auth/sign-in';
+import { getSecuritySettings } from '@/lib/settings';
+import { changePasswordAction } from '../../(portal)/profile/actions';
+
+export const metadata: Metadata = { title: 'Change your password' };
+
+const daysUntil = (date: Date) => Math.max(0, Math.ceil((date.getTime() - Date.now()) / 86_400_000));
+
+export default async function ChangePasswordPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
+  const user = await requireUser({ allowPendingPasswordChange: true });
+  const settings = await getSecuritySettings(db);
+  const { next = '/' } = await searchParams;
+  const safeNext = next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const expires = passwordExpiresAt(user.passwordChangedAt, settings);
+  const days = expires ? daysUntil(expires) : null;
+  return (
+    <>
+      <h1 className="text-xl font-semibold">Change your password</h1>
+      <Alert tone="info" className="mt-4">
+        {user.requirePasswordChange
+          ? 'You must choose a new password before you continue.'
+          : `Your password expires in ${days} day${days === 1 ? '' : 's'}. Choose a new one now to keep access.`}
+      </Alert>
+      <div className="mt-6">
+        <ChangePasswordForm email={user.email} passwordHelp={describePolicy(settings)} changePassword={changePasswordAction} afterChange={safeNext} />
+      </div>
+      {!user.requirePasswordChange && (
+        <p className="mt-6 text-sm">
+          <Link href={safeNext} className="font-medium text-indigo-700 hover:underline">Skip for now</Link>
+        </p>
+      )}
+    </>
+  );
+}

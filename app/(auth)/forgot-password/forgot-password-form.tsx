@@ -1,0 +1,18 @@
+'use client';
+
+import { Field } from '@/components/ui/field';
+import { FormStatus } from '@/components/ui/form-status';
+import { SubmitButton } from '@/components/ui/submit-button';
+import { useActionForm } from '@/components/ui/use-action-form';
+import { forgotPasswordAction } from './actions';
+
+export function ForgotPasswordForm() {
+  const { state, pending, fieldErrors: errors, formProps } = useActionForm(forgotPasswordAction);
+  return (
+    <form {...formProps} className="mt-6 space-y-4">
+      <FormStatus state={state} />
+      <Field label="Email" name="email" type="email" autoComplete="username" required errors={errors?.email} />
+      <SubmitButton pending={pending} pendingText="Sending…" className="w-full">Send reset link</SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,20 @@
+'use client';
+
+import { Field } from '@/components/ui/field';
+import { FormStatus } from '@/components/ui/form-status';
+import { SubmitButton } from '@/components/ui/submit-button';
+import { useActionForm } from '@/components/ui/use-action-form';
+import { setPasswordAction } from './actions';
+
+export function SetPasswordForm({ token, passwordHelp }: { token: string; passwordHelp: string }) {
+  const { state, pending, fieldErrors: errors, formProps } = useActionForm(setPasswordAction);
+  return (
+    <form {...formProps} className="mt-6 space-y-4">
+      <FormStatus state={state} />
+      <input type="hidden" name="token" value={token} />
+      <Field label="New password" name="password" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.password} />
+      <Field label="Confirm new password" name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
+      <SubmitButton pending={pending} className="w-full">Set password and sign in</SubmitButton>
+    </form>
+  );
+}

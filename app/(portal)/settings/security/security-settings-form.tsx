@@ -1,0 +1,77 @@
+'use client';
+
+import { Field } from '@/components/ui/field';
+import { FormStatus } from '@/components/ui/form-status';
+import { SubmitButton } from '@/components/ui/submit-button';
+import { useActionForm } from '@/components/ui/use-action-form';
+import type { SecuritySettingsInput } from '@/lib/settings/security';
+import { updateSecuritySettingsAction } from './actions';
+
+type NumberKey = { [K in keyof SecuritySettingsInput]: SecuritySettingsInput[K] extends number ? K : never }[keyof SecuritySettingsInput];
+type FlagKey = Exclude<keyof SecuritySettingsInput, NumberKey>;
+
+const SECTIONS: { title: string; numbers: { key: NumberKey; label: string; help: string; min: number; max: number }[]; flags?: { key: FlagKey; label: string }[] }[] = [
+  {
+    title: 'Lockout',
+    numbers: [
+      { key: 'lockoutThreshold', label: 'Failed attempts before lock', help: 'Wrong passwords in a row that lock the account (3–100).', min: 3, max: 100 },
+      { key: 'autoUnlockMinutes', label: 'Automatic unlock after (minutes)', help: '0 keeps a locked account locked until a manager unlocks or resets it.', min: 0, max: 10080 },
+    ],
+  },
+  {
+    title: 'Password policy',
+    numbers: [{ key: 'passwordMinLength', label: 'Minimum password length', help: 'Characters a new password needs at least (8–72).', min: 8, max: 72 }],
+    flags: [
+      { key: 'requireLowercase', label: 'Require a lowercase letter' },
+      { key: 'requireUppercase', label: 'Require an uppercase letter' },
+      { key: 'requireDigit', label: 'Require a digit' },
+      { key: 'requireSymbol', label: 'Require a symbol' },
+      { key: 'rejectCommonPasswords', label: 'Reject common passwords' },
+    ],
+  },
+  {
+    title: 'Expiry and inactivity',
+    numbers: [
+      { key: 'passwordMaxAgeDays', label: 'Password maximum age (days)', help: 'After this the account locks at the next sign-in; 0 means passwords never expire.', min: 0, max: 3650 },
+      { key: 'passwordWarningDays', label: 'Expiry warning (days)', help: 'During these last days users are asked to change their password at sign-in.', min: 0, max: 365 },
+      { key: 'inactivityDays', label: 'Inactivate after days without sign-in', help: 'Checked hourly; 0 never inactivates anyone automatically.', min: 0, max: 3650 },
+    ],
+  },
+  {
+    title: 'Links',
+    numbers: [
+      { key: 'invitationLifetimeDays', label: 'Invitation link lifetime (days)', help: 'How long a new user\'s invitation link works (1–90).', min: 1, max: 90 },
+      { key: 'resetLifetimeMinutes', label: 'Reset link lifetime (minutes)', help: 'How long a password-reset link works (5–10080).', min: 5, max: 10080 },
+    ],
+  },
+];
+
+export function SecuritySettingsForm({ values }: { values: SecuritySettingsInput }) {
+  const { state, pending, fieldErrors: errors, formProps } = useActionForm(updateSecuritySettingsAction);
+  return (
+    <form {...formProps} className="max-w-3xl space-y-6">
+      <FormStatus state={state} />
+      {SECTIONS.map((section) => (
+        <fieldset key={section.title} className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
+          <legend className="px-1 text-base font-semibold">{section.title}</legend>
+          <div className="grid gap-5 sm:grid-cols-2">
+            {section.numbers.map((n) => (
+              <Field key={n.key} label={n.label} name={n.key} type="number" inputMode="numeric" min={n.min} max={n.max} required defaultValue={values[n.key]} help={n.help} errors={errors?.[n.key]} />
+            ))}
+          </div>
+          {section.flags && (
+            <div className="mt-5 space-y-2">
+              {section.flags.map((f) => (
+                <label key={f.key} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name={f.key} defaultChecked={values[f.key]} className="size-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600" />
+                  {f.label}
+                </label>
+              ))}
+            </div>
+          )}
+        </fieldset>
+      ))}
+      <SubmitButton pending={pending}>Save settings</SubmitButton>
+    </form>
+  );
+}

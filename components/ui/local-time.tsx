@@ -1,0 +1,36 @@
+'use client';
+
+import { useSyncExternalStore } from 'react';
+
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 31_536_000_000],
+  ['month', 2_592_000_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+export function relativeTime(date: Date, now = Date.now()): string {
+  const delta = date.getTime() - now;
+  for (const [unit, ms] of UNITS) if (Math.abs(delta) >= ms) return relative.format(Math.round(delta / ms), unit);
+  return 'just now';
+}
+
+const subscribe = () => () => {};
+
+/** A time in the viewer's own time zone with a relative hint ("3 days ago"); UTC until hydrated. */
+export function LocalTime({ value, fallback = 'Never' }: { value: Date | string | null; fallback?: string }) {
+  const hydrated = useSyncExternalStore(subscribe, () => true, () => false);
+  if (!value) return <span className="text-slate-500">{fallback}</span>;
+  const date = new Date(value);
+  const text = hydrated
+    ? date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+    : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return (
+    <time dateTime={date.toISOString()} title={date.toISOString()}>
+      {text}
+      {hydrated && <span className="block text-xs text-slate-500">{relativeTime(date)}</span>}
+    </time>
+  );
+}

@@ -1,0 +1,188 @@
+import type { Browser, Page } from '@playwright/test';
+import { ACCOUNTS, PASSWORD } from './accounts';
+import { expect, expectAccessible, LoginPage, signOut, test } from './fixtures';
+
+const LOCKED_MESSAGE = 'Your account is locked. Contact your account manager to unlock it.';
+
+/** The link in the newest outbox message to `email`, as the recipient would find it. */
+async function linkFromOutbox(page: Page, email: string, subject: RegExp): Promise<string> {
+  await page.goto('/outbox');
+  const message = page.getByRole('article', { name: new RegExp(`${subject.source}.* to ${email}`) }).first();
+  await message.getByText('Show message').click();
+  return (await message.getByRole('link', { name: /set-password\?token=/ }).getAttribute('href'))!;
+}
+
+/** A separate browser session: the email's recipient, not the admin who sent it. */
+async function asRecipient(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  return { page, login: new LoginPage(page), close: () => context.close() };
+}
+
+test.describe('lockout and unlock', () => {
+  test('a user locked by wrong passwords is unlocked and signs in with the old password', async ({ page, login, browser }) => {
+    const lars = await asRecipient(browser);
+    await lars.login.goto();
+    for (let i = 0; i < 10; i++) {
+      await lars.login.signIn(ACCOUNTS.lockable.email, `Wrong-Guess-${i}-Xyz`);
+      await expect(lars.page.getByRole('main').getByRole('alert')).toHaveText('The email or password is incorrect.');
+    }
+    await lars.login.signIn(ACCOUNTS.lockable.email, PASSWORD);
+    await expect(lars.page.getByRole('main').getByRole('alert')).toHaveText(LOCKED_MESSAGE);
+
+    await login.signInAs('admin');
+    await page.goto('/users/locked');
+    await expect(page.getByRole('link', { name: 'Locked Users' })).toHaveAttribute('aria-current', 'page');
+    await expectAccessible(page);
+    const row = page.getByRole('row', { name: /Lars Lockable/ });
+    await expect(row).toContainText('Too many failed attempts');
+    await expect(row.getByRole('cell', { name: '10', exact: true })).toBeVisible();
+    await row.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toHaveText(`${ACCOUNTS.lockable.email} is unlocked and can sign in with their password.`);
+    await expect(row).toHaveCount(0);
+
+    await lars.login.signIn(ACCOUNTS.lockable.email, PASSWORD);
+    await expect(lars.page).toHaveURL(/\/profile$/);
+    await lars.close();
+  });
+
+  test('several locked users are unlocked at once', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/locked');
+    await page.getByRole('checkbox', { name: 'Select Bea Bulk' }).check();
+    await page.getByRole('checkbox', { name: 'Select Bo Bulk' }).check();
+    await page.getByRole('button', { name: 'Unlock selected' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('2 users unlocked.');
+    await expect(page.getByRole('row', { name: /Bulk/ })).toHaveCount(0);
+  });
+});
+
+test.describe('reset and emailed links', () => {
+  test('a reset user follows the emailed link, sets a new password and signs in with it', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/locked');
+    await page.getByRole('row', { name: /Rita Reset/ }).getByRole('button', { name: /^Reset/ }).click();
+    const dialog = page.getByRole('dialog', { name: /Reset rita.reset@acme.test/ });
+    await expect(dialog).toContainText('current password stops working');
+    await expectAccessible(page);
+    await dialog.getByRole('button', { name: 'Reset' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toContainText('was reset and emailed a link');
+
+    const link = await linkFromOutbox(page, ACCOUNTS.resettable.email, /Reset your password/);
+    await expectAccessible(page);
+
+    const rita = await asRecipient(browser);
+    // The old password no longer works.
+    await rita.login.goto();
+    await rita.login.signIn(ACCOUNTS.resettable.email, PASSWORD);
+    await expect(rita.page.getByRole('main').getByRole('alert')).toHaveText('The email or password is incorrect.');
+
+    await rita.page.goto(link);
+    await expect(rita.page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await expectAccessible(rita.page);
+    await rita.page.getByLabel('New password', { exact: true }).fill('Reset-Worked-Fine-2026');
+    await rita.page.getByLabel('Confirm new password').fill('Reset-Worked-Fine-2026');
+    await rita.page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(rita.page).toHaveURL(/\/profile$/);
+
+    // The link works once.
+    await rita.page.goto(link);
+    await expect(rita.page.getByRole('heading', { name: 'Link not valid' })).toBeVisible();
+
+    await rita.page.goto('/profile');
+    await signOut(rita.page);
+    await rita.login.signIn(ACCOUNTS.resettable.email, 'Reset-Worked-Fine-2026');
+    await expect(rita.page).toHaveURL(/\/profile$/);
+    await rita.close();
+  });
+
+  test('an invited user sets a password from the invitation and is signed in', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    const link = await linkFromOutbox(page, ACCOUNTS.invited.email, /You are invited/);
+    const ivy = await asRecipient(browser);
+    await ivy.page.goto(link);
+    await expect(ivy.page.getByRole('heading', { name: 'Welcome! Choose your password' })).toBeVisible();
+    await ivy.page.getByLabel('New password', { exact: true }).fill('short');
+    await ivy.page.getByLabel('Confirm new password').fill('short');
+    await ivy.page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(ivy.page.getByLabel('New password', { exact: true })).toHaveAccessibleDescription(/Use at least 12 characters\./);
+    await ivy.page.getByLabel('New password', { exact: true }).fill('Ivy-Climbs-The-Wall-7');
+    await ivy.page.getByLabel('Confirm new password').fill('Ivy-Climbs-The-Wall-7');
+    await ivy.page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(ivy.page).toHaveURL(/\/profile$/);
+    await expect(ivy.page.getByText(ACCOUNTS.invited.email)).toBeVisible();
+    await ivy.close();
+  });
+
+  test('forgot password says the same thing whether or not the account exists', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await expectAccessible(page);
+    for (const email of [ACCOUNTS.member.email, 'nobody@acme.test']) {
+      await page.getByLabel('Email').fill(email);
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await expect(page.getByRole('main').getByRole('status')).toHaveText(/If an active account uses this address/);
+    }
+  });
+});
+
+test.describe('forced password change', () => {
+  test('a user who must change their password is held at /change-password until they do', async ({ page, login }) => {
+    await login.goto();
+    await login.signIn(ACCOUNTS.forced.email, PASSWORD);
+    await expect(page).toHaveURL(/\/change-password/);
+    await expect(page.getByText('You must choose a new password before you continue.')).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Skip for now' })).toHaveCount(0);
+    await expectAccessible(page);
+    await page.goto('/profile');
+    await expect(page).toHaveURL(/\/change-password/);
+
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('Forced-But-Happy-2026');
+    await page.getByLabel('Confirm new password').fill('Forced-But-Happy-2026');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page).toHaveURL(/\/profile$/);
+  });
+});
+
+test.describe('security settings', () => {
+  test('a lower lockout threshold takes effect at once; bad values are refused by name', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Security settings' }).click();
+    await expect(page.getByRole('heading', { name: 'Security settings' })).toBeVisible();
+    await expectAccessible(page);
+    const threshold = page.getByLabel('Failed attempts before lock');
+    await expect(threshold).toHaveValue('10');
+
+    await threshold.fill('2');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(threshold).toHaveAccessibleDescription(/Failed attempts before lock must be at least 3\./);
+
+    await threshold.fill('3');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (1 change).');
+
+    const theo = await asRecipient(browser);
+    await theo.login.goto();
+    for (let i = 0; i < 3; i++) {
+      await theo.login.signIn(ACCOUNTS.thresholdTest.email, `Wrong-Guess-${i}-Xyz`);
+      await expect(theo.page.getByRole('main').getByRole('alert')).toHaveText('The email or password is incorrect.');
+    }
+    await theo.login.signIn(ACCOUNTS.thresholdTest.email, PASSWORD);
+    await expect(theo.page.getByRole('main').getByRole('alert')).toHaveText(LOCKED_MESSAGE);
+    await theo.close();
+
+    await page.reload();
+    await threshold.fill('10');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (1 change).');
+  });
+
+  test('only Administrators reach the settings and the outbox', async ({ page, login }) => {
+    await login.signInAs('manager');
+    for (const path of ['/settings/security', '/outbox']) {
+      const response = await page.goto(path);
+      expect(response?.status()).toBe(403);
+    }
+  });
+});

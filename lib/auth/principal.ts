@@ -1,0 +1,39 @@
+// Who is acting and what they may touch: a signed-in user today, an API user later. Lib functions that
+// change users take a Principal and check scope themselves, so every caller gets the same rules.
+import type { Actor } from '@/lib/audit';
+import { AppError } from '@/lib/errors';
+import { hasPermission, type Permission } from './permissions';
+
+export type Principal = {
+  actor: Actor;
+  permissions: readonly Permission[];
+  /** Administrators and organization-wide API users act in every environment. */
+  allEnvironments: boolean;
+  environmentIds: readonly string[];
+};
+
+export function principalOf(user: {
+  id: string;
+  email: string;
+  permissions: readonly Permission[];
+  allEnvironments: boolean;
+  environmentIds: readonly string[];
+}): Principal {
+  return {
+    actor: { type: 'user', id: user.id, label: user.email },
+    permissions: user.permissions,
+    allEnvironments: user.allEnvironments,
+    environmentIds: user.environmentIds,
+  };
+}
+
+export function requirePermissionOf(principal: Principal, permission: Permission) {
+  if (!hasPermission(principal, permission)) throw new AppError('forbidden', 'You do not have permission to do that.');
+}
+
+/** True when the principal holds every one of the permissions (no one grants what they lack). */
+export const holdsAll = (principal: Principal, permissions: readonly string[]) =>
+  permissions.every((p) => (principal.permissions as readonly string[]).includes(p));
+
+export const canSeeEnvironment = (principal: Principal, environmentId: string) =>
+  principal.allEnvironments || principal.environmentIds.includes(environmentId);

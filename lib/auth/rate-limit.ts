@@ -1,0 +1,38 @@
+// Fixed-window rate limits kept in PostgreSQL, so every app instance counts against the same budget.
+import { eq, sql } from 'drizzle-orm';
+import type { Queryable } from '@/db/client';
+import { rateLimits } from '@/db/schema';
+import { rows } from '@/lib/db-rows';
+
+export type Limit = { limit: number; windowSeconds: number };
+
+/** Failed sign-ins per client IP: enough for a team behind one NAT, too few to lock out many accounts. */
+export const SIGN_IN_PER_IP: Limit = { limit: 50, windowSeconds: 15 * 60 };
+/** Password-reset requests per client IP. */
+export const RESET_REQUESTS_PER_IP: Limit = { limit: 10, windowSeconds: 15 * 60 };
+
+/** Seconds until the key may try again, or 0 when it is within its budget. Does not count. */
+export async function retryAfter(q: Queryable, key: string, { limit, windowSeconds }: Limit): Promise<number> {
+  const [row] = await q.select().from(rateLimits).where(eq(rateLimits.key, key));
+  if (!row || row.count < limit) return 0;
+  const remaining = Math.ceil((row.windowStart.getTime() + windowSeconds * 1000 - Date.now()) / 1000);
+  return Math.max(0, remaining);
+}
+
+/** Counts one hit in one atomic upsert; a window that has run out starts again at 1. */
+export async function hit(q: Queryable, key: string, { windowSeconds }: Limit): Promise<number> {
+  const [row] = await rows<{ count: number }>(
+    q,
+    sql`insert into ${rateLimits} (key, window_start, count) values (${key}, now(), 1)
+        on conflict (key) do update set
+          count = case when ${rateLimits.windowStart} <= now() - make_interval(secs => ${windowSeconds}) then 1 else ${rateLimits.count} + 1 end,
+          window_start = case when ${rateLimits.windowStart} <= now() - make_interval(secs => ${windowSeconds}) then now() else ${rateLimits.windowStart} end
+        returning count`,
+  );
+  return row!.count;
+}
+
+/** Counts a hit and reports whether it was within the budget (for requests that always count). */
+export async function take(q: Queryable, key: string, limit: Limit): Promise<boolean> {
+  return (await hit(q, key, limit)) <= limit.limit;
+}

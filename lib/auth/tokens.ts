@@ -1,0 +1,47 @@
+// Invitation and reset links: 256-bit random tokens, stored only as SHA-256 hashes, single-use, expiring.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Queryable } from '@/db/client';
+import { userTokens } from '@/db/schema';
+
+export type TokenPurpose = 'invitation' | 'reset';
+
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** Issues a new link for the user; any earlier unused link of theirs stops working. */
+export async function issueToken(q: Queryable, userId: string, purpose: TokenPurpose, lifetimeMs: number): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await q
+    .update(userTokens)
+    .set({ consumedAt: sql`now()` })
+    .where(and(eq(userTokens.userId, userId), isNull(userTokens.consumedAt)));
+  await q.insert(userTokens).values({ userId, purpose, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + lifetimeMs) });
+  return token;
+}
+
+const usable = (hash: string) => and(eq(userTokens.tokenHash, hash), isNull(userTokens.consumedAt), gt(userTokens.expiresAt, sql`now()`));
+
+// The lookup is by hash, so timing reveals nothing of the token; the final comparison is constant-time anyway.
+const matches = (stored: string, hash: string) => timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(hash, 'hex'));
+
+/** The unused, unexpired link the token belongs to, without using it up. */
+export async function findToken(q: Queryable, token: string) {
+  const hash = hashToken(token);
+  const [row] = await q
+    .select({ userId: userTokens.userId, purpose: userTokens.purpose, tokenHash: userTokens.tokenHash })
+    .from(userTokens)
+    .where(usable(hash))
+    .limit(1);
+  return row && matches(row.tokenHash, hash) ? { userId: row.userId, purpose: row.purpose } : null;
+}
+
+/** Uses the link up, atomically: of two concurrent uses, exactly one succeeds. */
+export async function consumeToken(q: Queryable, token: string) {
+  const hash = hashToken(token);
+  const [row] = await q
+    .update(userTokens)
+    .set({ consumedAt: sql`now()` })
+    .where(usable(hash))
+    .returning({ userId: userTokens.userId, purpose: userTokens.purpose, tokenHash: userTokens.tokenHash });
+  return row && matches(row.tokenHash, hash) ? { userId: row.userId, purpose: row.purpose } : null;
+}

@@ -1,0 +1,41 @@
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, securitySettings, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { runInactivityJob } from './inactivity';
+
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
+let db: Db;
+
+beforeAll(async () => {
+  db = await testDb();
+  await setUpOrganization(db);
+});
+
+describe('runInactivityJob', () => {
+  it('inactivates users idle past the setting, once, and audits each with the system as actor', async () => {
+    const idle = await insertUser(db, { email: 'idle@example.test', lastSignInAt: daysAgo(120) });
+    const neverSignedIn = await insertUser(db, { email: 'never@example.test', activatedAt: daysAgo(100) });
+    const recent = await insertUser(db, { email: 'recent@example.test', lastSignInAt: daysAgo(10), activatedAt: daysAgo(400) });
+    const invited = await insertUser(db, { email: 'invited@example.test', status: 'invited', activatedAt: null, createdAt: daysAgo(200) });
+
+    expect(await runInactivityJob(db)).toEqual({ ran: true, inactivated: 2 });
+    const status = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!.status;
+    expect(await status(idle.id)).toBe('inactive');
+    expect(await status(neverSignedIn.id)).toBe('inactive');
+    expect(await status(recent.id)).toBe('active');
+    expect(await status(invited.id)).toBe('invited');
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.action, 'user.inactivated'));
+    expect(events.map((e) => [e.targetId, e.actorType])).toEqual(expect.arrayContaining([[idle.id, 'system'], [neverSignedIn.id, 'system']]));
+
+    expect(await runInactivityJob(db)).toEqual({ ran: true, inactivated: 0 });
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.action, 'user.inactivated'))).toHaveLength(2);
+  });
+
+  it('does nothing when the setting is 0', async () => {
+    await db.update(securitySettings).set({ inactivityDays: 0 }).where(eq(securitySettings.inactivityDays, 90));
+    await insertUser(db, { email: 'ancient@example.test', lastSignInAt: daysAgo(5000) });
+    expect(await runInactivityJob(db)).toEqual({ ran: true, inactivated: 0 });
+  });
+});

@@ -1,0 +1,40 @@
+// Automatic inactivation: users whose last sign-in (or activation, if they never signed in) is older
+// than the setting become inactive. One instance runs it at a time (advisory lock); running it again
+// changes nothing more.
+import { sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { rateLimits } from '@/db/schema';
+import { recordAudit, SYSTEM } from '@/lib/audit';
+import { rows } from '@/lib/db-rows';
+import { getOrganization, getSecuritySettings } from '@/lib/settings';
+
+const INACTIVITY_LOCK = 7_311_003;
+
+export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactivated: number }> {
+  if (!(await getOrganization(db))) return { ran: false, inactivated: 0 };
+  return db.transaction(async (tx) => {
+    const [lock] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${INACTIVITY_LOCK}) as ok`);
+    if (!lock?.ok) return { ran: false, inactivated: 0 };
+    // Housekeeping that shares the schedule: rate-limit windows long past.
+    await tx.delete(rateLimits).where(sql`${rateLimits.windowStart} < now() - interval '1 day'`);
+    const { inactivityDays } = await getSecuritySettings(tx);
+    if (inactivityDays <= 0) return { ran: true, inactivated: 0 };
+    const inactivated = await rows<{ id: string; email: string }>(
+      tx,
+      sql`update users set status = 'inactive', session_version = session_version + 1, version = version + 1, updated_at = now()
+          where status = 'active'
+            and coalesce(last_sign_in_at, activated_at, created_at) < now() - make_interval(days => ${inactivityDays})
+          returning id, email`,
+    );
+    for (const user of inactivated) {
+      await recordAudit(tx, {
+        actor: SYSTEM,
+        action: 'user.inactivated',
+        target: { type: 'user', id: user.id, label: user.email },
+        detail: `No sign-in for ${inactivityDays} days`,
+        changes: { status: { before: 'active', after: 'inactive' } },
+      });
+    }
+    return { ran: true, inactivated: inactivated.length };
+  });
+}

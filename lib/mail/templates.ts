@@ -1,0 +1,48 @@
+// The emails Userdesk sends: plain, branded with the organization's name, as HTML and text.
+export type Mail = { kind: string; subject: string; text: string; html: string };
+
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function compose(kind: string, org: string, subject: string, paragraphs: string[], link?: { url: string; label: string }): Mail {
+  const text = [...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : []), `— ${org}`].join('\n\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#0f172a;max-width:560px;margin:0 auto;padding:24px">
+<p style="font-weight:600;color:#4338ca">${escape(org)}</p>
+${paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n')}
+${link ? `<p><a href="${escape(link.url)}" style="display:inline-block;background:#4f46e5;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escape(link.label)}</a></p><p style="font-size:12px;color:#475569">Or paste this address into your browser: ${escape(link.url)}</p>` : ''}
+</body></html>`;
+  return { kind, subject: `${subject} — ${org}`, text, html };
+}
+
+const lifetime = (ms: number) => {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} hours` : `${Math.round(hours / 24)} days`;
+};
+
+export const invitationMail = (org: string, name: string, url: string, expiresInMs: number) =>
+  compose('invitation', org, 'You are invited to Userdesk', [
+    `Hello ${name},`,
+    `${org} has created an account for you. Choose your password to activate it. The link works once and expires in ${lifetime(expiresInMs)}.`,
+  ], { url, label: 'Set your password' });
+
+export const resetMail = (org: string, name: string, url: string, expiresInMs: number) =>
+  compose('reset', org, 'Reset your password', [
+    `Hello ${name},`,
+    `A new password was requested for your account. Choose it with the link below; it works once and expires in ${lifetime(expiresInMs)}. If you did not ask for this, you can ignore this message.`,
+  ], { url, label: 'Choose a new password' });
+
+export const passwordChangedMail = (org: string, name: string) =>
+  compose('password_changed', org, 'Your password was changed', [
+    `Hello ${name},`,
+    'The password of your account was just changed. If this was not you, contact your account manager at once.',
+  ]);
+
+export const lockedMail = (org: string, name: string, reason: 'failed_attempts' | 'password_expired') =>
+  compose('locked', org, 'Your account is locked', [
+    `Hello ${name},`,
+    reason === 'failed_attempts'
+      ? 'Your account was locked after too many failed sign-in attempts. Contact your account manager to unlock it.'
+      : 'Your password expired, so your account was locked. Contact your account manager to get a new password.',
+  ]);

@@ -1,0 +1,54 @@
+// Changing the security settings (Administrators): validated ranges, audited with before and after.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '@/db/client';
+import { securitySettings } from '@/db/schema';
+import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { getSecuritySettings } from './index';
+
+const whole = (label: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${label} must be a number.` })
+    .int(`${label} must be a whole number.`)
+    .min(min, `${label} must be at least ${min}.`)
+    .max(max, `${label} must be at most ${max}.`);
+
+// Unchecked checkboxes are absent from a form; "on" (forms) and booleans (APIs) mean checked.
+const flag = z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean());
+
+export const securitySettingsSchema = z
+  .object({
+    lockoutThreshold: whole('Failed attempts before lock', 3, 100),
+    autoUnlockMinutes: whole('Automatic unlock', 0, 10_080),
+    passwordMinLength: whole('Minimum password length', 8, 72),
+    requireLowercase: flag,
+    requireUppercase: flag,
+    requireDigit: flag,
+    requireSymbol: flag,
+    rejectCommonPasswords: flag,
+    passwordMaxAgeDays: whole('Password maximum age', 0, 3650),
+    passwordWarningDays: whole('Expiry warning', 0, 365),
+    inactivityDays: whole('Inactivity before inactivation', 0, 3650),
+    invitationLifetimeDays: whole('Invitation link lifetime', 1, 90),
+    resetLifetimeMinutes: whole('Reset link lifetime', 5, 10_080),
+  })
+  .refine((s) => s.passwordMaxAgeDays === 0 || s.passwordWarningDays < s.passwordMaxAgeDays, {
+    path: ['passwordWarningDays'],
+    message: 'The expiry warning must be shorter than the password maximum age.',
+  });
+
+export type SecuritySettingsInput = z.infer<typeof securitySettingsSchema>;
+
+export async function updateSecuritySettings(tx: Tx, principal: Principal, input: SecuritySettingsInput, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'settings.manage');
+  const current = await getSecuritySettings(tx);
+  const changes = diff(current, input);
+  if (Object.keys(changes).length === 0) return { changed: 0 };
+  await tx
+    .update(securitySettings)
+    .set({ ...input, updatedAt: new Date() })
+    .where(eq(securitySettings.organizationId, current.organizationId));
+  await recordAudit(tx, { actor: principal.actor, action: 'settings.security_updated', target: { type: 'settings', id: current.organizationId, label: 'Security settings' }, changes, meta });
+  return { changed: Object.keys(changes).length };
+}

@@ -1,0 +1,166 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, outboxMessages, roles, userTokens, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
+import { principalOf, type Principal } from '@/lib/auth/principal';
+import { hashPassword } from '@/lib/auth/password';
+import { hit, SIGN_IN_PER_IP } from '@/lib/auth/rate-limit';
+import { signIn } from '@/lib/auth/sign-in';
+import { hashToken } from '@/lib/auth/tokens';
+import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitation, resetUser, unlockUser } from './access';
+import { inviteUser } from './create';
+
+const meta = { ip: '192.0.2.50', userAgent: 'vitest' };
+let db: Db;
+let admin: Principal;
+let environmentId: string;
+let hash: string;
+let n = 0;
+
+const tokenFrom = (text: string) => /token=([A-Za-z0-9_-]+)/.exec(text)![1]!;
+const lastMailTo = async (email: string) =>
+  (await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, email))).sort((a, b) => +a.createdAt - +b.createdAt).at(-1)!;
+const reload = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
+const lockedUser = () => insertUser(db, { email: `locked${++n}@example.test`, passwordHash: hash, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), failedAttempts: 10, environmentId });
+
+beforeAll(async () => {
+  db = await testDb();
+  hash = await hashPassword(TEST_PASSWORD);
+  const org = await setUpOrganization(db);
+  environmentId = org.environmentId;
+  const [adminRole] = await db.select().from(roles).where(eq(roles.name, 'Administrator'));
+  admin = principalOf({ id: org.adminId, email: 'ada@example.test', permissions: adminRole!.permissions as never, allEnvironments: true, environmentIds: [] });
+});
+
+describe('unlock', () => {
+  it('reactivates a locked user with their old password', async () => {
+    const user = await lockedUser();
+    await db.transaction((tx) => unlockUser(tx, admin, user.id, meta));
+    expect(await reload(user.id)).toMatchObject({ status: 'active', failedAttempts: 0, lockReason: null, lockedAt: null });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true });
+    const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.unlocked')));
+    expect(event).toMatchObject({ actorId: admin.actor.type === 'user' ? admin.actor.id : null, ip: meta.ip });
+  });
+
+  it('refuses a user who is not locked', async () => {
+    const user = await insertUser(db, { email: `active${++n}@example.test`, environmentId });
+    await expect(db.transaction((tx) => unlockUser(tx, admin, user.id))).rejects.toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('reset', () => {
+  it('clears the password, ends sessions and emails a single-use link that sets a new one', async () => {
+    const user = await lockedUser();
+    await db.transaction((tx) => resetUser(tx, admin, user.id, meta));
+    const after = await reload(user.id);
+    expect(after).toMatchObject({ status: 'active', requirePasswordChange: true, passwordHash: null, sessionVersion: user.sessionVersion + 1 });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'invalid' });
+
+    const mail = await lastMailTo(user.email);
+    expect(mail).toMatchObject({ kind: 'reset', status: 'pending' });
+    const token = tokenFrom(mail.text);
+    expect(token.length).toBeGreaterThanOrEqual(43); // 32 random bytes
+    // Only the hash is stored.
+    const stored = await db.select().from(userTokens).where(eq(userTokens.userId, user.id));
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(stored.map((t) => t.tokenHash)).toContain(hashToken(token));
+
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, 'weak', meta))).rejects.toMatchObject({ fieldErrors: { password: expect.arrayContaining(['Use at least 12 characters.']) } });
+    // A refused password does not use the link up.
+    await db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3', meta));
+    expect(await signIn(db, user.email, 'Fresh-Start-Passphrase-3', meta)).toMatchObject({ ok: true, mustChangePassword: false });
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Another-Passphrase-44', meta))).rejects.toThrow(INVALID_LINK);
+  });
+
+  it('refuses an expired link', async () => {
+    const user = await lockedUser();
+    await db.transaction((tx) => resetUser(tx, admin, user.id));
+    const token = tokenFrom((await lastMailTo(user.email)).text);
+    await db.update(userTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(userTokens.tokenHash, hashToken(token)));
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3'))).rejects.toThrow(INVALID_LINK);
+  });
+});
+
+describe('invitations', () => {
+  it('invites a user, and a resent invitation makes the old link stop working', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const user = await db.transaction((tx) =>
+      inviteUser(tx, admin, { firstName: 'Ines', lastName: 'Invitée', email: 'ines@example.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} }, meta),
+    );
+    expect(await reload(user.id)).toMatchObject({ status: 'invited', passwordHash: null });
+    const first = tokenFrom((await lastMailTo('ines@example.test')).text);
+    await db.transaction((tx) => resendInvitation(tx, admin, user.id, meta));
+    const second = tokenFrom((await lastMailTo('ines@example.test')).text);
+    expect(second).not.toBe(first);
+    await expect(db.transaction((tx) => completePasswordLink(tx, first, 'Welcome-Aboard-Passphrase-1'))).rejects.toThrow(INVALID_LINK);
+    await db.transaction((tx) => completePasswordLink(tx, second, 'Welcome-Aboard-Passphrase-1'));
+    expect(await reload(user.id)).toMatchObject({ status: 'active' });
+    expect((await reload(user.id)).activatedAt).not.toBeNull();
+  });
+
+  it('refuses an email already in use, whatever its case', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const error = await db
+      .transaction((tx) => inviteUser(tx, admin, { firstName: 'A', lastName: 'B', email: 'INES@example.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} }))
+      .catch((e) => e);
+    expect(error.fieldErrors).toEqual({ email: ['A user with this email already exists.'] });
+  });
+
+  it('writes nothing, not even the message, when the change fails', async () => {
+    const before = (await db.select().from(outboxMessages)).length;
+    const user = await lockedUser();
+    await db
+      .transaction(async (tx) => {
+        await resetUser(tx, admin, user.id);
+        throw new Error('the change fails after the message was queued');
+      })
+      .catch(() => {});
+    expect(await db.select().from(outboxMessages)).toHaveLength(before);
+    expect((await reload(user.id)).status).toBe('locked');
+  });
+});
+
+describe('forgot password', () => {
+  it('emails active accounts only and says nothing either way', async () => {
+    const user = await insertUser(db, { email: `forgetful${++n}@example.test`, passwordHash: hash, environmentId });
+    await db.transaction((tx) => requestPasswordReset(tx, user.email.toUpperCase(), meta));
+    expect((await lastMailTo(user.email)).kind).toBe('reset');
+    const before = (await db.select().from(outboxMessages)).length;
+    await expect(db.transaction((tx) => requestPasswordReset(tx, 'nobody@example.test', meta))).resolves.toBeUndefined();
+    expect(await db.select().from(outboxMessages)).toHaveLength(before);
+  });
+
+  it('is rate limited per IP', async () => {
+    const ip = { ip: '192.0.2.77', userAgent: null };
+    for (let i = 0; i < 10; i++) await db.transaction((tx) => requestPasswordReset(tx, 'nobody@example.test', ip));
+    await expect(db.transaction((tx) => requestPasswordReset(tx, 'nobody@example.test', ip))).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});
+
+describe('scope', () => {
+  it('an Account Manager cannot reset an Administrator, nor see users outside their environments', async () => {
+    const managerRow = await insertUser(db, { email: `am${++n}@example.test`, role: 'Account Manager', environmentId });
+    const [amRole] = await db.select().from(roles).where(eq(roles.name, 'Account Manager'));
+    const manager = principalOf({ ...managerRow, permissions: amRole!.permissions as never, allEnvironments: false, environmentIds: [environmentId] });
+    const adminUser = await insertUser(db, { email: `admin${++n}@example.test`, role: 'Administrator', status: 'locked' });
+    await expect(db.transaction((tx) => resetUser(tx, manager, adminUser.id))).rejects.toMatchObject({ code: 'forbidden' });
+    const outsider = await insertUser(db, { email: `outsider${++n}@example.test`, status: 'locked' });
+    await expect(db.transaction((tx) => unlockUser(tx, manager, outsider.id))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('rate limit on sign-in', () => {
+  it('stops counting against accounts once an IP has failed too often', async () => {
+    const user = await insertUser(db, { email: `target${++n}@example.test`, passwordHash: hash, environmentId });
+    const flood = { ip: '198.51.100.200', userAgent: null };
+    // 48 failures from this IP elsewhere, then two against this account: the budget of 50 is spent.
+    for (let i = 0; i < 48; i++) await hit(db, 'sign-in:198.51.100.200', SIGN_IN_PER_IP);
+    for (let i = 0; i < 2; i++) expect(await signIn(db, user.email, 'Wrong-Password-123', flood)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await signIn(db, user.email, 'Wrong-Password-123', flood)).toEqual({ ok: false, reason: 'rate_limited' });
+    expect(await signIn(db, user.email, TEST_PASSWORD, flood)).toEqual({ ok: false, reason: 'rate_limited' });
+    expect((await reload(user.id)).failedAttempts).toBe(2);
+    // Another network is unaffected.
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true });
+  });
+});

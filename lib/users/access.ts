@@ -1,0 +1,138 @@
+// Getting users back in: Unlock (keeps the password), Reset (a new password via an emailed link),
+// Resend invitation, and the links themselves (set a password from an invitation or reset link,
+// self-service "Forgot password?").
+import { and, eq, sql } from 'drizzle-orm';
+import type { Tx } from '@/db/client';
+import { users } from '@/db/schema';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
+import { consumeToken, issueToken } from '@/lib/auth/tokens';
+import { AppError } from '@/lib/errors';
+import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
+import { invitationMail, passwordChangedMail, resetMail } from '@/lib/mail/templates';
+import { getSecuritySettings } from '@/lib/settings';
+import { assertPasswordAllowed, storePassword } from './password';
+import { findChangeableUser, targetOf } from './scope';
+
+export async function unlockUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.unlock');
+  const user = await findChangeableUser(tx, principal, userId);
+  if (user.status !== 'locked') throw new AppError('conflict', `${user.email} is not locked.`);
+  await tx
+    .update(users)
+    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, user.id));
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'user.unlocked',
+    target: targetOf(user),
+    changes: { status: { before: 'locked', after: 'active' }, lockReason: { before: user.lockReason, after: null } },
+    meta,
+  });
+  return user;
+}
+
+/** The user must choose a new password through an emailed link; the old one stops working at once. */
+export async function resetUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.unlock');
+  const user = await findChangeableUser(tx, principal, userId);
+  if (user.status !== 'locked' && user.status !== 'active')
+    throw new AppError('conflict', `${user.email} is ${user.status}: only active or locked users can be reset.`);
+  await tx
+    .update(users)
+    .set({
+      status: 'active',
+      lockReason: null,
+      lockedAt: null,
+      failedAttempts: 0,
+      passwordHash: null,
+      requirePasswordChange: true,
+      sessionVersion: sql`${users.sessionVersion} + 1`,
+      version: sql`${users.version} + 1`,
+      updatedAt: new Date(),
+    })
+    .where(eq(users.id, user.id));
+  await sendResetLink(tx, user);
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'user.reset',
+    target: targetOf(user),
+    changes: { status: { before: user.status, after: 'active' }, requirePasswordChange: { before: user.requirePasswordChange, after: true } },
+    detail: 'Password cleared; reset link emailed',
+    meta,
+  });
+  return user;
+}
+
+export async function resendInvitation(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.write');
+  const user = await findChangeableUser(tx, principal, userId);
+  if (user.status !== 'invited') throw new AppError('conflict', `${user.email} has already accepted the invitation.`);
+  await sendInvitation(tx, user);
+  await recordAudit(tx, { actor: principal.actor, action: 'user.invitation_sent', target: targetOf(user), detail: 'Invitation resent; earlier links no longer work', meta });
+  return user;
+}
+
+type Recipient = { id: string; email: string; firstName: string };
+
+export async function sendInvitation(tx: Tx, user: Recipient) {
+  const { invitationLifetimeDays } = await getSecuritySettings(tx);
+  const lifetime = invitationLifetimeDays * 86_400_000;
+  const token = await issueToken(tx, user.id, 'invitation', lifetime);
+  const mail = invitationMail(await organizationName(tx), user.firstName, portalUrl(`/set-password?token=${token}`), lifetime);
+  await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
+}
+
+async function sendResetLink(tx: Tx, user: Recipient) {
+  const { resetLifetimeMinutes } = await getSecuritySettings(tx);
+  const lifetime = resetLifetimeMinutes * 60_000;
+  const token = await issueToken(tx, user.id, 'reset', lifetime);
+  const mail = resetMail(await organizationName(tx), user.firstName, portalUrl(`/set-password?token=${token}`), lifetime);
+  await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
+}
+
+export const INVALID_LINK = 'This link is invalid, has expired or has already been used. Ask for a new one.';
+
+/** Sets the password from an invitation or reset link; activates an invited user. Returns who to sign in. */
+export async function completePasswordLink(tx: Tx, token: string, password: string, meta?: RequestMeta) {
+  const link = await consumeToken(tx, token);
+  if (!link) throw new AppError('invalid', INVALID_LINK);
+  const [user] = await tx
+    .select({ id: users.id, email: users.email, firstName: users.firstName, lastName: users.lastName, status: users.status })
+    .from(users)
+    .where(eq(users.id, link.userId))
+    .for('update');
+  if (!user || (user.status !== 'invited' && user.status !== 'active')) throw new AppError('invalid', INVALID_LINK);
+  await assertPasswordAllowed(tx, password, user.email, 'password');
+  const sessionVersion = await storePassword(tx, user.id, password);
+  if (user.status === 'invited')
+    await tx.update(users).set({ status: 'active', activatedAt: new Date() }).where(eq(users.id, user.id));
+  else await enqueueMail(tx, { email: user.email, userId: user.id }, passwordChangedMail(await organizationName(tx), user.firstName));
+  await recordAudit(tx, {
+    actor: { type: 'user', id: user.id, label: user.email },
+    action: user.status === 'invited' ? 'user.activated' : 'user.password_changed',
+    target: targetOf(user),
+    detail: link.purpose === 'invitation' ? 'Password set from the invitation link' : 'Password set from a reset link',
+    ...(user.status === 'invited' ? { changes: { status: { before: 'invited', after: 'active' } } } : {}),
+    meta,
+  });
+  return { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}`, sessionVersion };
+}
+
+/**
+ * "Forgot password?": emails a reset link when an active account has this address. The caller says
+ * the same thing either way, so the form does not reveal which addresses have accounts.
+ */
+export async function requestPasswordReset(tx: Tx, email: string, meta: RequestMeta) {
+  if (!(await take(tx, `reset:${meta.ip ?? 'unknown'}`, RESET_REQUESTS_PER_IP)))
+    throw new AppError('rate_limited', 'Too many reset requests from your network. Wait a few minutes and try again.');
+  const [user] = await tx
+    .select({ id: users.id, email: users.email, firstName: users.firstName })
+    .from(users)
+    .where(and(eq(sql`lower(${users.email})`, email.trim().toLowerCase()), eq(users.status, 'active')))
+    .limit(1);
+  if (!user) return;
+  await sendResetLink(tx, user);
+  await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'user.reset_requested', target: targetOf(user), meta });
+}

@@ -1,0 +1,94 @@
+// Adding a user: no password, status "invited", an emailed single-use link to choose one.
+import { eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '@/db/client';
+import { environments, roles, userEnvironments, users } from '@/db/schema';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
+import { canSeeEnvironment, holdsAll, requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import { emailSchema, nameSchema } from '@/lib/validation';
+import { sendInvitation } from './access';
+
+export const tagSchema = z.object({
+  name: z.string().trim().min(1, 'Tag names cannot be empty.').max(100),
+  value: z.string().trim().max(500),
+});
+
+export const newUserSchema = z.object({
+  firstName: nameSchema('first name'),
+  lastName: nameSchema('last name'),
+  email: emailSchema,
+  roleId: z.uuid('Choose a role.'),
+  environmentIds: z.array(z.uuid()).default([]),
+  tags: z.array(tagSchema).max(50).default([]),
+  profile: z.record(z.string(), z.string().trim().max(500)).default({}),
+});
+
+export type NewUser = z.infer<typeof newUserSchema>;
+
+export async function emailInUse(tx: Tx, email: string, exceptUserId?: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()))
+    .limit(1);
+  return row !== undefined && row.id !== exceptUserId;
+}
+
+/** Checks role and environments the principal may grant; returns the role. */
+export async function checkGrant(tx: Tx, principal: Principal, roleId: string, environmentIds: string[]) {
+  const errors: FieldErrors = {};
+  const [role] = await tx.select().from(roles).where(eq(roles.id, roleId));
+  if (!role) errors.roleId = ['Choose a role.'];
+  else if (!holdsAll(principal, role.permissions))
+    errors.roleId = [`You cannot grant the ${role.name} role: it has permissions you do not hold.`];
+  if (role && !role.allEnvironments) {
+    const found = environmentIds.length
+      ? await tx.select({ id: environments.id }).from(environments).where(inArray(environments.id, environmentIds))
+      : [];
+    if (found.length !== new Set(environmentIds).size || environmentIds.some((id) => !canSeeEnvironment(principal, id)))
+      errors.environmentIds = ['Choose environments you manage.'];
+    else if (environmentIds.length === 0) errors.environmentIds = ['Choose at least one environment.'];
+  }
+  return { role, errors };
+}
+
+export async function inviteUser(tx: Tx, principal: Principal, input: NewUser, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.write');
+  const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds);
+  if (await emailInUse(tx, input.email)) errors.email = ['A user with this email already exists.'];
+  for (const field of role?.requiredFields ?? [])
+    if (!input.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
+  if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
+
+  const [user] = await tx
+    .insert(users)
+    .values({
+      email: input.email,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      roleId: role.id,
+      status: 'invited',
+      tags: input.tags,
+      profile: input.profile,
+    })
+    .returning({ id: users.id, email: users.email, firstName: users.firstName });
+  const environmentIds = role.allEnvironments ? [] : [...new Set(input.environmentIds)];
+  if (environmentIds.length > 0)
+    await tx.insert(userEnvironments).values(environmentIds.map((environmentId) => ({ userId: user!.id, environmentId })));
+  await sendInvitation(tx, user!);
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'user.created',
+    target: { type: 'user', id: user!.id, label: user!.email },
+    environmentId: environmentIds[0] ?? null,
+    changes: {
+      email: { before: null, after: input.email },
+      name: { before: null, after: `${input.firstName} ${input.lastName}` },
+      role: { before: null, after: role.name },
+      status: { before: null, after: 'invited' },
+    },
+    meta,
+  });
+  return user!;
+}

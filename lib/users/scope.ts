@@ -1,0 +1,63 @@
+// Finding a user the principal may act on. Outside the principal's environments a user does not exist
+// for them (404); a user whose role holds permissions the principal lacks cannot be changed (403).
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Queryable } from '@/db/client';
+import { roles, userEnvironments, users } from '@/db/schema';
+import { holdsAll, type Principal } from '@/lib/auth/principal';
+import { AppError } from '@/lib/errors';
+
+export const userColumns = {
+  id: users.id,
+  email: users.email,
+  firstName: users.firstName,
+  lastName: users.lastName,
+  status: users.status,
+  lockReason: users.lockReason,
+  lockedAt: users.lockedAt,
+  failedAttempts: users.failedAttempts,
+  banReason: users.banReason,
+  requirePasswordChange: users.requirePasswordChange,
+  passwordChangedAt: users.passwordChangedAt,
+  lastSignInAt: users.lastSignInAt,
+  activatedAt: users.activatedAt,
+  tags: users.tags,
+  profile: users.profile,
+  version: users.version,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  roleId: roles.id,
+  roleName: roles.name,
+  rolePermissions: roles.permissions,
+  roleAllEnvironments: roles.allEnvironments,
+};
+
+/** Users visible to the principal: members of one of its environments, or anyone for org-wide principals. */
+export function visibleTo(principal: Principal) {
+  if (principal.allEnvironments) return undefined;
+  if (principal.environmentIds.length === 0) return sql`false`;
+  return sql`(${roles.allEnvironments} or exists (select 1 from ${userEnvironments} where ${userEnvironments.userId} = ${users.id} and ${inArray(userEnvironments.environmentId, [...principal.environmentIds])}))`;
+}
+
+export async function findVisibleUser(q: Queryable, principal: Principal, userId: string, options: { forUpdate?: boolean } = {}) {
+  const query = q
+    .select(userColumns)
+    .from(users)
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(and(eq(users.id, userId), visibleTo(principal)))
+    .limit(1);
+  const [user] = options.forUpdate ? await query.for('update', { of: users }) : await query;
+  if (!user) throw new AppError('not_found', 'No such user in your environments.');
+  return user;
+}
+
+export type TargetUser = Awaited<ReturnType<typeof findVisibleUser>>;
+
+/** The user, locked for the change, when the principal may change them. */
+export async function findChangeableUser(q: Queryable, principal: Principal, userId: string) {
+  const user = await findVisibleUser(q, principal, userId, { forUpdate: true });
+  if (!holdsAll(principal, user.rolePermissions))
+    throw new AppError('forbidden', `You cannot change ${user.email}: their role has permissions you do not hold.`);
+  return user;
+}
+
+export const targetOf = (user: { id: string; email: string }) => ({ type: 'user', id: user.id, label: user.email });
