@@ -2,6 +2,7 @@
 // Cached on globalThis so dev hot reload and per-route bundles share one connection pool / one PGlite.
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { mkdirSync } from 'node:fs';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
@@ -23,7 +24,7 @@ export function openClient(databaseUrl: string | undefined, pgliteDir: string): 
     return { db: drizzlePostgres(sql, { schema, casing: 'snake_case' }), driver: 'postgres', close: () => sql.end() };
   }
   if (!pgliteDir.startsWith('memory://')) mkdirSync(pgliteDir, { recursive: true });
-  const pg = new PGlite(pgliteDir, { extensions: { pg_trgm } });
+  const pg = new PGlite(pgliteDir, { extensions: { pg_trgm, unaccent } });
   const db = drizzlePglite(pg, { schema, casing: 'snake_case' }) as unknown as Db;
   return { db, driver: 'pglite', close: () => pg.close() };
 }

@@ -1,5 +1,5 @@
 // The Userdesk data model (SPEC.md section 2). One installation serves one organization.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
@@ -95,11 +95,20 @@ export const users = pgTable(
     version: integer().notNull().default(1),
     createdAt: createdAt(),
     updatedAt: createdAt(),
+    // Names and email folded (lower case, accents removed) for substring search through a trigram index.
+    searchText: text().generatedAlwaysAs(
+      (): SQL => sql`userdesk_fold(${users.firstName} || ' ' || ${users.lastName} || ' ' || ${users.email})`,
+    ),
   },
   (t) => [
     uniqueIndex('users_email_idx').on(sql`lower(${t.email})`),
     index('users_status_idx').on(t.status),
     index('users_role_idx').on(t.roleId),
+    index('users_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
+    // Keyset pagination: one index per sort order, each ending in the id as tie-breaker.
+    index('users_name_sort_idx').on(sql`lower(${t.lastName})`, sql`lower(${t.firstName})`, t.id),
+    index('users_last_sign_in_sort_idx').on(sql`coalesce(${t.lastSignInAt}, '-infinity'::timestamptz)`, t.id),
+    index('users_locked_idx').on(t.lockedAt.desc(), t.id.desc()).where(sql`${t.status} = 'locked'`),
   ],
 );
 

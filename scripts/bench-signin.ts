@@ -21,7 +21,9 @@ const server = spawn('npx', ['tsx', 'scripts/e2e-server.ts', '--seed'], { env: {
 const stop = () => {
   try {
     process.kill(-server.pid!, 'SIGTERM');
-  } catch {}
+  } catch {
+    // Already gone.
+  }
 };
 process.on('exit', stop);
 
@@ -71,7 +73,10 @@ let signIns = 0;
 let failures = 0;
 const deadline = Date.now() + LOAD_SECONDS * 1000;
 const clients = Array.from({ length: CLIENTS }, async () => {
-  while (Date.now() < deadline) (await signInOnce()) ? signIns++ : failures++;
+  while (Date.now() < deadline) {
+    if (await signInOnce()) signIns++;
+    else failures++;
+  }
 });
 const loaded: number[] = [];
 await new Promise((r) => setTimeout(r, 1000)); // let the load build up
