@@ -8,7 +8,10 @@ type Account = {
   lastName: string;
   role: 'Administrator' | 'Account Manager' | 'User';
   state?: 'locked' | 'invited' | 'must-change-password';
+  environment?: 'Sandbox';
 };
+
+export const SECOND_ENVIRONMENT = 'Sandbox';
 
 export const ACCOUNTS = {
   admin: { email: 'ada.admin@acme.test', firstName: 'Ada', lastName: 'Admin', role: 'Administrator' },
@@ -21,6 +24,10 @@ export const ACCOUNTS = {
   invited: { email: 'ivy.invited@acme.test', firstName: 'Ivy', lastName: 'Invited', role: 'User', state: 'invited' },
   forced: { email: 'fred.forced@acme.test', firstName: 'Fred', lastName: 'Forced', role: 'User', state: 'must-change-password' },
   passwordChanger: { email: 'pat.changer@acme.test', firstName: 'Pat', lastName: 'Changer', role: 'User' },
+  banTarget: { email: 'bernd.banned@acme.test', firstName: 'Bernd', lastName: 'Bannister', role: 'User' },
+  roleTarget: { email: 'rosa.role@acme.test', firstName: 'Rosa', lastName: 'Rollins', role: 'User' },
+  staleTarget: { email: 'stan.stale@acme.test', firstName: 'Stan', lastName: 'Stale', role: 'User' },
+  sandboxOnly: { email: 'sandy.sandbox@acme.test', firstName: 'Sandy', lastName: 'Sandbox', role: 'User', environment: 'Sandbox' },
   thresholdTest: { email: 'theo.threshold@acme.test', firstName: 'Theo', lastName: 'Threshold', role: 'User' },
 } as const satisfies Record<string, Account>;
 

@@ -7,7 +7,7 @@ import { principalOf } from '@/lib/auth/principal';
 import { isPermission } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
 import { inviteUser } from '@/lib/users/create';
-import { ACCOUNTS, ORGANIZATION, PASSWORD } from './accounts';
+import { ACCOUNTS, ORGANIZATION, PASSWORD, SECOND_ENVIRONMENT } from './accounts';
 
 export async function seedE2e() {
   const { db } = getClient();
@@ -17,6 +17,7 @@ export async function seedE2e() {
     setupOrganization(tx, { organizationName: ORGANIZATION, ...admin, password: PASSWORD }, meta),
   );
   const [production] = await db.select().from(environments).where(eq(environments.name, 'Production'));
+  const [sandbox] = await db.insert(environments).values({ name: SECOND_ENVIRONMENT }).returning();
   const allRoles = await db.select().from(roles);
   const roleId = (name: string) => allRoles.find((r) => r.name === name)!.id;
   const adminPrincipal = principalOf({
@@ -53,6 +54,7 @@ export async function seedE2e() {
         activatedAt: now,
       })
       .returning();
-    await db.insert(userEnvironments).values({ userId: user!.id, environmentId: production!.id });
+    const environmentId = 'environment' in account ? sandbox!.id : production!.id;
+    await db.insert(userEnvironments).values({ userId: user!.id, environmentId });
   }
 }

@@ -15,7 +15,8 @@ beforeAll(async () => {
 
 describe('runInactivityJob', () => {
   it('inactivates users idle past the setting, once, and audits each with the system as actor', async () => {
-    const idle = await insertUser(db, { email: 'idle@example.test', lastSignInAt: daysAgo(120) });
+    const idle = await insertUser(db, { email: 'idle@example.test', lastSignInAt: daysAgo(120), activatedAt: daysAgo(300) });
+    const reactivated = await insertUser(db, { email: 'back@example.test', lastSignInAt: daysAgo(120), activatedAt: daysAgo(1) });
     const neverSignedIn = await insertUser(db, { email: 'never@example.test', activatedAt: daysAgo(100) });
     const recent = await insertUser(db, { email: 'recent@example.test', lastSignInAt: daysAgo(10), activatedAt: daysAgo(400) });
     const invited = await insertUser(db, { email: 'invited@example.test', status: 'invited', activatedAt: null, createdAt: daysAgo(200) });
@@ -25,6 +26,7 @@ describe('runInactivityJob', () => {
     expect(await status(idle.id)).toBe('inactive');
     expect(await status(neverSignedIn.id)).toBe('inactive');
     expect(await status(recent.id)).toBe('active');
+    expect(await status(reactivated.id)).toBe('active');
     expect(await status(invited.id)).toBe('invited');
     const events = await db.select().from(auditEvents).where(eq(auditEvents.action, 'user.inactivated'));
     expect(events.map((e) => [e.targetId, e.actorType])).toEqual(expect.arrayContaining([[idle.id, 'system'], [neverSignedIn.id, 'system']]));
@@ -35,7 +37,7 @@ describe('runInactivityJob', () => {
 
   it('does nothing when the setting is 0', async () => {
     await db.update(securitySettings).set({ inactivityDays: 0 }).where(eq(securitySettings.inactivityDays, 90));
-    await insertUser(db, { email: 'ancient@example.test', lastSignInAt: daysAgo(5000) });
+    await insertUser(db, { email: 'ancient@example.test', lastSignInAt: daysAgo(5000), activatedAt: daysAgo(5000) });
     expect(await runInactivityJob(db)).toEqual({ ran: true, inactivated: 0 });
   });
 });

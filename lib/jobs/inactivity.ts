@@ -1,4 +1,4 @@
-// Automatic inactivation: users whose last sign-in (or activation, if they never signed in) is older
+// Automatic inactivation: users whose last sign-in or (re)activation, whichever is later, is older
 // than the setting become inactive. One instance runs it at a time (advisory lock); running it again
 // changes nothing more.
 import { sql } from 'drizzle-orm';
@@ -23,7 +23,7 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
       tx,
       sql`update users set status = 'inactive', session_version = session_version + 1, version = version + 1, updated_at = now()
           where status = 'active'
-            and coalesce(last_sign_in_at, activated_at, created_at) < now() - make_interval(days => ${inactivityDays})
+            and coalesce(greatest(last_sign_in_at, activated_at), created_at) < now() - make_interval(days => ${inactivityDays})
           returning id, email`,
     );
     for (const user of inactivated) {

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useActionState, useState, useTransition } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -96,7 +97,9 @@ export function LockedUsersTable({ users, canAct, truncated }: { users: LockedUs
                       />
                     </td>
                   )}
-                  <td className="px-4 py-3 font-medium">{name}</td>
+                  <td className="px-4 py-3 font-medium">
+                    <Link href={`/users/${u.id}`} className="text-indigo-700 hover:underline">{name}</Link>
+                  </td>
                   <td className="px-4 py-3 text-slate-700">{u.email}</td>
                   <td className="px-4 py-3">
                     <Badge tone={u.lockReason === 'password_expired' ? 'slate' : 'amber'}>{u.lockReason ? REASONS[u.lockReason] : 'Locked'}</Badge>

@@ -1,0 +1,114 @@
+// The portal's server actions, called as a browser would post them, with three kinds of caller:
+// nobody, a User-role account, and an Account Manager aiming above their station. Each is refused on
+// the server and nothing is written.
+import { eq } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, environments, roles, securitySettings, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import type { SessionUser } from '@/lib/auth/session';
+
+const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
+vi.mock('@/lib/auth/session', async (original) => ({ ...(await original<object>()), getCurrentUser: async () => session.user }));
+vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: async () => ({ get: () => undefined, set: () => {} }) }));
+vi.mock('next/cache', () => ({ revalidatePath: vi.fn() }));
+
+const userActions = await import('./users/[id]/actions');
+const lockedActions = await import('./users/locked/actions');
+const { addUserAction } = await import('./users/new/actions');
+const { updateSecuritySettingsAction } = await import('./settings/security/actions');
+
+let db: Db;
+let member: SessionUser;
+let manager: SessionUser;
+let adminId: string;
+let environmentId: string;
+let roleIds: Record<string, string>;
+
+const form = (values: Record<string, string | string[]>) => {
+  const data = new FormData();
+  for (const [k, v] of Object.entries(values)) for (const item of [v].flat()) data.append(k, item);
+  return data;
+};
+const idle = { status: 'idle' } as const;
+const sessionFor = (row: typeof users.$inferSelect, role: string, environmentIds: string[]): SessionUser => ({
+  id: row.id,
+  email: row.email,
+  firstName: row.firstName,
+  lastName: row.lastName,
+  roleId: roleIds[role]!,
+  roleName: role,
+  permissions: role === 'Account Manager' ? ['users.read', 'users.write', 'users.unlock', 'users.ban'] : [],
+  allEnvironments: false,
+  environmentIds,
+  requirePasswordChange: false,
+  passwordChangedAt: null,
+});
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ adminId, environmentId } = await setUpOrganization(db));
+  roleIds = Object.fromEntries((await db.select().from(roles)).map((r) => [r.name, r.id]));
+  member = sessionFor(await insertUser(db, { email: 'member@example.test', environmentId }), 'User', [environmentId]);
+  manager = sessionFor(await insertUser(db, { email: 'manager@example.test', role: 'Account Manager', environmentId }), 'Account Manager', [environmentId]);
+});
+beforeEach(() => {
+  session.user = null;
+});
+
+const auditCount = async () => (await db.select().from(auditEvents)).length;
+
+describe('portal server actions refuse callers without the right', () => {
+  it.each([
+    ['signed out', () => null, 'Your session has ended. Sign in again.'],
+    ['a User-role account', () => member, 'You do not have permission to do that.'],
+  ])('%s', async (_who, who, message) => {
+    session.user = who();
+    const target = await insertUser(db, { email: `t${Math.random()}@example.test`, environmentId, status: 'locked' });
+    const before = await auditCount();
+    const calls = [
+      userActions.banUserAction(idle, form({ userId: target.id, version: '1', reason: 'x' })),
+      userActions.validateUserAction(idle, form({ userId: target.id })),
+      userActions.unlockUserAction(idle, form({ userId: target.id })),
+      userActions.resetUserAction(idle, form({ userId: target.id })),
+      userActions.resendInvitationAction(idle, form({ userId: target.id })),
+      userActions.updateUserAction(idle, form({ userId: target.id, version: '1', firstName: 'X', lastName: 'Y', email: target.email, roleId: roleIds.User! })),
+      lockedActions.unlockUsersAction(idle, form({ userIds: target.id })),
+      lockedActions.resetUsersAction(idle, form({ userIds: target.id })),
+      addUserAction(idle, form({ firstName: 'A', lastName: 'B', email: 'new@example.test', roleId: roleIds.User!, environmentIds: environmentId })),
+      updateSecuritySettingsAction(idle, form({ lockoutThreshold: '3' })),
+    ];
+    for (const result of await Promise.all(calls)) expect(result).toEqual({ status: 'error', message });
+    expect(await auditCount()).toBe(before);
+    expect((await db.select().from(users).where(eq(users.id, target.id)))[0]).toMatchObject({ status: 'locked', firstName: target.firstName });
+  });
+
+  it('an Account Manager cannot change an Administrator, nor reach settings', async () => {
+    session.user = manager;
+    const [admin] = await db.select().from(users).where(eq(users.id, adminId));
+    const before = await auditCount();
+    expect(await userActions.banUserAction(idle, form({ userId: adminId, version: String(admin!.version), reason: 'coup' }))).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('their role has permissions you do not hold'),
+    });
+    expect(await userActions.resetUserAction(idle, form({ userId: adminId }))).toMatchObject({ status: 'error' });
+    expect(await updateSecuritySettingsAction(idle, form({ lockoutThreshold: '3' }))).toEqual({ status: 'error', message: 'You do not have permission to do that.' });
+    expect(await auditCount()).toBe(before);
+    expect((await db.select().from(securitySettings))[0]!.lockoutThreshold).toBe(10);
+  });
+
+  it('an Account Manager cannot reach a user outside their environments', async () => {
+    session.user = manager;
+    const [sandbox] = await db.insert(environments).values({ name: 'Sandbox' }).returning();
+    const outsider = await insertUser(db, { email: 'outsider@example.test', environmentId: sandbox!.id, status: 'locked' });
+    expect(await userActions.unlockUserAction(idle, form({ userId: outsider.id }))).toEqual({ status: 'error', message: 'No such user in your environments.' });
+    expect((await db.select().from(users).where(eq(users.id, outsider.id)))[0]!.status).toBe('locked');
+  });
+
+  it('an Account Manager may unlock a user of their environment', async () => {
+    session.user = manager;
+    const target = await insertUser(db, { email: 'mine@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts' });
+    expect(await userActions.unlockUserAction(idle, form({ userId: target.id }))).toMatchObject({ status: 'success' });
+    expect((await db.select().from(users).where(eq(users.id, target.id)))[0]!.status).toBe('active');
+  });
+});

@@ -1,0 +1,53 @@
+import { eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { roles, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { banUser, STALE_EDIT, updateUser, validateUser } from './update';
+
+let db: Db;
+let environmentId: string;
+const admin: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+const roleId = async (name: string) => (await db.select().from(roles).where(eq(roles.name, name)))[0]!.id;
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId } = await setUpOrganization(db));
+});
+
+describe('updateUser', () => {
+  it('refuses a save based on an older version, and changes nothing', async () => {
+    const user = await insertUser(db, { email: 'stale@example.test', environmentId });
+    const userRole = await roleId('User');
+    const input = { firstName: 'A', lastName: 'B', email: user.email, roleId: userRole, environmentIds: [environmentId], tags: [], inactive: false };
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...input, version: user.version }));
+    await expect(db.transaction((tx) => updateUser(tx, admin, user.id, { ...input, firstName: 'C', version: user.version }))).rejects.toThrow(STALE_EDIT);
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]!.firstName).toBe('A');
+  });
+
+  it('ends sessions on a role change, and an Account Manager cannot grant Administrator', async () => {
+    const user = await insertUser(db, { email: 'promote@example.test', environmentId });
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'], allEnvironments: false, environmentIds: [environmentId] };
+    const input = { firstName: 'P', lastName: 'Q', email: user.email, environmentIds: [environmentId], tags: [], inactive: false, version: user.version };
+    const [administrator, accountManager] = [await roleId('Administrator'), await roleId('Account Manager')];
+    const error = await db.transaction((tx) => updateUser(tx, manager, user.id, { ...input, roleId: administrator })).catch((e) => e);
+    expect(error.fieldErrors.roleId[0]).toContain('You cannot grant the Administrator role');
+    await db.transaction((tx) => updateUser(tx, manager, user.id, { ...input, roleId: accountManager }));
+    const after = (await db.select().from(users).where(eq(users.id, user.id)))[0]!;
+    expect(after.sessionVersion).toBe(user.sessionVersion + 1);
+  });
+});
+
+describe('ban and validate', () => {
+  it('bans with a reason and ends sessions; validate restores access', async () => {
+    const user = await insertUser(db, { email: 'ban@example.test', environmentId });
+    await db.transaction((tx) => banUser(tx, admin, user.id, { version: user.version, reason: 'Left the company' }));
+    let row = (await db.select().from(users).where(eq(users.id, user.id)))[0]!;
+    expect(row).toMatchObject({ status: 'banned', banReason: 'Left the company', sessionVersion: user.sessionVersion + 1 });
+    await db.transaction((tx) => validateUser(tx, admin, user.id));
+    row = (await db.select().from(users).where(eq(users.id, user.id)))[0]!;
+    expect(row).toMatchObject({ status: 'active', banReason: null });
+  });
+});

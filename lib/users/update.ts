@@ -1,0 +1,126 @@
+// Editing a user and changing their status (Ban, Validate). Every save carries the version the
+// editor saw: a save over someone else's newer change is refused, never silently overwritten.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '@/db/client';
+import { userEnvironments, users } from '@/db/schema';
+import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { AppError } from '@/lib/errors';
+import { checkGrant, emailInUse, newUserSchema } from './create';
+import { findChangeableUser, targetOf } from './scope';
+
+export const STALE_EDIT = 'Someone else changed this user after you opened it. Reload the page to see their changes, then try again.';
+
+export const userUpdateSchema = newUserSchema.omit({ profile: true }).extend({
+  version: z.coerce.number().int().positive(),
+  inactive: z.boolean().default(false),
+});
+
+export type UserUpdate = z.infer<typeof userUpdateSchema>;
+
+export async function updateUser(tx: Tx, principal: Principal, userId: string, input: UserUpdate, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.write');
+  const user = await findChangeableUser(tx, principal, userId);
+  if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
+
+  const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds);
+  if (await emailInUse(tx, input.email, user.id)) errors.email = ['A user with this email already exists.'];
+  if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
+
+  let status = user.status;
+  if (input.inactive && (status === 'active' || status === 'locked')) status = 'inactive';
+  if (!input.inactive && status === 'inactive') status = 'active';
+
+  const before = { email: user.email, firstName: user.firstName, lastName: user.lastName, role: user.roleName, tags: user.tags, status: user.status };
+  const after = { email: input.email, firstName: input.firstName, lastName: input.lastName, role: role.name, tags: input.tags, status };
+  const changes = diff(before, after);
+
+  // Environments: the principal sets those it manages; memberships outside its reach stay as they are.
+  const current = await tx.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, user.id));
+  const managed = (id: string) => principal.allEnvironments || principal.environmentIds.includes(id);
+  const wanted = new Set(role.allEnvironments ? [] : input.environmentIds);
+  const toRemove = current.map((c) => c.id).filter((id) => managed(id) && !wanted.has(id));
+  const toAdd = [...wanted].filter((id) => !current.some((c) => c.id === id));
+  if (toRemove.length || toAdd.length)
+    changes.environments = { before: current.map((c) => c.id), after: [...current.map((c) => c.id).filter((id) => !toRemove.includes(id)), ...toAdd] };
+
+  if (Object.keys(changes).length === 0) return { changed: false };
+
+  // Losing access or permissions ends the user's sessions at their next request.
+  const endSessions = role.id !== user.roleId || status !== user.status || input.email.toLowerCase() !== user.email.toLowerCase();
+  const updated = await tx
+    .update(users)
+    .set({
+      email: input.email,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      roleId: role.id,
+      tags: input.tags,
+      status,
+      ...(status === 'active' && user.status === 'inactive' ? { activatedAt: new Date() } : {}),
+      ...(status === 'inactive' ? { lockReason: null, lockedAt: null } : {}),
+      ...(endSessions ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
+      version: sql`${users.version} + 1`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(users.id, user.id), eq(users.version, input.version)))
+    .returning({ id: users.id });
+  if (updated.length === 0) throw new AppError('conflict', STALE_EDIT);
+  if (toRemove.length)
+    await tx.delete(userEnvironments).where(and(eq(userEnvironments.userId, user.id), inArray(userEnvironments.environmentId, toRemove)));
+  if (toAdd.length) await tx.insert(userEnvironments).values(toAdd.map((environmentId) => ({ userId: user.id, environmentId })));
+
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: changes.role ? 'user.role_changed' : 'user.updated',
+    target: targetOf({ id: user.id, email: input.email }),
+    changes,
+    meta,
+  });
+  return { changed: true };
+}
+
+export const banSchema = z.object({
+  version: z.coerce.number().int().positive(),
+  reason: z.string().trim().min(1, 'Give a reason: it is kept in the user\'s history.').max(500),
+});
+
+export async function banUser(tx: Tx, principal: Principal, userId: string, input: z.infer<typeof banSchema>, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.ban');
+  const user = await findChangeableUser(tx, principal, userId);
+  if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
+  if (user.status === 'banned') throw new AppError('conflict', `${user.email} is already banned.`);
+  if (principal.actor.type === 'user' && principal.actor.id === user.id) throw new AppError('forbidden', 'You cannot ban yourself.');
+  await tx
+    .update(users)
+    .set({ status: 'banned', banReason: input.reason, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, user.id));
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'user.banned',
+    target: targetOf(user),
+    changes: { status: { before: user.status, after: 'banned' } },
+    detail: input.reason,
+    meta,
+  });
+}
+
+/** Validate: a banned user becomes active again (their password still works). */
+export async function validateUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.ban');
+  const user = await findChangeableUser(tx, principal, userId);
+  if (user.status !== 'banned') throw new AppError('conflict', `${user.email} is not banned.`);
+  await tx
+    .update(users)
+    .set({ status: 'active', banReason: null, failedAttempts: 0, activatedAt: new Date(), version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, user.id));
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'user.validated',
+    target: targetOf(user),
+    changes: { status: { before: 'banned', after: 'active' } },
+    detail: user.banReason ? `Ban lifted (was: ${user.banReason})` : 'Ban lifted',
+    meta,
+  });
+}
