@@ -4,7 +4,8 @@ import postgres from 'postgres';
 
 export default async function setup(project: TestProject) {
   const base = process.env.TEST_DATABASE_URL!;
-  const template = `userdesk_test_template_${process.pid}`;
+  // Named after the base database, so its owner (CI) can sweep up after an abrupt stop.
+  const template = `${new URL(base).pathname.slice(1) || 'userdesk'}_tpl_${process.pid}`.slice(0, 63);
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists "${template}" with (force)`);
   await admin.unsafe(`create database "${template}"`);

@@ -6,7 +6,7 @@ import { closeClient } from '@/db/client';
 
 if (process.env.VITEST_DB === 'postgres') {
   const base = process.env.TEST_DATABASE_URL!;
-  const name = `userdesk_test_${randomBytes(6).toString('hex')}`;
+  const name = `${new URL(base).pathname.slice(1) || 'userdesk'}_t_${randomBytes(6).toString('hex')}`.slice(0, 63);
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}" template "${inject('templateDatabase')}"`);
   const url = new URL(base);

@@ -12,8 +12,10 @@ const baseUrl = process.env.DATABASE_URL;
 let dropDatabase: (() => Promise<void>) | undefined;
 
 if (baseUrl) {
-  const name = `userdesk_e2e_${port}_${Date.now()}`;
+  // Named after the base database, so whoever owns that one (CI) can sweep up after an abrupt stop.
+  const name = `${new URL(baseUrl).pathname.slice(1) || 'userdesk'}_e2e_${port}`.slice(0, 63);
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "${name}" with (force)`);
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
   const url = new URL(baseUrl);

@@ -44,6 +44,7 @@ class BcryptPool {
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.busy = true;
+      slot.worker.ref();
       slot.worker.postMessage(job);
     }
   }
@@ -51,9 +52,9 @@ class BcryptPool {
   private spawn() {
     const worker = new Worker(workerSource, { eval: true });
     const slot = { worker, busy: false };
-    worker.unref();
     worker.on('message', ({ id, value, error }: { id: number; value?: unknown; error?: string }) => {
       slot.busy = false;
+      slot.worker.unref();
       const p = this.pending.get(id);
       this.pending.delete(id);
       if (error) p?.reject(new Error(error));
@@ -66,6 +67,8 @@ class BcryptPool {
       for (const [id, p] of this.pending) if (!this.queue.some((j) => j.id === id)) p.reject(e);
       this.dispatch();
     });
+    // A worker holds the process open only while it has a job (attaching listeners re-references it).
+    worker.unref();
     this.workers.push(slot);
     return slot;
   }

@@ -45,8 +45,10 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The filter of a list request: visibility, environment, search, status, role. */
 export function listFilter(principal: Principal, environmentId: string, params: Pick<ListParams, 'q' | 'status' | 'role'>): SQL {
+  // Inside one of the principal's own environments, membership of it already implies visibility.
+  const ownEnvironment = principal.allEnvironments || principal.environmentIds.includes(environmentId);
   return and(
-    visibleTo(principal),
+    ownEnvironment ? undefined : visibleTo(principal),
     inEnvironment(environmentId),
     params.q ? sql`${users.searchText} like '%' || userdesk_fold(${escapeLike(params.q)}) || '%'` : undefined,
     params.status ? eq(users.status, params.status) : undefined,

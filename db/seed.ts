@@ -1,0 +1,156 @@
+// Realistic users in bulk for development and benchmarks: varied names (with accents), statuses,
+// roles, environments and tags. PostgreSQL loads with COPY (indexes rebuilt once afterwards for large
+// loads); the embedded database with batched multi-row inserts.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type postgres from 'postgres';
+import type { Db } from './client';
+import { environments, roles, userEnvironments, users } from './schema';
+
+const FIRST = ['Ada', 'Åsa', 'Björn', 'Chloé', 'Dmitri', 'Élodie', 'Fatima', 'Giulia', 'Hiroshi', 'Inès', 'Jürgen', 'Kwame', 'Léa', 'Mateo', 'Noémie', 'Oğuz', 'Paweł', 'Quentin', 'Renée', 'Søren', 'Tomás', 'Ulla', 'Valérie', 'Wojciech', 'Xochitl', 'Yusuf', 'Zoë', 'Amélie', 'Bruno', 'Carmen', 'Diego', 'Emma', 'François', 'Grace', 'Hana', 'Ivan', 'José', 'Karin', 'Liam', 'María', 'Nadia', 'Olivia', 'Priya', 'Raúl', 'Sofía', 'Thomas', 'Ümit', 'Vera', 'William', 'Yara'];
+const LAST = ['Müller', 'García', 'Smith', 'Nguyễn', 'Kowalski', 'Dubois', 'Rossi', 'Yamamoto', 'Okafor', 'Johansson', 'Fernández', 'Öztürk', 'Novák', 'Schmidt', 'Brown', 'López', 'Martin', 'Bernard', 'Jensen', 'Petrović', 'Silva', 'Kim', 'Hernández', 'Wójcik', 'Lefèvre', 'Costa', 'Andersson', 'Fischer', 'Moreau', 'Díaz', 'Nowak', 'Santos', 'Ivanova', 'Tanaka', 'Wilson', 'Sánchez', 'Weber', 'Romano', 'Laurent', 'Björklund', 'Ramírez', 'Dvořák', 'Kováč', 'Meyer', 'Taylor', 'Gómez', 'Chen', 'Singh', 'Haddad', 'Çelik'];
+const DEPARTMENTS = ['Sales', 'Finance', 'Legal', 'Operations', 'Support', 'HR'];
+const STATUSES: [typeof users.$inferInsert.status, number][] = [['active', 0.85], ['invited', 0.05], ['locked', 0.03], ['inactive', 0.04], ['banned', 0.03]];
+
+const ascii = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+
+/** A deterministic pseudo-random sequence, so the same N gives the same data. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+}
+
+export type SeedContext = { roleIds: { admin: string; manager: string; user: string }; environmentIds: string[] };
+
+export async function seedContext(db: Db): Promise<SeedContext> {
+  const allRoles = await db.select().from(roles);
+  const id = (name: string) => {
+    const role = allRoles.find((r) => r.name === name);
+    if (!role) throw new Error('Userdesk is not set up yet: run the first-run setup before seeding.');
+    return role.id;
+  };
+  const existing = await db.select().from(environments);
+  for (const name of ['Production', 'Sandbox', 'Staging'])
+    if (!existing.some((e) => e.name === name)) existing.push((await db.insert(environments).values({ name }).returning())[0]!);
+  return { roleIds: { admin: id('Administrator'), manager: id('Account Manager'), user: id('User') }, environmentIds: existing.map((e) => e.id) };
+}
+
+type Row = { user: typeof users.$inferInsert & { id: string }; environmentIds: string[] };
+
+function* generate(count: number, ctx: SeedContext, offset: number): Generator<Row> {
+  const next = random(offset + 1);
+  const day = 86_400_000;
+  const now = Date.now();
+  for (let i = offset; i < offset + count; i++) {
+    const first = FIRST[Math.floor(next() * FIRST.length)]!;
+    const last = LAST[Math.floor(next() * LAST.length)]!;
+    let roll = next();
+    const status = STATUSES.find(([, p]) => (roll -= p) < 0)?.[0] ?? 'active';
+    const r = next();
+    const roleId = r < 0.005 ? ctx.roleIds.admin : r < 0.03 ? ctx.roleIds.manager : ctx.roleIds.user;
+    const created = new Date(now - Math.floor(next() * 900) * day);
+    const signedIn = status === 'invited' || next() < 0.1 ? null : new Date(now - Math.floor(next() * 120) * day - Math.floor(next() * day));
+    const tags = [
+      ...(next() < 0.3 ? [{ name: 'ExternalUserId', value: String(100000 + i) }] : []),
+      ...(next() < 0.2 ? [{ name: 'Department', value: DEPARTMENTS[i % DEPARTMENTS.length]! }] : []),
+    ];
+    const environmentIds = [ctx.environmentIds[0]!, ...ctx.environmentIds.slice(1).filter(() => next() < 0.15)];
+    yield {
+      environmentIds,
+      user: {
+        id: randomUUID(),
+        email: `${ascii(first)}.${ascii(last)}.${i}@example.com`,
+        firstName: first,
+        lastName: last,
+        roleId,
+        status,
+        lockReason: status === 'locked' ? (next() < 0.8 ? 'failed_attempts' : 'password_expired') : null,
+        lockedAt: status === 'locked' ? new Date(now - Math.floor(next() * 30 * day)) : null,
+        failedAttempts: status === 'locked' ? 10 : Math.floor(next() * 3),
+        banReason: status === 'banned' ? 'Access withdrawn (seeded)' : null,
+        passwordChangedAt: status === 'invited' ? null : created,
+        lastSignInAt: signedIn,
+        activatedAt: status === 'invited' ? null : created,
+        tags,
+        createdAt: created,
+        updatedAt: created,
+      },
+    };
+  }
+}
+
+const USER_COLUMNS = ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'lock_reason', 'locked_at', 'failed_attempts', 'ban_reason', 'password_changed_at', 'last_sign_in_at', 'activated_at', 'tags', 'created_at', 'updated_at'] as const;
+
+const csv = (v: unknown) => {
+  if (v === null || v === undefined) return '';
+  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** PostgreSQL: COPY in chunks; for large loads the users' secondary indexes are rebuilt once at the end. */
+export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext, count: number, offset = 0) {
+  const rebuild = count >= 50_000;
+  const indexes = rebuild
+    ? await sqlClient<{ indexname: string; indexdef: string }[]>`
+        select indexname, indexdef from pg_indexes
+        where tablename = 'users' and indexname not in ('users_pkey', 'users_email_idx')`
+    : [];
+  for (const index of indexes) await sqlClient.unsafe(`drop index if exists "${index.indexname}"`);
+
+  // Users first, then their memberships (whose foreign keys need the users committed).
+  const write = (stream: NodeJS.WritableStream, chunk: string) =>
+    stream.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  const finish = (stream: NodeJS.WritableStream) =>
+    new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.end(() => resolve());
+    });
+  const userStream = await sqlClient.unsafe(`copy users (${USER_COLUMNS.join(', ')}) from stdin with (format csv)`).writable();
+  const memberships: string[] = [];
+  let userBuffer = '';
+  let membershipBuffer = '';
+  for (const { user, environmentIds } of generate(count, ctx, offset)) {
+    userBuffer += `${USER_COLUMNS.map((c) => csv(user[c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase()) as keyof typeof user])).join(',')}\n`;
+    for (const environmentId of environmentIds) membershipBuffer += `${user.id},${environmentId}\n`;
+    if (userBuffer.length > 1 << 20) {
+      await write(userStream, userBuffer);
+      memberships.push(membershipBuffer);
+      userBuffer = membershipBuffer = '';
+    }
+  }
+  await write(userStream, userBuffer);
+  memberships.push(membershipBuffer);
+  await finish(userStream);
+  const membershipStream = await sqlClient.unsafe('copy user_environments (user_id, environment_id) from stdin with (format csv)').writable();
+  for (const chunk of memberships) await write(membershipStream, chunk);
+  await finish(membershipStream);
+
+  // Built side by side, each on its own connection with room to sort in memory.
+  await Promise.all(
+    indexes.map((index) =>
+      sqlClient.begin(async (tx) => {
+        await tx.unsafe(`set local maintenance_work_mem = '512MB'`);
+        await tx.unsafe(index.indexdef);
+      }),
+    ),
+  );
+  await sqlClient`analyze users`;
+  await sqlClient`analyze user_environments`;
+}
+
+/** The embedded database: multi-row inserts in batches of 1,000. */
+export async function seedPglite(db: Db, ctx: SeedContext, count: number, offset = 0) {
+  let batch: Row[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await db.insert(users).values(batch.map((r) => r.user));
+    await db.insert(userEnvironments).values(batch.flatMap((r) => r.environmentIds.map((environmentId) => ({ userId: r.user.id, environmentId }))));
+    batch = [];
+  };
+  for (const row of generate(count, ctx, offset)) {
+    batch.push(row);
+    if (batch.length === 1000) await flush();
+  }
+  await flush();
+  await db.execute(sql`analyze users`);
+}

@@ -1,0 +1,124 @@
+// `npm run bench:users`: the Users screen at a million users, on PostgreSQL (DATABASE_URL names the
+// server; the benchmark works in a database of its own, dropped at the end unless --keep).
+// Seeds 1,000,000 users (timed), then times, 50 runs each, the list query for: the first page, a
+// last-name fragment, an email fragment, a status filter, and the 1,000th page reached by cursor;
+// and the full HTTP render of /users?q=... for a signed-in Account Manager (run `npm run build` first).
+// Budgets: list query p95 <= 20 ms, page render p95 <= 150 ms, seeding <= 90 s.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { eq } from 'drizzle-orm';
+import postgres from 'postgres';
+import { closeClient, getClient } from '@/db/client';
+import { runMigrations } from '@/db/migrate';
+import { roles, userEnvironments, users } from '@/db/schema';
+import { seedContext, seedPostgres } from '@/db/seed';
+import { hashPassword } from '@/lib/auth/password';
+import type { Principal } from '@/lib/auth/principal';
+import { isPermission } from '@/lib/auth/permissions';
+import { setupOrganization } from '@/lib/org/setup';
+import { countUsers, listFilter, listParamsSchema, listUsers } from '@/lib/users/list';
+import { freePort, ms, percentile, signInCookie, startServer } from './bench-lib';
+
+const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' }, keep: { type: 'boolean', default: false }, runs: { type: 'string', default: '50' } } });
+const N = Number(values.users);
+const RUNS = Number(values.runs);
+const serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) throw new Error('bench:users measures PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
+
+const name = `userdesk_bench_${Date.now()}`;
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database "${name}"`);
+const url = new URL(serverUrl);
+url.pathname = `/${name}`;
+process.env.DATABASE_URL = url.toString();
+const results: string[] = [];
+let failed = false;
+const report = (label: string, samples: number[], budget: number) => {
+  const p95 = percentile(samples, 95);
+  failed ||= p95 > budget;
+  results.push(`${label.padEnd(34)} p50 ${ms(percentile(samples, 50)).padStart(9)}   p95 ${ms(p95).padStart(9)}   ${p95 <= budget ? 'ok' : `OVER ${budget} ms`}`);
+};
+
+try {
+  await runMigrations();
+  const { db } = getClient();
+  const password = randomBytes(18).toString('base64url') + 'Aa1';
+  await db.transaction((tx) =>
+    setupOrganization(tx, { organizationName: 'Benchmark', firstName: 'Bench', lastName: 'Admin', email: 'admin@bench.test', password }, { ip: null, userAgent: null }),
+  );
+  const ctx = await seedContext(db);
+  const [manager] = await db
+    .insert(users)
+    .values({ email: 'manager@bench.test', firstName: 'Bench', lastName: 'Manager', roleId: ctx.roleIds.manager, status: 'active', passwordHash: await hashPassword(password), passwordChangedAt: new Date(), activatedAt: new Date() })
+    .returning();
+  await db.insert(userEnvironments).values({ userId: manager!.id, environmentId: ctx.environmentIds[0]! });
+
+  const loader = postgres(process.env.DATABASE_URL, { max: 8, onnotice: () => {} });
+  const seedStart = performance.now();
+  await seedPostgres(loader, ctx, N);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  await loader.end();
+  failed ||= seedSeconds > 90;
+  results.push(`${'seeding'.padEnd(34)} ${N.toLocaleString('en')} users in ${seedSeconds.toFixed(1)} s   ${seedSeconds <= 90 ? 'ok' : 'OVER 90 s'}`);
+
+  const [amRole] = await db.select().from(roles).where(eq(roles.id, ctx.roleIds.manager));
+  const principal: Principal = { actor: { type: 'user', id: manager!.id, label: manager!.email }, permissions: amRole!.permissions.filter(isPermission), allEnvironments: false, environmentIds: [ctx.environmentIds[0]!] };
+  const environmentId = ctx.environmentIds[0]!;
+  const time = async (run: () => Promise<unknown>) => {
+    for (let i = 0; i < 5; i++) await run();
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const start = performance.now();
+      await run();
+      samples.push(performance.now() - start);
+    }
+    return samples;
+  };
+  const list = (raw: Record<string, string>) => () => listUsers(db, principal, environmentId, listParamsSchema.parse(raw));
+  const withCount = (raw: Record<string, string>) => async () => {
+    const params = listParamsSchema.parse(raw);
+    await Promise.all([listUsers(db, principal, environmentId, params), countUsers(db, listFilter(principal, environmentId, params))]);
+  };
+
+  report('list: first page', await time(list({})), 20);
+  report('list: last-name fragment "ller"', await time(list({ q: 'ller' })), 20);
+  report('list: email fragment "rossi.4242"', await time(list({ q: 'rossi.4242' })), 20);
+  report('list: status = locked', await time(list({ status: 'locked' })), 20);
+  let cursor: string | null = null;
+  for (let page = 1; page < 1000; page++) cursor = (await listUsers(db, principal, environmentId, listParamsSchema.parse(cursor ? { after: cursor } : {}))).next;
+  report('list: page 1,000 by cursor', await time(list({ after: cursor! })), 20);
+  report('list + count: first page', await time(withCount({})), 20);
+  report('list + count: "ller"', await time(withCount({ q: 'ller' })), 20);
+  await closeClient();
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer(
+    ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
+    { DATABASE_URL: process.env.DATABASE_URL, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
+    `${base}/login`,
+  );
+  try {
+    const cookie = await signInCookie(base, 'manager@bench.test', password);
+    if (!cookie) throw new Error('The benchmark manager could not sign in.');
+    const render = (path: string) => async () => {
+      const response = await fetch(`${base}${path}`, { headers: { cookie }, redirect: 'manual' });
+      const html = await response.text();
+      if (response.status !== 200 || !html.includes('Users')) throw new Error(`${path} answered ${response.status}`);
+    };
+    report('HTTP: /users', await time(render('/users')), 150);
+    report('HTTP: /users?q=ller', await time(render('/users?q=ller')), 150);
+    report('HTTP: /users?q=garcia&status=active', await time(render('/users?q=garcia&status=active')), 150);
+  } finally {
+    server.stop();
+  }
+} finally {
+  await closeClient();
+  if (!values.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  else console.log(`Kept database ${name}.`);
+  await admin.end();
+}
+
+console.log(`Users screen at ${N.toLocaleString('en')} users (PostgreSQL, ${RUNS} runs each, as an Account Manager):`);
+for (const line of results) console.log(`  ${line}`);
+console.log(failed ? 'Some figures are over budget.' : 'All figures within budget.');
