@@ -9,6 +9,10 @@ import { environments, roles, userEnvironments, users } from './schema';
 
 const FIRST = ['Ada', 'Åsa', 'Björn', 'Chloé', 'Dmitri', 'Élodie', 'Fatima', 'Giulia', 'Hiroshi', 'Inès', 'Jürgen', 'Kwame', 'Léa', 'Mateo', 'Noémie', 'Oğuz', 'Paweł', 'Quentin', 'Renée', 'Søren', 'Tomás', 'Ulla', 'Valérie', 'Wojciech', 'Xochitl', 'Yusuf', 'Zoë', 'Amélie', 'Bruno', 'Carmen', 'Diego', 'Emma', 'François', 'Grace', 'Hana', 'Ivan', 'José', 'Karin', 'Liam', 'María', 'Nadia', 'Olivia', 'Priya', 'Raúl', 'Sofía', 'Thomas', 'Ümit', 'Vera', 'William', 'Yara'];
 const LAST = ['Müller', 'García', 'Smith', 'Nguyễn', 'Kowalski', 'Dubois', 'Rossi', 'Yamamoto', 'Okafor', 'Johansson', 'Fernández', 'Öztürk', 'Novák', 'Schmidt', 'Brown', 'López', 'Martin', 'Bernard', 'Jensen', 'Petrović', 'Silva', 'Kim', 'Hernández', 'Wójcik', 'Lefèvre', 'Costa', 'Andersson', 'Fischer', 'Moreau', 'Díaz', 'Nowak', 'Santos', 'Ivanova', 'Tanaka', 'Wilson', 'Sánchez', 'Weber', 'Romano', 'Laurent', 'Björklund', 'Ramírez', 'Dvořák', 'Kováč', 'Meyer', 'Taylor', 'Gómez', 'Chen', 'Singh', 'Haddad', 'Çelik'];
+// Beyond the common names, a long tail of rarer surnames, as in any real population of a million.
+const PREFIX = ['Ab', 'Bel', 'Cas', 'Dal', 'Eck', 'Fal', 'Gor', 'Hal', 'Ives', 'Jar', 'Kel', 'Lin', 'Mor', 'Nor', 'Ost', 'Pel', 'Quin', 'Ros', 'Stå', 'Tor', 'Ul', 'Ván', 'Wes', 'Yor', 'Zel'];
+const ROOT = ['berg', 'brook', 'dal', 'feld', 'gaard', 'holm', 'kamp', 'land', 'mont', 'ness', 'quist', 'rath', 'stein', 'thal', 'vik', 'wood', 'ari', 'elli', 'ović', 'escu'];
+const SUFFIX = ['', '', '', 'er', 'son', 'sen', 'ez', 'ini', 'ová', 'ski', 'ley', 'ard', 'ó', 'ens', 'ier'];
 const DEPARTMENTS = ['Sales', 'Finance', 'Legal', 'Operations', 'Support', 'HR'];
 const STATUSES: [typeof users.$inferInsert.status, number][] = [['active', 0.85], ['invited', 0.05], ['locked', 0.03], ['inactive', 0.04], ['banned', 0.03]];
 
@@ -43,7 +47,10 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
   const now = Date.now();
   for (let i = offset; i < offset + count; i++) {
     const first = FIRST[Math.floor(next() * FIRST.length)]!;
-    const last = LAST[Math.floor(next() * LAST.length)]!;
+    const last =
+      next() < 0.4
+        ? LAST[Math.floor(next() * LAST.length)]!
+        : `${PREFIX[Math.floor(next() * PREFIX.length)]}${ROOT[Math.floor(next() * ROOT.length)]}${SUFFIX[Math.floor(next() * SUFFIX.length)]}`;
     let roll = next();
     const status = STATUSES.find(([, p]) => (roll -= p) < 0)?.[0] ?? 'active';
     const r = next();

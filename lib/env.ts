@@ -13,6 +13,7 @@ const envSchema = z.object({
   NEXTAUTH_URL: z.url('must be the portal\'s public URL, e.g. https://users.example.com').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().default('Userdesk <no-reply@localhost>'),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1, 'must be 1 or more').max(10).default(1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -19,8 +19,10 @@ parentPort.on('message', ({ id, op, a, b }) => {
 type Job = { id: number; op: 'hash' | 'compare'; a: string; b: string | number };
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
+type Slot = { worker: Worker; job: number | null };
+
 class BcryptPool {
-  private workers: { worker: Worker; busy: boolean }[] = [];
+  private workers: Slot[] = [];
   private queue: Job[] = [];
   private pending = new Map<number, Pending>();
   private nextId = 1;
@@ -39,11 +41,11 @@ class BcryptPool {
 
   private dispatch() {
     while (this.queue.length > 0) {
-      let slot = this.workers.find((w) => !w.busy);
+      let slot = this.workers.find((w) => w.job === null);
       if (!slot && this.workers.length < this.size) slot = this.spawn();
       if (!slot) return;
       const job = this.queue.shift()!;
-      slot.busy = true;
+      slot.job = job.id;
       slot.worker.ref();
       slot.worker.postMessage(job);
     }
@@ -51,9 +53,9 @@ class BcryptPool {
 
   private spawn() {
     const worker = new Worker(workerSource, { eval: true });
-    const slot = { worker, busy: false };
+    const slot: Slot = { worker, job: null };
     worker.on('message', ({ id, value, error }: { id: number; value?: unknown; error?: string }) => {
-      slot.busy = false;
+      slot.job = null;
       slot.worker.unref();
       const p = this.pending.get(id);
       this.pending.delete(id);
@@ -62,9 +64,12 @@ class BcryptPool {
       this.dispatch();
     });
     worker.on('error', (e) => {
-      // A crashed worker fails the jobs it held; a new one is spawned for the rest.
+      // A crashed worker fails only the job it held; a new worker is spawned for the rest.
       this.workers = this.workers.filter((w) => w !== slot);
-      for (const [id, p] of this.pending) if (!this.queue.some((j) => j.id === id)) p.reject(e);
+      if (slot.job !== null) {
+        this.pending.get(slot.job)?.reject(e);
+        this.pending.delete(slot.job);
+      }
       this.dispatch();
     });
     // A worker holds the process open only while it has a job (attaching listeners re-references it).

@@ -35,5 +35,9 @@ export function requirePermissionOf(principal: Principal, permission: Permission
 export const holdsAll = (principal: Principal, permissions: readonly string[]) =>
   permissions.every((p) => (principal.permissions as readonly string[]).includes(p));
 
+/** A role the principal may give: no permission it lacks, no reach (all environments) it lacks. */
+export const canGrant = (principal: Principal, role: { permissions: readonly string[]; allEnvironments: boolean }) =>
+  holdsAll(principal, role.permissions) && (!role.allEnvironments || principal.allEnvironments);
+
 export const canSeeEnvironment = (principal: Principal, environmentId: string) =>
   principal.allEnvironments || principal.environmentIds.includes(environmentId);

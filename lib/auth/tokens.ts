@@ -8,13 +8,18 @@ export type TokenPurpose = 'invitation' | 'reset';
 
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-/** Issues a new link for the user; any earlier unused link of theirs stops working. */
-export async function issueToken(q: Queryable, userId: string, purpose: TokenPurpose, lifetimeMs: number): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
+/** Every unused link of the user stops working. */
+export async function revokeTokens(q: Queryable, userId: string): Promise<void> {
   await q
     .update(userTokens)
     .set({ consumedAt: sql`now()` })
     .where(and(eq(userTokens.userId, userId), isNull(userTokens.consumedAt)));
+}
+
+/** Issues a new link for the user; any earlier unused link of theirs stops working. */
+export async function issueToken(q: Queryable, userId: string, purpose: TokenPurpose, lifetimeMs: number): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await revokeTokens(q, userId);
   await q.insert(userTokens).values({ userId, purpose, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + lifetimeMs) });
   return token;
 }

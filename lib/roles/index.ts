@@ -2,7 +2,7 @@
 import { asc } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { roles } from '@/db/schema';
-import { holdsAll, type Principal } from '@/lib/auth/principal';
+import { canGrant, type Principal } from '@/lib/auth/principal';
 
 export async function listRoles(q: Queryable) {
   return q
@@ -13,5 +13,5 @@ export async function listRoles(q: Queryable) {
 
 export type RoleOption = Awaited<ReturnType<typeof listRoles>>[number];
 
-/** The roles the principal may give: none with a permission the principal lacks. */
-export const grantableRoles = (principal: Principal, all: RoleOption[]) => all.filter((r) => holdsAll(principal, r.permissions));
+/** The roles the principal may give (see canGrant). */
+export const grantableRoles = (principal: Principal, all: RoleOption[]) => all.filter((r) => canGrant(principal, r));

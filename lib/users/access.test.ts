@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, outboxMessages, roles, userTokens, users } from '@/db/schema';
+import { auditEvents, environments, outboxMessages, roles, userEnvironments, userTokens, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { hashPassword } from '@/lib/auth/password';
@@ -147,6 +147,16 @@ describe('scope', () => {
     await expect(db.transaction((tx) => resetUser(tx, manager, adminUser.id))).rejects.toMatchObject({ code: 'forbidden' });
     const outsider = await insertUser(db, { email: `outsider${++n}@example.test`, status: 'locked' });
     await expect(db.transaction((tx) => unlockUser(tx, manager, outsider.id))).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('an Account Manager cannot reset a peer who also manages an environment they do not', async () => {
+    const [amRole] = await db.select().from(roles).where(eq(roles.name, 'Account Manager'));
+    const managerRow = await insertUser(db, { email: `am${++n}@example.test`, role: 'Account Manager', environmentId });
+    const manager = principalOf({ ...managerRow, permissions: amRole!.permissions as never, allEnvironments: false, environmentIds: [environmentId] });
+    const peer = await insertUser(db, { email: `peer${++n}@example.test`, role: 'Account Manager', environmentId });
+    const [elsewhere] = await db.insert(environments).values({ name: `Elsewhere ${n}` }).returning();
+    await db.insert(userEnvironments).values({ userId: peer.id, environmentId: elsewhere!.id });
+    await expect(db.transaction((tx) => resetUser(tx, manager, peer.id))).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('environments you do not manage') });
   });
 });
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
-import { canSeeEnvironment, holdsAll, requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema } from '@/lib/validation';
 import { sendInvitation } from './access';
@@ -40,8 +40,8 @@ export async function checkGrant(tx: Tx, principal: Principal, roleId: string, e
   const errors: FieldErrors = {};
   const [role] = await tx.select().from(roles).where(eq(roles.id, roleId));
   if (!role) errors.roleId = ['Choose a role.'];
-  else if (!holdsAll(principal, role.permissions))
-    errors.roleId = [`You cannot grant the ${role.name} role: it has permissions you do not hold.`];
+  else if (!canGrant(principal, role))
+    errors.roleId = [`You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`];
   if (role && !role.allEnvironments) {
     const found = environmentIds.length
       ? await tx.select({ id: environments.id }).from(environments).where(inArray(environments.id, environmentIds))

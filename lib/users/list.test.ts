@@ -35,6 +35,14 @@ describe('listUsers', () => {
     expect(back.users.map((u) => u.id)).toEqual(seen.slice(seen.length - page.users.length - PAGE_SIZE, seen.length - page.users.length));
   });
 
+  it('treats a cursor it could not have made as no cursor', async () => {
+    const first = await listUsers(db, admin, environmentId, params());
+    const forged = Buffer.from(JSON.stringify(['a', 'b', 'not-a-uuid'])).toString('base64url');
+    for (const after of ['garbage', forged]) expect((await listUsers(db, admin, environmentId, params({ after }))).users).toEqual(first.users);
+    const badTime = Buffer.from(JSON.stringify(['yesterday-ish', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    expect((await listUsers(db, admin, environmentId, params({ sort: 'lastSignIn', after: badTime }))).users.length).toBe(PAGE_SIZE);
+  });
+
   it('sorts by email descending', async () => {
     const page = await listUsers(db, admin, environmentId, params({ sort: 'email', dir: 'desc' }));
     const emails = page.users.map((u) => u.email.toLowerCase());

@@ -42,15 +42,28 @@ export const listParamsSchema = z.object({
 export type ListParams = z.infer<typeof listParamsSchema>;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const searchMatches = (q: string) => sql`${users.searchText} like '%' || userdesk_fold(${escapeLike(q)}) || '%'`;
+
+/**
+ * Searches matching at most this many users are resolved through the trigram index first and then
+ * sorted; broader ones (hits dense everywhere) are left to the planner, which walks the sort index.
+ * Without this the planner may walk the name index past half a million rows to reach the Müllers.
+ */
+const SEARCH_PREFETCH = 20_000;
 
 /** The filter of a list request: visibility, environment, search, status, role. */
-export function listFilter(principal: Principal, environmentId: string, params: Pick<ListParams, 'q' | 'status' | 'role'>): SQL {
+export function listFilter(
+  principal: Principal,
+  environmentId: string,
+  params: Pick<ListParams, 'q' | 'status' | 'role'>,
+  searchIds?: string[],
+): SQL {
   // Inside one of the principal's own environments, membership of it already implies visibility.
   const ownEnvironment = principal.allEnvironments || principal.environmentIds.includes(environmentId);
   return and(
     ownEnvironment ? undefined : visibleTo(principal),
     inEnvironment(environmentId),
-    params.q ? sql`${users.searchText} like '%' || userdesk_fold(${escapeLike(params.q)}) || '%'` : undefined,
+    searchIds ? sql`${users.id} = any(${`{${searchIds.join(',')}}`}::uuid[])` : params.q ? searchMatches(params.q) : undefined,
     params.status ? eq(users.status, params.status) : undefined,
     params.role ? eq(users.roleId, params.role) : undefined,
   )!;
@@ -58,21 +71,39 @@ export function listFilter(principal: Principal, environmentId: string, params: 
 
 type Cursor = (string | null)[];
 const encodeCursor = (values: Cursor) => Buffer.from(JSON.stringify(values)).toString('base64url');
-function decodeCursor(cursor: string | undefined, length: number): Cursor | null {
+const VALID: Record<string, (v: string) => boolean> = {
+  text: () => true,
+  uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  timestamptz: (v) => v === '-infinity' || !Number.isNaN(Date.parse(v)),
+};
+
+/** A cursor from the URL, or null when it is not one this sort order could have made. */
+function decodeCursor(cursor: string | undefined, casts: readonly string[]): Cursor | null {
   if (!cursor) return null;
   try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Array.isArray(values) && values.length === length && values.every((v) => typeof v === 'string') ? values : null;
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(values) && values.length === casts.length && values.every((v, i) => typeof v === 'string' && VALID[casts[i]!]!(v))
+      ? (values as string[])
+      : null;
   } catch {
     return null;
   }
 }
 
 export async function listUsers(q: Queryable, principal: Principal, environmentId: string, params: ListParams) {
-  const keys = [...SORTS[params.sort], sql`${users.id}`];
+  let searchIds: string[] | undefined;
+  if (params.q) {
+    const hits = await q.select({ id: users.id }).from(users).where(searchMatches(params.q)).limit(SEARCH_PREFETCH + 1);
+    if (hits.length <= SEARCH_PREFETCH) searchIds = hits.map((h) => h.id);
+  }
   const casts = [...KEY_CASTS[params.sort], 'uuid'];
-  const after = decodeCursor(params.after, keys.length);
-  const before = after ? null : decodeCursor(params.before, keys.length);
+  const [leading, ...rest] = SORTS[params.sort];
+  // With the hits in hand, sorting them is cheap; a leading key the sort index does not match keeps the
+  // planner from walking that index instead (the same values, so cursors and order are unchanged).
+  const fenced = searchIds ? (casts[0] === 'text' ? sql`(${leading} || '')` : sql`(${leading} + interval '0')`) : leading;
+  const keys = [fenced, ...rest, sql`${users.id}`];
+  const after = decodeCursor(params.after, casts);
+  const before = after ? null : decodeCursor(params.before, casts);
   const cursor = after ?? before;
   // Walking backwards (to the previous page) flips the order; the rows are flipped back below.
   const forward = before === null;
@@ -100,7 +131,7 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
     })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
-    .where(and(listFilter(principal, environmentId, params), seek))
+    .where(and(listFilter(principal, environmentId, params, searchIds), seek))
     .orderBy(...keys.map((k) => (ascending ? asc(k) : desc(k))))
     .limit(PAGE_SIZE + 1);
 

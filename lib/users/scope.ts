@@ -52,11 +52,30 @@ export async function findVisibleUser(q: Queryable, principal: Principal, userId
 
 export type TargetUser = Awaited<ReturnType<typeof findVisibleUser>>;
 
-/** The user, locked for the change, when the principal may change them. */
+/** Why the principal may not change this user, or null when it may (see findChangeableUser). */
+export function changeRefusal(
+  principal: Principal,
+  user: { email: string; rolePermissions: readonly string[]; roleAllEnvironments: boolean },
+  environmentIds: readonly string[],
+): string | null {
+  if (!holdsAll(principal, user.rolePermissions)) return `You cannot change ${user.email}: their role has permissions you do not hold.`;
+  if (!principal.allEnvironments && (user.roleAllEnvironments || environmentIds.some((id) => !principal.environmentIds.includes(id))))
+    return `You cannot change ${user.email}: they belong to environments you do not manage.`;
+  return null;
+}
+
+export const membershipsOf = async (q: Queryable, userId: string) =>
+  (await q.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, userId))).map((m) => m.id);
+
+/**
+ * The user, locked for the change, when the principal may change them: the user's role holds no
+ * permission the principal lacks, and the user reaches no environment the principal does not
+ * (otherwise changing their email and resetting them would hand over that reach).
+ */
 export async function findChangeableUser(q: Queryable, principal: Principal, userId: string) {
   const user = await findVisibleUser(q, principal, userId, { forUpdate: true });
-  if (!holdsAll(principal, user.rolePermissions))
-    throw new AppError('forbidden', `You cannot change ${user.email}: their role has permissions you do not hold.`);
+  const refusal = changeRefusal(principal, user, await membershipsOf(q, user.id));
+  if (refusal) throw new AppError('forbidden', refusal);
   return user;
 }
 

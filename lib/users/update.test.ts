@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { roles, users } from '@/db/schema';
+import { outboxMessages, roles, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
+import { findToken } from '@/lib/auth/tokens';
+import { inviteUser } from './create';
 import { banUser, STALE_EDIT, updateUser, validateUser } from './update';
 
 let db: Db;
@@ -41,6 +43,20 @@ describe('updateUser', () => {
 });
 
 describe('ban and validate', () => {
+  it('a ban voids outstanding links; validating someone who never set a password makes them invited again', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const invited = await db.transaction((tx) =>
+      inviteUser(tx, admin, { firstName: 'I', lastName: 'V', email: 'never@example.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} }),
+    );
+    const [mail] = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'never@example.test'));
+    const token = /token=([\w-]+)/.exec(mail!.text)![1]!;
+    const [row] = await db.select().from(users).where(eq(users.id, invited.id));
+    await db.transaction((tx) => banUser(tx, admin, invited.id, { version: row!.version, reason: 'Duplicate account' }));
+    expect(await findToken(db, token)).toBeNull();
+    await db.transaction((tx) => validateUser(tx, admin, invited.id));
+    expect((await db.select().from(users).where(eq(users.id, invited.id)))[0]!.status).toBe('invited');
+  });
+
   it('bans with a reason and ends sessions; validate restores access', async () => {
     const user = await insertUser(db, { email: 'ban@example.test', environmentId });
     await db.transaction((tx) => banUser(tx, admin, user.id, { version: user.version, reason: 'Left the company' }));

@@ -6,6 +6,7 @@ import type { Tx } from '@/db/client';
 import { userEnvironments, users } from '@/db/schema';
 import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { checkGrant, emailInUse, newUserSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
@@ -96,6 +97,8 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
     .update(users)
     .set({ status: 'banned', banReason: input.reason, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
+  // Outstanding invitation and reset links die with the ban.
+  await revokeTokens(tx, user.id);
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'user.banned',
@@ -106,20 +109,22 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   });
 }
 
-/** Validate: a banned user becomes active again (their password still works). */
+/** Validate: a banned user gets access back: active (their password still works), or invited again if
+ * they had never set a password (a manager then resends the invitation). */
 export async function validateUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.ban');
   const user = await findChangeableUser(tx, principal, userId);
   if (user.status !== 'banned') throw new AppError('conflict', `${user.email} is not banned.`);
+  const status = user.activatedAt ? 'active' : 'invited';
   await tx
     .update(users)
-    .set({ status: 'active', banReason: null, failedAttempts: 0, activatedAt: new Date(), version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .set({ status, banReason: null, failedAttempts: 0, ...(status === 'active' ? { activatedAt: new Date() } : {}), version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'user.validated',
     target: targetOf(user),
-    changes: { status: { before: 'banned', after: 'active' } },
+    changes: { status: { before: 'banned', after: status } },
     detail: user.banReason ? `Ban lifted (was: ${user.banReason})` : 'Ban lifted',
     meta,
   });

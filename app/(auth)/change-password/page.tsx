@@ -6,6 +6,7 @@ import { db } from '@/db';
 import { describePolicy } from '@/lib/auth/password-policy';
 import { requireUser } from '@/lib/auth/session';
 import { passwordExpiresAt } from '@/lib/auth/sign-in';
+import { safePath } from '@/lib/safe-path';
 import { getSecuritySettings } from '@/lib/settings';
 import { changePasswordAction } from '../../(portal)/profile/actions';
 
@@ -16,8 +17,7 @@ const daysUntil = (date: Date) => Math.max(0, Math.ceil((date.getTime() - Date.n
 export default async function ChangePasswordPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const user = await requireUser({ allowPendingPasswordChange: true });
   const settings = await getSecuritySettings(db);
-  const { next = '/' } = await searchParams;
-  const safeNext = next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const safeNext = safePath((await searchParams).next);
   const expires = passwordExpiresAt(user.passwordChangedAt, settings);
   const days = expires ? daysUntil(expires) : null;
   return (

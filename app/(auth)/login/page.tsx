@@ -5,6 +5,7 @@ import { db } from '@/db';
 import { getCurrentUser } from '@/lib/auth/session';
 import { SIGN_IN_MESSAGES, type SignInFailure } from '@/lib/auth/sign-in';
 import { isSetupComplete } from '@/lib/org/setup';
+import { safePath } from '@/lib/safe-path';
 import { LoginForm } from './login-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -19,17 +20,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <>
       <h1 className="text-xl font-semibold">Sign in</h1>
       <p className="mt-1 text-sm text-slate-600">Use your work email and password.</p>
-      <LoginForm callbackUrl={safeCallback(callbackUrl)} initialError={initialError} messages={SIGN_IN_MESSAGES} />
+      <LoginForm callbackUrl={safePath(callbackUrl)} initialError={initialError} messages={SIGN_IN_MESSAGES} />
     </>
   );
-}
-
-/** Only a path on this site: a crafted link must not send a user elsewhere after sign-in. */
-function safeCallback(url: string | undefined): string {
-  try {
-    const { pathname, search } = new URL(url ?? '/', 'http://localhost');
-    return pathname.startsWith('//') ? '/' : `${pathname}${search}`;
-  } catch {
-    return '/';
-  }
 }

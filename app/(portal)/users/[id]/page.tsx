@@ -6,15 +6,13 @@ import { LocalTime } from '@/components/ui/local-time';
 import { UserForm } from '@/components/users/user-form';
 import { StatusBadge } from '@/components/users/status-badge';
 import { db } from '@/db';
-import { userEnvironments } from '@/db/schema';
 import { listUserHistory } from '@/lib/audit/list';
 import { hasPermission } from '@/lib/auth/permissions';
 import { grantableRoles, listRoles } from '@/lib/roles';
-import { holdsAll, principalOf } from '@/lib/auth/principal';
+import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
-import { findVisibleUser } from '@/lib/users/scope';
-import { eq } from 'drizzle-orm';
+import { changeRefusal, findVisibleUser, membershipsOf } from '@/lib/users/scope';
 import { updateUserAction } from './actions';
 import { StatusActions } from './status-actions';
 
@@ -35,10 +33,11 @@ export default async function UserPage({ params, searchParams }: { params: Promi
   const [roles, environments, memberships, history] = await Promise.all([
     listRoles(db),
     getVisibleEnvironments(viewer),
-    db.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, user.id)),
-    listUserHistory(db, user.id, beforeId),
+    membershipsOf(db, user.id),
+    listUserHistory(db, user.id, { asActor: hasPermission(viewer, 'audit.read'), beforeId }),
   ]);
-  const changeable = holdsAll(principal, user.rolePermissions);
+  const refusal = changeRefusal(principal, user, memberships);
+  const changeable = refusal === null;
   const canEdit = changeable && hasPermission(viewer, 'users.write');
   const name = `${user.firstName} ${user.lastName}`;
 
@@ -65,7 +64,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
         )}
       </div>
       {added && <Alert tone="success" className="mb-4">The user was added and an invitation was sent.</Alert>}
-      {!changeable && <Alert tone="info" className="mb-4">This user&apos;s role has permissions you do not hold, so you can view but not change them.</Alert>}
+      {refusal && <Alert tone="info" className="mb-4">{refusal.replace('You cannot change', 'You can view but not change')}</Alert>}
 
       <div className="grid gap-8 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <section aria-labelledby="profile-heading">
@@ -82,7 +81,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
                 lastName: user.lastName,
                 email: user.email,
                 roleId: user.roleId,
-                environmentIds: memberships.map((m) => m.id),
+                environmentIds: memberships,
                 tags: user.tags,
                 inactive: user.status === 'inactive',
                 version: user.version,
