@@ -88,6 +88,9 @@ export const users = pgTable(
     lastSignInAt: timestamp({ withTimezone: true }),
     activatedAt: timestamp({ withTimezone: true }),
     tags: jsonb().$type<UserTag[]>().notNull().default([]),
+    // A copy of the user's rows in user_environments, kept by a trigger (migration 0003), so list
+    // filters test membership on the row itself. Never written by application code.
+    environmentIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),
     profile: jsonb().$type<Record<string, string>>().notNull().default({}),
     // Bumped by anything that must end the user's sessions (lock, ban, role or password change).
     sessionVersion: integer().notNull().default(1),

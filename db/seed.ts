@@ -79,6 +79,7 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
         lastSignInAt: signedIn,
         activatedAt: status === 'invited' ? null : created,
         tags,
+        environmentIds,
         createdAt: created,
         updatedAt: created,
       },
@@ -86,11 +87,11 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
   }
 }
 
-const USER_COLUMNS = ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'lock_reason', 'locked_at', 'failed_attempts', 'ban_reason', 'password_changed_at', 'last_sign_in_at', 'activated_at', 'tags', 'created_at', 'updated_at'] as const;
+const USER_COLUMNS = ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'lock_reason', 'locked_at', 'failed_attempts', 'ban_reason', 'password_changed_at', 'last_sign_in_at', 'activated_at', 'tags', 'environment_ids', 'created_at', 'updated_at'] as const;
 
 const csv = (v: unknown) => {
   if (v === null || v === undefined) return '';
-  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s = v instanceof Date ? v.toISOString() : Array.isArray(v) && typeof v[0] !== 'object' ? `{${v.join(',')}}` : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\n]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
@@ -128,9 +129,14 @@ export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext, co
   await write(userStream, userBuffer);
   memberships.push(membershipBuffer);
   await finish(userStream);
-  const membershipStream = await sqlClient.unsafe('copy user_environments (user_id, environment_id) from stdin with (format csv)').writable();
-  for (const chunk of memberships) await write(membershipStream, chunk);
-  await finish(membershipStream);
+  // The users already carry their environment_ids: the trigger that keeps that copy is not needed here.
+  await sqlClient.begin(async (tx) => {
+    await tx.unsafe('alter table user_environments disable trigger user_environments_sync');
+    const membershipStream = await tx.unsafe('copy user_environments (user_id, environment_id) from stdin with (format csv)').writable();
+    for (const chunk of memberships) await write(membershipStream, chunk);
+    await finish(membershipStream);
+    await tx.unsafe('alter table user_environments enable trigger user_environments_sync');
+  });
 
   // Built side by side, each on its own connection with room to sort in memory.
   await Promise.all(
@@ -141,8 +147,8 @@ export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext, co
       }),
     ),
   );
-  await sqlClient`analyze users`;
-  await sqlClient`analyze user_environments`;
+  await sqlClient`vacuum analyze users`;
+  await sqlClient`vacuum analyze user_environments`;
 }
 
 /** The embedded database: multi-row inserts in batches of 1,000. */
@@ -150,8 +156,12 @@ export async function seedPglite(db: Db, ctx: SeedContext, count: number, offset
   let batch: Row[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await db.insert(users).values(batch.map((r) => r.user));
-    await db.insert(userEnvironments).values(batch.flatMap((r) => r.environmentIds.map((environmentId) => ({ userId: r.user.id, environmentId }))));
+    await db.transaction(async (tx) => {
+      await tx.insert(users).values(batch.map((r) => r.user));
+      await tx.execute(sql`alter table user_environments disable trigger user_environments_sync`);
+      await tx.insert(userEnvironments).values(batch.flatMap((r) => r.environmentIds.map((environmentId) => ({ userId: r.user.id, environmentId }))));
+      await tx.execute(sql`alter table user_environments enable trigger user_environments_sync`);
+    });
     batch = [];
   };
   for (const row of generate(count, ctx, offset)) {

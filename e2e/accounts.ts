@@ -21,6 +21,8 @@ export const ACCOUNTS = {
   resettable: { email: 'rita.reset@acme.test', firstName: 'Rita', lastName: 'Reset', role: 'User', state: 'locked' },
   bulkOne: { email: 'bea.bulk@acme.test', firstName: 'Bea', lastName: 'Bulk', role: 'User', state: 'locked' },
   bulkTwo: { email: 'bo.bulk@acme.test', firstName: 'Bo', lastName: 'Bulk', role: 'User', state: 'locked' },
+  bulkResetOne: { email: 'rex.reset@acme.test', firstName: 'Rex', lastName: 'Resetmany', role: 'User', state: 'locked' },
+  bulkResetTwo: { email: 'ria.reset@acme.test', firstName: 'Ria', lastName: 'Resetmany', role: 'User', state: 'locked' },
   invited: { email: 'ivy.invited@acme.test', firstName: 'Ivy', lastName: 'Invited', role: 'User', state: 'invited' },
   forced: { email: 'fred.forced@acme.test', firstName: 'Fred', lastName: 'Forced', role: 'User', state: 'must-change-password' },
   passwordChanger: { email: 'pat.changer@acme.test', firstName: 'Pat', lastName: 'Changer', role: 'User' },

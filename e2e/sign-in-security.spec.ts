@@ -55,6 +55,21 @@ test.describe('lockout and unlock', () => {
     await expect(page.getByRole('main').getByRole('status')).toHaveText('2 users unlocked.');
     await expect(page.getByRole('row', { name: /Bulk/ })).toHaveCount(0);
   });
+
+  test('several locked users are reset at once, after confirming', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/locked');
+    await page.getByRole('checkbox', { name: 'Select Rex Resetmany' }).check();
+    await page.getByRole('checkbox', { name: 'Select Ria Resetmany' }).check();
+    await page.getByRole('button', { name: 'Reset selected' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reset 2 users?' });
+    await dialog.getByRole('button', { name: 'Reset' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('2 users reset and emailed a link.');
+    await expect(page.getByRole('row', { name: /Resetmany/ })).toHaveCount(0);
+    await page.goto('/outbox');
+    for (const email of [ACCOUNTS.bulkResetOne.email, ACCOUNTS.bulkResetTwo.email])
+      await expect(page.getByRole('article', { name: new RegExp(`Reset your password.* to ${email}`) })).toHaveCount(1);
+  });
 });
 
 test.describe('reset and emailed links', () => {

@@ -56,7 +56,7 @@ export function UsersTable({ users, params }: { users: UserRow[]; params: ListPa
               <td className="px-4 py-3 text-slate-700">{u.email}</td>
               <td className="px-4 py-3 text-slate-700">{u.roleName}</td>
               <td className="px-4 py-3"><StatusBadge status={u.status} /></td>
-              <td className="px-4 py-3 text-slate-700">{u.allEnvironments ? 'All' : (u.environments ?? []).join(', ') || 'None'}</td>
+              <td className="px-4 py-3 text-slate-700">{u.allEnvironments ? 'All' : u.environments.join(', ') || 'None'}</td>
               <td className="px-4 py-3 text-slate-700"><LocalTime value={u.lastSignInAt} /></td>
               <td className="px-4 py-3 text-xs text-slate-700">
                 {u.tags.map((t) => (

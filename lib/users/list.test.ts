@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
+import { environments, userEnvironments } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
@@ -64,6 +66,18 @@ describe('listUsers', () => {
     const estimate = await countUsers(db, listFilter(admin, environmentId, params()), 50);
     expect(estimate.exact).toBe(false);
     expect(estimate.count).toBeGreaterThan(50);
+  });
+
+  it('follows membership changes (users.environment_ids is kept by a trigger)', async () => {
+    const user = await insertUser(db, { email: 'mover@example.test', lastName: 'Mover', environmentId });
+    const [other] = await db.insert(environments).values({ name: 'Other' }).returning();
+    const found = async (env: string) => (await listUsers(db, admin, env, params({ q: 'mover@' }))).users.map((u) => u.id);
+    expect(await found(environmentId)).toEqual([user.id]);
+    await db.update(userEnvironments).set({ environmentId: other!.id }).where(eq(userEnvironments.userId, user.id));
+    expect(await found(environmentId)).toEqual([]);
+    expect(await found(other!.id)).toEqual([user.id]);
+    await db.delete(userEnvironments).where(eq(userEnvironments.userId, user.id));
+    expect(await found(other!.id)).toEqual([]);
   });
 
   it('shows an Account Manager only their environments', async () => {

@@ -1,23 +1,19 @@
 // The All Users list: search, filters, sort and keyset pagination that stay fast at a million users.
 // Every sort order has an index ending in the id (db/schema.ts); pages are reached by cursor, never
 // OFFSET; counts are exact up to a cap and estimated by the planner above it.
-import { and, asc, desc, eq, exists, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
-import { roles, userEnvironments, users, userStatus, type UserStatus } from '@/db/schema';
+import { environments, roles, userEnvironments, users, userStatus, type UserStatus } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { visibleTo } from './scope';
 
 export const PAGE_SIZE = 50;
 
+/** Users of the environment: its members, and those whose role spans every environment. */
 export function inEnvironment(environmentId: string) {
-  return or(
-    eq(roles.allEnvironments, true),
-    exists(
-      sql`(select 1 from ${userEnvironments} where ${userEnvironments.userId} = ${users.id} and ${userEnvironments.environmentId} = ${environmentId})`,
-    ),
-  );
+  return or(eq(roles.allEnvironments, true), sql`${users.environmentIds} @> array[${environmentId}]::uuid[]`);
 }
 
 const SORTS = {
@@ -45,25 +41,20 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const searchMatches = (q: string) => sql`${users.searchText} like '%' || userdesk_fold(${escapeLike(q)}) || '%'`;
 
 /**
- * Searches matching at most this many users are resolved through the trigram index first and then
- * sorted; broader ones (hits dense everywhere) are left to the planner, which walks the sort index.
- * Without this the planner may walk the name index past half a million rows to reach the Müllers.
+ * Searches the planner expects to match at most this many users are answered by collecting every hit
+ * through the trigram index and sorting them; broader ones (hits dense everywhere) walk the sort index.
+ * Left to itself the planner may walk the name index past half a million rows to reach the Müllers.
  */
-const SEARCH_PREFETCH = 20_000;
+const SEARCH_SORT_LIMIT = 20_000;
 
 /** The filter of a list request: visibility, environment, search, status, role. */
-export function listFilter(
-  principal: Principal,
-  environmentId: string,
-  params: Pick<ListParams, 'q' | 'status' | 'role'>,
-  searchIds?: string[],
-): SQL {
+export function listFilter(principal: Principal, environmentId: string, params: Pick<ListParams, 'q' | 'status' | 'role'>): SQL {
   // Inside one of the principal's own environments, membership of it already implies visibility.
   const ownEnvironment = principal.allEnvironments || principal.environmentIds.includes(environmentId);
   return and(
     ownEnvironment ? undefined : visibleTo(principal),
     inEnvironment(environmentId),
-    searchIds ? sql`${users.id} = any(${`{${searchIds.join(',')}}`}::uuid[])` : params.q ? searchMatches(params.q) : undefined,
+    params.q ? searchMatches(params.q) : undefined,
     params.status ? eq(users.status, params.status) : undefined,
     params.role ? eq(users.roleId, params.role) : undefined,
   )!;
@@ -91,16 +82,12 @@ function decodeCursor(cursor: string | undefined, casts: readonly string[]): Cur
 }
 
 export async function listUsers(q: Queryable, principal: Principal, environmentId: string, params: ListParams) {
-  let searchIds: string[] | undefined;
-  if (params.q) {
-    const hits = await q.select({ id: users.id }).from(users).where(searchMatches(params.q)).limit(SEARCH_PREFETCH + 1);
-    if (hits.length <= SEARCH_PREFETCH) searchIds = hits.map((h) => h.id);
-  }
+  const narrow = params.q !== undefined && (await plannedRows(q, sql`select 1 from ${users} where ${searchMatches(params.q)}`)) <= SEARCH_SORT_LIMIT;
   const casts = [...KEY_CASTS[params.sort], 'uuid'];
   const [leading, ...rest] = SORTS[params.sort];
-  // With the hits in hand, sorting them is cheap; a leading key the sort index does not match keeps the
-  // planner from walking that index instead (the same values, so cursors and order are unchanged).
-  const fenced = searchIds ? (casts[0] === 'text' ? sql`(${leading} || '')` : sql`(${leading} + interval '0')`) : leading;
+  // For a narrow search, a leading key the sort index does not match keeps the planner from walking
+  // that index: it collects the hits and sorts them (same values, so cursors and order are unchanged).
+  const fenced = narrow ? (casts[0] === 'text' ? sql`(${leading} || '')` : sql`(${leading} + interval '0')`) : leading;
   const keys = [fenced, ...rest, sql`${users.id}`];
   const after = decodeCursor(params.after, casts);
   const before = after ? null : decodeCursor(params.before, casts);
@@ -126,22 +113,30 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
       tags: users.tags,
       roleName: roles.name,
       allEnvironments: roles.allEnvironments,
-      environments: sql<string[] | null>`(select array_agg(e.name order by e.name) from user_environments ue join environments e on e.id = ue.environment_id where ue.user_id = ${users.id})`,
       sortKey: sql<Cursor>`array[${sql.join(keys.map((k) => sql`(${k})::text`), sql`, `)}]`,
     })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
-    .where(and(listFilter(principal, environmentId, params, searchIds), seek))
+    .where(and(listFilter(principal, environmentId, params), seek))
     .orderBy(...keys.map((k) => (ascending ? asc(k) : desc(k))))
     .limit(PAGE_SIZE + 1);
 
   const more = found.length > PAGE_SIZE;
   const page = found.slice(0, PAGE_SIZE);
   if (!forward) page.reverse();
+  // Environment names for this page only (in the main query they would be computed for every row sorted).
+  const names = page.length
+    ? await q
+        .select({ userId: userEnvironments.userId, name: environments.name })
+        .from(userEnvironments)
+        .innerJoin(environments, eq(environments.id, userEnvironments.environmentId))
+        .where(inArray(userEnvironments.userId, page.map((u) => u.id)))
+        .orderBy(asc(environments.name))
+    : [];
   const first = page[0]?.sortKey;
   const last = page.at(-1)?.sortKey;
   return {
-    users: page.map(({ sortKey: _key, ...user }) => user),
+    users: page.map(({ sortKey: _key, ...user }) => ({ ...user, environments: names.filter((n) => n.userId === user.id).map((n) => n.name) })),
     next: last && (forward ? more : true) ? encodeCursor(last) : null,
     previous: first && (forward ? cursor !== null : more) ? encodeCursor(first) : null,
   };
@@ -158,10 +153,15 @@ export async function countUsers(q: Queryable, filter: SQL, cap = 1000): Promise
   const [row] = await rows<{ n: number | string }>(q, sql`select count(*) as n from (${base} limit ${cap + 1}) bounded`);
   const n = Number(row?.n ?? 0);
   if (n <= cap) return { count: n, exact: true };
-  const [plan] = await rows<{ 'QUERY PLAN': unknown }>(q, sql`explain (format json) ${base}`);
+  return { count: Math.max(cap + 1, await plannedRows(q, base)), exact: false };
+}
+
+/** The planner's estimate of how many rows a query returns (EXPLAIN, nothing executed). */
+async function plannedRows(q: Queryable, query: SQL): Promise<number> {
+  const [plan] = await rows<{ 'QUERY PLAN': unknown }>(q, sql`explain (format json) ${query}`);
   const json = plan?.['QUERY PLAN'];
   const parsed = (typeof json === 'string' ? JSON.parse(json) : json) as [{ Plan: { 'Plan Rows': number } }];
-  return { count: Math.max(cap + 1, Math.round(parsed[0].Plan['Plan Rows'])), exact: false };
+  return Math.round(parsed[0].Plan['Plan Rows']);
 }
 
 /** Seats: people who hold or are about to hold access (active, locked, invited). API users never count. */

@@ -1,6 +1,6 @@
 // Finding a user the principal may act on. Outside the principal's environments a user does not exist
 // for them (404); a user whose role holds permissions the principal lacks cannot be changed (403).
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { roles, userEnvironments, users } from '@/db/schema';
 import { holdsAll, type Principal } from '@/lib/auth/principal';
@@ -35,7 +35,7 @@ export const userColumns = {
 export function visibleTo(principal: Principal) {
   if (principal.allEnvironments) return undefined;
   if (principal.environmentIds.length === 0) return sql`false`;
-  return sql`(${roles.allEnvironments} or exists (select 1 from ${userEnvironments} where ${userEnvironments.userId} = ${users.id} and ${inArray(userEnvironments.environmentId, [...principal.environmentIds])}))`;
+  return sql`(${roles.allEnvironments} or ${users.environmentIds} && ${`{${principal.environmentIds.join(',')}}`}::uuid[])`;
 }
 
 export async function findVisibleUser(q: Queryable, principal: Principal, userId: string, options: { forUpdate?: boolean } = {}) {
