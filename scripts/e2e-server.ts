@@ -12,10 +12,16 @@ const baseUrl = process.env.DATABASE_URL;
 let dropDatabase: (() => Promise<void>) | undefined;
 
 if (baseUrl) {
-  // Named after the base database, so whoever owns that one (CI) can sweep up after an abrupt stop.
-  const name = `${new URL(baseUrl).pathname.slice(1) || 'userdesk'}_e2e_${port}`.slice(0, 63);
+  // Named after the base database, so whoever owns that one (CI) can sweep up after an abrupt stop;
+  // the creation time in the name lets later runs drop leftovers more than an hour old.
+  const prefix = `${new URL(baseUrl).pathname.slice(1) || 'userdesk'}_e2e_`.slice(0, 40);
+  const name = `${prefix}${Math.floor(Date.now() / 1000)}_${port}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where starts_with(datname, ${prefix})`;
+  for (const { datname } of leftovers) {
+    const created = Number(datname.slice(prefix.length).split('_')[0]);
+    if (created && created < Date.now() / 1000 - 3600) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+  }
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
   const url = new URL(baseUrl);
@@ -30,6 +36,7 @@ if (baseUrl) {
   const dir = `.data/e2e-${port}`;
   rmSync(dir, { recursive: true, force: true });
   process.env.PGLITE_DIR = dir;
+  dropDatabase = async () => rmSync(dir, { recursive: true, force: true });
 }
 
 process.env.NEXTAUTH_SECRET = randomBytes(32).toString('base64url');

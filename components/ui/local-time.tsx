@@ -20,7 +20,7 @@ export function relativeTime(date: Date, now = Date.now()): string {
 const subscribe = () => () => {};
 
 /** A time in the viewer's own time zone with a relative hint ("3 days ago"); UTC until hydrated. */
-export function LocalTime({ value, fallback = 'Never' }: { value: Date | string | null; fallback?: string }) {
+export function LocalTime({ value, fallback = 'Never', inline = false }: { value: Date | string | null; fallback?: string; inline?: boolean }) {
   const hydrated = useSyncExternalStore(subscribe, () => true, () => false);
   if (!value) return <span className="text-slate-500">{fallback}</span>;
   const date = new Date(value);
@@ -30,7 +30,7 @@ export function LocalTime({ value, fallback = 'Never' }: { value: Date | string 
   return (
     <time dateTime={date.toISOString()} title={date.toISOString()}>
       {text}
-      {hydrated && <span className="block text-xs text-slate-500">{relativeTime(date)}</span>}
+      {hydrated && (inline ? ` (${relativeTime(date)})` : <span className="block text-xs text-slate-500">{relativeTime(date)}</span>)}
     </time>
   );
 }

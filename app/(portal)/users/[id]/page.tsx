@@ -18,7 +18,7 @@ import { StatusActions } from './status-actions';
 
 export const metadata: Metadata = { title: 'User' };
 
-const REASONS = { failed_attempts: 'too many failed sign-in attempts', password_expired: 'password expired' } as const;
+const REASONS = { failed_attempts: 'too many failed sign-in attempts', password_expired: 'an expired password' } as const;
 
 export default async function UserPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ added?: string; before?: string }> }) {
   const viewer = await requirePermission('users.read');
@@ -49,7 +49,10 @@ export default async function UserPage({ params, searchParams }: { params: Promi
           <h1 className="flex items-center gap-3 text-2xl font-semibold tracking-tight">{name} <StatusBadge status={user.status} /></h1>
           <p className="mt-1 text-sm text-slate-600">{user.email} · {user.roleName}</p>
           {user.status === 'locked' && (
-            <p className="mt-1 text-sm text-amber-800">Locked <LocalTime value={user.lockedAt} fallback="" />: {user.lockReason ? REASONS[user.lockReason] : 'locked'} ({user.failedAttempts} failed attempts).</p>
+            <p className="mt-1 text-sm text-amber-800">
+              Locked because of {user.lockReason ? REASONS[user.lockReason] : 'an unknown reason'} ({user.failedAttempts} failed attempts) since{' '}
+              <LocalTime value={user.lockedAt} fallback="an unknown time" inline />.
+            </p>
           )}
           {user.status === 'banned' && user.banReason && <p className="mt-1 text-sm text-red-800">Banned: {user.banReason}</p>}
         </div>
