@@ -5,7 +5,7 @@ import { environments, userEnvironments } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
-import { countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE } from './list';
+import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE } from './list';
 
 let db: Db;
 let environmentId: string;
@@ -78,6 +78,15 @@ describe('listUsers', () => {
     expect(await found(other!.id)).toEqual([user.id]);
     await db.delete(userEnvironments).where(eq(userEnvironments.userId, user.id));
     expect(await found(other!.id)).toEqual([]);
+  });
+
+  it('counts seats: active, locked and invited users, never banned or inactive ones', async () => {
+    const before = (await countSeats(db)).count;
+    await insertUser(db, { email: 'gone@example.test', status: 'banned', environmentId });
+    await insertUser(db, { email: 'idle@example.test', status: 'inactive', environmentId });
+    expect((await countSeats(db)).count).toBe(before);
+    await insertUser(db, { email: 'new@example.test', status: 'invited', environmentId });
+    expect(await countSeats(db)).toEqual({ count: before + 1, exact: true });
   });
 
   it('shows an Account Manager only their environments', async () => {

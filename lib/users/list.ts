@@ -168,5 +168,5 @@ async function plannedRows(q: Queryable, query: SQL): Promise<number> {
 export const SEAT_STATUSES: UserStatus[] = ['active', 'locked', 'invited'];
 
 export function countSeats(q: Queryable) {
-  return countUsers(q, sql`${users.status} in ('active', 'locked', 'invited')`, 10_000);
+  return countUsers(q, inArray(users.status, SEAT_STATUSES), 10_000);
 }

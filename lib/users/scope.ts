@@ -50,8 +50,6 @@ export async function findVisibleUser(q: Queryable, principal: Principal, userId
   return user;
 }
 
-export type TargetUser = Awaited<ReturnType<typeof findVisibleUser>>;
-
 /** Why the principal may not change this user, or null when it may (see findChangeableUser). */
 export function changeRefusal(
   principal: Principal,
