@@ -10,6 +10,24 @@ const STATUSES = [
   ['banned', 'Banned'],
 ] as const;
 
+function Filter({ id, name, label, any, value, options }: { id: string; name: string; label: string; any: string; value?: string; options: { value: string; label: string }[] }) {
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <select id={id} name={name} defaultValue={value ?? ''} className={`${inputClass} mt-1`}>
+        <option value="">{any}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /** Search and filters as a plain GET form: every view is a URL, and it works before JavaScript loads. */
 export function UsersToolbar({ params, roles }: { params: ListParams; roles: { id: string; name: string }[] }) {
   return (
@@ -20,32 +38,8 @@ export function UsersToolbar({ params, roles }: { params: ListParams; roles: { i
         </label>
         <input id="users-search" type="search" name="q" defaultValue={params.q} placeholder="Name or email" className={`${inputClass} mt-1`} />
       </div>
-      <div>
-        <label htmlFor="users-status" className="block text-sm font-medium text-slate-800">
-          Status
-        </label>
-        <select id="users-status" name="status" defaultValue={params.status ?? ''} className={`${inputClass} mt-1`}>
-          <option value="">Any status</option>
-          {STATUSES.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor="users-role" className="block text-sm font-medium text-slate-800">
-          Role
-        </label>
-        <select id="users-role" name="role" defaultValue={params.role ?? ''} className={`${inputClass} mt-1`}>
-          <option value="">Any role</option>
-          {roles.map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Filter id="users-status" name="status" label="Status" any="Any status" value={params.status} options={STATUSES.map(([value, label]) => ({ value, label }))} />
+      <Filter id="users-role" name="role" label="Role" any="Any role" value={params.role} options={roles.map((r) => ({ value: r.id, label: r.name }))} />
       {params.sort !== 'name' && <input type="hidden" name="sort" value={params.sort} />}
       {params.dir !== 'asc' && <input type="hidden" name="dir" value={params.dir} />}
       <Button type="submit" variant="secondary">
