@@ -12,17 +12,6 @@ export const PERMISSIONS = [
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const PERMISSION_LABELS: Record<Permission, string> = {
-  'users.read': 'View users',
-  'users.write': 'Add, edit, import users and change roles',
-  'users.unlock': 'Unlock and reset users',
-  'users.ban': 'Ban and validate users',
-  'roles.manage': 'Manage roles',
-  'apiUsers.manage': 'Manage API users',
-  'settings.manage': 'Manage security settings and environments; read the outbox',
-  'audit.read': 'Read the audit log',
-};
-
 export const BUILT_IN_ROLES = [
   { name: 'Administrator', permissions: [...PERMISSIONS], allEnvironments: true },
   {
