@@ -8,6 +8,7 @@ import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
+import { assertActiveAdministratorRemains, isActiveAdministrator } from './admin-guard';
 import { checkGrant, emailInUse, newUserSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
 
@@ -48,6 +49,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
 
   if (Object.keys(changes).length === 0) return { changed: false };
 
+  const wasAdministrator = await isActiveAdministrator(tx, user.id);
   // Losing access or permissions ends the user's sessions at their next request.
   const endSessions = role.id !== user.roleId || status !== user.status || input.email.toLowerCase() !== user.email.toLowerCase();
   const updated = await tx
@@ -71,6 +73,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   if (toRemove.length)
     await tx.delete(userEnvironments).where(and(eq(userEnvironments.userId, user.id), inArray(userEnvironments.environmentId, toRemove)));
   if (toAdd.length) await tx.insert(userEnvironments).values(toAdd.map((environmentId) => ({ userId: user.id, environmentId })));
+  if (wasAdministrator && endSessions) await assertActiveAdministratorRemains(tx);
 
   await recordAudit(tx, {
     actor: principal.actor,
@@ -93,10 +96,12 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
   if (user.status === 'banned') throw new AppError('conflict', `${user.email} is already banned.`);
   if (principal.actor.type === 'user' && principal.actor.id === user.id) throw new AppError('forbidden', 'You cannot ban yourself.');
+  const wasAdministrator = await isActiveAdministrator(tx, user.id);
   await tx
     .update(users)
     .set({ status: 'banned', banReason: input.reason, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
+  if (wasAdministrator) await assertActiveAdministratorRemains(tx);
   // Outstanding invitation and reset links die with the ban.
   await revokeTokens(tx, user.id);
   await recordAudit(tx, {
