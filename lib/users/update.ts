@@ -8,6 +8,9 @@ import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
+import { enqueueMail, organizationName } from '@/lib/mail/outbox';
+import { emailChangedMail } from '@/lib/mail/templates';
+import { sendInvitation } from './access';
 import { assertActiveAdministratorRemains, isActiveAdministrator } from './admin-guard';
 import { checkGrant, emailInUse, newUserSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
@@ -74,6 +77,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
     await tx.delete(userEnvironments).where(and(eq(userEnvironments.userId, user.id), inArray(userEnvironments.environmentId, toRemove)));
   if (toAdd.length) await tx.insert(userEnvironments).values(toAdd.map((environmentId) => ({ userId: user.id, environmentId })));
   if (wasAdministrator && endSessions) await assertActiveAdministratorRemains(tx);
+  if (changes.email) await moveSignInEmail(tx, { id: user.id, firstName: input.firstName, oldEmail: user.email, newEmail: input.email, status });
 
   await recordAudit(tx, {
     actor: principal.actor,
@@ -83,6 +87,18 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
     meta,
   });
   return { changed: true };
+}
+
+/**
+ * After an email change: every link sent to the old address stops working (it may be a typo's owner,
+ * or an attacker's), an invited user is invited again at the new address, and an active user's old
+ * address is told, so a takeover through an email change does not go unnoticed.
+ */
+async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; oldEmail: string; newEmail: string; status: string }) {
+  await revokeTokens(tx, user.id);
+  if (user.status === 'invited') await sendInvitation(tx, { id: user.id, email: user.newEmail, firstName: user.firstName });
+  else if (user.status === 'active' && user.oldEmail.toLowerCase() !== user.newEmail.toLowerCase())
+    await enqueueMail(tx, { email: user.oldEmail, userId: user.id }, emailChangedMail(await organizationName(tx), user.firstName, user.newEmail));
 }
 
 export const banSchema = z.object({
