@@ -4,6 +4,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { db } from '@/db';
 import { metaFromHeaders } from '@/lib/request';
+import { safeRedirectUrl } from '@/lib/safe-path';
 import { signIn } from './sign-in';
 
 declare module 'next-auth' {
@@ -47,6 +48,10 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    // callbackUrl is the caller's to choose: the same rule as every redirect, a path on this site.
+    redirect({ url, baseUrl }) {
+      return safeRedirectUrl(url, baseUrl);
+    },
     jwt({ token, user }) {
       if (user) {
         token.sub = user.id;
