@@ -9,7 +9,8 @@ const MAX_LENGTH = 2048;
 function resolve(next: string): string | null {
   // Control characters (tabs and newlines are silently dropped by browsers), DEL, backslashes and
   // whitespace have no place in a link we write ourselves: refuse rather than guess.
-  if (/[\u0000-\u0020\u007f\\]/.test(next) || /[\s\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/u.test(next)) return null;
+  if ([...next].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f) || next.includes('\\')) return null;
+  if (/[\s\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/u.test(next)) return null;
   if (!next.startsWith('/') || next.startsWith('//')) return null;
   let url: URL;
   try {
