@@ -92,6 +92,18 @@ describe('signIn', () => {
     expect(await reload(user.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
   });
 
+  it('an expired password locks an Administrator, but the last active one must change it instead', async () => {
+    const old = new Date(Date.now() - 100 * 86_400_000);
+    const other = await newUser({ role: 'Administrator', passwordChangedAt: old });
+    expect(await signIn(db, other.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+    expect(await reload(other.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
+    const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    await db.update(users).set({ passwordHash: hash, passwordChangedAt: old }).where(eq(users.id, ada!.id));
+    expect(await signIn(db, 'ada@example.test', TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+    expect(await reload(ada!.id)).toMatchObject({ status: 'active', requirePasswordChange: true });
+    await db.update(users).set({ passwordChangedAt: new Date(), requirePasswordChange: false }).where(eq(users.id, ada!.id));
+  });
+
   it('asks for a new password inside the warning window, and when one is required', async () => {
     const warned = await newUser({ passwordChangedAt: new Date(Date.now() - 80 * 86_400_000) });
     expect(await signIn(db, warned.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
