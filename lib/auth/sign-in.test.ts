@@ -23,7 +23,7 @@ beforeEach(async () => {
   await db.update(securitySettings).set({ lockoutThreshold: 10, autoUnlockMinutes: 0, passwordMaxAgeDays: 90, passwordWarningDays: 14 }).where(eq(securitySettings.lockoutThreshold, securitySettings.lockoutThreshold));
 });
 
-const newUser = (values: Partial<typeof users.$inferInsert> = {}) => insertUser(db, { email: `user${++n}@example.test`, passwordHash: hash, ...values });
+const newUser = (values: Partial<Parameters<typeof insertUser>[1]> = {}) => insertUser(db, { email: `user${++n}@example.test`, passwordHash: hash, ...values });
 const reload = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
 
 describe('signIn', () => {
