@@ -6,12 +6,12 @@ import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
-import { emailSchema, nameSchema } from '@/lib/validation';
+import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
 import { sendInvitation } from './access';
 
 export const tagSchema = z.object({
-  name: z.string().trim().min(1, 'Tag names cannot be empty.').max(100),
-  value: z.string().trim().max(500),
+  name: requiredTextSchema('tag name', 100, 'Tag names cannot be empty.'),
+  value: plainTextSchema('tag value', 500),
 });
 
 export const newUserSchema = z.object({
@@ -21,7 +21,7 @@ export const newUserSchema = z.object({
   roleId: z.uuid('Choose a role.'),
   environmentIds: z.array(z.uuid()).default([]),
   tags: z.array(tagSchema).max(50).default([]),
-  profile: z.record(z.string(), z.string().trim().max(500)).default({}),
+  profile: z.record(z.string(), plainTextSchema('profile field', 500)).default({}),
 });
 
 export type NewUser = z.infer<typeof newUserSchema>;

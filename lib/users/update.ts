@@ -8,6 +8,7 @@ import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
+import { requiredTextSchema } from '@/lib/validation';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
 import { sendInvitation } from './access';
@@ -103,7 +104,7 @@ async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; ol
 
 export const banSchema = z.object({
   version: z.coerce.number().int().positive(),
-  reason: z.string().trim().min(1, 'Give a reason: it is kept in the user\'s history.').max(500),
+  reason: requiredTextSchema('reason', 500, 'Give a reason: it is kept in the user\'s history.'),
 });
 
 export async function banUser(tx: Tx, principal: Principal, userId: string, input: z.infer<typeof banSchema>, meta?: RequestMeta) {
