@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { outboxMessages, roles, users } from '@/db/schema';
@@ -100,5 +100,21 @@ describe('changing a user\'s email', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]!.text).toContain('after@example.test');
     expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'after@example.test'))).toHaveLength(0);
+  });
+});
+
+describe('four simultaneous Adds whose emails differ only in case', () => {
+  it('keep exactly one user; the other three get the email field\'s error', async () => {
+    const userRole = await roleId('User');
+    const emails = ['Quad@Example.test', 'quad@example.test', 'QUAD@EXAMPLE.TEST', 'qUaD@example.TEST'];
+    const results = await Promise.allSettled(
+      emails.map((email) =>
+        db.transaction((tx) => inviteUser(tx, admin, { firstName: 'Q', lastName: 'D', email, roleId: userRole, environmentIds: [environmentId], tags: [], profile: {} })),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected'))
+      expect(r.reason.fieldErrors?.email).toEqual(['A user with this email already exists.']);
+    expect(await db.select().from(users).where(sql`lower(${users.email}) = 'quad@example.test'`)).toHaveLength(1);
   });
 });

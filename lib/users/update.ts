@@ -13,7 +13,7 @@ import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
 import { sendInvitation } from './access';
 import { assertActiveAdministratorRemains, isActiveAdministrator } from './admin-guard';
-import { checkGrant, emailInUse, newUserSchema } from './create';
+import { checkGrant, EMAIL_TAKEN, emailInUse, mapEmailTaken, newUserSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
 
 export const STALE_EDIT = 'Someone else changed this user after you opened it. Reload the page to see their changes, then try again.';
@@ -31,7 +31,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
 
   const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds);
-  if (await emailInUse(tx, input.email, user.id)) errors.email = ['A user with this email already exists.'];
+  if (await emailInUse(tx, input.email, user.id)) errors.email = [EMAIL_TAKEN];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
 
   let status = user.status;
@@ -56,7 +56,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   const wasAdministrator = await isActiveAdministrator(tx, user.id);
   // Losing access or permissions ends the user's sessions at their next request.
   const endSessions = role.id !== user.roleId || status !== user.status || input.email.toLowerCase() !== user.email.toLowerCase();
-  const updated = await tx
+  const updated = await mapEmailTaken(() => tx
     .update(users)
     .set({
       email: input.email,
@@ -72,7 +72,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
       updatedAt: new Date(),
     })
     .where(and(eq(users.id, user.id), eq(users.version, input.version)))
-    .returning({ id: users.id });
+    .returning({ id: users.id }));
   if (updated.length === 0) throw new AppError('conflict', STALE_EDIT);
   if (toRemove.length)
     await tx.delete(userEnvironments).where(and(eq(userEnvironments.userId, user.id), inArray(userEnvironments.environmentId, toRemove)));
