@@ -13,7 +13,8 @@ const envSchema = z.object({
   NEXTAUTH_URL: z.url('must be the portal\'s public URL, e.g. https://users.example.com').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().default('Userdesk <no-reply@localhost>'),
-  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1, 'must be 1 or more').max(10).default(1),
+  // 0: no reverse proxy, the TCP peer address is the client's (see lib/request.ts and README).
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0, 'must be 0 (no proxy) or the number of proxies in front').max(10).default(1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,5 +1,7 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { clientIp } from './request';
+import { clientAddress, clientAddressSource, clientIp, metaFromHeaders, PEER_HEADER } from './request';
 
 describe('clientIp', () => {
   it('takes the address the nearest trusted proxy saw, not what the client claims', () => {
@@ -7,5 +9,55 @@ describe('clientIp', () => {
     expect(clientIp('6.6.6.6, 203.0.113.7, 10.0.0.2', 2)).toBe('203.0.113.7');
     expect(clientIp('203.0.113.7', 3)).toBe('203.0.113.7');
     expect(clientIp(null, 1)).toBeNull();
+  });
+});
+
+const headersOf = (values: Record<string, string>) => ({ get: (name: string) => values[name] });
+
+describe('clientAddress with TRUSTED_PROXY_HOPS=0 (no proxy)', () => {
+  it('ignores X-Forwarded-For entirely and takes the peer address our server wrote', () => {
+    const h = headersOf({ 'x-forwarded-for': '6.6.6.6', [PEER_HEADER]: '198.51.100.4' });
+    expect(clientAddress(h, 0, true)).toBe('198.51.100.4');
+    expect(clientAddress(headersOf({ 'x-forwarded-for': '6.6.6.6' }), 0, true)).toBeNull();
+  });
+
+  it('trusts no header when the server is not ours (the client could have sent it), and says so', () => {
+    expect(clientAddress(headersOf({ [PEER_HEADER]: '6.6.6.6', 'x-forwarded-for': '6.6.6.6' }), 0, false)).toBeNull();
+    expect(clientAddressSource(0, false)).toMatchObject({ ok: false });
+    expect(clientAddressSource(0, true).message).toContain('TCP peer address');
+    expect(clientAddressSource(2, false).message).toContain('entry 2 from the right');
+  });
+
+  it('behind a proxy, the peer header is ignored', () => {
+    expect(clientAddress(headersOf({ [PEER_HEADER]: '6.6.6.6', 'x-forwarded-for': '6.6.6.6, 203.0.113.7' }), 1, true)).toBe('203.0.113.7');
+  });
+
+  it('over real HTTP through scripts/server.mjs\'s wrapper, a client cannot forge its address', async () => {
+    const modulePath = '../scripts/server-wrapper.mjs';
+    const { withPeerAddress } = (await import(/* @vite-ignore */ modulePath)) as {
+      withPeerAddress: (l: (req: IncomingMessage, res: ServerResponse) => void, o?: { https?: boolean }) => (req: IncomingMessage, res: ServerResponse) => void;
+    };
+    const saved = { hops: process.env.TRUSTED_PROXY_HOPS, ours: process.env.USERDESK_PEER_HEADER };
+    process.env.TRUSTED_PROXY_HOPS = '0';
+    process.env.USERDESK_PEER_HEADER = '1';
+    const server = createServer(
+      withPeerAddress((req, res) => res.end(JSON.stringify(metaFromHeaders({ get: (n) => req.headers[n] as string | undefined }))), { https: true }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        headers: { 'x-forwarded-for': '6.6.6.6', [PEER_HEADER]: '6.6.6.6', 'user-agent': 'forger' },
+      });
+      expect(await response.json()).toEqual({ ip: '127.0.0.1', userAgent: 'forger' });
+      // An https portal tells browsers to use nothing else (issue 7, item 6).
+      expect(response.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+    } finally {
+      server.close();
+      process.env.TRUSTED_PROXY_HOPS = saved.hops;
+      process.env.USERDESK_PEER_HEADER = saved.ours;
+      if (saved.hops === undefined) delete process.env.TRUSTED_PROXY_HOPS;
+      if (saved.ours === undefined) delete process.env.USERDESK_PEER_HEADER;
+    }
   });
 });

@@ -1,20 +1,57 @@
 // Who is calling, as far as the request tells: the client IP and user agent for audit and rate limits.
+// Where the client address comes from is the operator's choice (TRUSTED_PROXY_HOPS, see README):
+//   N >= 1: behind N reverse proxies that append to X-Forwarded-For: the N-th entry from the right.
+//   0: no proxy: the TCP peer address, written by our own server (scripts/server.mjs) into
+//      x-userdesk-peer over anything the client sent; X-Forwarded-For is ignored entirely.
 import { headers } from 'next/headers';
 import type { RequestMeta } from '@/lib/audit';
+
+export const PEER_HEADER = 'x-userdesk-peer';
+
+type HeaderSource = { get(name: string): string | null | undefined };
+
+const proxyHops = () => {
+  const hops = Number(process.env.TRUSTED_PROXY_HOPS ?? 1);
+  return Number.isInteger(hops) && hops >= 0 ? hops : 1;
+};
+
+/** True when this process is served by scripts/server.mjs, which owns the peer header. */
+const peerHeaderIsOurs = () => process.env.USERDESK_PEER_HEADER === '1';
 
 /**
  * The client address is the X-Forwarded-For entry written by the nearest trusted proxy: with
  * TRUSTED_PROXY_HOPS=N (default 1), the N-th entry from the right. Entries further left are whatever
  * the client sent and are never trusted, so rate limits cannot be dodged by forging the header.
  */
-export function clientIp(forwardedFor: string | null | undefined, hops = Number(process.env.TRUSTED_PROXY_HOPS ?? 1)): string | null {
+export function clientIp(forwardedFor: string | null | undefined, hops = proxyHops()): string | null {
   const entries = (forwardedFor ?? '').split(',').map((e) => e.trim()).filter(Boolean);
   if (entries.length === 0) return null;
   return entries[Math.max(0, entries.length - Math.max(1, hops))] ?? null;
 }
 
-export function metaFromHeaders(h: { get(name: string): string | null | undefined }): RequestMeta {
-  return { ip: clientIp(h.get('x-forwarded-for')), userAgent: h.get('user-agent') ?? null };
+/** The client address under the configured source (see the header comment). */
+export function clientAddress(h: HeaderSource, hops = proxyHops(), peerTrusted = peerHeaderIsOurs()): string | null {
+  if (hops === 0) return peerTrusted ? (h.get(PEER_HEADER)?.trim() || null) : null;
+  return clientIp(h.get('x-forwarded-for'), hops);
+}
+
+/** One line for the start-up log: which source of the client address is in force. */
+export function clientAddressSource(hops = proxyHops(), peerTrusted = peerHeaderIsOurs()): { ok: boolean; message: string } {
+  if (hops > 0)
+    return {
+      ok: true,
+      message: `Client address: X-Forwarded-For, entry ${hops} from the right (TRUSTED_PROXY_HOPS=${hops}: ${hops} reverse prox${hops === 1 ? 'y' : 'ies'} in front must append to it).`,
+    };
+  if (peerTrusted) return { ok: true, message: 'Client address: the TCP peer address (TRUSTED_PROXY_HOPS=0, no proxy); X-Forwarded-For is ignored.' };
+  return {
+    ok: false,
+    message:
+      'Client address: UNKNOWN. TRUSTED_PROXY_HOPS=0 needs the server started with `npm start` (scripts/server.mjs), which records the TCP peer address; per-IP limits now share one budget and the audit log has no addresses.',
+  };
+}
+
+export function metaFromHeaders(h: HeaderSource): RequestMeta {
+  return { ip: clientAddress(h), userAgent: h.get('user-agent') ?? null };
 }
 
 export async function requestMeta(): Promise<RequestMeta> {

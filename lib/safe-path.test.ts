@@ -1,17 +1,72 @@
 import { describe, expect, it } from 'vitest';
-import { safePath } from './safe-path';
+import { safePath, safeRedirectUrl } from './safe-path';
 
 describe('safePath', () => {
   it.each([
     ['/users?q=a', '/users?q=a'],
-    ['http://localhost:3000/profile', '/'],
-    ['//evil.example/x', '/'],
-    ['/\\evil.example', '/'],
-    ['https://evil.example/', '/'],
-    ['javascript:alert(1)', '/'],
-    ['/ok\tpath', '/'],
-    [undefined, '/'],
-  ])('%s → %s', (input, expected) => {
+    ['/users/123#history', '/users/123#history'],
+    ['/users/./locked', '/users/locked'],
+    ['/settings/../users', '/users'],
+    ['/users?next=//evil.example', '/users?next=//evil.example'],
+  ])('keeps the on-site path %s → %s', (input, expected) => {
     expect(safePath(input)).toBe(expected);
+  });
+
+  // Every one of these, as a Location header or an href, would take a browser off the site (or is
+  // garbage that has no business in a link).
+  it.each([
+    '/.//evil.example/phish',
+    '/..//evil.example/phish',
+    '/%2e//evil.example/phish',
+    '/%2E%2E//evil.example',
+    '/./\\evil.example',
+    '/.%2f/evil.example',
+    '/%2f%2fevil.example',
+    '/%5cevil.example',
+    '//evil.example/x',
+    '///evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '/\r\n/evil.example',
+    ' //evil.example',
+    '/\u0000/evil.example',
+    'https://evil.example/',
+    'http://localhost:3000/profile',
+    'HTTPS:evil.example',
+    'javascript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'evil.example',
+    '@evil.example',
+    '/a/../../..//evil.example',
+    '/\u202e/evil',
+    '/ok\tpath',
+    `/${'a'.repeat(3000)}`,
+    '',
+    undefined,
+    null,
+  ])('refuses %j', (input) => {
+    expect(safePath(input)).toBe('/');
+  });
+
+  it('never returns anything that resolves off the site, for any of these inputs', () => {
+    for (const input of ['/.//x', '/%2e%2e/%2e%2e//x', '/x/..//..//y', '/./././/x'])
+      expect(new URL(safePath(input), 'https://portal.example').origin).toBe('https://portal.example');
+  });
+});
+
+describe('safeRedirectUrl (next-auth callbackUrl)', () => {
+  const base = 'https://portal.example';
+  it.each([
+    ['/users', 'https://portal.example/users'],
+    ['https://portal.example/users?q=a', 'https://portal.example/users?q=a'],
+    ['https://portal.example.evil.example/', 'https://portal.example/'],
+    ['https://evil.example/', 'https://portal.example/'],
+    ['/.//evil.example', 'https://portal.example/'],
+    ['https://portal.example/.//evil.example', 'https://portal.example/'],
+    ['//evil.example', 'https://portal.example/'],
+  ])('%s → %s', (input, expected) => {
+    expect(safeRedirectUrl(input, base)).toBe(expected);
   });
 });

@@ -8,9 +8,31 @@ export const emailSchema = z
   .max(254, 'Email addresses are at most 254 characters.')
   .pipe(z.email('Enter a valid email address, like name@example.com.'));
 
-export const nameSchema = (what: string) =>
+// Control (Cc) and format (Cf) characters: zero-width spaces, bidi overrides and isolates, soft hyphens,
+// BOMs; plus line/paragraph separators. Shown next to other text they hide it or reorder it, so a name
+// can look blank or like someone else's. Exception: ZWNJ/ZWJ between two letters, which Persian and
+// Indic names need.
+const JOINER_IN_WORD = /(?<=[\p{L}\p{M}])[\u200c\u200d](?=[\p{L}\p{M}])/gu;
+const HIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+// Letters that render as nothing (Hangul fillers, braille blank): a name of only these is blank.
+const INVISIBLE_LETTERS = /[\u115f\u1160\u3164\uffa0\u2800\s]/gu;
+
+/** True when the text holds a character that hides or reorders what is shown around it. */
+export const hasHiddenCharacters = (text: string) => HIDDEN.test(text.replace(JOINER_IN_WORD, ''));
+
+const hiddenMessage = (what: string) =>
+  `The ${what} contains invisible or control characters (such as zero-width or right-to-left marks). Type it again without them.`;
+
+/** Free text shown to people (names, tags, reasons): trimmed, no hidden characters, at most `max`. */
+export const plainTextSchema = (what: string, max: number) =>
   z
     .string()
     .trim()
-    .min(1, `Enter the ${what}.`)
-    .max(100, `The ${what} is at most 100 characters.`);
+    .refine((v) => !hasHiddenCharacters(v), hiddenMessage(what))
+    .max(max, `The ${what} is at most ${max} characters.`);
+
+/** As plainTextSchema, and required: blank (or only invisible letters) is refused with `required`. */
+export const requiredTextSchema = (what: string, max: number, required = `Enter the ${what}.`) =>
+  plainTextSchema(what, max).refine((v) => v.replace(INVISIBLE_LETTERS, '').length > 0, required);
+
+export const nameSchema = (what: string) => requiredTextSchema(what, 100);

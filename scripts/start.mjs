@@ -10,6 +10,6 @@ if (!process.env.NEXTAUTH_SECRET || process.env.NEXTAUTH_SECRET.length < 32) {
 }
 const port = process.env.PORT ?? '3000';
 process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
-const child = spawn('npx', ['next', 'start', '-p', port, ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['scripts/server.mjs', '-p', port, ...process.argv.slice(2)], { stdio: 'inherit' });
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

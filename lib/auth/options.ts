@@ -2,8 +2,11 @@
 // user's id and session version; lib/auth/session re-checks both against the database on every request.
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
+import { and, eq } from 'drizzle-orm';
 import { db } from '@/db';
+import { users } from '@/db/schema';
 import { metaFromHeaders } from '@/lib/request';
+import { safeRedirectUrl } from '@/lib/safe-path';
 import { signIn } from './sign-in';
 
 declare module 'next-auth' {
@@ -22,10 +25,35 @@ declare module 'next-auth/jwt' {
   }
 }
 
+/** Thrown by the jwt callback for a session that has ended: next-auth then answers with no session and clears the cookie. */
+export const SESSION_ENDED = 'Session ended: the user is no longer active, or their session version changed.';
+
+/** The same check pages make (lib/auth/session.ts loadSessionUser): active, at the token's session version. */
+export async function sessionStillValid(userId: string | undefined, sessionVersion: number | undefined): Promise<boolean> {
+  if (!userId || sessionVersion === undefined || !/^[0-9a-f-]{36}$/i.test(userId)) return false;
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, userId), eq(users.status, 'active'), eq(users.sessionVersion, sessionVersion)))
+    .limit(1);
+  return row !== undefined;
+}
+
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
   session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
   pages: { signIn: '/login', error: '/login' },
+  // An ended session is routine, not an error worth a stack trace in the log.
+  logger: {
+    error(code, metadata) {
+      if (code === 'JWT_SESSION_ERROR' && (metadata as { message?: string } | undefined)?.message === SESSION_ENDED) return;
+      console.error(`[next-auth][error][${code}]`, metadata);
+    },
+    warn(code) {
+      console.warn(`[next-auth][warn][${code}]`);
+    },
+    debug() {},
+  },
   providers: [
     CredentialsProvider({
       name: 'Email and password',
@@ -47,11 +75,20 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
-    jwt({ token, user }) {
+    // callbackUrl is the caller's to choose: the same rule as every redirect, a path on this site.
+    redirect({ url, baseUrl }) {
+      return safeRedirectUrl(url, baseUrl);
+    },
+    // Runs on every read of the session (getServerSession, /api/auth/session): a ban, lock,
+    // inactivation or session-ending change makes it throw, so the endpoint returns no user and next-auth
+    // clears the cookie instead of re-issuing it.
+    async jwt({ token, user }) {
       if (user) {
         token.sub = user.id;
         token.sv = user.sessionVersion;
+        return token;
       }
+      if (!(await sessionStillValid(token.sub, token.sv))) throw new Error(SESSION_ENDED);
       return token;
     },
     session({ session, token }) {

@@ -20,16 +20,32 @@ export async function retryAfter(q: Queryable, key: string, { limit, windowSecon
 }
 
 /** Counts one hit in one atomic upsert; a window that has run out starts again at 1. */
-export async function hit(q: Queryable, key: string, { windowSeconds }: Limit): Promise<number> {
-  const [row] = await rows<{ count: number }>(
+export async function hit(q: Queryable, key: string, limit: Limit): Promise<number> {
+  return (await spend(q, key, limit)).count;
+}
+
+/**
+ * Takes one unit of the key's budget in one atomic statement and reports the count it reached, and the
+ * window it was taken in (as text, to the microsecond, so refund finds the same window).
+ */
+export async function spend(q: Queryable, key: string, { windowSeconds }: Limit): Promise<{ count: number; window: string }> {
+  const [row] = await rows<{ count: number; window: string }>(
     q,
     sql`insert into ${rateLimits} (key, window_start, count) values (${key}, now(), 1)
         on conflict (key) do update set
           count = case when ${rateLimits.windowStart} <= now() - make_interval(secs => ${windowSeconds}) then 1 else ${rateLimits.count} + 1 end,
           window_start = case when ${rateLimits.windowStart} <= now() - make_interval(secs => ${windowSeconds}) then now() else ${rateLimits.windowStart} end
-        returning count`,
+        returning count, window_start::text as window`,
   );
-  return row!.count;
+  return { count: Number(row!.count), window: row!.window };
+}
+
+/** Gives back a unit spent in that window (nothing when the window has since started again). */
+export async function refund(q: Queryable, key: string, window: string): Promise<void> {
+  await q.execute(
+    sql`update ${rateLimits} set count = greatest(${rateLimits.count} - 1, 0)
+        where ${rateLimits.key} = ${key} and ${rateLimits.windowStart} = ${window}::timestamptz`,
+  );
 }
 
 /** Counts a hit and reports whether it was within the budget (for requests that always count). */

@@ -23,7 +23,7 @@ beforeEach(async () => {
   await db.update(securitySettings).set({ lockoutThreshold: 10, autoUnlockMinutes: 0, passwordMaxAgeDays: 90, passwordWarningDays: 14 }).where(eq(securitySettings.lockoutThreshold, securitySettings.lockoutThreshold));
 });
 
-const newUser = (values: Partial<typeof users.$inferInsert> = {}) => insertUser(db, { email: `user${++n}@example.test`, passwordHash: hash, ...values });
+const newUser = (values: Partial<Parameters<typeof insertUser>[1]> = {}) => insertUser(db, { email: `user${++n}@example.test`, passwordHash: hash, ...values });
 const reload = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
 
 describe('signIn', () => {
@@ -90,6 +90,18 @@ describe('signIn', () => {
     const user = await newUser({ passwordChangedAt: new Date(Date.now() - 91 * 86_400_000) });
     expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
     expect(await reload(user.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
+  });
+
+  it('an expired password locks an Administrator, but the last active one must change it instead', async () => {
+    const old = new Date(Date.now() - 100 * 86_400_000);
+    const other = await newUser({ role: 'Administrator', passwordChangedAt: old });
+    expect(await signIn(db, other.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+    expect(await reload(other.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
+    const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    await db.update(users).set({ passwordHash: hash, passwordChangedAt: old }).where(eq(users.id, ada!.id));
+    expect(await signIn(db, 'ada@example.test', TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+    expect(await reload(ada!.id)).toMatchObject({ status: 'active', requirePasswordChange: true });
+    await db.update(users).set({ passwordChangedAt: new Date(), requirePasswordChange: false }).where(eq(users.id, ada!.id));
   });
 
   it('asks for a new password inside the warning window, and when one is required', async () => {

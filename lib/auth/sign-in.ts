@@ -7,9 +7,11 @@ import { recordAudit, SYSTEM, type RequestMeta } from '@/lib/audit';
 import { rows } from '@/lib/db-rows';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { lockedMail } from '@/lib/mail/templates';
+import { AppError } from '@/lib/errors';
 import { getSecuritySettings } from '@/lib/settings';
+import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
 import { verifyPassword } from './password';
-import { hit, retryAfter, SIGN_IN_PER_IP } from './rate-limit';
+import { refund, SIGN_IN_PER_IP, spend } from './rate-limit';
 
 export type SignInFailure = 'invalid' | 'locked' | 'expired' | 'unavailable' | 'rate_limited';
 export type SignInResult =
@@ -42,10 +44,12 @@ export function inPasswordWarningWindow(
 }
 
 export async function signIn(db: Db, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
-  // Per-IP limit first: a flood of guesses from one place neither reaches the password check nor
-  // counts against (and so locks) the accounts it names.
+  // Per-IP budget first, taken in one atomic statement before the password check: of a burst of any
+  // size from one address, at most the limit reach bcrypt or count against the accounts they name.
+  // A right password gives its unit back below, so only failures spend the budget.
   const ipKey = `sign-in:${meta.ip ?? 'unknown'}`;
-  if ((await retryAfter(db, ipKey, SIGN_IN_PER_IP)) > 0) {
+  const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
+  if (budget.count > SIGN_IN_PER_IP.limit) {
     await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_rate_limited', detail: `Email ${email.slice(0, 254)}`, meta });
     return { ok: false, reason: 'rate_limited' };
   }
@@ -69,12 +73,13 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
     .limit(1);
 
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? null);
-  if (!passwordOk) await hit(db, ipKey, SIGN_IN_PER_IP);
+  if (passwordOk) await refund(db, ipKey, budget.window);
   if (!user) {
     await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${email.slice(0, 254)}`, meta });
     return { ok: false, reason: 'invalid' };
   }
   const target = { type: 'user', id: user.id, label: user.email };
+  const self = { type: 'user' as const, id: user.id, label: user.email };
   let status = user.status;
 
   if (status === 'locked' && user.lockReason === 'failed_attempts' && settings.autoUnlockMinutes > 0) {
@@ -87,38 +92,81 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   }
   // The password is right: only now may the caller learn why they cannot come in.
   if (status === 'locked') {
-    await recordAudit(db, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in_refused', target, detail: 'Account is locked', meta });
+    await recordAudit(db, { actor: self, action: 'auth.sign_in_refused', target, detail: 'Account is locked', meta });
     return { ok: false, reason: user.lockReason === 'password_expired' ? 'expired' : 'locked' };
   }
   if (status !== 'active') {
-    await recordAudit(db, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in_refused', target, detail: `Account is ${status}`, meta });
+    await recordAudit(db, { actor: self, action: 'auth.sign_in_refused', target, detail: `Account is ${status}`, meta });
     return { ok: false, reason: 'unavailable' };
   }
 
+  let mustChangeNow = false;
   const expires = passwordExpiresAt(user.passwordChangedAt, settings);
   if (expires && expires.getTime() <= Date.now()) {
-    await db.transaction(async (tx) => {
-      const locked = await tx
-        .update(users)
-        .set({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), sessionVersion: sql`${users.sessionVersion} + 1` })
-        .where(and(eq(users.id, user.id), eq(users.status, 'active')))
-        .returning({ id: users.id });
-      if (locked.length === 0) return;
-      await recordAudit(tx, { actor: SYSTEM, action: 'user.locked', target, detail: 'Password expired', changes: { status: { before: 'active', after: 'locked' } }, meta });
-      await enqueueMail(tx, { email: user.email, userId: user.id }, lockedMail(await organizationName(tx), user.firstName, 'password_expired'));
-    });
-    return { ok: false, reason: 'expired' };
+    const outcome = await lockExpired(db, user, meta);
+    if (outcome !== 'last_administrator') return { ok: false, reason: outcome === 'locked' ? 'expired' : 'unavailable' };
+    // The last active Administrator is not locked out by age: they must choose a new password now.
+    mustChangeNow = true;
   }
 
-  await db.transaction(async (tx) => {
-    await tx.update(users).set({ failedAttempts: 0, lastSignInAt: new Date() }).where(eq(users.id, user.id));
-    await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in', target, meta });
+  // Conditional on what was read before bcrypt: a lock, ban or any session-ending change made while the
+  // password was being checked wins, and this attempt neither records a success nor gets a session.
+  const signedIn = await db.transaction(async (tx) => {
+    const done = await tx
+      .update(users)
+      .set({ failedAttempts: 0, lastSignInAt: new Date(), ...(mustChangeNow ? { requirePasswordChange: true } : {}) })
+      .where(and(eq(users.id, user.id), eq(users.status, 'active'), eq(users.sessionVersion, user.sessionVersion)))
+      .returning({ id: users.id });
+    if (done.length === 0) return false;
+    await recordAudit(tx, {
+      actor: self,
+      action: 'auth.sign_in',
+      target,
+      ...(mustChangeNow ? { detail: 'Password expired: the last active Administrator must change it now instead of being locked' } : {}),
+      meta,
+    });
+    return true;
   });
+  if (!signedIn) {
+    const [now] = await db.select({ status: users.status, lockReason: users.lockReason }).from(users).where(eq(users.id, user.id));
+    await recordAudit(db, { actor: self, action: 'auth.sign_in_refused', target, detail: `Account changed during sign-in (now ${now?.status ?? 'gone'})`, meta });
+    if (now?.status === 'locked') return { ok: false, reason: now.lockReason === 'password_expired' ? 'expired' : 'locked' };
+    return { ok: false, reason: 'unavailable' };
+  }
   return {
     ok: true,
     user: { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}`, sessionVersion: user.sessionVersion },
-    mustChangePassword: user.requirePasswordChange || inPasswordWarningWindow(user.passwordChangedAt, settings),
+    mustChangePassword: mustChangeNow || user.requirePasswordChange || inPasswordWarningWindow(user.passwordChangedAt, settings),
   };
+}
+
+/**
+ * Locks an account whose password is past its maximum age, unless it belongs to the last active
+ * Administrator (SPEC.md section 5): then nothing is written and the caller makes them change it.
+ */
+async function lockExpired(
+  db: Db,
+  user: { id: string; email: string; firstName: string; sessionVersion: number },
+  meta: RequestMeta,
+): Promise<'locked' | 'changed' | 'last_administrator'> {
+  const target = { type: 'user', id: user.id, label: user.email };
+  try {
+    return await db.transaction(async (tx) => {
+      const locked = await tx
+        .update(users)
+        .set({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), sessionVersion: sql`${users.sessionVersion} + 1` })
+        .where(and(eq(users.id, user.id), eq(users.status, 'active'), eq(users.sessionVersion, user.sessionVersion)))
+        .returning({ id: users.id });
+      if (locked.length === 0) return 'changed' as const;
+      await assertActiveAdministratorRemains(tx);
+      await recordAudit(tx, { actor: SYSTEM, action: 'user.locked', target, detail: 'Password expired', changes: { status: { before: 'active', after: 'locked' } }, meta });
+      await enqueueMail(tx, { email: user.email, userId: user.id }, lockedMail(await organizationName(tx), user.firstName, 'password_expired'));
+      return 'locked' as const;
+    });
+  } catch (error) {
+    if (error instanceof AppError && error.message === LAST_ADMINISTRATOR) return 'last_administrator';
+    throw error;
+  }
 }
 
 /**

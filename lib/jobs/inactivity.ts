@@ -1,12 +1,15 @@
 // Automatic inactivation: users whose last sign-in or (re)activation, whichever is later, is older
 // than the setting become inactive. One instance runs it at a time (advisory lock); running it again
-// changes nothing more.
+// changes nothing more. The last active Administrator is never inactivated (SPEC.md section 5): of the
+// active Administrators, the one seen most recently is always kept, so the job skips them instead of
+// failing, and the guard then confirms one remains.
 import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { rateLimits } from '@/db/schema';
 import { recordAudit, SYSTEM } from '@/lib/audit';
 import { rows } from '@/lib/db-rows';
 import { getOrganization, getSecuritySettings } from '@/lib/settings';
+import { administratorRole, assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 
 const INACTIVITY_LOCK = 7_311_003;
 
@@ -24,8 +27,14 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
       sql`update users set status = 'inactive', session_version = session_version + 1, version = version + 1, updated_at = now()
           where status = 'active'
             and coalesce(greatest(last_sign_in_at, activated_at), created_at) < now() - make_interval(days => ${inactivityDays})
+            and id is distinct from (
+              select u.id from users u join roles r on r.id = u.role_id
+              where u.status = 'active' and ${administratorRole(sql.raw('r'))}
+              order by coalesce(greatest(u.last_sign_in_at, u.activated_at), u.created_at) desc, u.id
+              limit 1)
           returning id, email`,
     );
+    if (inactivated.length > 0) await assertActiveAdministratorRemains(tx);
     for (const user of inactivated) {
       await recordAudit(tx, {
         actor: SYSTEM,

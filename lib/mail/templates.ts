@@ -46,3 +46,10 @@ export const lockedMail = (org: string, name: string, reason: 'failed_attempts' 
       ? 'Your account was locked after too many failed sign-in attempts. Contact your account manager to unlock it.'
       : 'Your password expired, so your account was locked. Contact your account manager to get a new password.',
   ]);
+
+/** To the OLD address of an active user whose sign-in email was changed: a takeover must not go unnoticed. */
+export const emailChangedMail = (org: string, name: string, newEmail: string) =>
+  compose('email_changed', org, 'Your sign-in email was changed', [
+    `Hello ${name},`,
+    `The email you sign in with was changed to ${newEmail}. From now on, messages about your account go there, and links sent to this address no longer work. If you did not expect this, contact your account manager at once.`,
+  ]);

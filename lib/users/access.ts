@@ -84,12 +84,13 @@ export async function sendInvitation(tx: Tx, user: Recipient) {
   await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
 }
 
-async function sendResetLink(tx: Tx, user: Recipient) {
+export async function sendResetLink(tx: Tx, user: Recipient): Promise<string> {
   const { resetLifetimeMinutes } = await getSecuritySettings(tx);
   const lifetime = resetLifetimeMinutes * 60_000;
   const token = await issueToken(tx, user.id, 'reset', lifetime);
-  const mail = resetMail(await organizationName(tx), user.firstName, portalUrl(`/set-password?token=${token}`), lifetime);
-  await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
+  const url = portalUrl(`/set-password?token=${token}`);
+  await enqueueMail(tx, { email: user.email, userId: user.id }, resetMail(await organizationName(tx), user.firstName, url, lifetime));
+  return url;
 }
 
 export const INVALID_LINK = 'This link is invalid, has expired or has already been used. Ask for a new one.';

@@ -6,12 +6,12 @@ import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
-import { emailSchema, nameSchema } from '@/lib/validation';
+import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
 import { sendInvitation } from './access';
 
 export const tagSchema = z.object({
-  name: z.string().trim().min(1, 'Tag names cannot be empty.').max(100),
-  value: z.string().trim().max(500),
+  name: requiredTextSchema('tag name', 100, 'Tag names cannot be empty.'),
+  value: plainTextSchema('tag value', 500),
 });
 
 export const newUserSchema = z.object({
@@ -21,10 +21,33 @@ export const newUserSchema = z.object({
   roleId: z.uuid('Choose a role.'),
   environmentIds: z.array(z.uuid()).default([]),
   tags: z.array(tagSchema).max(50).default([]),
-  profile: z.record(z.string(), z.string().trim().max(500)).default({}),
+  profile: z.record(z.string(), plainTextSchema('profile field', 500)).default({}),
 });
 
 export type NewUser = z.infer<typeof newUserSchema>;
+
+export const EMAIL_TAKEN = 'A user with this email already exists.';
+
+/** True for PostgreSQL's unique violation on that index (postgres.js, PGlite, or wrapped by drizzle). */
+export function isUniqueViolation(error: unknown, index: string): boolean {
+  for (let e = error as { code?: string; constraint?: string; constraint_name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505') return (e.constraint_name ?? e.constraint) === index;
+  }
+  return false;
+}
+
+/**
+ * Runs a write that may hit the case-insensitive email index: the check before it cannot see a
+ * concurrent insert, so the index decides, and its refusal reads as the email field's error.
+ */
+export async function mapEmailTaken<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_email_idx')) throw new AppError('invalid', 'Check the highlighted fields.', { email: [EMAIL_TAKEN] });
+    throw error;
+  }
+}
 
 export async function emailInUse(tx: Tx, email: string, exceptUserId?: string): Promise<boolean> {
   const [row] = await tx
@@ -56,23 +79,25 @@ export async function checkGrant(tx: Tx, principal: Principal, roleId: string, e
 export async function inviteUser(tx: Tx, principal: Principal, input: NewUser, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.write');
   const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds);
-  if (await emailInUse(tx, input.email)) errors.email = ['A user with this email already exists.'];
+  if (await emailInUse(tx, input.email)) errors.email = [EMAIL_TAKEN];
   for (const field of role?.requiredFields ?? [])
     if (!input.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
 
-  const [user] = await tx
-    .insert(users)
-    .values({
-      email: input.email,
-      firstName: input.firstName,
-      lastName: input.lastName,
-      roleId: role.id,
-      status: 'invited',
-      tags: input.tags,
-      profile: input.profile,
-    })
-    .returning({ id: users.id, email: users.email, firstName: users.firstName });
+  const [user] = await mapEmailTaken(() =>
+    tx
+      .insert(users)
+      .values({
+        email: input.email,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        roleId: role.id,
+        status: 'invited',
+        tags: input.tags,
+        profile: input.profile,
+      })
+      .returning({ id: users.id, email: users.email, firstName: users.firstName }),
+  );
   const environmentIds = role.allEnvironments ? [] : [...new Set(input.environmentIds)];
   if (environmentIds.length > 0)
     await tx.insert(userEnvironments).values(environmentIds.map((environmentId) => ({ userId: user!.id, environmentId })));

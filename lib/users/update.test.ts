@@ -1,11 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { outboxMessages, roles, users } from '@/db/schema';
-import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { findToken } from '@/lib/auth/tokens';
+import { completePasswordLink, INVALID_LINK, sendResetLink } from './access';
 import { inviteUser } from './create';
 import { banUser, STALE_EDIT, updateUser, validateUser } from './update';
 
@@ -65,5 +66,55 @@ describe('ban and validate', () => {
     await db.transaction((tx) => validateUser(tx, admin, user.id));
     row = (await db.select().from(users).where(eq(users.id, user.id)))[0]!;
     expect(row).toMatchObject({ status: 'active', banReason: null });
+  });
+});
+
+describe('changing a user\'s email', () => {
+  it('voids the invitation sent to the old address and invites the new one', async () => {
+    const userRole = await roleId('User');
+    const invited = await db.transaction((tx) =>
+      inviteUser(tx, admin, { firstName: 'Ty', lastName: 'Po', email: 'typo@example.test', roleId: userRole, environmentIds: [environmentId], tags: [], profile: {} }),
+    );
+    const [mail] = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'typo@example.test'));
+    const oldToken = /token=([\w-]+)/.exec(mail!.text)![1]!;
+    const row = (await db.select().from(users).where(eq(users.id, invited.id)))[0]!;
+    await db.transaction((tx) =>
+      updateUser(tx, admin, invited.id, { firstName: 'Ty', lastName: 'Po', email: 'right@example.test', roleId: userRole, environmentIds: [environmentId], tags: [], inactive: false, version: row.version }),
+    );
+    expect(await findToken(db, oldToken)).toBeNull();
+    await expect(db.transaction((tx) => completePasswordLink(tx, oldToken, TEST_PASSWORD))).rejects.toThrow(INVALID_LINK);
+    const [fresh] = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'right@example.test'));
+    const newToken = /token=([\w-]+)/.exec(fresh!.text)![1]!;
+    expect(await findToken(db, newToken)).toMatchObject({ userId: invited.id, purpose: 'invitation' });
+  });
+
+  it('voids an outstanding reset link and tells the old address of an active user', async () => {
+    const user = await insertUser(db, { email: 'before@example.test', environmentId, passwordHash: 'x' });
+    const link = await db.transaction((tx) => sendResetLink(tx, user));
+    const resetToken = new URL(link).searchParams.get('token')!;
+    await db.transaction((tx) =>
+      updateUser(tx, admin, user.id, { firstName: user.firstName, lastName: user.lastName, email: 'after@example.test', roleId: user.roleId, environmentIds: [environmentId], tags: [], inactive: false, version: user.version }),
+    );
+    await expect(db.transaction((tx) => completePasswordLink(tx, resetToken, TEST_PASSWORD))).rejects.toThrow(INVALID_LINK);
+    const notices = await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, 'before@example.test'), eq(outboxMessages.kind, 'email_changed')));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.text).toContain('after@example.test');
+    expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'after@example.test'))).toHaveLength(0);
+  });
+});
+
+describe('four simultaneous Adds whose emails differ only in case', () => {
+  it('keep exactly one user; the other three get the email field\'s error', async () => {
+    const userRole = await roleId('User');
+    const emails = ['Quad@Example.test', 'quad@example.test', 'QUAD@EXAMPLE.TEST', 'qUaD@example.TEST'];
+    const results = await Promise.allSettled(
+      emails.map((email) =>
+        db.transaction((tx) => inviteUser(tx, admin, { firstName: 'Q', lastName: 'D', email, roleId: userRole, environmentIds: [environmentId], tags: [], profile: {} })),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected'))
+      expect(r.reason.fieldErrors?.email).toEqual(['A user with this email already exists.']);
+    expect(await db.select().from(users).where(sql`lower(${users.email}) = 'quad@example.test'`)).toHaveLength(1);
   });
 });

@@ -8,7 +8,12 @@ import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
-import { checkGrant, emailInUse, newUserSchema } from './create';
+import { requiredTextSchema } from '@/lib/validation';
+import { enqueueMail, organizationName } from '@/lib/mail/outbox';
+import { emailChangedMail } from '@/lib/mail/templates';
+import { sendInvitation } from './access';
+import { assertActiveAdministratorRemains, isActiveAdministrator } from './admin-guard';
+import { checkGrant, EMAIL_TAKEN, emailInUse, mapEmailTaken, newUserSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
 
 export const STALE_EDIT = 'Someone else changed this user after you opened it. Reload the page to see their changes, then try again.';
@@ -26,7 +31,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
 
   const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds);
-  if (await emailInUse(tx, input.email, user.id)) errors.email = ['A user with this email already exists.'];
+  if (await emailInUse(tx, input.email, user.id)) errors.email = [EMAIL_TAKEN];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
 
   let status = user.status;
@@ -48,9 +53,10 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
 
   if (Object.keys(changes).length === 0) return { changed: false };
 
+  const wasAdministrator = await isActiveAdministrator(tx, user.id);
   // Losing access or permissions ends the user's sessions at their next request.
   const endSessions = role.id !== user.roleId || status !== user.status || input.email.toLowerCase() !== user.email.toLowerCase();
-  const updated = await tx
+  const updated = await mapEmailTaken(() => tx
     .update(users)
     .set({
       email: input.email,
@@ -66,11 +72,13 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
       updatedAt: new Date(),
     })
     .where(and(eq(users.id, user.id), eq(users.version, input.version)))
-    .returning({ id: users.id });
+    .returning({ id: users.id }));
   if (updated.length === 0) throw new AppError('conflict', STALE_EDIT);
   if (toRemove.length)
     await tx.delete(userEnvironments).where(and(eq(userEnvironments.userId, user.id), inArray(userEnvironments.environmentId, toRemove)));
   if (toAdd.length) await tx.insert(userEnvironments).values(toAdd.map((environmentId) => ({ userId: user.id, environmentId })));
+  if (wasAdministrator && endSessions) await assertActiveAdministratorRemains(tx);
+  if (changes.email) await moveSignInEmail(tx, { id: user.id, firstName: input.firstName, oldEmail: user.email, newEmail: input.email, status });
 
   await recordAudit(tx, {
     actor: principal.actor,
@@ -82,9 +90,21 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   return { changed: true };
 }
 
+/**
+ * After an email change: every link sent to the old address stops working (it may be a typo's owner,
+ * or an attacker's), an invited user is invited again at the new address, and an active user's old
+ * address is told, so a takeover through an email change does not go unnoticed.
+ */
+async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; oldEmail: string; newEmail: string; status: string }) {
+  await revokeTokens(tx, user.id);
+  if (user.status === 'invited') await sendInvitation(tx, { id: user.id, email: user.newEmail, firstName: user.firstName });
+  else if (user.status === 'active' && user.oldEmail.toLowerCase() !== user.newEmail.toLowerCase())
+    await enqueueMail(tx, { email: user.oldEmail, userId: user.id }, emailChangedMail(await organizationName(tx), user.firstName, user.newEmail));
+}
+
 export const banSchema = z.object({
   version: z.coerce.number().int().positive(),
-  reason: z.string().trim().min(1, 'Give a reason: it is kept in the user\'s history.').max(500),
+  reason: requiredTextSchema('reason', 500, 'Give a reason: it is kept in the user\'s history.'),
 });
 
 export async function banUser(tx: Tx, principal: Principal, userId: string, input: z.infer<typeof banSchema>, meta?: RequestMeta) {
@@ -93,10 +113,12 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
   if (user.status === 'banned') throw new AppError('conflict', `${user.email} is already banned.`);
   if (principal.actor.type === 'user' && principal.actor.id === user.id) throw new AppError('forbidden', 'You cannot ban yourself.');
+  const wasAdministrator = await isActiveAdministrator(tx, user.id);
   await tx
     .update(users)
     .set({ status: 'banned', banReason: input.reason, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
+  if (wasAdministrator) await assertActiveAdministratorRemains(tx);
   // Outstanding invitation and reset links die with the ban.
   await revokeTokens(tx, user.id);
   await recordAudit(tx, {

@@ -1,0 +1,61 @@
+// /api/auth/session must apply the same status and session-version check as pages (issue 7, item 8).
+import { eq, sql } from 'drizzle-orm';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { encode } from 'next-auth/jwt';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+
+const secret = 'options-test-secret-options-test-secret-0123';
+process.env.NEXTAUTH_SECRET = secret;
+process.env.NEXTAUTH_URL = 'http://localhost:3000';
+const { authOptions } = await import('./options');
+// next-auth's core (what its route handler runs), loaded by file: the package does not export it, and
+// the route handler itself needs a Next.js request context.
+const { AuthHandler } = createRequire(import.meta.url)(path.resolve('node_modules/next-auth/core/index.js')) as {
+  AuthHandler: (params: { options: unknown; req: Record<string, unknown> }) => Promise<{ body?: unknown; cookies?: { name: string; value: string; options?: { maxAge?: number } }[] }>;
+};
+
+let db: Db;
+beforeAll(async () => {
+  db = await testDb();
+  await setUpOrganization(db);
+});
+
+/** GET /api/auth/session with the user's session cookie, as next-auth's route handler runs it. */
+async function sessionEndpoint(user: { id: string; email: string }, sessionVersion: number) {
+  const token = await encode({ token: { sub: user.id, sv: sessionVersion, email: user.email, name: 'Test User' }, secret });
+  return AuthHandler({
+    options: authOptions,
+    req: { action: 'session', method: 'GET', cookies: { 'next-auth.session-token': token }, headers: { host: 'localhost:3000' } },
+  });
+}
+const clearsCookie = (cookies: { name: string; value: string; options?: { maxAge?: number } }[] | undefined) =>
+  (cookies ?? []).some((c) => c.name === 'next-auth.session-token' && c.value === '' && c.options?.maxAge === 0);
+
+describe('/api/auth/session', () => {
+  it('returns the session of an active user at the current session version', async () => {
+    const user = await insertUser(db, { email: 'live@example.test' });
+    const response = await sessionEndpoint(user, user.sessionVersion);
+    expect(response.body).toMatchObject({ user: { email: 'live@example.test' }, userId: user.id });
+  });
+
+  it.each(['banned', 'locked', 'inactive'] as const)('returns no user when the user is %s, and clears the cookie', async (status) => {
+    const user = await insertUser(db, { email: `gone-${status}@example.test` });
+    await db.update(users).set({ status }).where(eq(users.id, user.id));
+    const response = await sessionEndpoint(user, user.sessionVersion);
+    expect(response.body).toEqual({});
+    expect(JSON.stringify(response.body)).not.toContain(user.email);
+    expect(clearsCookie(response.cookies)).toBe(true);
+  });
+
+  it('returns no user for a stale session version', async () => {
+    const user = await insertUser(db, { email: 'stale-sv@example.test' });
+    await db.update(users).set({ sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, user.id));
+    const response = await sessionEndpoint(user, user.sessionVersion);
+    expect(response.body).toEqual({});
+    expect(clearsCookie(response.cookies)).toBe(true);
+  });
+});

@@ -1,0 +1,84 @@
+// Hostile bursts against sign-in: the per-IP budget taken before the password check (issue 7, item 4),
+// and a success that must not overwrite a lock made while bcrypt ran (item 7).
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, rateLimits, securitySettings, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
+import { hashPassword } from './password';
+import { SIGN_IN_PER_IP } from './rate-limit';
+import { signIn } from './sign-in';
+
+let db: Db;
+let hash: string;
+let n = 0;
+
+beforeAll(async () => {
+  db = await testDb();
+  hash = await hashPassword(TEST_PASSWORD);
+  await setUpOrganization(db);
+});
+
+beforeEach(async () => {
+  await db.delete(rateLimits).where(sql`true`);
+});
+
+const newUser = () => insertUser(db, { email: `burst${++n}@example.test`, passwordHash: hash });
+const events = async (action: string, ip: string) =>
+  (await db.select({ id: auditEvents.id }).from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.ip, ip)))).length;
+
+describe('the per-IP budget under a burst', () => {
+  it('lets at most 50 of 100 simultaneous wrong sign-ins from one address reach the password check', { timeout: 180_000 }, async () => {
+    const ip = '198.51.100.77';
+    const accounts = await Promise.all(Array.from({ length: 12 }, newUser));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => signIn(db, accounts[i % 12]!.email, 'Wrong-Password-123', { ip, userAgent: 'burst' })),
+    );
+    const checked = await events('auth.sign_in_failed', ip);
+    expect(checked).toBe(SIGN_IN_PER_IP.limit);
+    expect(results.filter((r) => !r.ok && r.reason === 'rate_limited')).toHaveLength(100 - SIGN_IN_PER_IP.limit);
+    const rows = await db.select().from(users).where(inArray(users.id, accounts.map((a) => a.id)));
+    expect(rows.reduce((sum, u) => sum + u.failedAttempts, 0)).toBe(SIGN_IN_PER_IP.limit);
+    // 50 guesses spread over 12 accounts with a threshold of 10 cannot lock them all.
+    expect(rows.filter((u) => u.status === 'locked').length).toBeLessThan(12);
+  });
+
+  it('a successful sign-in gives its unit back', async () => {
+    const ip = '198.51.100.78';
+    const user = await newUser();
+    for (let i = 0; i < 5; i++) expect(await signIn(db, user.email, TEST_PASSWORD, { ip, userAgent: null })).toMatchObject({ ok: true });
+    await signIn(db, user.email, 'Wrong-Password-123', { ip, userAgent: null });
+    const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, `sign-in:${ip}`));
+    expect(row!.count).toBe(1);
+  });
+});
+
+describe('a right password fired together with wrong ones', () => {
+  it('ends consistent: either locked with no success and no session, or active with a success', async () => {
+    await db.update(securitySettings).set({ lockoutThreshold: 10 }).where(sql`true`);
+    for (let round = 0; round < 3; round++) {
+      const user = await newUser();
+      const ip = `198.51.100.${100 + round}`;
+      const attempts = [
+        ...Array.from({ length: 12 }, () => signIn(db, user.email, 'Wrong-Password-123', { ip, userAgent: null })),
+        signIn(db, user.email, TEST_PASSWORD, { ip, userAgent: null }),
+      ];
+      // The right one in the middle of the wrong ones.
+      [attempts[6], attempts[12]] = [attempts[12]!, attempts[6]!];
+      const results = await Promise.all(attempts);
+      const success = results.filter((r) => r.ok);
+      const [after] = await db.select().from(users).where(eq(users.id, user.id));
+      const successEvents = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'auth.sign_in')));
+      if (after!.status === 'locked') {
+        expect(success).toHaveLength(0);
+        expect(successEvents).toHaveLength(0);
+        expect(after!.failedAttempts).toBeGreaterThanOrEqual(10);
+      } else {
+        expect(after!.status).toBe('active');
+        expect(success).toHaveLength(1);
+        expect(successEvents).toHaveLength(1);
+        expect(after!.failedAttempts).toBeLessThan(10);
+      }
+    }
+  });
+});
