@@ -64,7 +64,9 @@ function lockAlive(holder: LockHolder): boolean {
 function describeCommand(): string {
   const event = process.env.npm_lifecycle_event;
   if (event && event !== 'npx') return `npm ${['start', 'test'].includes(event) ? event : `run ${event}`}`;
-  const args = process.argv.slice(1).map((a) => (a.includes(`${path.sep}node_modules${path.sep}`) ? path.basename(a) : a));
+  const args = process.argv
+    .slice(1)
+    .map((a) => (a.includes(`${path.sep}node_modules${path.sep}`) ? path.basename(a) : a.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), a) : a));
   return ['node', ...args].join(' ');
 }
 
@@ -89,9 +91,9 @@ function readLock(file: string): LockHolder | null {
 
 function inUse(dir: string, holder: LockHolder): DatabaseInUseError {
   const since = holder.startedAt ? ` since ${new Date(holder.startedAt).toLocaleString('en-GB')}` : '';
-  const opener = holder.opener && holder.opener.pid !== holder.pid ? ` (its server process is ${holder.opener.pid})` : '';
+  const opener = holder.opener && holder.opener.pid !== holder.pid ? `, server process ${holder.opener.pid}` : '';
   return new DatabaseInUseError(
-    `The embedded database in ${dir} is in use by process ${holder.pid} (${holder.command})${opener}${since}.\n` +
+    `The embedded database in ${dir} is in use by process ${holder.pid} (${holder.command}${opener})${since}.\n` +
       'Only one process at a time may open it: two would each keep their own copy and one would overwrite the other\'s writes.\n' +
       `Stop that process first (Ctrl+C in its terminal, or kill ${holder.pid}) and run this again, ` +
       'or use PostgreSQL, which any number of processes can share: set DATABASE_URL=postgres://user@host:5432/userdesk.',
