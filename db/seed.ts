@@ -3,6 +3,8 @@
 // for large loads); the embedded database with batched multi-row inserts. A load is one transaction:
 // it checks that setup is done before writing anything, and a failure leaves nothing behind.
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
@@ -110,6 +112,22 @@ const csv = (v: unknown, column: string) => {
   return /[",\n]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
+/** COPY FROM STDIN whose failure (a duplicate email, say) rejects, so the transaction rolls back. */
+async function copyIn(tx: postgres.TransactionSql, statement: string, chunks: Iterable<string>) {
+  const query = tx.unsafe(statement);
+  // postgres.js 3.4 resolves the query with the stream at once, and drops an error the server sends
+  // after the last chunk (the stream then never finishes): hear it through the query's reject.
+  const failed = new Promise<never>((_, reject) => {
+    const settle = query as unknown as { reject: (e: Error) => void };
+    const original = settle.reject.bind(query);
+    settle.reject = (e: Error) => {
+      reject(e);
+      return original(e);
+    };
+  });
+  await Promise.race([pipeline(Readable.from(chunks), await query.writable()), failed]);
+}
+
 /**
  * PostgreSQL: COPY in one transaction. `ctx` may be a function, which then runs first inside that
  * transaction (e.g. seedContext: check setup, add environments), so the whole load is all or nothing.
@@ -122,41 +140,33 @@ export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext | (
         select indexname, indexdef from pg_indexes
         where tablename = 'users' and indexname not in ('users_pkey', 'users_email_idx')`
     : [];
-  const write = (stream: NodeJS.WritableStream, chunk: string) =>
-    stream.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-  const finish = (stream: NodeJS.WritableStream) =>
-    new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.end(() => resolve());
-    });
-
   await sqlClient.begin(async (tx) => {
     // drizzle over the transaction's connection (it reads the type parsers from `options`, which a
     // transaction handle lacks: they are the pool's).
     const txDb = () => drizzle(Object.assign(tx, { options: sqlClient.options }) as unknown as postgres.Sql, { schema, casing: 'snake_case' }) as unknown as Db;
     const context = typeof ctx === 'function' ? await ctx(txDb()) : ctx;
     for (const index of indexes) await tx.unsafe(`drop index if exists "${index.indexname}"`);
-    const userStream = await tx.unsafe(`copy users (${USER_COLUMNS.join(', ')}) from stdin with (format csv)`).writable();
+    // Users first, then their memberships (whose foreign keys need the users).
     const memberships: string[] = [];
-    let userBuffer = '';
-    let membershipBuffer = '';
-    for (const { user, environmentIds } of generate(count, context, offset)) {
-      userBuffer += `${USER_COLUMNS.map((c) => csv(user[c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase()) as keyof typeof user], c)).join(',')}\n`;
-      for (const environmentId of environmentIds) membershipBuffer += `${user.id},${environmentId}\n`;
-      if (userBuffer.length > 1 << 20) {
-        await write(userStream, userBuffer);
-        memberships.push(membershipBuffer);
-        userBuffer = membershipBuffer = '';
+    function* userChunks() {
+      let userBuffer = '';
+      let membershipBuffer = '';
+      for (const { user, environmentIds } of generate(count, context, offset)) {
+        userBuffer += `${USER_COLUMNS.map((c) => csv(user[c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase()) as keyof typeof user], c)).join(',')}\n`;
+        for (const environmentId of environmentIds) membershipBuffer += `${user.id},${environmentId}\n`;
+        if (userBuffer.length > 1 << 20) {
+          yield userBuffer;
+          memberships.push(membershipBuffer);
+          userBuffer = membershipBuffer = '';
+        }
       }
+      yield userBuffer;
+      memberships.push(membershipBuffer);
     }
-    await write(userStream, userBuffer);
-    memberships.push(membershipBuffer);
-    await finish(userStream);
+    await copyIn(tx, `copy users (${USER_COLUMNS.join(', ')}) from stdin with (format csv)`, userChunks());
     // The users already carry their environment_ids: the trigger that keeps that copy is not needed here.
     await tx.unsafe('alter table user_environments disable trigger user_environments_sync');
-    const membershipStream = await tx.unsafe('copy user_environments (user_id, environment_id) from stdin with (format csv)').writable();
-    for (const chunk of memberships) await write(membershipStream, chunk);
-    await finish(membershipStream);
+    await copyIn(tx, 'copy user_environments (user_id, environment_id) from stdin with (format csv)', memberships);
     await tx.unsafe('alter table user_environments enable trigger user_environments_sync');
   });
 
