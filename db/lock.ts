@@ -95,7 +95,7 @@ function inUse(dir: string, holder: LockHolder): DatabaseInUseError {
   return new DatabaseInUseError(
     `The embedded database in ${dir} is in use by process ${holder.pid} (${holder.command}${opener})${since}.\n` +
       'Only one process at a time may open it: two would each keep their own copy and one would overwrite the other\'s writes.\n' +
-      `Stop that process first (Ctrl+C in its terminal, or kill ${holder.pid}) and run this again, ` +
+      `Stop that process first (Ctrl+C in its terminal, or kill ${alive(holder.pid, holder.startTime) || !holder.opener ? holder.pid : holder.opener.pid}) and run this again, ` +
       'or use PostgreSQL, which any number of processes can share: set DATABASE_URL=postgres://user@host:5432/userdesk.',
     holder,
   );

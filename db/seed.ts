@@ -69,7 +69,8 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
     const r = next();
     const roleId = r < 0.005 ? ctx.roleIds.admin : r < 0.03 ? ctx.roleIds.manager : ctx.roleIds.user;
     const created = new Date(now - Math.floor(next() * 900) * day);
-    const signedIn = status === 'invited' || next() < 0.1 ? null : new Date(now - Math.floor(next() * 120) * day - Math.floor(next() * day));
+    // Within the default inactivity period (90 days), so the inactivity job leaves active users active.
+    const signedIn = status === 'invited' || next() < 0.1 ? null : new Date(now - Math.floor(next() * 80) * day - Math.floor(next() * day));
     const tags = [
       ...(next() < 0.3 ? [{ name: 'ExternalUserId', value: String(100000 + i) }] : []),
       ...(next() < 0.2 ? [{ name: 'Department', value: DEPARTMENTS[i % DEPARTMENTS.length]! }] : []),
@@ -90,7 +91,8 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
         banReason: status === 'banned' ? 'Access withdrawn (seeded)' : null,
         passwordChangedAt: status === 'invited' ? null : created,
         lastSignInAt: signedIn,
-        activatedAt: status === 'invited' ? null : created,
+        // Never signed in yet: activated lately (an older activation would be inactivated at once).
+        activatedAt: status === 'invited' ? null : signedIn ? created : new Date(now - (i % 30) * day),
         tags,
         environmentIds,
         createdAt: created,
