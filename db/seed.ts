@@ -1,11 +1,16 @@
-// Realistic users in bulk for development and benchmarks: varied names (with accents), statuses,
-// roles, environments and tags. PostgreSQL loads with COPY (indexes rebuilt once afterwards for large
-// loads); the embedded database with batched multi-row inserts.
+// Realistic users in bulk for development, the demo and benchmarks: varied names (with accents),
+// statuses, roles, environments and tags. PostgreSQL loads with COPY (indexes rebuilt once afterwards
+// for large loads); the embedded database with batched multi-row inserts. A load is one transaction:
+// it checks that setup is done before writing anything, and a failure leaves nothing behind.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { eq, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { Db } from './client';
-import { environments, roles, userEnvironments, users } from './schema';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type { Db, Queryable } from './client';
+import * as schema from './schema';
+import { environments, organizations, roles, userEnvironments, users } from './schema';
 
 const FIRST = ['Ada', 'Åsa', 'Björn', 'Chloé', 'Dmitri', 'Élodie', 'Fatima', 'Giulia', 'Hiroshi', 'Inès', 'Jürgen', 'Kwame', 'Léa', 'Mateo', 'Noémie', 'Oğuz', 'Paweł', 'Quentin', 'Renée', 'Søren', 'Tomás', 'Ulla', 'Valérie', 'Wojciech', 'Xochitl', 'Yusuf', 'Zoë', 'Amélie', 'Bruno', 'Carmen', 'Diego', 'Emma', 'François', 'Grace', 'Hana', 'Ivan', 'José', 'Karin', 'Liam', 'María', 'Nadia', 'Olivia', 'Priya', 'Raúl', 'Sofía', 'Thomas', 'Ümit', 'Vera', 'William', 'Yara'];
 const LAST = ['Müller', 'García', 'Smith', 'Nguyễn', 'Kowalski', 'Dubois', 'Rossi', 'Yamamoto', 'Okafor', 'Johansson', 'Fernández', 'Öztürk', 'Novák', 'Schmidt', 'Brown', 'López', 'Martin', 'Bernard', 'Jensen', 'Petrović', 'Silva', 'Kim', 'Hernández', 'Wójcik', 'Lefèvre', 'Costa', 'Andersson', 'Fischer', 'Moreau', 'Díaz', 'Nowak', 'Santos', 'Ivanova', 'Tanaka', 'Wilson', 'Sánchez', 'Weber', 'Romano', 'Laurent', 'Björklund', 'Ramírez', 'Dvořák', 'Kováč', 'Meyer', 'Taylor', 'Gómez', 'Chen', 'Singh', 'Haddad', 'Çelik'];
@@ -26,17 +31,25 @@ function random(seed: number) {
 
 export type SeedContext = { roleIds: { admin: string; manager: string; user: string }; environmentIds: string[] };
 
-export async function seedContext(db: Db): Promise<SeedContext> {
-  const allRoles = await db.select().from(roles);
-  const id = (name: string) => {
-    const role = allRoles.find((r) => r.name === name);
-    if (!role) throw new Error('Userdesk is not set up yet: run the first-run setup before seeding.');
-    return role.id;
-  };
-  const existing = await db.select().from(environments);
+export class NotSetUpError extends Error {
+  constructor() {
+    super('Userdesk is not set up yet, and nothing was written. Run the first-run setup first (open the portal, e.g. `npm run dev`), or create a demo organization with `npm run demo`.');
+    this.name = 'NotSetUpError';
+  }
+}
+
+/** The roles and environments seeded users get. Checks that setup is done before it writes anything,
+ *  then adds the environments Sandbox and Staging if missing: pass the seed's transaction. */
+export async function seedContext(db: Queryable): Promise<SeedContext> {
+  const [organization] = await db.select({ id: organizations.id }).from(organizations).limit(1);
+  const allRoles = await db.select().from(roles).where(eq(roles.builtIn, true));
+  const id = (name: string) => allRoles.find((r) => r.name === name)?.id;
+  const roleIds = { admin: id('Administrator'), manager: id('Account Manager'), user: id('User') };
+  if (!organization || !roleIds.admin || !roleIds.manager || !roleIds.user) throw new NotSetUpError();
+  const existing = await db.select().from(environments).orderBy(sql`lower(${environments.name}) <> 'production'`, environments.createdAt, environments.name);
   for (const name of ['Production', 'Sandbox', 'Staging'])
-    if (!existing.some((e) => e.name === name)) existing.push((await db.insert(environments).values({ name }).returning())[0]!);
-  return { roleIds: { admin: id('Administrator'), manager: id('Account Manager'), user: id('User') }, environmentIds: existing.map((e) => e.id) };
+    if (!existing.some((e) => e.name.toLowerCase() === name.toLowerCase())) existing.push((await db.insert(environments).values({ name }).returning())[0]!);
+  return { roleIds: roleIds as SeedContext['roleIds'], environmentIds: existing.map((e) => e.id) };
 }
 
 type Row = { user: typeof users.$inferInsert & { id: string }; environmentIds: string[] };
@@ -56,7 +69,8 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
     const r = next();
     const roleId = r < 0.005 ? ctx.roleIds.admin : r < 0.03 ? ctx.roleIds.manager : ctx.roleIds.user;
     const created = new Date(now - Math.floor(next() * 900) * day);
-    const signedIn = status === 'invited' || next() < 0.1 ? null : new Date(now - Math.floor(next() * 120) * day - Math.floor(next() * day));
+    // Within the default inactivity period (90 days), so the inactivity job leaves active users active.
+    const signedIn = status === 'invited' || next() < 0.1 ? null : new Date(now - Math.floor(next() * 80) * day - Math.floor(next() * day));
     const tags = [
       ...(next() < 0.3 ? [{ name: 'ExternalUserId', value: String(100000 + i) }] : []),
       ...(next() < 0.2 ? [{ name: 'Department', value: DEPARTMENTS[i % DEPARTMENTS.length]! }] : []),
@@ -77,7 +91,8 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
         banReason: status === 'banned' ? 'Access withdrawn (seeded)' : null,
         passwordChangedAt: status === 'invited' ? null : created,
         lastSignInAt: signedIn,
-        activatedAt: status === 'invited' ? null : created,
+        // Never signed in yet: activated lately (an older activation would be inactivated at once).
+        activatedAt: status === 'invited' ? null : signedIn ? created : new Date(now - (i % 30) * day),
         tags,
         environmentIds,
         createdAt: created,
@@ -89,52 +104,71 @@ function* generate(count: number, ctx: SeedContext, offset: number): Generator<R
 
 const USER_COLUMNS = ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'lock_reason', 'locked_at', 'failed_attempts', 'ban_reason', 'password_changed_at', 'last_sign_in_at', 'activated_at', 'tags', 'environment_ids', 'created_at', 'updated_at'] as const;
 
-const csv = (v: unknown) => {
+// jsonb columns take JSON; the others with an array (environment_ids, uuid[]) take PostgreSQL's {a,b}.
+// (Telling them apart by the first element once turned every empty tags list into the object {}.)
+const JSON_COLUMNS: ReadonlySet<string> = new Set(['tags']);
+
+const csv = (v: unknown, column: string) => {
   if (v === null || v === undefined) return '';
-  const s = v instanceof Date ? v.toISOString() : Array.isArray(v) && typeof v[0] !== 'object' ? `{${v.join(',')}}` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s = v instanceof Date ? v.toISOString() : JSON_COLUMNS.has(column) ? JSON.stringify(v) : Array.isArray(v) ? `{${v.join(',')}}` : String(v);
   return /[",\n]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** PostgreSQL: COPY in chunks; for large loads the users' secondary indexes are rebuilt once at the end. */
-export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext, count: number, offset = 0) {
+/** COPY FROM STDIN whose failure (a duplicate email, say) rejects, so the transaction rolls back. */
+async function copyIn(tx: postgres.TransactionSql, statement: string, chunks: Iterable<string>) {
+  const query = tx.unsafe(statement);
+  // postgres.js 3.4 resolves the query with the stream at once, and drops an error the server sends
+  // after the last chunk (the stream then never finishes): hear it through the query's reject.
+  const failed = new Promise<never>((_, reject) => {
+    const settle = query as unknown as { reject: (e: Error) => void };
+    const original = settle.reject.bind(query);
+    settle.reject = (e: Error) => {
+      reject(e);
+      return original(e);
+    };
+  });
+  await Promise.race([pipeline(Readable.from(chunks), await query.writable()), failed]);
+}
+
+/**
+ * PostgreSQL: COPY in one transaction. `ctx` may be a function, which then runs first inside that
+ * transaction (e.g. seedContext: check setup, add environments), so the whole load is all or nothing.
+ * For large loads the users' secondary indexes are dropped in it and rebuilt once after it commits.
+ */
+export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext | ((tx: Db) => Promise<SeedContext>), count: number, offset = 0) {
   const rebuild = count >= 50_000;
   const indexes = rebuild
     ? await sqlClient<{ indexname: string; indexdef: string }[]>`
         select indexname, indexdef from pg_indexes
         where tablename = 'users' and indexname not in ('users_pkey', 'users_email_idx')`
     : [];
-  for (const index of indexes) await sqlClient.unsafe(`drop index if exists "${index.indexname}"`);
-
-  // Users first, then their memberships (whose foreign keys need the users committed).
-  const write = (stream: NodeJS.WritableStream, chunk: string) =>
-    stream.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-  const finish = (stream: NodeJS.WritableStream) =>
-    new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.end(() => resolve());
-    });
-  const userStream = await sqlClient.unsafe(`copy users (${USER_COLUMNS.join(', ')}) from stdin with (format csv)`).writable();
-  const memberships: string[] = [];
-  let userBuffer = '';
-  let membershipBuffer = '';
-  for (const { user, environmentIds } of generate(count, ctx, offset)) {
-    userBuffer += `${USER_COLUMNS.map((c) => csv(user[c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase()) as keyof typeof user])).join(',')}\n`;
-    for (const environmentId of environmentIds) membershipBuffer += `${user.id},${environmentId}\n`;
-    if (userBuffer.length > 1 << 20) {
-      await write(userStream, userBuffer);
-      memberships.push(membershipBuffer);
-      userBuffer = membershipBuffer = '';
-    }
-  }
-  await write(userStream, userBuffer);
-  memberships.push(membershipBuffer);
-  await finish(userStream);
-  // The users already carry their environment_ids: the trigger that keeps that copy is not needed here.
   await sqlClient.begin(async (tx) => {
+    // drizzle over the transaction's connection (it reads the type parsers from `options`, which a
+    // transaction handle lacks: they are the pool's).
+    const txDb = () => drizzle(Object.assign(tx, { options: sqlClient.options }) as unknown as postgres.Sql, { schema, casing: 'snake_case' }) as unknown as Db;
+    const context = typeof ctx === 'function' ? await ctx(txDb()) : ctx;
+    for (const index of indexes) await tx.unsafe(`drop index if exists "${index.indexname}"`);
+    // Users first, then their memberships (whose foreign keys need the users).
+    const memberships: string[] = [];
+    function* userChunks() {
+      let userBuffer = '';
+      let membershipBuffer = '';
+      for (const { user, environmentIds } of generate(count, context, offset)) {
+        userBuffer += `${USER_COLUMNS.map((c) => csv(user[c.replace(/_([a-z])/g, (_, l: string) => l.toUpperCase()) as keyof typeof user], c)).join(',')}\n`;
+        for (const environmentId of environmentIds) membershipBuffer += `${user.id},${environmentId}\n`;
+        if (userBuffer.length > 1 << 20) {
+          yield userBuffer;
+          memberships.push(membershipBuffer);
+          userBuffer = membershipBuffer = '';
+        }
+      }
+      yield userBuffer;
+      memberships.push(membershipBuffer);
+    }
+    await copyIn(tx, `copy users (${USER_COLUMNS.join(', ')}) from stdin with (format csv)`, userChunks());
+    // The users already carry their environment_ids: the trigger that keeps that copy is not needed here.
     await tx.unsafe('alter table user_environments disable trigger user_environments_sync');
-    const membershipStream = await tx.unsafe('copy user_environments (user_id, environment_id) from stdin with (format csv)').writable();
-    for (const chunk of memberships) await write(membershipStream, chunk);
-    await finish(membershipStream);
+    await copyIn(tx, 'copy user_environments (user_id, environment_id) from stdin with (format csv)', memberships);
     await tx.unsafe('alter table user_environments enable trigger user_environments_sync');
   });
 
@@ -151,23 +185,24 @@ export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext, co
   await sqlClient`vacuum analyze user_environments`;
 }
 
-/** The embedded database: multi-row inserts in batches of 1,000. */
-export async function seedPglite(db: Db, ctx: SeedContext, count: number, offset = 0) {
-  let batch: Row[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await db.transaction(async (tx) => {
+/** Any driver (the embedded database; small loads such as the demo): multi-row inserts in batches of
+ *  1,000, all in one transaction (or in the caller's). */
+export async function seedPglite(db: Queryable, ctx: SeedContext, count: number, offset = 0) {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`alter table user_environments disable trigger user_environments_sync`);
+    let batch: Row[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
       await tx.insert(users).values(batch.map((r) => r.user));
-      await tx.execute(sql`alter table user_environments disable trigger user_environments_sync`);
       await tx.insert(userEnvironments).values(batch.flatMap((r) => r.environmentIds.map((environmentId) => ({ userId: r.user.id, environmentId }))));
-      await tx.execute(sql`alter table user_environments enable trigger user_environments_sync`);
-    });
-    batch = [];
-  };
-  for (const row of generate(count, ctx, offset)) {
-    batch.push(row);
-    if (batch.length === 1000) await flush();
-  }
-  await flush();
-  await db.execute(sql`analyze users`);
+      batch = [];
+    };
+    for (const row of generate(count, ctx, offset)) {
+      batch.push(row);
+      if (batch.length === 1000) await flush();
+    }
+    await flush();
+    await tx.execute(sql`alter table user_environments enable trigger user_environments_sync`);
+    await tx.execute(sql`analyze users`);
+  });
 }

@@ -1,5 +1,6 @@
 // `npm start`: the production server. Refuses to start without a session secret, and says why.
 import { spawn } from 'node:child_process';
+import { holdEmbeddedDatabase } from './hold-database.mjs';
 
 if (!process.env.NEXTAUTH_SECRET || process.env.NEXTAUTH_SECRET.length < 32) {
   console.error(
@@ -8,6 +9,7 @@ if (!process.env.NEXTAUTH_SECRET || process.env.NEXTAUTH_SECRET.length < 32) {
   );
   process.exit(1);
 }
+await holdEmbeddedDatabase();
 const port = process.env.PORT ?? '3000';
 process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 const child = spawn(process.execPath, ['scripts/server.mjs', '-p', port, ...process.argv.slice(2)], { stdio: 'inherit' });

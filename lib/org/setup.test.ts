@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, environments, organizations, roles, users } from '@/db/schema';
@@ -39,5 +40,14 @@ describe('setupOrganization', () => {
     const error = await db.transaction((tx) => setupOrganization(tx, { ...input, email: 'other@acme.test' }, meta)).catch((e) => e);
     expect(error).toMatchObject({ code: 'conflict' });
     expect(await db.select().from(users)).toHaveLength(1);
+  });
+
+  it('stays done when no Administrator is left: setup is never offered again', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    await db.update(users).set({ roleId: userRole!.id, status: 'inactive' }).where(eq(users.email, 'Ada@Acme.test'));
+    expect(await isSetupComplete(db)).toBe(true);
+    const error = await db.transaction((tx) => setupOrganization(tx, { ...input, email: 'intruder@acme.test' }, meta)).catch((e) => e);
+    expect(error).toMatchObject({ code: 'conflict' });
+    expect(await db.select().from(organizations)).toHaveLength(1);
   });
 });

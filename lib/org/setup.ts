@@ -1,5 +1,7 @@
 // First run: the organization, its first environment, the built-in roles and the first Administrator.
-// There is no default account: until this has run, every page leads to /setup.
+// There is no default account: until this has run, every page leads to /setup. Setup is done once the
+// organization exists, whoever the Administrators are later (a lost Administrator is restored with the
+// break-glass command, not by running setup again).
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable, Tx } from '@/db/client';
@@ -20,12 +22,7 @@ export const setupSchema = z.object({
 });
 
 export async function isSetupComplete(q: Queryable): Promise<boolean> {
-  const [row] = await q
-    .select({ id: users.id })
-    .from(users)
-    .innerJoin(roles, eq(roles.id, users.roleId))
-    .where(and(eq(roles.name, ADMINISTRATOR), eq(roles.builtIn, true)))
-    .limit(1);
+  const [row] = await q.select({ id: organizations.id }).from(organizations).limit(1);
   return row !== undefined;
 }
 
@@ -41,12 +38,19 @@ export async function setupOrganization(tx: Tx, input: z.infer<typeof setupSchem
   const failures = checkPassword(input.password, settings!, { email: input.email });
   if (failures.length > 0) throw new AppError('invalid', 'Choose a stronger password.', { password: failures });
 
-  const [production] = await tx.insert(environments).values({ name: 'Production' }).returning();
-  const createdRoles = await tx
+  // Rows it did not write (say, environments left by an older seeder) are taken over, not tripped over.
+  await tx.insert(environments).values({ name: 'Production' }).onConflictDoNothing();
+  const [production] = await tx.select().from(environments).where(sql`lower(${environments.name}) = 'production'`);
+  await tx
     .insert(roles)
     .values(BUILT_IN_ROLES.map((r) => ({ ...r, permissions: [...r.permissions], builtIn: true })))
-    .returning();
-  const adminRole = createdRoles.find((r) => r.name === ADMINISTRATOR)!;
+    .onConflictDoNothing();
+  for (const r of BUILT_IN_ROLES)
+    await tx
+      .update(roles)
+      .set({ ...r, permissions: [...r.permissions], builtIn: true })
+      .where(sql`lower(${roles.name}) = lower(${r.name})`);
+  const [adminRole] = await tx.select().from(roles).where(and(eq(roles.name, ADMINISTRATOR), eq(roles.builtIn, true)));
   const now = new Date();
   const [admin] = await tx
     .insert(users)
@@ -54,7 +58,7 @@ export async function setupOrganization(tx: Tx, input: z.infer<typeof setupSchem
       email: input.email,
       firstName: input.firstName,
       lastName: input.lastName,
-      roleId: adminRole.id,
+      roleId: adminRole!.id,
       status: 'active',
       passwordHash: await hashPassword(input.password),
       passwordChangedAt: now,
