@@ -88,7 +88,9 @@ function guarded<A extends Access, S extends z.ZodType>(
       const actor: Actor = user ? { type: 'user', id: user.id, label: user.email } : { type: 'anonymous' };
       outcome = await execute(parsed.data, user as UserFor<A>, actor, meta);
     } catch (error) {
-      if (error instanceof AppError) return { status: 'error', message: error.message, fieldErrors: error.fieldErrors };
+      if (error instanceof AppError)
+        // A conflict (someone else saved first) is marked, so a form can show what changed instead.
+        return { status: 'error', message: error.message, fieldErrors: error.fieldErrors, ...(error.code === 'conflict' ? { code: 'conflict' as const } : {}) };
       console.error(error);
       return { status: 'error', message: 'Something went wrong and nothing was saved. Try again.' };
     }
