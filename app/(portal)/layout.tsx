@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { EnvironmentSwitcher } from '@/components/shell/environment-switcher';
 import { NavLinks, type NavItem } from '@/components/shell/nav-links';
 import { UserMenu } from '@/components/shell/user-menu';
-import { ToastProvider } from '@/components/ui/toast';
+import { ToastProvider, ToastViewport } from '@/components/ui/toast';
 import { TooltipProvider } from '@/components/ui/tooltip';
 import { db } from '@/db';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
@@ -56,6 +56,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
             </header>
             <main id="main" tabIndex={-1} className="flex-1 px-4 py-5 focus:outline-none md:px-8 md:py-6">
               {children}
+              <ToastViewport />
             </main>
           </div>
         </div>

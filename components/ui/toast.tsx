@@ -34,15 +34,24 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   };
   return (
     <ToastContext.Provider value={show}>
-      {children}
-      <section aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
-        <div aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
-          {toasts.map((t) => (
-            <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
-          ))}
-        </div>
-      </section>
+      <ToastState.Provider value={{ toasts, close }}>{children}</ToastState.Provider>
     </ToastContext.Provider>
+  );
+}
+
+const ToastState = createContext<{ toasts: Toast[]; close: (id: number) => void }>({ toasts: [], close: () => {} });
+
+/** Where the messages appear: place it inside the page's <main> (it is fixed to the bottom corner). */
+export function ToastViewport() {
+  const { toasts, close } = useContext(ToastState);
+  return (
+    <section aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
+      <div aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
+        {toasts.map((t) => (
+          <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
+        ))}
+      </div>
+    </section>
   );
 }
 

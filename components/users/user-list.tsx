@@ -25,12 +25,12 @@ type Target = { scope: 'selection'; ids: string[]; label: string } | { scope: 'm
 
 const number = new Intl.NumberFormat('en');
 const users = (n: number) => `${number.format(n)} ${n === 1 ? 'user' : 'users'}`;
-const LOCK_REASONS = { failed_attempts: 'Too many failed sign-ins', password_expired: 'Password expired' } as const;
+const LOCK_REASONS = { failed_attempts: 'Too many failed attempts', password_expired: 'Password expired' } as const;
 
 const ACTIONS: Record<Kind, { label: string; verb: string; icon: typeof Ban; danger?: boolean; says: string }> = {
   ban: { label: 'Ban…', verb: 'Ban', icon: Ban, danger: true, says: 'They are signed out everywhere and cannot sign in until someone validates them. Their history is kept.' },
   unlock: { label: 'Unlock…', verb: 'Unlock', icon: LockOpen, says: 'They can sign in again with their current password.' },
-  reset: { label: 'Reset…', verb: 'Reset', icon: KeyRound, danger: true, says: 'Their passwords stop working at once and they are signed out. Each gets an email with a link to choose a new password.' },
+  reset: { label: 'Reset…', verb: 'Reset', icon: KeyRound, danger: true, says: 'Their current password stops working at once and they are signed out. Each gets an email with a link to choose a new password.' },
   role: { label: 'Change role…', verb: 'Change role of', icon: UserCog, says: 'Their permissions change at their next request.' },
   addEnvironment: { label: 'Add to environment…', verb: 'Add', icon: Plus, says: 'They also get access to the environment you choose.' },
   removeEnvironment: { label: 'Remove from environment…', verb: 'Remove', icon: Minus, says: 'They lose access to the environment you choose; other memberships stay.' },
@@ -158,7 +158,19 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
               {number.format(total.count)} matching
             </Button>
           )}
-          {count > 0 && (
+          {count > 0 && variant === 'locked' && (
+            <>
+              {kinds.map((k) => (
+                <Button key={k} variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => setDialog({ kind: k, target: currentTarget() })}>
+                  {ACTIONS[k].verb} {allMatching ? `all ${number.format(total.count)}` : 'selected'}
+                </Button>
+              ))}
+              <Button variant="ghost" size="sm" onClick={() => { setSelected([]); setAllMatching(false); }}>
+                Clear selection
+              </Button>
+            </>
+          )}
+          {count > 0 && variant === 'all' && (
             <>
               <DropdownMenu modal={false}>
                 <DropdownMenuTrigger asChild>
@@ -218,7 +230,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
           </thead>
           <tbody>
             {rows.map((row) => {
-              const name = `${row.lastName}, ${row.firstName}`;
+              const name = variant === 'locked' ? `${row.firstName} ${row.lastName}` : `${row.lastName}, ${row.firstName}`;
               const isSelected = allMatching || selected.includes(row.id);
               return (
                 <Tr key={row.id} selected={isSelected}>
