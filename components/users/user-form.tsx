@@ -71,6 +71,21 @@ export function UserForm({
   const router = useRouter();
   const toast = useToast();
   const role = roles.find((r) => r.id === roleId);
+  // After a save (ours, or theirs on "discard mine") the page brings the new version: save on top of it
+  // from now on. "Discard mine" also redraws the fields with the values now stored.
+  const [generation, setGeneration] = useState(0);
+  const [discarding, setDiscarding] = useState(false);
+  const [seenVersion, setSeenVersion] = useState(initial.version);
+  if (initial.version !== seenVersion) {
+    setSeenVersion(initial.version);
+    setVersion(initial.version);
+    if (discarding) {
+      setDiscarding(false);
+      setRoleId(initial.roleId);
+      setTags(initial.tags.map((t, i) => ({ ...t, key: i })));
+      setGeneration((g) => g + 1);
+    }
+  }
 
   useEffect(() => {
     if (state.status === 'success') toast(state.message);
@@ -91,8 +106,8 @@ export function UserForm({
   };
   const discardMine = () => {
     setConflict(null);
+    setDiscarding(true);
     router.refresh();
-    // The page re-renders with the latest values; the form remounts with them (keyed on version).
   };
 
   const showSummary = state.status === 'error' && state.code !== 'conflict';
@@ -118,6 +133,7 @@ export function UserForm({
           </div>
         </div>
       )}
+      <div key={generation} className="space-y-5">
       {userId && <input type="hidden" name="userId" value={userId} />}
       {mode === 'edit' && <input type="hidden" name="version" value={version} />}
       <div className="grid gap-4 sm:grid-cols-2">
@@ -190,6 +206,7 @@ export function UserForm({
         </label>
       )}
 
+      </div>
       <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
         {/* Not disabled while saving: a disabled button would drop keyboard focus to the page body. */}
         <SubmitButton pending={pending}>{mode === 'add' ? 'Add user and send invitation' : 'Save changes'}</SubmitButton>

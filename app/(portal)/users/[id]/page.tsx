@@ -99,7 +99,6 @@ export default async function UserPage({ params, searchParams }: { params: Promi
           <h2 id="profile-heading" className="mb-3 text-sm font-semibold text-slate-900">Profile</h2>
           {canEdit ? (
             <UserForm
-              key={user.version}
               mode="edit"
               action={updateUserAction}
               loadConflict={loadConflict}
