@@ -29,7 +29,7 @@ describe('runBulk on all users matching the filters', () => {
   it('bans every match in batches, one audit event and session end per user', async () => {
     const made = [];
     for (let i = 0; i < 23; i++) made.push(await insertUser(db, { email: `banme${i}@example.test`, lastName: 'Banme', environmentId }));
-    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'banme' } }, { kind: 'ban', reason: 'Contract ended' }, undefined, 5);
+    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'banme' } }, { kind: 'ban', reason: 'Contract ended' }, undefined, 5, 3);
     expect(result).toEqual({ done: 23, skipped: 0, problems: [] });
     expect((await statusOf('banme')).every((u) => u.status === 'banned')).toBe(true);
     expect(await auditCount('user.banned', made.map((m) => m.id))).toBe(23);
@@ -42,6 +42,18 @@ describe('runBulk on all users matching the filters', () => {
     expect(result.skipped).toBe(1);
     expect(result.problems[0]!.message).toMatch(/yourself/);
     expect((await db.select().from(users).where(eq(users.id, adminId)))[0]!.status).toBe('active');
+  });
+
+  it('never bans or demotes the last active Administrator (Contract A), however the selection is made', async () => {
+    const second = await insertUser(db, { email: 'second-admin@example.test', role: 'Administrator' });
+    const system: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const result = await runBulk(db, system, { ids: [adminId, second.id] }, { kind: 'ban', reason: 'x' });
+    expect(result).toMatchObject({ done: 1, skipped: 1, problems: [{ message: expect.stringContaining('without an active Administrator') }] });
+    const admins = await db.select({ status: users.status }).from(users).where(inArray(users.id, [adminId, second.id]));
+    expect(admins.filter((a) => a.status === 'active')).toHaveLength(1);
+    // Put things back for the other tests.
+    await db.update(users).set({ status: 'active', banReason: null }).where(inArray(users.id, [adminId, second.id]));
+    await db.update(users).set({ status: 'inactive' }).where(eq(users.id, second.id));
   });
 
   it('refuses a caller without the permission before touching anyone', async () => {

@@ -2,15 +2,15 @@
 // Remove from an environment, on a selection or on every user matching the list's filters.
 // Each user goes through the same lib function as a single action (scope, permissions, role reach,
 // the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
-// one transaction each, so 100,000 users never sit in one transaction; inside a batch each user runs
-// in a savepoint, so a user the rules refuse is skipped (and reported) without undoing the others.
+// one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
+// rules refuse is skipped (and reported) without undoing the others.
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Tx } from '@/db/client';
 import { roles, users } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import type { Permission } from '@/lib/auth/permissions';
+import { PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { AppError } from '@/lib/errors';
 import { resetUser, unlockUser } from './access';
 import { assertActiveAdministratorRemains } from './admin-guard';
@@ -20,6 +20,7 @@ import { banUser, updateUser } from './update';
 
 export const BULK_BATCH_SIZE = 1000;
 export const MAX_SELECTION = 1000;
+export const BULK_CONCURRENCY = 3;
 
 export const bulkOperationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ban'), reason: z.string().trim().min(1, 'Give a reason: it is kept in each user\'s history.').max(500) }),
@@ -47,7 +48,15 @@ export type BulkTarget =
 
 export type BulkResult = { done: number; skipped: number; problems: { email: string; message: string }[] };
 
-/** One user, in a savepoint of the batch's transaction: exactly what the single action does. */
+/** True for an active user whose role makes them an Administrator (all environments, every permission). */
+const isAdministrator = (user: { status: string; roleAllEnvironments: boolean; rolePermissions: readonly string[] }) =>
+  user.status === 'active' && user.roleAllEnvironments && PERMISSIONS.every((p) => user.rolePermissions.includes(p));
+
+/**
+ * One user: exactly what the single action does. Those functions check everything before they write,
+ * so a refusal leaves nothing behind; only a change that may remove an Administrator runs in a
+ * savepoint, because the guard (Contract A) can refuse after the write.
+ */
 async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOperation, meta?: RequestMeta) {
   switch (op.kind) {
     case 'unlock':
@@ -58,8 +67,12 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
       return;
     case 'ban': {
       const user = await findChangeableUser(tx, principal, userId);
-      await banUser(tx, principal, userId, { version: user.version, reason: op.reason }, meta);
-      await assertActiveAdministratorRemains(tx);
+      const ban = (q: Tx) => banUser(q, principal, userId, { version: user.version, reason: op.reason }, meta);
+      if (!isAdministrator(user)) return void (await ban(tx));
+      await tx.transaction(async (savepoint) => {
+        await ban(savepoint);
+        await assertActiveAdministratorRemains(savepoint);
+      });
       return;
     }
     default: {
@@ -73,23 +86,28 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
           : op.kind === 'removeEnvironment'
             ? memberships.filter((id) => id !== op.environmentId)
             : memberships;
-      await updateUser(
-        tx,
-        principal,
-        userId,
-        {
-          email: user.email,
-          firstName: user.firstName,
-          lastName: user.lastName,
-          roleId: op.kind === 'role' ? op.roleId : user.roleId,
-          environmentIds,
-          tags: user.tags,
-          inactive: user.status === 'inactive',
-          version: user.version,
-        },
-        meta,
-      );
-      if (op.kind === 'role') await assertActiveAdministratorRemains(tx);
+      const update = (q: Tx) =>
+        updateUser(
+          q,
+          principal,
+          userId,
+          {
+            email: user.email,
+            firstName: user.firstName,
+            lastName: user.lastName,
+            roleId: op.kind === 'role' ? op.roleId : user.roleId,
+            environmentIds,
+            tags: user.tags,
+            inactive: user.status === 'inactive',
+            version: user.version,
+          },
+          meta,
+        );
+      if (op.kind !== 'role' || !isAdministrator(user)) return void (await update(tx));
+      await tx.transaction(async (savepoint) => {
+        await update(savepoint);
+        await assertActiveAdministratorRemains(savepoint);
+      });
     }
   }
 }
@@ -98,7 +116,7 @@ async function runBatch(db: Db, principal: Principal, ids: string[], op: BulkOpe
   await db.transaction(async (tx) => {
     for (const id of ids) {
       try {
-        await tx.transaction((savepoint) => applyTo(savepoint, principal, id, op, meta));
+        await applyTo(tx, principal, id, op, meta);
         result.done++;
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
@@ -116,7 +134,16 @@ async function runBatch(db: Db, principal: Principal, ids: string[], op: BulkOpe
  * Applies the operation to the target, BULK_BATCH_SIZE users per transaction. "All matching" walks the
  * matching users by id (a keyset), so users the operation takes out of the filter are not met twice.
  */
-export async function runBulk(db: Db, principal: Principal, target: BulkTarget, op: BulkOperation, meta?: RequestMeta, batchSize = BULK_BATCH_SIZE): Promise<BulkResult> {
+export async function runBulk(
+  db: Db,
+  principal: Principal,
+  target: BulkTarget,
+  op: BulkOperation,
+  meta?: RequestMeta,
+  batchSize = BULK_BATCH_SIZE,
+  // The embedded database has one connection: its transactions cannot overlap.
+  concurrency = process.env.DATABASE_URL ? BULK_CONCURRENCY : 1,
+): Promise<BulkResult> {
   requirePermissionOf(principal, PERMISSION[op.kind]);
   const result: BulkResult = { done: 0, skipped: 0, problems: [] };
   if ('ids' in target) {
@@ -126,8 +153,11 @@ export async function runBulk(db: Db, principal: Principal, target: BulkTarget, 
     return result;
   }
   const filter = listFilter(principal, target.environmentId, target.filter);
+  // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
   let last: string | undefined;
-  for (;;) {
+  let finished = false;
+  const nextBatch = async () => {
+    if (finished) return null;
     const batch = await db
       .select({ id: users.id })
       .from(users)
@@ -135,11 +165,22 @@ export async function runBulk(db: Db, principal: Principal, target: BulkTarget, 
       .where(and(filter, last ? gt(users.id, last) : undefined))
       .orderBy(asc(users.id))
       .limit(batchSize);
-    if (batch.length === 0) break;
-    await runBatch(db, principal, batch.map((b) => b.id), op, result, meta);
+    if (batch.length < batchSize) finished = true;
+    if (batch.length === 0) return null;
     last = batch.at(-1)!.id;
-    if (batch.length < batchSize) break;
-  }
+    return batch.map((b) => b.id);
+  };
+  let queue = Promise.resolve();
+  // Handing out batches one at a time keeps the keyset walk sequential while the batches overlap.
+  const take = () => {
+    const turn = queue.then(nextBatch);
+    queue = turn.then(() => undefined);
+    return turn;
+  };
+  const worker = async () => {
+    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, meta);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return result;
 }
 
