@@ -17,3 +17,12 @@ export async function register() {
   ]);
   startBackgroundJobs(getClient().db, env);
 }
+
+/**
+ * Every error a request hits, logged with the reference the error page shows (Next's digest), so an
+ * operator can find the cause from what the user reads out.
+ */
+export function onRequestError(error: unknown, request: { path: string; method: string }) {
+  const digest = (error as { digest?: string }).digest;
+  console.error(`[userdesk] error reference ${digest ?? 'none'} on ${request.method} ${request.path}:`, error);
+}

@@ -1,16 +1,13 @@
-import Link from 'next/link';
+import type { Metadata } from 'next';
+import { StatusPage } from '@/components/shell/status-page';
 
+export const metadata: Metadata = { title: 'Not found' };
+
+// 404 for addresses outside the portal's frame (the portal has its own, inside the shell).
 export default function NotFound() {
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
-      <div className="max-w-md text-center">
-        <p className="text-sm font-semibold text-indigo-700">404</p>
-        <h1 className="mt-2 text-2xl font-semibold">Page not found</h1>
-        <p className="mt-2 text-sm text-slate-600">The page or record does not exist, or it is not in your environments.</p>
-        <Link href="/" className="mt-6 inline-block text-sm font-medium text-indigo-700 hover:underline">
-          Go to your start page
-        </Link>
-      </div>
+      <StatusPage code={404} />
     </main>
   );
 }

@@ -6,8 +6,15 @@ import { count, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { UsersTable } from '@/components/users/users-table';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+// The list is a client component: outside Next.js its router hooks need stand-ins.
+vi.mock('next/navigation', () => ({
+  useRouter: () => ({ push() {}, replace() {}, refresh() {} }),
+  usePathname: () => '/users',
+  useSearchParams: () => new URLSearchParams(),
+}));
+import { ToastProvider } from '@/components/ui/toast';
+import { UserList } from '@/components/users/user-list';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { isSetupComplete } from '@/lib/org/setup';
@@ -80,8 +87,18 @@ describe('seeding', () => {
     let rendered = 0;
     for (;;) {
       const page = await listUsers(db, admin, production!.id, params);
-      const html = renderToStaticMarkup(createElement(UsersTable, { users: page.users, params }));
-      rendered += (html.match(/<tr class="hover:bg-slate-50">/g) ?? []).length;
+      const list = createElement(UserList, {
+        variant: 'all',
+        base: '/users',
+        rows: page.users,
+        total: { count: 301, exact: true },
+        params: {},
+        can: { ban: true, unlock: true, write: true },
+        roles: [],
+        environments: [],
+      });
+      const html = renderToStaticMarkup(createElement(ToastProvider, null, list));
+      rendered += new Set(page.users.filter((u) => html.includes(`href="/users/${u.id}"`)).map((u) => u.id)).size;
       for (const u of page.users) for (const t of u.tags) expect(html).toContain(`${t.name}=${t.value}`);
       if (!page.next) break;
       params = listParamsSchema.parse({ after: page.next });

@@ -57,4 +57,31 @@ export async function seedE2e() {
     const environmentId = 'environment' in account ? sandbox!.id : production!.id;
     await db.insert(userEnvironments).values({ userId: user!.id, environmentId });
   }
+
+  // Users screens (e2e/users-ui.spec.ts): more than a page of users sharing a name, for "select all N
+  // matching", and locked users of that spec's own to unlock. No other spec relies on them.
+  const filler = Array.from({ length: 60 }, (_, i) => ({
+    email: `pagefill.${String(i).padStart(2, '0')}@acme.test`,
+    firstName: `Filler${String(i).padStart(2, '0')}`,
+    lastName: 'Pagefill',
+    roleId: roleId('User'),
+    status: 'active' as const,
+    passwordChangedAt: new Date(),
+    activatedAt: new Date(),
+  }));
+  const locked = ['One', 'Two', 'Three'].map((n) => ({
+    email: `lou.${n.toLowerCase()}@acme.test`,
+    firstName: 'Lou',
+    lastName: `Locked${n}`,
+    roleId: roleId('User'),
+    status: 'locked' as const,
+    lockReason: 'failed_attempts' as const,
+    lockedAt: new Date(),
+    failedAttempts: 10,
+    passwordHash,
+    passwordChangedAt: new Date(),
+    activatedAt: new Date(),
+  }));
+  const extra = await db.insert(users).values([...filler, ...locked]).returning({ id: users.id });
+  await db.insert(userEnvironments).values(extra.map((u) => ({ userId: u.id, environmentId: production!.id })));
 }

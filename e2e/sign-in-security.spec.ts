@@ -38,7 +38,8 @@ test.describe('lockout and unlock', () => {
     await expect(row).toContainText('Too many failed attempts');
     await expect(row.getByRole('cell', { name: '10', exact: true })).toBeVisible();
     await row.getByRole('button', { name: 'Unlock' }).click();
-    await expect(page.getByRole('main').getByRole('status')).toHaveText(`${ACCOUNTS.lockable.email} is unlocked and can sign in with their password.`);
+    await page.getByRole('dialog', { name: `Unlock ${ACCOUNTS.lockable.email}?` }).getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('1 user unlocked.');
     await expect(row).toHaveCount(0);
 
     await lars.login.signIn(ACCOUNTS.lockable.email, PASSWORD);
@@ -52,6 +53,7 @@ test.describe('lockout and unlock', () => {
     await page.getByRole('checkbox', { name: 'Select Bea Bulk' }).check();
     await page.getByRole('checkbox', { name: 'Select Bo Bulk' }).check();
     await page.getByRole('button', { name: 'Unlock selected' }).click();
+    await page.getByRole('dialog', { name: 'Unlock 2 users?' }).getByRole('button', { name: 'Unlock 2 users' }).click();
     await expect(page.getByRole('main').getByRole('status')).toHaveText('2 users unlocked.');
     await expect(page.getByRole('row', { name: /Bulk/ })).toHaveCount(0);
   });
@@ -81,7 +83,7 @@ test.describe('reset and emailed links', () => {
     await expect(dialog).toContainText('current password stops working');
     await expectAccessible(page);
     await dialog.getByRole('button', { name: 'Reset' }).click();
-    await expect(page.getByRole('main').getByRole('status')).toContainText('was reset and emailed a link');
+    await expect(page.getByRole('main').getByRole('status')).toContainText('1 user reset and emailed a link');
 
     const link = await linkFromOutbox(page, ACCOUNTS.resettable.email, /Reset your password/);
     await expectAccessible(page);

@@ -4,6 +4,6 @@ import type { FieldErrors } from './errors';
 export type ActionState =
   | { status: 'idle' }
   | { status: 'success'; message: string }
-  | { status: 'error'; message: string; fieldErrors?: FieldErrors };
+  | { status: 'error'; message: string; fieldErrors?: FieldErrors; code?: 'conflict' };
 
 export const idle: ActionState = { status: 'idle' };

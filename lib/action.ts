@@ -46,6 +46,28 @@ export function action<A extends Access, S extends z.ZodType>(
   schema: S,
   run: (input: z.infer<S>, ctx: ActionContext<UserFor<A>>) => Promise<ActionOutcome>,
 ) {
+  return guarded(access, schema, (input, user, actor, meta) =>
+    db.transaction((tx) => run(input, { user, actor, tx, meta, audit: (event) => recordAudit(tx, { ...event, actor, meta }) })),
+  );
+}
+
+/**
+ * The same checks for work that runs its own transactions (bulk changes in batches of users): the
+ * caller gets no transaction, and must write each change with its audit event in one of its own.
+ */
+export function batchedAction<A extends Access, S extends z.ZodType>(
+  access: A,
+  schema: S,
+  run: (input: z.infer<S>, ctx: Omit<ActionContext<UserFor<A>>, 'tx' | 'audit'>) => Promise<ActionOutcome>,
+) {
+  return guarded(access, schema, (input, user, actor, meta) => run(input, { user, actor, meta }));
+}
+
+function guarded<A extends Access, S extends z.ZodType>(
+  access: A,
+  schema: S,
+  execute: (input: z.infer<S>, user: UserFor<A>, actor: Actor, meta: RequestMeta) => Promise<ActionOutcome>,
+) {
   return async (_previous: ActionState, formData: FormData): Promise<ActionState> => {
     let outcome: ActionOutcome;
     try {
@@ -64,17 +86,11 @@ export function action<A extends Access, S extends z.ZodType>(
       }
       const meta = await requestMeta();
       const actor: Actor = user ? { type: 'user', id: user.id, label: user.email } : { type: 'anonymous' };
-      outcome = await db.transaction((tx) =>
-        run(parsed.data, {
-          user: user as UserFor<A>,
-          actor,
-          tx,
-          meta,
-          audit: (event) => recordAudit(tx, { ...event, actor, meta }),
-        }),
-      );
+      outcome = await execute(parsed.data, user as UserFor<A>, actor, meta);
     } catch (error) {
-      if (error instanceof AppError) return { status: 'error', message: error.message, fieldErrors: error.fieldErrors };
+      if (error instanceof AppError)
+        // A conflict (someone else saved first) is marked, so a form can show what changed instead.
+        return { status: 'error', message: error.message, fieldErrors: error.fieldErrors, ...(error.code === 'conflict' ? { code: 'conflict' as const } : {}) };
       console.error(error);
       return { status: 'error', message: 'Something went wrong and nothing was saved. Try again.' };
     }

@@ -14,7 +14,8 @@ vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: as
 vi.mock('next/cache', () => ({ revalidatePath: vi.fn() }));
 
 const userActions = await import('./users/[id]/actions');
-const lockedActions = await import('./users/locked/actions');
+const { bulkUsersAction } = await import('./users/bulk-actions');
+const { switchEnvironment } = await import('./actions');
 const { addUserAction } = await import('./users/new/actions');
 const { updateSecuritySettingsAction } = await import('./settings/security/actions');
 
@@ -73,8 +74,8 @@ describe('portal server actions refuse callers without the right', () => {
       userActions.resetUserAction(idle, form({ userId: target.id })),
       userActions.resendInvitationAction(idle, form({ userId: target.id })),
       userActions.updateUserAction(idle, form({ userId: target.id, version: '1', firstName: 'X', lastName: 'Y', email: target.email, roleId: roleIds.User! })),
-      lockedActions.unlockUsersAction(idle, form({ userIds: target.id })),
-      lockedActions.resetUsersAction(idle, form({ userIds: target.id })),
+      bulkUsersAction(idle, form({ scope: 'selection', kind: 'unlock', userIds: target.id })),
+      bulkUsersAction(idle, form({ scope: 'matching', kind: 'reset' })),
       addUserAction(idle, form({ firstName: 'A', lastName: 'B', email: 'new@example.test', roleId: roleIds.User!, environmentIds: environmentId })),
       updateSecuritySettingsAction(idle, form({ lockoutThreshold: '3' })),
     ];
@@ -110,5 +111,34 @@ describe('portal server actions refuse callers without the right', () => {
     const target = await insertUser(db, { email: 'mine@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts' });
     expect(await userActions.unlockUserAction(idle, form({ userId: target.id }))).toMatchObject({ status: 'success' });
     expect((await db.select().from(users).where(eq(users.id, target.id)))[0]!.status).toBe('active');
+  });
+
+  it('bulk actions check each permission: a User-role account with only users.read gets nothing done', async () => {
+    session.user = { ...member, permissions: ['users.read'] };
+    const target = await insertUser(db, { email: `bulk-read${Math.random()}@example.test`, environmentId });
+    const before = await auditCount();
+    expect(await bulkUsersAction(idle, form({ scope: 'selection', kind: 'ban', reason: 'x', userIds: target.id }))).toEqual({ status: 'error', message: 'You do not have permission to do that.' });
+    expect(await bulkUsersAction(idle, form({ scope: 'matching', kind: 'ban', reason: 'x', q: 'bulk-read' }))).toEqual({ status: 'error', message: 'You do not have permission to do that.' });
+    expect(await auditCount()).toBe(before);
+  });
+
+  it('a bulk ban without a reason names the field and changes nothing', async () => {
+    session.user = manager;
+    const target = await insertUser(db, { email: `bulk-noreason${Math.random()}@example.test`, environmentId });
+    const result = await bulkUsersAction(idle, form({ scope: 'selection', kind: 'ban', reason: ' ', userIds: target.id }));
+    expect(result).toMatchObject({ status: 'error', fieldErrors: { reason: [expect.stringContaining('reason')] } });
+    expect((await db.select().from(users).where(eq(users.id, target.id)))[0]!.status).toBe('active');
+  });
+});
+
+describe('switchEnvironment', () => {
+  it('answers a refusal as a message (never a thrown error, so never an HTTP 500)', async () => {
+    session.user = null;
+    expect(await switchEnvironment(environmentId)).toEqual({ status: 'error', message: 'Your session has ended. Sign in again.' });
+    session.user = member;
+    const [other] = await db.insert(environments).values({ name: 'Elsewhere' }).returning();
+    expect(await switchEnvironment(other!.id)).toMatchObject({ status: 'error', message: expect.stringContaining('cannot work in that environment') });
+    expect(await switchEnvironment({ not: 'a string' })).toMatchObject({ status: 'error' });
+    expect(await switchEnvironment(environmentId)).toMatchObject({ status: 'success' });
   });
 });

@@ -1,9 +1,17 @@
 'use client';
 
+import { Check, ChevronsUpDown, Layers } from 'lucide-react';
 import { useTransition } from 'react';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
+import { useToast } from '@/components/ui/toast';
+import type { ActionState } from '@/lib/action-state';
 import type { EnvironmentOption } from '@/lib/auth/session';
 
-/** "My Accounts": switches the environment the portal works in; the server remembers the choice. */
+/**
+ * "My Accounts": the environment the portal works in. A menu, so nothing changes until an option is
+ * chosen (arrow keys only move through the list); focus returns to the button afterwards and the
+ * result is announced. Rendered only for people with more than one environment.
+ */
 export function EnvironmentSwitcher({
   environments,
   currentId,
@@ -11,27 +19,39 @@ export function EnvironmentSwitcher({
 }: {
   environments: EnvironmentOption[];
   currentId: string | undefined;
-  switchEnvironment: (environmentId: string) => Promise<void>;
+  switchEnvironment: (environmentId: string) => Promise<ActionState>;
 }) {
   const [pending, startTransition] = useTransition();
+  const toast = useToast();
+  const current = environments.find((e) => e.id === currentId);
+  const choose = (env: EnvironmentOption) => {
+    if (env.id === currentId) return;
+    startTransition(async () => {
+      const result = await switchEnvironment(env.id);
+      if (result.status === 'error') toast(result.message, { tone: 'error', focus: false });
+      else toast(`Now working in ${env.name}.`, { tone: 'info', focus: false });
+    });
+  };
   return (
-    <div className="flex items-center gap-2">
-      <label htmlFor="environment-switcher" className="text-xs font-medium text-slate-600">
-        Environment
-      </label>
-      <select
-        id="environment-switcher"
-        value={currentId}
-        disabled={pending || environments.length < 2}
-        onChange={(e) => startTransition(() => switchEnvironment(e.target.value))}
-        className="rounded-md border-0 py-1.5 pr-8 pl-2 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+    <DropdownMenu modal={false}>
+      <DropdownMenuTrigger
+        aria-label={`Environment: ${current?.name ?? 'none'}. Change environment`}
+        aria-busy={pending || undefined}
+        className="inline-flex h-8 max-w-48 items-center gap-2 rounded-md px-2 text-sm font-medium text-slate-800 ring-1 ring-slate-300 ring-inset hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-600"
       >
+        <Layers aria-hidden className="size-4 shrink-0 text-slate-500" />
+        <span className="truncate">{current?.name ?? 'Choose'}</span>
+        <ChevronsUpDown aria-hidden className="size-3.5 shrink-0 text-slate-500" />
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="start">
+        <DropdownMenuLabel>Environment</DropdownMenuLabel>
         {environments.map((env) => (
-          <option key={env.id} value={env.id}>
+          <DropdownMenuItem key={env.id} onSelect={() => choose(env)} aria-current={env.id === currentId ? 'true' : undefined}>
+            <span className="flex size-4 items-center">{env.id === currentId && <Check aria-hidden className="size-4 text-indigo-600" />}</span>
             {env.name}
-          </option>
+          </DropdownMenuItem>
         ))}
-      </select>
-    </div>
+      </DropdownMenuContent>
+    </DropdownMenu>
   );
 }

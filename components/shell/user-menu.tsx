@@ -1,9 +1,11 @@
 'use client';
 
-import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
+import { LogOut, UserRound } from 'lucide-react';
 import { signOut } from 'next-auth/react';
 import Link from 'next/link';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
 
+/** The account menu. Not modal: a modal menu hides the page from screen readers while it stays focusable (axe aria-hidden-focus). */
 export function UserMenu({ name, email, roleName }: { name: string; email: string; roleName: string }) {
   const initials = name
     .split(/\s+/)
@@ -12,39 +14,31 @@ export function UserMenu({ name, email, roleName }: { name: string; email: strin
     .slice(0, 2)
     .toUpperCase();
   return (
-    <DropdownMenu.Root>
-      <DropdownMenu.Trigger
-        className="flex items-center gap-2 rounded-full p-1 pr-3 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
+    <DropdownMenu modal={false}>
+      <DropdownMenuTrigger
+        className="flex h-8 items-center gap-2 rounded-full pr-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
         aria-label={`Account menu for ${name}`}
       >
         <span aria-hidden className="flex size-8 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
           {initials}
         </span>
-        <span className="hidden sm:inline">{name}</span>
-      </DropdownMenu.Trigger>
-      <DropdownMenu.Portal>
-        <DropdownMenu.Content
-          align="end"
-          sideOffset={6}
-          className="z-50 min-w-56 rounded-md bg-white p-1 text-sm shadow-lg ring-1 ring-slate-200"
-        >
-          <div className="px-3 py-2">
-            <p className="font-medium text-slate-900">{name}</p>
-            <p className="text-xs text-slate-600">{email}</p>
-            <p className="text-xs text-slate-600">{roleName}</p>
-          </div>
-          <DropdownMenu.Separator className="my-1 h-px bg-slate-200" />
-          <DropdownMenu.Item asChild className="block rounded px-3 py-2 outline-none data-[highlighted]:bg-slate-100">
-            <Link href="/profile">Profile</Link>
-          </DropdownMenu.Item>
-          <DropdownMenu.Item
-            className="block cursor-pointer rounded px-3 py-2 outline-none data-[highlighted]:bg-slate-100"
-            onSelect={() => void signOut({ callbackUrl: '/login' })}
-          >
-            Sign out
-          </DropdownMenu.Item>
-        </DropdownMenu.Content>
-      </DropdownMenu.Portal>
-    </DropdownMenu.Root>
+        <span className="hidden max-w-40 truncate lg:inline">{name}</span>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent className="w-64">
+        <div className="px-2.5 py-2">
+          <p className="truncate font-medium text-slate-900">{name}</p>
+          <p className="truncate text-xs text-slate-600">{email}</p>
+          <p className="text-xs text-slate-600">{roleName}</p>
+        </div>
+        <DropdownMenuSeparator />
+        <DropdownMenuItem asChild icon={null}>
+          <Link href="/profile"><UserRound aria-hidden className="size-4 text-slate-500" />My profile</Link>
+        </DropdownMenuItem>
+        <DropdownMenuItem onSelect={() => void signOut({ callbackUrl: '/login' })}>
+          <LogOut aria-hidden className="size-4 text-slate-500" />
+          Sign out
+        </DropdownMenuItem>
+      </DropdownMenuContent>
+    </DropdownMenu>
   );
 }

@@ -17,6 +17,7 @@ export function ConfirmDialog({
   onConfirm,
   children,
   tone = 'danger',
+  pending = false,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
@@ -26,22 +27,23 @@ export function ConfirmDialog({
   onConfirm: () => void;
   children?: ReactNode;
   tone?: 'danger' | 'primary';
+  pending?: boolean;
 }) {
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-6 shadow-xl focus:outline-none">
-          <Dialog.Title className="text-lg font-semibold">{title}</Dialog.Title>
+        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-5 shadow-xl [overflow-wrap:anywhere] focus:outline-none sm:p-6">
+          <Dialog.Title className="text-base font-semibold text-slate-900">{title}</Dialog.Title>
           <Dialog.Description asChild>
             <div className="mt-2 text-sm text-slate-700">{description}</div>
           </Dialog.Description>
           {children}
-          <div className="mt-6 flex justify-end gap-2">
+          <div className="mt-6 flex flex-wrap justify-end gap-2">
             <Dialog.Close asChild>
               <Button variant="secondary">Cancel</Button>
             </Dialog.Close>
-            <Button variant={tone} onClick={onConfirm}>
+            <Button variant={tone} onClick={onConfirm} disabled={pending}>
               {confirmLabel}
             </Button>
           </div>

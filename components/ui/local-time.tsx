@@ -19,14 +19,27 @@ export function relativeTime(date: Date, now = Date.now()): string {
 
 const subscribe = () => () => {};
 
-/** A time in the viewer's own time zone with a relative hint ("3 days ago"); UTC until hydrated. */
-export function LocalTime({ value, fallback = 'Never', inline = false }: { value: Date | string | null; fallback?: string; inline?: boolean }) {
+/**
+ * A time in the viewer's own time zone with a relative hint ("3 days ago"); UTC until hydrated.
+ * `compact`: the date on one line, the relative time and exact time in the title (for table cells).
+ */
+export function LocalTime({ value, fallback = 'Never', inline = false, compact = false }: { value: Date | string | null; fallback?: string; inline?: boolean; compact?: boolean }) {
   const hydrated = useSyncExternalStore(subscribe, () => true, () => false);
   if (!value) return <span className="text-slate-500">{fallback}</span>;
   const date = new Date(value);
   const text = hydrated
     ? date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
     : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (compact) {
+    const short = hydrated
+      ? date.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })
+      : text;
+    return (
+      <time dateTime={date.toISOString()} title={hydrated ? `${relativeTime(date)} · ${text}` : text} className="whitespace-nowrap tabular-nums">
+        {short}
+      </time>
+    );
+  }
   return (
     <time dateTime={date.toISOString()} title={date.toISOString()}>
       {text}

@@ -1,14 +1,20 @@
 import type { ReactNode } from 'react';
 
-/** A page's title, its one-line description and its primary action at the right. */
-export function PageHeader({ title, description, actions }: { title: string; description: string; actions?: ReactNode }) {
+/**
+ * A page's title, its one-line description and its actions at the right. `actions` is a slot: each
+ * screen adds its buttons there (Add, Import, Add API User), primary one last.
+ */
+export function PageHeader({ title, description, actions, back }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; back?: ReactNode }) {
   return (
-    <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
-        <p className="mt-1 text-sm text-slate-600">{description}</p>
+    <div className="mb-5">
+      {back && <div className="mb-2 text-sm">{back}</div>}
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <h1 className="text-xl font-semibold tracking-tight text-slate-900 [overflow-wrap:anywhere]">{title}</h1>
+          {description && <p className="mt-1 text-sm text-slate-600">{description}</p>}
+        </div>
+        {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
       </div>
-      {actions && <div className="flex gap-2">{actions}</div>}
     </div>
   );
 }

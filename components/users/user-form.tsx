@@ -1,10 +1,14 @@
 'use client';
 
-import { useState } from 'react';
+import { Plus, X } from 'lucide-react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
+import { ErrorSummary } from '@/components/ui/error-summary';
 import { Field, FieldErrors, inputClass } from '@/components/ui/field';
-import { FormStatus } from '@/components/ui/form-status';
 import { SubmitButton } from '@/components/ui/submit-button';
+import { useToast } from '@/components/ui/toast';
 import { useActionForm } from '@/components/ui/use-action-form';
 import type { ActionState } from '@/lib/action-state';
 import type { UserTag } from '@/db/schema';
@@ -20,9 +24,26 @@ export type UserFormValues = {
   tags: UserTag[];
   inactive?: boolean;
   version?: number;
+  /** When the editor loaded the user (its updatedAt): a stale save shows what changed since. */
+  seenAt?: string;
 };
 
-/** Add and Edit: names, email, role (with its required fields), environments, tags, and Inactive when editing. */
+export type ConflictInfo = { version: number; seenAt: string; changes: { sentence: string; at: string; details: string[] }[] };
+
+const FIELDS: Record<string, { id: string; label: string }> = {
+  firstName: { id: 'user-firstName', label: 'First name' },
+  lastName: { id: 'user-lastName', label: 'Last name' },
+  email: { id: 'user-email', label: 'Email' },
+  roleId: { id: 'user-role', label: 'Role' },
+  environmentIds: { id: 'user-environments-first', label: 'Environments' },
+  tags: { id: 'user-tags-add', label: 'Tags' },
+};
+
+/**
+ * Add and Edit: names, email, role (with its required fields), environments, tags, and Inactive when
+ * editing. Errors: a summary that takes focus and links each field, plus messages under the fields.
+ * A stale save shows who changed what and lets the editor keep their typed values on top, or discard.
+ */
 export function UserForm({
   action,
   roles,
@@ -30,6 +51,7 @@ export function UserForm({
   initial,
   mode,
   userId,
+  loadConflict,
 }: {
   action: (state: ActionState, data: FormData) => Promise<ActionState>;
   roles: RoleOption[];
@@ -37,22 +59,88 @@ export function UserForm({
   initial: UserFormValues;
   mode: 'add' | 'edit';
   userId?: string;
+  loadConflict?: (userId: string, seenAt: string) => Promise<ConflictInfo | null>;
 }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(action);
   const [roleId, setRoleId] = useState(initial.roleId);
   const [tags, setTags] = useState<(UserTag & { key: number })[]>(initial.tags.map((t, i) => ({ ...t, key: i })));
+  const [version, setVersion] = useState(initial.version);
+  const [conflict, setConflict] = useState<ConflictInfo | null>(null);
+  const conflictRef = useRef<HTMLDivElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const router = useRouter();
+  const toast = useToast();
   const role = roles.find((r) => r.id === roleId);
+  // After a save (ours, or theirs on "discard mine") the page brings the new version: save on top of it
+  // from now on. "Discard mine" also redraws the fields with the values now stored.
+  const [generation, setGeneration] = useState(0);
+  const [discarding, setDiscarding] = useState(false);
+  const [seenVersion, setSeenVersion] = useState(initial.version);
+  if (initial.version !== seenVersion) {
+    setSeenVersion(initial.version);
+    setVersion(initial.version);
+    if (discarding) {
+      setDiscarding(false);
+      setRoleId(initial.roleId);
+      setTags(initial.tags.map((t, i) => ({ ...t, key: i })));
+      setGeneration((g) => g + 1);
+    }
+  }
+
+  useEffect(() => {
+    if (state.status === 'success') toast(state.message);
+    if (state.status === 'error' && state.code === 'conflict' && userId && loadConflict && initial.seenAt)
+      void loadConflict(userId, initial.seenAt).then((c) => {
+        if (!c) return;
+        setConflict(c);
+        requestAnimationFrame(() => conflictRef.current?.focus());
+      });
+  }, [state, toast, userId, loadConflict, initial.seenAt]);
+
+  const keepMine = () => {
+    if (!conflict) return;
+    setVersion(conflict.version);
+    setConflict(null);
+    // The typed values are still in the form; save them on top of the newer version.
+    requestAnimationFrame(() => formRef.current?.requestSubmit());
+  };
+  const discardMine = () => {
+    setConflict(null);
+    setDiscarding(true);
+    router.refresh();
+  };
+
+  const showSummary = state.status === 'error' && state.code !== 'conflict';
 
   return (
-    <form {...formProps} className="max-w-3xl space-y-6 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
-      <FormStatus state={state} />
+    <form ref={formRef} {...formProps} className="space-y-5 rounded-lg bg-white p-5 ring-1 ring-slate-200 sm:p-6">
+      {showSummary && <ErrorSummary message={state.message} errors={state.fieldErrors} fields={FIELDS} token={state} />}
+      {conflict && (
+        <div ref={conflictRef} tabIndex={-1} role="alert" aria-labelledby="conflict-title" className="rounded-md bg-amber-50 p-4 text-sm text-amber-950 ring-1 ring-amber-200 focus:outline-2 focus:outline-offset-2 focus:outline-amber-600">
+          <p id="conflict-title" className="font-medium">Someone else saved this user after you opened it. Your changes are not saved yet.</p>
+          <ul className="mt-2 list-disc space-y-1 pl-5">
+            {conflict.changes.length === 0 && <li>Their change is not in the history you can see.</li>}
+            {conflict.changes.map((c, i) => (
+              <li key={i}>
+                {c.sentence}
+                {c.details.length > 1 && <span className="block text-xs text-amber-900">{c.details.join('; ')}</span>}
+              </li>
+            ))}
+          </ul>
+          <div className="mt-3 flex flex-wrap gap-2">
+            <Button type="button" onClick={keepMine}>Keep my changes on top of theirs</Button>
+            <Button type="button" variant="secondary" onClick={discardMine}>Discard mine and show theirs</Button>
+          </div>
+        </div>
+      )}
+      <div key={generation} className="space-y-5">
       {userId && <input type="hidden" name="userId" value={userId} />}
-      {mode === 'edit' && <input type="hidden" name="version" value={initial.version} />}
+      {mode === 'edit' && <input type="hidden" name="version" value={version} />}
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="First name" name="firstName" defaultValue={initial.firstName} required autoComplete="off" errors={errors?.firstName} />
-        <Field label="Last name" name="lastName" defaultValue={initial.lastName} required autoComplete="off" errors={errors?.lastName} />
+        <Field id="user-firstName" label="First name" name="firstName" defaultValue={initial.firstName} required autoComplete="off" errors={errors?.firstName} />
+        <Field id="user-lastName" label="Last name" name="lastName" defaultValue={initial.lastName} required autoComplete="off" errors={errors?.lastName} />
       </div>
-      <Field label="Email" name="email" type="email" defaultValue={initial.email} required autoComplete="off" help="The user signs in with this address." errors={errors?.email} />
+      <Field id="user-email" label="Email" name="email" type="email" defaultValue={initial.email} required autoComplete="off" help="The user signs in with this address." errors={errors?.email} />
       <div className="space-y-1">
         <label htmlFor="user-role" className="block text-sm font-medium text-slate-800">Role</label>
         <select id="user-role" name="roleId" value={roleId} onChange={(e) => setRoleId(e.target.value)} className={inputClass} aria-describedby={errors?.roleId ? 'user-role-error' : undefined} aria-invalid={errors?.roleId ? true : undefined}>
@@ -68,7 +156,7 @@ export function UserForm({
         <fieldset className="space-y-4">
           <legend className="text-sm font-semibold text-slate-800">Required by the {role.name} role</legend>
           {role.requiredFields.map((f) => (
-            <Field key={`${role.id}-${f.key}`} label={f.label} name={`profile.${f.key}`} required errors={errors?.[`profile.${f.key}`]} />
+            <Field key={`${role.id}-${f.key}`} id={`user-profile-${f.key}`} label={f.label} name={`profile.${f.key}`} required errors={errors?.[`profile.${f.key}`]} />
           ))}
         </fieldset>
       )}
@@ -78,10 +166,10 @@ export function UserForm({
       ) : (
         <fieldset aria-describedby={errors?.environmentIds ? 'user-environments-error' : undefined}>
           <legend className="text-sm font-medium text-slate-800">Environments</legend>
-          <div className="mt-2 flex flex-wrap gap-4">
-            {environments.map((env) => (
-              <label key={env.id} className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="environmentIds" value={env.id} defaultChecked={initial.environmentIds.includes(env.id)} className="size-4 rounded border-slate-300" />
+          <div className="mt-1 flex flex-wrap gap-x-4">
+            {environments.map((env, i) => (
+              <label key={env.id} className="flex min-h-8 items-center gap-2 text-sm">
+                <input id={i === 0 ? 'user-environments-first' : undefined} type="checkbox" name="environmentIds" value={env.id} defaultChecked={initial.environmentIds.includes(env.id)} className="size-4 rounded border-slate-300 accent-indigo-600" />
                 {env.name}
               </label>
             ))}
@@ -96,28 +184,38 @@ export function UserForm({
         <div className="mt-2 space-y-2">
           {tags.map((tag, i) => (
             <div key={tag.key} className="flex items-center gap-2">
-              <input aria-label={`Tag ${i + 1} name`} name="tagName" defaultValue={tag.name} className={inputClass} />
-              <input aria-label={`Tag ${i + 1} value`} name="tagValue" defaultValue={tag.value} className={inputClass} />
-              <Button type="button" variant="ghost" size="sm" onClick={() => setTags((t) => t.filter((x) => x.key !== tag.key))} aria-label={`Remove tag ${i + 1}`}>
-                Remove
+              <input aria-label={`Tag ${i + 1} name`} name="tagName" defaultValue={tag.name} placeholder="Name" className={inputClass} />
+              <input aria-label={`Tag ${i + 1} value`} name="tagValue" defaultValue={tag.value} placeholder="Value" className={inputClass} />
+              <Button type="button" variant="ghost" size="icon" onClick={() => setTags((t) => t.filter((x) => x.key !== tag.key))} aria-label={`Remove tag ${i + 1}`}>
+                <X aria-hidden className="size-4" />
               </Button>
             </div>
           ))}
         </div>
-        <Button type="button" variant="secondary" size="sm" className="mt-2" onClick={() => setTags((t) => [...t, { name: '', value: '', key: Date.now() }])}>
-          + Add tag
+        <Button id="user-tags-add" type="button" variant="secondary" size="sm" className="mt-2" onClick={() => setTags((t) => [...t, { name: '', value: '', key: Date.now() }])}>
+          <Plus aria-hidden className="size-4" />
+          Add tag
         </Button>
         <FieldErrors id="user-tags-error" errors={errors?.tags} />
       </fieldset>
 
       {mode === 'edit' && (
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="inactive" defaultChecked={initial.inactive} className="size-4 rounded border-slate-300" />
+        <label className="flex min-h-8 items-center gap-2 text-sm">
+          <input type="checkbox" name="inactive" defaultChecked={initial.inactive} className="size-4 rounded border-slate-300 accent-indigo-600" />
           Inactive (cannot sign in until made active again)
         </label>
       )}
 
-      <SubmitButton pending={pending}>{mode === 'add' ? 'Add user and send invitation' : 'Save changes'}</SubmitButton>
+      </div>
+      <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
+        {/* Not disabled while saving: a disabled button would drop keyboard focus to the page body. */}
+        <SubmitButton pending={pending}>{mode === 'add' ? 'Add user and send invitation' : 'Save changes'}</SubmitButton>
+        {mode === 'add' && (
+          <Button asChild variant="ghost">
+            <Link href="/users">Cancel</Link>
+          </Button>
+        )}
+      </div>
     </form>
   );
 }

@@ -1,6 +1,10 @@
+'use client';
+
+import { Search, SlidersHorizontal } from 'lucide-react';
+import { useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { inputClass } from '@/components/ui/field';
-import type { ListParams } from '@/lib/users/list';
+import { cn } from '@/lib/utils';
 
 const STATUSES = [
   ['active', 'Active'],
@@ -10,41 +14,85 @@ const STATUSES = [
   ['banned', 'Banned'],
 ] as const;
 
-function Filter({ id, name, label, any, value, options }: { id: string; name: string; label: string; any: string; value?: string; options: { value: string; label: string }[] }) {
+export const IDLE_CHOICES = [30, 60, 90, 180, 365] as const;
+
+type Option = { value: string; label: string };
+
+function Filter({ id, name, label, any, value, options, onChange }: { id: string; name: string; label: string; any: string; value?: string; options: Option[]; onChange: () => void }) {
   return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <select id={id} name={name} defaultValue={value ?? ''} className={`${inputClass} mt-1`}>
+    <div className="min-w-0 sm:w-40">
+      <label htmlFor={id} className="block text-xs font-medium text-slate-700">{label}</label>
+      <select id={id} name={name} defaultValue={value ?? ''} onChange={onChange} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
         <option value="">{any}</option>
         {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
+          <option key={o.value} value={o.value}>{o.label}</option>
         ))}
       </select>
     </div>
   );
 }
 
-/** Search and filters as a plain GET form: every view is a URL, and it works before JavaScript loads. */
-export function UsersToolbar({ params, roles }: { params: ListParams; roles: { id: string; name: string }[] }) {
+/**
+ * Search and filters as a plain GET form, so every view is a URL and it works before JavaScript loads
+ * (then an Apply button submits it). With JavaScript a filter applies as soon as it changes. On a phone
+ * the filters fold behind a "Filters" button.
+ */
+export function UsersToolbar({
+  action,
+  params,
+  roles,
+  environments,
+  keep = [],
+  filters = true,
+}: {
+  action: string;
+  params: Record<string, string | undefined>;
+  roles?: { id: string; name: string }[];
+  environments?: { id: string; name: string }[];
+  /** Parameters carried over unchanged (sort, dir). */
+  keep?: string[];
+  filters?: boolean;
+}) {
+  const form = useRef<HTMLFormElement>(null);
+  const [open, setOpen] = useState(false);
+  const submit = () => form.current?.requestSubmit();
+  const active = ['status', 'role', 'env', 'tag', 'idle'].filter((k) => params[k]).length;
   return (
-    <form method="get" action="/users" role="search" aria-label="Users" className="mb-4 flex flex-wrap items-end gap-3">
-      <div className="min-w-64 flex-1">
-        <label htmlFor="users-search" className="block text-sm font-medium text-slate-800">
-          Search
-        </label>
-        <input id="users-search" type="search" name="q" defaultValue={params.q} placeholder="Name or email" className={`${inputClass} mt-1`} />
+    <form ref={form} method="get" action={action} role="search" aria-label="Users" className="mb-3 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end">
+      <div className="flex items-end gap-2 sm:min-w-64 sm:flex-1">
+        <div className="min-w-0 flex-1">
+          <label htmlFor="users-search" className="block text-xs font-medium text-slate-700">Search</label>
+          <div className="relative mt-1">
+            <Search aria-hidden className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-slate-400" />
+            <input id="users-search" type="search" name="q" defaultValue={params.q} placeholder="Name or email" className={cn(inputClass, 'h-9 py-1.5 pl-8')} />
+          </div>
+        </div>
+        {filters && (
+          <Button type="button" variant="secondary" className="sm:hidden" aria-expanded={open} aria-controls="users-filters" onClick={() => setOpen((o) => !o)}>
+            <SlidersHorizontal aria-hidden className="size-4" />
+            Filters{active ? ` (${active})` : ''}
+          </Button>
+        )}
       </div>
-      <Filter id="users-status" name="status" label="Status" any="Any status" value={params.status} options={STATUSES.map(([value, label]) => ({ value, label }))} />
-      <Filter id="users-role" name="role" label="Role" any="Any role" value={params.role} options={roles.map((r) => ({ value: r.id, label: r.name }))} />
-      {params.sort !== 'name' && <input type="hidden" name="sort" value={params.sort} />}
-      {params.dir !== 'asc' && <input type="hidden" name="dir" value={params.dir} />}
-      <Button type="submit" variant="secondary">
-        Apply
-      </Button>
+      {filters && (
+        <div id="users-filters" className={cn('grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:items-end', open ? 'grid' : 'hidden sm:flex')}>
+          <Filter id="users-status" name="status" label="Status" any="Any status" value={params.status} onChange={submit} options={STATUSES.map(([value, label]) => ({ value, label }))} />
+          <Filter id="users-role" name="role" label="Role" any="Any role" value={params.role} onChange={submit} options={(roles ?? []).map((r) => ({ value: r.id, label: r.name }))} />
+          {environments && environments.length > 1 && (
+            <Filter id="users-env" name="env" label="Also in environment" any="Any" value={params.env} onChange={submit} options={environments.map((e) => ({ value: e.id, label: e.name }))} />
+          )}
+          <Filter id="users-idle" name="idle" label="No sign-in for" any="Any time" value={params.idle} onChange={submit} options={IDLE_CHOICES.map((d) => ({ value: String(d), label: `${d}+ days` }))} />
+          <div className="min-w-0 sm:w-40">
+            <label htmlFor="users-tag" className="block text-xs font-medium text-slate-700">Tag</label>
+            <input id="users-tag" name="tag" defaultValue={params.tag} placeholder="Name=Value" onBlur={(e) => e.currentTarget.value !== (params.tag ?? '') && submit()} className={cn(inputClass, 'mt-1 h-9 py-1.5')} />
+          </div>
+        </div>
+      )}
+      {keep.map((k) => params[k] && <input key={k} type="hidden" name={k} value={params[k]} />)}
+      <noscript>
+        <Button type="submit" variant="secondary">Apply</Button>
+      </noscript>
+      <button type="submit" className="sr-only focus:not-sr-only">Search</button>
     </form>
   );
 }

@@ -68,7 +68,10 @@ describe('reset', () => {
 
     await expect(db.transaction((tx) => completePasswordLink(tx, token, 'weak', meta))).rejects.toMatchObject({ fieldErrors: { password: expect.arrayContaining(['Use at least 12 characters.']) } });
     // A refused password does not use the link up.
+    expect((await reload(user.id)).lastSignInAt).toBeNull();
     await db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3', meta));
+    // The link signs them in: Last sign-in is set, not left at "Never".
+    expect((await reload(user.id)).lastSignInAt).toBeInstanceOf(Date);
     expect(await signIn(db, user.email, 'Fresh-Start-Passphrase-3', meta)).toMatchObject({ ok: true, mustChangePassword: false });
     await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Another-Passphrase-44', meta))).rejects.toThrow(INVALID_LINK);
   });

@@ -107,6 +107,8 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
   if (!user || (user.status !== 'invited' && user.status !== 'active')) throw new AppError('invalid', INVALID_LINK);
   await assertPasswordAllowed(tx, password, user.email, 'password');
   const sessionVersion = await storePassword(tx, user.id, password);
+  // Setting the password from a link signs the user in: that is a sign-in like any other.
+  await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
   if (user.status === 'invited')
     await tx.update(users).set({ status: 'active', activatedAt: new Date() }).where(eq(users.id, user.id));
   else await enqueueMail(tx, { email: user.email, userId: user.id }, passwordChangedMail(await organizationName(tx), user.firstName));

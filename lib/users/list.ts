@@ -20,8 +20,10 @@ const SORTS = {
   name: [sql`lower(${users.lastName})`, sql`lower(${users.firstName})`],
   email: [sql`lower(${users.email})`],
   lastSignIn: [sql`coalesce(${users.lastSignInAt}, '-infinity'::timestamptz)`],
+  // Locked users only (listFilter adds the status): walks users_locked_idx. Every lock sets locked_at.
+  lockedAt: [sql`${users.lockedAt}`],
 } as const;
-const KEY_CASTS = { name: ['text', 'text'], email: ['text'], lastSignIn: ['timestamptz'] } as const;
+const KEY_CASTS = { name: ['text', 'text'], email: ['text'], lastSignIn: ['timestamptz'], lockedAt: ['timestamptz'] } as const;
 
 export type SortKey = keyof typeof SORTS;
 
@@ -29,7 +31,13 @@ export const listParamsSchema = z.object({
   q: z.string().trim().max(100).optional().catch(undefined),
   status: z.enum(userStatus.enumValues).optional().catch(undefined),
   role: z.uuid().optional().catch(undefined),
-  sort: z.enum(['name', 'email', 'lastSignIn']).default('name').catch('name'),
+  // Also a member of this environment (on top of the current one).
+  env: z.uuid().optional().catch(undefined),
+  // "Name=Value" or just "Name": users carrying that tag.
+  tag: z.string().trim().min(1).max(200).regex(/^\P{Cc}+$/u).optional().catch(undefined),
+  // No sign-in for this many days (or never signed in).
+  idle: z.coerce.number().int().min(1).max(3650).optional().catch(undefined),
+  sort: z.enum(['name', 'email', 'lastSignIn', 'lockedAt']).default('name').catch('name'),
   dir: z.enum(['asc', 'desc']).default('asc').catch('asc'),
   after: z.string().max(2000).optional().catch(undefined),
   before: z.string().max(2000).optional().catch(undefined),
@@ -47,8 +55,17 @@ const searchMatches = (q: string) => sql`${users.searchText} like '%' || userdes
  */
 const SEARCH_SORT_LIMIT = 20_000;
 
-/** The filter of a list request: visibility, environment, search, status, role. */
-export function listFilter(principal: Principal, environmentId: string, params: Pick<ListParams, 'q' | 'status' | 'role'>): SQL {
+/** A tag filter as the jsonb containment it means: `[{"name": ...}]` or `[{"name": ..., "value": ...}]`. */
+function tagMatches(tag: string) {
+  const at = tag.indexOf('=');
+  const wanted = at < 0 ? { name: tag.trim() } : { name: tag.slice(0, at).trim(), value: tag.slice(at + 1).trim() };
+  return sql`${users.tags} @> ${JSON.stringify([wanted])}::jsonb`;
+}
+
+export type FilterParams = Pick<ListParams, 'q' | 'status' | 'role'> & Partial<Pick<ListParams, 'env' | 'tag' | 'idle' | 'sort'>>;
+
+/** The filter of a list request: visibility, environment, search, status, role, tag, idle days. */
+export function listFilter(principal: Principal, environmentId: string, params: FilterParams): SQL {
   // Inside one of the principal's own environments, membership of it already implies visibility.
   const ownEnvironment = principal.allEnvironments || principal.environmentIds.includes(environmentId);
   return and(
@@ -57,6 +74,10 @@ export function listFilter(principal: Principal, environmentId: string, params: 
     params.q ? searchMatches(params.q) : undefined,
     params.status ? eq(users.status, params.status) : undefined,
     params.role ? eq(users.roleId, params.role) : undefined,
+    params.env ? sql`${users.environmentIds} @> array[${params.env}]::uuid[]` : undefined,
+    params.tag ? tagMatches(params.tag) : undefined,
+    params.idle ? sql`coalesce(${users.lastSignInAt}, '-infinity'::timestamptz) < now() - make_interval(days => ${params.idle})` : undefined,
+    params.sort === 'lockedAt' ? eq(users.status, 'locked') : undefined,
   )!;
 }
 
@@ -111,6 +132,9 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
       status: users.status,
       lastSignInAt: users.lastSignInAt,
       tags: users.tags,
+      lockReason: users.lockReason,
+      lockedAt: users.lockedAt,
+      failedAttempts: users.failedAttempts,
       roleName: roles.name,
       allEnvironments: roles.allEnvironments,
       sortKey: sql<Cursor>`array[${sql.join(keys.map((k) => sql`(${k})::text`), sql`, `)}]`,

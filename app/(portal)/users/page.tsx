@@ -1,80 +1,98 @@
+import { Download } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
 import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/page-header';
-import { UsersTable, UsersTableSkeleton, usersHref } from '@/components/users/users-table';
+import { TableSkeleton } from '@/components/ui/skeleton';
+import { FilterChips } from '@/components/users/filter-chips';
+import { filterOf, listHref } from '@/components/users/list-href';
+import { UserListResults } from '@/components/users/user-list-results';
 import { UsersTabs } from '@/components/users/users-tabs';
 import { UsersToolbar } from '@/components/users/users-toolbar';
 import { db } from '@/db';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
-import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
-import { listRoles } from '@/lib/roles';
+import { getCurrentEnvironment, getVisibleEnvironments, requirePermission, type SessionUser } from '@/lib/auth/session';
+import { grantableRoles, listRoles, type RoleOption } from '@/lib/roles';
 import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, type ListParams } from '@/lib/users/list';
+import { countLockedUsers } from '@/lib/users/locked';
 
 export const metadata: Metadata = { title: 'Users' };
 
 const number = new Intl.NumberFormat('en');
+const STATUS_LABELS: Record<string, string> = { active: 'Active', invited: 'Invited', locked: 'Locked', inactive: 'Inactive', banned: 'Banned' };
 
-async function UsersResults({ principal, environmentId, params }: { principal: Principal; environmentId: string; params: ListParams }) {
-  const [page, total] = await Promise.all([
-    listUsers(db, principal, environmentId, params),
-    countUsers(db, listFilter(principal, environmentId, params)),
-  ]);
-  const filtered = Boolean(params.q || params.status || params.role);
+async function UsersResults({ user, principal, environmentId, params, roles, environments }: { user: SessionUser; principal: Principal; environmentId: string; params: ListParams; roles: RoleOption[]; environments: { id: string; name: string }[] }) {
+  const [page, total] = await Promise.all([listUsers(db, principal, environmentId, params), countUsers(db, listFilter(principal, environmentId, params))]);
+  const filtered = Object.keys(filterOf(params)).length > 0;
   return (
-    <>
-      <p className="mb-2 text-sm text-slate-600" aria-live="polite">
-        {total.exact ? number.format(total.count) : `About ${number.format(total.count)}`} {total.count === 1 ? 'user' : 'users'}
-        {filtered ? ' match' : ''}
-      </p>
-      {page.users.length === 0 ? (
-        <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
-          <p className="text-base font-medium">{filtered ? 'No users match' : 'No users yet'}</p>
-          <p className="mt-1 text-sm text-slate-600">
-            {filtered ? 'Try another search or clear the filters.' : 'Add the first user with the Add button.'}
-          </p>
-          {filtered && (
-            <Link href="/users" className="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">Clear search and filters</Link>
-          )}
-        </div>
-      ) : (
-        <UsersTable users={page.users} params={params} />
-      )}
-      <nav aria-label="Pagination" className="mt-4 flex justify-between">
-        {page.previous ? (
-          <Link href={usersHref(params, { before: page.previous })} className="text-sm font-medium text-indigo-700 hover:underline" rel="prev">← Previous</Link>
-        ) : <span />}
-        {page.next && (
-          <Link href={usersHref(params, { after: page.next })} className="text-sm font-medium text-indigo-700 hover:underline" rel="next">Next →</Link>
-        )}
-      </nav>
-    </>
+    <UserListResults
+      list={{
+        variant: 'all',
+        base: '/users',
+        rows: page.users,
+        total,
+        params: toStrings(params),
+        can: { ban: hasPermission(user, 'users.ban'), unlock: hasPermission(user, 'users.unlock'), write: hasPermission(user, 'users.write') },
+        roles: grantableRoles(principal, roles),
+        environments,
+      }}
+      next={page.next}
+      previous={page.previous}
+      filtered={filtered}
+      empty={filtered ? { title: 'No users match', body: 'Try another search or remove a filter.' } : { title: 'No users yet', body: 'Add the first user with the Add button.' }}
+    />
   );
 }
+
+const toStrings = (params: Record<string, unknown>) => Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
 
 export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('users.read');
   const raw = await searchParams;
   const params = listParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
-  const [environment, roles, seats] = await Promise.all([getCurrentEnvironment(user), listRoles(db), countSeats(db)]);
+  if (params.sort === 'lockedAt') params.sort = 'name';
+  const principal = principalOf(user);
+  const [environment, roles, seats, environments] = await Promise.all([getCurrentEnvironment(user), listRoles(db), countSeats(db), getVisibleEnvironments(user)]);
+  const locked = environment ? await countLockedUsers(db, principal, environment.id) : null;
+  const strings = toStrings(params);
+  const chips: Record<string, string> = {};
+  if (params.status) chips.status = `Status: ${STATUS_LABELS[params.status]}`;
+  if (params.role) chips.role = `Role: ${roles.find((r) => r.id === params.role)?.name ?? 'unknown'}`;
+  if (params.env) chips.env = `Also in: ${environments.find((e) => e.id === params.env)?.name ?? 'unknown environment'}`;
+  if (params.tag) chips.tag = `Tag: ${params.tag}`;
+  if (params.idle) chips.idle = `No sign-in for ${params.idle}+ days`;
+  const exportHref = listHref('/users/export', filterOf(params));
   return (
     <>
       <PageHeader
         title="Users"
-        description={`People who can sign in to ${environment?.name ?? 'your environments'}. Seats in use: ${seats.exact ? '' : 'about '}${number.format(seats.count)}.`}
-        actions={hasPermission(user, 'users.write') && (
-          <Button asChild>
-            <Link href="/users/new">Add</Link>
-          </Button>
-        )}
+        description={
+          <>
+            People who can use {environment?.name ?? 'your environments'}.{' '}
+            <span className="whitespace-nowrap">Seats in use across the organization: {seats.exact ? '' : 'about '}{number.format(seats.count)}.</span>
+          </>
+        }
+        actions={
+          <>
+            <Button asChild variant="secondary">
+              <a href={exportHref} download><Download aria-hidden className="size-4" />Export CSV</a>
+            </Button>
+            {hasPermission(user, 'users.write') && (
+              <Button asChild>
+                <Link href="/users/new">Add</Link>
+              </Button>
+            )}
+          </>
+        }
       />
-      <UsersTabs current="all" />
-      <UsersToolbar params={params} roles={roles} />
+      <UsersTabs current="all" counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
+      <UsersToolbar action="/users" params={strings} roles={roles} environments={environments} keep={['sort', 'dir']} />
+      <FilterChips base="/users" params={strings} labels={chips} />
       {environment ? (
-        <Suspense key={JSON.stringify(params)} fallback={<UsersTableSkeleton />}>
-          <UsersResults principal={principalOf(user)} environmentId={environment.id} params={params} />
+        <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading users" />}>
+          <UsersResults user={user} principal={principal} environmentId={environment.id} params={params} roles={roles} environments={environments} />
         </Suspense>
       ) : (
         <p className="text-sm text-slate-600">You do not belong to any environment yet. Ask an Administrator to add you to one.</p>

@@ -1,7 +1,14 @@
 'use server';
 
 import { z } from 'zod';
+import { db } from '@/db';
 import { action } from '@/lib/action';
+import { describeAuditEvent } from '@/lib/audit/describe';
+import { auditNames, changesSince } from '@/lib/audit/names';
+import { hasPermission } from '@/lib/auth/permissions';
+import { getCurrentUser } from '@/lib/auth/session';
+import { AppError } from '@/lib/errors';
+import { findVisibleUser } from '@/lib/users/scope';
 import { principalOf } from '@/lib/auth/principal';
 import { resendInvitation, resetUser, unlockUser } from '@/lib/users/access';
 import { fromUserForm } from '@/lib/users/form';
@@ -17,7 +24,7 @@ export const updateUserAction = action('users.write', fromUserForm(userUpdateSch
 
 export const banUserAction = action('users.ban', banSchema.extend(target.shape), async ({ userId, ...input }, { tx, user, meta }) => {
   await banUser(tx, principalOf(user), userId, input, meta);
-  return { message: 'The user is banned and signed out everywhere. Their history is kept.', revalidate: page(userId) };
+  return { message: 'Banned. They are signed out everywhere; their history is kept.', revalidate: page(userId) };
 });
 
 export const validateUserAction = action('users.ban', target, async ({ userId }, { tx, user, meta }) => {
@@ -39,3 +46,32 @@ export const resendInvitationAction = action('users.write', target, async ({ use
   await resendInvitation(tx, principalOf(user), userId, meta);
   return { message: 'A new invitation was sent; earlier links no longer work.', revalidate: page(userId) };
 });
+
+export type Conflict = { version: number; seenAt: string; changes: { sentence: string; at: string; details: string[] }[] };
+
+/**
+ * After a stale save: what others changed since the editor opened the user, and the version to save
+ * on top of. Read-only; the same checks as the profile page (signed in, users.read, in scope).
+ */
+export async function loadConflict(userId: unknown, seenAt: unknown): Promise<Conflict | null> {
+  const viewer = await getCurrentUser();
+  if (!viewer || !hasPermission(viewer, 'users.read') || typeof userId !== 'string' || typeof seenAt !== 'string') return null;
+  const since = new Date(seenAt);
+  if (!z.uuid().safeParse(userId).success || Number.isNaN(since.getTime())) return null;
+  try {
+    const user = await findVisibleUser(db, principalOf(viewer), userId);
+    const events = await changesSince(db, userId, since);
+    const names = await auditNames(db, events);
+    return {
+      version: user.version,
+      seenAt: user.updatedAt.toISOString(),
+      changes: events.map((e) => {
+        const d = describeAuditEvent(e, names, { about: userId });
+        return { sentence: d.sentence, at: e.at.toISOString(), details: d.changes.map((c) => `${c.field}: ${c.before} → ${c.after}`) };
+      }),
+    };
+  } catch (error) {
+    if (error instanceof AppError) return null;
+    throw error;
+  }
+}

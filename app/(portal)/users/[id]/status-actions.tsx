@@ -1,63 +1,112 @@
 'use client';
 
-import { useState, useTransition } from 'react';
+import { Ban, KeyRound, LockOpen, Mail, ShieldCheck } from 'lucide-react';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState, useTransition } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { FieldErrors, inputClass } from '@/components/ui/field';
-import { FormStatus } from '@/components/ui/form-status';
+import { useToast } from '@/components/ui/toast';
 import { idle, type ActionState } from '@/lib/action-state';
 import type { UserStatus } from '@/db/schema';
 import { banUserAction, resendInvitationAction, resetUserAction, unlockUserAction, validateUserAction } from './actions';
 
 type Allowed = { ban: boolean; unlock: boolean; write: boolean };
+type Dialog = 'ban' | 'reset' | 'validate' | 'unlock' | null;
 
-/** Ban, Validate, Unlock, Reset, Resend invitation: each shown only where it applies and is allowed. */
-export function StatusActions({ userId, email, status, version, allowed }: { userId: string; email: string; status: UserStatus; version: number; allowed: Allowed }) {
-  const [state, setState] = useState<ActionState>(idle);
+/**
+ * Validate, Unlock, Resend invitation, Reset and Ban: each shown only where it applies and is allowed;
+ * the destructive ones quiet (secondary danger), everything that removes or restores access confirmed.
+ * Results are toasts; afterwards focus goes to the next logical control (e.g. Validate after a Ban),
+ * never to the page body.
+ */
+export function StatusActions({ userId, email, name, status, version, allowed }: { userId: string; email: string; name: string; status: UserStatus; version: number; allowed: Allowed }) {
   const [pending, startTransition] = useTransition();
-  const [dialog, setDialog] = useState<'ban' | 'reset' | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
   const [reason, setReason] = useState('');
   const [reasonMissing, setReasonMissing] = useState(false);
+  const [acted, setActed] = useState(0);
+  const group = useRef<HTMLDivElement>(null);
+  const toast = useToast();
+  const router = useRouter();
+
+  // After an action the buttons change with the status: focus the first one that is now offered.
+  useEffect(() => {
+    if (acted === 0) return;
+    const first = group.current?.querySelector<HTMLButtonElement>('button:not([disabled])');
+    if (first) first.focus();
+    else document.getElementById('profile-title')?.focus();
+  }, [acted, status]);
 
   const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string> = {}) => {
+    if (pending) return;
     const data = new FormData();
     data.set('userId', userId);
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
-    startTransition(async () => setState(await act(idle, data)));
+    startTransition(async () => {
+      const result = await act(idle, data);
+      if (result.status === 'error') toast(result.message, { tone: 'error', focus: false });
+      else if (result.status === 'success') toast(result.message, { focus: false });
+      router.refresh();
+      setActed((n) => n + 1);
+    });
   };
+  const close = () => setDialog(null);
 
   const buttons = [
-    allowed.ban && status !== 'banned' && <Button key="ban" variant="danger" disabled={pending} onClick={() => setDialog('ban')}>Ban</Button>,
-    allowed.ban && status === 'banned' && <Button key="validate" disabled={pending} onClick={() => run(validateUserAction)}>Validate</Button>,
-    allowed.unlock && status === 'locked' && <Button key="unlock" disabled={pending} onClick={() => run(unlockUserAction)}>Unlock</Button>,
-    allowed.unlock && (status === 'locked' || status === 'active') && <Button key="reset" variant="secondary" disabled={pending} onClick={() => setDialog('reset')}>Reset</Button>,
-    allowed.write && status === 'invited' && <Button key="resend" variant="secondary" disabled={pending} onClick={() => run(resendInvitationAction)}>Resend invitation</Button>,
+    allowed.ban && status === 'banned' && <Button key="validate" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('validate')}><ShieldCheck aria-hidden className="size-4" />Validate</Button>,
+    allowed.unlock && status === 'locked' && <Button key="unlock" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('unlock')}><LockOpen aria-hidden className="size-4" />Unlock</Button>,
+    allowed.write && status === 'invited' && <Button key="resend" variant="secondary" aria-disabled={pending || undefined} onClick={() => run(resendInvitationAction)}><Mail aria-hidden className="size-4" />Resend invitation</Button>,
+    allowed.unlock && (status === 'locked' || status === 'active') && <Button key="reset" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('reset')}><KeyRound aria-hidden className="size-4" />Reset</Button>,
+    allowed.ban && status !== 'banned' && <Button key="ban" variant="danger-secondary" aria-disabled={pending || undefined} onClick={() => setDialog('ban')}><Ban aria-hidden className="size-4" />Ban</Button>,
   ].filter(Boolean);
 
   return (
-    <div className="space-y-3">
-      <FormStatus state={state} />
-      {buttons.length > 0 && <div className="flex flex-wrap gap-2">{buttons}</div>}
+    <>
+      {buttons.length > 0 && (
+        <div ref={group} role="group" aria-label={`Access of ${name}`} className="flex flex-wrap gap-2">
+          {buttons}
+        </div>
+      )}
       <ConfirmDialog
         open={dialog === 'reset'}
-        onOpenChange={(open) => !open && setDialog(null)}
+        onOpenChange={(open) => !open && close()}
         title={`Reset ${email}?`}
         description="Their current password stops working at once and they are signed out. They receive an email with a link to choose a new password."
         confirmLabel="Reset"
-        onConfirm={() => {
-          setDialog(null);
-          run(resetUserAction);
-        }}
+        onConfirm={() => { close(); run(resetUserAction); }}
+      />
+      <ConfirmDialog
+        open={dialog === 'unlock'}
+        onOpenChange={(open) => !open && close()}
+        title={`Unlock ${email}?`}
+        description="They can sign in again at once with their current password."
+        confirmLabel="Unlock"
+        tone="primary"
+        onConfirm={() => { close(); run(unlockUserAction); }}
+      />
+      <ConfirmDialog
+        open={dialog === 'validate'}
+        onOpenChange={(open) => !open && close()}
+        title={`Validate ${email}?`}
+        description="The ban is lifted and access is restored: they can sign in with their password (or accept a new invitation if they never set one)."
+        confirmLabel="Validate"
+        tone="primary"
+        onConfirm={() => { close(); run(validateUserAction); }}
       />
       <ConfirmDialog
         open={dialog === 'ban'}
-        onOpenChange={(open) => !open && setDialog(null)}
+        onOpenChange={(open) => !open && close()}
         title={`Ban ${email}?`}
         description="They are signed out everywhere and cannot sign in until someone validates them. Their history is kept."
         confirmLabel="Ban"
         onConfirm={() => {
-          if (!reason.trim()) return setReasonMissing(true);
-          setDialog(null);
+          if (!reason.trim()) {
+            setReasonMissing(true);
+            document.getElementById('ban-reason')?.focus();
+            return;
+          }
+          close();
           run(banUserAction, { version: String(version), reason });
         }}
       >
@@ -65,9 +114,11 @@ export function StatusActions({ userId, email, status, version, allowed }: { use
           <label htmlFor="ban-reason" className="block text-sm font-medium text-slate-800">Reason</label>
           <textarea id="ban-reason" value={reason} onChange={(e) => { setReason(e.target.value); setReasonMissing(false); }} rows={3} className={inputClass} required aria-invalid={reasonMissing || undefined} aria-describedby="ban-reason-help ban-reason-error" />
           <p id="ban-reason-help" className="text-xs text-slate-600">Kept in the user&apos;s history.</p>
-          <FieldErrors id="ban-reason-error" errors={reasonMissing ? ['Give a reason for the ban.'] : undefined} />
+          <div role="alert">
+            <FieldErrors id="ban-reason-error" errors={reasonMissing ? ['Give a reason for the ban.'] : undefined} />
+          </div>
         </div>
       </ConfirmDialog>
-    </div>
+    </>
   );
 }

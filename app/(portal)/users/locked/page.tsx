@@ -1,24 +1,54 @@
 import type { Metadata } from 'next';
+import { Suspense } from 'react';
 import { PageHeader } from '@/components/ui/page-header';
+import { TableSkeleton } from '@/components/ui/skeleton';
+import { UserListResults } from '@/components/users/user-list-results';
 import { UsersTabs } from '@/components/users/users-tabs';
+import { UsersToolbar } from '@/components/users/users-toolbar';
 import { db } from '@/db';
 import { hasPermission } from '@/lib/auth/permissions';
-import { principalOf } from '@/lib/auth/principal';
+import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
-import { LOCKED_PAGE_SIZE, listLockedUsers } from '@/lib/users/locked';
-import { LockedUsersTable } from './locked-users-table';
+import { countLockedUsers, listLockedUsers, lockedParamsSchema, type LockedParams } from '@/lib/users/locked';
 
 export const metadata: Metadata = { title: 'Locked Users' };
 
-export default async function LockedUsersPage() {
+const number = new Intl.NumberFormat('en');
+
+async function LockedResults({ principal, environmentId, params, canUnlock }: { principal: Principal; environmentId: string; params: LockedParams; canUnlock: boolean }) {
+  const [page, total] = await Promise.all([listLockedUsers(db, principal, environmentId, params), countLockedUsers(db, principal, environmentId, params)]);
+  const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return (
+    <UserListResults
+      list={{ variant: 'locked', base: '/users/locked', rows: page.users, total, params: strings, can: { ban: false, unlock: canUnlock, write: false }, roles: [], environments: [] }}
+      next={page.next}
+      previous={page.previous}
+      filtered={Boolean(params.q)}
+      empty={params.q ? { title: 'No locked users match', body: 'Try another search.' } : { title: 'No one is locked out', body: 'Users locked by failed sign-ins or an expired password appear here.' }}
+    />
+  );
+}
+
+export default async function LockedUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('users.read');
+  const raw = await searchParams;
+  const params = lockedParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
   const environment = await getCurrentEnvironment(user);
-  const rows = environment ? await listLockedUsers(db, principalOf(user), environment.id) : [];
+  const principal = principalOf(user);
+  const locked = environment ? await countLockedUsers(db, principal, environment.id) : null;
+  const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <>
       <PageHeader title="Users" description={`Locked out of ${environment?.name ?? 'your environments'}: unlock them, or reset so they choose a new password.`} />
-      <UsersTabs current="locked" />
-      <LockedUsersTable users={rows} canAct={hasPermission(user, 'users.unlock')} truncated={rows.length === LOCKED_PAGE_SIZE} />
+      <UsersTabs current="locked" counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
+      <UsersToolbar action="/users/locked" params={strings} keep={['sort', 'dir']} filters={false} />
+      {environment ? (
+        <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading locked users" />}>
+          <LockedResults principal={principal} environmentId={environment.id} params={params} canUnlock={hasPermission(user, 'users.unlock')} />
+        </Suspense>
+      ) : (
+        <p className="text-sm text-slate-600">You do not belong to any environment yet.</p>
+      )}
     </>
   );
 }

@@ -1,4 +1,6 @@
+import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { PageHeader } from '@/components/ui/page-header';
 import { UserForm } from '@/components/users/user-form';
 import { db } from '@/db';
@@ -7,7 +9,7 @@ import { getCurrentEnvironment, getVisibleEnvironments, requirePermission } from
 import { grantableRoles, listRoles } from '@/lib/roles';
 import { addUserAction } from './actions';
 
-export const metadata: Metadata = { title: 'Add user' };
+export const metadata: Metadata = { title: 'Add user · Users' };
 
 export default async function AddUserPage() {
   const user = await requirePermission('users.write');
@@ -15,8 +17,12 @@ export default async function AddUserPage() {
   const grantable = grantableRoles(principalOf(user), roles);
   const defaultRole = grantable.find((r) => r.name === 'User') ?? grantable[0];
   return (
-    <>
-      <PageHeader title="Add user" description="The user gets an email with a link to choose a password. No password is set here." />
+    <div className="max-w-3xl">
+      <PageHeader
+        back={<Link href="/users" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</Link>}
+        title="Add user"
+        description="The user gets an email with a link to choose a password. No password is set here."
+      />
       <UserForm
         mode="add"
         action={addUserAction}
@@ -24,6 +30,6 @@ export default async function AddUserPage() {
         environments={environments}
         initial={{ firstName: '', lastName: '', email: '', roleId: defaultRole?.id ?? '', environmentIds: current ? [current.id] : [], tags: [] }}
       />
-    </>
+    </div>
   );
 }

@@ -1,0 +1,54 @@
+'use server';
+
+import { z } from 'zod';
+import { db } from '@/db';
+import { batchedAction } from '@/lib/action';
+import { principalOf } from '@/lib/auth/principal';
+import { getCurrentEnvironment } from '@/lib/auth/session';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import { bulkOperationSchema, describeBulkResult, MAX_SELECTION, runBulk } from '@/lib/users/bulk';
+import { listParamsSchema } from '@/lib/users/list';
+
+const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]);
+
+const bulkFormSchema = z.object({
+  scope: z.enum(['selection', 'matching'], 'Choose the users to act on.'),
+  userIds: z.preprocess(list, z.array(z.uuid('Select users from the list.')).max(MAX_SELECTION, `Select at most ${MAX_SELECTION} users at once.`)),
+  kind: z.string(),
+  reason: z.string().optional(),
+  roleId: z.string().optional(),
+  environmentId: z.string().optional(),
+  // The list's filters, for "all matching": parsed like the page's URL.
+  q: z.string().optional(),
+  status: z.string().optional(),
+  role: z.string().optional(),
+  env: z.string().optional(),
+  tag: z.string().optional(),
+  idle: z.string().optional(),
+});
+
+/**
+ * Ban, Unlock, Reset, Change role, Add to / Remove from environment on the selected users or on every
+ * user matching the filters, in the caller's current environment. lib/users/bulk.ts applies the single
+ * action's rules to each user, in batches of its own transactions.
+ */
+export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async (input, { user, meta }) => {
+  const parsed = bulkOperationSchema.safeParse({ kind: input.kind, reason: input.reason, roleId: input.roleId, environmentId: input.environmentId });
+  if (!parsed.success) {
+    const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
+    throw new AppError('invalid', Object.values(fieldErrors)[0]?.[0] ?? 'Choose what to do.', fieldErrors);
+  }
+  const principal = principalOf(user);
+  let target;
+  if (input.scope === 'selection') {
+    if (input.userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
+    target = { ids: input.userIds };
+  } else {
+    const environment = await getCurrentEnvironment(user);
+    if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
+    const filter = listParamsSchema.parse({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
+    target = { environmentId: environment.id, filter };
+  }
+  const result = await runBulk(db, principal, target, parsed.data, meta);
+  return { message: describeBulkResult(parsed.data, result), revalidate: '/users' };
+});

@@ -1,0 +1,82 @@
+'use client';
+
+import { CheckCircle2, CircleAlert, Info, X } from 'lucide-react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { cn } from '@/lib/utils';
+
+type Tone = 'success' | 'error' | 'info';
+type Toast = { id: number; tone: Tone; message: string; focus: boolean };
+type Show = (message: string, options?: { tone?: Tone; focus?: boolean }) => void;
+
+const ToastContext = createContext<Show>(() => {});
+
+/** Shows a result message: `toast('Saved.')`; `focus: true` (the default) moves focus to it, so focus
+ * never falls to the page body when the control that acted disappears. */
+export const useToast = () => useContext(ToastContext);
+
+const ICONS = { success: CheckCircle2, error: CircleAlert, info: Info } as const;
+
+/**
+ * One live region for the portal's results. It exists before any message arrives (screen readers only
+ * announce changes to regions already in the page); each message is focusable and stays until closed
+ * or replaced, so a keyboard user can read it and Tab on from it.
+ */
+export function ToastProvider({ children }: { children: ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const nextId = useRef(1);
+  const show = useCallback<Show>((message, options = {}) => {
+    const toast = { id: nextId.current++, tone: options.tone ?? 'success', message, focus: options.focus ?? true };
+    setToasts((list) => [...list.slice(-2), toast]);
+  }, []);
+  const close = (id: number) => {
+    setToasts((list) => list.filter((t) => t.id !== id));
+    document.getElementById('main')?.focus();
+  };
+  return (
+    <ToastContext.Provider value={show}>
+      <ToastState.Provider value={{ toasts, close }}>{children}</ToastState.Provider>
+    </ToastContext.Provider>
+  );
+}
+
+const ToastState = createContext<{ toasts: Toast[]; close: (id: number) => void }>({ toasts: [], close: () => {} });
+
+/** Where the messages appear: place it inside the page's <main> (it is fixed to the bottom corner). */
+export function ToastViewport() {
+  const { toasts, close } = useContext(ToastState);
+  return (
+    <section aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
+      <div aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
+        {toasts.map((t) => (
+          <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ToastItem({ toast, onClose }: { toast: Toast; onClose: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (toast.focus) ref.current?.focus();
+  }, [toast.focus]);
+  const Icon = ICONS[toast.tone];
+  return (
+    <div
+      ref={ref}
+      tabIndex={-1}
+      role={toast.tone === 'error' ? 'alert' : 'status'}
+      data-testid="toast"
+      className={cn(
+        'pointer-events-auto flex w-full max-w-md items-start gap-3 rounded-lg bg-white p-3 text-sm shadow-lg ring-1 focus:outline-2 focus:outline-offset-2 focus:outline-indigo-600',
+        toast.tone === 'error' ? 'ring-red-200' : 'ring-slate-200',
+      )}
+    >
+      <Icon aria-hidden className={cn('mt-0.5 size-4 shrink-0', toast.tone === 'error' ? 'text-red-600' : toast.tone === 'success' ? 'text-emerald-600' : 'text-slate-500')} />
+      <p className="min-w-0 flex-1 text-slate-800 [overflow-wrap:anywhere]">{toast.message}</p>
+      <button type="button" onClick={onClose} className="-m-1 flex size-7 shrink-0 items-center justify-center rounded text-slate-500 hover:bg-slate-100 hover:text-slate-800" aria-label="Dismiss notification">
+        <X aria-hidden className="size-4" />
+      </button>
+    </div>
+  );
+}

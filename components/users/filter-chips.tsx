@@ -1,0 +1,28 @@
+import { X } from 'lucide-react';
+import Link from 'next/link';
+import { listHref } from './list-href';
+
+/** The active filters as removable chips (links: each removes one filter), with "Clear all". */
+export function FilterChips({ base, params, labels }: { base: string; params: Record<string, string | undefined>; labels: Record<string, string> }) {
+  const chips = Object.entries(labels);
+  if (chips.length === 0) return null;
+  return (
+    <ul aria-label="Active filters" className="mb-3 flex flex-wrap items-center gap-1.5">
+      {chips.map(([key, label]) => (
+        <li key={key}>
+          <Link
+            href={listHref(base, params, { [key]: undefined })}
+            aria-label={`Remove filter ${label}`}
+            className="inline-flex h-7 items-center gap-1 rounded-full bg-white pr-1.5 pl-2.5 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
+          >
+            {label}
+            <X aria-hidden className="size-3.5 text-slate-500" />
+          </Link>
+        </li>
+      ))}
+      <li>
+        <Link href={listHref(base, { sort: params.sort, dir: params.dir })} className="ml-1 text-xs font-medium text-indigo-700 hover:underline">Clear all</Link>
+      </li>
+    </ul>
+  );
+}

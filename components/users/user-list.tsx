@@ -1,0 +1,407 @@
+'use client';
+
+import { Ban, ChevronDown, ChevronUp, ChevronsUpDown, KeyRound, LockOpen, MoreHorizontal, Plus, Minus, UserCog, UserRound } from 'lucide-react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { bulkUsersAction } from '@/app/(portal)/users/bulk-actions';
+import { Button } from '@/components/ui/button';
+import { Checkbox } from '@/components/ui/checkbox';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
+import { FieldErrors, inputClass } from '@/components/ui/field';
+import { LocalTime } from '@/components/ui/local-time';
+import { Select } from '@/components/ui/select';
+import { Table, Td, Th, Tr } from '@/components/ui/table';
+import { useToast } from '@/components/ui/toast';
+import { idle } from '@/lib/action-state';
+import type { UserRow } from '@/lib/users/list';
+import { listHref } from './list-href';
+import { StatusBadge } from './status-badge';
+
+type Kind = 'ban' | 'unlock' | 'reset' | 'role' | 'addEnvironment' | 'removeEnvironment';
+type Option = { id: string; name: string };
+type Target = { scope: 'selection'; ids: string[]; label: string } | { scope: 'matching'; count: number };
+
+const number = new Intl.NumberFormat('en');
+const users = (n: number) => `${number.format(n)} ${n === 1 ? 'user' : 'users'}`;
+const LOCK_REASONS = { failed_attempts: 'Too many failed attempts', password_expired: 'Password expired' } as const;
+
+const ACTIONS: Record<Kind, { label: string; verb: string; icon: typeof Ban; danger?: boolean; says: string }> = {
+  ban: { label: 'Ban…', verb: 'Ban', icon: Ban, danger: true, says: 'They are signed out everywhere and cannot sign in until someone validates them. Their history is kept.' },
+  unlock: { label: 'Unlock…', verb: 'Unlock', icon: LockOpen, says: 'They can sign in again with their current password.' },
+  reset: { label: 'Reset…', verb: 'Reset', icon: KeyRound, danger: true, says: 'Their current password stops working at once and they are signed out. Each gets an email with a link to choose a new password.' },
+  role: { label: 'Change role…', verb: 'Change role of', icon: UserCog, says: 'Their permissions change at their next request.' },
+  addEnvironment: { label: 'Add to environment…', verb: 'Add', icon: Plus, says: 'They also get access to the environment you choose.' },
+  removeEnvironment: { label: 'Remove from environment…', verb: 'Remove', icon: Minus, says: 'They lose access to the environment you choose; other memberships stay.' },
+};
+
+export type UserListProps = {
+  variant: 'all' | 'locked';
+  base: string;
+  rows: UserRow[];
+  total: { count: number; exact: boolean };
+  params: Record<string, string | undefined>;
+  can: { ban: boolean; unlock: boolean; write: boolean };
+  roles: Option[];
+  environments: Option[];
+};
+
+/**
+ * The users of a list page as a dense table (a stacked card list below 640 px), with row selection,
+ * "select all N matching", and the bulk actions the viewer may use. Every action confirms with the
+ * count, then reports in a toast that takes focus (the rows it acted on may be gone).
+ */
+export function UserList({ variant, base, rows, total, params, can, roles, environments }: UserListProps) {
+  const [selected, setSelected] = useState<string[]>([]);
+  const [allMatching, setAllMatching] = useState(false);
+  const [dialog, setDialog] = useState<{ kind: Kind; target: Target } | null>(null);
+  const [pending, startTransition] = useTransition();
+  const toast = useToast();
+  const router = useRouter();
+
+  const kinds: Kind[] = (variant === 'locked' ? (['unlock', 'reset'] as Kind[]) : (['ban', 'reset', 'role', 'addEnvironment', 'removeEnvironment'] as Kind[])).filter((k) =>
+    k === 'ban' ? can.ban : k === 'unlock' || k === 'reset' ? can.unlock : can.write,
+  );
+  const selectable = kinds.length > 0;
+  const pageIds = rows.map((r) => r.id);
+  const allOnPage = rows.length > 0 && pageIds.every((id) => selected.includes(id));
+  const toggle = (id: string) => {
+    setAllMatching(false);
+    setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  };
+  const togglePage = () => {
+    setAllMatching(false);
+    setSelected(allOnPage ? [] : pageIds);
+  };
+  const currentTarget = (): Target =>
+    allMatching ? { scope: 'matching', count: total.count } : { scope: 'selection', ids: selected, label: selected.length === 1 ? (rows.find((r) => r.id === selected[0])?.email ?? '1 user') : users(selected.length) };
+  const rowTarget = (row: UserRow): Target => ({ scope: 'selection', ids: [row.id], label: row.email });
+
+  const run = (kind: Kind, target: Target, fields: Record<string, string>) => {
+    const data = new FormData();
+    data.set('kind', kind);
+    data.set('scope', target.scope);
+    if (target.scope === 'selection') for (const id of target.ids) data.append('userIds', id);
+    else for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
+    if (variant === 'locked' && target.scope === 'matching') data.set('status', 'locked');
+    for (const [k, v] of Object.entries(fields)) data.set(k, v);
+    startTransition(async () => {
+      const result = await bulkUsersAction(idle, data);
+      setDialog(null);
+      if (result.status === 'error') toast(result.message, { tone: 'error' });
+      else if (result.status === 'success') {
+        toast(result.message, { tone: 'success' });
+        setSelected([]);
+        setAllMatching(false);
+        router.refresh();
+      }
+    });
+  };
+
+  const sortHeader = (key: string, label: string, className?: string) => {
+    const active = params.sort === key;
+    const dir = params.dir;
+    const nextDir = active && dir === 'asc' ? 'desc' : 'asc';
+    const Icon = active ? (dir === 'asc' ? ChevronUp : ChevronDown) : ChevronsUpDown;
+    return (
+      <Th className={className} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+        <Link href={listHref(base, params, { sort: key, dir: nextDir })} className="inline-flex items-center gap-1 hover:text-slate-900">
+          {label}
+          <Icon aria-hidden className="size-3.5 text-slate-400" />
+          <span className="sr-only">, sort {nextDir === 'asc' ? 'ascending' : 'descending'}</span>
+        </Link>
+      </Th>
+    );
+  };
+
+  const rowMenu = (row: UserRow) => (
+    <DropdownMenu modal={false}>
+      <DropdownMenuTrigger asChild>
+        <Button variant="ghost" size="icon" aria-label={`Actions for ${row.firstName} ${row.lastName}`}>
+          <MoreHorizontal aria-hidden className="size-4" />
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent>
+        <DropdownMenuItem asChild>
+          <Link href={`/users/${row.id}`}><UserRound aria-hidden className="size-4 text-slate-500" />Open profile</Link>
+        </DropdownMenuItem>
+        {kinds.filter((k) => rowAllows(k, row)).length > 0 && <DropdownMenuSeparator />}
+        {kinds
+          .filter((k) => rowAllows(k, row))
+          .map((k) => {
+            const { icon: Icon, label, danger } = ACTIONS[k];
+            return (
+              <DropdownMenuItem key={k} danger={danger} onSelect={() => setDialog({ kind: k, target: rowTarget(row) })}>
+                <Icon aria-hidden className="size-4" />
+                {label}
+              </DropdownMenuItem>
+            );
+          })}
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+
+  const count = allMatching ? total.count : selected.length;
+
+  return (
+    <div className="space-y-2">
+      {selectable && (
+        <div role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
+          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} onChange={togglePage} className="sm:hidden" />
+          <span className="px-1 text-slate-700 tabular-nums" aria-live="polite">
+            {allMatching ? `All ${users(total.count)} matching selected` : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
+          </span>
+          {allOnPage && !allMatching && total.count > rows.length && (
+            <Button variant="ghost" size="sm" className="text-indigo-700" onClick={() => setAllMatching(true)}>
+              Select all {total.exact ? '' : 'about '}
+              {number.format(total.count)} matching
+            </Button>
+          )}
+          {count > 0 && variant === 'locked' && (
+            <>
+              {kinds.map((k) => (
+                <Button key={k} variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => setDialog({ kind: k, target: currentTarget() })}>
+                  {ACTIONS[k].verb} {allMatching ? `all ${number.format(total.count)}` : 'selected'}
+                </Button>
+              ))}
+              <Button variant="ghost" size="sm" onClick={() => { setSelected([]); setAllMatching(false); }}>
+                Clear selection
+              </Button>
+            </>
+          )}
+          {count > 0 && variant === 'all' && (
+            <>
+              <DropdownMenu modal={false}>
+                <DropdownMenuTrigger asChild>
+                  <Button variant="secondary" size="sm" disabled={pending}>
+                    Actions <ChevronDown aria-hidden className="size-4" />
+                  </Button>
+                </DropdownMenuTrigger>
+                <DropdownMenuContent align="start">
+                  {kinds.map((k) => {
+                    const { icon: Icon, label, danger } = ACTIONS[k];
+                    return (
+                      <DropdownMenuItem key={k} danger={danger} onSelect={() => setDialog({ kind: k, target: currentTarget() })}>
+                        <Icon aria-hidden className="size-4" />
+                        {label}
+                      </DropdownMenuItem>
+                    );
+                  })}
+                </DropdownMenuContent>
+              </DropdownMenu>
+              <Button variant="ghost" size="sm" onClick={() => { setSelected([]); setAllMatching(false); }}>
+                Clear selection
+              </Button>
+            </>
+          )}
+        </div>
+      )}
+
+      <div className="hidden sm:block">
+        <Table>
+          <caption className="sr-only">{variant === 'locked' ? 'Locked users' : 'Users'}</caption>
+          <thead>
+            <tr>
+              {selectable && (
+                <Th className="w-11">
+                  <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} onChange={togglePage} />
+                </Th>
+              )}
+              {sortHeader('name', 'Name', 'w-[22%]')}
+              {variant === 'all' ? sortHeader('email', 'Email', 'w-[26%]') : <Th className="w-[28%]">Email</Th>}
+              {variant === 'all' ? (
+                <>
+                  <Th className="hidden w-[13%] md:table-cell">Role</Th>
+                  <Th className="w-24">Status</Th>
+                  <Th className="hidden w-[14%] xl:table-cell">Environments</Th>
+                  {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-44 lg:table-cell')}
+                  <Th className="hidden w-[12%] 2xl:table-cell">Tags</Th>
+                </>
+              ) : (
+                <>
+                  <Th className="hidden w-48 md:table-cell">Reason</Th>
+                  {sortHeader('lockedAt', 'Locked since', 'w-44')}
+                  <Th className="hidden w-28 text-right lg:table-cell">Failed attempts</Th>
+                </>
+              )}
+              <Th className={variant === 'locked' ? 'w-44' : 'w-14'}><span className="sr-only">Actions</span></Th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => {
+              const name = variant === 'locked' ? `${row.firstName} ${row.lastName}` : `${row.lastName}, ${row.firstName}`;
+              const isSelected = allMatching || selected.includes(row.id);
+              return (
+                <Tr key={row.id} selected={isSelected}>
+                  {selectable && (
+                    <Td className="w-11">
+                      <Checkbox aria-label={`Select ${row.firstName} ${row.lastName}`} checked={isSelected} onChange={() => toggle(row.id)} />
+                    </Td>
+                  )}
+                  <Td className="font-medium" title={name}>
+                    <Link href={`/users/${row.id}`} className="text-slate-900 hover:text-indigo-700 hover:underline">{name}</Link>
+                  </Td>
+                  <Td title={row.email}>{row.email}</Td>
+                  {variant === 'all' ? (
+                    <>
+                      <Td className="hidden md:table-cell" title={row.roleName}>{row.roleName}</Td>
+                      <Td><StatusBadge status={row.status} /></Td>
+                      <Td className="hidden xl:table-cell" title={row.allEnvironments ? 'All environments' : row.environments.join(', ')}>
+                        {row.allEnvironments ? 'All' : row.environments.join(', ') || <span className="text-slate-500">None</span>}
+                      </Td>
+                      <Td className="hidden lg:table-cell"><LocalTime value={row.lastSignInAt} compact /></Td>
+                      <Td className="hidden text-xs 2xl:table-cell" title={row.tags.map((t) => `${t.name}=${t.value}`).join(', ')}>
+                        {row.tags.map((t) => `${t.name}=${t.value}`).join(', ')}
+                      </Td>
+                      <Td className="text-right">{rowMenu(row)}</Td>
+                    </>
+                  ) : (
+                    <>
+                      <Td className="hidden md:table-cell">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Unknown'}</Td>
+                      <Td><LocalTime value={row.lockedAt} compact fallback="Unknown" /></Td>
+                      <Td className="hidden text-right tabular-nums lg:table-cell">{row.failedAttempts}</Td>
+                      <Td className="text-right">
+                        {can.unlock && (
+                          <span className="inline-flex gap-1.5">
+                            <Button size="sm" variant="secondary" disabled={pending} onClick={() => setDialog({ kind: 'unlock', target: rowTarget(row) })} aria-label={`Unlock ${row.email}`}>Unlock</Button>
+                            <Button size="sm" variant="ghost" disabled={pending} onClick={() => setDialog({ kind: 'reset', target: rowTarget(row) })} aria-label={`Reset ${row.email}`}>Reset</Button>
+                          </span>
+                        )}
+                      </Td>
+                    </>
+                  )}
+                </Tr>
+              );
+            })}
+          </tbody>
+        </Table>
+      </div>
+
+      <ul className="divide-y divide-slate-100 rounded-lg bg-white ring-1 ring-slate-200 sm:hidden" aria-label={variant === 'locked' ? 'Locked users' : 'Users'}>
+        {rows.map((row) => {
+          const isSelected = allMatching || selected.includes(row.id);
+          return (
+            <li key={row.id} className={`flex items-center gap-2 px-2 py-2 ${isSelected ? 'bg-indigo-50/60' : ''}`}>
+              {selectable && <Checkbox aria-label={`Select ${row.firstName} ${row.lastName}`} checked={isSelected} onChange={() => toggle(row.id)} />}
+              <div className="min-w-0 flex-1">
+                <Link href={`/users/${row.id}`} className="block truncate text-sm font-medium text-slate-900">{row.firstName} {row.lastName}</Link>
+                <p className="truncate text-xs text-slate-600">{row.email}</p>
+                {variant === 'locked' && (
+                  <p className="truncate text-xs text-slate-600">
+                    {row.lockReason ? LOCK_REASONS[row.lockReason] : 'Locked'} · <LocalTime value={row.lockedAt} compact fallback="unknown" />
+                  </p>
+                )}
+              </div>
+              {variant === 'all' && <StatusBadge status={row.status} />}
+              {rowMenu(row)}
+            </li>
+          );
+        })}
+      </ul>
+
+      {dialog && (
+        <BulkDialog
+          key={`${dialog.kind}-${dialog.target.scope}`}
+          kind={dialog.kind}
+          target={dialog.target}
+          exact={total.exact}
+          pending={pending}
+          roles={roles}
+          environments={environments}
+          onCancel={() => setDialog(null)}
+          onConfirm={(fields) => run(dialog.kind, dialog.target, fields)}
+        />
+      )}
+    </div>
+  );
+}
+
+function rowAllows(kind: Kind, row: UserRow) {
+  if (kind === 'ban') return row.status !== 'banned';
+  if (kind === 'unlock') return row.status === 'locked';
+  if (kind === 'reset') return row.status === 'locked' || row.status === 'active';
+  if (kind === 'addEnvironment' || kind === 'removeEnvironment') return !row.allEnvironments;
+  return true;
+}
+
+function BulkDialog({
+  kind,
+  target,
+  exact,
+  pending,
+  roles,
+  environments,
+  onCancel,
+  onConfirm,
+}: {
+  kind: Kind;
+  target: Target;
+  exact: boolean;
+  pending: boolean;
+  roles: Option[];
+  environments: Option[];
+  onCancel: () => void;
+  onConfirm: (fields: Record<string, string>) => void;
+}) {
+  const [reason, setReason] = useState('');
+  const [choice, setChoice] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const action = ACTIONS[kind];
+  const who = target.scope === 'selection' ? target.label : `all ${exact ? '' : 'about '}${users(target.count)} matching the filters`;
+  const countLabel = target.scope === 'selection' ? (target.ids.length === 1 ? '' : ` ${users(target.ids.length)}`) : ` ${users(target.count)}`;
+  const confirmLabel = kind === 'role' ? `Change role${countLabel ? ` of${countLabel}` : ''}` : `${action.verb}${countLabel}`;
+  const title = {
+    ban: `Ban ${who}?`,
+    unlock: `Unlock ${who}?`,
+    reset: `Reset ${who}?`,
+    role: `Change the role of ${who}?`,
+    addEnvironment: `Add ${who} to an environment?`,
+    removeEnvironment: `Remove ${who} from an environment?`,
+  }[kind];
+  const confirm = () => {
+    if (kind === 'ban' && !reason.trim()) return setError('Give a reason: it is kept in each user\'s history.');
+    if (kind === 'role' && !choice) return setError('Choose a role.');
+    if ((kind === 'addEnvironment' || kind === 'removeEnvironment') && !choice) return setError('Choose an environment.');
+    onConfirm(kind === 'ban' ? { reason } : kind === 'role' ? { roleId: choice } : kind === 'unlock' || kind === 'reset' ? {} : { environmentId: choice });
+  };
+  const fieldId = `bulk-${kind}-field`;
+  return (
+    <ConfirmDialog
+      open
+      onOpenChange={(open) => !open && onCancel()}
+      title={title}
+      description={action.says}
+      confirmLabel={pending ? 'Working…' : confirmLabel}
+      tone={action.danger ? 'danger' : 'primary'}
+      pending={pending}
+      onConfirm={confirm}
+    >
+      {kind === 'ban' && (
+        <div className="mt-4 space-y-1">
+          <label htmlFor={fieldId} className="block text-sm font-medium text-slate-800">Reason</label>
+          <textarea id={fieldId} value={reason} onChange={(e) => { setReason(e.target.value); setError(null); }} rows={3} className={inputClass} aria-invalid={error ? true : undefined} aria-describedby={`${fieldId}-help ${fieldId}-error`} />
+          <p id={`${fieldId}-help`} className="text-xs text-slate-600">Kept in each user&apos;s history.</p>
+        </div>
+      )}
+      {(kind === 'role' || kind === 'addEnvironment' || kind === 'removeEnvironment') && (
+        <div className="mt-4 space-y-1">
+          <label id={`${fieldId}-label`} className="block text-sm font-medium text-slate-800">{kind === 'role' ? 'New role' : 'Environment'}</label>
+          <Select
+            id={fieldId}
+            aria-labelledby={`${fieldId}-label`}
+            value={choice}
+            onValueChange={(v) => { setChoice(v); setError(null); }}
+            placeholder={kind === 'role' ? 'Choose a role' : 'Choose an environment'}
+            options={(kind === 'role' ? roles : environments).map((o) => ({ value: o.id, label: o.name }))}
+            invalid={Boolean(error)}
+            describedBy={`${fieldId}-error`}
+          />
+        </div>
+      )}
+      <div role="alert" className="mt-1">
+        <FieldErrors id={`${fieldId}-error`} errors={error ? [error] : undefined} />
+      </div>
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,362 @@
+// The Users screens as a manager meets them (issue 8): density and sticky header, phone layout, focus
+// after every action, keyboard-only use, readable history, titles, bulk actions, CSV export, Last
+// sign-in after an invitation link, and axe-core with the WCAG 2.2 AA tags at both widths.
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from '@playwright/test';
+import { expect, LoginPage, test } from './fixtures';
+
+const WIDE = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const run = `${Date.now().toString(36)}`;
+
+async function expectNoAxeViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  expect(results.violations.map((v) => `${what}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/** Checks the page at both widths. */
+async function expectAccessibleAtBothWidths(page: Page, what: string) {
+  for (const size of [WIDE, PHONE]) {
+    await page.setViewportSize(size);
+    await expectNoAxeViolations(page, `${what} at ${size.width}`);
+  }
+  await page.setViewportSize(WIDE);
+}
+
+const focusIsOnBody = (page: Page) => page.evaluate(() => document.activeElement === document.body || document.activeElement === null);
+
+/** Adds a user through the Add form (keyboard only); returns the profile URL. */
+async function addUser(page: Page, first: string, last: string, email: string) {
+  await page.goto('/users/new');
+  await page.getByLabel('First name').focus();
+  await page.keyboard.type(first);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(last);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(email);
+  await page.getByRole('button', { name: 'Add user and send invitation' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`${first} ${last}`);
+  return page.url().replace(/\?.*$/, '');
+}
+
+async function linkFromOutbox(page: Page, email: string, subject: RegExp): Promise<string> {
+  await page.goto('/outbox');
+  const message = page.getByRole('article', { name: new RegExp(`${subject.source}.* to ${email}`) }).first();
+  await message.getByText('Show message').click();
+  return (await message.getByRole('link', { name: /set-password\?token=/ }).getAttribute('href'))!;
+}
+
+async function otherSession(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  return { page, login: new LoginPage(page), close: () => context.close() };
+}
+
+test.describe('All Users: density, sticky header, phone', () => {
+  test('rows are one line at most 48 px, the header and sidebar stay in view, nothing scrolls sideways on a phone', async ({ page, login }) => {
+    await page.setViewportSize({ width: 1440, height: 600 });
+    await login.signInAs('admin');
+    await page.goto('/users');
+    const rows = page.locator('table tbody tr');
+    await expect(rows.first()).toBeVisible();
+    for (const box of await rows.evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height))) expect(box).toBeLessThanOrEqual(48);
+
+    await page.mouse.wheel(0, 400);
+    await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
+    const header = await page.getByRole('columnheader', { name: /Name/ }).boundingBox();
+    expect(header!.y).toBeGreaterThanOrEqual(0);
+    expect(header!.y).toBeLessThan(120);
+    const nav = await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).boundingBox();
+    expect(nav!.y).toBeGreaterThanOrEqual(0);
+    expect(nav!.y).toBeLessThan(600);
+
+    await page.setViewportSize(PHONE);
+    await page.goto('/users');
+    const card = page.getByRole('list', { name: 'Users' }).getByRole('listitem').first();
+    await expect(card).toBeVisible();
+    const cardBox = await card.boundingBox();
+    expect(cardBox!.y + cardBox!.height).toBeLessThanOrEqual(PHONE.height);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    // Filters wait behind a button.
+    await expect(page.getByLabel('Status')).toBeHidden();
+    await page.getByRole('button', { name: /Filters/ }).click();
+    await expect(page.getByLabel('Status')).toBeVisible();
+  });
+
+  test('filters apply on change, show as removable chips, and the counts say what they count', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users');
+    await expect(page.getByText(/Seats in use across the organization/)).toBeVisible();
+    await page.getByLabel('Status').selectOption({ label: 'Locked' });
+    await expect(page).toHaveURL(/status=locked/);
+    await expect(page.getByText(/match the filters/)).toBeVisible();
+    const chip = page.getByRole('link', { name: 'Remove filter Status: Locked' });
+    await expect(chip).toBeVisible();
+    await expect(page.getByRole('link', { name: /Locked Users/ })).toContainText(/\d/);
+    await chip.click();
+    await expect(page).not.toHaveURL(/status=/);
+    await expect(page.getByText(/in this environment/)).toBeVisible();
+  });
+
+  test('environment change from the keyboard: nothing changes until chosen, focus stays on the switcher', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users');
+    const switcher = page.getByRole('button', { name: /^Environment: Production/ });
+    await switcher.focus();
+    await page.keyboard.press('ArrowDown'); // opens the menu; changes nothing
+    const menu = page.getByRole('menu');
+    await expect(menu).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Environment: Production/ })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(switcher).toBeFocused();
+
+    await switcher.press('Enter');
+    await page.getByRole('menuitem', { name: 'Sandbox' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('button', { name: /^Environment: Sandbox/ })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Now working in Sandbox.' })).toBeVisible();
+    expect(await focusIsOnBody(page)).toBe(false);
+    await expect(page.getByRole('link', { name: 'Sandbox, Sandy' })).toBeVisible();
+
+    // Back, so other tests find Production.
+    await page.getByRole('button', { name: /^Environment: Sandbox/ }).click();
+    await page.getByRole('menuitem', { name: 'Production' }).click();
+    await expect(page.getByRole('button', { name: /^Environment: Production/ })).toBeVisible();
+  });
+});
+
+test.describe('Profile', () => {
+  test('keyboard-only Add, Ban and Validate; focus never on the body; title, history in sentences', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = `kay.keys.${run}@acme.test`;
+    const url = await addUser(page, 'Kay', 'Keys', email);
+    await expect(page).toHaveTitle(/^Kay Keys · Users · Userdesk$/);
+    await expect(page.getByRole('status').filter({ hasText: 'was added and an invitation was sent' })).toBeVisible();
+    await expect(page).toHaveURL(url); // the notice is not in the URL any more: a reload does not repeat it
+    await page.reload();
+    await expect(page.getByText('was added and an invitation was sent')).toHaveCount(0);
+
+    // A failed submit: the error summary takes focus and links the field.
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByRole('button', { name: 'Save changes' }).press('Enter');
+    const summary = page.getByRole('alert').filter({ hasText: 'Check the highlighted fields' });
+    await expect(summary).toBeFocused();
+    await summary.getByRole('link', { name: /Email/ }).click();
+    await expect(page.getByLabel('Email')).toBeFocused();
+    await page.reload();
+
+    // Ban by keyboard; the reason's error is announced.
+    await page.getByRole('button', { name: 'Ban' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
+    await dialog.getByRole('button', { name: 'Ban' }).press('Enter');
+    await expect(dialog.getByRole('alert')).toHaveText('Give a reason for the ban.');
+    await expect(dialog.getByLabel('Reason')).toBeFocused();
+    await page.keyboard.type('Left the company');
+    await dialog.getByRole('button', { name: 'Ban' }).press('Enter');
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Banned');
+    await expect(page.getByRole('button', { name: 'Validate' })).toBeFocused();
+    expect(await focusIsOnBody(page)).toBe(false);
+
+    await page.keyboard.press('Enter');
+    const validate = page.getByRole('dialog', { name: `Validate ${email}?` });
+    await validate.getByRole('button', { name: 'Validate' }).press('Enter');
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Invited');
+    await expect.poll(() => focusIsOnBody(page)).toBe(false);
+
+    const history = page.getByRole('region', { name: /History/ }).or(page.locator('section[aria-labelledby="history-heading"]'));
+    await expect(history).toContainText('Ada Admin banned Kay Keys, giving the reason “Left the company”');
+    await expect(history).toContainText('Ada Admin added Kay Keys as User and sent an invitation');
+    const text = await history.innerText();
+    expect(text).not.toMatch(/\b(user|auth|settings)\.[a-z_]+/);
+    expect(text).not.toMatch(/[{}"]|null/);
+    await expectAccessibleAtBothWidths(page, 'profile');
+  });
+
+  test('a stale edit shows who changed what, and keeps the typed values on top of theirs', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const url = await addUser(page, 'Sol', 'Stale', `sol.stale.${run}@acme.test`);
+    const second = await page.context().newPage();
+    await second.goto(url);
+
+    await page.getByLabel('Last name').fill('Stale-First');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
+
+    await second.getByLabel('First name').fill('Solomon');
+    await second.getByRole('button', { name: 'Save changes' }).click();
+    const conflict = second.getByRole('alert').filter({ hasText: 'Someone else saved this user' });
+    await expect(conflict).toBeFocused();
+    await expect(conflict).toContainText('Ada Admin changed the last name from Stale to Stale-First');
+    await expect(second.getByLabel('First name')).toHaveValue('Solomon');
+    await conflict.getByRole('button', { name: 'Keep my changes on top of theirs' }).click();
+    await expect(second.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
+    await second.reload();
+    await expect(second.getByLabel('First name')).toHaveValue('Solomon');
+    await expect(second.getByLabel('Last name')).toHaveValue('Stale-First');
+    await second.close();
+  });
+
+  test('Last sign-in is set when an invited user signs in through the invitation link', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    const email = `ines.link.${run}@acme.test`;
+    const url = await addUser(page, 'Ines', 'Link', email);
+    await expect(page.getByTestId('last-sign-in')).toHaveText('Never');
+    const link = await linkFromOutbox(page, email, /You are invited to Userdesk/);
+    const ines = await otherSession(browser);
+    await ines.page.goto(link);
+    await ines.page.getByLabel('New password', { exact: true }).fill('Invited-And-Signed-In-7');
+    await ines.page.getByLabel('Confirm new password').fill('Invited-And-Signed-In-7');
+    await ines.page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(ines.page).toHaveURL(/\/profile$/);
+    await ines.close();
+    await page.goto(url);
+    await expect(page.getByTestId('last-sign-in')).not.toHaveText('Never');
+  });
+
+  test('403 and 404 render inside the shell, with one main', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    const response = await page.goto('/users/00000000-0000-4000-8000-000000000000');
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await expect(page.getByRole('main')).toHaveCount(1);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await expectAccessibleAtBothWidths(page, '404');
+
+    const member = await otherSession(browser);
+    await member.login.signInAs('member');
+    const refused = await member.page.goto('/users');
+    expect(refused?.status()).toBe(403);
+    await expect(member.page.getByRole('heading', { name: 'You do not have access to this page' })).toBeVisible();
+    await expect(member.page.getByRole('main')).toHaveCount(1);
+    await expect(member.page).toHaveTitle(/^Users · Userdesk$/);
+    await expectAccessibleAtBothWidths(member.page, '403');
+    await member.close();
+  });
+});
+
+test.describe('Bulk actions and export', () => {
+  test('bulk Change role on a selection, and Ban on all users matching the filters, confirmed with the count', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const tag = `bulk${run}`;
+    for (const name of ['Anna', 'Bert', 'Cleo']) await addUser(page, name, `Bulkmate${run}`, `${name.toLowerCase()}.${tag}@acme.test`);
+
+    await page.goto(`/users?q=${tag}`);
+    await expect(page.locator('table tbody tr')).toHaveCount(3);
+    await page.getByRole('checkbox', { name: `Select Anna Bulkmate${run}` }).check();
+    await page.getByRole('checkbox', { name: `Select Bert Bulkmate${run}` }).check();
+    await expect(page.getByText('2 selected')).toBeVisible();
+    await page.getByRole('button', { name: 'Actions', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Change role…' }).click();
+    const roleDialog = page.getByRole('dialog', { name: 'Change the role of 2 users?' });
+    await roleDialog.getByRole('combobox', { name: 'New role' }).click();
+    await page.getByRole('option', { name: 'Account Manager' }).click();
+    await roleDialog.getByRole('button', { name: 'Change role of 2 users' }).click();
+    const toast = page.getByRole('status').filter({ hasText: '2 users given the new role.' });
+    await expect(toast).toBeFocused();
+    await expect(page.locator('table tbody tr').filter({ hasText: 'Account Manager' })).toHaveCount(2);
+
+    // Select the page, then everyone matching (here the page holds them all, so use a filter of one page).
+    await page.getByRole('checkbox', { name: 'Select every user on this page' }).check();
+    await page.getByRole('button', { name: 'Actions', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Ban…' }).click();
+    const banDialog = page.getByRole('dialog', { name: 'Ban 3 users?' });
+    await banDialog.getByLabel('Reason').fill('Bulk test');
+    await banDialog.getByRole('button', { name: 'Ban 3 users' }).click();
+    await expect(page.getByRole('status').filter({ hasText: '3 users banned.' })).toBeFocused();
+    await expect(page.locator('table tbody tr').filter({ hasText: 'Banned' })).toHaveCount(3);
+  });
+
+  test('"select all N matching" acts on every match beyond the page, in one confirmed action', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users?q=pagefill');
+    await expect(page.getByText('60 users match the filters')).toBeVisible();
+    await expect(page.locator('table tbody tr')).toHaveCount(50);
+    await page.getByRole('checkbox', { name: 'Select every user on this page' }).check();
+    await page.getByRole('button', { name: 'Select all 60 matching' }).click();
+    await expect(page.getByText('All 60 users matching selected')).toBeVisible();
+    await page.getByRole('button', { name: 'Actions', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Add to environment…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add all 60 users matching the filters to an environment?' });
+    await dialog.getByRole('button', { name: 'Add 60 users' }).click();
+    await expect(dialog.getByRole('alert')).toHaveText('Choose an environment.');
+    await dialog.getByRole('combobox', { name: 'Environment' }).click();
+    await page.getByRole('option', { name: 'Sandbox' }).click();
+    await dialog.getByRole('button', { name: 'Add 60 users' }).click();
+    await expect(page.getByRole('status').filter({ hasText: '60 users added to the environment.' })).toBeFocused();
+    await page.goto('/users?q=pagefill&sort=email&dir=desc');
+    await expect(page.locator('table tbody tr').first()).toContainText('pagefill.59@acme.test');
+    await expect(page.locator('table tbody tr').first()).toContainText('Production, Sandbox');
+  });
+
+  test('CSV export of a filtered view, with formula-looking values neutralised', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const tag = `csv${run}`;
+    await addUser(page, '=HYPERLINK', `Csvtest${run}`, `hyper.${tag}@acme.test`);
+    await addUser(page, 'Plain', `Csvtest${run}`, `plain.${tag}@acme.test`);
+    await page.goto(`/users?q=${tag}`);
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export CSV' }).click();
+    const file = await download;
+    const text = await (await file.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'));
+    const lines = text.trim().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(text).toContain(`"'=HYPERLINK"`);
+    expect(text).toContain(`plain.${tag}@acme.test`);
+    expect(text).not.toContain('ada.admin@acme.test');
+
+    // Signed out: refused (the proxy sends the browser to sign in; the route itself answers 401).
+    const stranger = await page.context().browser()!.newContext();
+    const anonymous = await stranger.request.get(new URL(`/users/export?q=${tag}`, page.url()).toString(), { maxRedirects: 0 });
+    expect([401, 307]).toContain(anonymous.status());
+    expect(await anonymous.text()).not.toContain(tag);
+    await stranger.close();
+  });
+});
+
+test.describe('Locked Users', () => {
+  test('search, count, keyboard Unlock with focus on the result, axe at both widths', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = 'lou.one@acme.test';
+    await page.goto('/users/locked?q=lou.one');
+    await expect(page.getByText('1 locked user match the filters')).toBeVisible();
+    await expect(page.getByRole('link', { name: /Locked Users/ })).toContainText(/\d/);
+    await expectAccessibleAtBothWidths(page, 'locked users');
+    const unlock = page.getByRole('button', { name: `Unlock ${email}` });
+    await unlock.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: `Unlock ${email}?` }).getByRole('button', { name: 'Unlock' }).press('Enter');
+    const toast = page.getByRole('status').filter({ hasText: '1 user unlocked.' });
+    await expect(toast).toBeFocused();
+    await expect(page.getByRole('button', { name: `Unlock ${email}` })).toHaveCount(0);
+    expect(await focusIsOnBody(page)).toBe(false);
+  });
+});
+
+test.describe('Accessibility of every Users screen at both widths', () => {
+  test('All Users, Add user (with errors), Locked Users, as an Administrator and an Account Manager', async ({ page, login }) => {
+    test.setTimeout(240_000);
+    await login.signInAs('admin');
+    await page.goto('/users');
+    await expectAccessibleAtBothWidths(page, 'all users');
+    await page.goto('/users?status=active&idle=30');
+    await expectAccessibleAtBothWidths(page, 'all users filtered');
+    await page.goto('/users/new');
+    await expectAccessibleAtBothWidths(page, 'add user');
+    await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Check the highlighted fields' })).toBeFocused();
+    await expectAccessibleAtBothWidths(page, 'add user with errors');
+    await page.getByRole('button', { name: /Account menu/ }).click();
+    await expectNoAxeViolations(page, 'account menu open');
+    await page.keyboard.press('Escape');
+
+    await page.context().clearCookies();
+    await login.signInAs('manager');
+    await page.goto('/users');
+    await expectAccessibleAtBothWidths(page, 'all users as manager');
+    await page.goto('/users/locked');
+    await expectAccessibleAtBothWidths(page, 'locked users as manager');
+  });
+});

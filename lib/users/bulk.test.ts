@@ -1,0 +1,130 @@
+import { and, eq, inArray, like, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, environments, outboxMessages, roles, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { runBulk } from './bulk';
+import { countLockedUsers, listLockedUsers, lockedParamsSchema } from './locked';
+import { countUsers, listFilter, listParamsSchema, listUsers } from './list';
+
+let db: Db;
+let environmentId: string;
+let sandboxId: string;
+let adminId: string;
+const admin = (): Principal => ({ actor: { type: 'user', id: adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] });
+const roleId = async (name: string) => (await db.select().from(roles).where(eq(roles.name, name)))[0]!.id;
+const statusOf = async (prefix: string) => db.select({ status: users.status, roleId: users.roleId, environmentIds: users.environmentIds }).from(users).where(like(users.email, `${prefix}%`));
+const auditCount = async (action: string, ids: string[]) =>
+  (await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(and(eq(auditEvents.action, action), inArray(auditEvents.targetId, ids))))[0]!.n;
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId, adminId } = await setUpOrganization(db));
+  sandboxId = (await db.insert(environments).values({ name: 'Sandbox' }).returning())[0]!.id;
+});
+
+describe('runBulk on all users matching the filters', () => {
+  it('bans every match in batches, one audit event and session end per user', async () => {
+    const made = [];
+    for (let i = 0; i < 23; i++) made.push(await insertUser(db, { email: `banme${i}@example.test`, lastName: 'Banme', environmentId }));
+    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'banme' } }, { kind: 'ban', reason: 'Contract ended' }, undefined, 5, 3);
+    expect(result).toEqual({ done: 23, skipped: 0, problems: [] });
+    expect((await statusOf('banme')).every((u) => u.status === 'banned')).toBe(true);
+    expect(await auditCount('user.banned', made.map((m) => m.id))).toBe(23);
+  });
+
+  it('skips what the single action refuses (the caller themself, the last Administrator), and keeps the rest', async () => {
+    const other = await insertUser(db, { email: 'keep-admin-peer@example.test', role: 'User', environmentId });
+    const result = await runBulk(db, admin(), { ids: [adminId, other.id] }, { kind: 'ban', reason: 'x' });
+    expect(result.done).toBe(1);
+    expect(result.skipped).toBe(1);
+    expect(result.problems[0]!.message).toMatch(/yourself/);
+    expect((await db.select().from(users).where(eq(users.id, adminId)))[0]!.status).toBe('active');
+  });
+
+  it('never bans or demotes the last active Administrator (Contract A), however the selection is made', async () => {
+    const second = await insertUser(db, { email: 'second-admin@example.test', role: 'Administrator' });
+    const system: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const result = await runBulk(db, system, { ids: [adminId, second.id] }, { kind: 'ban', reason: 'x' });
+    expect(result).toMatchObject({ done: 1, skipped: 1, problems: [{ message: expect.stringContaining('without an active Administrator') }] });
+    const admins = await db.select({ status: users.status }).from(users).where(inArray(users.id, [adminId, second.id]));
+    expect(admins.filter((a) => a.status === 'active')).toHaveLength(1);
+    // Put things back for the other tests.
+    await db.update(users).set({ status: 'active', banReason: null }).where(inArray(users.id, [adminId, second.id]));
+    await db.update(users).set({ status: 'inactive' }).where(eq(users.id, second.id));
+  });
+
+  it('refuses a caller without the permission before touching anyone', async () => {
+    const victim = await insertUser(db, { email: 'noperm@example.test', environmentId });
+    const reader: Principal = { actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: true, environmentIds: [] };
+    await expect(runBulk(db, reader, { ids: [victim.id] }, { kind: 'ban', reason: 'x' })).rejects.toThrow(/permission/);
+    expect((await db.select().from(users).where(eq(users.id, victim.id)))[0]!.status).toBe('active');
+  });
+
+  it('never reaches users outside a manager\'s environments, even with their ids', async () => {
+    const outsider = await insertUser(db, { email: 'outsider-bulk@example.test', environmentId: sandboxId });
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write', 'users.ban', 'users.unlock'], allEnvironments: false, environmentIds: [environmentId] };
+    const result = await runBulk(db, manager, { ids: [outsider.id] }, { kind: 'ban', reason: 'x' });
+    expect(result.done).toBe(0);
+    expect((await db.select().from(users).where(eq(users.id, outsider.id)))[0]!.status).toBe('active');
+    const all = await runBulk(db, manager, { environmentId: sandboxId, filter: { q: 'outsider-bulk' } }, { kind: 'ban', reason: 'x' });
+    expect(all.done).toBe(0);
+  });
+
+  it('changes role, adds to and removes from an environment, audited per user', async () => {
+    const made = [];
+    for (let i = 0; i < 7; i++) made.push(await insertUser(db, { email: `moveme${i}@example.test`, environmentId }));
+    const manager = await roleId('Account Manager');
+    expect((await runBulk(db, admin(), { environmentId, filter: { q: 'moveme' } }, { kind: 'role', roleId: manager }, undefined, 3)).done).toBe(7);
+    expect((await statusOf('moveme')).every((u) => u.roleId === manager)).toBe(true);
+    expect(await auditCount('user.role_changed', made.map((m) => m.id))).toBe(7);
+    expect((await runBulk(db, admin(), { environmentId, filter: { q: 'moveme' } }, { kind: 'addEnvironment', environmentId: sandboxId })).done).toBe(7);
+    expect((await statusOf('moveme')).every((u) => u.environmentIds.includes(sandboxId))).toBe(true);
+    expect((await runBulk(db, admin(), { ids: made.map((m) => m.id) }, { kind: 'removeEnvironment', environmentId })).done).toBe(7);
+    expect((await statusOf('moveme')).every((u) => !u.environmentIds.includes(environmentId))).toBe(true);
+  });
+
+  it('unlocks and resets locked users; each reset gets one email', async () => {
+    const made = [];
+    for (let i = 0; i < 6; i++) made.push(await insertUser(db, { email: `lockbulk${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - i * 60_000), failedAttempts: 10 }));
+    const reset = await runBulk(db, admin(), { ids: made.slice(0, 3).map((m) => m.id) }, { kind: 'reset' });
+    expect(reset.done).toBe(3);
+    const mails = await db.select().from(outboxMessages).where(inArray(outboxMessages.userId, made.map((m) => m.id)));
+    expect(mails).toHaveLength(3);
+    const unlocked = await runBulk(db, admin(), { environmentId, filter: { q: 'lockbulk', status: 'locked' } }, { kind: 'unlock' }, undefined, 2);
+    expect(unlocked.done).toBe(3);
+    expect((await statusOf('lockbulk')).every((u) => u.status === 'active')).toBe(true);
+  });
+});
+
+describe('list filters (environment, tag, idle days) and Locked Users', () => {
+  it('filters by tag, idle days and a second environment', async () => {
+    await insertUser(db, { email: 'tagged-a@example.test', environmentId, tags: [{ name: 'Dept', value: 'Sales' }], lastSignInAt: new Date() });
+    await insertUser(db, { email: 'tagged-b@example.test', environmentId, tags: [{ name: 'Dept', value: 'Legal' }], lastSignInAt: new Date(Date.now() - 40 * 86_400_000) });
+    const p = (raw: Record<string, string>) => listParamsSchema.parse({ q: 'tagged-', ...raw });
+    const emails = async (raw: Record<string, string>) => (await listUsers(db, admin(), environmentId, p(raw))).users.map((u) => u.email).sort();
+    expect(await emails({ tag: 'Dept=Sales' })).toEqual(['tagged-a@example.test']);
+    expect(await emails({ tag: 'Dept' })).toEqual(['tagged-a@example.test', 'tagged-b@example.test']);
+    expect(await emails({ idle: '30' })).toEqual(['tagged-b@example.test']);
+    expect(await emails({ env: sandboxId })).toEqual([]);
+    expect(listParamsSchema.parse({ idle: '-3', tag: 'a\u0000', env: 'x' })).toMatchObject({ idle: undefined, tag: undefined, env: undefined });
+  });
+
+  it('pages the locked users by locked-since with a count, without repeats', async () => {
+    for (let i = 0; i < 13; i++) await insertUser(db, { email: `paged-lock${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - (i % 4) * 3_600_000), failedAttempts: 10 });
+    const params = lockedParamsSchema.parse({ q: 'paged-lock' });
+    const seen: string[] = [];
+    let page = await listLockedUsers(db, admin(), environmentId, params);
+    const listPage = async (after: string) => listLockedUsers(db, admin(), environmentId, { ...params, after });
+    seen.push(...page.users.map((u) => u.id));
+    while (page.next) {
+      page = await listPage(page.next);
+      seen.push(...page.users.map((u) => u.id));
+    }
+    expect(new Set(seen).size).toBe(13);
+    expect((await countLockedUsers(db, admin(), environmentId, { q: 'paged-lock' })).count).toBe(13);
+    expect((await countUsers(db, listFilter(admin(), environmentId, { q: 'paged-lock', sort: 'lockedAt' }))).count).toBe(13);
+  });
+});

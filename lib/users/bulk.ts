@@ -1,0 +1,194 @@
+// Acting on many users at once (All Users and Locked Users): Ban, Unlock, Reset, Change role, Add to /
+// Remove from an environment, on a selection or on every user matching the list's filters.
+// Each user goes through the same lib function as a single action (scope, permissions, role reach,
+// the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
+// one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
+// rules refuse is skipped (and reported) without undoing the others.
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db, Tx } from '@/db/client';
+import { roles, users } from '@/db/schema';
+import type { RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { PERMISSIONS, type Permission } from '@/lib/auth/permissions';
+import { AppError } from '@/lib/errors';
+import { resetUser, unlockUser } from './access';
+import { assertActiveAdministratorRemains } from './admin-guard';
+import { listFilter, type FilterParams } from './list';
+import { findChangeableUser, membershipsOf } from './scope';
+import { banUser, updateUser } from './update';
+
+export const BULK_BATCH_SIZE = 1000;
+export const MAX_SELECTION = 1000;
+export const BULK_CONCURRENCY = 3;
+
+export const bulkOperationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ban'), reason: z.string().trim().min(1, 'Give a reason: it is kept in each user\'s history.').max(500) }),
+  z.object({ kind: z.literal('unlock') }),
+  z.object({ kind: z.literal('reset') }),
+  z.object({ kind: z.literal('role'), roleId: z.uuid('Choose a role.') }),
+  z.object({ kind: z.literal('addEnvironment'), environmentId: z.uuid('Choose an environment.') }),
+  z.object({ kind: z.literal('removeEnvironment'), environmentId: z.uuid('Choose an environment.') }),
+]);
+
+export type BulkOperation = z.infer<typeof bulkOperationSchema>;
+
+const PERMISSION: Record<BulkOperation['kind'], Permission> = {
+  ban: 'users.ban',
+  unlock: 'users.unlock',
+  reset: 'users.unlock',
+  role: 'users.write',
+  addEnvironment: 'users.write',
+  removeEnvironment: 'users.write',
+};
+
+export type BulkTarget =
+  | { ids: string[] }
+  | { environmentId: string; filter: FilterParams };
+
+export type BulkResult = { done: number; skipped: number; problems: { email: string; message: string }[] };
+
+/** True for an active user whose role makes them an Administrator (all environments, every permission). */
+const isAdministrator = (user: { status: string; roleAllEnvironments: boolean; rolePermissions: readonly string[] }) =>
+  user.status === 'active' && user.roleAllEnvironments && PERMISSIONS.every((p) => user.rolePermissions.includes(p));
+
+/**
+ * One user: exactly what the single action does. Those functions check everything before they write,
+ * so a refusal leaves nothing behind; only a change that may remove an Administrator runs in a
+ * savepoint, because the guard (Contract A) can refuse after the write.
+ */
+async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOperation, meta?: RequestMeta) {
+  switch (op.kind) {
+    case 'unlock':
+      await unlockUser(tx, principal, userId, meta);
+      return;
+    case 'reset':
+      await resetUser(tx, principal, userId, meta);
+      return;
+    case 'ban': {
+      const user = await findChangeableUser(tx, principal, userId);
+      const ban = (q: Tx) => banUser(q, principal, userId, { version: user.version, reason: op.reason }, meta);
+      if (!isAdministrator(user)) return void (await ban(tx));
+      await tx.transaction(async (savepoint) => {
+        await ban(savepoint);
+        await assertActiveAdministratorRemains(savepoint);
+      });
+      return;
+    }
+    default: {
+      const user = await findChangeableUser(tx, principal, userId);
+      const memberships = await membershipsOf(tx, userId);
+      if (op.kind !== 'role' && user.roleAllEnvironments)
+        throw new AppError('conflict', `${user.email} belongs to every environment through the ${user.roleName} role.`);
+      const environmentIds =
+        op.kind === 'addEnvironment'
+          ? [...new Set([...memberships, op.environmentId])]
+          : op.kind === 'removeEnvironment'
+            ? memberships.filter((id) => id !== op.environmentId)
+            : memberships;
+      const update = (q: Tx) =>
+        updateUser(
+          q,
+          principal,
+          userId,
+          {
+            email: user.email,
+            firstName: user.firstName,
+            lastName: user.lastName,
+            roleId: op.kind === 'role' ? op.roleId : user.roleId,
+            environmentIds,
+            tags: user.tags,
+            inactive: user.status === 'inactive',
+            version: user.version,
+          },
+          meta,
+        );
+      if (op.kind !== 'role' || !isAdministrator(user)) return void (await update(tx));
+      await tx.transaction(async (savepoint) => {
+        await update(savepoint);
+        await assertActiveAdministratorRemains(savepoint);
+      });
+    }
+  }
+}
+
+async function runBatch(db: Db, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+  await db.transaction(async (tx) => {
+    for (const id of ids) {
+      try {
+        await applyTo(tx, principal, id, op, meta);
+        result.done++;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        result.skipped++;
+        if (result.problems.length < 20) {
+          const [row] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id));
+          result.problems.push({ email: row?.email ?? 'A user', message: error.message });
+        }
+      }
+    }
+  });
+}
+
+/**
+ * Applies the operation to the target, BULK_BATCH_SIZE users per transaction. "All matching" walks the
+ * matching users by id (a keyset), so users the operation takes out of the filter are not met twice.
+ */
+export async function runBulk(
+  db: Db,
+  principal: Principal,
+  target: BulkTarget,
+  op: BulkOperation,
+  meta?: RequestMeta,
+  batchSize = BULK_BATCH_SIZE,
+  // The embedded database has one connection: its transactions cannot overlap.
+  concurrency = process.env.DATABASE_URL ? BULK_CONCURRENCY : 1,
+): Promise<BulkResult> {
+  requirePermissionOf(principal, PERMISSION[op.kind]);
+  const result: BulkResult = { done: 0, skipped: 0, problems: [] };
+  if ('ids' in target) {
+    const ids = [...new Set(target.ids)];
+    if (ids.length > MAX_SELECTION) throw new AppError('invalid', `Select at most ${MAX_SELECTION} users, or act on all users matching the filters.`);
+    for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, meta);
+    return result;
+  }
+  const filter = listFilter(principal, target.environmentId, target.filter);
+  // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
+  let last: string | undefined;
+  let finished = false;
+  const nextBatch = async () => {
+    if (finished) return null;
+    const batch = await db
+      .select({ id: users.id })
+      .from(users)
+      .innerJoin(roles, eq(roles.id, users.roleId))
+      .where(and(filter, last ? gt(users.id, last) : undefined))
+      .orderBy(asc(users.id))
+      .limit(batchSize);
+    if (batch.length < batchSize) finished = true;
+    if (batch.length === 0) return null;
+    last = batch.at(-1)!.id;
+    return batch.map((b) => b.id);
+  };
+  let queue = Promise.resolve();
+  // Handing out batches one at a time keeps the keyset walk sequential while the batches overlap.
+  const take = () => {
+    const turn = queue.then(nextBatch);
+    queue = turn.then(() => undefined);
+    return turn;
+  };
+  const worker = async () => {
+    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, meta);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return result;
+}
+
+export function describeBulkResult(op: BulkOperation, result: BulkResult): string {
+  const verb = { ban: 'banned', unlock: 'unlocked', reset: 'reset and emailed a link', role: 'given the new role', addEnvironment: 'added to the environment', removeEnvironment: 'removed from the environment' }[op.kind];
+  const n = (count: number) => `${new Intl.NumberFormat('en').format(count)} ${count === 1 ? 'user' : 'users'}`;
+  const head = `${n(result.done)} ${verb}.`;
+  if (result.skipped === 0) return head;
+  const first = result.problems[0];
+  return `${head} ${n(result.skipped)} skipped${first ? `, for example ${first.email}: ${first.message}` : '.'}`;
+}

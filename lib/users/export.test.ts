@@ -1,0 +1,52 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { csvCell, EXPORT_BATCH, exportUsersCsv } from './export';
+
+let db: Db;
+let environmentId: string;
+const admin: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId } = await setUpOrganization(db));
+});
+
+describe('csvCell', () => {
+  it.each([
+    ['=HYPERLINK("http://evil.example")', `"'=HYPERLINK(""http://evil.example"")"`],
+    ['+1+2', `"'+1+2"`],
+    ['-2+3', `"'-2+3"`],
+    ['@SUM(A1)', `"'@SUM(A1)"`],
+    ['\tcmd', `"'\tcmd"`],
+    ['\rcmd', `"'\rcmd"`],
+    ['Ada "the" Admin', '"Ada ""the"" Admin"'],
+    ['plain', '"plain"'],
+  ])('%j', (input, expected) => expect(csvCell(input)).toBe(expected));
+});
+
+describe('exportUsersCsv', () => {
+  it('streams every user of the filter in batches, with hostile names neutralised', async () => {
+    const n = EXPORT_BATCH + 5;
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < n; i++) await insertUser(tx as unknown as Db, { email: `csv${i}@example.test`, firstName: i === 0 ? '=cmd|calc' : 'Csv', lastName: 'Export', environmentId });
+    });
+    const chunks: string[] = [];
+    for await (const chunk of exportUsersCsv(db, admin, environmentId, { q: 'csv' })) chunks.push(chunk);
+    expect(chunks.length).toBe(3); // header, a full batch, the rest
+    const lines = chunks.join('').trim().split('\r\n');
+    expect(lines).toHaveLength(n + 1);
+    expect(lines[0]).toContain('"Email"');
+    expect(chunks.join('')).toContain(`"'=cmd|calc"`);
+    expect(chunks.join('')).not.toMatch(/(^|,)"=cmd/m);
+  });
+
+  it('contains nothing outside the filter', async () => {
+    await insertUser(db, { email: 'elsewhere-csv@example.test', firstName: 'Out', lastName: 'Side' });
+    let text = '';
+    for await (const chunk of exportUsersCsv(db, admin, environmentId, { q: 'elsewhere-csv' })) text += chunk;
+    expect(text.trim().split('\r\n')).toHaveLength(1);
+  });
+});
