@@ -33,9 +33,9 @@ CREATE TABLE "import_jobs" (
 CREATE TABLE "import_rows" (
 	"job_id" uuid NOT NULL,
 	"row_no" integer NOT NULL,
-	"cells" jsonb NOT NULL,
+	"cells" json NOT NULL,
 	"kind" "import_row_kind" NOT NULL,
-	"data" jsonb,
+	"data" json,
 	"errors" jsonb,
 	"outcome" text,
 	"message" text,

@@ -10,6 +10,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { cancelImport, createImport, startImport } from './jobs';
 import { claimJob, runJob } from './run';
+import { rowOutcome } from './sheets';
 
 let db: Db;
 let environmentId: string;
@@ -145,8 +146,8 @@ describe('commit', () => {
     expect((await db.select().from(outboxMessages).where(eq(outboxMessages.userId, cat!.id))).length).toBe(1);
     expect((await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, cat!.id), eq(auditEvents.action, 'user.created')))).length).toBe(1);
     expect((await db.select().from(auditEvents).where(eq(auditEvents.targetId, job.id)))[0]).toMatchObject({ action: 'import.completed' });
-    expect((await rowsOf(job.id)).map((r) => r.outcome)).toEqual(['created', 'not imported', 'created']);
     const [done] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect((await rowsOf(job.id)).map((r) => rowOutcome(r, done!).outcome)).toEqual(['Created', 'Not imported', 'Created']);
     expect(done).toMatchObject({ status: 'done', createdCount: 2, rowsDone: 2 });
   });
 
@@ -196,8 +197,9 @@ describe('commit', () => {
     expect(result).toBe('cancelled');
     const created = await db.select().from(users).where(sql`${users.email} like 'cancel%'`);
     expect(created.length).toBe(20);
-    const outcomes = (await rowsOf(job.id)).map((r) => r.outcome);
-    expect(outcomes.filter((o) => o === 'created').length).toBe(20);
-    expect(outcomes.filter((o) => o === 'not imported').length).toBe(5);
+    const [cancelled] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, cancelled!).outcome);
+    expect(outcomes.filter((o) => o === 'Created').length).toBe(20);
+    expect(outcomes.filter((o) => o === 'Not imported').length).toBe(5);
   });
 });

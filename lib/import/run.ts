@@ -3,7 +3,7 @@
 // rows' outcomes and the job's progress) is one transaction, so a crash or a cancel leaves whole
 // batches only, and the job's next_row says exactly where to resume. "All or nothing" runs every batch
 // in one transaction. A job whose runner stopped sending heartbeats is claimed again and resumed.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { recordAudit, type Actor } from '@/lib/audit';
@@ -15,6 +15,7 @@ import { organizationName, portalUrl } from '@/lib/mail/outbox';
 import { invitationMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
+import { copyRows } from './copy';
 import type { NewUserData } from './validate';
 
 export const BATCH = 5_000;
@@ -78,71 +79,75 @@ type Outcome = { row_no: number; outcome: string; message: string | null };
 type Tally = { created: number; updated: number; skipped: number };
 
 const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+/** A text array literal for a single bound parameter ("{...}"), each element quoted. */
+const pgArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+async function roleNamesOf(tx: Tx) {
+  return new Map((await rows<{ id: string; name: string }>(tx, sql`select id, name from roles`)).map((r) => [r.id, r.name]));
+}
 
 /** Writes one batch inside tx; returns what happened to each row. */
 async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Mailing | null, strict: boolean): Promise<{ outcomes: Outcome[]; tally: Tally }> {
   const actor: Actor = { type: 'user', id: job.createdBy, label: job.createdByLabel };
   const outcomes: Outcome[] = [];
   const tally: Tally = { created: 0, updated: 0, skipped: 0 };
-  const audits: Record<string, unknown>[] = [];
+  const audits: (string | null)[][] = [];
+  const roleNames = await roleNamesOf(tx);
   const detail = `Imported from ${job.source}`;
 
   const fresh = batch.filter((r) => r.kind === 'new');
   if (fresh.length > 0) {
-    const inserted = await rows<{ id: string; email: string }>(
-      tx,
-      sql`insert into users (email, first_name, last_name, role_id, status, tags, profile)
-          select r.email, r.first_name, r.last_name, r.role_id, 'invited', r.tags, r.profile
-          from jsonb_to_recordset(${json(fresh.map((r) => ({ email: r.data.email, first_name: r.data.firstName, last_name: r.data.lastName, role_id: r.data.roleId, tags: r.data.tags, profile: r.data.profile })))})
-            as r(email text, first_name text, last_name text, role_id uuid, tags jsonb, profile jsonb)
-          on conflict do nothing
-          returning id, email`,
+    // Emails taken since the preview (the unique index would refuse the whole COPY) are settled first.
+    const taken = new Set(
+      (
+        await rows<{ email: string }>(
+          tx,
+          sql`select lower(email) as email from users where lower(email) = any(${pgArray(fresh.map((r) => r.data.email.toLowerCase()))}::text[])`,
+        )
+      ).map((u) => u.email),
     );
-    const idOf = new Map(inserted.map((u) => [u.email.toLowerCase(), u.id]));
-    const memberships: [string, string][] = [];
-    const tokens: { user_id: string; token_hash: string }[] = [];
-    const mails: Record<string, string>[] = [];
+    const now = new Date();
+    const expires = mailing ? new Date(now.getTime() + mailing.lifetimeMs).toISOString() : null;
+    const people: (string | null)[][] = [];
+    const memberships: string[][] = [];
+    const tokens: string[][] = [];
+    const mails: string[][] = [];
     for (const r of fresh) {
-      const id = idOf.get(r.data.email.toLowerCase());
-      if (!id) {
+      if (taken.has(r.data.email.toLowerCase())) {
         if (strict) throw new AppError('conflict', `Row ${r.rowNo}: a user with the email ${r.data.email} was added after the preview.`);
         outcomes.push({ row_no: r.rowNo, outcome: 'skipped', message: 'A user with this email was added after the preview: skipped.' });
         tally.skipped++;
         continue;
       }
-      for (const environmentId of r.data.environmentIds) memberships.push([id, environmentId]);
+      const id = randomUUID();
+      const environmentIds = [...r.data.environmentIds].sort();
+      people.push([id, r.data.email, r.data.firstName, r.data.lastName, r.data.roleId, 'invited', JSON.stringify(r.data.tags), JSON.stringify(r.data.profile), `{${environmentIds.join(',')}}`]);
+      for (const environmentId of environmentIds) memberships.push([id, environmentId]);
       if (mailing) {
         const token = randomBytes(32).toString('base64url');
-        tokens.push({ user_id: id, token_hash: createHash('sha256').update(token, 'utf8').digest('hex') });
+        tokens.push([id, 'invitation', createHash('sha256').update(token, 'utf8').digest('hex'), expires!]);
         const mail = invitationMail(mailing.org, r.data.firstName, portalUrl(`/set-password?token=${token}`), mailing.lifetimeMs);
-        mails.push({ ...mail, to_address: r.data.email, user_id: id });
+        mails.push([mail.kind, r.data.email, mail.subject, mail.text, mail.html, id]);
       }
-      audits.push({
-        action: 'user.created',
-        target_id: id,
-        target_label: r.data.email,
-        environment_id: r.data.environmentIds[0] ?? null,
-        changes: {
+      audits.push([
+        'user.created',
+        id,
+        r.data.email,
+        environmentIds[0] ?? null,
+        JSON.stringify({
           email: { before: null, after: r.data.email },
           name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
-          role: { before: null, after: r.data.roleId },
+          role: { before: null, after: roleNames.get(r.data.roleId) ?? r.data.roleId },
           status: { before: null, after: 'invited' },
-        },
-      });
-      outcomes.push({ row_no: r.rowNo, outcome: 'created', message: mailing ? 'Created; invitation queued.' : 'Created; no invitation sent.' });
+        }),
+      ]);
       tally.created++;
     }
-    if (memberships.length > 0)
-      await tx.execute(sql`insert into user_environments (user_id, environment_id)
-        select (m->>0)::uuid, (m->>1)::uuid from jsonb_array_elements(${json(memberships)}) m`);
-    if (tokens.length > 0)
-      await tx.execute(sql`insert into user_tokens (user_id, purpose, token_hash, expires_at)
-        select r.user_id, 'invitation', r.token_hash, now() + make_interval(secs => ${mailing!.lifetimeMs / 1000})
-        from jsonb_to_recordset(${json(tokens)}) as r(user_id uuid, token_hash text)`);
-    if (mails.length > 0)
-      await tx.execute(sql`insert into outbox_messages (kind, to_address, subject, text, html, user_id)
-        select r.kind, r.to_address, r.subject, r.text, r.html, r.user_id
-        from jsonb_to_recordset(${json(mails)}) as r(kind text, to_address text, subject text, text text, html text, user_id uuid)`);
+    // environment_ids is written as the membership trigger would compute it, so the trigger finds nothing to change.
+    await copyRows(tx, 'users', ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'tags', 'profile', 'environment_ids'], people);
+    await copyRows(tx, 'user_environments', ['user_id', 'environment_id'], memberships);
+    await copyRows(tx, 'user_tokens', ['user_id', 'purpose', 'token_hash', 'expires_at'], tokens);
+    await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'user_id'], mails);
   }
 
   const changes = batch.filter((r) => r.kind === 'update');
@@ -151,18 +156,20 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
     await assertActiveAdministratorRemains(tx);
   }
 
-  if (audits.length > 0)
-    await tx.execute(sql`insert into audit_events (actor_type, actor_id, actor_label, action, target_type, target_id, target_label, environment_id, changes, detail, ip, user_agent)
-      select 'user', ${actor.type === 'user' ? actor.id : null}::uuid, ${actor.label ?? ''}, r.action, 'user', r.target_id, r.target_label, r.environment_id, r.changes,
-        ${detail}, ${job.ip}, ${job.userAgent}
-      from jsonb_to_recordset(${json(audits)}) as r(action text, target_id uuid, target_label text, environment_id uuid, changes jsonb)`);
+  const actorId = actor.type === 'user' ? actor.id : null;
+  await copyRows(
+    tx,
+    'audit_events',
+    ['actor_type', 'actor_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'environment_id', 'changes', 'detail', 'ip', 'user_agent'],
+    audits.map(([action, id, label, environmentId, changes]) => ['user', actorId, actor.label ?? '', action!, 'user', id!, label!, environmentId!, changes!, detail, job.ip, job.userAgent]),
+  );
   return { outcomes, tally };
 }
 
 type Current = { id: string; email: string; firstName: string; lastName: string; roleId: string; roleName: string; allEnvironments: boolean; tags: unknown; profile: Record<string, string>; environmentIds: string[]; status: string };
 
 /** Updates existing users set-wise: names, role, environments (when the file names some), tags (when given), profile. */
-async function applyUpdates(tx: Tx, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: Record<string, unknown>[], strict: boolean) {
+async function applyUpdates(tx: Tx, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: (string | null)[][], strict: boolean) {
   const ids = changes.map((r) => r.data.userId!);
   const current = await rows<Current>(
     tx,
@@ -208,7 +215,7 @@ async function applyUpdates(tx: Tx, changes: BatchRow[], outcomes: Outcome[], ta
       continue;
     }
     updates.push({ id: before.id, first_name: r.data.firstName, last_name: r.data.lastName, role_id: r.data.roleId, tags, profile, role_changed: Boolean(diff.role) });
-    audits.push({ action: 'user.updated', target_id: before.id, target_label: before.email, environment_id: environmentIds[0] ?? null, changes: diff });
+    audits.push(['user.updated', before.id, before.email, environmentIds[0] ?? null, JSON.stringify(diff)]);
     outcomes.push({ row_no: r.rowNo, outcome: 'updated', message: `Updated: ${Object.keys(diff).join(', ')}.` });
     tally.updated++;
   }
@@ -245,10 +252,12 @@ async function loadBatch(q: Queryable, jobId: string, fromRow: number, size: num
 async function finish(db: Db, job: JobRow, status: 'done' | 'failed' | 'cancelled', error: string | null) {
   await db.transaction(async (tx) => {
     const reason = status === 'done' ? null : status === 'cancelled' ? 'Not imported: the import was cancelled.' : `Not imported: ${error}`;
+    // Rows of committed batches keep a null outcome when they went as planned (created); see rowOutcome.
     await tx.execute(sql`update import_rows set
         outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
         message = case when kind in ('new', 'update') then ${reason} else message end
-      where job_id = ${job.id}::uuid and outcome is null`);
+      where job_id = ${job.id}::uuid and outcome is null
+        and (kind in ('skip', 'error') or row_no >= (select next_row from import_jobs where id = ${job.id}::uuid))`);
     const [counts] = await rows<{ createdCount: number; updatedCount: number; skipCount: number; errorCount: number }>(
       tx,
       sql`update import_jobs set status = ${status}, error = ${error}, finished_at = now(), heartbeat_at = now()
@@ -268,6 +277,9 @@ async function finish(db: Db, job: JobRow, status: 'done' | 'failed' | 'cancelle
 }
 
 const Cancelled = Symbol('cancelled');
+
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || isUniqueViolation((error as { cause?: unknown }).cause));
 
 /** Runs a claimed job to its end: done, cancelled (whole batches kept) or failed (with the reason). */
 export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promise<'done' | 'failed' | 'cancelled'> {
@@ -339,9 +351,20 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
       });
     } else {
       let from = job.nextRow;
-      for (let i = 0; ; i++) {
+      for (let i = 0, retried = false; ; i++) {
         await hooks.beforeBatch?.(i);
-        const next = await db.transaction((tx) => step(tx, i, from, false));
+        let next: number | null;
+        try {
+          next = await db.transaction((tx) => step(tx, i, from, false));
+        } catch (error) {
+          // Someone added one of the batch's emails between its check and its COPY: the batch rolled
+          // back whole, and its retry settles that row as skipped.
+          if (retried || !isUniqueViolation(error)) throw error;
+          retried = true;
+          i--;
+          continue;
+        }
+        retried = false;
         if (next === null) break;
         from = next;
       }

@@ -73,6 +73,16 @@ const OUTCOME_LABEL: Record<string, string> = {
   'not imported': 'Not imported',
 };
 
+/** What happened to a row: rows of committed batches that went as planned carry no outcome of their own. */
+export function rowOutcome(row: { rowNo: number; kind: string; outcome: string | null; message: string | null }, job: Pick<ImportJob, 'status' | 'nextRow' | 'sendInvitations'>) {
+  if (row.outcome) return { outcome: OUTCOME_LABEL[row.outcome] ?? row.outcome, message: row.message ?? '' };
+  if (row.kind === 'error') return { outcome: 'Not imported', message: row.message ?? '' };
+  if (job.status === 'validated') return { outcome: row.kind === 'skip' ? 'Will be skipped' : row.kind === 'new' ? 'Will be created' : 'Will be updated', message: row.message ?? '' };
+  if (row.kind === 'new' && row.rowNo < job.nextRow)
+    return { outcome: 'Created', message: job.sendInvitations ? 'Created; invitation queued.' : 'Created; no invitation sent.' };
+  return { outcome: 'Pending', message: row.message ?? '' };
+}
+
 /** The result report: every input row as read, then its outcome and the reason. Read in pages of 5,000. */
 export function reportStream(q: Queryable, job: ImportJob): Readable {
   return workbookStream(async (workbook) => {
@@ -92,8 +102,8 @@ export function reportStream(q: Queryable, job: ImportJob): Readable {
       if (page.length === 0) break;
       for (const row of page) {
         const cells = Array.from({ length: width }, (_, i) => neutralise(row.cells[i] ?? ''));
-        const outcome = row.outcome ?? (row.kind === 'error' ? 'not imported' : job.status === 'validated' ? `will be ${row.kind === 'new' ? 'created' : row.kind === 'update' ? 'updated' : 'skipped'}` : 'pending');
-        sheet.addRow([row.rowNo, ...cells, OUTCOME_LABEL[outcome] ?? outcome, neutralise(row.message ?? '')]).commit();
+        const { outcome, message } = rowOutcome(row, job);
+        sheet.addRow([row.rowNo, ...cells, outcome, neutralise(message)]).commit();
       }
       after = page[page.length - 1]!.rowNo;
     }

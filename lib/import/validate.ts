@@ -13,6 +13,7 @@ import { AppError } from '@/lib/errors';
 import { administratorRole } from '@/lib/users/admin-guard';
 import { newUserSchema } from '@/lib/users/create';
 import { changeRefusal } from '@/lib/users/scope';
+import { copyRows } from './copy';
 import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type ColumnMap } from './columns';
 
 export type ImportRole = { id: string; name: string; builtIn: boolean; permissions: string[]; requiredFields: RequiredField[]; allEnvironments: boolean };
@@ -197,14 +198,12 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
 }
 
 async function storeChunk(db: Queryable, jobId: string, chunk: CheckedRow[]) {
-  if (chunk.length === 0) return;
-  const payload = JSON.stringify(
-    chunk.map((r) => ({ row_no: r.rowNo, cells: r.cells, kind: r.kind, data: r.data, errors: r.errors.length ? r.errors : null, message: r.message })),
+  await copyRows(
+    db,
+    'import_rows',
+    ['job_id', 'row_no', 'cells', 'kind', 'data', 'errors', 'message'],
+    chunk.map((r) => [jobId, r.rowNo, JSON.stringify(r.cells), r.kind, r.data && JSON.stringify(r.data), r.errors.length ? JSON.stringify(r.errors) : null, r.message]),
   );
-  await db.execute(sql`
-    insert into import_rows (job_id, row_no, cells, kind, data, errors, message)
-    select ${jobId}::uuid, r.row_no, r.cells, r.kind::import_row_kind, r.data, r.errors, r.message
-    from jsonb_to_recordset(${payload}::jsonb) as r(row_no int, cells jsonb, kind text, data jsonb, errors jsonb, message text)`);
 }
 
 /**
