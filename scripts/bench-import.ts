@@ -97,7 +97,7 @@ async function child(file: string, rows: number): Promise<ChildResult> {
   const job = await createImport(db, principal, { path: file, fileName: 'bench.xlsx' }, { existing: 'skip', environmentId: production!.id });
   const validate = (performance.now() - t) / 1000;
   t = performance.now();
-  await startImport(db, principal, job.id, { allOrNothing: false, sendInvitations: true });
+  await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: false, sendInvitations: true }));
   const claimed = await claimJob(db);
   if (claimed !== job.id) throw new Error('The benchmark job was not claimed.');
   const outcome = await runJob(db, job.id);

@@ -138,7 +138,7 @@ describe('commit', () => {
       file('ok.csv', csv('Cat,Ash,cat@example.test,User,Production;Sandbox,team=blue', 'Bad,,bad@example.test,User,,', 'Dan,Birch,dan@example.test,Administrator,,')),
       { existing: 'skip', environmentId },
     );
-    await startImport(db, admin, job.id, { allOrNothing: false, sendInvitations: true });
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
     expect(await run(job.id)).toBe('done');
     const [cat] = await db.select().from(users).where(eq(users.email, 'cat@example.test'));
     expect(cat).toMatchObject({ status: 'invited', tags: [{ name: 'team', value: 'blue' }] });
@@ -155,7 +155,7 @@ describe('commit', () => {
     const user = await insertUser(db, { email: 'upd@example.test', environmentId });
     const job = await createImport(db, admin, file('upd.csv', csv('New,Name,UPD@example.test,Account Manager,,')), { existing: 'update', environmentId });
     expect(job.updateCount).toBe(1);
-    await startImport(db, admin, job.id, { allOrNothing: true, sendInvitations: false });
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: false }));
     expect(await run(job.id)).toBe('done');
     const [after] = await db.select().from(users).where(eq(users.id, user.id));
     expect(after).toMatchObject({ firstName: 'New', lastName: 'Name', version: user.version + 1, sessionVersion: user.sessionVersion + 1 });
@@ -167,7 +167,7 @@ describe('commit', () => {
   it('"all or nothing" rolls every batch back when one fails', async () => {
     const lines = Array.from({ length: 25 }, (_, i) => `R${i},Roll,roll${i}@example.test,User,Production,`);
     const job = await createImport(db, admin, file('roll.csv', csv(...lines)), skip);
-    await startImport(db, admin, job.id, { allOrNothing: true, sendInvitations: true });
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: true }));
     expect(await claimJob(db)).toBe(job.id);
     const result = await runJob(db, job.id, {
       batchSize: 10,
@@ -186,12 +186,12 @@ describe('commit', () => {
   it('cancelling keeps only whole batches', async () => {
     const lines = Array.from({ length: 25 }, (_, i) => `C${i},Cancel,cancel${i}@example.test,User,Production,`);
     const job = await createImport(db, admin, file('cancel.csv', csv(...lines)), skip);
-    await startImport(db, admin, job.id, { allOrNothing: false, sendInvitations: false });
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
     expect(await claimJob(db)).toBe(job.id);
     const result = await runJob(db, job.id, {
       batchSize: 10,
       beforeBatch: async (i) => {
-        if (i === 2) await cancelImport(db, admin, job.id);
+        if (i === 2) await db.transaction((tx) => cancelImport(tx, admin, job.id));
       },
     });
     expect(result).toBe('cancelled');

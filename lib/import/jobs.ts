@@ -2,7 +2,7 @@
 // users), start it, cancel it, read it, list them. Everyone here needs users.write; an import is
 // visible to whoever ran it and to organization-wide principals (Administrators).
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Db, Queryable } from '@/db/client';
+import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, importJobs, importRows, roles } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
@@ -101,34 +101,34 @@ export async function gridRows(q: Queryable, jobId: string, limit: number) {
 export type StartOptions = { allOrNothing: boolean; sendInvitations: boolean };
 
 /** Queues a validated import for the background runner. */
-export async function startImport(db: Db, principal: Principal, id: string, options: StartOptions) {
-  return db.transaction(async (tx) => {
-    const job = await getImport(tx, principal, id);
-    if (principal.actor.type !== 'user' || job.createdBy !== principal.actor.id)
-      throw new AppError('forbidden', 'Only the person who uploaded this file can start its import.');
-    if (job.status !== 'validated') throw new AppError('conflict', 'This import has already been started.');
-    if (options.allOrNothing && job.errorCount > 0)
-      throw new AppError('invalid', `${job.errorCount} ${job.errorCount === 1 ? 'row has' : 'rows have'} errors, so "all or nothing" would import nothing. Fix them, or choose to import the valid rows.`);
-    if (job.newCount + job.updateCount === 0) throw new AppError('invalid', 'There is nothing to import: every row has an error or is skipped.');
-    const [queued] = await rows<{ id: string }>(
-      tx,
-      sql`update import_jobs set status = 'queued', all_or_nothing = ${options.allOrNothing}, send_invitations = ${options.sendInvitations}
-          where id = ${id}::uuid and status = 'validated' returning id`,
-    );
-    if (!queued) throw new AppError('conflict', 'This import has already been started.');
-  });
+export async function startImport(tx: Tx, principal: Principal, id: string, options: StartOptions) {
+  const job = await getImport(tx, principal, id);
+  if (principal.actor.type !== 'user' || job.createdBy !== principal.actor.id)
+    throw new AppError('forbidden', 'Only the person who uploaded this file can start its import.');
+  if (job.status !== 'validated') throw new AppError('conflict', 'This import has already been started.');
+  if (options.allOrNothing && job.errorCount > 0)
+    throw new AppError('invalid', `${job.errorCount} ${job.errorCount === 1 ? 'row has' : 'rows have'} errors, so "all or nothing" would import nothing. Fix them, or choose to import the valid rows.`);
+  if (job.newCount + job.updateCount === 0) throw new AppError('invalid', 'There is nothing to import: every row has an error or is skipped.');
+  const [queued] = await rows<{ id: string }>(
+    tx,
+    sql`update import_jobs set status = 'queued', all_or_nothing = ${options.allOrNothing}, send_invitations = ${options.sendInvitations}
+        where id = ${id}::uuid and status = 'validated' returning id`,
+  );
+  if (!queued) throw new AppError('conflict', 'This import has already been started.');
 }
 
 /** Asks the runner to stop after the batch it is writing; a job not yet claimed stops at once. */
-export async function cancelImport(db: Db, principal: Principal, id: string) {
-  return db.transaction(async (tx) => {
-    const job = await getImport(tx, principal, id);
-    if (!['validated', 'queued', 'running'].includes(job.status)) throw new AppError('conflict', 'This import has already ended.');
-    await tx.execute(sql`update import_jobs set cancel_requested = true where id = ${id}::uuid`);
-    // Not claimed by any runner yet: nothing was written, so it ends here.
-    await tx.execute(sql`update import_jobs set status = 'cancelled', finished_at = now() where id = ${id}::uuid and status in ('validated', 'queued')`);
+export async function cancelImport(tx: Tx, principal: Principal, id: string) {
+  const job = await getImport(tx, principal, id);
+  if (!['validated', 'queued', 'running'].includes(job.status)) throw new AppError('conflict', 'This import has already ended.');
+  await tx.execute(sql`update import_jobs set cancel_requested = true where id = ${id}::uuid`);
+  // Not claimed by any runner yet: nothing was written, so it ends here.
+  const [ended] = await rows<{ id: string }>(
+    tx,
+    sql`update import_jobs set status = 'cancelled', finished_at = now() where id = ${id}::uuid and status in ('validated', 'queued') returning id`,
+  );
+  if (ended)
     await tx.execute(sql`update import_rows set outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
         message = case when kind in ('new', 'update') then 'Not imported: the import was cancelled.' else message end
-      where job_id = ${id}::uuid and outcome is null and exists (select 1 from import_jobs where id = ${id}::uuid and status = 'cancelled')`);
-  });
+      where job_id = ${id}::uuid and outcome is null`);
 }

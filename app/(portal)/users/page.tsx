@@ -65,9 +65,14 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         title="Users"
         description={`People who can sign in to ${environment?.name ?? 'your environments'}. Seats in use: ${seats.exact ? '' : 'about '}${number.format(seats.count)}.`}
         actions={hasPermission(user, 'users.write') && (
-          <Button asChild>
-            <Link href="/users/new">Add</Link>
-          </Button>
+          <>
+            <Button asChild variant="secondary">
+              <Link href="/users/import">Import</Link>
+            </Button>
+            <Button asChild>
+              <Link href="/users/new">Add</Link>
+            </Button>
+          </>
         )}
       />
       <UsersTabs current="all" />
