@@ -116,6 +116,19 @@ test.describe('Import', () => {
     await expectAccessible(page);
   });
 
+  test('the upload and report routes check the caller on the server', async ({ page, login, playwright, baseURL }) => {
+    const anonymous = await playwright.request.newContext({ baseURL });
+    const headers = { 'x-userdesk-upload': '1', 'content-type': 'application/octet-stream' };
+    expect((await anonymous.post('/api/import?name=a.csv', { headers, data: 'First name\nA\n' })).status()).toBe(401);
+    expect((await anonymous.get('/api/import/template')).status()).toBe(401);
+    await anonymous.dispose();
+    await login.signInAs('member');
+    expect((await page.request.post('/api/import?name=a.csv', { headers, data: 'First name\nA\n' })).status()).toBe(403);
+    expect((await page.request.get('/api/import/template')).status()).toBe(403);
+    const forbidden = await page.goto('/users/import');
+    expect(forbidden?.status()).toBe(403);
+  });
+
   test('the import screens are accessible on a phone', async ({ page, login }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await login.signInAs('manager');

@@ -8,7 +8,7 @@ import { auditEvents, environments, importJobs, importRows, outboxMessages, role
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { cancelImport, createImport, startImport } from './jobs';
+import { cancelImport, createImport, getImport, listImports, startImport } from './jobs';
 import { claimJob, runJob } from './run';
 import { rowOutcome } from './sheets';
 
@@ -127,6 +127,23 @@ describe('validation', () => {
       'The file has no Last name, Role columns',
     );
     expect((await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n).toBe(before);
+  });
+});
+
+describe('access', () => {
+  it('needs users.write, and an Account Manager sees only their own imports', async () => {
+    const member: Principal = { actor: { type: 'user', id: admin.actor.type === 'user' ? admin.actor.id : '', label: 'x' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [environmentId] };
+    await expect(createImport(db, member, file('m.csv', csv('A,B,ab@example.test,User,,')), skip)).rejects.toThrow('You do not have permission');
+    const job = await createImport(db, admin, file('mine.csv', csv('A,B,mine@example.test,User,Production,')), skip);
+    await expect(getImport(db, manager, job.id)).rejects.toThrow('No such import.');
+    expect((await listImports(db, manager)).map((j) => j.id)).not.toContain(job.id);
+    await expect(db.transaction((tx) => startImport(tx, manager, job.id, { allOrNothing: false, sendInvitations: false }))).rejects.toThrow('No such import.');
+    await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }).then(() => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false })))).rejects.toThrow('already been started');
+  });
+
+  it('refuses "all or nothing" while rows have errors', async () => {
+    const job = await createImport(db, admin, file('aon.csv', csv('A,B,aon1@example.test,User,Production,', 'A,,aon2@example.test,User,Production,')), skip);
+    await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: false }))).rejects.toThrow('1 row has errors');
   });
 });
 
