@@ -73,6 +73,11 @@ describe('CSV dialects', () => {
     ]);
   });
 
+  it('refuses a CSV saved in a legacy encoding instead of garbling names', async () => {
+    const latin1 = Buffer.concat([Buffer.from('First name,Last name\n'), Buffer.from([0x4a, 0x6f, 0x73, 0xe9]), Buffer.from(',Nu\n')]);
+    await expect(all(file('l.csv', latin1), 'csv')).rejects.toThrow('Line 2 of this CSV file is not UTF-8');
+  });
+
   it('refuses an unclosed quote with a message', async () => {
     await expect(all(file('c.csv', 'a,b\n"x,y\n'), 'csv')).rejects.toThrow('check for an unclosed quote');
   });

@@ -151,6 +151,9 @@ async function* readCsv(path: string, limits: ReadLimits): AsyncGenerator<string
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       if (++rows > limits.maxRows + 1) throw tooManyRows(limits.maxRows);
+      // Bytes that are not UTF-8 decode to U+FFFD: names would be saved garbled, so refuse instead.
+      if (record.some((cell) => cell.includes('\uFFFD')))
+        throw bad(`Line ${rows} of this CSV file is not UTF-8 text (accented letters would be garbled). In Excel choose "Save as" → "CSV UTF-8", then upload it again.`);
       yield record.length === 1 && record[0] === '' ? [] : record;
     }
   } catch (error) {
