@@ -31,7 +31,7 @@ const securityHeaders = [
 
 const nextConfig: NextConfig = {
   // PGlite ships wasm and resolves files at run time: bundling it breaks migrations and bloats the client.
-  serverExternalPackages: ['@electric-sql/pglite'],
+  serverExternalPackages: ['@electric-sql/pglite', 'exceljs', 'unzipper'],
   allowedDevOrigins: ['127.0.0.1'],
   poweredByHeader: false,
   experimental: {

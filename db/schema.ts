@@ -5,6 +5,7 @@ import {
   boolean,
   index,
   integer,
+  json,
   jsonb,
   pgEnum,
   pgTable,
@@ -259,3 +260,71 @@ export const rateLimits = pgTable('rate_limits', {
 
 export type OutboxMessage = typeof outboxMessages.$inferSelect;
 export type UserToken = typeof userTokens.$inferSelect;
+
+// ---- Bulk import (issue 9) ----
+
+export const importStatus = pgEnum('import_status', ['validated', 'queued', 'running', 'done', 'failed', 'cancelled']);
+export const importRowKind = pgEnum('import_row_kind', ['new', 'update', 'skip', 'error']);
+
+/** One import: validated rows waiting for a decision, then a background job any instance may claim. */
+export const importJobs = pgTable(
+  'import_jobs',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    createdBy: uuid()
+      .notNull()
+      .references(() => users.id),
+    createdByLabel: text().notNull(),
+    source: text().notNull(), // "grid" or the uploaded file's name
+    status: importStatus().notNull().default('validated'),
+    existing: text().notNull().default('skip'), // "skip" | "update": what to do with users that exist
+    environmentId: uuid(), // the importer's environment: rows with no environment go there
+    allOrNothing: boolean().notNull().default(false),
+    sendInvitations: boolean().notNull().default(true),
+    headers: jsonb().$type<string[]>().notNull().default([]),
+    totalRows: integer().notNull().default(0),
+    newCount: integer().notNull().default(0),
+    updateCount: integer().notNull().default(0),
+    skipCount: integer().notNull().default(0),
+    errorCount: integer().notNull().default(0),
+    // Progress: rows with a row number below nextRow are settled; written with each batch it covers.
+    nextRow: integer().notNull().default(0),
+    rowsDone: integer().notNull().default(0),
+    createdCount: integer().notNull().default(0),
+    updatedCount: integer().notNull().default(0),
+    cancelRequested: boolean().notNull().default(false),
+    error: text(),
+    ip: text(),
+    userAgent: text(),
+    heartbeatAt: timestamp({ withTimezone: true }),
+    startedAt: timestamp({ withTimezone: true }),
+    finishedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('import_jobs_created_idx').on(t.createdAt.desc()),
+    index('import_jobs_runnable_idx').on(t.createdAt).where(sql`${t.status} in ('queued', 'running')`),
+  ],
+);
+
+/** Each input row of an import: its cells as read, the validated user, and its outcome. */
+export const importRows = pgTable(
+  'import_rows',
+  {
+    jobId: uuid()
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    rowNo: integer().notNull(), // the row number in the file (the header is row 1)
+    // json, not jsonb: stored and returned as written, without the cost of converting 100,000 documents.
+    cells: json().$type<string[]>().notNull(),
+    kind: importRowKind().notNull(),
+    data: json().$type<Record<string, unknown>>(),
+    errors: jsonb().$type<{ column: string; message: string }[]>(),
+    outcome: text(), // created | updated | skipped | not imported
+    message: text(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.rowNo] })],
+);
+
+export type ImportJob = typeof importJobs.$inferSelect;
+export type ImportRow = typeof importRows.$inferSelect;

@@ -15,6 +15,10 @@ const envSchema = z.object({
   MAIL_FROM: z.string().default('Userdesk <no-reply@localhost>'),
   // 0: no reverse proxy, the TCP peer address is the client's (see lib/request.ts and README).
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0, 'must be 0 (no proxy) or the number of proxies in front').max(10).default(1),
+  // Bulk import limits: the upload's size, its rows, and what an .xlsx may unpack to (zip bombs).
+  IMPORT_MAX_MB: z.coerce.number().positive().max(1024).default(25),
+  IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(200_000),
+  IMPORT_MAX_UNPACKED_MB: z.coerce.number().positive().max(10_240).default(500),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,7 +1,8 @@
-// Background work of a server process: the inactivity job at start and hourly, and outbox delivery
+// Background work of a server process: the inactivity job at start and hourly, bulk imports, and outbox delivery
 // when SMTP_URL is set. Safe with several instances: both coordinate through PostgreSQL.
 import type { Db } from '@/db/client';
 import { deliverDue, smtpTransport } from '@/lib/mail/deliver';
+import { startImportWorker } from '@/lib/import/run';
 import { runInactivityJob } from './inactivity';
 
 export function startBackgroundJobs(db: Db, env: { SMTP_URL?: string; MAIL_FROM: string }) {
@@ -9,6 +10,8 @@ export function startBackgroundJobs(db: Db, env: { SMTP_URL?: string; MAIL_FROM:
     runInactivityJob(db).catch((error) => console.error('Inactivity job failed:', error));
   void inactivity();
   setInterval(inactivity, 60 * 60_000).unref();
+  // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).
+  startImportWorker(db);
 
   if (env.SMTP_URL) {
     const transport = smtpTransport(env.SMTP_URL, env.MAIL_FROM);

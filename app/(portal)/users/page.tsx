@@ -1,4 +1,4 @@
-import { Download } from 'lucide-react';
+import { Download, Upload } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
@@ -80,9 +80,14 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
               <a href={exportHref} download><Download aria-hidden className="size-4" />Export CSV</a>
             </Button>
             {hasPermission(user, 'users.write') && (
-              <Button asChild>
-                <Link href="/users/new">Add</Link>
-              </Button>
+              <>
+                <Button asChild variant="secondary">
+                  <Link href="/users/import"><Upload aria-hidden className="size-4" />Import</Link>
+                </Button>
+                <Button asChild>
+                  <Link href="/users/new">Add</Link>
+                </Button>
+              </>
             )}
           </>
         }

@@ -1,0 +1,166 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { ImportProgress } from '@/components/import/import-progress';
+import { ImportStatusBadge } from '@/components/import/import-status';
+import { StartImportForm } from '@/components/import/start-import-form';
+import { Alert } from '@/components/ui/alert';
+import { LocalTime } from '@/components/ui/local-time';
+import { PageHeader } from '@/components/ui/page-header';
+import { db } from '@/db';
+import { principalOf } from '@/lib/auth/principal';
+import { requirePermission } from '@/lib/auth/session';
+import { AppError } from '@/lib/errors';
+import { errorRows, getImport } from '@/lib/import/jobs';
+import { cancelImportAction, startImportAction } from '../actions';
+
+export const metadata: Metadata = { title: 'Import · Users' };
+
+const number = new Intl.NumberFormat('en');
+const ERRORS_SHOWN = 200;
+const GRID_LIMIT = 1_000;
+
+function Count({ label, value, tone }: { label: string; value: number; tone?: string }) {
+  return (
+    <div className="rounded-lg bg-white px-4 py-3 shadow-sm ring-1 ring-slate-200">
+      <dt className="text-xs font-medium tracking-wide text-slate-600 uppercase">{label}</dt>
+      <dd className={`mt-1 text-2xl font-semibold tabular-nums ${tone ?? 'text-slate-900'}`}>{number.format(value)}</dd>
+    </div>
+  );
+}
+
+export default async function ImportJobPage({ params }: { params: Promise<{ id: string }> }) {
+  const user = await requirePermission('users.write');
+  const { id } = await params;
+  const job = await getImport(db, principalOf(user), id).catch((error) => {
+    if (error instanceof AppError && error.code === 'not_found') notFound();
+    throw error;
+  });
+  const errors = job.errorCount > 0 ? await errorRows(db, job.id, ERRORS_SHOWN) : [];
+  const toImport = job.newCount + job.updateCount;
+  const ended = ['done', 'failed', 'cancelled'].includes(job.status);
+  const mine = job.createdBy === user.id;
+
+  return (
+    <>
+      <PageHeader
+        title={job.status === 'validated' ? 'Check the import' : 'Import'}
+        description={`${job.source} · ${number.format(job.totalRows)} ${job.totalRows === 1 ? 'row' : 'rows'} · by ${job.createdByLabel}`}
+        actions={
+          <Link href="/users/import" className="text-sm font-medium text-indigo-700 hover:underline">
+            ← All imports
+          </Link>
+        }
+      />
+      <div className="mb-4 flex flex-wrap items-center gap-3 text-sm text-slate-700">
+        <ImportStatusBadge status={job.status} />
+        <span>
+          Checked <LocalTime value={job.createdAt} inline />
+        </span>
+        {job.finishedAt && (
+          <span>
+            · Ended <LocalTime value={job.finishedAt} inline />
+          </span>
+        )}
+      </div>
+
+      <section aria-labelledby="counts-title" className="mb-6">
+        <h2 id="counts-title" className="sr-only">
+          Counts
+        </h2>
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
+          {ended ? (
+            <>
+              <Count label="Created" value={job.createdCount} tone="text-emerald-700" />
+              <Count label="Updated" value={job.updatedCount} tone="text-emerald-700" />
+              <Count label="Skipped" value={job.skipCount} />
+              <Count label="Errors" value={job.errorCount} tone={job.errorCount ? 'text-red-700' : undefined} />
+            </>
+          ) : (
+            <>
+              <Count label="New" value={job.newCount} tone="text-emerald-700" />
+              <Count label="Updates" value={job.updateCount} tone="text-sky-700" />
+              <Count label="Skipped" value={job.skipCount} />
+              <Count label="Errors" value={job.errorCount} tone={job.errorCount ? 'text-red-700' : undefined} />
+            </>
+          )}
+        </dl>
+      </section>
+
+      <div className="mb-6 space-y-3">
+        {job.status === 'validated' && mine && toImport > 0 && (
+          <StartImportForm jobId={job.id} action={startImportAction} toImport={toImport} errorCount={job.errorCount} />
+        )}
+        {job.status === 'validated' && toImport === 0 && (
+          <Alert tone="error">Nothing can be imported: every row has an error or is skipped. Fix the rows and check them again.</Alert>
+        )}
+        {(job.status === 'queued' || job.status === 'running') && (
+          <ImportProgress
+            jobId={job.id}
+            cancel={cancelImportAction}
+            initial={{ status: job.status, rowsDone: job.rowsDone, rowsToDo: toImport, startedAt: job.startedAt?.toISOString() ?? null, now: new Date().toISOString(), cancelRequested: job.cancelRequested }}
+          />
+        )}
+        {job.status === 'done' && (
+          <Alert tone="success">
+            Import finished: {number.format(job.createdCount)} created, {number.format(job.updatedCount)} updated.
+            {job.sendInvitations && job.createdCount > 0 ? ' Invitations are queued in the outbox.' : ''}
+          </Alert>
+        )}
+        {job.status === 'failed' && <Alert tone="error">The import failed: {job.error}</Alert>}
+        {job.status === 'cancelled' && (
+          <Alert tone="info">
+            The import was cancelled. {number.format(job.createdCount)} created and {number.format(job.updatedCount)} updated before it stopped; the
+            report lists every row.
+          </Alert>
+        )}
+        <div className="flex flex-wrap gap-4 text-sm">
+          <a href={`/api/import/${job.id}/report`} download className="font-medium text-indigo-700 hover:underline">
+            {ended ? 'Download the result report (.xlsx)' : 'Download the check report (.xlsx)'}
+          </a>
+          {job.errorCount > 0 && job.totalRows <= GRID_LIMIT && (
+            <Link href={`/users/import?from=${job.id}`} className="font-medium text-indigo-700 hover:underline">
+              Fix the rows in the grid
+            </Link>
+          )}
+        </div>
+      </div>
+
+      {errors.length > 0 && (
+        <section aria-labelledby="errors-title">
+          <h2 id="errors-title" className="mb-1 text-base font-semibold text-slate-900">
+            Rows with errors
+          </h2>
+          <p className="mb-3 text-sm text-slate-600">
+            {job.errorCount > errors.length
+              ? `The first ${number.format(errors.length)} of ${number.format(job.errorCount)}; the report lists all of them.`
+              : 'Row numbers are those of the file (the header is row 1). These rows are not imported.'}
+          </p>
+          <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
+            <table className="min-w-full divide-y divide-slate-200 text-sm">
+              <caption className="sr-only">Rows with errors</caption>
+              <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+                <tr>
+                  <th scope="col" className="w-16 px-4 py-2">Row</th>
+                  <th scope="col" className="px-4 py-2">Column</th>
+                  <th scope="col" className="px-4 py-2">Problem</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {errors.flatMap((row) =>
+                  (row.errors ?? []).map((e, i) => (
+                    <tr key={`${row.rowNo}-${i}`}>
+                      <td className="px-4 py-2 tabular-nums">{i === 0 ? row.rowNo : <span className="sr-only">{row.rowNo}</span>}</td>
+                      <td className="px-4 py-2 whitespace-nowrap font-medium">{e.column}</td>
+                      <td className="px-4 py-2 text-slate-700">{e.message}</td>
+                    </tr>
+                  )),
+                )}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,247 @@
+'use client';
+
+import { useMemo, useRef, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { Button } from '@/components/ui/button';
+import { BASE_COLUMNS, matchColumns } from '@/lib/import/columns';
+import { cn } from '@/lib/utils';
+
+export type GridRole = { name: string; requiredFields: { label: string; key: string }[]; allEnvironments: boolean };
+export type GridRow = { id: number; values: Record<string, string>; errors?: Record<string, string> };
+
+const BASE = BASE_COLUMNS.map((c) => c.header);
+let nextId = 1;
+export const newRow = (values: Record<string, string> = {}, errors?: Record<string, string>): GridRow => ({ id: nextId++, values, errors });
+
+/** The grid's columns: the base ones, then each required field of the roles the rows use. */
+export function gridColumns(rows: GridRow[], roles: GridRole[]): string[] {
+  const used = new Set(rows.map((r) => (r.values.Role ?? '').trim().toLowerCase()).filter(Boolean));
+  const extra: string[] = [];
+  for (const role of roles)
+    if (used.has(role.name.toLowerCase())) for (const f of role.requiredFields) if (!extra.includes(f.label)) extra.push(f.label);
+  return [...BASE, ...extra];
+}
+
+/** Tab-separated text as copied from Excel, LibreOffice or Sheets (quoted cells may hold line breaks). */
+export function parseClipboard(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const endCell = () => {
+    row.push(cell);
+    cell = '';
+  };
+  const endRow = () => {
+    endCell();
+    rows.push(row);
+    row = [];
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === '\t') endCell();
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endRow();
+    } else cell += c;
+  }
+  if (cell !== '' || row.length > 0) endRow();
+  return rows;
+}
+
+/** As CSV (RFC 4180), for the upload route. */
+export function toCsv(columns: string[], rows: GridRow[]): string {
+  const quote = (v: string) => (/[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = [columns.map(quote).join(',')];
+  for (const r of rows) if (columns.some((c) => (r.values[c] ?? '').trim())) lines.push(columns.map((c) => quote(r.values[c] ?? '')).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function ImportGrid({
+  rows,
+  onChange,
+  roles,
+  environments,
+}: {
+  rows: GridRow[];
+  onChange: (rows: GridRow[]) => void;
+  roles: GridRole[];
+  environments: string[];
+}) {
+  const columns = useMemo(() => gridColumns(rows, roles), [rows, roles]);
+  const table = useRef<HTMLTableElement>(null);
+
+  const focusCell = (row: number, column: number) =>
+    requestAnimationFrame(() => table.current?.querySelector<HTMLInputElement>(`[data-cell="${row}:${column}"]`)?.focus());
+
+  const setCell = (rowIndex: number, column: string, value: string) =>
+    onChange(
+      rows.map((r, i) => {
+        if (i !== rowIndex) return r;
+        const errors = r.errors && { ...r.errors };
+        if (errors) delete errors[column];
+        return { ...r, values: { ...r.values, [column]: value }, errors };
+      }),
+    );
+
+  const addRow = () => {
+    onChange([...rows, newRow()]);
+    focusCell(rows.length, 0);
+  };
+
+  const removeRow = (index: number) => {
+    const next = rows.filter((_, i) => i !== index);
+    onChange(next.length ? next : [newRow()]);
+    focusCell(Math.max(0, Math.min(index, next.length - 1)), 0);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>, row: number, column: number) => {
+    const input = event.currentTarget;
+    const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+    const atEnd = input.selectionStart === input.value.length && input.selectionEnd === input.value.length;
+    let target: [number, number] | null = null;
+    if (event.key === 'ArrowUp' && row > 0) target = [row - 1, column];
+    else if ((event.key === 'ArrowDown' || event.key === 'Enter') && row < rows.length - 1) target = [row + 1, column];
+    else if (event.key === 'Enter' && row === rows.length - 1) {
+      event.preventDefault();
+      addRow();
+      focusCell(row + 1, column);
+      return;
+    } else if (event.key === 'ArrowLeft' && atStart && column > 0) target = [row, column - 1];
+    else if (event.key === 'ArrowRight' && atEnd && column < columns.length - 1) target = [row, column + 1];
+    if (target) {
+      event.preventDefault();
+      focusCell(...target);
+    }
+  };
+
+  /** A block pasted from a spreadsheet fills the grid from this cell; a header row places its columns by name. */
+  const onPaste = (event: ClipboardEvent<HTMLInputElement>, row: number, column: number) => {
+    const text = event.clipboardData.getData('text/plain');
+    if (!/[\t\n]/.test(text.replace(/\r?\n$/, ''))) return;
+    event.preventDefault();
+    let block = parseClipboard(text);
+    const allLabels = [...BASE, ...roles.flatMap((r) => r.requiredFields.map((f) => f.label))];
+    const map = matchColumns(block[0] ?? [], roles.flatMap((r) => r.requiredFields));
+    let targets: (string | undefined)[];
+    if (map.missing.length < 4 && Object.keys(map.base).length >= 2) {
+      // The block starts with its own headers: put each column where its name says.
+      targets = (block[0] ?? []).map((_, i) => {
+        const base = BASE_COLUMNS.find((c) => map.base[c.field] === i);
+        if (base) return base.header;
+        const key = Object.entries(map.profile).find(([, index]) => index === i)?.[0];
+        return key ? roles.flatMap((r) => r.requiredFields).find((f) => f.key === key)?.label : undefined;
+      });
+      block = block.slice(1);
+      row = rows.length === 1 && !Object.values(rows[0]!.values).some((v) => v.trim()) ? 0 : rows.length;
+    } else targets = (block[0] ?? []).map((_, i) => columns[column + i] ?? allLabels[column + i]);
+    const next = [...rows];
+    block.forEach((cells, i) => {
+      const index = row + i;
+      next[index] ??= newRow();
+      const values = { ...next[index]!.values };
+      cells.forEach((value, j) => {
+        const target = targets[j];
+        if (target) values[target] = value.trim();
+      });
+      next[index] = { ...next[index]!, values, errors: undefined };
+    });
+    onChange(next);
+  };
+
+  return (
+    <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
+      <table ref={table} className="min-w-full text-sm" aria-describedby="grid-help">
+        <caption className="sr-only">Users to import, one per row</caption>
+        <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+          <tr>
+            <th scope="col" className="w-10 px-2 py-2 text-right">
+              <span className="sr-only">Row</span>#
+            </th>
+            {columns.map((c) => (
+              <th key={c} scope="col" className="min-w-36 px-1 py-2 font-semibold">
+                {c}
+              </th>
+            ))}
+            <th scope="col" className="w-10 px-1 py-2">
+              <span className="sr-only">Remove</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map((r, rowIndex) => (
+            <tr key={r.id}>
+              <th scope="row" className="px-2 text-right text-xs font-normal text-slate-500">
+                {rowIndex + 1}
+              </th>
+              {columns.map((c, columnIndex) => {
+                const error = r.errors?.[c];
+                const id = `cell-${r.id}-${columnIndex}`;
+                return (
+                  <td key={c} className="p-0.5 align-top">
+                    <input
+                      id={id}
+                      data-cell={`${rowIndex}:${columnIndex}`}
+                      value={r.values[c] ?? ''}
+                      onChange={(e) => setCell(rowIndex, c, e.target.value)}
+                      onKeyDown={(e) => onKeyDown(e, rowIndex, columnIndex)}
+                      onPaste={(e) => onPaste(e, rowIndex, columnIndex)}
+                      aria-label={`Row ${rowIndex + 1} ${c}`}
+                      aria-invalid={error ? true : undefined}
+                      aria-describedby={error ? `${id}-error` : undefined}
+                      list={c === 'Role' ? 'import-roles' : c === 'Environments' ? 'import-environments' : undefined}
+                      type={c === 'Email' ? 'email' : 'text'}
+                      autoComplete="off"
+                      spellCheck={false}
+                      placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
+                      className={cn(
+                        'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-transparent ring-inset placeholder:text-slate-400 hover:ring-slate-200 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
+                        error && 'bg-red-50 ring-red-400',
+                      )}
+                    />
+                    {error && (
+                      <p id={`${id}-error`} className="px-2 pb-1 text-xs text-red-700">
+                        {error}
+                      </p>
+                    )}
+                  </td>
+                );
+              })}
+              <td className="px-1 align-top">
+                <button
+                  type="button"
+                  onClick={() => removeRow(rowIndex)}
+                  className="rounded p-1.5 text-slate-500 hover:bg-slate-100 hover:text-red-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                  aria-label={`Remove row ${rowIndex + 1}`}
+                >
+                  <span aria-hidden className="block size-4 text-base leading-4">×</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <datalist id="import-roles">
+        {roles.map((r) => (
+          <option key={r.name} value={r.name} />
+        ))}
+      </datalist>
+      <datalist id="import-environments">
+        {environments.map((e) => (
+          <option key={e} value={e} />
+        ))}
+      </datalist>
+      <div className="border-t border-slate-100 p-2">
+        <Button type="button" variant="ghost" size="sm" onClick={addRow} aria-label="Add a row">
+          <span aria-hidden className="text-base leading-none">+</span> Add row
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useEffect, useState } from 'react';
+import { FormStatus } from '@/components/ui/form-status';
+import { SubmitButton } from '@/components/ui/submit-button';
+import { useActionForm } from '@/components/ui/use-action-form';
+import type { ActionState } from '@/lib/action-state';
+
+type Progress = { status: string; rowsDone: number; rowsToDo: number; startedAt: string | null; now: string; cancelRequested: boolean };
+
+const duration = (seconds: number) =>
+  seconds < 60 ? `${Math.max(1, Math.round(seconds))} s` : seconds < 3600 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+
+/** The running import's bar: read from the job row every second, so it survives a reload or another tab. */
+export function ImportProgress({ jobId, initial, cancel }: { jobId: string; initial: Progress; cancel: (state: ActionState, data: FormData) => Promise<ActionState> }) {
+  const router = useRouter();
+  const [progress, setProgress] = useState(initial);
+  const { state, pending, formProps } = useActionForm(cancel);
+
+  useEffect(() => {
+    let stopped = false;
+    const timer = setInterval(async () => {
+      const response = await fetch(`/api/import/${jobId}`, { cache: 'no-store' }).catch(() => null);
+      if (!response?.ok || stopped) return;
+      const next = (await response.json()) as Progress;
+      setProgress(next);
+      if (!['queued', 'running'].includes(next.status)) {
+        stopped = true;
+        clearInterval(timer);
+        router.refresh();
+      }
+    }, 1000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [jobId, router]);
+
+  const { rowsDone, rowsToDo } = progress;
+  const percent = rowsToDo > 0 ? Math.min(100, Math.floor((rowsDone / rowsToDo) * 100)) : 0;
+  const elapsed = progress.startedAt ? (new Date(progress.now).getTime() - new Date(progress.startedAt).getTime()) / 1000 : 0;
+  const left = rowsDone > 0 && elapsed > 0 ? ((rowsToDo - rowsDone) * elapsed) / rowsDone : null;
+  const label = progress.status === 'queued' ? 'Waiting to start…' : progress.cancelRequested ? 'Cancelling after the current batch…' : 'Importing…';
+
+  return (
+    <div className="space-y-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+      <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm">
+        <p className="font-medium text-slate-900" id="progress-label">
+          {label}
+        </p>
+        <p className="text-slate-600 tabular-nums" aria-live="polite">
+          {rowsDone.toLocaleString('en')} of {rowsToDo.toLocaleString('en')} rows
+          {left !== null && rowsDone < rowsToDo ? ` · about ${duration(left)} left` : ''}
+        </p>
+      </div>
+      <div
+        role="progressbar"
+        aria-labelledby="progress-label"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+        aria-valuetext={`${percent}%, ${rowsDone.toLocaleString('en')} of ${rowsToDo.toLocaleString('en')} rows`}
+        className="h-2.5 overflow-hidden rounded-full bg-slate-100"
+      >
+        <div className="h-full rounded-full bg-indigo-600 transition-[width] duration-500" style={{ width: `${percent}%` }} />
+      </div>
+      <p className="text-xs text-slate-600">You can leave this page: the import carries on, and this page shows where it is when you come back.</p>
+      <form {...formProps}>
+        <input type="hidden" name="jobId" value={jobId} />
+        <FormStatus state={state} />
+        <SubmitButton variant="secondary" size="sm" pending={pending} pendingText="Cancelling…" disabled={progress.cancelRequested}>
+          Cancel import
+        </SubmitButton>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { Badge } from '@/components/ui/badge';
+import type { ImportJob } from '@/db/schema';
+
+const LABELS: Record<ImportJob['status'], [string, 'green' | 'amber' | 'red' | 'slate' | 'blue']> = {
+  validated: ['Checked, not started', 'slate'],
+  queued: ['Waiting to start', 'blue'],
+  running: ['Importing', 'blue'],
+  done: ['Done', 'green'],
+  failed: ['Failed', 'red'],
+  cancelled: ['Cancelled', 'amber'],
+};
+
+export function ImportStatusBadge({ status }: { status: ImportJob['status'] }) {
+  const [label, tone] = LABELS[status];
+  return <Badge tone={tone}>{label}</Badge>;
+}

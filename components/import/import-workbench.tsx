@@ -1,0 +1,191 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useId, useRef, useState, type DragEvent } from 'react';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { cn } from '@/lib/utils';
+import { ImportGrid, gridColumns, newRow, toCsv, type GridRole, type GridRow } from './import-grid';
+
+type Upload = { state: 'idle' } | { state: 'sending'; label: string; percent: number | null } | { state: 'error'; message: string };
+
+/** Sends the body to the upload route (XHR, for upload progress); resolves with the new import's id. */
+function send(body: Blob, name: string, options: { existing: string; source?: string }, onProgress: (percent: number | null) => void) {
+  return new Promise<string>((resolve, reject) => {
+    const query = new URLSearchParams({ name, existing: options.existing, ...(options.source ? { source: options.source } : {}) });
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/import?${query}`);
+    xhr.setRequestHeader('x-userdesk-upload', '1');
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => onProgress(e.lengthComputable && e.loaded < e.total ? Math.round((e.loaded / e.total) * 100) : null);
+    xhr.onload = () => {
+      let answer: { id?: string; detail?: string } = {};
+      try {
+        answer = JSON.parse(xhr.responseText) as typeof answer;
+      } catch {
+        // Not JSON: a proxy's error page; the generic message below says what to do.
+      }
+      if (xhr.status === 201 && answer.id) resolve(answer.id);
+      else reject(new Error(answer.detail ?? `The upload failed (HTTP ${xhr.status}). Try again.`));
+    };
+    xhr.onerror = () => reject(new Error('The upload was interrupted. Check your connection and try again.'));
+    xhr.send(body);
+  });
+}
+
+export function ImportWorkbench({
+  roles,
+  environments,
+  initialRows,
+  maxMb,
+  maxRows,
+}: {
+  roles: GridRole[];
+  environments: string[];
+  initialRows: GridRow[];
+  maxMb: number;
+  maxRows: number;
+}) {
+  const router = useRouter();
+  const [rows, setRows] = useState<GridRow[]>(initialRows.length ? initialRows : [newRow()]);
+  const [existing, setExisting] = useState<'skip' | 'update'>('skip');
+  const [upload, setUpload] = useState<Upload>({ state: 'idle' });
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const ids = { existing: useId(), file: useId(), help: useId() };
+  const busy = upload.state === 'sending';
+
+  const submit = async (body: Blob, name: string, label: string, source?: string) => {
+    setUpload({ state: 'sending', label, percent: null });
+    try {
+      const id = await send(body, name, { existing, source }, (percent) => setUpload({ state: 'sending', label, percent }));
+      router.push(`/users/import/${id}`);
+    } catch (error) {
+      setUpload({ state: 'error', message: (error as Error).message });
+    }
+  };
+
+  const validateGrid = () => {
+    const filled = rows.filter((r) => Object.values(r.values).some((v) => v.trim()));
+    if (filled.length === 0) {
+      setUpload({ state: 'error', message: 'The grid is empty. Type or paste at least one user.' });
+      return;
+    }
+    const csv = toCsv(gridColumns(rows, roles), rows);
+    void submit(new Blob([csv], { type: 'text/csv' }), 'grid.csv', `Checking ${filled.length} ${filled.length === 1 ? 'row' : 'rows'}…`, 'grid');
+  };
+
+  const chooseFile = (file: File | undefined) => {
+    if (!file) return;
+    if (!/\.(xlsx|csv)$/i.test(file.name)) {
+      setUpload({ state: 'error', message: `${file.name} is not an .xlsx or .csv file. Upload an Excel workbook (.xlsx) or a CSV file.` });
+      return;
+    }
+    if (file.size > maxMb * 1048576) {
+      setUpload({ state: 'error', message: `${file.name} is larger than ${maxMb} MB, the most one import may be. Split it into several files.` });
+      return;
+    }
+    void submit(file, file.name, `Uploading and checking ${file.name}…`);
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    if (!busy) chooseFile(event.dataTransfer.files[0]);
+  };
+
+  return (
+    <div className="space-y-6">
+      <fieldset className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+        <legend className="sr-only">Users who already exist</legend>
+        <p className="text-sm font-medium text-slate-900" id={ids.existing}>
+          When a row&apos;s email belongs to an existing user
+        </p>
+        <div className="mt-2 flex flex-wrap gap-x-6 gap-y-2 text-sm" role="radiogroup" aria-labelledby={ids.existing}>
+          <label className="flex items-center gap-2">
+            <input type="radio" name="existing" value="skip" checked={existing === 'skip'} onChange={() => setExisting('skip')} className="accent-indigo-600" />
+            Skip the row
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="radio" name="existing" value="update" checked={existing === 'update'} onChange={() => setExisting('update')} className="accent-indigo-600" />
+            Update the user (names, role, environments, tags)
+          </label>
+        </div>
+      </fieldset>
+
+      <div aria-live="polite" className="empty:sr-only">
+        {upload.state === 'sending' && (
+          <Alert tone="info">
+            {upload.label}
+            {upload.percent !== null && ` ${upload.percent}%`} Nothing is saved until you confirm the import.
+          </Alert>
+        )}
+        {upload.state === 'error' && <Alert tone="error">{upload.message}</Alert>}
+      </div>
+
+      <section aria-labelledby="grid-title" className="space-y-3">
+        <div className="flex flex-wrap items-end justify-between gap-2">
+          <div>
+            <h2 id="grid-title" className="text-base font-semibold text-slate-900">
+              Type or paste users
+            </h2>
+            <p id="grid-help" className="text-sm text-slate-600">
+              One user per row. Arrow keys and Tab move between cells; paste a block copied from a spreadsheet (with or without its header row).
+              Environments: names separated by &quot;;&quot;, empty for your current environment.
+            </p>
+          </div>
+          <Button type="button" onClick={validateGrid} disabled={busy}>
+            Check rows
+          </Button>
+        </div>
+        <ImportGrid rows={rows} onChange={setRows} roles={roles} environments={environments} />
+      </section>
+
+      <section aria-labelledby="upload-title" className="space-y-3">
+        <div className="flex flex-wrap items-end justify-between gap-2">
+          <div>
+            <h2 id="upload-title" className="text-base font-semibold text-slate-900">
+              Or upload a file
+            </h2>
+            <p className="text-sm text-slate-600" id={ids.help}>
+              An Excel workbook (.xlsx) or a CSV file, one user per row under a header row; up to {maxMb} MB and {maxRows.toLocaleString('en')} rows.
+            </p>
+          </div>
+          <a href="/api/import/template" download className="text-sm font-medium text-indigo-700 hover:underline">
+            Download template
+          </a>
+        </div>
+        <div
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={onDrop}
+          className={cn(
+            'flex flex-col items-center justify-center gap-2 rounded-lg border-2 border-dashed px-6 py-8 text-center text-sm',
+            dragging ? 'border-indigo-500 bg-indigo-50' : 'border-slate-300 bg-white',
+          )}
+        >
+          <p className="text-slate-700">Drag a file here, or</p>
+          <label htmlFor={ids.file} className={cn('cursor-pointer rounded-md bg-white px-3.5 py-2 font-medium text-slate-800 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50 focus-within:outline-2 focus-within:outline-indigo-600', busy && 'pointer-events-none opacity-60')}>
+            Choose a file
+            <input
+              ref={fileInput}
+              id={ids.file}
+              type="file"
+              accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
+              className="sr-only"
+              aria-describedby={ids.help}
+              disabled={busy}
+              onChange={(e) => {
+                chooseFile(e.target.files?.[0]);
+                e.target.value = '';
+              }}
+            />
+          </label>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+import { writeFileSync } from 'node:fs';
+import ExcelJS from 'exceljs';
+import { expect, expectAccessible, test } from './fixtures';
+
+const stamp = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+test.describe('Import', () => {
+  test('three lines typed with +, an error fixed in the grid, then imported', async ({ page, login }) => {
+    const tag = stamp();
+    await login.signInAs('admin');
+    await page.goto('/users');
+    await page.getByRole('link', { name: 'Import' }).click();
+    await expect(page).toHaveURL(/\/users\/import$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Import users' })).toBeVisible();
+    await expectAccessible(page);
+
+    const cell = (row: number, column: string) => page.getByLabel(`Row ${row} ${column}`, { exact: true });
+    await cell(1, 'First name').fill('Grid');
+    await page.keyboard.press('Tab');
+    await expect(cell(1, 'Last name')).toBeFocused();
+    await page.keyboard.type(`One${tag}`);
+    await cell(1, 'Email').fill(`grid.one.${tag}@acme.test`);
+    await cell(1, 'Role').fill('User');
+    await page.getByRole('button', { name: 'Add a row' }).click();
+    await page.getByRole('button', { name: 'Add a row' }).click();
+    await cell(1, 'First name').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(cell(2, 'First name')).toBeFocused();
+    await page.keyboard.type('Grid');
+    await cell(2, 'Last name').fill(`Two${tag}`);
+    await cell(2, 'Email').fill(`grid.two.${tag}@acme.test`);
+    await cell(2, 'Role').fill('User');
+    await cell(3, 'First name').fill('Grid');
+    await cell(3, 'Last name').fill(`Three${tag}`);
+    await cell(3, 'Email').fill(`grid.three.${tag}-at-acme.test`);
+    await cell(3, 'Role').fill('User');
+    await page.getByRole('button', { name: 'Check rows' }).click();
+
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
+    await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
+    const errors = page.getByRole('table', { name: 'Rows with errors' });
+    await expect(errors.getByRole('row', { name: /4 Email/ })).toContainText('valid email');
+    await expectAccessible(page);
+
+    await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
+    await expect(cell(3, 'Email')).toHaveAttribute('aria-invalid', 'true');
+    await cell(3, 'Email').fill(`grid.three.${tag}@acme.test`);
+    await expect(cell(3, 'Email')).not.toHaveAttribute('aria-invalid');
+    await page.getByRole('button', { name: 'Check rows' }).click();
+    await expect(page.getByRole('heading', { name: 'Check the import' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Rows with errors' })).toHaveCount(0);
+
+    await page.getByRole('button', { name: 'Import 3 users' }).click();
+    await expect(page.getByText('Import finished: 3 created, 0 updated.')).toBeVisible({ timeout: 30_000 });
+    await page.goto(`/users?q=${tag}`);
+    await expect(page.getByRole('row').filter({ hasText: `@acme.test` })).toHaveCount(3);
+  });
+
+  test('an .xlsx with errors: preview, import the valid rows, progress, report', async ({ page, login }, testInfo) => {
+    const tag = stamp();
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Users');
+    sheet.addRow(['Given name', 'Surname', 'E-mail', 'Role', 'Environment', 'Tags']);
+    for (let i = 0; i < 1500; i++) sheet.addRow(['Xl', `Sheet${tag}`, `xl.${i}.${tag}@acme.test`, 'User', 'Production', `batch=${tag}`]);
+    sheet.addRow(['=1+2', `Sheet${tag}`, `xl.bad.${tag}@acme`, 'User', 'Production', '']);
+    sheet.addRow(['Xl', `Sheet${tag}`, `xl.wiz.${tag}@acme.test`, 'Wizard', 'Production', '']);
+    const file = testInfo.outputPath('users.xlsx');
+    await workbook.xlsx.writeFile(file);
+
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    await page.getByLabel('Choose a file').setInputFiles(file);
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    const counts = page.getByRole('definition');
+    await expect(counts.nth(0)).toHaveText('1,500');
+    await expect(counts.nth(3)).toHaveText('2');
+    const errors = page.getByRole('table', { name: 'Rows with errors' });
+    await expect(errors.getByRole('row', { name: /1502 Email/ })).toBeVisible();
+    await expect(errors.getByRole('row', { name: /1503 Role/ })).toContainText('There is no role named "Wizard"');
+
+    await page.getByLabel('Email each new user an invitation').uncheck();
+    await page.getByRole('button', { name: 'Import 1,500 users' }).click();
+    // The bar shows while it runs (it may finish before the first poll), and the end survives a reload.
+    await expect(page.getByRole('progressbar').or(page.getByText('Import finished'))).toBeVisible();
+    await expect(page.getByText('Import finished: 1,500 created, 0 updated.')).toBeVisible({ timeout: 60_000 });
+    await page.reload();
+    await expect(page.getByText('Import finished: 1,500 created, 0 updated.')).toBeVisible();
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download the result report (.xlsx)' }).click();
+    const path = await (await download).path();
+    const report = new ExcelJS.Workbook();
+    await report.xlsx.readFile(path);
+    const result = report.getWorksheet('Result')!;
+    expect(result.getRow(1).values).toEqual([undefined, 'Row', 'Given name', 'Surname', 'E-mail', 'Role', 'Environment', 'Tags', 'Outcome', 'Message']);
+    expect(result.getRow(2).getCell(8).value).toBe('Created');
+    expect(result.getRow(1502).getCell(2).value).toBe("'=1+2");
+    expect(result.getRow(1502).getCell(8).value).toBe('Not imported');
+
+    await page.goto('/users/import');
+    await expect(page.getByRole('table', { name: 'Past imports' }).getByRole('row', { name: /users\.xlsx/ }).first()).toContainText('1,500');
+  });
+
+  test('a bad file gets a clear message and nothing is kept', async ({ page, login }, testInfo) => {
+    const fake = testInfo.outputPath('people.xlsx');
+    writeFileSync(fake, 'First name,Last name,Email,Role\nNo,Body,no.body@acme.test,User\n');
+    const headerOnly = testInfo.outputPath('empty.csv');
+    writeFileSync(headerOnly, 'First name;Last name;Email;Role\n');
+    await login.signInAs('manager');
+    await page.goto('/users/import');
+    await page.getByLabel('Choose a file').setInputFiles(fake);
+    await expect(page.getByRole('alert').filter({ hasText: 'This file is named .xlsx but is not an Excel workbook' })).toBeVisible();
+    await page.getByLabel('Choose a file').setInputFiles(headerOnly);
+    await expect(page.getByRole('alert').filter({ hasText: 'The file has a header row but no users' })).toBeVisible();
+    await expect(page).toHaveURL(/\/users\/import$/);
+    await expectAccessible(page);
+  });
+
+  test('the upload and report routes check the caller on the server', async ({ page, login, playwright, baseURL }) => {
+    const anonymous = await playwright.request.newContext({ baseURL });
+    const headers = { 'x-userdesk-upload': '1', 'content-type': 'application/octet-stream' };
+    expect((await anonymous.post('/api/import?name=a.csv', { headers, data: 'First name\nA\n' })).status()).toBe(401);
+    expect((await anonymous.get('/api/import/template')).status()).toBe(401);
+    await anonymous.dispose();
+    await login.signInAs('member');
+    expect((await page.request.post('/api/import?name=a.csv', { headers, data: 'First name\nA\n' })).status()).toBe(403);
+    expect((await page.request.get('/api/import/template')).status()).toBe(403);
+    const forbidden = await page.goto('/users/import');
+    expect(forbidden?.status()).toBe(403);
+  });
+
+  test('the import screens are accessible on a phone', async ({ page, login }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await login.signInAs('manager');
+    await page.goto('/users/import');
+    await expectAccessible(page);
+    await page.getByRole('textbox', { name: 'Row 1 First name', exact: true }).fill('Phone');
+    await page.getByRole('button', { name: 'Check rows' }).click();
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
+    await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
+    await expectAccessible(page);
+  });
+});

@@ -1,0 +1,222 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { and, eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, environments, importJobs, importRows, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { cancelImport, createImport, getImport, listImports, startImport } from './jobs';
+import { claimJob, runJob } from './run';
+import { rowOutcome } from './sheets';
+
+let db: Db;
+let environmentId: string;
+let sandboxId: string;
+let admin: Principal;
+let manager: Principal;
+const dir = mkdtempSync(path.join(tmpdir(), 'import-test-'));
+let fileNo = 0;
+
+function file(name: string, content: string | Buffer) {
+  const p = path.join(dir, `${++fileNo}-${name}`);
+  writeFileSync(p, content);
+  return { path: p, fileName: name };
+}
+
+const HEADER = 'First name,Last name,Email,Role,Environments,Tags';
+const csv = (...lines: string[]) => [HEADER, ...lines].join('\n');
+const skip = { existing: 'skip' as const, environmentId: null as string | null };
+
+async function rowsOf(jobId: string) {
+  return db.select().from(importRows).where(eq(importRows.jobId, jobId)).orderBy(importRows.rowNo);
+}
+
+async function run(jobId: string) {
+  const claimed = await claimJob(db);
+  expect(claimed).toBe(jobId);
+  return runJob(db, jobId);
+}
+
+beforeAll(async () => {
+  db = await testDb();
+  let adminId: string;
+  ({ environmentId, adminId } = await setUpOrganization(db));
+  const [sandbox] = await db.insert(environments).values({ name: 'Sandbox' }).returning();
+  sandboxId = sandbox!.id;
+  await db.insert(roles).values({ name: 'Notary', permissions: [], requiredFields: [{ label: 'Commission number', key: 'commission' }] });
+  admin = { actor: { type: 'user', id: adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  const am = await insertUser(db, { email: 'am@example.test', role: 'Account Manager', environmentId });
+  manager = { actor: { type: 'user', id: am.id, label: am.email }, permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'], allEnvironments: false, environmentIds: [environmentId] };
+});
+
+describe('validation', () => {
+  it('names each row and column in error, and writes no user', async () => {
+    await insertUser(db, { email: 'exists@example.test', environmentId });
+    const job = await createImport(
+      db,
+      admin,
+      file(
+        'people.csv',
+        csv(
+          'Ann,Lee,ann@example.test,User,Production,team=blue',
+          'Bob,,bob@example.test,User,Production,',
+          'Cid,Roe,not-an-email,User,Production,',
+          'Dee,Ray,ann@EXAMPLE.test,User,Production,',
+          'Eve,Fox,eve@example.test,Wizard,Production,',
+          'Fay,Gil,fay@example.test,User,Mars,',
+          'Gus,Hay,gus@example.test,Notary,Production,',
+          'Hal,Ivy,exists@example.test,User,Production,',
+          'Ida,Jo\u0007,ida@example.test,User,Production,',
+          `${'x'.repeat(101)},Kay,kay@example.test,User,Production,`,
+          ',,,,,',
+        ),
+      ),
+      skip,
+    );
+    expect(job).toMatchObject({ totalRows: 10, newCount: 1, skipCount: 1, errorCount: 8, updateCount: 0 });
+    const stored = await rowsOf(job.id);
+    const errorsOf = (rowNo: number) => stored.find((r) => r.rowNo === rowNo)!.errors;
+    expect(errorsOf(3)).toEqual([{ column: 'Last name', message: 'Enter the last name.' }]);
+    expect(errorsOf(4)![0]).toMatchObject({ column: 'Email' });
+    expect(errorsOf(5)![0]!.message).toContain('also on row 2');
+    expect(errorsOf(6)![0]!.message).toContain('There is no role named "Wizard"');
+    expect(errorsOf(7)![0]).toMatchObject({ column: 'Environments', message: 'There is no environment named "Mars".' });
+    expect(errorsOf(8)![0]).toMatchObject({ column: 'Commission number' });
+    expect(stored.find((r) => r.rowNo === 9)!.kind).toBe('skip');
+    expect(errorsOf(10)![0]).toMatchObject({ column: 'Last name', message: expect.stringContaining('control character (U+0007)') });
+    expect(errorsOf(11)![0]).toMatchObject({ column: 'First name', message: expect.stringContaining('at most 100') });
+    expect(await db.select().from(users).where(eq(users.email, 'ann@example.test'))).toEqual([]);
+  });
+
+  it('keeps an Account Manager to their environments and the roles they hold', async () => {
+    const job = await createImport(
+      db,
+      manager,
+      file('am.csv', csv('Al,One,al1@example.test,Administrator,,', 'Al,Two,al2@example.test,User,Sandbox,', 'Al,Three,al3@example.test,User,Production,')),
+      skip,
+    );
+    const stored = await rowsOf(job.id);
+    expect(stored.map((r) => r.kind)).toEqual(['error', 'error', 'new']);
+    expect(stored[0]!.errors![0]!.message).toContain('You cannot grant the Administrator role');
+    expect(stored[1]!.errors![0]!.message).toBe('You do not manage the Sandbox environment.');
+  });
+
+  it('refuses to let an Account Manager update a user outside their environments or above their role', async () => {
+    await insertUser(db, { email: 'outside@example.test', environmentId: sandboxId });
+    await insertUser(db, { email: 'boss@example.test', role: 'Administrator' });
+    const job = await createImport(db, manager, file('am2.csv', csv('O,U,outside@example.test,User,,', 'B,O,boss@example.test,User,,')), { existing: 'update', environmentId });
+    const stored = await rowsOf(job.id);
+    expect(stored.map((r) => r.kind)).toEqual(['error', 'error']);
+    expect(stored[0]!.message).toContain('outside your environments');
+    expect(stored[1]!.message).toContain('permissions you do not hold');
+  });
+
+  it('refuses to demote every active Administrator at once', async () => {
+    const file1 = file('demote.csv', csv('Ada,Admin,ada@example.test,User,Production,', 'Bo,Boss,boss@example.test,User,Production,'));
+    const job = await createImport(db, admin, file1, { existing: 'update', environmentId: null });
+    expect(job).toMatchObject({ updateCount: 0, errorCount: 2 });
+    for (const row of await rowsOf(job.id)) expect(row).toMatchObject({ kind: 'error', message: expect.stringContaining('without an active Administrator') });
+  });
+
+  it('names the missing required columns, and keeps no job', async () => {
+    const before = (await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n;
+    await expect(createImport(db, admin, file('cols.csv', 'Given name;E-mail\nA;a@example.test'), skip)).rejects.toThrow(
+      'The file has no Last name, Role columns',
+    );
+    expect((await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n).toBe(before);
+  });
+});
+
+describe('access', () => {
+  it('needs users.write, and an Account Manager sees only their own imports', async () => {
+    const member: Principal = { actor: { type: 'user', id: admin.actor.type === 'user' ? admin.actor.id : '', label: 'x' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [environmentId] };
+    await expect(createImport(db, member, file('m.csv', csv('A,B,ab@example.test,User,,')), skip)).rejects.toThrow('You do not have permission');
+    const job = await createImport(db, admin, file('mine.csv', csv('A,B,mine@example.test,User,Production,')), skip);
+    await expect(getImport(db, manager, job.id)).rejects.toThrow('No such import.');
+    expect((await listImports(db, manager)).map((j) => j.id)).not.toContain(job.id);
+    await expect(db.transaction((tx) => startImport(tx, manager, job.id, { allOrNothing: false, sendInvitations: false }))).rejects.toThrow('No such import.');
+    await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }).then(() => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false })))).rejects.toThrow('already been started');
+  });
+
+  it('refuses "all or nothing" while rows have errors', async () => {
+    const job = await createImport(db, admin, file('aon.csv', csv('A,B,aon1@example.test,User,Production,', 'A,,aon2@example.test,User,Production,')), skip);
+    await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: false }))).rejects.toThrow('1 row has errors');
+  });
+});
+
+describe('commit', () => {
+  it('creates the valid rows with memberships, invitations and audit, and reports every row', async () => {
+    const job = await createImport(
+      db,
+      admin,
+      file('ok.csv', csv('Cat,Ash,cat@example.test,User,Production;Sandbox,team=blue', 'Bad,,bad@example.test,User,,', 'Dan,Birch,dan@example.test,Administrator,,')),
+      { existing: 'skip', environmentId },
+    );
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
+    expect(await run(job.id)).toBe('done');
+    const [cat] = await db.select().from(users).where(eq(users.email, 'cat@example.test'));
+    expect(cat).toMatchObject({ status: 'invited', tags: [{ name: 'team', value: 'blue' }] });
+    expect((await db.select().from(userEnvironments).where(eq(userEnvironments.userId, cat!.id))).length).toBe(2);
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.userId, cat!.id))).length).toBe(1);
+    expect((await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, cat!.id), eq(auditEvents.action, 'user.created')))).length).toBe(1);
+    expect((await db.select().from(auditEvents).where(eq(auditEvents.targetId, job.id)))[0]).toMatchObject({ action: 'import.completed' });
+    const [done] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect((await rowsOf(job.id)).map((r) => rowOutcome(r, done!).outcome)).toEqual(['Created', 'Not imported', 'Created']);
+    expect(done).toMatchObject({ status: 'done', createdCount: 2, rowsDone: 2 });
+  });
+
+  it('updates existing users when asked, changing their role', async () => {
+    const user = await insertUser(db, { email: 'upd@example.test', environmentId });
+    const job = await createImport(db, admin, file('upd.csv', csv('New,Name,UPD@example.test,Account Manager,,')), { existing: 'update', environmentId });
+    expect(job.updateCount).toBe(1);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: false }));
+    expect(await run(job.id)).toBe('done');
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after).toMatchObject({ firstName: 'New', lastName: 'Name', version: user.version + 1, sessionVersion: user.sessionVersion + 1 });
+    expect((await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.updated'))))[0]!.changes).toMatchObject({
+      role: { before: 'User', after: 'Account Manager' },
+    });
+  });
+
+  it('"all or nothing" rolls every batch back when one fails', async () => {
+    const lines = Array.from({ length: 25 }, (_, i) => `R${i},Roll,roll${i}@example.test,User,Production,`);
+    const job = await createImport(db, admin, file('roll.csv', csv(...lines)), skip);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: true }));
+    expect(await claimJob(db)).toBe(job.id);
+    const result = await runJob(db, job.id, {
+      batchSize: 10,
+      insideBatch: (i) => {
+        if (i === 2) throw new Error('injected failure');
+      },
+    });
+    expect(result).toBe('failed');
+    expect(await db.select().from(users).where(sql`${users.email} like 'roll%'`)).toEqual([]);
+    expect(await db.select().from(outboxMessages).where(sql`${outboxMessages.toAddress} like 'roll%'`)).toEqual([]);
+    const [failed] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(failed).toMatchObject({ status: 'failed', createdCount: 0 });
+    expect(failed!.error).toContain('Nothing was imported');
+  });
+
+  it('cancelling keeps only whole batches', async () => {
+    const lines = Array.from({ length: 25 }, (_, i) => `C${i},Cancel,cancel${i}@example.test,User,Production,`);
+    const job = await createImport(db, admin, file('cancel.csv', csv(...lines)), skip);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
+    expect(await claimJob(db)).toBe(job.id);
+    const result = await runJob(db, job.id, {
+      batchSize: 10,
+      beforeBatch: async (i) => {
+        if (i === 2) await db.transaction((tx) => cancelImport(tx, admin, job.id));
+      },
+    });
+    expect(result).toBe('cancelled');
+    const created = await db.select().from(users).where(sql`${users.email} like 'cancel%'`);
+    expect(created.length).toBe(20);
+    const [cancelled] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, cancelled!).outcome);
+    expect(outcomes.filter((o) => o === 'Created').length).toBe(20);
+    expect(outcomes.filter((o) => o === 'Not imported').length).toBe(5);
+  });
+});

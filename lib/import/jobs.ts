@@ -1,0 +1,134 @@
+// Imports as the portal sees them: create one from an uploaded file (validated, nothing written to
+// users), start it, cancel it, read it, list them. Everyone here needs users.write; an import is
+// visible to whoever ran it and to organization-wide principals (Administrators).
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db, Queryable, Tx } from '@/db/client';
+import { environments, importJobs, importRows, roles } from '@/db/schema';
+import type { RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { rows } from '@/lib/db-rows';
+import { env } from '@/lib/env';
+import { AppError } from '@/lib/errors';
+import { kindOf, readRows } from './read';
+import { validateImport, type ValidationContext } from './validate';
+
+export const importLimits = () => ({
+  maxBytes: Math.floor(env.IMPORT_MAX_MB * 1048576),
+  maxRows: env.IMPORT_MAX_ROWS,
+  maxUnpackedBytes: Math.floor(env.IMPORT_MAX_UNPACKED_MB * 1048576),
+});
+
+export type ImportOptions = { existing: 'skip' | 'update'; environmentId: string | null };
+
+function visibleJobs(principal: Principal): SQL | undefined {
+  if (principal.allEnvironments) return undefined;
+  return eq(importJobs.createdBy, principal.actor.type === 'user' ? principal.actor.id : '00000000-0000-0000-0000-000000000000');
+}
+
+export async function validationContext(q: Queryable, principal: Principal, options: ImportOptions): Promise<ValidationContext> {
+  const [roleRows, environmentRows] = await Promise.all([
+    q.select({ id: roles.id, name: roles.name, builtIn: roles.builtIn, permissions: roles.permissions, requiredFields: roles.requiredFields, allEnvironments: roles.allEnvironments }).from(roles),
+    q.select({ id: environments.id, name: environments.name }).from(environments),
+  ]);
+  const defaultEnvironmentId =
+    options.environmentId && (principal.allEnvironments || principal.environmentIds.includes(options.environmentId)) ? options.environmentId : null;
+  return { principal, roles: roleRows, environments: environmentRows, defaultEnvironmentId, existing: options.existing };
+}
+
+/**
+ * Reads and validates the file at `path` (named `fileName` by the uploader) into a new import, in one
+ * transaction: a file refused for any reason leaves nothing behind.
+ */
+export async function createImport(db: Db, principal: Principal, file: { path: string; fileName: string; source?: string }, options: ImportOptions, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.write');
+  if (principal.actor.type !== 'user') throw new AppError('forbidden', 'Only people can import users.');
+  const actor = principal.actor;
+  const kind = kindOf(file.fileName);
+  const limits = importLimits();
+  return db.transaction(async (tx) => {
+    const ctx = await validationContext(tx, principal, options);
+    const [job] = await tx
+      .insert(importJobs)
+      .values({
+        createdBy: actor.id,
+        createdByLabel: actor.label,
+        source: file.source ?? file.fileName.slice(0, 200),
+        existing: options.existing,
+        environmentId: ctx.defaultEnvironmentId,
+        ip: meta?.ip ?? null,
+        userAgent: meta?.userAgent?.slice(0, 500) ?? null,
+      })
+      .returning({ id: importJobs.id });
+    const counts = await validateImport(tx, job!.id, readRows(file.path, kind, limits), ctx);
+    await tx.update(importJobs).set(counts).where(eq(importJobs.id, job!.id));
+    return { id: job!.id, ...counts };
+  });
+}
+
+export async function getImport(q: Queryable, principal: Principal, id: string) {
+  requirePermissionOf(principal, 'users.write');
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', 'No such import.');
+  const [job] = await q.select().from(importJobs).where(and(eq(importJobs.id, id), visibleJobs(principal)));
+  if (!job) throw new AppError('not_found', 'No such import.');
+  return job;
+}
+
+export async function listImports(q: Queryable, principal: Principal, limit = 20) {
+  requirePermissionOf(principal, 'users.write');
+  return q.select().from(importJobs).where(visibleJobs(principal)).orderBy(desc(importJobs.createdAt)).limit(limit);
+}
+
+/** The rows with errors (first `limit`), for the preview. */
+export async function errorRows(q: Queryable, jobId: string, limit = 200) {
+  return q
+    .select({ rowNo: importRows.rowNo, errors: importRows.errors, cells: importRows.cells })
+    .from(importRows)
+    .where(and(eq(importRows.jobId, jobId), eq(importRows.kind, 'error')))
+    .orderBy(importRows.rowNo)
+    .limit(limit);
+}
+
+/** Every row of a small import, to edit it again in the grid. */
+export async function gridRows(q: Queryable, jobId: string, limit: number) {
+  return q
+    .select({ rowNo: importRows.rowNo, cells: importRows.cells, errors: importRows.errors })
+    .from(importRows)
+    .where(eq(importRows.jobId, jobId))
+    .orderBy(importRows.rowNo)
+    .limit(limit);
+}
+
+export type StartOptions = { allOrNothing: boolean; sendInvitations: boolean };
+
+/** Queues a validated import for the background runner. */
+export async function startImport(tx: Tx, principal: Principal, id: string, options: StartOptions) {
+  const job = await getImport(tx, principal, id);
+  if (principal.actor.type !== 'user' || job.createdBy !== principal.actor.id)
+    throw new AppError('forbidden', 'Only the person who uploaded this file can start its import.');
+  if (job.status !== 'validated') throw new AppError('conflict', 'This import has already been started.');
+  if (options.allOrNothing && job.errorCount > 0)
+    throw new AppError('invalid', `${job.errorCount} ${job.errorCount === 1 ? 'row has' : 'rows have'} errors, so "all or nothing" would import nothing. Fix them, or choose to import the valid rows.`);
+  if (job.newCount + job.updateCount === 0) throw new AppError('invalid', 'There is nothing to import: every row has an error or is skipped.');
+  const [queued] = await rows<{ id: string }>(
+    tx,
+    sql`update import_jobs set status = 'queued', all_or_nothing = ${options.allOrNothing}, send_invitations = ${options.sendInvitations}
+        where id = ${id}::uuid and status = 'validated' returning id`,
+  );
+  if (!queued) throw new AppError('conflict', 'This import has already been started.');
+}
+
+/** Asks the runner to stop after the batch it is writing; a job not yet claimed stops at once. */
+export async function cancelImport(tx: Tx, principal: Principal, id: string) {
+  const job = await getImport(tx, principal, id);
+  if (!['validated', 'queued', 'running'].includes(job.status)) throw new AppError('conflict', 'This import has already ended.');
+  await tx.execute(sql`update import_jobs set cancel_requested = true where id = ${id}::uuid`);
+  // Not claimed by any runner yet: nothing was written, so it ends here.
+  const [ended] = await rows<{ id: string }>(
+    tx,
+    sql`update import_jobs set status = 'cancelled', finished_at = now() where id = ${id}::uuid and status in ('validated', 'queued') returning id`,
+  );
+  if (ended)
+    await tx.execute(sql`update import_rows set outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
+        message = case when kind in ('new', 'update') then 'Not imported: the import was cancelled.' else message end
+      where job_id = ${id}::uuid and outcome is null`);
+}

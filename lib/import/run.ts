@@ -1,0 +1,406 @@
+// Committing an import: a job row in PostgreSQL that any instance may claim (SKIP LOCKED), written in
+// batches. Each batch (users, memberships, invitation links and emails, one audit event per user, the
+// rows' outcomes and the job's progress) is one transaction, so a crash or a cancel leaves whole
+// batches only, and the job's next_row says exactly where to resume. "All or nothing" runs every batch
+// in one transaction. A job whose runner stopped sending heartbeats is claimed again and resumed.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
+import { recordAudit, type Actor } from '@/lib/audit';
+import { isPermission } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { rows } from '@/lib/db-rows';
+import { AppError } from '@/lib/errors';
+import { organizationName, portalUrl } from '@/lib/mail/outbox';
+import { invitationMail } from '@/lib/mail/templates';
+import { getSecuritySettings } from '@/lib/settings';
+import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
+import { copyRows } from './copy';
+import type { NewUserData } from './validate';
+
+export const BATCH = 5_000;
+/** A running job whose heartbeat is older than this is taken to be orphaned (its process died). */
+export const STALE_SECONDS = 60;
+
+type JobRow = {
+  id: string;
+  createdBy: string;
+  createdByLabel: string;
+  source: string;
+  allOrNothing: boolean;
+  sendInvitations: boolean;
+  nextRow: number;
+  ip: string | null;
+  userAgent: string | null;
+};
+
+export type RunHooks = {
+  /** Called before each batch's transaction opens (tests cancel here). */
+  beforeBatch?: (index: number) => void | Promise<void>;
+  /** Called inside each batch's transaction once its rows are written (tests inject failures and kills here). */
+  insideBatch?: (index: number) => void | Promise<void>;
+  batchSize?: number;
+};
+
+/** Claims the oldest runnable job (queued, or running with a stale heartbeat), or null. */
+export async function claimJob(db: Db, staleSeconds = STALE_SECONDS): Promise<string | null> {
+  const [job] = await rows<{ id: string }>(
+    db,
+    sql`update import_jobs set status = 'running', heartbeat_at = now(), started_at = coalesce(started_at, now())
+        where id = (
+          select id from import_jobs
+          where status = 'queued' or (status = 'running' and heartbeat_at < now() - make_interval(secs => ${staleSeconds}))
+          order by created_at limit 1 for update skip locked)
+        returning id`,
+  );
+  return job?.id ?? null;
+}
+
+/** The importer as they are now: a user who lost users.write (or their account) since cannot import. */
+async function importerPrincipal(q: Queryable, job: JobRow): Promise<Principal | null> {
+  const [user] = await rows<{ status: string; permissions: string[]; allEnvironments: boolean; environmentIds: string[] }>(
+    q,
+    sql`select u.status, r.permissions, r.all_environments as "allEnvironments",
+          coalesce((select array_agg(environment_id) from user_environments where user_id = u.id), '{}') as "environmentIds"
+        from users u join roles r on r.id = u.role_id where u.id = ${job.createdBy}`,
+  );
+  if (!user || user.status !== 'active' || !user.permissions.includes('users.write')) return null;
+  return {
+    actor: { type: 'user', id: job.createdBy, label: job.createdByLabel },
+    permissions: user.permissions.filter(isPermission),
+    allEnvironments: user.allEnvironments,
+    environmentIds: user.environmentIds,
+  };
+}
+
+type Mailing = { org: string; lifetimeMs: number };
+type BatchRow = { rowNo: number; kind: 'new' | 'update'; data: NewUserData };
+type Outcome = { row_no: number; outcome: string; message: string | null };
+type Tally = { created: number; updated: number; skipped: number };
+
+const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
+/** A text array literal for a single bound parameter ("{...}"), each element quoted. */
+const pgArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+async function roleNamesOf(tx: Tx) {
+  return new Map((await rows<{ id: string; name: string }>(tx, sql`select id, name from roles`)).map((r) => [r.id, r.name]));
+}
+
+/** Writes one batch inside tx; returns what happened to each row. */
+async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Mailing | null, strict: boolean): Promise<{ outcomes: Outcome[]; tally: Tally }> {
+  const actor: Actor = { type: 'user', id: job.createdBy, label: job.createdByLabel };
+  const outcomes: Outcome[] = [];
+  const tally: Tally = { created: 0, updated: 0, skipped: 0 };
+  const audits: (string | null)[][] = [];
+  const roleNames = await roleNamesOf(tx);
+  const detail = `Imported from ${job.source}`;
+
+  const fresh = batch.filter((r) => r.kind === 'new');
+  if (fresh.length > 0) {
+    // Emails taken since the preview (the unique index would refuse the whole COPY) are settled first.
+    const taken = new Set(
+      (
+        await rows<{ email: string }>(
+          tx,
+          sql`select lower(email) as email from users where lower(email) = any(${pgArray(fresh.map((r) => r.data.email.toLowerCase()))}::text[])`,
+        )
+      ).map((u) => u.email),
+    );
+    const now = new Date();
+    const expires = mailing ? new Date(now.getTime() + mailing.lifetimeMs).toISOString() : null;
+    const people: (string | null)[][] = [];
+    const memberships: string[][] = [];
+    const tokens: string[][] = [];
+    const mails: string[][] = [];
+    for (const r of fresh) {
+      if (taken.has(r.data.email.toLowerCase())) {
+        if (strict) throw new AppError('conflict', `Row ${r.rowNo}: a user with the email ${r.data.email} was added after the preview.`);
+        outcomes.push({ row_no: r.rowNo, outcome: 'skipped', message: 'A user with this email was added after the preview: skipped.' });
+        tally.skipped++;
+        continue;
+      }
+      const id = randomUUID();
+      const environmentIds = [...r.data.environmentIds].sort();
+      people.push([id, r.data.email, r.data.firstName, r.data.lastName, r.data.roleId, 'invited', JSON.stringify(r.data.tags), JSON.stringify(r.data.profile), `{${environmentIds.join(',')}}`]);
+      for (const environmentId of environmentIds) memberships.push([id, environmentId]);
+      if (mailing) {
+        const token = randomBytes(32).toString('base64url');
+        tokens.push([id, 'invitation', createHash('sha256').update(token, 'utf8').digest('hex'), expires!]);
+        const mail = invitationMail(mailing.org, r.data.firstName, portalUrl(`/set-password?token=${token}`), mailing.lifetimeMs);
+        mails.push([mail.kind, r.data.email, mail.subject, mail.text, mail.html, id]);
+      }
+      audits.push([
+        'user.created',
+        id,
+        r.data.email,
+        environmentIds[0] ?? null,
+        JSON.stringify({
+          email: { before: null, after: r.data.email },
+          name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
+          role: { before: null, after: roleNames.get(r.data.roleId) ?? r.data.roleId },
+          status: { before: null, after: 'invited' },
+        }),
+      ]);
+      tally.created++;
+    }
+    // environment_ids is written as the membership trigger would compute it, so the trigger finds nothing to change.
+    await copyRows(tx, 'users', ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'tags', 'profile', 'environment_ids'], people);
+    await copyRows(tx, 'user_environments', ['user_id', 'environment_id'], memberships);
+    await copyRows(tx, 'user_tokens', ['user_id', 'purpose', 'token_hash', 'expires_at'], tokens);
+    await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'user_id'], mails);
+  }
+
+  const changes = batch.filter((r) => r.kind === 'update');
+  if (changes.length > 0) {
+    await applyUpdates(tx, changes, outcomes, tally, audits, strict);
+    await assertActiveAdministratorRemains(tx);
+  }
+
+  const actorId = actor.type === 'user' ? actor.id : null;
+  await copyRows(
+    tx,
+    'audit_events',
+    ['actor_type', 'actor_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'environment_id', 'changes', 'detail', 'ip', 'user_agent'],
+    audits.map(([action, id, label, environmentId, changes]) => ['user', actorId, actor.label ?? '', action!, 'user', id!, label!, environmentId!, changes!, detail, job.ip, job.userAgent]),
+  );
+  return { outcomes, tally };
+}
+
+type Current = { id: string; email: string; firstName: string; lastName: string; roleId: string; roleName: string; allEnvironments: boolean; tags: unknown; profile: Record<string, string>; environmentIds: string[]; status: string };
+
+/** Updates existing users set-wise: names, role, environments (when the file names some), tags (when given), profile. */
+async function applyUpdates(tx: Tx, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: (string | null)[][], strict: boolean) {
+  const ids = changes.map((r) => r.data.userId!);
+  const current = await rows<Current>(
+    tx,
+    sql`select u.id, u.email, u.first_name as "firstName", u.last_name as "lastName", u.role_id as "roleId", r.name as "roleName",
+          r.all_environments as "allEnvironments", u.tags, u.profile, u.environment_ids as "environmentIds", u.status
+        from users u join roles r on r.id = u.role_id
+        where u.id = any(${`{${ids.join(',')}}`}::uuid[]) for update of u`,
+  );
+  const roleNames = new Map(
+    (await rows<{ id: string; name: string; allEnvironments: boolean }>(tx, sql`select id, name, all_environments as "allEnvironments" from roles`)).map((r) => [r.id, r]),
+  );
+  const byId = new Map(current.map((u) => [u.id, u]));
+  const updates: Record<string, unknown>[] = [];
+  const replaceEnvironments: string[] = [];
+  const memberships: [string, string][] = [];
+  for (const r of changes) {
+    const before = byId.get(r.data.userId!);
+    if (!before || before.status === 'banned') {
+      const message = before ? 'This user was banned after the preview: not updated.' : 'This user was deleted after the preview: not updated.';
+      if (strict) throw new AppError('conflict', `Row ${r.rowNo}: ${message}`);
+      outcomes.push({ row_no: r.rowNo, outcome: 'skipped', message });
+      tally.skipped++;
+      continue;
+    }
+    const role = roleNames.get(r.data.roleId);
+    const environmentIds = role?.allEnvironments ? [] : r.data.keepEnvironments ? before.environmentIds : [...r.data.environmentIds].sort();
+    const tags = r.data.tags.length > 0 ? r.data.tags : before.tags;
+    const profile = { ...before.profile, ...r.data.profile };
+    const diff: Record<string, { before: unknown; after: unknown }> = {};
+    const name = `${r.data.firstName} ${r.data.lastName}`;
+    if (`${before.firstName} ${before.lastName}` !== name) diff.name = { before: `${before.firstName} ${before.lastName}`, after: name };
+    if (before.roleId !== r.data.roleId) diff.role = { before: before.roleName, after: role?.name ?? r.data.roleId };
+    if (JSON.stringify([...before.environmentIds].sort()) !== JSON.stringify(environmentIds)) {
+      diff.environments = { before: before.environmentIds, after: environmentIds };
+      replaceEnvironments.push(before.id);
+      for (const e of environmentIds) memberships.push([before.id, e]);
+    }
+    if (JSON.stringify(before.tags) !== JSON.stringify(tags)) diff.tags = { before: before.tags, after: tags };
+    if (JSON.stringify(before.profile) !== JSON.stringify(profile)) diff.profile = { before: before.profile, after: profile };
+    if (Object.keys(diff).length === 0) {
+      outcomes.push({ row_no: r.rowNo, outcome: 'unchanged', message: 'Already up to date: nothing to change.' });
+      tally.skipped++;
+      continue;
+    }
+    updates.push({ id: before.id, first_name: r.data.firstName, last_name: r.data.lastName, role_id: r.data.roleId, tags, profile, role_changed: Boolean(diff.role) });
+    audits.push(['user.updated', before.id, before.email, environmentIds[0] ?? null, JSON.stringify(diff)]);
+    outcomes.push({ row_no: r.rowNo, outcome: 'updated', message: `Updated: ${Object.keys(diff).join(', ')}.` });
+    tally.updated++;
+  }
+  if (updates.length > 0)
+    await tx.execute(sql`update users set first_name = r.first_name, last_name = r.last_name, role_id = r.role_id, tags = r.tags, profile = r.profile,
+        version = users.version + 1, session_version = users.session_version + (case when r.role_changed then 1 else 0 end), updated_at = now()
+      from jsonb_to_recordset(${json(updates)}) as r(id uuid, first_name text, last_name text, role_id uuid, tags jsonb, profile jsonb, role_changed boolean)
+      where users.id = r.id`);
+  if (replaceEnvironments.length > 0) {
+    await tx.execute(sql`delete from user_environments where user_id = any(${`{${replaceEnvironments.join(',')}}`}::uuid[])`);
+    if (memberships.length > 0)
+      await tx.execute(sql`insert into user_environments (user_id, environment_id)
+        select (m->>0)::uuid, (m->>1)::uuid from jsonb_array_elements(${json(memberships)}) m`);
+  }
+}
+
+async function recordOutcomes(tx: Queryable, jobId: string, outcomes: Outcome[]) {
+  if (outcomes.length === 0) return;
+  await tx.execute(sql`update import_rows set outcome = r.outcome, message = r.message
+    from jsonb_to_recordset(${json(outcomes)}) as r(row_no int, outcome text, message text)
+    where import_rows.job_id = ${jobId}::uuid and import_rows.row_no = r.row_no`);
+}
+
+async function loadBatch(q: Queryable, jobId: string, fromRow: number, size: number): Promise<BatchRow[]> {
+  return rows<BatchRow>(
+    q,
+    sql`select row_no as "rowNo", kind, data from import_rows
+        where job_id = ${jobId}::uuid and row_no >= ${fromRow} and kind in ('new', 'update')
+        order by row_no limit ${size}`,
+  );
+}
+
+/** Settles every row not yet settled, writes the import's one audit event and the job's end state. */
+async function finish(db: Db, job: JobRow, status: 'done' | 'failed' | 'cancelled', error: string | null) {
+  await db.transaction(async (tx) => {
+    const reason = status === 'done' ? null : status === 'cancelled' ? 'Not imported: the import was cancelled.' : `Not imported: ${error}`;
+    // Rows of committed batches keep a null outcome when they went as planned (created); see rowOutcome.
+    await tx.execute(sql`update import_rows set
+        outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
+        message = case when kind in ('new', 'update') then ${reason} else message end
+      where job_id = ${job.id}::uuid and outcome is null
+        and (kind in ('skip', 'error') or row_no >= (select next_row from import_jobs where id = ${job.id}::uuid))`);
+    const [counts] = await rows<{ createdCount: number; updatedCount: number; skipCount: number; errorCount: number }>(
+      tx,
+      sql`update import_jobs set status = ${status}, error = ${error}, finished_at = now(), heartbeat_at = now()
+          where id = ${job.id}::uuid
+          returning created_count as "createdCount", updated_count as "updatedCount", skip_count as "skipCount", error_count as "errorCount"`,
+    );
+    const verb = { done: 'completed', failed: 'failed', cancelled: 'cancelled' }[status];
+    await recordAudit(tx, {
+      actor: { type: 'user', id: job.createdBy, label: job.createdByLabel },
+      action: `import.${verb}`,
+      target: { type: 'import', id: job.id, label: job.source },
+      detail: `Import of ${job.source} ${verb}: ${counts?.createdCount ?? 0} created, ${counts?.updatedCount ?? 0} updated${error ? `. ${error}` : ''}`,
+      changes: { created: { before: null, after: counts?.createdCount ?? 0 }, updated: { before: null, after: counts?.updatedCount ?? 0 } },
+      meta: { ip: job.ip, userAgent: job.userAgent },
+    });
+  });
+}
+
+const Cancelled = Symbol('cancelled');
+
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || isUniqueViolation((error as { cause?: unknown }).cause));
+
+/** Runs a claimed job to its end: done, cancelled (whole batches kept) or failed (with the reason). */
+export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promise<'done' | 'failed' | 'cancelled'> {
+  const size = hooks.batchSize ?? BATCH;
+  const [job] = await rows<JobRow>(
+    db,
+    sql`select id, created_by as "createdBy", created_by_label as "createdByLabel", source, all_or_nothing as "allOrNothing",
+          send_invitations as "sendInvitations", next_row as "nextRow", ip, user_agent as "userAgent"
+        from import_jobs where id = ${jobId}::uuid`,
+  );
+  if (!job) throw new AppError('not_found', 'No such import.');
+  const principal = await importerPrincipal(db, job);
+  if (!principal) {
+    await finish(db, job, 'failed', `${job.createdByLabel} can no longer import users.`);
+    return 'failed';
+  }
+  const settings = await getSecuritySettings(db);
+  const mailing = job.sendInvitations ? { org: await organizationName(db), lifetimeMs: settings.invitationLifetimeDays * 86_400_000 } : null;
+
+  const total: Tally = { created: 0, updated: 0, skipped: 0 };
+  let done = 0;
+  /** One batch in tx; returns the next row number, or null when nothing was left. */
+  const step = async (tx: Tx, index: number, fromRow: number, strict: boolean) => {
+    // All or nothing keeps the job row unlocked, so progress can be reported from outside the transaction.
+    const [state] = await rows<{ cancelRequested: boolean; nextRow: number }>(
+      tx,
+      strict
+        ? sql`select cancel_requested as "cancelRequested", 0 as "nextRow" from import_jobs where id = ${job.id}::uuid`
+        : sql`select cancel_requested as "cancelRequested", next_row as "nextRow" from import_jobs where id = ${job.id}::uuid for update`,
+    );
+    if (state?.cancelRequested) throw Cancelled;
+    // Another runner (a slow one thought dead) may have written this batch already: go on from there.
+    const start = strict ? fromRow : Math.max(fromRow, state?.nextRow ?? 0);
+    const batch = await loadBatch(tx, job.id, start, size);
+    if (batch.length === 0) return null;
+    const { outcomes, tally } = await writeBatch(tx, job, batch, mailing, strict);
+    await recordOutcomes(tx, job.id, outcomes);
+    await hooks.insideBatch?.(index);
+    const next = batch[batch.length - 1]!.rowNo + 1;
+    if (strict) {
+      total.created += tally.created;
+      total.updated += tally.updated;
+      total.skipped += tally.skipped;
+      done += batch.length;
+      // PGlite has one connection, busy with this transaction; there the bar moves at the end.
+      if (getClient().driver === 'postgres')
+        await db.execute(sql`update import_jobs set rows_done = ${done}, heartbeat_at = now() where id = ${job.id}::uuid`);
+    } else
+      await tx.execute(sql`update import_jobs set next_row = ${next}, rows_done = rows_done + ${batch.length},
+          created_count = created_count + ${tally.created}, updated_count = updated_count + ${tally.updated},
+          skip_count = skip_count + ${tally.skipped}, heartbeat_at = now()
+        where id = ${job.id}::uuid`);
+    return next;
+  };
+
+  try {
+    if (job.allOrNothing) {
+      await db.transaction(async (tx) => {
+        // A job resumed after a crash starts over: its transaction never committed.
+        let from = 0;
+        for (let i = 0; ; i++) {
+          await hooks.beforeBatch?.(i);
+          const next = await step(tx, i, from, true);
+          if (next === null) break;
+          from = next;
+        }
+        await tx.execute(sql`update import_jobs set next_row = ${from}, rows_done = ${done}, created_count = ${total.created},
+            updated_count = ${total.updated}, skip_count = skip_count + ${total.skipped} where id = ${job.id}::uuid`);
+      });
+    } else {
+      let from = job.nextRow;
+      for (let i = 0, retried = false; ; i++) {
+        await hooks.beforeBatch?.(i);
+        let next: number | null;
+        try {
+          next = await db.transaction((tx) => step(tx, i, from, false));
+        } catch (error) {
+          // Someone added one of the batch's emails between its check and its COPY: the batch rolled
+          // back whole, and its retry settles that row as skipped.
+          if (retried || !isUniqueViolation(error)) throw error;
+          retried = true;
+          i--;
+          continue;
+        }
+        retried = false;
+        if (next === null) break;
+        from = next;
+      }
+    }
+  } catch (error) {
+    if (error === Cancelled) {
+      await finish(db, job, 'cancelled', null);
+      return 'cancelled';
+    }
+    const message = error instanceof AppError ? error.message : 'An unexpected error stopped the import.';
+    if (!(error instanceof AppError)) console.error('Import failed:', error);
+    if (job.allOrNothing) await db.execute(sql`update import_jobs set rows_done = 0 where id = ${job.id}::uuid`);
+    await finish(db, job, 'failed', job.allOrNothing ? `${message} Nothing was imported.` : message);
+    return 'failed';
+  }
+  await finish(db, job, 'done', null);
+  return 'done';
+}
+
+/** Claims and runs jobs until none is left. One runner per process at a time. */
+let draining: Promise<void> | null = null;
+export function drainImports(db: Db): Promise<void> {
+  draining ??= (async () => {
+    try {
+      for (let id = await claimJob(db); id; id = await claimJob(db)) await runJob(db, id);
+    } catch (error) {
+      console.error('Import runner failed:', error);
+    } finally {
+      draining = null;
+    }
+  })();
+  return draining;
+}
+
+/** Polls for queued and orphaned imports (started by the server process). */
+export function startImportWorker(db: Db, everyMs = 3_000) {
+  setInterval(() => void drainImports(db), everyMs).unref();
+  void drainImports(db);
+}

@@ -1,0 +1,286 @@
+// Validating an import before anything is written: each row against the same schemas and rules as Add
+// (newUserSchema, checkGrant's role and environment rules, a role's required fields, email in use),
+// plus duplicates within the file, the importer's scope and the last-Administrator rule. Database
+// checks run once per chunk of rows (one query for all the chunk's emails), never once per row, and
+// validated rows are stored chunk by chunk in import_rows, so memory stays flat however long the file.
+import { sql } from 'drizzle-orm';
+import type { Queryable } from '@/db/client';
+import type { RequiredField } from '@/db/schema';
+import { ADMINISTRATOR, PERMISSIONS } from '@/lib/auth/permissions';
+import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
+import { rows as rowsOf } from '@/lib/db-rows';
+import { AppError } from '@/lib/errors';
+import { administratorRole } from '@/lib/users/admin-guard';
+import { newUserSchema } from '@/lib/users/create';
+import { changeRefusal } from '@/lib/users/scope';
+import { copyRows } from './copy';
+import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type ColumnMap } from './columns';
+
+export type ImportRole = { id: string; name: string; builtIn: boolean; permissions: string[]; requiredFields: RequiredField[]; allEnvironments: boolean };
+export type ImportEnvironment = { id: string; name: string };
+
+export type ValidationContext = {
+  principal: Principal;
+  roles: ImportRole[];
+  environments: ImportEnvironment[];
+  /** Rows that name no environment go here (the importer's current environment). */
+  defaultEnvironmentId: string | null;
+  existing: 'skip' | 'update';
+};
+
+export type RowError = { column: string; message: string };
+export type NewUserData = {
+  email: string;
+  firstName: string;
+  lastName: string;
+  roleId: string;
+  environmentIds: string[];
+  tags: { name: string; value: string }[];
+  profile: Record<string, string>;
+  /** Updates: the file named no environment, so the user's memberships stay as they are. */
+  keepEnvironments?: boolean;
+  userId?: string;
+};
+export type CheckedRow = { rowNo: number; cells: string[]; kind: 'new' | 'update' | 'skip' | 'error'; data: NewUserData | null; errors: RowError[]; message: string | null };
+export type ImportCounts = { totalRows: number; newCount: number; updateCount: number; skipCount: number; errorCount: number };
+
+export const CHUNK = 5_000;
+
+// C0 controls other than tab, line feed and carriage return, DEL, C1 controls, and the Unicode
+// line/paragraph separators and bidi overrides that make a name display as something else.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+const codePoint = (s: string) => `U+${s.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+// The JavaScript twin of administratorRole() in lib/users/admin-guard.ts.
+const isAdministratorRole = (role: { name: string; builtIn: boolean; permissions: readonly string[]; allEnvironments: boolean }) =>
+  (role.builtIn && role.name === ADMINISTRATOR) || (role.allEnvironments && PERMISSIONS.every((p) => role.permissions.includes(p)));
+
+/** "Name=Value; Other" as tags. */
+export function parseTags(cell: string): { name: string; value: string }[] {
+  return cell
+    .split(/[;\n]/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const at = part.indexOf('=');
+      return at < 0 ? { name: part, value: '' } : { name: part.slice(0, at).trim(), value: part.slice(at + 1).trim() };
+    });
+}
+
+const splitList = (cell: string) =>
+  cell
+    .split(/[;,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Checks what one row can be checked on its own; the email's use elsewhere is checked per chunk. */
+export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx: ValidationContext, lookups: Lookups): CheckedRow {
+  const errors: RowError[] = [];
+  const header = (field: BaseField) => BASE_COLUMNS.find((c) => c.field === field)!.header;
+  const cell = (index: number | undefined) => (index === undefined ? '' : (cells[index] ?? ''));
+  const get = (field: BaseField) => cell(columns.base[field]);
+
+  const mapped: [string, string][] = [
+    ...BASE_COLUMNS.map((c) => [c.header, get(c.field)] as [string, string]),
+    ...Object.entries(columns.profile).map(([key, index]) => [lookups.profileLabel.get(key) ?? key, cell(index)] as [string, string]),
+  ];
+  for (const [column, value] of mapped) {
+    const bad = CONTROL.exec(value);
+    if (bad) errors.push({ column, message: `Contains a control character (${codePoint(bad[0])}). Remove it and try again.` });
+  }
+
+  const roleName = get('role').trim();
+  const role = roleName ? lookups.roleByName.get(roleName.toLowerCase()) : undefined;
+  if (!role) errors.push({ column: header('role'), message: roleName ? `There is no role named "${roleName}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
+  else if (!canGrant(ctx.principal, role))
+    errors.push({ column: header('role'), message: `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.` });
+
+  let environmentIds: string[] = [];
+  const names = splitList(get('environments'));
+  if (role && !role.allEnvironments) {
+    for (const name of names) {
+      const env = lookups.environmentByName.get(name.toLowerCase());
+      if (!env) errors.push({ column: header('environments'), message: `There is no environment named "${name}".` });
+      else if (!canSeeEnvironment(ctx.principal, env.id))
+        errors.push({ column: header('environments'), message: `You do not manage the ${env.name} environment.` });
+      else environmentIds.push(env.id);
+    }
+    if (names.length === 0 && ctx.defaultEnvironmentId) environmentIds = [ctx.defaultEnvironmentId];
+    if (names.length === 0 && !ctx.defaultEnvironmentId) errors.push({ column: header('environments'), message: 'Enter at least one environment.' });
+    environmentIds = [...new Set(environmentIds)];
+  }
+
+  const profile: Record<string, string> = {};
+  for (const field of role?.requiredFields ?? []) {
+    const value = cell(columns.profile[field.key]).trim();
+    if (!value) errors.push({ column: field.label, message: `Enter the ${field.label} (required for the ${role!.name} role).` });
+    profile[field.key] = value;
+  }
+
+  const parsed = newUserSchema.safeParse({
+    firstName: get('firstName'),
+    lastName: get('lastName'),
+    email: get('email'),
+    roleId: role?.id ?? '00000000-0000-4000-8000-000000000000',
+    environmentIds,
+    tags: parseTags(get('tags')),
+    profile,
+  });
+  if (!parsed.success) {
+    const columnOf: Record<string, string> = { firstName: header('firstName'), lastName: header('lastName'), email: header('email'), tags: header('tags'), environmentIds: header('environments'), roleId: header('role') };
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const column = key === 'profile' ? (lookups.profileLabel.get(String(issue.path[1])) ?? 'Profile') : (columnOf[key] ?? key);
+      if (!errors.some((e) => e.column === column)) errors.push({ column, message: issue.message });
+    }
+  }
+  if (errors.length > 0 || !parsed.success || !role)
+    return { rowNo, cells, kind: 'error', data: null, errors, message: errors.map((e) => `${e.column}: ${e.message}`).join(' ') };
+  return { rowNo, cells, kind: 'new', data: { ...parsed.data, roleId: role.id, keepEnvironments: names.length === 0 }, errors: [], message: null };
+}
+
+type Lookups = {
+  roleByName: Map<string, ImportRole>;
+  roleNames: string;
+  environmentByName: Map<string, ImportEnvironment>;
+  profileLabel: Map<string, string>;
+};
+
+function lookupsFor(ctx: ValidationContext): Lookups {
+  const grantable = ctx.roles.filter((r) => canGrant(ctx.principal, r));
+  return {
+    roleByName: new Map(ctx.roles.map((r) => [r.name.toLowerCase(), r])),
+    roleNames: grantable.map((r) => r.name).join(', ') || 'none you may grant',
+    environmentByName: new Map(ctx.environments.map((e) => [e.name.toLowerCase(), e])),
+    profileLabel: new Map(profileColumns(ctx.roles).map((f) => [f.key, f.label])),
+  };
+}
+
+type Existing = { id: string; email: string; status: string; name: string; builtIn: boolean; permissions: string[]; allEnvironments: boolean; environmentIds: string[] };
+
+/** Settles rows whose email is already taken (skip, update or refuse), with one query for the chunk. */
+async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: ValidationContext, demotions: number[]) {
+  const candidates = chunk.filter((r) => r.kind === 'new');
+  if (candidates.length === 0) return;
+  const emails = candidates.map((r) => r.data!.email.toLowerCase());
+  const found = await rowsOf<Existing>(
+    db,
+    sql`select u.id, lower(u.email) as email, u.status, r.name, r.built_in as "builtIn", r.permissions, r.all_environments as "allEnvironments", u.environment_ids as "environmentIds"
+        from users u join roles r on r.id = u.role_id
+        where lower(u.email) = any(${`{${emails.map((e) => `"${e.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[])`,
+  );
+  const byEmail = new Map(found.map((u) => [u.email, u]));
+  const roleById = new Map(ctx.roles.map((r) => [r.id, r]));
+  for (const row of candidates) {
+    const user = byEmail.get(row.data!.email.toLowerCase());
+    if (!user) continue;
+    if (ctx.existing === 'skip') {
+      Object.assign(row, { kind: 'skip', message: 'A user with this email already exists: skipped.' });
+      continue;
+    }
+    const p = ctx.principal;
+    const visible = p.allEnvironments || user.allEnvironments || user.environmentIds.some((id) => p.environmentIds.includes(id));
+    const refusal = !visible
+      ? 'A user with this email exists outside your environments: you cannot update them.'
+      : user.status === 'banned'
+        ? 'This user is banned: validate them on their profile before updating them by import.'
+        : changeRefusal(p, { email: user.email, rolePermissions: user.permissions, roleAllEnvironments: user.allEnvironments }, user.environmentIds);
+    if (refusal) {
+      Object.assign(row, { kind: 'error', data: null, errors: [{ column: 'Email', message: refusal }], message: `Email: ${refusal}` });
+      continue;
+    }
+    row.kind = 'update';
+    row.data!.userId = user.id;
+    if (user.status === 'active' && isAdministratorRole(user) && !isAdministratorRole(roleById.get(row.data!.roleId)!))
+      demotions.push(row.rowNo);
+  }
+}
+
+async function storeChunk(db: Queryable, jobId: string, chunk: CheckedRow[]) {
+  await copyRows(
+    db,
+    'import_rows',
+    ['job_id', 'row_no', 'cells', 'kind', 'data', 'errors', 'message'],
+    chunk.map((r) => [jobId, r.rowNo, JSON.stringify(r.cells), r.kind, r.data && JSON.stringify(r.data), r.errors.length ? JSON.stringify(r.errors) : null, r.message]),
+  );
+}
+
+/**
+ * Reads the header and every row, validates them, and stores them under the job. Refuses (AppError,
+ * nothing kept) a file without the required columns or without any user rows.
+ */
+export async function validateImport(
+  db: Queryable,
+  jobId: string,
+  input: AsyncIterable<string[]>,
+  ctx: ValidationContext,
+): Promise<ImportCounts & { headers: string[] }> {
+  const lookups = lookupsFor(ctx);
+  const iterator = input[Symbol.asyncIterator]();
+  let headers: string[] | undefined;
+  let rowNo = 0;
+  // The header is the first row with any text in it.
+  while (!headers) {
+    const next = await iterator.next();
+    if (next.done) throw new AppError('invalid', 'The file is empty. Add a header row (First name, Last name, Email, Role, ...) and one row per user.');
+    rowNo++;
+    if (next.value.some((c) => c.trim())) headers = next.value.map((c) => c.trim());
+  }
+  const columns = matchColumns(headers, profileColumns(ctx.roles));
+  if (columns.missing.length > 0)
+    throw new AppError(
+      'invalid',
+      `The file has no ${columns.missing.join(', ')} column${columns.missing.length > 1 ? 's' : ''}. The first row must name the columns: First name, Last name, Email, Role (Environments, Tags and the roles' required fields are optional columns).`,
+    );
+
+  const counts: ImportCounts = { totalRows: 0, newCount: 0, updateCount: 0, skipCount: 0, errorCount: 0 };
+  const seen = new Map<string, number>();
+  const demotions: number[] = [];
+  let chunk: CheckedRow[] = [];
+  const flush = async () => {
+    await checkExisting(db, chunk, ctx, demotions);
+    for (const r of chunk) counts[`${r.kind}Count`]++;
+    await storeChunk(db, jobId, chunk);
+    chunk = [];
+  };
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    rowNo++;
+    const cells = next.value;
+    if (!cells.some((c) => c.trim())) continue;
+    counts.totalRows++;
+    const row = checkRow(rowNo, cells, columns, ctx, lookups);
+    if (row.data) {
+      const email = row.data.email.toLowerCase();
+      const first = seen.get(email);
+      if (first !== undefined) {
+        const message = `This email is also on row ${first}: each user once per file.`;
+        Object.assign(row, { kind: 'error', data: null, errors: [{ column: 'Email', message }], message: `Email: ${message}` });
+      } else seen.set(email, rowNo);
+    }
+    chunk.push(row);
+    if (chunk.length >= CHUNK) await flush();
+  }
+  await flush();
+  if (counts.totalRows === 0)
+    throw new AppError('invalid', 'The file has a header row but no users. Add one row per user under the header.');
+  if (demotions.length > 0) counts.errorCount += await refuseLastAdministratorDemotions(db, jobId, demotions, counts);
+  return { ...counts, headers };
+}
+
+/** When the file would demote every active Administrator, the demoting rows become errors. */
+async function refuseLastAdministratorDemotions(db: Queryable, jobId: string, rowNos: number[], counts: ImportCounts): Promise<number> {
+  const admins = await rowsOf<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from users u join roles r on r.id = u.role_id
+        where u.status = 'active' and ${administratorRole(sql.raw('r'))}`,
+  );
+  if ((admins[0]?.n ?? 0) > rowNos.length) return 0;
+  const message = 'This change would leave the organization without an active Administrator. Keep at least one.';
+  await db.execute(sql`
+    update import_rows set kind = 'error', data = null,
+      errors = ${JSON.stringify([{ column: 'Role', message }])}::jsonb, message = ${`Role: ${message}`}
+    where job_id = ${jobId}::uuid and row_no = any(${`{${rowNos.join(',')}}`}::int[])`);
+  counts.updateCount -= rowNos.length;
+  return rowNos.length;
+}
