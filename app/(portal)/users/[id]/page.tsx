@@ -12,6 +12,7 @@ import { grantableRoles, listRoles } from '@/lib/roles';
 import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
+import { idParam } from '@/lib/search-params';
 import { changeRefusal, findVisibleUser, membershipsOf } from '@/lib/users/scope';
 import { updateUserAction } from './actions';
 import { StatusActions } from './status-actions';
@@ -20,7 +21,7 @@ export const metadata: Metadata = { title: 'User' };
 
 const REASONS = { failed_attempts: 'too many failed sign-in attempts', password_expired: 'an expired password' } as const;
 
-export default async function UserPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ added?: string; before?: string }> }) {
+export default async function UserPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ added?: string | string[]; before?: string | string[] }> }) {
   const viewer = await requirePermission('users.read');
   const [{ id }, { added, before }] = await Promise.all([params, searchParams]);
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) notFound();
@@ -29,7 +30,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
     if (error instanceof AppError && error.code === 'not_found') notFound();
     throw error;
   });
-  const beforeId = before && /^\d+$/.test(before) ? Number(before) : undefined;
+  const beforeId = idParam(before);
   const [roles, environments, memberships, history] = await Promise.all([
     listRoles(db),
     getVisibleEnvironments(viewer),
