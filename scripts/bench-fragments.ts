@@ -36,7 +36,8 @@ export async function drawFragments(db: Db, userCount: number, count: number, se
   }
   const surnames = new Map<string, number>();
   for (const u of sample) surnames.set(u.lastName, (surnames.get(u.lastName) ?? 0) + 1);
-  const common = [...surnames].filter(([, n]) => n >= 3).map(([name]) => name);
+  // The most frequent surnames of the sample are the common ones.
+  const common = [...surnames].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
   const accented = sample.flatMap((u) => [u.firstName, u.lastName]).filter((s) => unaccent(s) !== s);
 
   const fragments: Fragment[] = [];
@@ -48,10 +49,12 @@ export async function drawFragments(db: Db, userCount: number, count: number, se
     return true;
   };
   const share = (n: number) => Math.round((count * n) / 100);
-  while (fragments.length < share(10)) add(pick(common), 'surname');
-  while (fragments.length < share(35)) add(piece(pick(sample)[next() < 0.5 ? 'firstName' : 'lastName']), 'name piece');
-  while (fragments.length < share(60)) add(piece(pick(sample).email), 'email piece');
-  while (fragments.length < share(75)) {
+  let attempts = 0;
+  const more = (n: number) => fragments.length < share(n) && ++attempts < 100_000;
+  for (const name of common.slice(0, share(10))) add(name, 'surname');
+  while (more(35)) add(piece(pick(sample)[next() < 0.5 ? 'firstName' : 'lastName']), 'name piece');
+  while (more(60)) add(piece(pick(sample).email), 'email piece');
+  while (more(75)) {
     // An accented piece (keeping its accented letter) and the same piece without accents.
     const name = pick(accented);
     const at = [...name].findIndex((c) => unaccent(c) !== c);
@@ -61,12 +64,12 @@ export async function drawFragments(db: Db, userCount: number, count: number, se
     add(q, 'accented');
     add(unaccent(q), 'unaccented');
   }
-  while (fragments.length < share(88)) {
+  while (more(88)) {
     const digits = pick(sample).email.replace(/\D/g, '');
     add(piece(digits.length >= 2 ? digits : `${digits}0`), 'digits');
   }
   const letters = 'bcdfghjkmnpqvwxz';
-  while (fragments.length < count) {
+  while (fragments.length < count && ++attempts < 100_000) {
     const q = Array.from({ length: 3 + Math.floor(next() * 4) }, () => pick([...letters])).join('');
     const [hit] = await rows<{ n: number }>(db, sql`select 1 as n from users where search_text like ${`%${q}%`} limit 1`);
     if (!hit) add(q, 'no hits');

@@ -1,6 +1,15 @@
 // The All Users list: search, filters, sort and keyset pagination that stay fast at a million users.
 // Every sort order has an index ending in the id (db/schema.ts); pages are reached by cursor, never
 // OFFSET; counts are exact up to a cap and estimated by the planner above it.
+//
+// A search (substring of names or email) has two ways to its page, and which is cheap depends on
+// numbers the planner cannot know (pg_trgm's estimates are off 4-100x, and say nothing of where the
+// hits lie in the sort order): collect every hit through the trigram index and sort them (costs the
+// number of hits), or walk the sort index from the cursor testing each row (costs the rows before
+// the page's last hit). So neither is chosen up front: SEARCH_STEPS tries them in turn, each with a
+// budget of rows it may touch and giving up when it runs out, and the first that finishes has the
+// exact page. A search's cost is thus bounded by the cheaper way (plus the budgets spent before it),
+// whatever the estimate says. Cursors from the URL are checked as PostgreSQL would check them.
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
