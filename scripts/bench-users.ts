@@ -139,8 +139,11 @@ try {
   const sweep: { label: string; p95: number }[] = [];
   const sweepStart = performance.now();
   for (const { q, kind } of fragments)
-    for (const order of orders)
-      sweep.push({ label: `q=${JSON.stringify(q)} (${kind}), ${order.sort} ${order.dir}`, p95: percentile(await time(list({ q, ...order }), SWEEP_RUNS, 1), 95) });
+    for (const order of orders) {
+      const p95 = percentile(await time(list({ q, ...order }), SWEEP_RUNS, 1), 95);
+      const { strategy } = await listUsers(db, principal, environmentId, listParamsSchema.parse({ q, ...order }));
+      sweep.push({ label: `q=${JSON.stringify(q)} (${kind}), ${order.sort} ${order.dir}, answered by ${strategy}`, p95 });
+    }
   reportSweep('list', sweep, 50, 20, `${fragments.length} fragments x ${orders.length} orders, ${SWEEP_RUNS} runs each, in ${((performance.now() - sweepStart) / 1000).toFixed(0)} s`);
   await closeClient();
   if (values['skip-http']) throw new Skip();
