@@ -143,6 +143,8 @@ try {
       const p95 = percentile(await time(list({ q, ...order }), SWEEP_RUNS, 1), 95);
       const { strategy } = await listUsers(db, principal, environmentId, listParamsSchema.parse({ q, ...order }));
       sweep.push({ label: `q=${JSON.stringify(q)} (${kind}), ${order.sort} ${order.dir}, answered by ${strategy}`, p95 });
+      // Slow cases as they happen, so a long sweep shows where it stands.
+      if (p95 > 50) console.log(`  (sweep) ${ms(p95)} ${sweep.at(-1)!.label}`);
     }
   reportSweep('list', sweep, 50, 20, `${fragments.length} fragments x ${orders.length} orders, ${SWEEP_RUNS} runs each, in ${((performance.now() - sweepStart) / 1000).toFixed(0)} s`);
   await closeClient();

@@ -96,16 +96,25 @@ export type SearchStep = { kind: 'collect' | 'walk'; limit: number | null };
 
 /**
  * Cheap steps first, each bounded, so that no search costs much more than the cheaper of the two
- * ways for it: a narrow search is answered by the first collect (at most 2,000 hits fetched); a
- * broad one whose hits are spread through the sort order by the walk (a page within 10,000 rows);
- * a broad one bunched far from the cursor (every Müller, in name order) by the second collect.
- * Only a search with more than 25,000 hits, none of them near the cursor, is left to the planner.
+ * ways for it: a narrow search is answered by the first collect (at most 2,500 rows fetched); a
+ * broad one whose hits are spread through the sort order by the walk (a page within 50,000 index
+ * entries, read without touching the table); a broad one bunched far from the cursor (every Müller,
+ * in name order) by the second collect. Only a search with more than 30,000 hits, none of them
+ * within 50,000 rows of the cursor, walks on to its page: at worst one pass over the sort index.
  */
 export const SEARCH_STEPS: readonly SearchStep[] = [
-  { kind: 'collect', limit: 2_000 },
-  { kind: 'walk', limit: 10_000 },
-  { kind: 'collect', limit: 25_000 },
+  { kind: 'collect', limit: 2_500 },
+  { kind: 'walk', limit: 50_000 },
+  { kind: 'collect', limit: 30_000 },
+  { kind: 'walk', limit: null },
 ];
+
+/**
+ * The trigram index can only collect hits of a search holding three letters or digits in a row
+ * (pg_trgm's trigrams never span a space or a dot); for any other (a, "ze", "a.b") collecting
+ * would read the whole table, so such searches only walk.
+ */
+const collectable = (q: string) => /[\p{L}\p{N}]{3}/u.test(q);
 
 export async function listUsers(q: Queryable, principal: Principal, environmentId: string, params: ListParams, steps: readonly SearchStep[] = SEARCH_STEPS) {
   const casts = [...KEY_CASTS[params.sort], 'uuid'];
@@ -133,7 +142,7 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   // read by id. Without a search (or when every bounded step gave up) the planner walks the sort index.
   let ids: string[] | null = null;
   let strategy: SearchStep['kind'] | 'planner' = 'planner';
-  for (const step of params.q ? steps : []) {
+  for (const step of params.q ? steps.filter((s) => s.kind === 'walk' || collectable(params.q!)) : []) {
     ids = step.kind === 'collect' ? await collectHits(q, filter, fenced, seek(fenced), ascending, step.limit) : await walkSortIndex(q, filter, keys, seek(keys), ascending, step.limit);
     if (ids) {
       strategy = step.kind;
@@ -202,20 +211,27 @@ async function collectHits(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | u
   return found.flatMap((r) => (r.id ? [r.id] : []));
 }
 
-/** The ids of the page from walking the sort index from the cursor; null when `limit` rows were read without filling it. */
+/**
+ * The ids of the page from walking the sort index from the cursor; null when `limit` rows were read
+ * without filling it. The sort indexes carry the columns a search tests (migration
+ * users_sort_covering), so this is an index-only scan, and it stops as soon as the page is full.
+ */
 async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null): Promise<string[] | null> {
-  const found = await rows<{ id: string | null; walked: number | string }>(
+  const order = orderOf(keys.length, ascending);
+  const walked = sql`select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit
+    from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
+    ${seek ? sql`where ${seek}` : sql``}
+    order by ${sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `)}`;
+  if (limit === null) return (await rows<{ id: string }>(q, sql`select id from (${walked}) walked where hit order by ${order} limit ${PAGE_SIZE + 1}`)).map((r) => r.id);
+  // The rows are numbered as walked; the last one the budget allows comes back as a marker. Both
+  // orderings match the walk's own, so nothing is sorted and the scan ends with the page.
+  const found = await rows<{ id: string; hit: boolean; n: number | string }>(
     q,
-    sql`with walked as materialized (
-          select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit
-          from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
-          ${seek ? sql`where ${seek}` : sql``}
-          order by ${sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `)} ${limit === null ? sql`` : sql`limit ${limit}`})
-        select page.id, total.walked from (select count(*) as walked from walked) total
-        left join lateral (select id from walked where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}) page on true`,
+    sql`select id, hit, n from (select *, row_number() over (order by ${order}) as n from (${walked} limit ${limit}) walked) numbered
+        where hit or n = ${limit} order by ${order} limit ${PAGE_SIZE + 2}`,
   );
-  const page = found.flatMap((r) => (r.id ? [r.id] : []));
-  return limit === null || page.length > PAGE_SIZE || Number(found[0]?.walked ?? 0) < limit ? page : null;
+  const page = found.filter((r) => r.hit).slice(0, PAGE_SIZE + 1);
+  return page.length > PAGE_SIZE || !found.some((r) => Number(r.n) === limit) ? page.map((r) => r.id) : null;
 }
 
 export type UserRow = Awaited<ReturnType<typeof listUsers>>['users'][number];
