@@ -109,8 +109,11 @@ export const users = pgTable(
     index('users_status_idx').on(t.status),
     index('users_role_idx').on(t.roleId),
     index('users_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
-    // Keyset pagination: one index per sort order, each ending in the id as tie-breaker.
+    // Keyset pagination: one index per sort order, each ending in the id as tie-breaker. The three
+    // also carry (INCLUDE) the columns a search tests, so walking them reads no table rows; drizzle
+    // cannot declare INCLUDE: see the custom migration users_sort_covering.
     index('users_name_sort_idx').on(sql`lower(${t.lastName})`, sql`lower(${t.firstName})`, t.id),
+    index('users_email_sort_idx').on(sql`lower(${t.email})`, t.id),
     index('users_last_sign_in_sort_idx').on(sql`coalesce(${t.lastSignInAt}, '-infinity'::timestamptz)`, t.id),
     index('users_locked_idx').on(t.lockedAt.desc(), t.id.desc()).where(sql`${t.status} = 'locked'`),
   ],

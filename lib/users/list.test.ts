@@ -5,7 +5,7 @@ import { environments, userEnvironments } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
-import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE } from './list';
+import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE, SEARCH_STEPS, type SearchStep } from './list';
 
 let db: Db;
 let environmentId: string;
@@ -92,5 +92,90 @@ describe('listUsers', () => {
   it('shows an Account Manager only their environments', async () => {
     const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [] };
     expect((await listUsers(db, manager, environmentId, params())).users).toEqual([]);
+  });
+});
+
+describe('search strategies', () => {
+  const bunch = 110; // Zellers: last in name order, more hits than the small budgets below allow
+  beforeAll(async () => {
+    for (let i = 0; i < bunch; i++)
+      await insertUser(db, { email: `z${String(i).padStart(3, '0')}@bunch.test`, firstName: `Zed${i % 7}`, lastName: i % 2 ? 'Zeller' : 'zeller', environmentId, status: i % 9 === 0 ? 'locked' : 'active' });
+  });
+
+  type Page = Awaited<ReturnType<typeof listUsers>>;
+  /** Every page forwards, then every page back from the last, as [ids, next, previous] per page. */
+  async function walkPages(raw: Record<string, string>, steps?: readonly SearchStep[]) {
+    const pages: Page[] = [];
+    let page = await listUsers(db, admin, environmentId, params(raw), steps);
+    pages.push(page);
+    while (page.next) pages.push((page = await listUsers(db, admin, environmentId, params({ ...raw, after: page.next }), steps)));
+    while (page.previous) pages.push((page = await listUsers(db, admin, environmentId, params({ ...raw, before: page.previous }), steps)));
+    return pages.map((p) => [p.users.map((u) => u.id), p.next, p.previous]);
+  }
+
+  const COLLECT: SearchStep[] = [{ kind: 'collect', limit: null }];
+  const WALK: SearchStep[] = [{ kind: 'walk', limit: null }];
+  const SMALL: SearchStep[] = [
+    { kind: 'collect', limit: 3 },
+    { kind: 'walk', limit: 80 },
+    { kind: 'collect', limit: 100 },
+  ];
+
+  it('gives the same pages and cursors whichever way it finds them', async () => {
+    for (const q of ['zeller', 'first1', 'ast0', 'e', 'francois', 'nobody-at-all', 'Z', '1@'])
+      for (const sort of ['name', 'email', 'lastSignIn'])
+        for (const dir of ['asc', 'desc']) {
+          const raw = { q, sort, dir };
+          const expected = await walkPages(raw, []); // the planner's own choice
+          expect(expected.flatMap(([ids]) => ids).length, JSON.stringify(raw)).toBeGreaterThanOrEqual(q === 'nobody-at-all' ? 0 : 1);
+          for (const steps of [COLLECT, WALK, SMALL, SEARCH_STEPS]) expect(await walkPages(raw, steps), JSON.stringify({ raw, steps })).toEqual(expected);
+        }
+  });
+
+  it('answers narrow searches by collecting, spread-out broad ones by walking, bunched ones by collecting within the budget', async () => {
+    const strategy = async (q: string, steps: readonly SearchStep[], sort = 'name') => (await listUsers(db, admin, environmentId, params({ q, sort }), steps)).strategy;
+    expect(await strategy('francois', SMALL)).toBe('collect'); // 1 hit
+    expect(await strategy('example', SMALL)).toBe('walk'); // everyone: a page within the first rows
+    expect(await strategy('zeller', [...SMALL.slice(0, 2), { kind: 'collect', limit: 200 }])).toBe('collect');
+    expect(await strategy('zeller', SMALL)).toBe('planner'); // more hits than any budget, none near the start
+    expect(await strategy('zeller', SEARCH_STEPS)).toBe('collect');
+    expect(await strategy('ze', SEARCH_STEPS)).toBe('walk'); // no trigram in it: the index cannot collect
+    expect(await strategy('zeller', SEARCH_STEPS.slice(1))).toBe('walk'); // beyond every budget, it walks on
+    expect((await listUsers(db, admin, environmentId, params({ q: 'zeller', sort: 'name', dir: 'desc' }), SMALL)).strategy).toBe('walk'); // at the start of descending order
+  });
+
+  it('never sends PostgreSQL a value it refuses, whatever the URL holds', async () => {
+    const cursor = (values: unknown) => Buffer.from(JSON.stringify(values)).toString('base64url');
+    const uuid = '00000000-0000-4000-8000-000000000000';
+    const hostile = [
+      ['lastSignIn', cursor(['1', uuid])],
+      ['lastSignIn', cursor(['2024-02-30', uuid])],
+      ['lastSignIn', cursor(['2024-02-30 00:00:00+00', uuid])],
+      ['lastSignIn', cursor(['+275760-09-13T00:00:00.000Z', uuid])],
+      ['lastSignIn', cursor(['275760-09-13 00:00:00+00', uuid])],
+      ['lastSignIn', cursor(['2026-01-01 00:00:00+00\u0000', uuid])],
+      ['lastSignIn', cursor([null, uuid])],
+      ['lastSignIn', cursor(['2026-01-01 00:00:00+00', `${uuid}\u0000`])],
+      ['name', cursor(['a\u0000', 'b', uuid])],
+      ['name', cursor(['a', '\ud800', uuid])],
+      ['name', cursor(['a', 'b', 'not-a-uuid'])],
+      ['name', cursor(['a', 'b'])],
+      ['name', cursor({ 0: 'a' })],
+      ['email', cursor([1, uuid])],
+      ['email', '\u0000'],
+      ['email', '%%%'],
+      ['email', 'W10'], // "[]"
+    ] as const;
+    const first = await listUsers(db, admin, environmentId, params({ sort: 'name' }));
+    for (const [sort, value] of hostile)
+      for (const key of ['after', 'before']) {
+        const page = await listUsers(db, admin, environmentId, params({ sort, [key]: value, q: 'e' }));
+        expect(page.users.length, `${sort} ${key}=${value}`).toBeGreaterThan(0);
+        expect(page.previous, 'a refused cursor is the first page').toBeNull();
+      }
+    expect(first.users.length).toBe(PAGE_SIZE);
+    // A NUL in the search becomes a space (PostgreSQL refuses NUL in text).
+    expect((await listUsers(db, admin, environmentId, params({ q: '\u0000francois\u0000' }))).users.map((u) => u.email)).toEqual(['francois@example.test']);
+    expect(params({ q: '\u0000' }).q).toBeUndefined();
   });
 });

@@ -1,12 +1,22 @@
 // The All Users list: search, filters, sort and keyset pagination that stay fast at a million users.
 // Every sort order has an index ending in the id (db/schema.ts); pages are reached by cursor, never
 // OFFSET; counts are exact up to a cap and estimated by the planner above it.
+//
+// A search (substring of names or email) has two ways to its page, and which is cheap depends on
+// numbers the planner cannot know (pg_trgm's estimates are off 4-100x, and say nothing of where the
+// hits lie in the sort order): collect every hit through the trigram index and sort them (costs the
+// number of hits), or walk the sort index from the cursor testing each row (costs the rows before
+// the page's last hit). So neither is chosen up front: SEARCH_STEPS tries them in turn, each with a
+// budget of rows it may touch and giving up when it runs out, and the first that finishes has the
+// exact page. A search's cost is thus bounded by the cheaper way (plus the budgets spent before it),
+// whatever the estimate says. Cursors from the URL are checked as PostgreSQL would check them.
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users, userStatus, type UserStatus } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
+import { isPgText, isTimestamptzText, textParam, UUID } from '@/lib/search-params';
 import { visibleTo } from './scope';
 
 export const PAGE_SIZE = 50;
@@ -28,7 +38,8 @@ const KEY_CASTS = { name: ['text', 'text'], email: ['text'], lastSignIn: ['times
 export type SortKey = keyof typeof SORTS;
 
 export const listParamsSchema = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
+  // Control characters (NUL, which PostgreSQL refuses in text) become spaces; longer searches are cut.
+  q: z.unknown().transform((v) => (typeof v === 'string' ? textParam(v) : undefined)).optional(),
   status: z.enum(userStatus.enumValues).optional().catch(undefined),
   role: z.uuid().optional().catch(undefined),
   // Also a member of this environment (on top of the current one).
@@ -47,13 +58,6 @@ export type ListParams = z.infer<typeof listParamsSchema>;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const searchMatches = (q: string) => sql`${users.searchText} like '%' || userdesk_fold(${escapeLike(q)}) || '%'`;
-
-/**
- * Searches the planner expects to match at most this many users are answered by collecting every hit
- * through the trigram index and sorting them; broader ones (hits dense everywhere) walk the sort index.
- * Left to itself the planner may walk the name index past half a million rows to reach the Müllers.
- */
-const SEARCH_SORT_LIMIT = 20_000;
 
 /** A tag filter as the jsonb containment it means: `[{"name": ...}]` or `[{"name": ..., "value": ...}]`. */
 function tagMatches(tag: string) {
@@ -83,14 +87,15 @@ export function listFilter(principal: Principal, environmentId: string, params: 
 
 type Cursor = (string | null)[];
 const encodeCursor = (values: Cursor) => Buffer.from(JSON.stringify(values)).toString('base64url');
+// What PostgreSQL accepts for each cast of a cursor value (a value it refuses would be a 500).
 const VALID: Record<string, (v: string) => boolean> = {
-  text: () => true,
-  uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
-  timestamptz: (v) => v === '-infinity' || !Number.isNaN(Date.parse(v)),
+  text: isPgText,
+  uuid: (v) => UUID.test(v),
+  timestamptz: isTimestamptzText,
 };
 
 /** A cursor from the URL, or null when it is not one this sort order could have made. */
-function decodeCursor(cursor: string | undefined, casts: readonly string[]): Cursor | null {
+export function decodeCursor(cursor: string | undefined, casts: readonly string[]): Cursor | null {
   if (!cursor) return null;
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -102,27 +107,72 @@ function decodeCursor(cursor: string | undefined, casts: readonly string[]): Cur
   }
 }
 
-export async function listUsers(q: Queryable, principal: Principal, environmentId: string, params: ListParams) {
-  const narrow = params.q !== undefined && (await plannedRows(q, sql`select 1 from ${users} where ${searchMatches(params.q)}`)) <= SEARCH_SORT_LIMIT;
+/**
+ * One step of a search: `collect` takes the hits from the trigram index (at most `limit` of them,
+ * else the step gives up) and sorts them; `walk` reads the sort index in order from the cursor,
+ * testing each row, for at most `limit` rows (else it gives up). A step that does not give up has
+ * the exact page. `limit: null` means no limit.
+ */
+export type SearchStep = { kind: 'collect' | 'walk'; limit: number | null };
+
+/**
+ * Cheap steps first, each bounded, so that no search costs much more than the cheaper of the two
+ * ways for it: a narrow search is answered by the first collect (at most 2,500 rows fetched); a
+ * broad one whose hits are spread through the sort order by the walk (a page within 50,000 index
+ * entries, read without touching the table); a broad one bunched far from the cursor (every Müller,
+ * in name order) by the second collect. Only a search with more than 30,000 hits, none of them
+ * within 50,000 rows of the cursor, walks on to its page: at worst one pass over the sort index.
+ */
+export const SEARCH_STEPS: readonly SearchStep[] = [
+  { kind: 'collect', limit: 2_500 },
+  { kind: 'walk', limit: 50_000 },
+  { kind: 'collect', limit: 30_000 },
+  { kind: 'walk', limit: null },
+];
+
+/**
+ * The trigram index can only collect hits of a search holding three letters or digits in a row
+ * (pg_trgm's trigrams never span a space or a dot); for any other (a, "ze", "a.b") collecting
+ * would read the whole table, so such searches only walk.
+ */
+const collectable = (q: string) => /[\p{L}\p{N}]{3}/u.test(q);
+
+export async function listUsers(q: Queryable, principal: Principal, environmentId: string, params: ListParams, steps: readonly SearchStep[] = SEARCH_STEPS) {
   const casts = [...KEY_CASTS[params.sort], 'uuid'];
   const [leading, ...rest] = SORTS[params.sort];
-  // For a narrow search, a leading key the sort index does not match keeps the planner from walking
-  // that index: it collects the hits and sorts them (same values, so cursors and order are unchanged).
-  const fenced = narrow ? (casts[0] === 'text' ? sql`(${leading} || '')` : sql`(${leading} + interval '0')`) : leading;
-  const keys = [fenced, ...rest, sql`${users.id}`];
+  const keys = [leading, ...rest, sql`${users.id}`];
+  // The same keys, with a leading one the sort index does not match: it keeps the planner from
+  // walking that index when the hits are to be collected and sorted (same values, same order).
+  const fenced = [casts[0] === 'text' ? sql`(${leading} || '')` : sql`(${leading} + interval '0')`, ...keys.slice(1)];
   const after = decodeCursor(params.after, casts);
   const before = after ? null : decodeCursor(params.before, casts);
   const cursor = after ?? before;
   // Walking backwards (to the previous page) flips the order; the rows are flipped back below.
   const forward = before === null;
   const ascending = (params.dir === 'asc') === forward;
-  const seek = cursor
-    ? sql`(${sql.join(keys, sql`, `)}) ${sql.raw(ascending ? '>' : '<')} (${sql.join(
-        cursor.map((v, i) => sql`${v}::${sql.raw(casts[i]!)}`),
-        sql`, `,
-      )})`
-    : undefined;
+  const seek = (k: SQL[]) =>
+    cursor
+      ? sql`(${sql.join(k, sql`, `)}) ${sql.raw(ascending ? '>' : '<')} (${sql.join(
+          cursor.map((v, i) => sql`${v}::${sql.raw(casts[i]!)}`),
+          sql`, `,
+        )})`
+      : undefined;
+  const filter = listFilter(principal, environmentId, params);
+  // The Locked Users order lives in a partial index (users_locked_idx): a walk must say so to use it.
+  const lockedOnly = params.sort === 'lockedAt' ? eq(users.status, 'locked') : undefined;
 
+  // A search finds the ids of its page by the first step that does not give up; the rows are then
+  // read by id. Without a search (or when every bounded step gave up) the planner walks the sort index.
+  let ids: string[] | null = null;
+  let strategy: SearchStep['kind'] | 'planner' = 'planner';
+  for (const step of params.q ? steps.filter((s) => s.kind === 'walk' || collectable(params.q!)) : []) {
+    ids = step.kind === 'collect' ? await collectHits(q, filter, fenced, seek(fenced), ascending, step.limit) : await walkSortIndex(q, filter, keys, and(lockedOnly, seek(keys)), ascending, step.limit);
+    if (ids) {
+      strategy = step.kind;
+      break;
+    }
+  }
+  const order = ids ? fenced : keys;
   const found = await q
     .select({
       id: users.id,
@@ -137,12 +187,12 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
       failedAttempts: users.failedAttempts,
       roleName: roles.name,
       allEnvironments: roles.allEnvironments,
-      sortKey: sql<Cursor>`array[${sql.join(keys.map((k) => sql`(${k})::text`), sql`, `)}]`,
+      sortKey: sql<Cursor>`array[${sql.join(order.map((k) => sql`(${k})::text`), sql`, `)}]`,
     })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
-    .where(and(listFilter(principal, environmentId, params), seek))
-    .orderBy(...keys.map((k) => (ascending ? asc(k) : desc(k))))
+    .where(ids ? inArray(users.id, ids.length ? ids : [NO_ID]) : and(filter, seek(keys)))
+    .orderBy(...order.map((k) => (ascending ? asc(k) : desc(k))))
     .limit(PAGE_SIZE + 1);
 
   const more = found.length > PAGE_SIZE;
@@ -163,7 +213,51 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
     users: page.map(({ sortKey: _key, ...user }) => ({ ...user, environments: names.filter((n) => n.userId === user.id).map((n) => n.name) })),
     next: last && (forward ? more : true) ? encodeCursor(last) : null,
     previous: first && (forward ? cursor !== null : more) ? encodeCursor(first) : null,
+    /** Which way the page was found (for tests and the benchmark). */
+    strategy,
   };
+}
+
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+const direction = (ascending: boolean) => sql.raw(ascending ? 'asc' : 'desc');
+const orderOf = (count: number, ascending: boolean) => sql.raw(Array.from({ length: count }, (_, i) => `k${i} ${ascending ? 'asc' : 'desc'}`).join(', '));
+const keyColumns = (keys: SQL[]) => sql.join(keys.map((k, i) => sql`${k} as ${sql.raw(`k${i}`)}`), sql`, `);
+
+/** The ids of the page (PAGE_SIZE + 1 rows, sorted) from the hits the trigram index finds; null when there are more than `limit` hits. */
+async function collectHits(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null): Promise<string[] | null> {
+  const found = await rows<{ id: string | null; hits: number | string }>(
+    q,
+    sql`with hits as materialized (
+          select ${users.id} as id, ${keyColumns(keys)} from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
+          where ${and(filter, seek)} ${limit === null ? sql`` : sql`limit ${limit + 1}`})
+        select page.id, total.hits from (select count(*) as hits from hits) total
+        left join lateral (select id from hits order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}) page on true`,
+  );
+  if (limit !== null && Number(found[0]?.hits ?? 0) > limit) return null;
+  return found.flatMap((r) => (r.id ? [r.id] : []));
+}
+
+/**
+ * The ids of the page from walking the sort index from the cursor; null when `limit` rows were read
+ * without filling it. The sort indexes carry the columns a search tests (migration
+ * users_sort_covering), so this is an index-only scan, and it stops as soon as the page is full.
+ */
+async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null): Promise<string[] | null> {
+  const order = orderOf(keys.length, ascending);
+  const walked = sql`select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit
+    from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
+    ${seek ? sql`where ${seek}` : sql``}
+    order by ${sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `)}`;
+  if (limit === null) return (await rows<{ id: string }>(q, sql`select id from (${walked}) walked where hit order by ${order} limit ${PAGE_SIZE + 1}`)).map((r) => r.id);
+  // The rows are numbered as walked; the last one the budget allows comes back as a marker. Both
+  // orderings match the walk's own, so nothing is sorted and the scan ends with the page.
+  const found = await rows<{ id: string; hit: boolean; n: number | string }>(
+    q,
+    sql`select id, hit, n from (select *, row_number() over (order by ${order}) as n from (${walked} limit ${limit}) walked) numbered
+        where hit or n = ${limit} order by ${order} limit ${PAGE_SIZE + 2}`,
+  );
+  const page = found.filter((r) => r.hit).slice(0, PAGE_SIZE + 1);
+  return page.length > PAGE_SIZE || !found.some((r) => Number(r.n) === limit) ? page.map((r) => r.id) : null;
 }
 
 export type UserRow = Awaited<ReturnType<typeof listUsers>>['users'][number];

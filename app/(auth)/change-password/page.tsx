@@ -7,6 +7,7 @@ import { describePolicy } from '@/lib/auth/password-policy';
 import { requireUser } from '@/lib/auth/session';
 import { passwordExpiresAt } from '@/lib/auth/sign-in';
 import { safePath } from '@/lib/safe-path';
+import { firstParam } from '@/lib/search-params';
 import { getSecuritySettings } from '@/lib/settings';
 import { changePasswordAction } from '../../(portal)/profile/actions';
 
@@ -14,10 +15,10 @@ export const metadata: Metadata = { title: 'Change your password' };
 
 const daysUntil = (date: Date) => Math.max(0, Math.ceil((date.getTime() - Date.now()) / 86_400_000));
 
-export default async function ChangePasswordPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
+export default async function ChangePasswordPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const user = await requireUser({ allowPendingPasswordChange: true });
   const settings = await getSecuritySettings(db);
-  const safeNext = safePath((await searchParams).next);
+  const safeNext = safePath(firstParam((await searchParams).next));
   const expires = passwordExpiresAt(user.passwordChangedAt, settings);
   const days = expires ? daysUntil(expires) : null;
   return (

@@ -6,15 +6,16 @@ import { getCurrentUser } from '@/lib/auth/session';
 import { SIGN_IN_MESSAGES, type SignInFailure } from '@/lib/auth/sign-in';
 import { isSetupComplete } from '@/lib/org/setup';
 import { safePath } from '@/lib/safe-path';
+import { pageParams } from '@/lib/search-params';
 import { LoginForm } from './login-form';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await connection(); // reads the database: never prerendered at build time
   if (!(await isSetupComplete(db))) redirect('/setup');
   if (await getCurrentUser()) redirect('/');
-  const { error, callbackUrl } = await searchParams;
+  const { error, callbackUrl } = pageParams(await searchParams);
   const initialError = error ? (SIGN_IN_MESSAGES[error as SignInFailure] ?? SIGN_IN_MESSAGES.invalid) : undefined;
   return (
     <>

@@ -5,15 +5,16 @@ import { Alert } from '@/components/ui/alert';
 import { db } from '@/db';
 import { describePolicy } from '@/lib/auth/password-policy';
 import { findToken } from '@/lib/auth/tokens';
+import { firstParam } from '@/lib/search-params';
 import { getSecuritySettings } from '@/lib/settings';
 import { INVALID_LINK } from '@/lib/users/access';
 import { SetPasswordForm } from './set-password-form';
 
 export const metadata: Metadata = { title: 'Choose your password', referrer: 'no-referrer' };
 
-export default async function SetPasswordPage({ searchParams }: { searchParams: Promise<{ token?: string }> }) {
+export default async function SetPasswordPage({ searchParams }: { searchParams: Promise<{ token?: string | string[] }> }) {
   await connection();
-  const { token = '' } = await searchParams;
+  const token = firstParam((await searchParams).token) ?? '';
   const link = token ? await findToken(db, token) : null;
   if (!link) {
     return (

@@ -19,12 +19,12 @@ import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser, getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
 import { grantableRoles, listRoles } from '@/lib/roles';
+import { idParam, UUID } from '@/lib/search-params';
 import { changeRefusal, findVisibleUser, membershipsOf } from '@/lib/users/scope';
 import { loadConflict, updateUserAction } from './actions';
 import { StatusActions } from './status-actions';
 
 const REASONS = { failed_attempts: 'too many failed sign-in attempts', password_expired: 'an expired password' } as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // One lookup per request, shared by the title and the page.
 const visibleUser = cache(async (id: string) => {
@@ -41,13 +41,13 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
   return { title: user ? `${user.firstName} ${user.lastName} · Users` : 'Users' };
 }
 
-export default async function UserPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ added?: string; before?: string }> }) {
+export default async function UserPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ added?: string | string[]; before?: string | string[] }> }) {
   const viewer = await requirePermission('users.read');
   const [{ id }, { added, before }] = await Promise.all([params, searchParams]);
   const user = await visibleUser(id);
   if (!user) notFound();
   const principal = principalOf(viewer);
-  const beforeId = before && /^\d{1,15}$/.test(before) ? Number(before) : undefined;
+  const beforeId = idParam(before);
   const [roles, environments, memberships, history] = await Promise.all([
     listRoles(db),
     getVisibleEnvironments(viewer),

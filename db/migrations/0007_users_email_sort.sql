@@ -1,0 +1,1 @@
+CREATE INDEX "users_email_sort_idx" ON "users" USING btree (lower("email"),"id");
