@@ -46,3 +46,20 @@ export const lockedMail = (org: string, name: string, reason: 'failed_attempts' 
       ? 'Your account was locked after too many failed sign-in attempts. Contact your account manager to unlock it.'
       : 'Your password expired, so your account was locked. Contact your account manager to get a new password.',
   ]);
+
+/**
+ * Credentials for an account created or changed through the API (AssureSign's sendCredentialsViaEmail).
+ * It carries the sign-in name and a single-use link to choose a password, never a password: a link
+ * expires and works once, a password in a mailbox does neither.
+ */
+export const credentialsMail = (org: string, name: string, email: string, url: string, expiresInMs: number) =>
+  compose('credentials', org, 'Your sign-in details', [
+    `Hello ${name},`,
+    `${org} has set up your account. You sign in with your email address, ${email}. Choose your password with the link below; it works once and expires in ${lifetime(expiresInMs)}.`,
+  ], { url, label: 'Choose your password' });
+
+export const apiUserExpiringMail = (org: string, name: string, username: string, expiresAt: Date, url: string) =>
+  compose('api_user_expiring', org, `API user ${username} expires soon`, [
+    `Hello ${name},`,
+    `The key of the API user ${username} expires on ${expiresAt.toISOString().slice(0, 10)} (UTC). Integrations using it will stop working then. Create a new API user and give its key to the integration before that date.`,
+  ], { url, label: 'Open API Users' });
