@@ -4,6 +4,7 @@ import { cn } from '@/lib/utils';
 const TABS = [
   { href: '/users', label: 'All Users', key: 'all' },
   { href: '/users/locked', label: 'Locked Users', key: 'locked' },
+  { href: '/users/api', label: 'API Users', key: 'api' },
 ] as const;
 
 /** The Users screen's tabs: each is its own URL, so each view is server-rendered and linkable. */
