@@ -5,10 +5,10 @@ import { revokeApiUserAction, deleteApiUserAction } from '@/app/(portal)/users/a
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { FormStatus } from '@/components/ui/form-status';
-import { LocalTime } from '@/components/ui/local-time';
 import { idle } from '@/lib/action-state';
 import type { ApiUserRow } from '@/lib/api-users/manage';
 import { ApiUserStatusBadge } from './api-user-status';
+import { ShortDate } from './short-date';
 
 const SCOPES = { user: 'Specific User', environments: 'Environment', organization: 'Organization (All Environments)' } as const;
 
@@ -68,36 +68,36 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
       ) : (
         <>
           <div className="hidden overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200 md:block">
-            <table className="w-full table-fixed text-left text-sm">
+            <table className="w-full text-left text-sm">
               <caption className="sr-only">API users</caption>
               <thead className="sticky top-0 bg-slate-50 text-xs font-semibold text-slate-600 uppercase">
                 <tr>
-                  <th scope="col" className="w-[18%] px-3 py-2">Username</th>
-                  <th scope="col" className="w-[18%] px-3 py-2">Scope</th>
-                  <th scope="col" className="w-[16%] px-3 py-2">Created</th>
-                  <th scope="col" className="w-[13%] px-3 py-2">Expires</th>
-                  <th scope="col" className="w-[13%] px-3 py-2">Last used</th>
-                  <th scope="col" className="w-[10%] px-3 py-2">Status</th>
-                  <th scope="col" className="w-[12%] px-3 py-2"><span className="sr-only">Actions</span></th>
+                  <th scope="col" className="px-3 py-2">Username</th>
+                  <th scope="col" className="px-3 py-2">Scope</th>
+                  <th scope="col" className="px-3 py-2">Created</th>
+                  <th scope="col" className="px-3 py-2">Expires</th>
+                  <th scope="col" className="px-3 py-2">Last used</th>
+                  <th scope="col" className="px-3 py-2">Status</th>
+                  <th scope="col" className="w-44 px-3 py-2"><span className="sr-only">Actions</span></th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {rows.map((row) => (
                   <tr key={row.id} className="align-top hover:bg-slate-50">
-                    <td className="px-3 py-2">
+                    <td className="max-w-56 px-3 py-2">
                       <span className="block truncate font-medium" title={row.username}>{row.username}</span>
                       {row.description && <span className="block truncate text-xs text-slate-600" title={row.description}>{row.description}</span>}
                     </td>
-                    <td className="px-3 py-2">
+                    <td className="max-w-56 px-3 py-2">
                       <span className="block truncate">{SCOPES[row.scope]}</span>
                       {scopeDetail(row) && <span className="block truncate text-xs text-slate-600" title={scopeDetail(row)!}>{scopeDetail(row)}</span>}
                     </td>
-                    <td className="px-3 py-2">
+                    <td className="max-w-48 px-3 py-2">
+                      <ShortDate value={row.createdAt} />
                       <span className="block truncate text-xs text-slate-600" title={row.createdByLabel}>{row.createdByLabel}</span>
-                      <LocalTime value={row.createdAt} inline />
                     </td>
-                    <td className="px-3 py-2"><LocalTime value={row.expiresAt} /></td>
-                    <td className="px-3 py-2"><LocalTime value={row.lastUsedAt} /></td>
+                    <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
+                    <td className="px-3 py-2"><ShortDate value={row.lastUsedAt} /></td>
                     <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} /></td>
                     <td className="px-3 py-2">{actions(row)}</td>
                   </tr>
@@ -119,11 +119,11 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                   <dt className="text-slate-600">Scope</dt>
                   <dd className="min-w-0 truncate">{SCOPES[row.scope]}{scopeDetail(row) ? `: ${scopeDetail(row)}` : ''}</dd>
                   <dt className="text-slate-600">Created</dt>
-                  <dd className="min-w-0 truncate">{row.createdByLabel}</dd>
+                  <dd className="min-w-0 truncate"><ShortDate value={row.createdAt} /> by {row.createdByLabel}</dd>
                   <dt className="text-slate-600">Expires</dt>
-                  <dd><LocalTime value={row.expiresAt} inline /></dd>
+                  <dd><ShortDate value={row.expiresAt} /></dd>
                   <dt className="text-slate-600">Last used</dt>
-                  <dd><LocalTime value={row.lastUsedAt} inline /></dd>
+                  <dd><ShortDate value={row.lastUsedAt} /></dd>
                 </dl>
                 <div className="mt-3">{actions(row)}</div>
               </li>
