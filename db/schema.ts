@@ -320,5 +320,18 @@ export const apiTokens = pgTable(
   (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash), index('api_tokens_expires_idx').on(t.expiresAt)],
 );
 
+/**
+ * Per-key request counters (fixed one-minute windows). UNLOGGED (custom migration): a counter is taken
+ * on every API call, and a crash that forgets the current minute's counts is harmless, so the write
+ * skips the WAL flush a logged table would wait for.
+ */
+export const apiRateWindows = pgTable('api_rate_windows', {
+  apiUserId: uuid()
+    .primaryKey()
+    .references(() => apiUsers.id, { onDelete: 'cascade' }),
+  windowStart: timestamp({ withTimezone: true }).notNull(),
+  count: integer().notNull(),
+});
+
 export type ApiUser = typeof apiUsers.$inferSelect;
 export type ApiUserScope = (typeof apiUserScope.enumValues)[number];

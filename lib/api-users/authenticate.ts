@@ -11,8 +11,8 @@
 //                 user is not active (banned, inactive, locked, still invited).
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Queryable, Tx } from '@/db/client';
-import { apiTokens, apiUserEnvironments, apiUsers, rateLimits, roles, users } from '@/db/schema';
+import type { Db, Queryable, Tx } from '@/db/client';
+import { apiRateWindows, apiTokens, apiUserEnvironments, apiUsers, roles, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isPermission, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -51,6 +51,26 @@ const selectCaller = (q: Queryable) =>
 
 type CallerRow = Awaited<ReturnType<ReturnType<typeof selectCaller>['execute']>>[number];
 
+// The hot path runs prepared statements (built once per client; building a drizzle query costs more
+// than running it). Inside a transaction the ordinary builder is used.
+const isTx = (q: Queryable): q is Tx => 'rollback' in q;
+function build(q: Db) {
+  return {
+    byKeyId: selectCaller(q).where(eq(apiUsers.keyId, sql.placeholder('keyId'))).limit(1).prepare('api_caller_by_key'),
+    byToken: selectCaller(q)
+      .innerJoin(apiTokens, eq(apiTokens.apiUserId, apiUsers.id))
+      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), gt(apiTokens.expiresAt, sql`now()`)))
+      .limit(1)
+      .prepare('api_caller_by_token'),
+  };
+}
+const preparedByClient = new WeakMap<Db, ReturnType<typeof build>>();
+function prepared(q: Db) {
+  let statements = preparedByClient.get(q);
+  if (!statements) preparedByClient.set(q, (statements = build(q)));
+  return statements;
+}
+
 function principalFor(row: CallerRow): Principal {
   const actor = { type: 'api_user' as const, id: row.id, label: row.username };
   if (row.scope === 'organization') return { actor, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
@@ -82,7 +102,7 @@ export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
 }
 
 /** The caller of a request from its Authorization header; throws 401 (or 403 for a disabled user scope). */
-export async function authenticate(q: Queryable, authorization: string | null): Promise<ApiCaller> {
+export async function authenticate(q: Db, authorization: string | null): Promise<ApiCaller> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!authorization) throw new AppError('unauthenticated', MISSING);
   if (!match) throw new AppError('unauthenticated', MALFORMED);
@@ -115,8 +135,8 @@ export async function takeRequest(q: Queryable, apiUserId: string, limit: number
           update ${apiUsers} set last_used_at = now()
           where ${apiUsers.id} = ${apiUserId} and (${apiUsers.lastUsedAt} is null or ${apiUsers.lastUsedAt} < now() - interval '1 minute')
           returning 1)
-        insert into ${rateLimits} as r (key, window_start, count) values (${`api:${apiUserId}`}, now(), 1)
-        on conflict (key) do update set
+        insert into ${apiRateWindows} as r (api_user_id, window_start, count) values (${apiUserId}, now(), 1)
+        on conflict (api_user_id) do update set
           count = case when r.window_start <= now() - interval '1 minute' then 1 else r.count + 1 end,
           window_start = case when r.window_start <= now() - interval '1 minute' then now() else r.window_start end
         returning count, ceil(extract(epoch from (window_start + interval '1 minute' - now())))::int as retry`,

@@ -3,7 +3,7 @@
 // into application/problem+json. Route handlers stay thin callers of lib/users.
 import 'server-only';
 import { z } from 'zod';
-import { db } from '@/db';
+import { getClient } from '@/db/client';
 import type { RequestMeta } from '@/lib/audit';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
@@ -76,6 +76,7 @@ export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Respons
   return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {
     try {
       const started = performance.now();
+      const { db } = getClient();
       const caller = await authenticate(db, request.headers.get('authorization'));
       const checked = performance.now() - started;
       const retryAfter = await takeRequest(db, caller.apiUserId, caller.rateLimitPerMinute);

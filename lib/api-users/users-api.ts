@@ -1,8 +1,8 @@
 // What the REST API says about users, and the schemas of its requests and answers. Inputs reuse the
 // portal's zod schemas (lib/users); the OpenAPI document (openapi.ts) is generated from these.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Queryable } from '@/db/client';
+import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, lockReason, roles, users, userStatus } from '@/db/schema';
 import { canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
@@ -38,15 +38,33 @@ export type ApiUserView = z.infer<typeof userSchema>;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+const selectUser = (q: Queryable) => q.select({ ...userColumns, environmentIds: users.environmentIds }).from(users).innerJoin(roles, eq(roles.id, users.roleId));
+
+// GET /users/{id} is the API's hottest read: one prepared statement per client, the principal's reach
+// passed as parameters (the same rule as visibleTo in lib/users/scope.ts).
+const preparedByClient = new WeakMap<Db, ReturnType<typeof prepareView>>();
+const prepareView = (q: Db) =>
+  selectUser(q)
+    .where(
+      and(
+        eq(users.id, sql.placeholder('id')),
+        sql`(${sql.placeholder('all')}::boolean or ${roles.allEnvironments} or ${users.environmentIds} && string_to_array(${sql.placeholder('envs')}::text, ',')::uuid[])`,
+      ),
+    )
+    .limit(1)
+    .prepare('api_view_user');
+
 /** One user as the API shows them, or 404 when outside the principal's environments. */
 export async function viewUser(q: Queryable, principal: Principal, userId: string): Promise<ApiUserView> {
   if (!UUID.test(userId)) throw new AppError('not_found', 'No such user in your environments.');
-  const [u] = await q
-    .select({ ...userColumns, environmentIds: users.environmentIds })
-    .from(users)
-    .innerJoin(roles, eq(roles.id, users.roleId))
-    .where(and(eq(users.id, userId), visibleTo(principal)))
-    .limit(1);
+  let found;
+  if ('rollback' in q) found = await selectUser(q as Tx).where(and(eq(users.id, userId), visibleTo(principal))).limit(1);
+  else {
+    let statement = preparedByClient.get(q);
+    if (!statement) preparedByClient.set(q, (statement = prepareView(q)));
+    found = await statement.execute({ id: userId, all: principal.allEnvironments, envs: principal.environmentIds.join(',') });
+  }
+  const [u] = found;
   if (!u) throw new AppError('not_found', 'No such user in your environments.');
   return {
     id: u.id,

@@ -1,0 +1,21 @@
+import { closeClient, getClient } from '@/db/client';
+import { runMigrations } from '@/db/migrate';
+import { sql } from 'drizzle-orm';
+import { checkKey, takeRequest } from '@/lib/api-users/authenticate';
+import { createApiUser, newApiUserSchema } from '@/lib/api-users/manage';
+import { viewUser } from '@/lib/api-users/users-api';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import { setupOrganization } from '@/lib/org/setup';
+import { percentile } from './bench-lib';
+await runMigrations();
+const { db } = getClient();
+let [org] = (await db.execute(sql`select id from users limit 1`)) as unknown as { id: string }[];
+if (!org) { await db.transaction((tx) => setupOrganization(tx, { organizationName: 'P', firstName: 'A', lastName: 'B', email: 'a@p.test', password: 'Quite-Long-Passphrase-42' }, { ip: null, userAgent: null })); [org] = (await db.execute(sql`select id from users limit 1`)) as unknown as { id: string }[]; }
+const principal = { actor: { type: 'user' as const, id: org!.id, label: 'a' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+const { key, id } = await db.transaction((tx) => createApiUser(tx, principal, newApiUserSchema.parse({ username: `p${Date.now()}`, scope: 'organization', expiresAt: '2030-01-01', rateLimitPerMinute: 100000 })));
+const time = async (label: string, f: () => Promise<unknown>) => { const s: number[] = []; for (let i = 0; i < 300; i++) { const t = performance.now(); await f(); s.push(performance.now() - t); } console.log(label, percentile(s, 50).toFixed(2), percentile(s, 99).toFixed(2)); };
+await time('select 1', () => db.execute(sql`select 1`));
+await time('checkKey', () => checkKey(db, key));
+await time('takeRequest', () => takeRequest(db, id, 100000));
+await time('viewUser', () => viewUser(db, principal, org!.id));
+await closeClient();
