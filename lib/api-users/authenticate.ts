@@ -94,7 +94,9 @@ function usable(row: CallerRow, now: number) {
 export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
   const parsed = parseCredential(key);
   if (!parsed || parsed.kind !== 'key') throw new AppError('unauthenticated', MALFORMED);
-  const [row] = (await selectCaller(q).where(eq(apiUsers.keyId, parsed.keyId)).limit(1));
+  const [row] = isTx(q)
+    ? await selectCaller(q).where(eq(apiUsers.keyId, parsed.keyId)).limit(1)
+    : await prepared(q).byKeyId.execute({ keyId: parsed.keyId });
   // Only the holder of the whole key learns whether it was revoked or expired.
   if (!row || !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
   usable(row, Date.now());
@@ -112,10 +114,7 @@ export async function authenticate(q: Db, authorization: string | null): Promise
   let row: CallerRow;
   if (parsed.kind === 'key') row = await checkKey(q, credential);
   else {
-    const [found] = (await selectCaller(q)
-      .innerJoin(apiTokens, eq(apiTokens.apiUserId, apiUsers.id))
-      .where(and(eq(apiTokens.tokenHash, parsed.hash), gt(apiTokens.expiresAt, sql`now()`)))
-      .limit(1));
+    const [found] = await prepared(q).byToken.execute({ hash: parsed.hash });
     if (!found) throw new AppError('unauthenticated', INVALID_TOKEN);
     usable(found, Date.now());
     row = found;
