@@ -5,5 +5,5 @@ import { withAuth } from 'next-auth/middleware';
 export default withAuth({ pages: { signIn: '/login' } });
 
 export const config = {
-  matcher: ['/((?!login|setup|forgot-password|set-password|api/|Services/|_next/|favicon.ico).*)'],
+  matcher: ['/((?!login|setup|forgot-password|set-password|api/|docs/api|Services/|_next/|favicon.ico).*)'],
 };

@@ -331,3 +331,79 @@ export const importRows = pgTable(
 
 export type ImportJob = typeof importJobs.$inferSelect;
 export type ImportRow = typeof importRows.$inferSelect;
+
+// ---- API users (issue 10): credentials for integrations, never people, never seats. ----
+
+export const apiUserScope = pgEnum('api_user_scope', ['user', 'environments', 'organization']);
+
+export const apiUsers = pgTable(
+  'api_users',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    username: text().notNull(),
+    description: text().notNull().default(''),
+    scope: apiUserScope().notNull(),
+    // Scope 'user': the key acts as this user, with their permissions and environments at each call.
+    userId: uuid().references(() => users.id),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdById: uuid().references(() => users.id),
+    createdByLabel: text().notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+    rateLimitPerMinute: integer().notNull().default(600),
+    // The key is `udk_<keyId>_<secret>`: looked up by keyId, then its SHA-256 compared in constant time.
+    keyId: text().notNull(),
+    keyHash: text().notNull(),
+    // Set once the Administrators were warned that the key expires soon (one warning per API user).
+    expiryWarnedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('api_users_username_idx').on(sql`lower(${t.username})`),
+    uniqueIndex('api_users_key_id_idx').on(t.keyId),
+  ],
+);
+
+export const apiUserEnvironments = pgTable(
+  'api_user_environments',
+  {
+    apiUserId: uuid()
+      .notNull()
+      .references(() => apiUsers.id, { onDelete: 'cascade' }),
+    environmentId: uuid()
+      .notNull()
+      .references(() => environments.id),
+  },
+  (t) => [primaryKey({ columns: [t.apiUserId, t.environmentId] })],
+);
+
+/** Short-lived bearer tokens from POST /api/v1/auth/token; only their SHA-256 is stored. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    apiUserId: uuid()
+      .notNull()
+      .references(() => apiUsers.id, { onDelete: 'cascade' }),
+    tokenHash: text().notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash), index('api_tokens_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Per-key request counters (fixed one-minute windows). UNLOGGED (custom migration): a counter is taken
+ * on every API call, and a crash that forgets the current minute's counts is harmless, so the write
+ * skips the WAL flush a logged table would wait for.
+ */
+export const apiRateWindows = pgTable('api_rate_windows', {
+  apiUserId: uuid()
+    .primaryKey()
+    .references(() => apiUsers.id, { onDelete: 'cascade' }),
+  windowStart: timestamp({ withTimezone: true }).notNull(),
+  count: integer().notNull(),
+});
+
+export type ApiUser = typeof apiUsers.$inferSelect;
+export type ApiUserScope = (typeof apiUserScope.enumValues)[number];

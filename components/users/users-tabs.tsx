@@ -4,6 +4,7 @@ import { LinkTabs } from '@/components/ui/tabs';
 const TABS = [
   { href: '/users', label: 'All Users', key: 'all' },
   { href: '/users/locked', label: 'Locked Users', key: 'locked' },
+  { href: '/users/api', label: 'API Users', key: 'api' },
 ] as const;
 
 export type UsersTab = (typeof TABS)[number]['key'];

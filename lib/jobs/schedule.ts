@@ -4,10 +4,14 @@ import type { Db } from '@/db/client';
 import { deliverDue, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
 import { runInactivityJob } from './inactivity';
+import { warnExpiringApiUsers } from '@/lib/api-users/expiry';
 
 export function startBackgroundJobs(db: Db, env: { SMTP_URL?: string; MAIL_FROM: string }) {
   const inactivity = () =>
-    runInactivityJob(db).catch((error) => console.error('Inactivity job failed:', error));
+    runInactivityJob(db)
+      .catch((error) => console.error('Inactivity job failed:', error))
+      .then(() => warnExpiringApiUsers(db))
+      .catch((error) => console.error('API user expiry warnings failed:', error));
   void inactivity();
   setInterval(inactivity, 60 * 60_000).unref();
   // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).

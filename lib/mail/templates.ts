@@ -53,3 +53,20 @@ export const emailChangedMail = (org: string, name: string, newEmail: string) =>
     `Hello ${name},`,
     `The email you sign in with was changed to ${newEmail}. From now on, messages about your account go there, and links sent to this address no longer work. If you did not expect this, contact your account manager at once.`,
   ]);
+
+/**
+ * Credentials for an account created or changed through the API (AssureSign's sendCredentialsViaEmail).
+ * It carries the sign-in name and a single-use link to choose a password, never a password: a link
+ * expires and works once, a password in a mailbox does neither.
+ */
+export const credentialsMail = (org: string, name: string, email: string, url: string, expiresInMs: number) =>
+  compose('credentials', org, 'Your sign-in details', [
+    `Hello ${name},`,
+    `${org} has set up your account. You sign in with your email address, ${email}. Choose your password with the link below; it works once and expires in ${lifetime(expiresInMs)}.`,
+  ], { url, label: 'Choose your password' });
+
+export const apiUserExpiringMail = (org: string, name: string, username: string, expiresAt: Date, url: string) =>
+  compose('api_user_expiring', org, `API user ${username} expires soon`, [
+    `Hello ${name},`,
+    `The key of the API user ${username} expires on ${expiresAt.toISOString().slice(0, 10)} (UTC). Integrations using it will stop working then. Create a new API user and give its key to the integration before that date.`,
+  ], { url, label: 'Open API Users' });

@@ -1,0 +1,37 @@
+import type { Metadata } from 'next';
+import { AddApiUserDialog } from '@/components/api-users/add-api-user-dialog';
+import { ApiUsersTable } from '@/components/api-users/api-users-table';
+import { ShowInactiveToggle } from '@/components/api-users/show-inactive-toggle';
+import { PageHeader } from '@/components/ui/page-header';
+import { UsersTabs } from '@/components/users/users-tabs';
+import { db } from '@/db';
+import { listApiUsers } from '@/lib/api-users/manage';
+import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
+
+export const metadata: Metadata = { title: 'API Users · Users' };
+
+export default async function ApiUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requirePermission('apiUsers.manage');
+  const showAll = (await searchParams).show === 'all';
+  const [rows, environments] = await Promise.all([listApiUsers(db, { includeInactive: showAll }), getVisibleEnvironments(user)]);
+  // Managing API users needs reach over every environment, not only the permission.
+  const canManage = user.allEnvironments;
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="API users are credentials for integrations: they never sign in to the portal and never count as seats."
+        actions={canManage ? <AddApiUserDialog environments={environments.map((e) => ({ id: e.id, name: e.name }))} /> : undefined}
+      />
+      <UsersTabs current="api" />
+      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+        <p className="text-sm text-slate-600">
+          {rows.length} API user{rows.length === 1 ? '' : 's'}
+          {showAll ? '' : ' (active)'} · <a className="text-indigo-700 underline" href="/docs/api">REST API reference</a>
+        </p>
+        <ShowInactiveToggle checked={showAll} />
+      </div>
+      <ApiUsersTable rows={rows} canManage={canManage} showAll={showAll} />
+    </>
+  );
+}

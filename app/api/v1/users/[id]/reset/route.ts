@@ -1,0 +1,5 @@
+// POST /api/v1/users/{id}/reset: the portal's Reset (password cleared, reset link emailed).
+import { userActionRoute } from '@/lib/api-users/user-action';
+import { resetUser } from '@/lib/users/access';
+
+export const POST = userActionRoute((tx, principal, userId, _ctx, meta) => resetUser(tx, principal, userId, meta));

@@ -1,0 +1,152 @@
+'use client';
+
+import { useActionState, useRef, useState, useTransition } from 'react';
+import { revokeApiUserAction, deleteApiUserAction } from '@/app/(portal)/users/api/actions';
+import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { FormStatus } from '@/components/ui/form-status';
+import { idle } from '@/lib/action-state';
+import type { ApiUserRow } from '@/lib/api-users/manage';
+import { ApiUserStatusBadge } from './api-user-status';
+import { ShortDate } from './short-date';
+
+const SCOPES = { user: 'Specific User', environments: 'Environment', organization: 'Organization (All Environments)' } as const;
+
+function scopeDetail(row: ApiUserRow) {
+  if (row.scope === 'user') return row.actsAsEmail ?? 'a deleted user';
+  if (row.scope === 'environments') return row.environments.join(', ');
+  return null;
+}
+
+type Pending = { kind: 'revoke' | 'delete'; row: ApiUserRow } | null;
+
+export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]; canManage: boolean; showAll: boolean }) {
+  const [confirm, setConfirm] = useState<Pending>(null);
+  const [revokeState, revoke] = useActionState(revokeApiUserAction, idle);
+  const [deleteState, remove] = useActionState(deleteApiUserAction, idle);
+  const [last, setLast] = useState<'revoke' | 'delete'>('revoke');
+  const [pending, startTransition] = useTransition();
+  const statusRef = useRef<HTMLDivElement>(null);
+
+  const run = () => {
+    if (!confirm) return;
+    const data = new FormData();
+    data.set('id', confirm.row.id);
+    setLast(confirm.kind);
+    startTransition(() => (confirm.kind === 'revoke' ? revoke(data) : remove(data)));
+    setConfirm(null);
+    // The row may be gone: focus goes to the result.
+    requestAnimationFrame(() => statusRef.current?.focus());
+  };
+
+  const actions = (row: ApiUserRow) =>
+    canManage && (
+      <div className="flex gap-2">
+        {row.status !== 'revoked' && row.status !== 'expired' && (
+          <Button size="sm" variant="secondary" disabled={pending} onClick={() => setConfirm({ kind: 'revoke', row })} aria-label={`Revoke ${row.username}`}>
+            Revoke
+          </Button>
+        )}
+        <Button size="sm" variant="secondary" disabled={pending} onClick={() => setConfirm({ kind: 'delete', row })} aria-label={`Delete ${row.username}`}>
+          Delete
+        </Button>
+      </div>
+    );
+
+  return (
+    <div className="space-y-3">
+      <div ref={statusRef} tabIndex={-1} className="focus:outline-none">
+        <FormStatus state={last === 'revoke' ? revokeState : deleteState} />
+      </div>
+      {rows.length === 0 ? (
+        <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
+          <p className="text-base font-medium">{showAll ? 'No API users yet' : 'No active API users'}</p>
+          <p className="mt-1 text-sm text-slate-600">
+            {canManage ? 'Add an API user to give an integration a key to the REST API.' : 'An Administrator of every environment can add API users.'}
+          </p>
+        </div>
+      ) : (
+        <>
+          <div className="hidden overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200 md:block">
+            <table className="w-full text-left text-sm">
+              <caption className="sr-only">API users</caption>
+              <thead className="sticky top-0 bg-slate-50 text-xs font-semibold text-slate-600 uppercase">
+                <tr>
+                  <th scope="col" className="px-3 py-2">Username</th>
+                  <th scope="col" className="px-3 py-2">Scope</th>
+                  <th scope="col" className="px-3 py-2">Created</th>
+                  <th scope="col" className="px-3 py-2">Expires</th>
+                  <th scope="col" className="px-3 py-2">Last used</th>
+                  <th scope="col" className="px-3 py-2">Status</th>
+                  <th scope="col" className="w-44 px-3 py-2"><span className="sr-only">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {rows.map((row) => (
+                  <tr key={row.id} className="align-top hover:bg-slate-50">
+                    <td className="max-w-56 px-3 py-2">
+                      <span className="block truncate font-medium" title={row.username}>{row.username}</span>
+                      {row.description && <span className="block truncate text-xs text-slate-600" title={row.description}>{row.description}</span>}
+                    </td>
+                    <td className="max-w-56 px-3 py-2">
+                      <span className="block truncate">{SCOPES[row.scope]}</span>
+                      {scopeDetail(row) && <span className="block truncate text-xs text-slate-600" title={scopeDetail(row)!}>{scopeDetail(row)}</span>}
+                    </td>
+                    <td className="max-w-48 px-3 py-2">
+                      <ShortDate value={row.createdAt} />
+                      <span className="block truncate text-xs text-slate-600" title={row.createdByLabel}>{row.createdByLabel}</span>
+                    </td>
+                    <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
+                    <td className="px-3 py-2"><ShortDate value={row.lastUsedAt} /></td>
+                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} /></td>
+                    <td className="px-3 py-2">{actions(row)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <ul className="space-y-3 md:hidden" aria-label="API users">
+            {rows.map((row) => (
+              <li key={row.id} className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+                <div className="flex items-start justify-between gap-2">
+                  <div className="min-w-0">
+                    <p className="truncate font-medium">{row.username}</p>
+                    {row.description && <p className="truncate text-xs text-slate-600">{row.description}</p>}
+                  </div>
+                  <ApiUserStatusBadge status={row.status} />
+                </div>
+                <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-x-2 gap-y-1 text-sm">
+                  <dt className="text-slate-600">Scope</dt>
+                  <dd className="min-w-0 truncate">{SCOPES[row.scope]}{scopeDetail(row) ? `: ${scopeDetail(row)}` : ''}</dd>
+                  <dt className="text-slate-600">Created</dt>
+                  <dd className="min-w-0 truncate"><ShortDate value={row.createdAt} /> by {row.createdByLabel}</dd>
+                  <dt className="text-slate-600">Expires</dt>
+                  <dd><ShortDate value={row.expiresAt} /></dd>
+                  <dt className="text-slate-600">Last used</dt>
+                  <dd><ShortDate value={row.lastUsedAt} /></dd>
+                </dl>
+                <div className="mt-3">{actions(row)}</div>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <ConfirmDialog
+        open={confirm !== null}
+        onOpenChange={(open) => !open && setConfirm(null)}
+        title={confirm?.kind === 'revoke' ? `Revoke ${confirm.row.username}?` : `Delete ${confirm?.row.username ?? ''}?`}
+        description={
+          confirm?.kind === 'revoke' ? (
+            <p>The key of <strong>{confirm.row.username}</strong> and its tokens stop working at once, for good. Integrations using it will fail until they get a new API user’s key.</p>
+          ) : (
+            <p>
+              <strong>{confirm?.row.username}</strong> is removed from this list{confirm?.row.status === 'active' || confirm?.row.status === 'expires_soon' ? ' and its key stops working at once' : ''}. Its past actions stay in the audit log.
+            </p>
+          )
+        }
+        confirmLabel={confirm?.kind === 'revoke' ? 'Revoke API user' : 'Delete API user'}
+        onConfirm={run}
+      />
+    </div>
+  );
+}

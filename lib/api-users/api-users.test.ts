@@ -1,0 +1,166 @@
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { apiTokens, apiUsers, auditEvents, outboxMessages, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { AppError } from '@/lib/errors';
+import { authenticate, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
+import { warnExpiringApiUsers } from './expiry';
+import { parseCredential } from './keys';
+import { apiUserStatus, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, usernameTaken } from './manage';
+
+let db: Db;
+let environmentId: string;
+let admin: Principal;
+const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppError);
+const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString();
+const bearer = (key: string) => `Bearer ${key}`;
+
+async function create(input: Record<string, unknown>, principal = admin) {
+  const parsed = newApiUserSchema.parse({ expiresAt: inAYear(), scope: 'organization', ...input });
+  return db.transaction((tx) => createApiUser(tx, principal, parsed));
+}
+
+beforeAll(async () => {
+  db = await testDb();
+  const org = await setUpOrganization(db);
+  environmentId = org.environmentId;
+  admin = { actor: { type: 'user', id: org.adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+});
+
+describe('creating API users', () => {
+  it('returns a recognisable key stored only as a SHA-256 hash, audited', async () => {
+    const { id, key } = await create({ username: 'erp-sync', description: 'ERP' });
+    expect(key).toMatch(/^udk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    const [row] = await db.select().from(apiUsers).where(eq(apiUsers.id, id));
+    expect(row!.keyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain(key.slice(21));
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, id));
+    expect(event).toMatchObject({ action: 'api_user.created', actorType: 'user' });
+  });
+
+  it('refuses a username taken ignoring case, also when two saves race', async () => {
+    await create({ username: 'Dup.User' });
+    expect(await usernameTaken(db, 'dup.user')).toBe(true);
+    const error = await failure(create({ username: 'DUP.USER' }));
+    expect(error!.fieldErrors!.username).toEqual(['An API user with this username already exists.']);
+    const results = await Promise.allSettled([create({ username: 'race-a' }), create({ username: 'RACE-A' })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((await db.select().from(apiUsers).where(sql`lower(username) = 'race-a'`)).length).toBe(1);
+  });
+
+  it('only a person administering every environment may create, revoke or delete; never a key', async () => {
+    const manager: Principal = { actor: { type: 'user', id: admin.actor.type === 'user' ? admin.actor.id : '', label: 'm' }, permissions: ['apiUsers.manage', 'users.read'], allEnvironments: false, environmentIds: [environmentId] };
+    expect(await failure(create({ username: 'nope-1' }, manager))).toMatchObject({ code: 'forbidden' });
+    const key: Principal = { actor: { type: 'api_user', id: '00000000-0000-4000-8000-000000000009', label: 'k' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    expect(await failure(create({ username: 'nope-2' }, key))).toMatchObject({ code: 'forbidden' });
+    const { id } = await create({ username: 'victim' });
+    expect(await failure(db.transaction((tx) => revokeApiUser(tx, key, id)))).toMatchObject({ code: 'forbidden' });
+    expect(await failure(db.transaction((tx) => deleteApiUser(tx, manager, id)))).toMatchObject({ code: 'forbidden' });
+    expect((await db.select().from(apiUsers).where(eq(apiUsers.id, id)))[0]!.revokedAt).toBeNull();
+  });
+
+  it('validates scope, expiry in the future, and the chosen user/environments', () => {
+    const bad = newApiUserSchema.safeParse({ username: 'x', scope: 'user', expiresAt: '2001-01-01', environmentIds: [] });
+    expect(bad.success).toBe(false);
+    const paths = bad.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['username', 'expiresAt']));
+    const env = newApiUserSchema.safeParse({ username: 'envs', scope: 'environments', expiresAt: inAYear() });
+    expect(env.error!.issues.map((i) => i.path.join('.'))).toEqual(['environmentIds']);
+    const user = newApiUserSchema.safeParse({ username: 'usr', scope: 'user', expiresAt: inAYear() });
+    expect(user.error!.issues.map((i) => i.path.join('.'))).toEqual(['userId']);
+  });
+});
+
+describe('keys', () => {
+  it('authenticates with the Principal of each scope', async () => {
+    const org = await create({ username: 'org-key' });
+    expect((await authenticate(db, bearer(org.key))).principal).toMatchObject({ allEnvironments: true, permissions: PERMISSIONS, actor: { type: 'api_user', label: 'org-key' } });
+    const env = await create({ username: 'env-key', scope: 'environments', environmentIds: [environmentId] });
+    expect((await authenticate(db, bearer(env.key))).principal).toMatchObject({ allEnvironments: false, permissions: ENVIRONMENT_KEY_PERMISSIONS, environmentIds: [environmentId] });
+    const person = await insertUser(db, { email: 'acts-as@example.test', role: 'Account Manager', environmentId });
+    const usr = await create({ username: 'user-key', scope: 'user', userId: person.id });
+    expect((await authenticate(db, bearer(usr.key))).principal).toMatchObject({ allEnvironments: false, environmentIds: [environmentId], permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'] });
+    // The user's state is re-read at every call.
+    await db.update(users).set({ status: 'banned' }).where(eq(users.id, person.id));
+    expect(await failure(authenticate(db, bearer(usr.key)))).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('says why a key is refused: missing, malformed, wrong, revoked, expired', async () => {
+    const { id, key } = await create({ username: 'refusals' });
+    expect(await failure(authenticate(db, null))).toMatchObject({ code: 'unauthenticated', message: MISSING });
+    expect(await failure(authenticate(db, 'Basic abc'))).toMatchObject({ message: MALFORMED });
+    expect(await failure(authenticate(db, bearer('udk_nothex_x')))).toMatchObject({ message: MALFORMED });
+    const wrongSecret = `${key.slice(0, 21)}${'A'.repeat(43)}`;
+    expect(parseCredential(wrongSecret)).not.toBeNull();
+    expect(await failure(authenticate(db, bearer(wrongSecret)))).toMatchObject({ message: INVALID_KEY });
+    await db.update(apiUsers).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiUsers.id, id));
+    expect((await failure(authenticate(db, bearer(key))))!.message).toMatch(/expired on/);
+    // With the wrong secret an expired key reveals nothing.
+    expect(await failure(authenticate(db, bearer(wrongSecret)))).toMatchObject({ message: INVALID_KEY });
+    await db.update(apiUsers).set({ expiresAt: new Date(Date.now() + 86_400_000) }).where(eq(apiUsers.id, id));
+    await db.transaction((tx) => revokeApiUser(tx, admin, id));
+    expect(await failure(authenticate(db, bearer(key)))).toMatchObject({ message: REVOKED });
+    expect(apiUserStatus((await db.select().from(apiUsers).where(eq(apiUsers.id, id)))[0]!)).toBe('revoked');
+  });
+
+  it('exchanges a key for a token that is hashed at rest and dies with a revoke', async () => {
+    const { id, key } = await create({ username: 'Token.User' });
+    const wrong = await failure(db.transaction((tx) => issueApiToken(tx, { apiUsername: 'someone-else', key, sessionLengthInMinutes: 5 })));
+    expect(wrong).toMatchObject({ code: 'unauthenticated' });
+    const { token, expiresAt } = await db.transaction((tx) => issueApiToken(tx, { apiUsername: 'token.user', key, sessionLengthInMinutes: 5 }));
+    expect(token).toMatch(/^udt_/);
+    expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 5 * 60_000);
+    const [stored] = await db.select().from(apiTokens).where(eq(apiTokens.apiUserId, id));
+    expect(stored!.tokenHash).not.toContain(token.slice(4));
+    expect((await authenticate(db, bearer(token))).apiUserId).toBe(id);
+    await db.transaction((tx) => revokeApiUser(tx, admin, id));
+    expect(await failure(authenticate(db, bearer(token)))).toMatchObject({ message: INVALID_TOKEN });
+  });
+});
+
+describe('rate limit and last use', () => {
+  it('a concurrent burst gets exactly the budget, the rest a Retry-After', async () => {
+    const { id } = await create({ username: 'burst', rateLimitPerMinute: 5 });
+    const results = await Promise.all(Array.from({ length: 12 }, () => takeRequest(db, id, 5)));
+    expect(results.filter((r) => r === 0)).toHaveLength(5);
+    for (const r of results.filter((r) => r !== 0)) expect(r).toBeGreaterThan(0);
+    for (const r of results.filter((r) => r !== 0)) expect(r).toBeLessThanOrEqual(60);
+  });
+
+  it('writes last use at most once a minute', async () => {
+    const { id } = await create({ username: 'last-used' });
+    await takeRequest(db, id, 100);
+    const [first] = await db.select().from(apiUsers).where(eq(apiUsers.id, id));
+    expect(first!.lastUsedAt).not.toBeNull();
+    await takeRequest(db, id, 100);
+    const [second] = await db.select().from(apiUsers).where(eq(apiUsers.id, id));
+    expect(second!.lastUsedAt!.getTime()).toBe(first!.lastUsedAt!.getTime());
+    await db.update(apiUsers).set({ lastUsedAt: new Date(Date.now() - 120_000) }).where(eq(apiUsers.id, id));
+    await takeRequest(db, id, 100);
+    const [third] = await db.select().from(apiUsers).where(eq(apiUsers.id, id));
+    expect(third!.lastUsedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('listing and expiry warnings', () => {
+  it('hides revoked and expired API users unless asked; warns each Administrator once', async () => {
+    const soon = await create({ username: 'soon-expiring', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+    const gone = await create({ username: 'gone-revoked' });
+    await db.transaction((tx) => revokeApiUser(tx, admin, gone.id));
+    const visible = await listApiUsers(db, { includeInactive: false });
+    expect(visible.find((r) => r.id === soon.id)?.status).toBe('expires_soon');
+    expect(visible.some((r) => r.id === gone.id)).toBe(false);
+    expect((await listApiUsers(db, { includeInactive: true })).some((r) => r.id === gone.id)).toBe(true);
+
+    await warnExpiringApiUsers(db);
+    await warnExpiringApiUsers(db);
+    const mails = await db.select().from(outboxMessages).where(eq(outboxMessages.kind, 'api_user_expiring'));
+    expect(mails.filter((m) => m.subject.includes('soon-expiring')).map((m) => m.toAddress)).toEqual(['ada@example.test']);
+
+    await db.transaction((tx) => deleteApiUser(tx, admin, gone.id));
+    expect(await db.select().from(apiUsers).where(eq(apiUsers.id, gone.id))).toEqual([]);
+  });
+});

@@ -1,0 +1,167 @@
+// Who is calling the REST API: a key or a token resolved to its API user and the Principal its scope
+// gives, plus the per-key rate limit. Two statements per call: one indexed lookup (with everything the
+// Principal needs) and one atomic upsert that counts the request (and records last use once a minute).
+//
+// Scopes as Principals:
+//   organization  Administrator permissions in every environment (but see requireApiUserManager: a key
+//                 never manages API users);
+//   environments  Account Manager permissions (users.read, users.write, users.unlock, users.ban) in the
+//                 chosen environments, no roles/settings/audit/API-user permissions;
+//   user          exactly that user's role and environments, re-read at every call; refused while the
+//                 user is not active (banned, inactive, locked, still invited).
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db, Queryable, Tx } from '@/db/client';
+import { apiRateWindows, apiTokens, apiUserEnvironments, apiUsers, roles, users } from '@/db/schema';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
+import { isPermission, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { rows } from '@/lib/db-rows';
+import { AppError } from '@/lib/errors';
+import { generateToken, hashesMatch, parseCredential } from './keys';
+
+export const ENVIRONMENT_KEY_PERMISSIONS: readonly Permission[] = ['users.read', 'users.write', 'users.unlock', 'users.ban'];
+
+export const MISSING = 'Send an API key or token: Authorization: Bearer <key or token>.';
+export const MALFORMED = 'The credential is malformed: API keys look like udk_<16 hex>_<43 characters>, tokens like udt_<43 characters>.';
+export const INVALID_KEY = 'The API key is not valid.';
+export const INVALID_TOKEN = 'The token is not valid or has expired. Exchange the key for a new one at POST /api/v1/auth/token.';
+export const REVOKED = 'This API user was revoked: its key and tokens no longer work.';
+export const expiredMessage = (at: Date) => `This API user's key expired on ${at.toISOString()}.`;
+
+export type ApiCaller = { apiUserId: string; username: string; rateLimitPerMinute: number; principal: Principal };
+
+const callerColumns = {
+  id: apiUsers.id,
+  username: apiUsers.username,
+  scope: apiUsers.scope,
+  keyHash: apiUsers.keyHash,
+  expiresAt: apiUsers.expiresAt,
+  revokedAt: apiUsers.revokedAt,
+  rateLimitPerMinute: apiUsers.rateLimitPerMinute,
+  userStatus: users.status,
+  userPermissions: roles.permissions,
+  userAllEnvironments: roles.allEnvironments,
+  userEnvironmentIds: users.environmentIds,
+  keyEnvironmentIds: sql<string[]>`array(select ${apiUserEnvironments.environmentId} from ${apiUserEnvironments} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id})`,
+};
+
+const selectCaller = (q: Queryable) =>
+  q.select(callerColumns).from(apiUsers).leftJoin(users, eq(users.id, apiUsers.userId)).leftJoin(roles, eq(roles.id, users.roleId));
+
+type CallerRow = Awaited<ReturnType<ReturnType<typeof selectCaller>['execute']>>[number];
+
+// The hot path runs prepared statements (built once per client; building a drizzle query costs more
+// than running it). Inside a transaction the ordinary builder is used.
+const isTx = (q: Queryable): q is Tx => 'rollback' in q;
+function build(q: Db) {
+  return {
+    byKeyId: selectCaller(q).where(eq(apiUsers.keyId, sql.placeholder('keyId'))).limit(1).prepare('api_caller_by_key'),
+    byToken: selectCaller(q)
+      .innerJoin(apiTokens, eq(apiTokens.apiUserId, apiUsers.id))
+      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), gt(apiTokens.expiresAt, sql`now()`)))
+      .limit(1)
+      .prepare('api_caller_by_token'),
+  };
+}
+const preparedByClient = new WeakMap<Db, ReturnType<typeof build>>();
+function prepared(q: Db) {
+  let statements = preparedByClient.get(q);
+  if (!statements) preparedByClient.set(q, (statements = build(q)));
+  return statements;
+}
+
+function principalFor(row: CallerRow): Principal {
+  const actor = { type: 'api_user' as const, id: row.id, label: row.username };
+  if (row.scope === 'organization') return { actor, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  if (row.scope === 'environments')
+    return { actor, permissions: ENVIRONMENT_KEY_PERMISSIONS, allEnvironments: false, environmentIds: row.keyEnvironmentIds };
+  if (row.userStatus !== 'active') throw new AppError('forbidden', `The user this key acts as is ${row.userStatus ?? 'gone'}: the key works again once they are active.`);
+  return {
+    actor,
+    permissions: (row.userPermissions ?? []).filter(isPermission),
+    allEnvironments: row.userAllEnvironments === true,
+    environmentIds: row.userEnvironmentIds ?? [],
+  };
+}
+
+function usable(row: CallerRow, now: number) {
+  if (row.revokedAt) throw new AppError('unauthenticated', REVOKED);
+  if (row.expiresAt.getTime() <= now) throw new AppError('unauthenticated', expiredMessage(row.expiresAt));
+}
+
+/** The key alone: lookup by its id, constant-time hash comparison, status. What bench:api times. */
+export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
+  const parsed = parseCredential(key);
+  if (!parsed || parsed.kind !== 'key') throw new AppError('unauthenticated', MALFORMED);
+  const [row] = isTx(q)
+    ? await selectCaller(q).where(eq(apiUsers.keyId, parsed.keyId)).limit(1)
+    : await prepared(q).byKeyId.execute({ keyId: parsed.keyId });
+  // Only the holder of the whole key learns whether it was revoked or expired.
+  if (!row || !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
+  usable(row, Date.now());
+  return row;
+}
+
+/** The caller of a request from its Authorization header; throws 401 (or 403 for a disabled user scope). */
+export async function authenticate(q: Db, authorization: string | null): Promise<ApiCaller> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!authorization) throw new AppError('unauthenticated', MISSING);
+  if (!match) throw new AppError('unauthenticated', MALFORMED);
+  const credential = match[1]!;
+  const parsed = parseCredential(credential);
+  if (!parsed) throw new AppError('unauthenticated', MALFORMED);
+  let row: CallerRow;
+  if (parsed.kind === 'key') row = await checkKey(q, credential);
+  else {
+    const [found] = await prepared(q).byToken.execute({ hash: parsed.hash });
+    if (!found) throw new AppError('unauthenticated', INVALID_TOKEN);
+    usable(found, Date.now());
+    row = found;
+  }
+  return { apiUserId: row.id, username: row.username, rateLimitPerMinute: row.rateLimitPerMinute, principal: principalFor(row) };
+}
+
+/**
+ * Counts the request against the key's per-minute budget in one atomic statement (so concurrent
+ * requests on several instances can never exceed it), and records last use at most once a minute.
+ * Returns 0 when allowed, else the seconds until the window ends.
+ */
+export async function takeRequest(q: Queryable, apiUserId: string, limit: number): Promise<number> {
+  const [row] = await rows<{ count: number; retry: number }>(
+    q,
+    sql`with used as (
+          update ${apiUsers} set last_used_at = now()
+          where ${apiUsers.id} = ${apiUserId} and (${apiUsers.lastUsedAt} is null or ${apiUsers.lastUsedAt} < now() - interval '1 minute')
+          returning 1)
+        insert into ${apiRateWindows} as r (api_user_id, window_start, count) values (${apiUserId}, now(), 1)
+        on conflict (api_user_id) do update set
+          count = case when r.window_start <= now() - interval '1 minute' then 1 else r.count + 1 end,
+          window_start = case when r.window_start <= now() - interval '1 minute' then now() else r.window_start end
+        returning count, ceil(extract(epoch from (window_start + interval '1 minute' - now())))::int as retry`,
+  );
+  return row!.count <= limit ? 0 : Math.max(1, row!.retry);
+}
+
+export const tokenRequestSchema = z.object({
+  apiUsername: z.string().trim().min(1, 'Enter the API username.').max(100),
+  key: z.string().trim().min(1, 'Enter the API key.').max(200),
+  sessionLengthInMinutes: z.number().int().min(1, 'At least 1 minute.').max(1440, 'At most 1,440 minutes (one day).').default(60),
+});
+
+/**
+ * AssureSign's token exchange: the key and its username for a bearer token that expires after
+ * sessionLengthInMinutes (never after the key itself). Only the token's SHA-256 is stored.
+ */
+export async function issueApiToken(tx: Tx, input: z.infer<typeof tokenRequestSchema>, meta?: RequestMeta) {
+  const row = await checkKey(tx, input.key);
+  if (row.username.toLowerCase() !== input.apiUsername.toLowerCase()) throw new AppError('unauthenticated', INVALID_KEY);
+  const principal = principalFor(row);
+  const expiresAt = new Date(Math.min(Date.now() + input.sessionLengthInMinutes * 60_000, row.expiresAt.getTime()));
+  const { token, tokenHash } = generateToken();
+  // Housekeeping: this API user's tokens long expired.
+  await tx.delete(apiTokens).where(and(eq(apiTokens.apiUserId, row.id), sql`${apiTokens.expiresAt} < now() - interval '1 day'`));
+  await tx.insert(apiTokens).values({ apiUserId: row.id, tokenHash, expiresAt });
+  await recordAudit(tx, { actor: principal.actor, action: 'api_user.token_issued', target: { type: 'api_user', id: row.id, label: row.username }, meta });
+  return { token, expiresAt, apiUserId: row.id, rateLimitPerMinute: row.rateLimitPerMinute };
+}

@@ -1,0 +1,106 @@
+// The REST API's request plumbing: one wrapper every /api/v1 route goes through (authenticate the key
+// or token, take one request from the key's budget, run, audit meta), and the one place AppError turns
+// into application/problem+json. Route handlers stay thin callers of lib/users.
+import 'server-only';
+import { z } from 'zod';
+import { getClient } from '@/db/client';
+import type { RequestMeta } from '@/lib/audit';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import { metaFromHeaders } from '@/lib/request';
+import { authenticate, takeRequest, type ApiCaller } from './authenticate';
+
+const TITLES: Record<AppError['code'] | 'precondition_failed' | 'internal', string> = {
+  invalid: 'Invalid request',
+  unauthenticated: 'Not authenticated',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  rate_limited: 'Too many requests',
+  precondition_failed: 'Precondition failed',
+  internal: 'Internal error',
+};
+
+export type ProblemCode = keyof typeof TITLES;
+
+/** RFC 9457 problem details; `errors` carries field errors keyed by the body's field names. */
+export function problem(status: number, code: ProblemCode, detail: string, init: { errors?: FieldErrors; headers?: HeadersInit } = {}) {
+  const body = { type: `/docs/api#problem-${code}`, title: TITLES[code], status, detail, ...(init.errors ? { errors: init.errors } : {}) };
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/problem+json');
+  headers.set('cache-control', 'no-store');
+  if (status === 401) headers.set('www-authenticate', 'Bearer realm="userdesk"');
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+export function problemFrom(error: unknown): Response {
+  if (error instanceof PreconditionFailed) return problem(412, 'precondition_failed', error.message);
+  if (error instanceof AppError) return problem(error.status, error.code, error.message, { errors: error.fieldErrors });
+  console.error(error);
+  return problem(500, 'internal', 'Something went wrong and nothing was changed. Try again.');
+}
+
+export function json(body: unknown, init: { status?: number; headers?: HeadersInit } = {}) {
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/json');
+  headers.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
+}
+
+/** The JSON body parsed with the portal's zod schema; every field error at once, named by field. */
+export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    const text = await request.text();
+    raw = text.trim() === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new AppError('invalid', 'The request body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const { fieldErrors, formErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors; formErrors: string[] };
+    throw new AppError('invalid', formErrors[0] ?? 'Check the fields named in errors.', fieldErrors);
+  }
+  return parsed.data;
+}
+
+/** If-Match named a version the user no longer has (412), or was not one of our ETags. */
+export class PreconditionFailed extends Error {}
+
+export type ApiContext = { caller: ApiCaller; meta: RequestMeta; request: Request };
+
+/**
+ * Wraps a route handler: 401 for a missing or bad credential, 429 with Retry-After over the key's
+ * budget, problem+json for every AppError. Server-Timing reports the credential check.
+ */
+export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Response>) {
+  return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const started = performance.now();
+      const { db } = getClient();
+      const caller = await authenticate(db, request.headers.get('authorization'));
+      const checked = performance.now() - started;
+      const retryAfter = await takeRequest(db, caller.apiUserId, caller.rateLimitPerMinute);
+      if (retryAfter > 0)
+        return problem(429, 'rate_limited', `This API user may make ${caller.rateLimitPerMinute} requests a minute. Try again in ${retryAfter} s.`, {
+          headers: { 'retry-after': String(retryAfter) },
+        });
+      const response = await run({ caller, meta: metaFromHeaders(request.headers), request }, await route.params);
+      response.headers.set('server-timing', `auth;dur=${checked.toFixed(3)}`);
+      return response;
+    } catch (error) {
+      return problemFrom(error);
+    }
+  };
+}
+
+/** ETag of a user: their version, which every change bumps. */
+export const etagOf = (version: number) => `"v${version}"`;
+
+/** The version an If-Match header names; null without one; a 412 when it is not one of our ETags. */
+export function ifMatchVersion(request: Request): number | null {
+  const header = request.headers.get('if-match');
+  if (header === null) return null;
+  const match = /^\s*(?:W\/)?"v(\d{1,9})"\s*$/.exec(header);
+  if (!match) throw new PreconditionFailed('If-Match must be an ETag this API returned, like "v3".');
+  return Number(match[1]);
+}

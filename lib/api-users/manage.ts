@@ -1,0 +1,201 @@
+// API users: credentials for integrations (SPEC.md section 2). Creating, revoking, deleting and listing
+// them; only principals that administer every environment (apiUsers.manage + all environments) may,
+// and never through a key: a key cannot mint, revoke or delete keys.
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Queryable, Tx } from '@/db/client';
+import { apiTokens, apiUserEnvironments, apiUsers, apiUserScope, environments, users, type ApiUserScope } from '@/db/schema';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import { generateKey } from './keys';
+
+export const EXPIRES_SOON_DAYS = 14;
+const DAY = 86_400_000;
+
+export type ApiUserStatus = 'active' | 'expires_soon' | 'expired' | 'revoked';
+
+export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date }, now = new Date()): ApiUserStatus {
+  if (row.revokedAt) return 'revoked';
+  if (row.expiresAt <= now) return 'expired';
+  if (row.expiresAt.getTime() - now.getTime() <= EXPIRES_SOON_DAYS * DAY) return 'expires_soon';
+  return 'active';
+}
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(3, 'Usernames are at least 3 characters.')
+  .max(100, 'Usernames are at most 100 characters.')
+  .regex(/^[A-Za-z0-9._@+-]+$/, 'Use letters, digits and . _ @ + - only.');
+
+/** A date (YYYY-MM-DD: the end of that day, UTC) or a date-time, in the future. */
+const expiresAtSchema = z
+  .string()
+  .trim()
+  .min(1, 'Choose an expiration date.')
+  .transform((v, ctx) => {
+    const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
+    if (Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a valid date.' });
+      return z.NEVER;
+    }
+    return date;
+  })
+  .refine((d) => d.getTime() > Date.now(), 'The expiration date must be in the future.')
+  .refine((d) => d.getTime() < Date.now() + 5 * 366 * DAY, 'Keys expire within five years.');
+
+export const newApiUserSchema = z
+  .object({
+    username: usernameSchema,
+    description: z.string().trim().max(500, 'Descriptions are at most 500 characters.').default(''),
+    scope: z.enum(apiUserScope.enumValues, 'Choose a scope.'),
+    userId: z.uuid('Choose the user this key acts as.').optional(),
+    environmentIds: z.array(z.uuid()).default([]),
+    expiresAt: expiresAtSchema,
+    rateLimitPerMinute: z.coerce.number().int().min(1, 'At least 1 request a minute.').max(100_000).default(600),
+  })
+  .superRefine((v, ctx) => {
+    if (v.scope === 'user' && !v.userId) ctx.addIssue({ code: 'custom', path: ['userId'], message: 'Choose the user this key acts as.' });
+    if (v.scope === 'environments' && v.environmentIds.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['environmentIds'], message: 'Choose at least one environment.' });
+  });
+
+export type NewApiUser = z.infer<typeof newApiUserSchema>;
+
+/** Only a person who administers every environment manages API users. */
+export function requireApiUserManager(principal: Principal) {
+  if (principal.actor.type !== 'user') throw new AppError('forbidden', 'API users are managed in the portal, not with a key.');
+  requirePermissionOf(principal, 'apiUsers.manage');
+  if (!principal.allEnvironments) throw new AppError('forbidden', 'Only someone who administers every environment can manage API users.');
+}
+
+export async function usernameTaken(q: Queryable, username: string): Promise<boolean> {
+  const [row] = await q
+    .select({ id: apiUsers.id })
+    .from(apiUsers)
+    .where(eq(sql`lower(${apiUsers.username})`, username.trim().toLowerCase()))
+    .limit(1);
+  return row !== undefined;
+}
+
+const USERNAME_TAKEN = 'An API user with this username already exists.';
+
+/** Creates the API user; returns the key, which exists nowhere else: show it once, then forget it. */
+export async function createApiUser(tx: Tx, principal: Principal, input: NewApiUser, meta?: RequestMeta) {
+  requireApiUserManager(principal);
+  const errors: FieldErrors = {};
+  if (await usernameTaken(tx, input.username)) errors.username = [USERNAME_TAKEN];
+  let actsAs: { id: string; email: string } | undefined;
+  if (input.scope === 'user') {
+    [actsAs] = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, input.userId!));
+    if (!actsAs) errors.userId = ['Choose the user this key acts as.'];
+  }
+  const environmentIds = input.scope === 'environments' ? [...new Set(input.environmentIds)] : [];
+  if (environmentIds.length) {
+    const found = await tx.select({ id: environments.id, name: environments.name }).from(environments).where(inArray(environments.id, environmentIds));
+    if (found.length !== environmentIds.length) errors.environmentIds = ['Choose environments from the list.'];
+  }
+  if (Object.keys(errors).length > 0) throw new AppError('invalid', 'Check the highlighted fields.', errors);
+
+  const { key, keyId, keyHash } = generateKey();
+  const inserted = await tx
+    .insert(apiUsers)
+    .values({
+      username: input.username,
+      description: input.description,
+      scope: input.scope,
+      userId: input.scope === 'user' ? actsAs!.id : null,
+      expiresAt: input.expiresAt,
+      createdById: principal.actor.type === 'user' ? principal.actor.id : null,
+      createdByLabel: principal.actor.label ?? 'System',
+      rateLimitPerMinute: input.rateLimitPerMinute,
+      keyId,
+      keyHash,
+    })
+    // Two managers saving the same username at once: the unique index decides, the loser gets a field error.
+    .onConflictDoNothing()
+    .returning({ id: apiUsers.id });
+  if (inserted.length === 0) throw new AppError('invalid', 'Check the highlighted fields.', { username: [USERNAME_TAKEN] });
+  const id = inserted[0]!.id;
+  if (environmentIds.length) await tx.insert(apiUserEnvironments).values(environmentIds.map((environmentId) => ({ apiUserId: id, environmentId })));
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'api_user.created',
+    target: { type: 'api_user', id, label: input.username },
+    changes: {
+      scope: { before: null, after: input.scope },
+      ...(actsAs ? { actsAs: { before: null, after: actsAs.email } } : {}),
+      ...(environmentIds.length ? { environments: { before: null, after: environmentIds } } : {}),
+      expiresAt: { before: null, after: input.expiresAt.toISOString() },
+    },
+    meta,
+  });
+  return { id, key };
+}
+
+async function findApiUser(tx: Tx, id: string) {
+  const [row] = await tx
+    .select({ id: apiUsers.id, username: apiUsers.username, revokedAt: apiUsers.revokedAt })
+    .from(apiUsers)
+    .where(eq(apiUsers.id, id))
+    .for('update');
+  if (!row) throw new AppError('not_found', 'No such API user.');
+  return row;
+}
+
+/** Permanent: the key and its tokens stop working at once. The API user stays listed until deleted. */
+export async function revokeApiUser(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
+  requireApiUserManager(principal);
+  const row = await findApiUser(tx, id);
+  if (row.revokedAt) throw new AppError('conflict', `${row.username} is already revoked.`);
+  await tx.update(apiUsers).set({ revokedAt: new Date() }).where(eq(apiUsers.id, id));
+  await tx.delete(apiTokens).where(eq(apiTokens.apiUserId, id));
+  await recordAudit(tx, { actor: principal.actor, action: 'api_user.revoked', target: { type: 'api_user', id, label: row.username }, meta });
+  return row;
+}
+
+/** Removes the API user, its environments and tokens; its audit events keep its name. */
+export async function deleteApiUser(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
+  requireApiUserManager(principal);
+  const row = await findApiUser(tx, id);
+  await tx.delete(apiUsers).where(eq(apiUsers.id, id));
+  await recordAudit(tx, { actor: principal.actor, action: 'api_user.deleted', target: { type: 'api_user', id, label: row.username }, meta });
+  return row;
+}
+
+export async function listApiUsers(q: Queryable, options: { includeInactive: boolean }) {
+  const rows = await q
+    .select({
+      id: apiUsers.id,
+      username: apiUsers.username,
+      description: apiUsers.description,
+      scope: apiUsers.scope,
+      actsAsEmail: users.email,
+      createdByLabel: apiUsers.createdByLabel,
+      createdAt: apiUsers.createdAt,
+      expiresAt: apiUsers.expiresAt,
+      lastUsedAt: apiUsers.lastUsedAt,
+      revokedAt: apiUsers.revokedAt,
+      environments: sql<string[]>`array(select ${environments.name} from ${apiUserEnvironments} join ${environments} on ${environments.id} = ${apiUserEnvironments.environmentId} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} order by 1)`,
+    })
+    .from(apiUsers)
+    .leftJoin(users, eq(users.id, apiUsers.userId))
+    .where(options.includeInactive ? undefined : and(isNull(apiUsers.revokedAt), gt(apiUsers.expiresAt, sql`now()`)))
+    .orderBy(asc(sql`lower(${apiUsers.username})`), desc(apiUsers.id))
+    .limit(1000);
+  const now = new Date();
+  return rows.map((r) => ({ ...r, status: apiUserStatus(r, now) }));
+}
+
+export type ApiUserRow = Awaited<ReturnType<typeof listApiUsers>>[number];
+
+export const SCOPE_LABELS: Record<ApiUserScope, string> = {
+  user: 'Specific User',
+  environments: 'Environment',
+  organization: 'Organization (All Environments)',
+};
+
+/** API users not yet revoked or expired whose key expires within 14 days and whose warning is unsent. */
+export const expiringSoon = () =>
+  and(isNull(apiUsers.revokedAt), gt(apiUsers.expiresAt, sql`now()`), sql`${apiUsers.expiresAt} <= now() + make_interval(days => ${EXPIRES_SOON_DAYS})`, isNull(apiUsers.expiryWarnedAt));

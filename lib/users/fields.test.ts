@@ -1,0 +1,178 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { verifyPassword } from '@/lib/auth/password';
+import { AppError } from '@/lib/errors';
+import { createUserFromFields, updateUserFromFields, type CreateUserFields } from './fields';
+import { STALE_EDIT } from './update';
+
+let db: Db;
+let environmentId: string;
+let otherEnvironmentId: string;
+let adminId: string;
+const api = { type: 'api_user' as const, id: '00000000-0000-4000-8000-000000000001', label: 'erp-sync' };
+const admin: Principal = { actor: api, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+let manager: Principal;
+// Read once: inside a transaction the embedded database serves nothing else, so no lookup may run there.
+const roleIds = new Map<string, string>();
+const roleId = async (name: string) => roleIds.get(name)!;
+const row = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
+const mails = (to: string) => db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, to));
+const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppError);
+const STRONG = 'Quite-Long-Passphrase-42';
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId, adminId } = await setUpOrganization(db));
+  const { environments } = await import('@/db/schema');
+  for (const r of await db.select().from(roles)) roleIds.set(r.name, r.id);
+  otherEnvironmentId = (await db.insert(environments).values({ name: 'Sandbox' }).returning())[0]!.id;
+  manager = { actor: api, permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'], allEnvironments: false, environmentIds: [environmentId] };
+});
+
+const base = async (email: string): Promise<CreateUserFields> => ({
+  email,
+  firstName: 'Fiona',
+  lastName: 'Fields',
+  roleId: await roleId('User'),
+  environmentIds: [environmentId],
+});
+
+describe('createUserFromFields', () => {
+  it('without a password invites (status invited, invitation mail), audited with the API user as actor', async () => {
+    const { userId } = await db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('inv@fields.test')), tags: [{ name: 'Dept', value: 'Ops' }] }));
+    const user = await row(userId);
+    expect(user.status).toBe('invited');
+    expect(user.tags).toEqual([{ name: 'Dept', value: 'Ops' }]);
+    expect((await mails('inv@fields.test')).map((m) => m.kind)).toEqual(['invitation']);
+    const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, userId), eq(auditEvents.action, 'user.created')));
+    expect(event).toMatchObject({ actorType: 'api_user', actorLabel: 'erp-sync' });
+  });
+
+  it('with a password creates an active user whose password works; requirePasswordChange and inactive are kept', async () => {
+    const { userId } = await db.transaction(async (tx) =>
+      createUserFromFields(tx, admin, { ...(await base('pw@fields.test')), password: STRONG, requirePasswordChange: true, inactive: true }),
+    );
+    const user = await row(userId);
+    expect(user.status).toBe('inactive');
+    expect(user.requirePasswordChange).toBe(true);
+    expect(await verifyPassword(STRONG, user.passwordHash)).toBe(true);
+    expect(await mails('pw@fields.test')).toEqual([]);
+  });
+
+  it('autoGeneratePassword + sendCredentialsViaEmail mails a set-password link, never a password', async () => {
+    const { userId } = await db.transaction(async (tx) =>
+      createUserFromFields(tx, admin, { ...(await base('gen@fields.test')), autoGeneratePassword: true, sendCredentialsViaEmail: true }),
+    );
+    const user = await row(userId);
+    expect(user.status).toBe('active');
+    expect(user.requirePasswordChange).toBe(true);
+    const [mail] = await mails('gen@fields.test');
+    expect(mail!.kind).toBe('credentials');
+    expect(mail!.text).toMatch(/set-password\?token=/);
+    expect(mail!.text).toContain('gen@fields.test');
+  });
+
+  it('refuses a weak password, both password and autoGeneratePassword, and garbage, writing nothing', async () => {
+    const weak = await failure(db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('weak@fields.test')), password: 'short' })));
+    expect(weak?.fieldErrors?.password?.length).toBeGreaterThan(0);
+    const both = await failure(db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('both@fields.test')), password: STRONG, autoGeneratePassword: true })));
+    expect(Object.keys(both!.fieldErrors!)).toEqual(['autoGeneratePassword']);
+    const garbage = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { email: 'not an email', firstName: '', lastName: 'x'.repeat(500), roleId: 'nope', environmentIds: ['x'] })));
+    expect(Object.keys(garbage!.fieldErrors!).sort()).toEqual(['email', 'environmentIds', 'firstName', 'lastName', 'roleId']);
+    for (const email of ['weak@fields.test', 'both@fields.test']) expect(await db.select().from(users).where(eq(users.email, email))).toEqual([]);
+  });
+
+  it('an environment-scoped principal cannot grant Administrator nor place users outside its environments', async () => {
+    const error = await failure(db.transaction(async (tx) => createUserFromFields(tx, manager, { ...(await base('esc@fields.test')), roleId: await roleId('Administrator') })));
+    expect(error!.fieldErrors!.roleId![0]).toContain('You cannot grant the Administrator role');
+    const outside = await failure(db.transaction(async (tx) => createUserFromFields(tx, manager, { ...(await base('out@fields.test')), environmentIds: [otherEnvironmentId] })));
+    expect(outside!.fieldErrors!.environmentIds).toBeDefined();
+  });
+
+  it('refuses a duplicate email ignoring case', async () => {
+    const error = await failure(db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('ADA@example.test')), password: STRONG })));
+    expect(error!.fieldErrors!.email).toEqual(['A user with this email already exists.']);
+  });
+});
+
+describe('updateUserFromFields', () => {
+  it('changes only the fields given: names, email, tags, role, environments', async () => {
+    const user = await insertUser(db, { email: 'upd@fields.test', environmentId, tags: [{ name: 'A', value: '1' }] });
+    const result = await db.transaction(async (tx) =>
+      updateUserFromFields(tx, admin, user.id, { firstName: 'New', email: 'upd2@fields.test', roleId: await roleId('Account Manager'), environmentIds: [otherEnvironmentId] }),
+    );
+    expect(result.changed).toBe(true);
+    const after = await row(user.id);
+    expect(after).toMatchObject({ firstName: 'New', lastName: user.lastName, email: 'upd2@fields.test', tags: [{ name: 'A', value: '1' }], roleId: await roleId('Account Manager') });
+    expect(result.version).toBe(after.version);
+    const envs = await db.select().from(userEnvironments).where(eq(userEnvironments.userId, user.id));
+    expect(envs.map((e) => e.environmentId)).toEqual([otherEnvironmentId]);
+    const again = await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { firstName: 'New' }));
+    expect(again).toEqual({ changed: false, version: after.version });
+  });
+
+  it('refuses a stale version and changes nothing', async () => {
+    const user = await insertUser(db, { email: 'stale@fields.test', environmentId });
+    const error = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { version: user.version + 5, firstName: 'X' })));
+    expect(error).toMatchObject({ code: 'conflict', message: STALE_EDIT });
+    expect((await row(user.id)).firstName).toBe(user.firstName);
+  });
+
+  it('sets a password under the policy, requirePasswordChange, and sends credentials', async () => {
+    const user = await insertUser(db, { email: 'pw2@fields.test', environmentId });
+    const weak = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { password: 'pw2@fields.test' })));
+    expect(weak!.fieldErrors!.password).toBeDefined();
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { password: STRONG, requirePasswordChange: true, sendCredentialsViaEmail: true }));
+    const after = await row(user.id);
+    expect(await verifyPassword(STRONG, after.passwordHash)).toBe(true);
+    expect(after.requirePasswordChange).toBe(true);
+    expect(after.sessionVersion).toBeGreaterThan(user.sessionVersion);
+    expect((await mails('pw2@fields.test')).map((m) => m.kind)).toEqual(['credentials']);
+  });
+
+  it('autoGenerateNewPassword replaces the password and requires a change', async () => {
+    const user = await insertUser(db, { email: 'gen2@fields.test', environmentId });
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { password: STRONG }));
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { autoGenerateNewPassword: true }));
+    const after = await row(user.id);
+    expect(await verifyPassword(STRONG, after.passwordHash)).toBe(false);
+    expect(after.requirePasswordChange).toBe(true);
+  });
+
+  it('inactive true/false, locked false unlocks, locked true is refused', async () => {
+    const user = await insertUser(db, { email: 'status@fields.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    const refused = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { locked: true })));
+    expect(Object.keys(refused!.fieldErrors!)).toEqual(['locked']);
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { locked: false }));
+    expect((await row(user.id)).status).toBe('active');
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { inactive: true }));
+    expect((await row(user.id)).status).toBe('inactive');
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { inactive: false }));
+    expect((await row(user.id)).status).toBe('active');
+  });
+
+  it('a user outside the principal\'s environments is not found; unknown fields are refused', async () => {
+    const outsider = await insertUser(db, { email: 'outsider@fields.test', environmentId: otherEnvironmentId });
+    const error = await failure(db.transaction((tx) => updateUserFromFields(tx, manager, outsider.id, { firstName: 'X' })));
+    expect(error).toMatchObject({ code: 'not_found' });
+    const unknown = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, outsider.id, { firstName: 'X', isAdmin: true } as never)));
+    expect(unknown).toMatchObject({ code: 'invalid' });
+    expect((await row(outsider.id)).firstName).toBe(outsider.firstName);
+  });
+
+  it('an Account Manager-like principal cannot change an Administrator', async () => {
+    const error = await failure(db.transaction((tx) => updateUserFromFields(tx, manager, adminId, { firstName: 'Mallory' })));
+    expect(error?.code).toMatch(/not_found|forbidden/);
+  });
+
+  it('the last active Administrator cannot be made inactive', async () => {
+    const error = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, adminId, { inactive: true })));
+    expect(error).toMatchObject({ code: 'conflict' });
+    expect((await row(adminId)).status).toBe('active');
+  });
+});

@@ -1,0 +1,277 @@
+// The fields of AssureSign's CreateUser / UpdateUser (Contract D): one place where the REST API and
+// the SOAP service turn those fields into lib/users calls, so both get the portal's rules (scope,
+// grants, password policy, stale-edit refusal, audit, outbox) without re-implementing them.
+//
+// Passwords are never emailed. sendCredentialsViaEmail sends the sign-in name and a single-use link to
+// choose a password (a reset link with the invitation's lifetime); autoGeneratePassword stores a random
+// password nobody ever sees, so the account is active and the user chooses their own through the link.
+import { randomBytes } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '@/db/client';
+import { userEnvironments, users, type UserTag } from '@/db/schema';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
+import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { issueToken } from '@/lib/auth/tokens';
+import { AppError, fieldError, type FieldErrors } from '@/lib/errors';
+import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
+import { credentialsMail } from '@/lib/mail/templates';
+import { getSecuritySettings } from '@/lib/settings';
+import { unlockUser } from './access';
+import { assertActiveAdministratorRemains } from './admin-guard';
+import { checkGrant, emailInUse, inviteUser, newUserSchema, tagSchema } from './create';
+import { assertPasswordAllowed, storePassword } from './password';
+import { findChangeableUser, membershipsOf, targetOf } from './scope';
+import { STALE_EDIT, updateUser } from './update';
+
+export type CreateUserFields = {
+  email: string;
+  firstName: string;
+  lastName: string;
+  roleId: string;
+  environmentIds: string[];
+  tags?: UserTag[];
+  profile?: Record<string, string>;
+  password?: string;
+  autoGeneratePassword?: boolean;
+  requirePasswordChange?: boolean;
+  inactive?: boolean;
+  sendCredentialsViaEmail?: boolean;
+};
+
+export type UpdateUserFields = {
+  version?: number;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  roleId?: string;
+  environmentIds?: string[];
+  tags?: UserTag[];
+  password?: string;
+  autoGenerateNewPassword?: boolean;
+  requirePasswordChange?: boolean;
+  inactive?: boolean;
+  /** false unlocks a locked user; true is refused (users are locked by failed sign-ins, not by request). */
+  locked?: boolean;
+  sendCredentialsViaEmail?: boolean;
+};
+
+// Passwords are length-capped before hashing (bcrypt reads 72 bytes; the policy decides the rest).
+const passwordSchema = z.string().min(1, 'Enter a password.').max(256, 'Passwords are at most 256 characters.');
+
+export const createUserFieldsSchema = newUserSchema.extend({
+  password: passwordSchema.optional(),
+  autoGeneratePassword: z.boolean().default(false),
+  requirePasswordChange: z.boolean().default(false),
+  inactive: z.boolean().default(false),
+  sendCredentialsViaEmail: z.boolean().default(false),
+});
+
+export const updateUserFieldsSchema = z
+  .object({
+    version: z.number().int().positive().optional(),
+    email: newUserSchema.shape.email.optional(),
+    firstName: newUserSchema.shape.firstName.optional(),
+    lastName: newUserSchema.shape.lastName.optional(),
+    roleId: z.uuid('Choose a role.').optional(),
+    environmentIds: z.array(z.uuid()).optional(),
+    tags: z.array(tagSchema).max(50).optional(),
+    password: passwordSchema.optional(),
+    autoGenerateNewPassword: z.boolean().optional(),
+    requirePasswordChange: z.boolean().optional(),
+    inactive: z.boolean().optional(),
+    locked: z.boolean().optional(),
+    sendCredentialsViaEmail: z.boolean().optional(),
+  })
+  .strict();
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const { fieldErrors, formErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors; formErrors: string[] };
+    throw new AppError('invalid', formErrors[0] ?? 'Check the highlighted fields.', fieldErrors);
+  }
+  return parsed.data;
+}
+
+const generatedPassword = () => `${randomBytes(24).toString('base64url')}-Aa1!`;
+
+/** The user's sign-in name and a single-use link to choose a password, through the outbox. */
+async function sendCredentials(tx: Tx, user: { id: string; email: string; firstName: string }) {
+  const { invitationLifetimeDays } = await getSecuritySettings(tx);
+  const lifetime = invitationLifetimeDays * 86_400_000;
+  const token = await issueToken(tx, user.id, 'reset', lifetime);
+  const mail = credentialsMail(await organizationName(tx), user.firstName, user.email, portalUrl(`/set-password?token=${token}`), lifetime);
+  await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
+}
+
+/**
+ * Without a password (and without autoGeneratePassword) the user is invited: status "invited" and the
+ * invitation email, exactly as the portal's Add. With one, the user is created active (or inactive).
+ */
+export async function createUserFromFields(tx: Tx, principal: Principal, input: CreateUserFields, meta?: RequestMeta): Promise<{ userId: string }> {
+  requirePermissionOf(principal, 'users.write');
+  const fields = parse(createUserFieldsSchema, input);
+  if (fields.password !== undefined && fields.autoGeneratePassword)
+    throw fieldError('autoGeneratePassword', 'Give a password or ask for one to be generated, not both.');
+  const password = fields.autoGeneratePassword ? generatedPassword() : fields.password;
+  if (password === undefined) {
+    if (fields.inactive) throw fieldError('inactive', 'An invited user cannot be inactive: give a password, or invite them active.');
+    if (fields.requirePasswordChange) throw fieldError('requirePasswordChange', 'An invited user chooses their password from the invitation: give a password to require a change.');
+    const user = await inviteUser(tx, principal, fields, meta);
+    return { userId: user.id };
+  }
+
+  const { role, errors } = await checkGrant(tx, principal, fields.roleId, fields.environmentIds);
+  if (await emailInUse(tx, fields.email)) errors.email = ['A user with this email already exists.'];
+  for (const field of role?.requiredFields ?? [])
+    if (!fields.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
+  if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
+  if (!fields.autoGeneratePassword) await assertPasswordAllowed(tx, password, fields.email, 'password');
+
+  const status = fields.inactive ? 'inactive' : 'active';
+  const [user] = await tx
+    .insert(users)
+    .values({
+      email: fields.email,
+      firstName: fields.firstName,
+      lastName: fields.lastName,
+      roleId: role.id,
+      status,
+      activatedAt: new Date(),
+      tags: fields.tags,
+      profile: fields.profile,
+    })
+    .returning({ id: users.id, email: users.email, firstName: users.firstName });
+  const environmentIds = role.allEnvironments ? [] : [...new Set(fields.environmentIds)];
+  if (environmentIds.length > 0)
+    await tx.insert(userEnvironments).values(environmentIds.map((environmentId) => ({ userId: user!.id, environmentId })));
+  await storePassword(tx, user!.id, password);
+  // A generated password is unknown to everyone: the user must choose one.
+  const requirePasswordChange = fields.requirePasswordChange || fields.autoGeneratePassword;
+  if (requirePasswordChange) await tx.update(users).set({ requirePasswordChange: true }).where(eq(users.id, user!.id));
+  if (fields.sendCredentialsViaEmail) await sendCredentials(tx, user!);
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'user.created',
+    target: targetOf(user!),
+    environmentId: environmentIds[0] ?? null,
+    changes: {
+      email: { before: null, after: fields.email },
+      name: { before: null, after: `${fields.firstName} ${fields.lastName}` },
+      role: { before: null, after: role.name },
+      status: { before: null, after: status },
+      ...(requirePasswordChange ? { requirePasswordChange: { before: null, after: true } } : {}),
+    },
+    detail: [
+      fields.autoGeneratePassword ? 'Password generated' : 'Password set by the creator',
+      fields.sendCredentialsViaEmail ? 'sign-in details emailed' : null,
+    ]
+      .filter(Boolean)
+      .join('; '),
+    meta,
+  });
+  return { userId: user!.id };
+}
+
+/**
+ * Changes what the fields name and leaves the rest as it is. With `version`, a change over someone
+ * else's newer one is refused (AppError 'conflict', STALE_EDIT); without it the current version is used.
+ */
+export async function updateUserFromFields(
+  tx: Tx,
+  principal: Principal,
+  userId: string,
+  input: UpdateUserFields,
+  meta?: RequestMeta,
+): Promise<{ changed: boolean; version: number }> {
+  const fields = parse(updateUserFieldsSchema, input);
+  if (fields.locked === true) throw fieldError('locked', 'Users are locked by failed sign-ins, not on request. To stop someone signing in, ban them or make them inactive.');
+  if (fields.password !== undefined && fields.autoGenerateNewPassword)
+    throw fieldError('autoGenerateNewPassword', 'Give a password or ask for one to be generated, not both.');
+  requirePermissionOf(principal, 'users.write');
+
+  const user = await findChangeableUser(tx, principal, userId);
+  if (fields.version !== undefined && fields.version !== user.version) throw new AppError('conflict', STALE_EDIT);
+  let changed = false;
+
+  // Unlocking first, so "locked: false, inactive: true" ends inactive and the profile edit sees the new status.
+  if (fields.locked === false && user.status === 'locked') {
+    await unlockUser(tx, principal, user.id, meta);
+    changed = true;
+  }
+
+  const profileFields = ['email', 'firstName', 'lastName', 'roleId', 'environmentIds', 'tags', 'inactive'] as const;
+  if (profileFields.some((f) => fields[f] !== undefined)) {
+    const [current] = await tx.select({ version: users.version, status: users.status }).from(users).where(eq(users.id, user.id));
+    if (fields.inactive !== undefined && fields.inactive && !['active', 'locked', 'inactive'].includes(current!.status))
+      throw fieldError('inactive', `${user.email} is ${current!.status}: only active or locked users can be made inactive.`);
+    const result = await updateUser(
+      tx,
+      principal,
+      user.id,
+      {
+        version: current!.version,
+        email: fields.email ?? user.email,
+        firstName: fields.firstName ?? user.firstName,
+        lastName: fields.lastName ?? user.lastName,
+        roleId: fields.roleId ?? user.roleId,
+        environmentIds: fields.environmentIds ?? (await membershipsOf(tx, user.id)),
+        tags: fields.tags ?? user.tags,
+        inactive: fields.inactive ?? current!.status === 'inactive',
+      },
+      meta,
+    );
+    changed ||= result.changed;
+  }
+
+  const email = fields.email ?? user.email;
+  if (fields.password !== undefined || fields.autoGenerateNewPassword) {
+    const [current] = await tx.select({ status: users.status }).from(users).where(eq(users.id, user.id));
+    if (current!.status === 'banned' || current!.status === 'invited')
+      throw fieldError(fields.password !== undefined ? 'password' : 'autoGenerateNewPassword', `${email} is ${current!.status}: a password cannot be set now.`);
+    if (fields.password !== undefined) await assertPasswordAllowed(tx, fields.password, email, 'password');
+    await storePassword(tx, user.id, fields.password ?? generatedPassword());
+    await recordAudit(tx, {
+      actor: principal.actor,
+      action: 'user.password_changed',
+      target: targetOf({ id: user.id, email }),
+      detail: fields.autoGenerateNewPassword ? 'New password generated' : 'Password set by a manager',
+      meta,
+    });
+    changed = true;
+  }
+
+  // storePassword clears the flag; a generated password nobody knows always requires a change.
+  const requirePasswordChange = fields.autoGenerateNewPassword ? true : fields.requirePasswordChange;
+  if (requirePasswordChange !== undefined) {
+    const [row] = await tx
+      .update(users)
+      .set({ requirePasswordChange, version: sql`${users.version} + 1`, updatedAt: new Date() })
+      .where(sql`${users.id} = ${user.id} and ${users.requirePasswordChange} <> ${requirePasswordChange}`)
+      .returning({ id: users.id });
+    if (row) {
+      await recordAudit(tx, {
+        actor: principal.actor,
+        action: 'user.updated',
+        target: targetOf({ id: user.id, email }),
+        changes: { requirePasswordChange: { before: !requirePasswordChange, after: requirePasswordChange } },
+        meta,
+      });
+      changed = true;
+    }
+  }
+
+  if (fields.sendCredentialsViaEmail) {
+    const [current] = await tx.select({ status: users.status, firstName: users.firstName }).from(users).where(eq(users.id, user.id));
+    if (current!.status !== 'active' && current!.status !== 'locked')
+      throw fieldError('sendCredentialsViaEmail', `${email} is ${current!.status}: sign-in details can only be sent to active users.`);
+    await sendCredentials(tx, { id: user.id, email, firstName: current!.firstName });
+    await recordAudit(tx, { actor: principal.actor, action: 'user.credentials_sent', target: targetOf({ id: user.id, email }), meta });
+    changed = true;
+  }
+
+  if (changed) await assertActiveAdministratorRemains(tx);
+  const [after] = await tx.select({ version: users.version }).from(users).where(eq(users.id, user.id));
+  return { changed, version: after!.version };
+}
