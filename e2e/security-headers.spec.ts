@@ -42,3 +42,14 @@ test('a form over 1 MB is stopped in the browser with a clear message, and what 
   await expect(page).toHaveURL(/\/users\/new$/);
   expect(await page.getByLabel('First name').inputValue()).toHaveLength(huge.length);
 });
+
+test('redirect targets stay on this site after signing in (open-redirect probes)', async ({ page, login }) => {
+  await login.signInAs('admin');
+  for (const next of ['/.//evil.example/phish', '/..//evil.example/phish', '/%2e//evil.example/phish', '/\\evil.example', '//evil.example']) {
+    const response = await page.request.get(`/after-sign-in?next=${encodeURIComponent(next)}`, { maxRedirects: 0 });
+    expect(response.status(), next).toBe(303);
+    expect(response.headers()['location'], next).toBe('/');
+  }
+  await page.goto(`/change-password?next=${encodeURIComponent('/.//evil.example/phish')}`);
+  await expect(page.getByRole('link', { name: 'Skip for now' })).toHaveAttribute('href', '/');
+});

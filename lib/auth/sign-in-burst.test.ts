@@ -54,7 +54,7 @@ describe('the per-IP budget under a burst', () => {
 });
 
 describe('a right password fired together with wrong ones', () => {
-  it('ends consistent: either locked with no success and no session, or active with a success', async () => {
+  it('ends consistent: either locked with no success and no session, or active with a success', { timeout: 180_000 }, async () => {
     await db.update(securitySettings).set({ lockoutThreshold: 10 }).where(sql`true`);
     for (let round = 0; round < 3; round++) {
       const user = await newUser();

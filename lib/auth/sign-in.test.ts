@@ -62,7 +62,7 @@ describe('signIn', () => {
     expect(lockEvents).toHaveLength(1);
   });
 
-  it('counts 50 concurrent wrong attempts exactly and locks once', async () => {
+  it('counts 50 concurrent wrong attempts exactly and locks once', { timeout: 180_000 }, async () => {
     const user = await newUser();
     await Promise.all(Array.from({ length: 50 }, () => signIn(db, user.email, 'Wrong-Password-123', meta)));
     const after = await reload(user.id);
