@@ -117,15 +117,14 @@ export type SearchStep = { kind: 'collect' | 'walk'; limit: number | null };
 
 /**
  * Cheap steps first, each bounded, so that no search costs much more than the cheaper of the two
- * ways for it: a narrow search is answered by the first collect (at most 2,500 rows fetched); a
- * broad one whose hits are spread through the sort order by the walk (a page within 50,000 index
- * entries, read without touching the table); a broad one bunched far from the cursor (every Müller,
- * in name order) by the second collect. Only a search with more than 30,000 hits, none of them
- * within 50,000 rows of the cursor, walks on to its page: at worst one pass over the sort index.
+ * ways for it. A short walk (5,000 index entries, read without touching the table: a few ms) answers
+ * a broad search whose hits are spread through the sort order; a narrow search, or a broad one
+ * bunched away from the cursor (every Müller, in name order), is answered by collecting its hits
+ * (at most 30,000 rows fetched). Only a search with more than 30,000 hits and fewer than 50 in the
+ * first 5,000 rows walks on to its page: at worst one pass over the sort index.
  */
 export const SEARCH_STEPS: readonly SearchStep[] = [
-  { kind: 'collect', limit: 2_500 },
-  { kind: 'walk', limit: 50_000 },
+  { kind: 'walk', limit: 5_000 },
   { kind: 'collect', limit: 30_000 },
   { kind: 'walk', limit: null },
 ];
