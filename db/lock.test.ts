@@ -16,7 +16,8 @@ const children: ChildProcess[] = [];
 
 function run(args: string[], dir: string, env: Record<string, string> = {}) {
   const { DATABASE_URL: _, [LOCK_ENV]: __, ...base } = process.env;
-  const child = spawn(tsx, args, { env: { ...base, PGLITE_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: tsx runs the script in a child process, and the cleanup must reach it.
+  const child = spawn(tsx, args, { env: { ...base, PGLITE_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -41,7 +42,13 @@ function run(args: string[], dir: string, env: Record<string, string> = {}) {
 }
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0)) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The whole group has exited already.
+    }
+  }
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
