@@ -1,5 +1,6 @@
 // For db/lock.test.ts: a process that holds an embedded database (PGLITE_DIR) until it is stopped.
-// `--lock-only`: takes just the lock (no PGlite), prints LOCKED <pid> or REFUSED <message>, holds 3 s.
+// `--lock-only`: takes just the lock (no PGlite), prints LOCKED <pid> (and holds it until stopped) or
+// REFUSED <pid> <message>.
 // Otherwise opens the database, migrates, runs setup when `--setup`, prints READY <pid> and waits.
 import { getClient } from './client';
 import { acquireDatabaseLock, DatabaseInUseError } from './lock';
@@ -11,10 +12,10 @@ if (process.argv.includes('--lock-only')) {
   try {
     acquireDatabaseLock(dir);
     console.log(`LOCKED ${process.pid}`);
-    setTimeout(() => {}, 3000);
+    setInterval(() => {}, 60_000);
   } catch (e) {
     if (!(e instanceof DatabaseInUseError)) throw e;
-    console.log(`REFUSED ${e.message}`);
+    console.log(`REFUSED ${process.pid} ${e.message}`);
   }
 } else {
   await runMigrations();

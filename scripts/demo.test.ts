@@ -18,10 +18,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const demo = () => {
   const { DATABASE_URL: _, ...env } = process.env;
-  return spawnSync(path.join('node_modules', '.bin', 'tsx'), ['scripts/demo.ts', '--users', '150'], { env: { ...env, PGLITE_DIR: dir }, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(path.join('node_modules', '.bin', 'tsx'), ['scripts/demo.ts', '--users', '150'], { env: { ...env, PGLITE_DIR: dir }, encoding: 'utf8', timeout: 200_000 });
 };
 
-it('creates a portal whose Administrator signs in with the printed password, and refuses to run twice', async () => {
+// Real processes on a busy machine: each start of tsx and PGlite can take seconds.
+it('creates a portal whose Administrator signs in with the printed password, and refuses to run twice', { timeout: 420_000 }, async () => {
   const first = demo();
   expect(first.stderr).toBe('');
   expect(first.status).toBe(0);
