@@ -98,6 +98,9 @@ test.describe('API Users tab', () => {
     await page.getByRole('button', { name: 'Add API User' }).click();
     await expectAccessible(page);
     await page.keyboard.press('Escape');
+    await page.goto('/docs/api');
+    await expect(page.getByRole('heading', { name: 'REST API reference' })).toBeVisible();
+    await expectAccessible(page);
 
     const context = await browser.newContext();
     const managerPage = await context.newPage();

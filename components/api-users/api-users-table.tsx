@@ -89,7 +89,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                       {row.description && <span className="block truncate text-xs text-slate-600" title={row.description}>{row.description}</span>}
                     </td>
                     <td className="max-w-56 px-3 py-2">
-                      <span className="block truncate">{SCOPES[row.scope]}</span>
+                      <span className="block truncate" title={SCOPES[row.scope]}>{SCOPES[row.scope]}</span>
                       {scopeDetail(row) && <span className="block truncate text-xs text-slate-600" title={scopeDetail(row)!}>{scopeDetail(row)}</span>}
                     </td>
                     <td className="max-w-48 px-3 py-2">

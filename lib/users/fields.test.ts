@@ -31,20 +31,19 @@ beforeAll(async () => {
   const { environments } = await import('@/db/schema');
   for (const r of await db.select().from(roles)) roleIds.set(r.name, r.id);
   otherEnvironmentId = (await db.insert(environments).values({ name: 'Sandbox' }).returning())[0]!.id;
+  [userRoleId, administratorRoleId, managerRoleId] = [await roleId('User'), await roleId('Administrator'), await roleId('Account Manager')];
   manager = { actor: api, permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'], allEnvironments: false, environmentIds: [environmentId] };
 });
 
-const base = async (email: string): Promise<CreateUserFields> => ({
-  email,
-  firstName: 'Fiona',
-  lastName: 'Fields',
-  roleId: await roleId('User'),
-  environmentIds: [environmentId],
-});
+let userRoleId: string;
+let administratorRoleId: string;
+let managerRoleId: string;
+// Synchronous on purpose: a query inside a transaction callback would wait forever on PGlite's one connection.
+const base = (email: string): CreateUserFields => ({ email, firstName: 'Fiona', lastName: 'Fields', roleId: userRoleId, environmentIds: [environmentId] });
 
 describe('createUserFromFields', () => {
   it('without a password invites (status invited, invitation mail), audited with the API user as actor', async () => {
-    const { userId } = await db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('inv@fields.test')), tags: [{ name: 'Dept', value: 'Ops' }] }));
+    const { userId } = await db.transaction((tx) => createUserFromFields(tx, admin, { ...(base('inv@fields.test')), tags: [{ name: 'Dept', value: 'Ops' }] }));
     const user = await row(userId);
     expect(user.status).toBe('invited');
     expect(user.tags).toEqual([{ name: 'Dept', value: 'Ops' }]);
@@ -54,8 +53,8 @@ describe('createUserFromFields', () => {
   });
 
   it('with a password creates an active user whose password works; requirePasswordChange and inactive are kept', async () => {
-    const { userId } = await db.transaction(async (tx) =>
-      createUserFromFields(tx, admin, { ...(await base('pw@fields.test')), password: STRONG, requirePasswordChange: true, inactive: true }),
+    const { userId } = await db.transaction((tx) =>
+      createUserFromFields(tx, admin, { ...(base('pw@fields.test')), password: STRONG, requirePasswordChange: true, inactive: true }),
     );
     const user = await row(userId);
     expect(user.status).toBe('inactive');
@@ -65,8 +64,8 @@ describe('createUserFromFields', () => {
   });
 
   it('autoGeneratePassword + sendCredentialsViaEmail mails a set-password link, never a password', async () => {
-    const { userId } = await db.transaction(async (tx) =>
-      createUserFromFields(tx, admin, { ...(await base('gen@fields.test')), autoGeneratePassword: true, sendCredentialsViaEmail: true }),
+    const { userId } = await db.transaction((tx) =>
+      createUserFromFields(tx, admin, { ...(base('gen@fields.test')), autoGeneratePassword: true, sendCredentialsViaEmail: true }),
     );
     const user = await row(userId);
     expect(user.status).toBe('active');
@@ -78,9 +77,9 @@ describe('createUserFromFields', () => {
   });
 
   it('refuses a weak password, both password and autoGeneratePassword, and garbage, writing nothing', async () => {
-    const weak = await failure(db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('weak@fields.test')), password: 'short' })));
+    const weak = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...(base('weak@fields.test')), password: 'short' })));
     expect(weak?.fieldErrors?.password?.length).toBeGreaterThan(0);
-    const both = await failure(db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('both@fields.test')), password: STRONG, autoGeneratePassword: true })));
+    const both = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...(base('both@fields.test')), password: STRONG, autoGeneratePassword: true })));
     expect(Object.keys(both!.fieldErrors!)).toEqual(['autoGeneratePassword']);
     const garbage = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { email: 'not an email', firstName: '', lastName: 'x'.repeat(500), roleId: 'nope', environmentIds: ['x'] })));
     expect(Object.keys(garbage!.fieldErrors!).sort()).toEqual(['email', 'environmentIds', 'firstName', 'lastName', 'roleId']);
@@ -88,14 +87,14 @@ describe('createUserFromFields', () => {
   });
 
   it('an environment-scoped principal cannot grant Administrator nor place users outside its environments', async () => {
-    const error = await failure(db.transaction(async (tx) => createUserFromFields(tx, manager, { ...(await base('esc@fields.test')), roleId: await roleId('Administrator') })));
+    const error = await failure(db.transaction((tx) => createUserFromFields(tx, manager, { ...(base('esc@fields.test')), roleId: administratorRoleId })));
     expect(error!.fieldErrors!.roleId![0]).toContain('You cannot grant the Administrator role');
-    const outside = await failure(db.transaction(async (tx) => createUserFromFields(tx, manager, { ...(await base('out@fields.test')), environmentIds: [otherEnvironmentId] })));
+    const outside = await failure(db.transaction((tx) => createUserFromFields(tx, manager, { ...(base('out@fields.test')), environmentIds: [otherEnvironmentId] })));
     expect(outside!.fieldErrors!.environmentIds).toBeDefined();
   });
 
   it('refuses a duplicate email ignoring case', async () => {
-    const error = await failure(db.transaction(async (tx) => createUserFromFields(tx, admin, { ...(await base('ADA@example.test')), password: STRONG })));
+    const error = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...(base('ADA@example.test')), password: STRONG })));
     expect(error!.fieldErrors!.email).toEqual(['A user with this email already exists.']);
   });
 });
@@ -103,12 +102,12 @@ describe('createUserFromFields', () => {
 describe('updateUserFromFields', () => {
   it('changes only the fields given: names, email, tags, role, environments', async () => {
     const user = await insertUser(db, { email: 'upd@fields.test', environmentId, tags: [{ name: 'A', value: '1' }] });
-    const result = await db.transaction(async (tx) =>
-      updateUserFromFields(tx, admin, user.id, { firstName: 'New', email: 'upd2@fields.test', roleId: await roleId('Account Manager'), environmentIds: [otherEnvironmentId] }),
+    const result = await db.transaction((tx) =>
+      updateUserFromFields(tx, admin, user.id, { firstName: 'New', email: 'upd2@fields.test', roleId: managerRoleId, environmentIds: [otherEnvironmentId] }),
     );
     expect(result.changed).toBe(true);
     const after = await row(user.id);
-    expect(after).toMatchObject({ firstName: 'New', lastName: user.lastName, email: 'upd2@fields.test', tags: [{ name: 'A', value: '1' }], roleId: await roleId('Account Manager') });
+    expect(after).toMatchObject({ firstName: 'New', lastName: user.lastName, email: 'upd2@fields.test', tags: [{ name: 'A', value: '1' }], roleId: managerRoleId });
     expect(result.version).toBe(after.version);
     const envs = await db.select().from(userEnvironments).where(eq(userEnvironments.userId, user.id));
     expect(envs.map((e) => e.environmentId)).toEqual([otherEnvironmentId]);
