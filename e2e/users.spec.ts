@@ -136,6 +136,7 @@ test.describe('User profile', () => {
     await login.signInAs('admin');
     await page.goto('/users?q=bernd');
     await page.getByRole('link', { name: 'Bannister, Bernd' }).click();
+    await page.waitForLoadState('networkidle'); // the dialog needs the page hydrated
     await page.getByRole('button', { name: 'Ban' }).click();
     const dialog = page.getByRole('dialog', { name: /Ban bernd.banned@acme.test/ });
     await dialog.getByRole('button', { name: 'Ban' }).click();
