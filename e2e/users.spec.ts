@@ -31,7 +31,7 @@ test.describe('All Users', () => {
     await page.getByRole('link', { name: /^Email/ }).click();
     await expect(page).toHaveURL(/sort=email/);
     await expect(page.getByRole('columnheader', { name: /Email/ })).toHaveAttribute('aria-sort', 'ascending');
-    const emails = await page.getByRole('row').locator('td:nth-child(2)').allTextContents();
+    const emails = await page.getByRole('row').locator('td:nth-child(3)').allTextContents();
     expect(emails).toEqual([...emails].sort((a, b) => a.localeCompare(b)));
   });
 

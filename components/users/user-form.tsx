@@ -98,9 +98,12 @@ export function UserForm({
       void loadConflict(userId, initial.seenAt).then((c) => {
         if (!c) return;
         setConflict(c);
-        requestAnimationFrame(() => conflictRef.current?.focus());
       });
   }, [state, toast, userId, loadConflict, initial.seenAt]);
+
+  useEffect(() => {
+    if (conflict) conflictRef.current?.focus();
+  }, [conflict]);
 
   // Keep mine on top of theirs: the fields this editor changed keep the typed values; every field they
   // did not touch takes the value stored now, so the other person's changes survive. Then save.
