@@ -240,13 +240,13 @@ test.describe('Profile', () => {
 test.describe('Bulk actions and export', () => {
   test('bulk Change role on a selection, and Ban on all users matching the filters, confirmed with the count', async ({ page, login }) => {
     await login.signInAs('admin');
-    const tag = `bulk${run}`;
-    for (const name of ['Anna', 'Bert', 'Cleo']) await addUser(page, name, `Bulkmate${run}`, `${name.toLowerCase()}.${tag}@acme.test`);
+    const tag = `grp${run}`;
+    for (const name of ['Anna', 'Bert', 'Cleo']) await addUser(page, name, `Groupmate${run}`, `${name.toLowerCase()}.${tag}@acme.test`);
 
     await page.goto(`/users?q=${tag}`);
     await expect(page.locator('table tbody tr')).toHaveCount(3);
-    await page.getByRole('checkbox', { name: `Select Anna Bulkmate${run}` }).check();
-    await page.getByRole('checkbox', { name: `Select Bert Bulkmate${run}` }).check();
+    await page.getByRole('checkbox', { name: `Select Anna Groupmate${run}` }).check();
+    await page.getByRole('checkbox', { name: `Select Bert Groupmate${run}` }).check();
     await expect(page.getByText('2 selected')).toBeVisible();
     await page.getByRole('button', { name: 'Actions', exact: true }).click();
     await page.getByRole('menuitem', { name: 'Change role…' }).click();
@@ -311,7 +311,7 @@ test.describe('Bulk actions and export', () => {
     const stranger = await page.context().browser()!.newContext();
     const anonymous = await stranger.request.get(new URL(`/users/export?q=${tag}`, page.url()).toString(), { maxRedirects: 0 });
     expect([401, 307]).toContain(anonymous.status());
-    expect(await anonymous.text()).not.toContain(tag);
+    expect(await anonymous.text()).not.toContain('"Email"');
     await stranger.close();
   });
 });

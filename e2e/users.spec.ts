@@ -31,7 +31,7 @@ test.describe('All Users', () => {
     await page.getByRole('link', { name: /^Email/ }).click();
     await expect(page).toHaveURL(/sort=email/);
     await expect(page.getByRole('columnheader', { name: /Email/ })).toHaveAttribute('aria-sort', 'ascending');
-    const emails = await page.getByRole('row').locator('td:nth-child(2)').allTextContents();
+    const emails = await page.getByRole('row').locator('td:nth-child(3)').allTextContents();
     expect(emails).toEqual([...emails].sort((a, b) => a.localeCompare(b)));
   });
 
@@ -136,6 +136,7 @@ test.describe('User profile', () => {
     await login.signInAs('admin');
     await page.goto('/users?q=bernd');
     await page.getByRole('link', { name: 'Bannister, Bernd' }).click();
+    await page.waitForLoadState('networkidle'); // the dialog needs the page hydrated
     await page.getByRole('button', { name: 'Ban' }).click();
     const dialog = page.getByRole('dialog', { name: /Ban bernd.banned@acme.test/ });
     await dialog.getByRole('button', { name: 'Ban' }).click();

@@ -31,7 +31,7 @@ export function UserMenu({ name, email, roleName }: { name: string; email: strin
           <p className="text-xs text-slate-600">{roleName}</p>
         </div>
         <DropdownMenuSeparator />
-        <DropdownMenuItem asChild icon={null}>
+        <DropdownMenuItem asChild>
           <Link href="/profile"><UserRound aria-hidden className="size-4 text-slate-500" />My profile</Link>
         </DropdownMenuItem>
         <DropdownMenuItem onSelect={() => void signOut({ callbackUrl: '/login' })}>

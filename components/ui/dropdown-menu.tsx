@@ -18,7 +18,7 @@ export function DropdownMenuContent({ className, children, ...props }: Component
   );
 }
 
-export function DropdownMenuItem({ className, danger, icon, children, ...props }: ComponentProps<typeof Menu.Item> & { danger?: boolean; icon?: ReactNode }) {
+export function DropdownMenuItem({ className, danger, icon, children, asChild, ...props }: ComponentProps<typeof Menu.Item> & { danger?: boolean; icon?: ReactNode }) {
   return (
     <Menu.Item
       className={cn(
@@ -26,10 +26,16 @@ export function DropdownMenuItem({ className, danger, icon, children, ...props }
         danger ? 'text-red-700 data-[highlighted]:bg-red-50' : 'text-slate-800 data-[highlighted]:bg-slate-100',
         className,
       )}
+      asChild={asChild}
       {...props}
     >
-      {icon}
-      {children}
+      {/* With asChild the one child is the item (a link): Slot takes exactly one element. */}
+      {asChild ? children : (
+        <>
+          {icon}
+          {children}
+        </>
+      )}
     </Menu.Item>
   );
 }

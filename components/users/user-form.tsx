@@ -28,7 +28,12 @@ export type UserFormValues = {
   seenAt?: string;
 };
 
-export type ConflictInfo = { version: number; seenAt: string; changes: { sentence: string; at: string; details: string[] }[] };
+export type ConflictInfo = {
+  version: number;
+  seenAt: string;
+  changes: { sentence: string; at: string; details: string[] }[];
+  current: { firstName: string; lastName: string; email: string; roleId: string; environmentIds: string[]; tags: UserTag[]; inactive: boolean };
+};
 
 const FIELDS: Record<string, { id: string; label: string }> = {
   firstName: { id: 'user-firstName', label: 'First name' },
@@ -93,16 +98,34 @@ export function UserForm({
       void loadConflict(userId, initial.seenAt).then((c) => {
         if (!c) return;
         setConflict(c);
-        requestAnimationFrame(() => conflictRef.current?.focus());
       });
   }, [state, toast, userId, loadConflict, initial.seenAt]);
 
+  useEffect(() => {
+    if (conflict) conflictRef.current?.focus();
+  }, [conflict]);
+
+  // Keep mine on top of theirs: the fields this editor changed keep the typed values; every field they
+  // did not touch takes the value stored now, so the other person's changes survive. Then save.
   const keepMine = () => {
-    if (!conflict) return;
+    const form = formRef.current;
+    if (!conflict || !form) return;
+    const { current } = conflict;
+    for (const name of ['firstName', 'lastName', 'email'] as const) {
+      const input = form.elements.namedItem(name) as HTMLInputElement | null;
+      if (input && input.value === input.defaultValue) input.value = current[name];
+    }
+    for (const box of form.querySelectorAll<HTMLInputElement>('input[name="environmentIds"]'))
+      if (box.checked === box.defaultChecked) box.checked = current.environmentIds.includes(box.value);
+    const inactive = form.elements.namedItem('inactive') as HTMLInputElement | null;
+    if (inactive && inactive.checked === inactive.defaultChecked) inactive.checked = current.inactive;
+    if (roleId === initial.roleId) setRoleId(current.roleId);
+    const typedTags = [...form.querySelectorAll<HTMLInputElement>('input[name="tagName"], input[name="tagValue"]')];
+    const tagsTouched = typedTags.some((t) => t.value !== t.defaultValue) || tags.length !== initial.tags.length;
+    if (!tagsTouched) setTags(current.tags.map((t, i) => ({ ...t, key: Date.now() + i })));
     setVersion(conflict.version);
     setConflict(null);
-    // The typed values are still in the form; save them on top of the newer version.
-    requestAnimationFrame(() => formRef.current?.requestSubmit());
+    requestAnimationFrame(() => requestAnimationFrame(() => formRef.current?.requestSubmit()));
   };
   const discardMine = () => {
     setConflict(null);

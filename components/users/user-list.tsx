@@ -204,7 +204,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
           <thead>
             <tr>
               {selectable && (
-                <Th className="w-11">
+                <Th className="w-12">
                   <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} onChange={togglePage} />
                 </Th>
               )}
@@ -215,13 +215,13 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
                   <Th className="hidden w-[13%] md:table-cell">Role</Th>
                   <Th className="w-24">Status</Th>
                   <Th className="hidden w-[14%] xl:table-cell">Environments</Th>
-                  {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-44 lg:table-cell')}
+                  {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-52 lg:table-cell')}
                   <Th className="hidden w-[12%] 2xl:table-cell">Tags</Th>
                 </>
               ) : (
                 <>
-                  <Th className="hidden w-48 md:table-cell">Reason</Th>
-                  {sortHeader('lockedAt', 'Locked since', 'w-44')}
+                  <Th className="hidden w-56 md:table-cell">Reason</Th>
+                  {sortHeader('lockedAt', 'Locked since', 'w-52')}
                   <Th className="hidden w-28 text-right lg:table-cell">Failed attempts</Th>
                 </>
               )}
@@ -235,7 +235,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
               return (
                 <Tr key={row.id} selected={isSelected}>
                   {selectable && (
-                    <Td className="w-11">
+                    <Td className="w-12 text-clip">
                       <Checkbox aria-label={`Select ${row.firstName} ${row.lastName}`} checked={isSelected} onChange={() => toggle(row.id)} />
                     </Td>
                   )}

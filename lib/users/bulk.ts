@@ -4,7 +4,7 @@
 // the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
 // one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
 // rules refuse is skipped (and reported) without undoing the others.
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Tx } from '@/db/client';
 import { roles, users } from '@/db/schema';
@@ -13,7 +13,7 @@ import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { AppError } from '@/lib/errors';
 import { resetUser, unlockUser } from './access';
-import { assertActiveAdministratorRemains } from './admin-guard';
+import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
 import { listFilter, type FilterParams } from './list';
 import { findChangeableUser, membershipsOf } from './scope';
 import { banUser, updateUser } from './update';
@@ -112,22 +112,42 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
   }
 }
 
-async function runBatch(db: Db, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
-  await db.transaction(async (tx) => {
-    for (const id of ids) {
-      try {
-        await applyTo(tx, principal, id, op, meta);
-        result.done++;
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        result.skipped++;
-        if (result.problems.length < 20) {
-          const [row] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id));
-          result.problems.push({ email: row?.email ?? 'A user', message: error.message });
-        }
+async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+  for (const id of ids) {
+    try {
+      await applyTo(tx, principal, id, op, meta);
+      result.done++;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      result.skipped++;
+      if (result.problems.length < 20) {
+        const [row] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id));
+        result.problems.push({ email: row?.email ?? 'A user', message: error.message });
       }
     }
-  });
+  }
+}
+
+/**
+ * One batch in one transaction. Active Administrators in it go last, each in a short transaction of
+ * its own: the guard's advisory lock is then held for one user, not for a whole batch, so batches can
+ * overlap.
+ */
+async function runBatch(db: Db, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+  const risky = op.kind === 'ban' || op.kind === 'role';
+  const admins = risky
+    ? new Set(
+        (
+          await db
+            .select({ id: users.id })
+            .from(users)
+            .innerJoin(roles, eq(roles.id, users.roleId))
+            .where(and(inArray(users.id, ids), eq(users.status, 'active'), administratorRole()))
+        ).map((r) => r.id),
+      )
+    : new Set<string>();
+  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, result, meta));
+  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, result, meta));
 }
 
 /**

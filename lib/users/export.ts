@@ -20,7 +20,7 @@ export function csvCell(value: string): string {
 export const csvLine = (cells: string[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 /** The rows of the view, batch by batch, as CSV text (the header first). */
-export async function* exportUsersCsv(q: Queryable, principal: Principal, environmentId: string, params: FilterParams): AsyncGenerator<string> {
+export async function* exportUsersCsv(q: Queryable, principal: Principal, environmentId: string, params: FilterParams, batchSize = EXPORT_BATCH): AsyncGenerator<string> {
   yield `\uFEFF${csvLine(HEADER)}`;
   const filter = listFilter(principal, environmentId, params);
   let last: string | undefined;
@@ -42,7 +42,7 @@ export async function* exportUsersCsv(q: Queryable, principal: Principal, enviro
       .innerJoin(roles, eq(roles.id, users.roleId))
       .where(and(filter, last ? gt(users.id, last) : undefined))
       .orderBy(asc(users.id))
-      .limit(EXPORT_BATCH);
+      .limit(batchSize);
     if (batch.length === 0) return;
     const memberships = await q
       .select({ userId: userEnvironments.userId, name: environments.name })
@@ -66,6 +66,6 @@ export async function* exportUsersCsv(q: Queryable, principal: Principal, enviro
     }
     yield text;
     last = batch.at(-1)!.id;
-    if (batch.length < EXPORT_BATCH) return;
+    if (batch.length < batchSize) return;
   }
 }

@@ -8,7 +8,7 @@ import { auditNames, changesSince } from '@/lib/audit/names';
 import { hasPermission } from '@/lib/auth/permissions';
 import { getCurrentUser } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
-import { findVisibleUser } from '@/lib/users/scope';
+import { findVisibleUser, membershipsOf } from '@/lib/users/scope';
 import { principalOf } from '@/lib/auth/principal';
 import { resendInvitation, resetUser, unlockUser } from '@/lib/users/access';
 import { fromUserForm } from '@/lib/users/form';
@@ -47,7 +47,13 @@ export const resendInvitationAction = action('users.write', target, async ({ use
   return { message: 'A new invitation was sent; earlier links no longer work.', revalidate: page(userId) };
 });
 
-export type Conflict = { version: number; seenAt: string; changes: { sentence: string; at: string; details: string[] }[] };
+export type Conflict = {
+  version: number;
+  seenAt: string;
+  changes: { sentence: string; at: string; details: string[] }[];
+  /** The values stored now: fields the editor did not touch take these when their changes go on top. */
+  current: { firstName: string; lastName: string; email: string; roleId: string; environmentIds: string[]; tags: { name: string; value: string }[]; inactive: boolean };
+};
 
 /**
  * After a stale save: what others changed since the editor opened the user, and the version to save
@@ -62,7 +68,9 @@ export async function loadConflict(userId: unknown, seenAt: unknown): Promise<Co
     const user = await findVisibleUser(db, principalOf(viewer), userId);
     const events = await changesSince(db, userId, since);
     const names = await auditNames(db, events);
+    const environmentIds = await membershipsOf(db, userId);
     return {
+      current: { firstName: user.firstName, lastName: user.lastName, email: user.email, roleId: user.roleId, environmentIds, tags: user.tags, inactive: user.status === 'inactive' },
       version: user.version,
       seenAt: user.updatedAt.toISOString(),
       changes: events.map((e) => {
