@@ -39,7 +39,7 @@ test.describe('Import', () => {
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
     const errors = page.getByRole('table', { name: 'Rows with errors' });
-    await expect(errors.getByRole('row', { name: /4 Email/ })).toContainText('valid email');
+    await expect(errors.getByRole('row', { name: /3 Email/ })).toContainText('valid email');
     await expectAccessible(page);
 
     await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
@@ -114,6 +114,16 @@ test.describe('Import', () => {
     await expect(page.getByRole('alert').filter({ hasText: 'The file has a header row but no users' })).toBeVisible();
     await expect(page).toHaveURL(/\/users\/import$/);
     await expectAccessible(page);
+
+    // The template: the grid's headers, and only the roles and environments this manager may use.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download template' }).click();
+    const template = new ExcelJS.Workbook();
+    await template.xlsx.readFile(await (await download).path());
+    expect(template.getWorksheet('Users')!.getRow(1).values).toEqual([undefined, 'First name', 'Last name', 'Email', 'Role', 'Environments', 'Tags']);
+    const listed = template.getWorksheet('Roles and environments')!.getColumn(1).values.filter(Boolean);
+    expect(listed).toContain('User');
+    expect(listed).not.toContain('Administrator');
   });
 
   test('the upload and report routes check the caller on the server', async ({ page, login, playwright, baseURL }) => {
