@@ -6,6 +6,7 @@ const stamp = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)
 
 test.describe('Import', () => {
   test('three lines typed with +, an error fixed in the grid, then imported', async ({ page, login }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();
     await login.signInAs('admin');
     await page.goto('/users');
@@ -39,7 +40,7 @@ test.describe('Import', () => {
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
     const errors = page.getByRole('table', { name: 'Rows with errors' });
-    await expect(errors.getByRole('row', { name: /4 Email/ })).toContainText('valid email');
+    await expect(errors.getByRole('row', { name: /3 Email/ })).toContainText('valid email');
     await expectAccessible(page);
 
     await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
@@ -57,6 +58,7 @@ test.describe('Import', () => {
   });
 
   test('an .xlsx with errors: preview, import the valid rows, progress, report', async ({ page, login }, testInfo) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('Users');
@@ -79,12 +81,14 @@ test.describe('Import', () => {
     await expect(errors.getByRole('row', { name: /1503 Role/ })).toContainText('There is no role named "Wizard"');
 
     await page.getByLabel('Email each new user an invitation').uncheck();
+    await expectAccessible(page);
     await page.getByRole('button', { name: 'Import 1,500 users' }).click();
     // The bar shows while it runs (it may finish before the first poll), and the end survives a reload.
     await expect(page.getByRole('progressbar').or(page.getByText('Import finished'))).toBeVisible();
     await expect(page.getByText('Import finished: 1,500 created, 0 updated.')).toBeVisible({ timeout: 60_000 });
     await page.reload();
     await expect(page.getByText('Import finished: 1,500 created, 0 updated.')).toBeVisible();
+    await expectAccessible(page);
 
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download the result report (.xlsx)' }).click();
@@ -114,6 +118,16 @@ test.describe('Import', () => {
     await expect(page.getByRole('alert').filter({ hasText: 'The file has a header row but no users' })).toBeVisible();
     await expect(page).toHaveURL(/\/users\/import$/);
     await expectAccessible(page);
+
+    // The template: the grid's headers, and only the roles and environments this manager may use.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download template' }).click();
+    const template = new ExcelJS.Workbook();
+    await template.xlsx.readFile(await (await download).path());
+    expect(template.getWorksheet('Users')!.getRow(1).values).toEqual([undefined, 'First name', 'Last name', 'Email', 'Role', 'Environments', 'Tags']);
+    const listed = template.getWorksheet('Roles and environments')!.getColumn(1).values.filter(Boolean);
+    expect(listed).toContain('User');
+    expect(listed).not.toContain('Administrator');
   });
 
   test('the upload and report routes check the caller on the server', async ({ page, login, playwright, baseURL }) => {

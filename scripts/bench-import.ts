@@ -2,8 +2,8 @@
 // server; the benchmark works in databases of its own, dropped at the end unless --keep).
 // Generates the workbook (6 columns of realistic values, some duplicates and some errors), then, in a
 // fresh process, runs through the portal's own code: read + validate (createImport), then commit
-// (startImport, claimJob, runJob, with invitations queued). Prints each phase's time, rows per second
-// and the peak RSS; then the floor: a plain read of the same file plus a plain COPY of its rows into
+// (startImport, claimJob, runJob, with invitations queued; --no-invitations leaves them out).
+// Prints each phase's time, rows per second and the peak RSS; then the floor: a plain read of the same file plus a plain COPY of its rows into
 // the users table of a fresh database, and the ratio. Repeats at 200,000 rows for the scaling ratio.
 // Budgets: end to end <= 10 s; peak RSS <= 500 MB; <= 3x the floor; 200k <= 2.2x the 100k time.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-scale': { type: 'boolean', default: false },
+    'no-invitations': { type: 'boolean', default: false },
   },
 });
 const serverUrl = process.env.DATABASE_URL;
@@ -97,7 +98,7 @@ async function child(file: string, rows: number): Promise<ChildResult> {
   const job = await createImport(db, principal, { path: file, fileName: 'bench.xlsx' }, { existing: 'skip', environmentId: production!.id });
   const validate = (performance.now() - t) / 1000;
   t = performance.now();
-  await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: false, sendInvitations: true }));
+  await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: false, sendInvitations: !values['no-invitations'] }));
   const claimed = await claimJob(db);
   if (claimed !== job.id) throw new Error('The benchmark job was not claimed.');
   const outcome = await runJob(db, job.id);
@@ -148,7 +149,7 @@ async function child(file: string, rows: number): Promise<ChildResult> {
     rows,
     phases: [
       { label: 'read + validate (createImport)', seconds: validate, rows: job.totalRows },
-      { label: 'commit (runJob, invitations queued)', seconds: commit, rows: job.newCount },
+      { label: `commit (runJob, ${values['no-invitations'] ? 'no invitations' : 'invitations queued'})`, seconds: commit, rows: job.newCount },
     ],
     endToEnd: validate + commit,
     peakRssMb,
@@ -158,7 +159,8 @@ async function child(file: string, rows: number): Promise<ChildResult> {
 }
 
 function runChild(file: string, rows: number): ChildResult {
-  const out = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', '--file', file, '--rows', String(rows)], {
+  const flags = values['no-invitations'] ? ['--no-invitations'] : [];
+  const out = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', '--file', file, '--rows', String(rows), ...flags], {
     env: process.env,
     encoding: 'utf8',
     maxBuffer: 1 << 24,

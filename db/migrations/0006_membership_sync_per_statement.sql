@@ -38,7 +38,8 @@ BEGIN
 END
 $$;--> statement-breakpoint
 DROP TRIGGER IF EXISTS user_environments_sync ON user_environments;--> statement-breakpoint
-CREATE TRIGGER user_environments_sync_insert AFTER INSERT ON user_environments
+-- The insert trigger keeps the old name: db/seed.ts disables it by that name around its bulk COPY.
+CREATE TRIGGER user_environments_sync AFTER INSERT ON user_environments
   REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION userdesk_sync_environment_ids_inserted();--> statement-breakpoint
 CREATE TRIGGER user_environments_sync_delete AFTER DELETE ON user_environments
   REFERENCING OLD TABLE AS deleted_rows FOR EACH STATEMENT EXECUTE FUNCTION userdesk_sync_environment_ids_deleted();--> statement-breakpoint

@@ -181,6 +181,16 @@ describe('commit', () => {
     });
   });
 
+  it('two runners claiming at once: exactly one gets the job (SKIP LOCKED)', async () => {
+    const job = await createImport(db, admin, file('race.csv', csv('Ra,Ce,race@example.test,User,Production,')), skip);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
+    const claims = await Promise.all([claimJob(db), claimJob(db), claimJob(db)]);
+    expect(claims.filter((c) => c === job.id)).toHaveLength(1);
+    expect(claims.filter((c) => c === null)).toHaveLength(2);
+    expect(await runJob(db, job.id)).toBe('done');
+    expect(await db.select().from(users).where(eq(users.email, 'race@example.test'))).toHaveLength(1);
+  });
+
   it('"all or nothing" rolls every batch back when one fails', async () => {
     const lines = Array.from({ length: 25 }, (_, i) => `R${i},Roll,roll${i}@example.test,User,Production,`);
     const job = await createImport(db, admin, file('roll.csv', csv(...lines)), skip);

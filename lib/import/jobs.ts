@@ -18,6 +18,9 @@ export const importLimits = () => ({
   maxUnpackedBytes: Math.floor(env.IMPORT_MAX_UNPACKED_MB * 1048576),
 });
 
+/** The source name of an import typed or pasted in the grid (sent as CSV). */
+export const GRID_SOURCE = 'the grid';
+
 export type ImportOptions = { existing: 'skip' | 'update'; environmentId: string | null };
 
 function visibleJobs(principal: Principal): SQL | undefined {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { db } from '@/db';
 import { getCurrentEnvironment } from '@/lib/auth/session';
 import { errorResponse, importer, problem } from '@/lib/import/http';
-import { createImport, importLimits } from '@/lib/import/jobs';
+import { createImport, GRID_SOURCE, importLimits } from '@/lib/import/jobs';
 import { kindOf } from '@/lib/import/read';
 import { saveUpload, tooLarge } from '@/lib/import/upload';
 import { metaFromHeaders } from '@/lib/request';
@@ -21,7 +21,7 @@ export async function POST(request: Request) {
   const url = new URL(request.url);
   const fileName = (url.searchParams.get('name') ?? '').slice(0, 255);
   const existing = url.searchParams.get('existing') === 'update' ? 'update' : 'skip';
-  const source = url.searchParams.get('source') === 'grid' ? 'the grid' : undefined;
+  const source = url.searchParams.get('source') === 'grid' ? GRID_SOURCE : undefined;
   const { maxBytes } = importLimits();
   let tempFile: string | undefined;
   try {

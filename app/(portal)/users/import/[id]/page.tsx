@@ -11,7 +11,7 @@ import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
-import { errorRows, getImport } from '@/lib/import/jobs';
+import { errorRows, getImport, GRID_SOURCE } from '@/lib/import/jobs';
 import { cancelImportAction, startImportAction } from '../actions';
 
 export const metadata: Metadata = { title: 'Import · Users' };
@@ -40,6 +40,9 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
   const toImport = job.newCount + job.updateCount;
   const ended = ['done', 'failed', 'cancelled'].includes(job.status);
   const mine = job.createdBy === user.id;
+  // The grid has no header row: its line 1 is the file's row 2.
+  const fromGrid = job.source === GRID_SOURCE;
+  const shownRow = (rowNo: number) => (fromGrid ? rowNo - 1 : rowNo);
 
   return (
     <>
@@ -134,7 +137,9 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
           <p className="mb-3 text-sm text-slate-600">
             {job.errorCount > errors.length
               ? `The first ${number.format(errors.length)} of ${number.format(job.errorCount)}; the report lists all of them.`
-              : 'Row numbers are those of the file (the header is row 1). These rows are not imported.'}
+              : fromGrid
+                ? 'Row numbers are those of the grid. These rows are not imported.'
+                : 'Row numbers are those of the file (the header is row 1). These rows are not imported.'}
           </p>
           <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
@@ -150,7 +155,7 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
                 {errors.flatMap((row) =>
                   (row.errors ?? []).map((e, i) => (
                     <tr key={`${row.rowNo}-${i}`}>
-                      <td className="px-4 py-2 tabular-nums">{i === 0 ? row.rowNo : <span className="sr-only">{row.rowNo}</span>}</td>
+                      <td className="px-4 py-2 tabular-nums">{i === 0 ? shownRow(row.rowNo) : <span className="sr-only">{shownRow(row.rowNo)}</span>}</td>
                       <td className="px-4 py-2 whitespace-nowrap font-medium">{e.column}</td>
                       <td className="px-4 py-2 text-slate-700">{e.message}</td>
                     </tr>
