@@ -13,6 +13,10 @@ const envSchema = z.object({
   NEXTAUTH_URL: z.url('must be the portal\'s public URL, e.g. https://users.example.com').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().default('Userdesk <no-reply@localhost>'),
+  // Outbox delivery (lib/mail/deliver.ts), per server instance: SMTP connections kept open at once,
+  // and the most messages a second the instance hands to the mail server (unset: no limit).
+  SMTP_POOL_SIZE: z.coerce.number().int('must be a whole number').min(1, 'must be 1 or more').max(50, 'must be 50 or less').default(5),
+  SMTP_RATE_PER_SECOND: z.coerce.number().int('must be a whole number').min(1, 'must be 1 or more').max(100_000).optional(),
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1, 'must be 1 or more').max(10).default(1),
 });
 

@@ -9,7 +9,7 @@ import { listOutbox } from '@/lib/mail/list';
 
 export const metadata: Metadata = { title: 'Outbox', referrer: 'no-referrer' };
 
-const STATUS = { pending: { tone: 'blue', label: 'Waiting' }, sent: { tone: 'green', label: 'Sent' }, failed: { tone: 'red', label: 'Failed' } } as const;
+const STATUS = { pending: { tone: 'blue', label: 'Waiting' }, sending: { tone: 'amber', label: 'Sending' }, sent: { tone: 'green', label: 'Sent' }, failed: { tone: 'red', label: 'Failed' }, cancelled: { tone: 'slate', label: 'Cancelled' } } as const;
 
 /** Message text with its links made clickable (React escapes the rest). */
 function Linkified({ text }: { text: string }) {
