@@ -92,6 +92,11 @@ export function isPermanentFailure(error: unknown): boolean {
 }
 
 const errorText = (error: unknown) => String(error instanceof Error ? error.message : error).slice(0, 1000);
+// One line for the log: a driver error's cause says more than the failed query's text.
+const logText = (error: unknown) => {
+  const cause = (error as { cause?: unknown })?.cause;
+  return errorText(cause instanceof Error ? cause : error);
+};
 
 // The claim a mark belongs to: a row re-claimed after the lease ended has a higher attempt count.
 const ours = (m: ClaimedMessage) => and(eq(outboxMessages.id, m.id), eq(outboxMessages.attempts, m.attempts), eq(outboxMessages.status, 'sending'));
@@ -186,7 +191,7 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
     try {
       claimed = await claimDue(db, window - inFlight, { leaseMs, sender });
     } catch (error) {
-      console.error('Mail delivery: claiming failed:', error);
+      console.error(`Mail delivery: claiming failed: ${logText(error)}`);
     }
     for (const m of claimed) {
       inFlight++;
@@ -195,7 +200,7 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
           totals[outcome === 'sent' ? 'sent' : outcome === 'retry' ? 'retried' : 'failed']++;
           options.onOutcome?.(outcome, m);
         })
-        .catch((error) => console.error(`Mail delivery: recording the result of ${m.id} failed (it is sent again after its lease):`, error))
+        .catch((error) => console.error(`Mail delivery: recording the result of ${m.id} failed (it is sent again after its lease): ${logText(error)}`))
         .finally(() => {
           inFlight--;
           wake?.();
