@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { and, eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClient, type Db } from '@/db/client';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Db } from '@/db/client';
+import * as schema from '@/db/schema';
 import { outboxMessages } from '@/db/schema';
 import { testDb } from '@/db/testing';
 import { deliverDue, messageIdFor, smtpTransport } from './deliver';
@@ -89,17 +92,19 @@ describe('a sender killed with SIGKILL mid-send', () => {
 
 describe('a sender that loses its database session mid-send', () => {
   const role = `ud_mail_sender_${randomBytes(4).toString('hex')}`;
-  let senderDb: { db: Db; close: () => Promise<void> };
+  let senderSql: postgres.Sql;
+  let senderDb: Db;
 
   beforeAll(async () => {
     await db.execute(sql.raw(`create role ${role} login`));
     await db.execute(sql.raw(`grant usage on schema public to ${role}; grant all on all tables in schema public to ${role}`));
     const url = new URL(process.env.DATABASE_URL!);
     url.username = role;
-    senderDb = openClient(url.toString(), '');
+    senderSql = postgres(url.toString(), { max: 2, onnotice: () => {} });
+    senderDb = drizzle(senderSql, { schema, casing: 'snake_case' });
   });
   afterAll(async () => {
-    await senderDb.close().catch(() => {});
+    await senderSql.end({ timeout: 1 }).catch(() => {});
     await db.execute(sql.raw(`drop owned by ${role}`));
     await db.execute(sql.raw(`drop role ${role}`));
   });
@@ -115,7 +120,7 @@ describe('a sender that loses its database session mid-send', () => {
       [during] = await db.select().from(outboxMessages);
     };
     const transport = smtpTransport(sink.url, `no-reply@${DOMAIN}`);
-    expect(await deliverDue(senderDb.db, transport, { domain: DOMAIN, leaseMs: 4_000 })).toBe(0);
+    expect(await deliverDue(senderDb, transport, { domain: DOMAIN, leaseMs: 4_000 })).toBe(0);
     onAccept = undefined;
     expect(during).toMatchObject({ status: 'sending', attempts: 1 });
     // The result could not be written: the row stays claimed, its attempt counted, until the lease ends.
