@@ -262,7 +262,8 @@ export const outboxMessages = pgTable(
   (t) => [
     index('outbox_due_idx').on(t.priority, t.nextAttemptAt).where(sql`${t.nextAttemptAt} is not null`),
     index('outbox_sent_at_idx').on(t.sentAt).where(sql`${t.sentAt} is not null`),
-    index('outbox_status_idx').on(t.status),
+    // The /outbox list filtered by status, newest first, and the per-status counts.
+    index('outbox_status_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
     index('outbox_created_idx').on(t.createdAt.desc()),
   ],
 );

@@ -7,4 +7,4 @@ ALTER TABLE "outbox_messages" ADD COLUMN "priority" smallint DEFAULT 0 NOT NULL;
 ALTER TABLE "outbox_messages" ADD COLUMN "claimed_by" text;--> statement-breakpoint
 CREATE INDEX "outbox_due_idx" ON "outbox_messages" USING btree ("priority","next_attempt_at") WHERE "outbox_messages"."next_attempt_at" is not null;--> statement-breakpoint
 CREATE INDEX "outbox_sent_at_idx" ON "outbox_messages" USING btree ("sent_at") WHERE "outbox_messages"."sent_at" is not null;--> statement-breakpoint
-CREATE INDEX "outbox_status_idx" ON "outbox_messages" USING btree ("status");
+CREATE INDEX "outbox_status_idx" ON "outbox_messages" USING btree ("status","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);
