@@ -47,10 +47,10 @@ function QueueSummary({ queue }: { queue: QueueFigures }) {
     { label: 'Sending', value: queue.counts.sending.toLocaleString('en-US') },
     { label: 'Failed', value: queue.counts.failed.toLocaleString('en-US') },
     { label: 'Cancelled', value: queue.counts.cancelled.toLocaleString('en-US') },
-    { label: 'Sent in the last 24 hours', value: queue.counts.sentLastDay.toLocaleString('en-US') },
-    { label: 'Oldest due message waiting', value: queue.oldestDueSeconds === null ? 'Nothing due' : duration(queue.oldestDueSeconds) },
-    { label: 'Send rate', value: `${rate(queue.ratePerSecond.lastMinute)} last minute · ${rate(queue.ratePerSecond.last15Minutes)} last 15 min` },
-  ];
+    { label: 'Sent, last 24 hours', value: queue.counts.sentLastDay.toLocaleString('en-US') },
+    { label: 'Oldest due, waiting', value: queue.oldestDueSeconds === null ? 'Nothing due' : duration(queue.oldestDueSeconds) },
+    { label: 'Send rate, last minute', value: rate(queue.ratePerSecond.lastMinute), detail: `${rate(queue.ratePerSecond.last15Minutes)} over 15 min` },
+  ] as { label: string; value: string; detail?: string }[];
   return (
     <section aria-labelledby="queue-heading" className="mb-6">
       <h2 id="queue-heading" className="sr-only">Queue</h2>
@@ -58,7 +58,10 @@ function QueueSummary({ queue }: { queue: QueueFigures }) {
         {figures.map((f) => (
           <div key={f.label} className="rounded-lg bg-white px-4 py-3 shadow-sm ring-1 ring-slate-200">
             <dt className="text-xs font-medium text-slate-600">{f.label}</dt>
-            <dd className="mt-1 text-lg font-semibold text-slate-900 tabular-nums">{f.value}</dd>
+            <dd className="mt-1 text-lg font-semibold text-slate-900 tabular-nums">
+              {f.value}
+              {f.detail && <span className="block text-xs font-normal text-slate-600">{f.detail}</span>}
+            </dd>
           </div>
         ))}
       </dl>
