@@ -19,7 +19,7 @@ export function startBackgroundJobs(db: Db, env: JobsEnv) {
 function startMailDelivery(db: Db, env: JobsEnv, url: string) {
   const transport = smtpTransport(url, env.MAIL_FROM, { poolSize: env.SMTP_POOL_SIZE, ratePerSecond: env.SMTP_RATE_PER_SECOND });
   const domain = mailDomain(env.MAIL_FROM, env.NEXTAUTH_URL);
-  // Two claims' worth per connection keeps every connection busy while results are recorded.
+  // Four messages claimed per connection keep every connection busy while results are recorded.
   const window = env.SMTP_POOL_SIZE * 4;
   const loop = (): void => {
     runDelivery(db, transport, { domain, window }).catch((error) => {
