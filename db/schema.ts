@@ -10,6 +10,7 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -228,9 +229,17 @@ export const userTokens = pgTable(
   (t) => [uniqueIndex('user_tokens_hash_idx').on(t.tokenHash), index('user_tokens_user_idx').on(t.userId, t.purpose)],
 );
 
-export const outboxStatus = pgEnum('outbox_status', ['pending', 'sent', 'failed']);
+export const outboxStatus = pgEnum('outbox_status', ['pending', 'sent', 'failed', 'sending', 'cancelled']);
 
-/** Every email, written in the transaction of the change that causes it, then delivered over SMTP. */
+/** Delivery order: urgent mail (reset links, lock and security notices) before bulk (invitations). */
+export const MAIL_PRIORITY = { urgent: 0, bulk: 1 } as const;
+
+/**
+ * Every email, written in the transaction of the change that causes it, then delivered over SMTP
+ * (lib/mail/deliver.ts). A row is due while `nextAttemptAt` is set and has passed: for `pending` it
+ * is the next attempt, for `sending` the end of the lease a sender holds (a crashed sender's rows come
+ * back when it ends). Sent, failed and cancelled rows have none (a CHECK in migration 0005 says so).
+ */
 export const outboxMessages = pgTable(
   'outbox_messages',
   {
@@ -240,16 +249,25 @@ export const outboxMessages = pgTable(
     subject: text().notNull(),
     text: text().notNull(),
     html: text().notNull(),
+    // The links the template itself wrote (the only ones /outbox makes clickable).
+    links: jsonb().$type<string[]>().notNull().default([]),
     status: outboxStatus().notNull().default('pending'),
+    priority: smallint().notNull().default(MAIL_PRIORITY.urgent),
+    // Counted when a sender claims the row, so a message whose sender dies still reaches `failed`.
     attempts: integer().notNull().default(0),
-    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    nextAttemptAt: timestamp({ withTimezone: true }).defaultNow(),
+    // The sender (host:pid) holding the lease while `sending`.
+    claimedBy: text(),
     lastError: text(),
     sentAt: timestamp({ withTimezone: true }),
     userId: uuid().references(() => users.id),
     createdAt: createdAt(),
   },
   (t) => [
-    index('outbox_pending_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('outbox_due_idx').on(t.priority, t.nextAttemptAt).where(sql`${t.nextAttemptAt} is not null`),
+    index('outbox_sent_at_idx').on(t.sentAt).where(sql`${t.sentAt} is not null`),
+    // The /outbox list filtered by status, newest first, and the per-status counts.
+    index('outbox_status_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
     index('outbox_created_idx').on(t.createdAt.desc()),
   ],
 );

@@ -160,7 +160,11 @@ describe('commit', () => {
     const [cat] = await db.select().from(users).where(eq(users.email, 'cat@example.test'));
     expect(cat).toMatchObject({ status: 'invited', tags: [{ name: 'team', value: 'blue' }] });
     expect((await db.select().from(userEnvironments).where(eq(userEnvironments.userId, cat!.id))).length).toBe(2);
-    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.userId, cat!.id))).length).toBe(1);
+    const invitations = await db.select().from(outboxMessages).where(eq(outboxMessages.userId, cat!.id));
+    expect(invitations).toHaveLength(1);
+    // Bulk priority (a reset link overtakes 100,000 invitations), and the link /outbox may make clickable.
+    expect(invitations[0]).toMatchObject({ kind: 'invitation', priority: 1, status: 'pending' });
+    expect(invitations[0]!.links).toEqual([expect.stringContaining('/set-password?token=')]);
     expect((await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, cat!.id), eq(auditEvents.action, 'user.created')))).length).toBe(1);
     expect((await db.select().from(auditEvents).where(eq(auditEvents.targetId, job.id)))[0]).toMatchObject({ action: 'import.completed' });
     const [done] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));

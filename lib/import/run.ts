@@ -6,12 +6,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
+import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
 import { isPermission } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
-import { organizationName, portalUrl } from '@/lib/mail/outbox';
+import { organizationName, portalUrl, priorityOf } from '@/lib/mail/outbox';
 import { invitationMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
@@ -111,7 +112,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
     const people: (string | null)[][] = [];
     const memberships: string[][] = [];
     const tokens: string[][] = [];
-    const mails: string[][] = [];
+    const mails: (string | number)[][] = [];
     for (const r of fresh) {
       if (taken.has(r.data.email.toLowerCase())) {
         if (strict) throw new AppError('conflict', `Row ${r.rowNo}: a user with the email ${r.data.email} was added after the preview.`);
@@ -127,7 +128,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         const token = randomBytes(32).toString('base64url');
         tokens.push([id, 'invitation', createHash('sha256').update(token, 'utf8').digest('hex'), expires!]);
         const mail = invitationMail(mailing.org, r.data.firstName, portalUrl(`/set-password?token=${token}`), mailing.lifetimeMs);
-        mails.push([mail.kind, r.data.email, mail.subject, mail.text, mail.html, id]);
+        mails.push([mail.kind, r.data.email, mail.subject, mail.text, mail.html, JSON.stringify(mail.links ?? []), MAIL_PRIORITY[priorityOf(mail.kind)], id]);
       }
       audits.push([
         'user.created',
@@ -147,7 +148,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
     await copyRows(tx, 'users', ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'tags', 'profile', 'environment_ids'], people);
     await copyRows(tx, 'user_environments', ['user_id', 'environment_id'], memberships);
     await copyRows(tx, 'user_tokens', ['user_id', 'purpose', 'token_hash', 'expires_at'], tokens);
-    await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'user_id'], mails);
+    await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'links', 'priority', 'user_id'], mails);
   }
 
   const changes = batch.filter((r) => r.kind === 'update');

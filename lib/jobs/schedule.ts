@@ -1,12 +1,14 @@
 // Background work of a server process: the inactivity job at start and hourly, bulk imports, and outbox delivery
 // when SMTP_URL is set. Safe with several instances: both coordinate through PostgreSQL.
 import type { Db } from '@/db/client';
-import { deliverDue, smtpTransport } from '@/lib/mail/deliver';
+import { mailDomain, runDelivery, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
 import { runInactivityJob } from './inactivity';
 import { warnExpiringApiUsers } from '@/lib/api-users/expiry';
 
-export function startBackgroundJobs(db: Db, env: { SMTP_URL?: string; MAIL_FROM: string }) {
+type JobsEnv = { SMTP_URL?: string; MAIL_FROM: string; NEXTAUTH_URL?: string; SMTP_POOL_SIZE: number; SMTP_RATE_PER_SECOND?: number };
+
+export function startBackgroundJobs(db: Db, env: JobsEnv) {
   const inactivity = () =>
     runInactivityJob(db)
       .catch((error) => console.error('Inactivity job failed:', error))
@@ -17,14 +19,20 @@ export function startBackgroundJobs(db: Db, env: { SMTP_URL?: string; MAIL_FROM:
   // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).
   startImportWorker(db);
 
-  if (env.SMTP_URL) {
-    const transport = smtpTransport(env.SMTP_URL, env.MAIL_FROM);
-    let running = false;
-    setInterval(async () => {
-      if (running) return;
-      running = true;
-      await deliverDue(db, transport).catch((error) => console.error('Mail delivery failed:', error));
-      running = false;
-    }, 5_000).unref();
-  }
+  if (env.SMTP_URL) startMailDelivery(db, env, env.SMTP_URL);
+}
+
+/** The delivery loop, for as long as the process lives; restarted after an unexpected error. */
+function startMailDelivery(db: Db, env: JobsEnv, url: string) {
+  const transport = smtpTransport(url, env.MAIL_FROM, { poolSize: env.SMTP_POOL_SIZE, ratePerSecond: env.SMTP_RATE_PER_SECOND });
+  const domain = mailDomain(env.MAIL_FROM, env.NEXTAUTH_URL);
+  // Four messages claimed per connection keep every connection busy while results are recorded.
+  const window = env.SMTP_POOL_SIZE * 4;
+  const loop = (): void => {
+    runDelivery(db, transport, { domain, window }).catch((error) => {
+      console.error('Mail delivery stopped; restarting in 5 s:', error);
+      setTimeout(loop, 5_000).unref();
+    });
+  };
+  loop();
 }

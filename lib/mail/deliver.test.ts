@@ -1,75 +1,154 @@
-import { eq } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import type { Transporter } from 'nodemailer';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
 import { testDb } from '@/db/testing';
-import { deliverDue, smtpTransport } from './deliver';
+import { backoffMs, claimDue, deliverDue, MAX_ATTEMPTS, messageIdFor, smtpTransport } from './deliver';
 import { enqueueMail } from './outbox';
-import { resetMail } from './templates';
+import { refusal, startSink, type SinkOptions } from './sink';
+import { invitationMail, lockedMail, resetMail } from './templates';
 
-// A real SMTP server in-process: what it receives is what a mail server would.
-const received: { to: string; body: string }[] = [];
-let rejectNext = 0;
-const server = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  onRcptTo(address, _session, callback) {
-    if (rejectNext > 0) {
-      rejectNext--;
-      return callback(new Error('Mailbox busy, try later'));
-    }
-    callback();
-  },
-  onData(stream, session, callback) {
-    let body = '';
-    stream.on('data', (chunk) => (body += chunk));
-    stream.on('end', () => {
-      received.push({ to: session.envelope.rcptTo[0]!.address, body });
-      callback();
-    });
-  },
-});
-let url = '';
+// A real SMTP server in-process: what it receives is what a mail server would have accepted.
+const sinkBehaviour: SinkOptions = {};
+let sink: Awaited<ReturnType<typeof startSink>>;
 let db: Db;
+let transport: Transporter;
+const DOMAIN = 'acme.test';
+
+const rowFor = async (email: string) => (await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, email)))[0]!;
+const reset = (email: string) => enqueueMail(db, { email }, resetMail('Acme', email, `http://localhost/set-password?token=${email}`, 3_600_000));
 
 beforeAll(async () => {
   db = await testDb();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `smtp://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  sink = await startSink({
+    onRecipient: (address) => sinkBehaviour.onRecipient?.(address),
+    beforeAccept: (message) => sinkBehaviour.beforeAccept?.(message),
+  });
+  transport = smtpTransport(sink.url, 'Userdesk <no-reply@acme.test>', { poolSize: 3 });
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterEach(async () => {
+  sink.received.length = 0;
+  delete sinkBehaviour.onRecipient;
+  delete sinkBehaviour.beforeAccept;
+  await db.delete(outboxMessages).where(sql`true`);
+});
+afterAll(async () => {
+  transport.close();
+  await sink.close();
+});
 
-describe('deliverDue', () => {
-  it('sends each message exactly once with two workers at work', async () => {
-    for (let i = 0; i < 20; i++)
-      await enqueueMail(db, { email: `person${i}@example.test` }, resetMail('Acme', `Person ${i}`, `http://localhost/set-password?token=t${i}`, 3_600_000));
-    const [a, b] = [smtpTransport(url, 'Userdesk <no-reply@acme.test>'), smtpTransport(url, 'Userdesk <no-reply@acme.test>')];
-    const [sentA, sentB] = await Promise.all([deliverDue(db, a), deliverDue(db, b)]);
-    expect(sentA + sentB).toBe(20);
-    expect(received).toHaveLength(20);
-    expect(new Set(received.map((r) => r.to)).size).toBe(20);
-    expect(received.find((r) => r.to === 'person0@example.test')!.body).toContain('Hello Person 0,');
+describe('delivery', () => {
+  it('sends each message exactly once with two senders at work, each under its own Message-ID', async () => {
+    for (let i = 0; i < 40; i++) await reset(`person${i}@example.test`);
+    const other = smtpTransport(sink.url, 'Userdesk <no-reply@acme.test>', { poolSize: 2 });
+    const [a, b] = await Promise.all([
+      deliverDue(db, transport, { domain: DOMAIN, window: 6, sender: 'a' }),
+      deliverDue(db, other, { domain: DOMAIN, window: 6, sender: 'b' }),
+    ]);
+    other.close();
+    expect(a + b).toBe(40);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    expect(sink.received).toHaveLength(40);
+    expect(new Set(sink.received.map((r) => r.to)).size).toBe(40);
     const rows = await db.select().from(outboxMessages);
-    expect(rows.every((r) => r.status === 'sent' && r.attempts === 1 && r.sentAt)).toBe(true);
-    // Nothing left to send.
-    expect(await deliverDue(db, a)).toBe(0);
+    expect(rows.every((r) => r.status === 'sent' && r.attempts === 1 && r.sentAt && r.nextAttemptAt === null && r.claimedBy === null)).toBe(true);
+    const first = rows.find((r) => r.toAddress === 'person0@example.test')!;
+    const mail = sink.received.find((r) => r.to === 'person0@example.test')!;
+    expect(mail.messageId).toBe(`<${first.id}@acme.test>`);
+    expect(mail.body).toContain('Hello person0@example.test,');
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
   });
 
-  it('records a failure and retries later with backoff', async () => {
-    received.length = 0;
-    await enqueueMail(db, { email: 'flaky@example.test' }, resetMail('Acme', 'Flaky', 'http://localhost/x', 60_000));
-    rejectNext = 1;
-    const transport = smtpTransport(url, 'no-reply@acme.test');
-    expect(await deliverDue(db, transport)).toBe(0);
-    const [failed] = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'flaky@example.test'));
-    expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(failed!.lastError).toContain('Mailbox busy');
-    expect(failed!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
-    // Not due yet: nothing is sent until the backoff has passed.
-    expect(await deliverDue(db, transport)).toBe(0);
-    await db.update(outboxMessages).set({ nextAttemptAt: new Date() }).where(eq(outboxMessages.id, failed!.id));
-    expect(await deliverDue(db, transport)).toBe(1);
-    expect(received.map((r) => r.to)).toEqual(['flaky@example.test']);
+  it('claims in one short transaction: the row is `sending`, counted and leased while SMTP talks', async () => {
+    await reset('watched@example.test');
+    let during: typeof outboxMessages.$inferSelect | undefined;
+    // Read from outside while the mail server holds the message: no transaction may hide the claim.
+    sinkBehaviour.beforeAccept = async () => {
+      during = await rowFor('watched@example.test');
+    };
+    expect(await deliverDue(db, transport, { domain: DOMAIN, sender: 'host:1' })).toBe(1);
+    expect(during).toMatchObject({ status: 'sending', attempts: 1, claimedBy: 'host:1' });
+    expect(during!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    expect(await rowFor('watched@example.test')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('retries a temporary refusal (4xx) with backoff', async () => {
+    await reset('busy@example.test');
+    sinkBehaviour.onRecipient = () => refusal(451, 'Mailbox busy, try later');
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
+    const row = await rowFor('busy@example.test');
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, claimedBy: null });
+    expect(row.lastError).toContain('451');
+    expect(row.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + backoffMs(1) - 5_000);
+    // Not due yet: nothing is sent before the backoff has passed.
+    delete sinkBehaviour.onRecipient;
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
+    await db.update(outboxMessages).set({ nextAttemptAt: new Date() }).where(eq(outboxMessages.id, row.id));
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(1);
+    expect(await rowFor('busy@example.test')).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+    expect(sink.received.map((r) => r.messageId)).toEqual([messageIdFor(row.id, DOMAIN)]);
+  });
+
+  it('retries a network failure', async () => {
+    await reset('nowhere@example.test');
+    const closed = smtpTransport('smtp://127.0.0.1:1', 'no-reply@acme.test');
+    expect(await deliverDue(db, closed, { domain: DOMAIN })).toBe(0);
+    closed.close();
+    expect(await rowFor('nowhere@example.test')).toMatchObject({ status: 'pending', attempts: 1 });
+  });
+
+  it('fails a permanent refusal (5xx) at once, keeping the error', async () => {
+    await reset('gone@example.test');
+    sinkBehaviour.onRecipient = () => refusal(550, 'No such user here');
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
+    const row = await rowFor('gone@example.test');
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
+    expect(row.lastError).toContain('550 No such user here');
+  });
+
+  it('ends `failed` at the last attempt', async () => {
+    await reset('flaky@example.test');
+    await db.update(outboxMessages).set({ attempts: MAX_ATTEMPTS - 1 }).where(sql`true`);
+    sinkBehaviour.onRecipient = () => refusal(421, 'Try again later');
+    await deliverDue(db, transport, { domain: DOMAIN });
+    expect(await rowFor('flaky@example.test')).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, nextAttemptAt: null });
+  });
+
+  it('sends again, under the same Message-ID, a message whose sender died; the attempt stays counted', async () => {
+    await reset('orphan@example.test');
+    // A sender claims it and dies before sending anything: the row stays `sending` until its lease ends.
+    const [claimed] = await claimDue(db, 10, { leaseMs: 60_000, sender: 'dead:1' });
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
+    await db.update(outboxMessages).set({ nextAttemptAt: new Date(Date.now() - 1) }).where(eq(outboxMessages.id, claimed!.id));
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(1);
+    expect(await rowFor('orphan@example.test')).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(sink.received.map((r) => r.messageId)).toEqual([messageIdFor(claimed!.id, DOMAIN)]);
+  });
+
+  it('does not send a ninth time when the sender of the last attempt died', async () => {
+    await reset('last@example.test');
+    await db.update(outboxMessages).set({ attempts: MAX_ATTEMPTS - 1 }).where(sql`true`);
+    await claimDue(db, 10, { leaseMs: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
+    expect(sink.received).toHaveLength(0);
+    const row = await rowFor('last@example.test');
+    expect(row).toMatchObject({ status: 'failed', nextAttemptAt: null });
+    expect(row.lastError).toContain('No result was recorded');
+  });
+
+  it('sends urgent mail (reset links, lock notices) before bulk invitations', async () => {
+    for (let i = 0; i < 30; i++) await enqueueMail(db, { email: `invitee${i}@example.test` }, invitationMail('Acme', 'I', 'http://localhost/x', 60_000));
+    await reset('urgent-reset@example.test');
+    await enqueueMail(db, { email: 'urgent-lock@example.test' }, lockedMail('Acme', 'L', 'failed_attempts'));
+    // A caller may also say so itself.
+    await enqueueMail(db, { email: 'bulk-reset@example.test' }, resetMail('Acme', 'B', 'http://localhost/x', 60_000), { priority: 'bulk' });
+    const firstClaim = await claimDue(db, 2);
+    expect(firstClaim.map((m) => m.toAddress).sort()).toEqual(['urgent-lock@example.test', 'urgent-reset@example.test']);
+    const rest = await claimDue(db, 100);
+    expect(rest).toHaveLength(31);
+    expect(rest.map((m) => m.toAddress)).toContain('bulk-reset@example.test');
   });
 });

@@ -1,21 +1,54 @@
-// Reading the outbox (Administrators): what was sent, what waits, what failed.
-import { desc, sql } from 'drizzle-orm';
+// Reading the outbox (Administrators): the queue's figures, and the messages, newest first, by page.
+import { and, desc, eq, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { outboxMessages } from '@/db/schema';
+import { MAIL_PRIORITY, outboxMessages, outboxStatus } from '@/db/schema';
 
 export const OUTBOX_PAGE_SIZE = 25;
 
+export type OutboxStatus = (typeof outboxStatus.enumValues)[number];
+export type OutboxParams = { before?: string; status?: OutboxStatus };
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+// "<UTC time with microseconds>_<id>": exactly what listOutbox writes, nothing else.
+const CURSOR = new RegExp(`^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})\\.(\\d{6})Z_(${UUID})$`);
+
+/** A cursor listOutbox could have written (a real date, a uuid), or null. */
+export function parseCursor(value: string): { at: string; id: string } | null {
+  const match = CURSOR.exec(value);
+  if (!match) return null;
+  const [, seconds, micros, id] = match;
+  const date = new Date(`${seconds}Z`);
+  // Round trip, so 2024-02-30 or 25:00 (which Date would roll over) are refused.
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== seconds) return null;
+  return { at: `${seconds}.${micros}Z`, id: id! };
+}
+
+/**
+ * The page's query parameters, validated: anything else is ignored. `problem` says what was
+ * ignored when the visitor should know (a page link that no longer makes sense).
+ */
+export function parseOutboxParams(params: Record<string, string | string[] | undefined>): { params: OutboxParams; problem?: string } {
+  const single = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+  const out: OutboxParams = {};
+  let problem: string | undefined;
+  const status = single(params.status);
+  if (status && (outboxStatus.enumValues as readonly string[]).includes(status)) out.status = status as OutboxStatus;
+  else if (params.status !== undefined) problem = 'That status filter is not one the outbox knows, so every message is shown.';
+  const before = single(params.before);
+  if (before && parseCursor(before)) out.before = before;
+  else if (params.before !== undefined) problem = 'That page link is not valid (it may have been shortened or edited), so the newest messages are shown.';
+  return { params: out, problem };
+}
+
 /** Newest first. The cursor is the last message of the previous page ("<iso time>_<id>"). */
-export async function listOutbox(q: Queryable, cursor?: string) {
-  const [at, id] = cursor?.split('_') ?? [];
+export async function listOutbox(q: Queryable, params: OutboxParams = {}) {
+  const cursor = params.before ? parseCursor(params.before) : null;
   // The cursor keeps PostgreSQL's microseconds (a JS Date would round them away and skip messages).
-  const after = at && id && !Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(id)
-    ? sql`(${outboxMessages.createdAt}, ${outboxMessages.id}) < (${at}::timestamptz, ${id}::uuid)`
-    : undefined;
+  const after = cursor ? sql`(${outboxMessages.createdAt}, ${outboxMessages.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
   const rows = await q
     .select({ message: outboxMessages, at: sql<string>`to_char(${outboxMessages.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
     .from(outboxMessages)
-    .where(after)
+    .where(and(after, params.status ? eq(outboxMessages.status, params.status) : undefined))
     .orderBy(desc(outboxMessages.createdAt), desc(outboxMessages.id))
     .limit(OUTBOX_PAGE_SIZE + 1);
   const page = rows.slice(0, OUTBOX_PAGE_SIZE);
@@ -24,5 +57,43 @@ export async function listOutbox(q: Queryable, cursor?: string) {
     messages: page.map((r) => r.message),
     next: rows.length > OUTBOX_PAGE_SIZE && last ? `${last.at}_${last.message.id}` : null,
     paged: Boolean(after),
+  };
+}
+
+export type QueueFigures = {
+  counts: Record<Exclude<OutboxStatus, 'sent'>, number> & { sentLastDay: number };
+  /** How long the message that has been due longest has waited, in seconds (null: nothing due). */
+  oldestDueSeconds: number | null;
+  /** Messages sent per second, over the last minute and the last 15 minutes. */
+  ratePerSecond: { lastMinute: number; last15Minutes: number };
+};
+
+/** The queue at a glance. Every figure is read through an index, so it stays quick at any size. */
+export async function outboxQueue(q: Queryable): Promise<QueueFigures> {
+  const oldestDue = (priority: number): SQL =>
+    sql`(select min(${outboxMessages.nextAttemptAt}) from ${outboxMessages} where ${outboxMessages.priority} = ${priority} and ${outboxMessages.nextAttemptAt} is not null and ${outboxMessages.nextAttemptAt} <= now())`;
+  const [byStatus, [sent], [due]] = await Promise.all([
+    q
+      .select({ status: outboxMessages.status, n: sql<number>`count(*)::int` })
+      .from(outboxMessages)
+      .where(sql`${outboxMessages.status} in ('pending', 'sending', 'failed', 'cancelled')`)
+      .groupBy(outboxMessages.status),
+    q
+      .select({
+        lastDay: sql<number>`count(*)::int`,
+        lastMinute: sql<number>`(count(*) filter (where ${outboxMessages.sentAt} >= now() - interval '1 minute'))::int`,
+        last15Minutes: sql<number>`(count(*) filter (where ${outboxMessages.sentAt} >= now() - interval '15 minutes'))::int`,
+      })
+      .from(outboxMessages)
+      .where(and(isNotNull(outboxMessages.sentAt), gte(outboxMessages.sentAt, sql`now() - interval '1 day'`), lte(outboxMessages.sentAt, sql`now()`))),
+    q.select({
+      seconds: sql<number | null>`extract(epoch from now() - least(${oldestDue(MAIL_PRIORITY.urgent)}, ${oldestDue(MAIL_PRIORITY.bulk)}))::float8`,
+    }).from(sql`(select 1) as one`),
+  ]);
+  const count = (status: OutboxStatus) => byStatus.find((r) => r.status === status)?.n ?? 0;
+  return {
+    counts: { pending: count('pending'), sending: count('sending'), failed: count('failed'), cancelled: count('cancelled'), sentLastDay: sent?.lastDay ?? 0 },
+    oldestDueSeconds: due?.seconds === null || due?.seconds === undefined ? null : Math.max(0, Number(due.seconds)),
+    ratePerSecond: { lastMinute: (sent?.lastMinute ?? 0) / 60, last15Minutes: (sent?.last15Minutes ?? 0) / 900 },
   };
 }

@@ -1,16 +1,43 @@
 // The outbox: emails are rows written in the transaction of the change that causes them, so a change
 // that rolls back sends nothing, and a committed change always has its message.
 import type { Queryable } from '@/db/client';
-import { outboxMessages } from '@/db/schema';
+import { MAIL_PRIORITY, outboxMessages } from '@/db/schema';
 import { getOrganization } from '@/lib/settings';
 import type { Mail } from './templates';
 
-export async function enqueueMail(q: Queryable, to: { email: string; userId?: string }, mail: Mail): Promise<void> {
-  await q.insert(outboxMessages).values({ ...mail, toAddress: to.email, userId: to.userId ?? null });
+export type MailPriority = keyof typeof MAIL_PRIORITY;
+
+// Mail sent by the thousand (an import's invitations) waits behind everything else, so a reset link
+// or a lock notice is never stuck behind the 90,000th invitation.
+const BULK_KINDS = new Set(['invitation', 'credentials']);
+
+export const priorityOf = (kind: string): MailPriority => (BULK_KINDS.has(kind) ? 'bulk' : 'urgent');
+
+export async function enqueueMail(
+  q: Queryable,
+  to: { email: string; userId?: string },
+  mail: Mail,
+  options: { priority?: MailPriority } = {},
+): Promise<void> {
+  await q.insert(outboxMessages).values({
+    kind: mail.kind,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    links: mail.links ?? [],
+    priority: MAIL_PRIORITY[options.priority ?? priorityOf(mail.kind)],
+    toAddress: to.email,
+    userId: to.userId ?? null,
+  });
 }
 
 export async function organizationName(q: Queryable): Promise<string> {
   return (await getOrganization(q))?.name ?? 'Userdesk';
+}
+
+/** The portal's public origin (NEXTAUTH_URL), where every link it emails points. */
+export function portalOrigin(): string {
+  return new URL(process.env.NEXTAUTH_URL || `http://localhost:${process.env.PORT ?? 3000}`).origin;
 }
 
 /** The absolute link a message points to, on the portal's public URL. */

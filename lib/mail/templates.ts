@@ -1,5 +1,6 @@
 // The emails Userdesk sends: plain, branded with the organization's name, as HTML and text.
-export type Mail = { kind: string; subject: string; text: string; html: string };
+// `links`: the URLs the template wrote, kept apart from the text so /outbox links only those.
+export type Mail = { kind: string; subject: string; text: string; html: string; links?: string[] };
 
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -11,7 +12,7 @@ function compose(kind: string, org: string, subject: string, paragraphs: string[
 ${paragraphs.map((p) => `<p>${escape(p)}</p>`).join('\n')}
 ${link ? `<p><a href="${escape(link.url)}" style="display:inline-block;background:#4f46e5;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escape(link.label)}</a></p><p style="font-size:12px;color:#475569">Or paste this address into your browser: ${escape(link.url)}</p>` : ''}
 </body></html>`;
-  return { kind, subject: `${subject} — ${org}`, text, html };
+  return { kind, subject: `${subject} — ${org}`, text, html, links: link ? [link.url] : [] };
 }
 
 const lifetime = (ms: number) => {

@@ -1,41 +1,107 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { requirePermission } from '@/lib/auth/session';
-import { listOutbox } from '@/lib/mail/list';
+import { linkParts } from '@/lib/mail/links';
+import { listOutbox, outboxQueue, parseOutboxParams, type OutboxStatus, type QueueFigures } from '@/lib/mail/list';
+import { portalOrigin } from '@/lib/mail/outbox';
+import { MessageActions } from './message-actions';
 
 export const metadata: Metadata = { title: 'Outbox', referrer: 'no-referrer' };
 
-const STATUS = { pending: { tone: 'blue', label: 'Waiting' }, sent: { tone: 'green', label: 'Sent' }, failed: { tone: 'red', label: 'Failed' } } as const;
+const STATUS = {
+  pending: { tone: 'blue', label: 'Waiting' },
+  sending: { tone: 'amber', label: 'Sending' },
+  sent: { tone: 'green', label: 'Sent' },
+  failed: { tone: 'red', label: 'Failed' },
+  cancelled: { tone: 'slate', label: 'Cancelled' },
+} as const;
+const FILTERS: (OutboxStatus | undefined)[] = [undefined, 'pending', 'sending', 'failed', 'cancelled', 'sent'];
 
-/** Message text with its links made clickable (React escapes the rest). */
-function Linkified({ text }: { text: string }) {
-  return text.split(/(https?:\/\/\S+)/g).map((part, i) =>
-    /^https?:\/\//.test(part) ? (
-      <a key={i} href={part} className="break-all font-medium text-indigo-700 underline">{part}</a>
+/** Message text with the portal's own links made clickable (React escapes the rest). */
+function MessageText({ text, links, origin }: { text: string; links: string[]; origin: string }) {
+  return linkParts(text, links, origin).map((part, i) =>
+    part.href ? (
+      <a key={i} href={part.href} className="font-medium break-all text-indigo-700 underline">{part.text}</a>
     ) : (
-      <span key={i}>{part}</span>
+      <span key={i}>{part.text}</span>
     ),
   );
 }
 
-export default async function OutboxPage({ searchParams }: { searchParams: Promise<{ before?: string }> }) {
+const duration = (seconds: number) => {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+};
+const rate = (perSecond: number) => `${perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1)}/s`;
+
+function QueueSummary({ queue }: { queue: QueueFigures }) {
+  const figures = [
+    { label: 'Waiting', value: queue.counts.pending.toLocaleString('en-US') },
+    { label: 'Sending', value: queue.counts.sending.toLocaleString('en-US') },
+    { label: 'Failed', value: queue.counts.failed.toLocaleString('en-US') },
+    { label: 'Cancelled', value: queue.counts.cancelled.toLocaleString('en-US') },
+    { label: 'Sent, last 24 hours', value: queue.counts.sentLastDay.toLocaleString('en-US') },
+    { label: 'Oldest due, waiting', value: queue.oldestDueSeconds === null ? 'Nothing due' : duration(queue.oldestDueSeconds) },
+    { label: 'Send rate, last minute', value: rate(queue.ratePerSecond.lastMinute), detail: `${rate(queue.ratePerSecond.last15Minutes)} over 15 min` },
+  ] as { label: string; value: string; detail?: string }[];
+  return (
+    <section aria-labelledby="queue-heading" className="mb-6">
+      <h2 id="queue-heading" className="sr-only">Queue</h2>
+      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
+        {figures.map((f) => (
+          <div key={f.label} className="rounded-lg bg-white px-4 py-3 shadow-sm ring-1 ring-slate-200">
+            <dt className="text-xs font-medium text-slate-600">{f.label}</dt>
+            <dd className="mt-1 text-lg font-semibold text-slate-900 tabular-nums">
+              {f.value}
+              {f.detail && <span className="block text-xs font-normal text-slate-600">{f.detail}</span>}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+export default async function OutboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePermission('settings.manage');
-  const { before } = await searchParams;
-  const { messages, next, paged } = await listOutbox(db, before);
+  const { params, problem } = parseOutboxParams(await searchParams);
+  const [{ messages, next, paged }, queue] = await Promise.all([listOutbox(db, params), outboxQueue(db)]);
   const smtp = Boolean(process.env.SMTP_URL);
+  const origin = portalOrigin();
+  const filterHref = (status?: OutboxStatus) => (status ? `/outbox?status=${status}` : '/outbox');
   return (
     <>
       <PageHeader
         title="Outbox"
         description={smtp ? 'Every email Userdesk sends, newest first, with its delivery status.' : 'No mail server is configured (SMTP_URL), so emails wait here. Open a link to act on it, or pass it on by hand.'}
       />
+      {problem && <Alert tone="info" className="mb-4">{problem}</Alert>}
+      <QueueSummary queue={queue} />
+      <nav aria-label="Filter by status" className="mb-4 flex flex-wrap gap-2">
+        {FILTERS.map((status) => {
+          const current = params.status === status;
+          return (
+            <Link
+              key={status ?? 'all'}
+              href={filterHref(status)}
+              aria-current={current ? 'page' : undefined}
+              className={`rounded-full px-3 py-1 text-sm font-medium ring-1 ${current ? 'bg-indigo-600 text-white ring-indigo-600' : 'bg-white text-slate-700 ring-slate-300 hover:bg-slate-50'}`}
+            >
+              {status ? STATUS[status].label : 'All'}
+            </Link>
+          );
+        })}
+      </nav>
       {messages.length === 0 ? (
         <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
-          <p className="text-base font-medium">No messages yet</p>
+          <p className="text-base font-medium">{params.status ? `No ${STATUS[params.status].label.toLowerCase()} messages` : 'No messages yet'}</p>
           <p className="mt-1 text-sm text-slate-600">Invitations, reset links and notices appear here when they are sent.</p>
         </div>
       ) : (
@@ -44,9 +110,9 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
             <li key={m.id}>
               <article aria-label={`${m.subject} to ${m.toAddress}`} className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
                 <header className="flex flex-wrap items-start justify-between gap-2">
-                  <div>
-                    <h2 className="font-medium">{m.subject}</h2>
-                    <p className="text-sm text-slate-600">To {m.toAddress}</p>
+                  <div className="min-w-0">
+                    <h2 className="font-medium break-words">{m.subject}</h2>
+                    <p className="text-sm break-all text-slate-600">To {m.toAddress}</p>
                   </div>
                   <div className="flex items-center gap-3 text-right text-sm text-slate-600">
                     <Badge tone={STATUS[m.status].tone}>{STATUS[m.status].label}</Badge>
@@ -55,18 +121,23 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
                 </header>
                 <details className="mt-3">
                   <summary className="cursor-pointer text-sm font-medium text-slate-700">Show message</summary>
-                  <p className="mt-2 text-sm whitespace-pre-wrap text-slate-800"><Linkified text={m.text} /></p>
+                  <p className="mt-2 text-sm whitespace-pre-wrap text-slate-800"><MessageText text={m.text} links={m.links} origin={origin} /></p>
                 </details>
-                {m.lastError && <p className="mt-2 text-sm text-red-700">Last error ({m.attempts} attempts): {m.lastError}</p>}
+                {m.lastError && (m.status === 'failed' || m.status === 'pending') && (
+                  <p className="mt-2 text-sm break-words text-red-700">Last error ({m.attempts} {m.attempts === 1 ? 'attempt' : 'attempts'}): {m.lastError}</p>
+                )}
+                {(m.status === 'pending' || m.status === 'failed' || m.status === 'cancelled') && (
+                  <MessageActions id={m.id} status={m.status} label={`${m.subject} to ${m.toAddress}`} />
+                )}
               </article>
             </li>
           ))}
         </ol>
       )}
       <nav aria-label="Pagination" className="mt-4 flex gap-3">
-        {paged && <Link href="/outbox" className="text-sm font-medium text-indigo-700 hover:underline">Newest</Link>}
+        {paged && <Link href={filterHref(params.status)} className="text-sm font-medium text-indigo-700 hover:underline">Newest</Link>}
         {next && (
-          <Link href={`/outbox?before=${encodeURIComponent(next)}`} className="text-sm font-medium text-indigo-700 hover:underline">
+          <Link href={`/outbox?${new URLSearchParams({ ...(params.status ? { status: params.status } : {}), before: next })}`} className="text-sm font-medium text-indigo-700 hover:underline">
             Older messages
           </Link>
         )}

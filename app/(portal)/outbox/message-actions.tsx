@@ -1,0 +1,40 @@
+'use client';
+
+import { useActionState, useState, useTransition } from 'react';
+import { Button } from '@/components/ui/button';
+import { FormStatus } from '@/components/ui/form-status';
+import { idle } from '@/lib/action-state';
+import { cancelMessageAction, retryMessageAction } from './actions';
+
+/**
+ * Send again (failed, cancelled) or Cancel (waiting) one message; the result is announced in place.
+ * Cancelling is undone by Send again, so it needs no confirmation.
+ */
+export function MessageActions({ id, status, label }: { id: string; status: 'pending' | 'failed' | 'cancelled'; label: string }) {
+  const [retryState, retry] = useActionState(retryMessageAction, idle);
+  const [cancelState, cancel] = useActionState(cancelMessageAction, idle);
+  const [last, setLast] = useState<'retry' | 'cancel'>('retry');
+  const [pending, startTransition] = useTransition();
+  const run = (kind: 'retry' | 'cancel') => {
+    const data = new FormData();
+    data.set('id', id);
+    setLast(kind);
+    startTransition(() => (kind === 'retry' ? retry(data) : cancel(data)));
+  };
+  return (
+    <div className="mt-3 space-y-2">
+      <FormStatus state={last === 'retry' ? retryState : cancelState} />
+      <div className="flex gap-2">
+        {status === 'pending' ? (
+          <Button size="sm" variant="secondary" disabled={pending} onClick={() => run('cancel')} aria-label={`Cancel ${label}`}>
+            Cancel
+          </Button>
+        ) : (
+          <Button size="sm" variant="secondary" disabled={pending} onClick={() => run('retry')} aria-label={`Send again: ${label}`}>
+            Send again
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}

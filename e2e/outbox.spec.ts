@@ -1,0 +1,43 @@
+import { expect, expectAccessible, test } from './fixtures';
+
+test.describe('Outbox', () => {
+  test('shows the queue; links only what the portal wrote; cancels and sends again', async ({ page, login }) => {
+    const email = `outbox.${Date.now()}@acme.test`;
+    await login.signInAs('admin');
+    // A user whose first name is a URL: the invitation greets them by it, as text.
+    await page.goto('/users/new');
+    await page.getByLabel('First name').fill('https://evil.example/login');
+    await page.getByLabel('Last name').fill('Linkname');
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+    await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}\?added=1$/);
+
+    await page.goto('/outbox');
+    await expect(page.getByRole('heading', { level: 1, name: 'Outbox' })).toBeVisible();
+    const queue = page.getByRole('region', { name: 'Queue' });
+    await expect(queue.getByText('Waiting', { exact: true })).toBeVisible();
+    await expect(queue.getByText('Send rate, last minute')).toBeVisible();
+    const message = page.getByRole('article', { name: new RegExp(`invited.* to ${email.replace(/\./g, '\\.')}`) });
+    await message.getByText('Show message').click();
+    await expect(message).toContainText('Hello https://evil.example/login,');
+    await expect(message.getByRole('link')).toHaveCount(1);
+    await expect(message.getByRole('link')).toHaveAttribute('href', /^http:\/\/127\.0\.0\.1:\d+\/set-password\?token=/);
+    await expectAccessible(page);
+
+    await message.getByRole('button', { name: /^Cancel / }).click();
+    await expect(message.getByRole('status')).toContainText('is cancelled and will not be sent.');
+    await expect(message.getByText('Cancelled', { exact: true })).toBeVisible();
+    await message.getByRole('button', { name: /^Send again/ }).click();
+    await expect(message.getByRole('status')).toContainText('will be sent again.');
+    await expect(message.getByText('Waiting', { exact: true })).toBeVisible();
+  });
+
+  test('a garbage page link shows the newest messages with a note, never an error', async ({ page, login }) => {
+    await login.signInAs('admin');
+    for (const query of ['before=1_00000000-0000-0000-0000-000000000000', 'before=%00', 'before=2024-02-30T00:00:00.000000Z_00000000-0000-0000-0000-000000000000', 'status=nope', 'before=a&before=b']) {
+      const response = await page.goto(`/outbox?${query}`);
+      expect(response?.status(), query).toBe(200);
+      await expect(page.getByRole('main').getByRole('status').first()).toContainText(/is not valid|not one the outbox knows/);
+    }
+  });
+});

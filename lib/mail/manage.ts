@@ -1,0 +1,58 @@
+// Administrators' hands on the queue: send a failed (or cancelled) message again, or cancel one that
+// is still waiting. Each is audited in the same transaction.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Tx } from '@/db/client';
+import { outboxMessages } from '@/db/schema';
+import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
+import { AppError } from '@/lib/errors';
+
+const target = (m: { id: string; subject: string; toAddress: string }) => ({ type: 'outbox_message', id: m.id, label: `${m.subject} to ${m.toAddress}` });
+
+async function current(tx: Tx, id: string) {
+  const [message] = await tx
+    .select({ id: outboxMessages.id, status: outboxMessages.status, subject: outboxMessages.subject, toAddress: outboxMessages.toAddress })
+    .from(outboxMessages)
+    .where(eq(outboxMessages.id, id))
+    // Held until commit: a sender's claim skips it meanwhile, so the status read here stays true.
+    .for('update');
+  if (!message) throw new AppError('not_found', 'That message is no longer in the outbox.');
+  return message;
+}
+
+const CANNOT_RETRY: Partial<Record<string, string>> = {
+  pending: 'That message is already waiting to be sent.',
+  sending: 'That message is being sent right now.',
+  sent: 'That message was already sent.',
+};
+const CANNOT_CANCEL: Partial<Record<string, string>> = {
+  sending: 'That message is being sent right now and can no longer be cancelled.',
+  sent: 'That message was already sent.',
+  failed: 'That message failed and will not be sent again unless you send it again.',
+  cancelled: 'That message was already cancelled.',
+};
+
+/** A failed or cancelled message goes back in the queue, due now, with a fresh set of attempts. */
+export async function retryOutboxMessage(tx: Tx, actor: Actor, id: string, meta?: RequestMeta) {
+  const message = await current(tx, id);
+  const [updated] = await tx
+    .update(outboxMessages)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedBy: null })
+    .where(and(eq(outboxMessages.id, id), inArray(outboxMessages.status, ['failed', 'cancelled'])))
+    .returning({ id: outboxMessages.id });
+  if (!updated) throw new AppError('conflict', CANNOT_RETRY[message.status] ?? 'That message cannot be sent again.');
+  await recordAudit(tx, { actor, meta, action: 'mail.retried', target: target(message), changes: { status: { before: message.status, after: 'pending' } } });
+  return message;
+}
+
+/** A message still waiting (not yet in a sender's hands) is never sent. */
+export async function cancelOutboxMessage(tx: Tx, actor: Actor, id: string, meta?: RequestMeta) {
+  const message = await current(tx, id);
+  const [updated] = await tx
+    .update(outboxMessages)
+    .set({ status: 'cancelled', nextAttemptAt: null, claimedBy: null })
+    .where(and(eq(outboxMessages.id, id), eq(outboxMessages.status, 'pending')))
+    .returning({ id: outboxMessages.id });
+  if (!updated) throw new AppError('conflict', CANNOT_CANCEL[message.status] ?? 'That message cannot be cancelled.');
+  await recordAudit(tx, { actor, meta, action: 'mail.cancelled', target: target(message), changes: { status: { before: 'pending', after: 'cancelled' } } });
+  return message;
+}
