@@ -1,4 +1,5 @@
-// Audit events: written in the caller's transaction, never updated, never deleted.
+// Audit events: written in the caller's transaction, never updated, never deleted (a trigger refuses both, but
+// for the retention purge). At commit each event is appended to a SHA-256 hash chain: see chain.ts.
 import type { Queryable } from '@/db/client';
 import { auditEvents, type AuditChanges } from '@/db/schema';
 
