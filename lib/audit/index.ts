@@ -23,21 +23,28 @@ export type AuditInput = {
 
 export const SYSTEM: Actor = { type: 'system' };
 
+const rowOf = (e: AuditInput) => ({
+  actorType: e.actor.type,
+  actorId: 'id' in e.actor ? e.actor.id : null,
+  actorLabel: e.actor.label ?? (e.actor.type === 'system' ? 'System' : 'Anonymous'),
+  action: e.action,
+  targetType: e.target?.type ?? null,
+  targetId: e.target?.id ?? null,
+  targetLabel: e.target?.label ?? null,
+  environmentId: e.environmentId ?? null,
+  changes: e.changes && Object.keys(e.changes).length > 0 ? e.changes : null,
+  detail: e.detail ?? null,
+  ip: e.meta?.ip ?? null,
+  userAgent: e.meta?.userAgent?.slice(0, 500) ?? null,
+});
+
 export async function recordAudit(q: Queryable, e: AuditInput): Promise<void> {
-  await q.insert(auditEvents).values({
-    actorType: e.actor.type,
-    actorId: 'id' in e.actor ? e.actor.id : null,
-    actorLabel: e.actor.label ?? (e.actor.type === 'system' ? 'System' : 'Anonymous'),
-    action: e.action,
-    targetType: e.target?.type ?? null,
-    targetId: e.target?.id ?? null,
-    targetLabel: e.target?.label ?? null,
-    environmentId: e.environmentId ?? null,
-    changes: e.changes && Object.keys(e.changes).length > 0 ? e.changes : null,
-    detail: e.detail ?? null,
-    ip: e.meta?.ip ?? null,
-    userAgent: e.meta?.userAgent?.slice(0, 500) ?? null,
-  });
+  await q.insert(auditEvents).values(rowOf(e));
+}
+
+/** Many events in one statement (bulk changes: one event per user, one round trip per batch). */
+export async function recordAudits(q: Queryable, events: AuditInput[]): Promise<void> {
+  if (events.length > 0) await q.insert(auditEvents).values(events.map(rowOf));
 }
 
 /** The before/after of each field that differs; secrets are never passed in. */

@@ -7,6 +7,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema } from '@/lib/validation';
+import { matchesPattern } from '@/lib/roles';
 import { sendInvitation } from './access';
 
 export const tagSchema = z.object({
@@ -59,6 +60,8 @@ export async function inviteUser(tx: Tx, principal: Principal, input: NewUser, m
   if (await emailInUse(tx, input.email)) errors.email = ['A user with this email already exists.'];
   for (const field of role?.requiredFields ?? [])
     if (!input.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
+    else if (!matchesPattern(field, input.profile[field.key]!.trim()))
+      errors[`profile.${field.key}`] = [`The ${field.label} does not have the expected format.`];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
 
   const [user] = await tx

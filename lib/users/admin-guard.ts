@@ -1,0 +1,48 @@
+// The last-Administrator rule (SPEC.md section 5): the organization always keeps at least one active
+// Administrator. Every path that demotes, bans, inactivates or otherwise takes an Administrator out of
+// "active" calls assertActiveAdministratorRemains inside its transaction, after writing the change.
+import { sql } from 'drizzle-orm';
+import type { Queryable, Tx } from '@/db/client';
+import { rows } from '@/lib/db-rows';
+import { AppError } from '@/lib/errors';
+import { ADMINISTRATOR, PERMISSIONS } from '@/lib/auth/permissions';
+
+/** One advisory-lock key for every change that may remove an Administrator, whoever makes it. */
+const ADMIN_GUARD_LOCK = 7_311_007;
+
+export const LAST_ADMINISTRATOR =
+  'This would leave the organization without an active Administrator. Make someone else an Administrator first.';
+
+/**
+ * SQL true for a role that makes its holder an Administrator: the built-in Administrator role, or any
+ * role that reaches every environment and holds every permission (a custom role equal to it).
+ * `role` is the alias or table the roles row is reached by.
+ */
+export const administratorRole = (role = sql.raw('roles')) =>
+  sql`((${role}.built_in and ${role}.name = ${ADMINISTRATOR}) or (${role}.all_environments and ${role}.permissions @> ${`{${PERMISSIONS.join(',')}}`}::text[]))`;
+
+/** True when the user (as stored now) is an active Administrator. */
+export async function isActiveAdministrator(q: Queryable, userId: string): Promise<boolean> {
+  const [row] = await rows<{ yes: boolean }>(
+    q,
+    sql`select exists(select 1 from users u join roles r on r.id = u.role_id
+        where u.id = ${userId} and u.status = 'active' and ${administratorRole(sql.raw('r'))}) as yes`,
+  );
+  return row?.yes === true;
+}
+
+/**
+ * Call inside the transaction AFTER writing a change that may demote/ban/inactivate/lock users. Takes
+ * a transaction-scoped advisory lock, so concurrent demotions queue here one at a time; each then counts
+ * in a fresh statement (READ COMMITTED) that sees the changes committed before it, plus its own. Of two
+ * concurrent demotions of the last two Administrators, the second therefore finds none left and fails.
+ */
+export async function assertActiveAdministratorRemains(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_GUARD_LOCK})`);
+  const [row] = await rows<{ ok: boolean }>(
+    tx,
+    sql`select exists(select 1 from users u join roles r on r.id = u.role_id
+        where u.status = 'active' and ${administratorRole(sql.raw('r'))}) as ok`,
+  );
+  if (row?.ok !== true) throw new AppError('conflict', LAST_ADMINISTRATOR);
+}
