@@ -13,6 +13,9 @@ import { switchEnvironment } from './actions';
 const NAVIGATION: (NavItem & { permission?: Permission })[] = [
   { href: '/users', label: 'Users', permission: 'users.read' },
   { href: '/settings/security', label: 'Security settings', permission: 'settings.manage' },
+  { href: '/settings/roles', label: 'Roles', permission: 'roles.manage' },
+  { href: '/settings/environments', label: 'Environments', permission: 'settings.manage' },
+  { href: '/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/outbox', label: 'Outbox', permission: 'settings.manage' },
   { href: '/profile', label: 'My profile' },
 ];

@@ -247,3 +247,17 @@ function firstEnvironment(value: string[] | string): string | null {
   // PGlite may hand back the array literal: {a,b}
   return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean)[0] ?? null;
 }
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)]);
+
+/** The roles form posts flat fields (permissions, fieldLabel/fieldKey/fieldPattern rows): as RoleInput. */
+export const roleFormSchema = z.preprocess((raw) => {
+  const form = (raw ?? {}) as Record<string, unknown>;
+  const labels = list(form.fieldLabel);
+  const keys = list(form.fieldKey);
+  const patterns = list(form.fieldPattern);
+  const requiredFields = labels
+    .map((label, i) => ({ label, key: keys[i] ?? '', pattern: patterns[i] ?? '' }))
+    .filter((f) => f.label.trim() || f.key.trim() || f.pattern.trim());
+  return { name: form.name, permissions: list(form.permissions), allEnvironments: form.allEnvironments === 'on', requiredFields };
+}, roleInputSchema);
