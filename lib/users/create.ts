@@ -1,5 +1,5 @@
 // Adding a user: no password, status "invited", an emailed single-use link to choose one.
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
@@ -45,7 +45,7 @@ export async function checkGrant(tx: Tx, principal: Principal, roleId: string, e
     errors.roleId = [`You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`];
   if (role && !role.allEnvironments) {
     const found = environmentIds.length
-      ? await tx.select({ id: environments.id }).from(environments).where(inArray(environments.id, environmentIds))
+      ? await tx.select({ id: environments.id }).from(environments).where(and(inArray(environments.id, environmentIds), isNull(environments.archivedAt)))
       : [];
     if (found.length !== new Set(environmentIds).size || environmentIds.some((id) => !canSeeEnvironment(principal, id)))
       errors.environmentIds = ['Choose environments you manage.'];

@@ -1,0 +1,52 @@
+import type { Metadata } from 'next';
+import { forbidden } from 'next/navigation';
+import { Badge } from '@/components/ui/badge';
+import { PageHeader } from '@/components/ui/page-header';
+import { db } from '@/db';
+import { requirePermission } from '@/lib/auth/session';
+import { listAllEnvironments } from '@/lib/environments';
+import { AddEnvironmentForm, CopyIdentifier, EnvironmentActions } from './environment-forms';
+
+export const metadata: Metadata = { title: 'Environments · Settings' };
+
+export default async function EnvironmentsPage() {
+  const user = await requirePermission('settings.manage');
+  if (!user.allEnvironments) forbidden();
+  const all = await listAllEnvironments(db);
+  const showApiUsers = all.some((e) => e.apiUsers !== null);
+  return (
+    <>
+      <PageHeader title="Environments" description="The accounts users, API users and SOAP clients work in. Integrations address them by context identifier." />
+      <AddEnvironmentForm />
+      <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+        <table className="min-w-full divide-y divide-slate-200 text-sm">
+          <caption className="sr-only">Environments</caption>
+          <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <tr>
+              <th scope="col" className="px-4 py-3">Name</th>
+              <th scope="col" className="px-4 py-3">Context identifier</th>
+              <th scope="col" className="px-4 py-3">Users</th>
+              {showApiUsers && <th scope="col" className="px-4 py-3">API users</th>}
+              <th scope="col" className="px-4 py-3"><span className="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {all.map((env) => (
+              <tr key={env.id} className="hover:bg-slate-50">
+                <td className="px-4 py-3 font-medium whitespace-nowrap text-slate-900">
+                  {env.name} {env.archivedAt && <Badge tone="slate">Archived</Badge>}
+                </td>
+                <td className="px-4 py-3"><CopyIdentifier name={env.name} value={env.contextIdentifier} /></td>
+                <td className="px-4 py-3 tabular-nums text-slate-700">{env.users}</td>
+                {showApiUsers && <td className="px-4 py-3 tabular-nums text-slate-700">{env.apiUsers ?? 0}</td>}
+                <td className="px-4 py-3">
+                  <EnvironmentActions env={{ id: env.id, name: env.name, archived: env.archivedAt !== null, deletable: env.users === 0 && !env.apiUsers }} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
