@@ -199,6 +199,8 @@ function sentenceOf(event: AuditEvent, names: Names | undefined, options: Descri
     case 'settings.security_updated':
       return changeSentence(actor, 'the security settings:', event, names);
   }
+  const step6 = step6Sentence(event, actor, target);
+  if (step6) return step6;
   // An action this renderer does not know yet still reads as words, never as its code.
   const [kind = '', verb = ''] = event.action.split('.');
   const what = fieldLabel(verb || kind);
@@ -259,4 +261,41 @@ export function groupByDay<T extends { at: Date }>(events: T[], timeZone = 'UTC'
     else groups.push({ day, events: [event] });
   }
   return groups;
+}
+
+// --- Step 6 (issue 11): roles, environments, audit retention ---
+function step6Sentence(event: AuditEvent, actor: string, target: string): string | null {
+  const detail = event.detail?.trim();
+  switch (event.action) {
+    case 'role.created':
+      return `${actor} created the role ${target}`;
+    case 'role.updated': {
+      const labels = Object.keys(event.changes ?? {}).map(fieldLabel);
+      const what = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : (labels[0] ?? 'settings');
+      return `${actor} changed the ${what} of the role ${target}${detail ? `; ${detail.replace(/\.$/, '').toLowerCase()}` : ''}`;
+    }
+    case 'role.deleted':
+      return `${actor} deleted the role ${target}`;
+    case 'environment.created':
+      return `${actor} added the environment ${target}`;
+    case 'environment.renamed': {
+      const before = event.changes?.name?.before;
+      return before ? `${actor} renamed the environment ${String(before)} to ${target}` : `${actor} renamed the environment ${target}`;
+    }
+    case 'environment.archived':
+      return `${actor} archived the environment ${target}`;
+    case 'environment.restored':
+      return `${actor} restored the environment ${target}`;
+    case 'environment.deleted':
+      return `${actor} deleted the environment ${target}`;
+    case 'audit.retention_changed': {
+      const after = Number(event.changes?.retentionDays?.after ?? 0);
+      return after > 0 ? `${actor} set the audit log to keep events for ${after} days` : `${actor} set the audit log to keep events forever`;
+    }
+    case 'audit.purged': {
+      const count = detail?.match(/^(\d+)/)?.[1] ?? 'old';
+      return `${actor} purged ${count} audit events past the retention period`;
+    }
+  }
+  return null;
 }
