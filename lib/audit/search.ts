@@ -1,7 +1,7 @@
 // The audit log screen and its CSV export: filters kept in the URL, keyset pagination newest first on
 // (at, id), scoped for readers who do not reach every environment, and each filter backed by an index
 // ending in (at desc, id desc) (db/schema.ts) so a page stays fast at 10,000,000 events.
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { auditEvents, environments, roles, users, type AuditEvent } from '@/db/schema';
@@ -87,7 +87,8 @@ export async function searchAudit(q: Queryable, principal: Principal, params: Au
     .select({ event: auditEvents, cursor: cursorAt })
     .from(auditEvents)
     .where(and(filter, afterCursor(params.after)))
-    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    // NULLS LAST as in the indexes (drizzle's .desc() builds them so), or PostgreSQL cannot use them to sort.
+    .orderBy(sql`${auditEvents.at} desc nulls last`, sql`${auditEvents.id} desc nulls last`)
     .limit(limit + 1);
   const page = found.slice(0, limit);
   const last = page.at(-1);
