@@ -150,6 +150,8 @@ export async function setRetentionDays(tx: Tx, actor: Actor, days: number, meta?
 export async function purgeExpired(tx: Tx, actor: Actor, meta?: RequestMeta): Promise<number> {
   const days = await getRetentionDays(tx);
   if (days <= 0) return 0;
+  // One purge at a time across instances: the next one then finds the cut already made.
+  await tx.execute(sql`select pg_advisory_xact_lock(7311012)`);
   const [bound] = rowsOf(
     await tx.execute(sql`
       select coalesce(

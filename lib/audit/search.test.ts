@@ -62,7 +62,8 @@ describe('audit search', () => {
   });
 
   it('drops garbage params instead of failing', () => {
-    expect(params({ env: 'x; drop table', from: '2024-13-45', after: "1' or 1=1", action: 'DROP' })).toEqual({});
+    expect(params({ env: 'x; drop table', from: '2024-13-45', to: '2024-02-31', after: "1' or 1=1", action: 'DROP' })).toEqual({});
+    expect(params({ after: '2024-02-31T25:61:00.000000Z_5' })).toEqual({});
   });
 
   it('an Account Manager sees and exports only events about users of their environments', async () => {

@@ -10,10 +10,16 @@ import { rows } from '@/lib/db-rows';
 
 export const AUDIT_PAGE_SIZE = 50;
 
+// A calendar day that exists (2024-02-31 does not): PostgreSQL would refuse it with an error.
+const realDay = (d: string) => {
+  const parsed = new Date(`${d}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === d;
+};
+
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
+  .refine(realDay)
   .optional()
   .catch(undefined);
 const text = z.string().trim().max(254).optional().catch(undefined).transform((v) => v || undefined);
@@ -26,7 +32,12 @@ export const auditParamsSchema = z.object({
   env: z.uuid().optional().catch(undefined),
   from: day,
   to: day,
-  after: z.string().regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_\d+$/).max(60).optional().catch(undefined),
+  after: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z_\d{1,18}$/)
+    .refine((c) => realDay(c.slice(0, 10)) && !Number.isNaN(Date.parse(`${c.slice(0, 19)}Z`)))
+    .optional()
+    .catch(undefined),
 });
 
 export type AuditParams = z.infer<typeof auditParamsSchema>;

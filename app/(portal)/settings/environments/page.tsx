@@ -34,7 +34,10 @@ export default async function EnvironmentsPage() {
             {all.map((env) => (
               <tr key={env.id} className="hover:bg-slate-50">
                 <td className="px-4 py-3 font-medium whitespace-nowrap text-slate-900">
-                  {env.name} {env.archivedAt && <Badge tone="slate">Archived</Badge>}
+                  <div className="flex items-center gap-2">
+                    <span>{env.name}</span>
+                    {env.archivedAt && <Badge tone="slate">Archived</Badge>}
+                  </div>
                 </td>
                 <td className="px-4 py-3"><CopyIdentifier name={env.name} value={env.contextIdentifier} /></td>
                 <td className="px-4 py-3 tabular-nums text-slate-700">{env.users}</td>

@@ -50,12 +50,14 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
               return (
                 <tr key={role.id} className="hover:bg-slate-50">
                   <td className="px-4 py-3 font-medium whitespace-nowrap">
-                    {manageable ? (
-                      <Link href={`/settings/roles/${role.id}`} className="text-indigo-700 hover:underline">{role.name}</Link>
-                    ) : (
-                      role.name
-                    )}{' '}
-                    {role.builtIn && <Badge tone="slate">Built in</Badge>}
+                    <div className="flex items-center gap-2">
+                      {manageable ? (
+                        <Link href={`/settings/roles/${role.id}`} className="text-indigo-700 hover:underline">{role.name}</Link>
+                      ) : (
+                        <span>{role.name}</span>
+                      )}
+                      {role.builtIn && <Badge tone="slate">Built in</Badge>}
+                    </div>
                   </td>
                   <td className="max-w-md truncate px-4 py-3 text-slate-700" title={summary}>{summary}</td>
                   <td className="px-4 py-3 text-slate-700">{role.allEnvironments ? 'All' : 'Chosen per user'}</td>
