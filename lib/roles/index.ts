@@ -9,6 +9,7 @@ import { diff, recordAudit, recordAudits, type RequestMeta } from '@/lib/audit';
 import { ADMINISTRATOR, BUILT_IN_ROLES, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
+import { PERMISSION_HELP } from './permission-help';
 import { rows } from '@/lib/db-rows';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 
@@ -87,7 +88,8 @@ const NAME_TAKEN = 'A role with this name already exists.';
 
 const auditView = (r: Pick<Role, 'name' | 'permissions' | 'allEnvironments' | 'requiredFields'>) => ({
   name: r.name,
-  permissions: [...r.permissions].sort(),
+  // Labels people read ("See users"), in the fixed order of the checkboxes.
+  permissions: PERMISSIONS.filter((p) => r.permissions.includes(p)).map((p) => PERMISSION_HELP[p].label),
   allEnvironments: r.allEnvironments,
   requiredFields: r.requiredFields.map((f) => ({ name: f.label, value: f.key + (f.pattern ? ` /${f.pattern}/` : '') })),
 });

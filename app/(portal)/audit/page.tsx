@@ -164,7 +164,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                         <tbody>
                           {d.changes.map((c) => (
                             <tr key={c.field} className="align-top">
-                              <th scope="row" className="py-0.5 pr-2 font-normal text-slate-700">{c.field}</th>
+                              <th scope="row" className="py-0.5 pr-2 text-left font-normal text-slate-700">{c.field}</th>
                               <td className="truncate py-0.5 pr-2 text-slate-600" title={c.before}>{c.before}</td>
                               <td className="truncate py-0.5 text-slate-900" title={c.after}>{c.after}</td>
                             </tr>

@@ -33,8 +33,8 @@ export function AddEnvironmentForm() {
 export function CopyIdentifier({ name, value }: { name: string; value: string }) {
   const [copied, setCopied] = useState(false);
   return (
-    <span className="inline-flex items-center gap-2">
-      <code className="truncate font-mono text-xs text-slate-700">{value}</code>
+    <span className="inline-flex max-w-full items-center gap-2">
+      <code className="min-w-0 truncate font-mono text-xs text-slate-700" title={value}>{value}</code>
       <Button
         variant="ghost"
         size="sm"
@@ -72,7 +72,7 @@ export function EnvironmentActions({ env }: { env: Row }) {
   };
   const renameErrors = state.status === 'error' ? state.fieldErrors?.name : undefined;
   return (
-    <div className="flex flex-wrap items-center justify-end gap-1">
+    <div className="flex flex-wrap items-center gap-1 sm:justify-end">
       <Button variant="ghost" size="sm" disabled={pending} onClick={() => { setState(idle); setName(env.name); setDialog('rename'); }} aria-label={`Rename ${env.name}`}>
         Rename
       </Button>

@@ -30,10 +30,11 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
         }
       />
       {saved && <Alert tone="success" className="mb-4">The {saved} role was created.</Alert>}
-      <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
-        <table className="min-w-full divide-y divide-slate-200 text-sm">
+      <div className="rounded-lg bg-white shadow-sm ring-1 ring-slate-200 sm:overflow-x-auto">
+        {/* Below 640 px each row is a stacked card: nothing scrolls sideways. */}
+        <table className="block w-full text-sm sm:table sm:min-w-full sm:divide-y sm:divide-slate-200">
           <caption className="sr-only">Roles</caption>
-          <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+          <thead className="hidden bg-slate-50 text-left sm:table-header-group text-xs font-semibold tracking-wide text-slate-600 uppercase">
             <tr>
               <th scope="col" className="px-4 py-3">Role</th>
               <th scope="col" className="px-4 py-3">Permissions</th>
@@ -42,14 +43,14 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
               <th scope="col" className="px-4 py-3"><span className="sr-only">Actions</span></th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
+          <tbody className="block divide-y divide-slate-100 sm:table-row-group">
             {roles.map((role) => {
               const manageable = canGrant(principal, role);
               const perms = PERMISSIONS.filter((p) => role.permissions.includes(p));
               const summary = perms.length === PERMISSIONS.length ? 'All permissions' : perms.map((p) => PERMISSION_HELP[p].label).join(', ') || 'None (own profile only)';
               return (
-                <tr key={role.id} className="hover:bg-slate-50">
-                  <td className="px-4 py-3 font-medium whitespace-nowrap">
+                <tr key={role.id} className="block px-4 py-3 hover:bg-slate-50 sm:table-row sm:p-0">
+                  <td className="block py-1 sm:table-cell sm:px-4 sm:py-3 font-medium whitespace-nowrap">
                     <div className="flex items-center gap-2">
                       {manageable ? (
                         <Link href={`/settings/roles/${role.id}`} className="text-indigo-700 hover:underline">{role.name}</Link>
@@ -59,10 +60,10 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
                       {role.builtIn && <Badge tone="slate">Built in</Badge>}
                     </div>
                   </td>
-                  <td className="max-w-md truncate px-4 py-3 text-slate-700" title={summary}>{summary}</td>
-                  <td className="px-4 py-3 text-slate-700">{role.allEnvironments ? 'All' : 'Chosen per user'}</td>
-                  <td className="px-4 py-3 text-slate-700 tabular-nums">{role.userCount}</td>
-                  <td className="px-4 py-3 text-right whitespace-nowrap">
+                  <td className="block py-1 text-slate-700 sm:table-cell sm:max-w-md sm:truncate sm:px-4 sm:py-3" title={summary}>{summary}</td>
+                  <td className="block py-1 sm:table-cell sm:px-4 sm:py-3 text-slate-700"><span className="sm:hidden">Environments: </span>{role.allEnvironments ? 'All' : 'Chosen per user'}</td>
+                  <td className="block py-1 sm:table-cell sm:px-4 sm:py-3 text-slate-700 tabular-nums"><span className="sm:hidden">Users: </span>{role.userCount}</td>
+                  <td className="block py-1 sm:table-cell sm:px-4 sm:py-3 sm:text-right whitespace-nowrap">
                     {manageable && (
                       <Button asChild variant="ghost" size="sm">
                         <Link href={`/settings/roles/${role.id}`} aria-label={`Edit ${role.name}`}>Edit</Link>
