@@ -83,7 +83,7 @@ async function load(db: Db) {
       select now() - make_interval(secs => (${N} - g) * ${SPACING_SECONDS}),
              'user', u.ids[1 + (g * 7919) % ${USERS}], 'actor@bench.test',
              (array['user.updated','user.created','auth.sign_in','auth.sign_in_failed','user.banned','user.unlocked','user.reset','user.role_changed','settings.security_updated','user.locked','user.validated','user.password_changed'])[1 + (g % 12)],
-             'user', u.ids[1 + (g * 104729) % ${USERS}], 'target@bench.test', envs.ids[1 + (g % 2)],
+             'user', u.ids[1 + (g * 104729) % ${USERS}], 'target@bench.test', envs.ids[1 + (g / 12) % 2],
              case when g % 3 = 0 then jsonb_build_object('firstName', jsonb_build_object('before', 'A', 'after', 'B')) end,
              null, '203.0.113.' || (g % 250), 'Mozilla/5.0 (bench)'
       from generate_series(${from}::bigint, ${to}::bigint) g, u, envs`);
