@@ -15,7 +15,6 @@ import { deleteRoleAction, moveRoleUsersAction } from './actions';
 export function DeleteRole({ role, others }: { role: { id: string; name: string; userCount: number }; others: { id: string; name: string }[] }) {
   const [open, setOpen] = useState(false);
   const [state, setState] = useState<ActionState>(idle);
-  const [offerMove, setOfferMove] = useState(false);
   const [pending, startTransition] = useTransition();
   const target = useRef<HTMLSelectElement>(null);
 
@@ -32,7 +31,7 @@ export function DeleteRole({ role, others }: { role: { id: string; name: string;
   const users = `${role.userCount} user${role.userCount === 1 ? '' : 's'}`;
   return (
     <>
-      <Button variant="ghost" size="sm" onClick={() => { setState(idle); setOfferMove(false); setOpen(true); }} aria-label={`Delete ${role.name}`}>
+      <Button variant="ghost" size="sm" onClick={() => { setState(idle); setOpen(true); }} aria-label={`Delete ${role.name}`}>
         Delete
       </Button>
       <ConfirmDialog
@@ -44,13 +43,12 @@ export function DeleteRole({ role, others }: { role: { id: string; name: string;
         onConfirm={() =>
           run(deleteRoleAction, { roleId: role.id }, (result) => {
             if (result.status === 'success') setOpen(false);
-            else setOfferMove(true);
           })
         }
       >
         <div className="mt-4 space-y-3">
           <FormStatus state={state} />
-          {(offerMove || role.userCount > 0) && role.userCount > 0 && (
+          {role.userCount > 0 && (
             <div className="space-y-2 rounded-md bg-slate-50 p-3 ring-1 ring-slate-200">
               <label htmlFor={`move-${role.id}`} className="block text-sm font-medium text-slate-800">
                 Move its {users} to
