@@ -1,7 +1,9 @@
 // The Userdesk data model (SPEC.md section 2). One installation serves one organization.
 import { sql, type SQL } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
+  customType,
   boolean,
   index,
   integer,
@@ -18,6 +20,7 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export const organizations = pgTable(
   'organizations',
@@ -39,6 +42,8 @@ export const environments = pgTable(
     // The AssureSign ContextIdentifier.
     contextIdentifier: uuid().notNull().defaultRandom(),
     createdAt: createdAt(),
+    // Archived environments keep their users and history but leave every switcher and picker.
+    archivedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     uniqueIndex('environments_context_identifier_idx').on(t.contextIdentifier),
@@ -46,7 +51,7 @@ export const environments = pgTable(
   ],
 );
 
-export type RequiredField = { label: string; key: string };
+export type RequiredField = { label: string; key: string; pattern?: string };
 
 export const roles = pgTable(
   'roles',
@@ -193,13 +198,61 @@ export const auditEvents = pgTable(
     detail: text(),
     ip: text(),
     userAgent: text(),
+    // Tamper evidence (migration 0005): set at commit by the chain trigger, never by application code.
+    chainSeq: bigint({ mode: 'number' }),
+    prevHash: bytea(),
+    hash: bytea(),
   },
   (t) => [
+    // Keyset pagination newest first, one index per filter of /audit, each ending in (at, id).
     index('audit_events_at_idx').on(t.at.desc(), t.id.desc()),
-    index('audit_events_target_idx').on(t.targetId, t.id.desc()),
-    index('audit_events_actor_idx').on(t.actorId, t.id.desc()),
+    index('audit_events_target_idx').on(t.targetId, t.at.desc(), t.id.desc()),
+    index('audit_events_actor_idx').on(t.actorId, t.at.desc(), t.id.desc()),
+    index('audit_events_action_idx').on(t.action, t.at.desc(), t.id.desc()),
+    index('audit_events_environment_idx').on(t.environmentId, t.at.desc(), t.id.desc()),
+    uniqueIndex('audit_events_chain_seq_idx').on(t.chainSeq),
   ],
 );
+
+// --- Audit chain, verification and retention (issue 11) ---
+
+/** The head of the audit hash chain: one row, locked by the appending transaction at commit. */
+export const auditChainHead = pgTable('audit_chain_head', {
+  id: integer().primaryKey().default(1),
+  seq: bigint({ mode: 'number' }).notNull().default(0),
+  hash: bytea().notNull(),
+});
+
+/** Where a purge cut the chain: verification starts from the latest cut. */
+export const auditChainCuts = pgTable('audit_chain_cuts', {
+  id: bigserial({ mode: 'number' }).primaryKey(),
+  seq: bigint({ mode: 'number' }).notNull(),
+  hash: bytea().notNull(),
+  eventsRemoved: bigint({ mode: 'number' }).notNull(),
+  at: createdAt(),
+});
+
+export const auditVerifications = pgTable('audit_verifications', {
+  id: bigserial({ mode: 'number' }).primaryKey(),
+  at: createdAt(),
+  ok: boolean().notNull(),
+  eventsChecked: bigint({ mode: 'number' }).notNull(),
+  headSeq: bigint({ mode: 'number' }).notNull(),
+  // The first event that was changed, inserted or removed, in a sentence.
+  problem: text(),
+  problemEventId: bigint({ mode: 'number' }),
+});
+
+/** How long audit events are kept; 0 = forever (the default). */
+export const auditSettings = pgTable('audit_settings', {
+  organizationId: uuid()
+    .primaryKey()
+    .references(() => organizations.id),
+  retentionDays: integer().notNull().default(0),
+  updatedAt: createdAt(),
+});
+
+export type AuditVerification = typeof auditVerifications.$inferSelect;
 
 export type Organization = typeof organizations.$inferSelect;
 export type Environment = typeof environments.$inferSelect;

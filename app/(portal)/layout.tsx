@@ -15,6 +15,9 @@ import { switchEnvironment } from './actions';
 const NAVIGATION: (NavItem & { permission?: Permission })[] = [
   { href: '/users', label: 'Users', icon: 'users', permission: 'users.read' },
   { href: '/settings/security', label: 'Security settings', icon: 'security', permission: 'settings.manage' },
+  { href: '/settings/roles', label: 'Roles', icon: 'roles', permission: 'roles.manage' },
+  { href: '/settings/environments', label: 'Environments', icon: 'environments', permission: 'settings.manage' },
+  { href: '/audit', label: 'Audit log', icon: 'audit', permission: 'audit.read' },
   { href: '/outbox', label: 'Outbox', icon: 'outbox', permission: 'settings.manage' },
   { href: '/profile', label: 'My profile', icon: 'profile' },
 ];

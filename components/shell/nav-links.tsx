@@ -1,6 +1,6 @@
 'use client';
 
-import { FileText, Inbox, KeyRound, LayoutGrid, ScrollText, Settings, ShieldCheck, UserRound, Users, type LucideIcon } from 'lucide-react';
+import { Boxes, FileText, Inbox, KeyRound, LayoutGrid, ScrollText, Settings, ShieldCheck, UserRound, Users, type LucideIcon } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { cn } from '@/lib/utils';
@@ -14,6 +14,7 @@ const ICONS: Record<string, LucideIcon> = {
   audit: ScrollText,
   profile: UserRound,
   roles: KeyRound,
+  environments: Boxes,
   import: FileText,
 };
 

@@ -1,6 +1,6 @@
 // What the REST API says about users, and the schemas of its requests and answers. Inputs reuse the
 // portal's zod schemas (lib/users); the OpenAPI document (openapi.ts) is generated from these.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, lockReason, roles, users, userStatus } from '@/db/schema';
@@ -142,14 +142,14 @@ export const lockedListSchema = z
 /** The environment a list request reads: the one named, or the key's only one. 404 outside its reach. */
 export async function resolveEnvironment(q: Queryable, principal: Principal, requested: string | undefined): Promise<string> {
   if (requested) {
-    const [found] = await q.select({ id: environments.id }).from(environments).where(eq(environments.id, requested));
+    const [found] = await q.select({ id: environments.id }).from(environments).where(and(eq(environments.id, requested), isNull(environments.archivedAt)));
     if (!found || !canSeeEnvironment(principal, requested)) throw new AppError('not_found', 'No such environment for this key.');
     return requested;
   }
   const reachable = principal.allEnvironments
-    ? await q.select({ id: environments.id }).from(environments).limit(2)
+    ? await q.select({ id: environments.id }).from(environments).where(isNull(environments.archivedAt)).limit(2)
     : principal.environmentIds.length
-      ? await q.select({ id: environments.id }).from(environments).where(inArray(environments.id, [...principal.environmentIds])).limit(2)
+      ? await q.select({ id: environments.id }).from(environments).where(and(inArray(environments.id, [...principal.environmentIds]), isNull(environments.archivedAt))).limit(2)
       : [];
   if (reachable.length === 1) return reachable[0]!.id;
   if (reachable.length === 0) throw new AppError('forbidden', 'This key reaches no environment.');

@@ -30,6 +30,9 @@ function event(values: Partial<AuditEvent>): AuditEvent {
     detail: null,
     ip: null,
     userAgent: null,
+    chainSeq: null,
+    prevHash: null,
+    hash: null,
     ...values,
   };
 }
@@ -60,6 +63,26 @@ const samples: AuditEvent[] = [
   event({ action: 'auth.sign_in_failed', actorType: 'anonymous', actorId: null, actorLabel: 'Anonymous', targetId: null, targetLabel: null, detail: 'Unknown email nobody@example.test' }),
   event({ action: 'auth.sign_in_refused', actorId: MARCUS, detail: 'Account is locked' }),
   event({ action: 'auth.sign_in_rate_limited', actorType: 'anonymous', actorId: null, targetId: null, targetLabel: null, detail: 'Email x@example.test', ip: '203.0.113.9' }),
+  event({ action: 'role.created', targetType: 'role', targetId: null, targetLabel: 'Auditor' }),
+  event({ action: 'role.updated', targetType: 'role', targetId: null, targetLabel: 'Auditor', changes: { permissions: { before: ['audit.read'], after: ['audit.read', 'users.read'] } } }),
+  event({ action: 'role.deleted', targetType: 'role', targetId: null, targetLabel: 'Auditor' }),
+  event({ action: 'environment.created', targetType: 'environment', targetId: null, targetLabel: 'Staging' }),
+  event({ action: 'environment.renamed', targetType: 'environment', targetId: null, targetLabel: 'QA', changes: { name: { before: 'Staging', after: 'QA' } } }),
+  event({ action: 'environment.archived', targetType: 'environment', targetId: null, targetLabel: 'QA' }),
+  event({ action: 'environment.restored', targetType: 'environment', targetId: null, targetLabel: 'QA' }),
+  event({ action: 'environment.deleted', targetType: 'environment', targetId: null, targetLabel: 'QA' }),
+  event({ action: 'audit.retention_changed', targetType: 'settings', targetId: null, targetLabel: 'Audit retention', changes: { retentionDays: { before: 0, after: 365 } } }),
+  event({ action: 'audit.purged', actorType: 'system', actorId: null, actorLabel: 'System', targetType: null, targetId: null, targetLabel: null, detail: '1200 events before 2025-03-03 purged' }),
+  event({ action: 'import.completed', targetType: 'import', targetId: null, targetLabel: 'people.xlsx', changes: { created: { before: null, after: 120 }, updated: { before: null, after: 3 } } }),
+  event({ action: 'api_user.created', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync' }),
+  event({ action: 'api_user.revoked', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync' }),
+  event({ action: 'api_user.deleted', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync' }),
+  event({ action: 'api_user.token_issued', actorType: 'api_user', actorId: null, actorLabel: 'erp-sync', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync', ip: '198.51.100.4' }),
+  event({ action: 'api_user.expiry_warned', actorType: 'system', actorId: null, actorLabel: 'System', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync', detail: 'Expires 2026-12-01T00:00:00.000Z; 2 Administrator(s) emailed' }),
+  event({ action: 'user.credentials_sent', actorType: 'api_user', actorId: null, actorLabel: 'erp-sync' }),
+  event({ action: 'user.administrator_granted', actorType: 'system', actorId: null, actorLabel: 'Operator root@host (admin:grant)', changes: { role: { before: 'User', after: 'Administrator' } } }),
+  event({ action: 'mail.retried', targetType: 'mail', targetId: null, targetLabel: 'Your invitation — Acme' }),
+  event({ action: 'mail.cancelled', targetType: 'mail', targetId: null, targetLabel: 'Your invitation — Acme' }),
   event({ action: 'settings.security_updated', targetType: 'settings', targetLabel: 'Security settings', changes: { passwordMinLength: { before: 12, after: 14 } } }),
 ];
 
@@ -89,7 +112,7 @@ describe('describeAuditEvent', () => {
     for (const sample of samples) {
       const { sentence, changes } = describeAuditEvent(sample, names);
       const text = [sentence, ...changes.flatMap((c) => [c.field, c.before, c.after])].join(' | ');
-      expect(text).not.toMatch(/\b(user|auth|settings|organization)\.[a-z_]+/); // user.created, auth.sign_in ...
+      expect(text).not.toMatch(/\b(user|auth|settings|organization|role|environment|audit|import|api_user|mail)\.[a-z_]+/); // user.created, auth.sign_in ...
       expect(text).not.toMatch(/[{}[\]"]|null|undefined/);
       expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
       expect(text).not.toMatch(/_/);
@@ -110,8 +133,8 @@ describe('describeAuditEvent', () => {
   });
 
   it('still reads an action it does not know as words', () => {
-    const { sentence } = describeAuditEvent(event({ action: 'api_user.revoked', targetLabel: 'integration-bot', targetId: null }), names);
-    expect(sentence).toBe('Dana Whitfield revoked integration-bot');
+    const { sentence } = describeAuditEvent(event({ action: 'widget.polished', targetLabel: 'integration-bot', targetId: null }), names);
+    expect(sentence).toBe('Dana Whitfield polished integration-bot');
   });
 });
 

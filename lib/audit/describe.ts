@@ -1,6 +1,8 @@
 // Audit events as sentences people read: names instead of ids and emails where known, field labels
 // instead of column keys, human values instead of JSON, grouped by day. One renderer for the profile
 // history and the audit log screen, so neither ever shows an event code.
+import { isPermission } from '@/lib/auth/permissions';
+import { PERMISSION_HELP } from '@/lib/roles/permission-help';
 import type { AuditEvent } from '@/db/schema';
 
 export type DescribedEvent = {
@@ -77,6 +79,7 @@ export function valueText(field: string, value: unknown, names?: Names): string 
           const tag = item as { name: unknown; value?: unknown };
           return tag.value === undefined || tag.value === '' ? String(tag.name) : `${String(tag.name)}=${String(tag.value)}`;
         }
+        if (field === 'permissions' && typeof item === 'string' && isPermission(item)) return PERMISSION_HELP[item].label;
         return typeof item === 'string' ? (names?.get(item) ?? item) : valueText(field, item, names);
       })
       .join(', ');
@@ -199,6 +202,8 @@ function sentenceOf(event: AuditEvent, names: Names | undefined, options: Descri
     case 'settings.security_updated':
       return changeSentence(actor, 'the security settings:', event, names);
   }
+  const later = step6Sentence(event, actor, target) ?? integrationSentence(event, actor, target);
+  if (later) return later;
   // An action this renderer does not know yet still reads as words, never as its code.
   const [kind = '', verb = ''] = event.action.split('.');
   const what = fieldLabel(verb || kind);
@@ -259,4 +264,78 @@ export function groupByDay<T extends { at: Date }>(events: T[], timeZone = 'UTC'
     else groups.push({ day, events: [event] });
   }
   return groups;
+}
+
+// --- Step 6 (issue 11): roles, environments, audit retention ---
+function step6Sentence(event: AuditEvent, actor: string, target: string): string | null {
+  const detail = event.detail?.trim();
+  switch (event.action) {
+    case 'role.created':
+      return `${actor} created the role ${target}`;
+    case 'role.updated': {
+      const labels = Object.keys(event.changes ?? {}).map(fieldLabel);
+      const what = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : (labels[0] ?? 'settings');
+      return `${actor} changed the ${what} of the role ${target}${detail ? `; ${detail.replace(/\.$/, '').toLowerCase()}` : ''}`;
+    }
+    case 'role.deleted':
+      return `${actor} deleted the role ${target}`;
+    case 'environment.created':
+      return `${actor} added the environment ${target}`;
+    case 'environment.renamed': {
+      const before = event.changes?.name?.before;
+      return before ? `${actor} renamed the environment ${String(before)} to ${target}` : `${actor} renamed the environment ${target}`;
+    }
+    case 'environment.archived':
+      return `${actor} archived the environment ${target}`;
+    case 'environment.restored':
+      return `${actor} restored the environment ${target}`;
+    case 'environment.deleted':
+      return `${actor} deleted the environment ${target}`;
+    case 'audit.retention_changed': {
+      const after = Number(event.changes?.retentionDays?.after ?? 0);
+      return after > 0 ? `${actor} set the audit log to keep events for ${after} days` : `${actor} set the audit log to keep events forever`;
+    }
+    case 'audit.purged': {
+      const count = detail?.match(/^(\d+)/)?.[1] ?? 'old';
+      return `${actor} purged ${count} audit events past the retention period`;
+    }
+  }
+  return null;
+}
+
+// --- Imports, API users, the outbox and break-glass (issues 7, 9, 10, 13) ---
+function integrationSentence(event: AuditEvent, actor: string, target: string): string | null {
+  const detail = event.detail?.trim();
+  const created = Number(event.changes?.created?.after ?? 0);
+  const updated = Number(event.changes?.updated?.after ?? 0);
+  const counts = `${created} ${created === 1 ? 'user' : 'users'} added, ${updated} updated`;
+  switch (event.action) {
+    case 'import.completed':
+      return `${actor} imported ${target}: ${counts}`;
+    case 'import.cancelled':
+      return `${actor} cancelled the import of ${target} (${counts} before it stopped)`;
+    case 'import.failed':
+      return `The import of ${target} by ${actor} failed (${counts}, kept in whole batches)`;
+    case 'api_user.created':
+      return `${actor} created the API user ${target}`;
+    case 'api_user.revoked':
+      return `${actor} revoked the API user ${target}: its key and tokens no longer work`;
+    case 'api_user.deleted':
+      return `${actor} deleted the API user ${target}`;
+    case 'api_user.token_issued':
+      return `The API user ${target} exchanged its key for a session token${fromIp(event)}`;
+    case 'api_user.expiry_warned': {
+      const date = detail?.match(/(\d{4}-\d{2}-\d{2})/)?.[1];
+      return `The Administrators were warned that the API user ${target} expires${date ? ` on ${date}` : ' soon'}`;
+    }
+    case 'user.credentials_sent':
+      return `${actor} emailed ${target} their sign-in details with a link to choose a password`;
+    case 'user.administrator_granted':
+      return `An operator made ${target} an active Administrator from the command line (break-glass)`;
+    case 'mail.retried':
+      return `${actor} queued the email ${target} to be sent again`;
+    case 'mail.cancelled':
+      return `${actor} cancelled the email ${target}`;
+  }
+  return null;
 }

@@ -1,4 +1,5 @@
-// Audit events: written in the caller's transaction, never updated, never deleted.
+// Audit events: written in the caller's transaction, never updated, never deleted (a trigger refuses both, but
+// for the retention purge). At commit each event is appended to a SHA-256 hash chain: see chain.ts.
 import type { Queryable } from '@/db/client';
 import { auditEvents, type AuditChanges } from '@/db/schema';
 
@@ -22,21 +23,28 @@ export type AuditInput = {
 
 export const SYSTEM: Actor = { type: 'system' };
 
+const rowOf = (e: AuditInput) => ({
+  actorType: e.actor.type,
+  actorId: 'id' in e.actor ? e.actor.id : null,
+  actorLabel: e.actor.label ?? (e.actor.type === 'system' ? 'System' : 'Anonymous'),
+  action: e.action,
+  targetType: e.target?.type ?? null,
+  targetId: e.target?.id ?? null,
+  targetLabel: e.target?.label ?? null,
+  environmentId: e.environmentId ?? null,
+  changes: e.changes && Object.keys(e.changes).length > 0 ? e.changes : null,
+  detail: e.detail ?? null,
+  ip: e.meta?.ip ?? null,
+  userAgent: e.meta?.userAgent?.slice(0, 500) ?? null,
+});
+
 export async function recordAudit(q: Queryable, e: AuditInput): Promise<void> {
-  await q.insert(auditEvents).values({
-    actorType: e.actor.type,
-    actorId: 'id' in e.actor ? e.actor.id : null,
-    actorLabel: e.actor.label ?? (e.actor.type === 'system' ? 'System' : 'Anonymous'),
-    action: e.action,
-    targetType: e.target?.type ?? null,
-    targetId: e.target?.id ?? null,
-    targetLabel: e.target?.label ?? null,
-    environmentId: e.environmentId ?? null,
-    changes: e.changes && Object.keys(e.changes).length > 0 ? e.changes : null,
-    detail: e.detail ?? null,
-    ip: e.meta?.ip ?? null,
-    userAgent: e.meta?.userAgent?.slice(0, 500) ?? null,
-  });
+  await q.insert(auditEvents).values(rowOf(e));
+}
+
+/** Many events in one statement (bulk changes: one event per user, one round trip per batch). */
+export async function recordAudits(q: Queryable, events: AuditInput[]): Promise<void> {
+  if (events.length > 0) await q.insert(auditEvents).values(events.map(rowOf));
 }
 
 /** The before/after of each field that differs; secrets are never passed in. */

@@ -1,7 +1,7 @@
 // The current user, resolved once per request from the session and re-checked against the database:
 // a lock, ban, inactivation, role change or password change (a new session version) ends the session.
 import 'server-only';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import { getServerSession } from 'next-auth';
 import { encode } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
@@ -80,14 +80,15 @@ export async function requirePermission(permission: Permission): Promise<Session
 
 export type EnvironmentOption = { id: string; name: string; contextIdentifier: string };
 
-/** The environments ("My Accounts") the user may see: all for Administrators, else their own. */
+/** The environments ("My Accounts") the user may see: all for Administrators, else their own; never archived ones. */
 export const getVisibleEnvironments = cache(async (user: SessionUser): Promise<EnvironmentOption[]> => {
   const columns = { id: environments.id, name: environments.name, contextIdentifier: environments.contextIdentifier };
-  if (user.allEnvironments) return db.select(columns).from(environments).orderBy(asc(environments.name));
+  if (user.allEnvironments) return db.select(columns).from(environments).where(isNull(environments.archivedAt)).orderBy(asc(environments.name));
   return db
     .select(columns)
     .from(environments)
     .innerJoin(userEnvironments, and(eq(userEnvironments.environmentId, environments.id), eq(userEnvironments.userId, user.id)))
+    .where(isNull(environments.archivedAt))
     .orderBy(asc(environments.name));
 });
 

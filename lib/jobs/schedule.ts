@@ -3,6 +3,8 @@
 import type { Db } from '@/db/client';
 import { mailDomain, runDelivery, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
+import { SYSTEM } from '@/lib/audit';
+import { purgeExpired } from '@/lib/audit/chain';
 import { runInactivityJob } from './inactivity';
 import { warnExpiringApiUsers } from '@/lib/api-users/expiry';
 
@@ -18,6 +20,11 @@ export function startBackgroundJobs(db: Db, env: JobsEnv) {
   setInterval(inactivity, 60 * 60_000).unref();
   // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).
   startImportWorker(db);
+
+  // Audit retention (0 = keep forever, the default): hourly, audited as a purge by the system.
+  const retention = () =>
+    db.transaction((tx) => purgeExpired(tx, SYSTEM)).catch((error) => console.error('Audit retention failed:', error));
+  setInterval(retention, 60 * 60_000).unref();
 
   if (env.SMTP_URL) startMailDelivery(db, env, env.SMTP_URL);
 }

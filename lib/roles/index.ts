@@ -1,8 +1,17 @@
-// Roles as the user screens need them: names, permissions, required profile fields.
-import { asc } from 'drizzle-orm';
-import type { Queryable } from '@/db/client';
-import { roles } from '@/db/schema';
-import { canGrant, type Principal } from '@/lib/auth/principal';
+// Roles: listing them for the user screens and the roles screen, and the rules of changing them
+// (SPEC.md section 2): built-in roles keep what makes them work, nobody grants what they lack, a role
+// in use is not deleted until its users are moved, and a change of permissions ends its holders' sessions.
+import { asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Queryable, Tx } from '@/db/client';
+import { roles, users, type RequiredField, type Role } from '@/db/schema';
+import { diff, recordAudit, recordAudits, type RequestMeta } from '@/lib/audit';
+import { ADMINISTRATOR, BUILT_IN_ROLES, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
+import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { AppError } from '@/lib/errors';
+import { PERMISSION_HELP } from './permission-help';
+import { rows } from '@/lib/db-rows';
+import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 
 export async function listRoles(q: Queryable) {
   return q
@@ -15,3 +24,242 @@ export type RoleOption = Awaited<ReturnType<typeof listRoles>>[number];
 
 /** The roles the principal may give (see canGrant). */
 export const grantableRoles = (principal: Principal, all: RoleOption[]) => all.filter((r) => canGrant(principal, r));
+
+/** The roles screen: every role with how many users hold it. */
+export async function listRolesWithCounts(q: Queryable) {
+  const counts = await rows<{ role_id: string; n: number }>(q, sql`select role_id, count(*)::int as n from users group by role_id`);
+  const byRole = new Map(counts.map((c) => [c.role_id, Number(c.n)]));
+  const all = await q.select().from(roles).orderBy(asc(roles.name));
+  return all.map((r) => ({ ...r, userCount: byRole.get(r.id) ?? 0 }));
+}
+
+const FIELD_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+
+export const requiredFieldSchema = z.object({
+  label: z.string().trim().min(1, 'Enter a label for each required field.').max(80, 'Field labels are at most 80 characters.'),
+  key: z.string().trim().regex(FIELD_KEY, 'Keys start with a letter and use letters, digits and _ (at most 40).'),
+  pattern: z
+    .string()
+    .trim()
+    .max(200, 'Patterns are at most 200 characters.')
+    .optional()
+    .transform((p) => p || undefined)
+    .refine((p) => p === undefined || isValidPattern(p), 'This pattern is not a valid regular expression.'),
+});
+
+function isValidPattern(pattern: string) {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the value matches the field's pattern in full (no pattern: anything). */
+export const matchesPattern = (field: RequiredField, value: string) => !field.pattern || new RegExp(`^(?:${field.pattern})$`).test(value);
+
+export const roleInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'Enter the role name.').max(60, 'Role names are at most 60 characters.'),
+    permissions: z.array(z.enum(PERMISSIONS, 'Choose permissions from the list.')).default([]),
+    allEnvironments: z.boolean().default(false),
+    requiredFields: z.array(requiredFieldSchema).max(20, 'A role asks for at most 20 fields.').default([]),
+  })
+  .refine((r) => new Set(r.requiredFields.map((f) => f.key.toLowerCase())).size === r.requiredFields.length, {
+    message: 'Each required field needs its own key.',
+    path: ['requiredFields'],
+  });
+
+export type RoleInput = z.infer<typeof roleInputSchema>;
+
+const NOT_GRANTABLE = 'You cannot give a role permissions or reach (all environments) that you do not hold yourself.';
+
+function assertGrantable(principal: Principal, role: { permissions: readonly string[]; allEnvironments: boolean }, field = 'permissions') {
+  if (!canGrant(principal, role)) throw new AppError('forbidden', NOT_GRANTABLE, { [field]: [NOT_GRANTABLE] });
+}
+
+async function nameTaken(tx: Tx, name: string, exceptId?: string) {
+  const [row] = await tx.select({ id: roles.id }).from(roles).where(eq(sql`lower(${roles.name})`, name.toLowerCase())).limit(1);
+  return row !== undefined && row.id !== exceptId;
+}
+
+const NAME_TAKEN = 'A role with this name already exists.';
+
+const auditView = (r: Pick<Role, 'name' | 'permissions' | 'allEnvironments' | 'requiredFields'>) => ({
+  name: r.name,
+  // Labels people read ("See users"), in the fixed order of the checkboxes.
+  permissions: PERMISSIONS.filter((p) => r.permissions.includes(p)).map((p) => PERMISSION_HELP[p].label),
+  allEnvironments: r.allEnvironments,
+  requiredFields: r.requiredFields.map((f) => ({ name: f.label, value: f.key + (f.pattern ? ` /${f.pattern}/` : '') })),
+});
+
+export async function createRole(tx: Tx, principal: Principal, input: RoleInput, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'roles.manage');
+  assertGrantable(principal, input);
+  if (await nameTaken(tx, input.name)) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
+  const [role] = await tx
+    .insert(roles)
+    .values({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
+    .returning();
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'role.created',
+    target: { type: 'role', id: role!.id, label: role!.name },
+    changes: diff<Record<string, unknown>>({}, auditView(role!)),
+    meta,
+  });
+  return role!;
+}
+
+async function findRole(tx: Tx, roleId: string, lock = false) {
+  const query = tx.select().from(roles).where(eq(roles.id, roleId));
+  const [role] = await (lock ? query.for('update') : query);
+  if (!role) throw new AppError('not_found', 'This role no longer exists.');
+  return role;
+}
+
+/** What a built-in role must keep: its name, and the permissions and reach it exists for. */
+function builtInViolation(role: Role, input: RoleInput): string | null {
+  if (!role.builtIn) return null;
+  if (input.name !== role.name) return `The ${role.name} role is built in: its name cannot change.`;
+  const spec = BUILT_IN_ROLES.find((b) => b.name === role.name);
+  if (!spec) return null;
+  const missing = spec.permissions.filter((p: Permission) => !input.permissions.includes(p));
+  if (missing.length > 0) return `The ${role.name} role is built in and keeps its permissions (${missing.join(', ')}).`;
+  if (role.name === ADMINISTRATOR && !input.allEnvironments) return 'The Administrator role always reaches every environment.';
+  if (role.name !== ADMINISTRATOR && input.allEnvironments) return `The ${role.name} role is limited to its holders' environments.`;
+  return null;
+}
+
+export async function updateRole(tx: Tx, principal: Principal, roleId: string, input: RoleInput, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'roles.manage');
+  const role = await findRole(tx, roleId, true);
+  // Editing a role is granting it: one may neither add nor touch what one lacks.
+  assertGrantable(principal, role);
+  assertGrantable(principal, input);
+  const violation = builtInViolation(role, input);
+  if (violation) throw new AppError('invalid', violation, { permissions: [violation] });
+  if (await nameTaken(tx, input.name, role.id)) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
+
+  const changes = diff(auditView(role), auditView({ ...role, ...input }));
+  if (Object.keys(changes).length === 0) return { changed: false, sessionsEnded: 0 };
+  await tx
+    .update(roles)
+    .set({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
+    .where(eq(roles.id, role.id));
+  let sessionsEnded = 0;
+  if (changes.permissions || changes.allEnvironments) {
+    // Its holders' sessions end at their next request, as a role change does (set-wise, one statement).
+    const ended = await tx
+      .update(users)
+      .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+      .where(eq(users.roleId, role.id))
+      .returning({ id: users.id });
+    sessionsEnded = ended.length;
+    // A custom role equal to Administrator may hold the last Administrators.
+    await assertActiveAdministratorRemains(tx);
+  }
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'role.updated',
+    target: { type: 'role', id: role.id, label: input.name },
+    changes,
+    detail: sessionsEnded > 0 ? `${sessionsEnded} holder(s) signed out.` : undefined,
+    meta,
+  });
+  return { changed: true, sessionsEnded };
+}
+
+export const roleInUseMessage = (name: string, count: number) =>
+  `The ${name} role is held by ${count} user${count === 1 ? '' : 's'}: move them to another role before deleting it.`;
+
+export async function deleteRole(tx: Tx, principal: Principal, roleId: string, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'roles.manage');
+  const role = await findRole(tx, roleId, true);
+  if (role.builtIn) throw new AppError('conflict', `The ${role.name} role is built in and cannot be deleted.`);
+  assertGrantable(principal, role);
+  // The row lock above makes a concurrent move into this role wait; a user added meanwhile is counted here.
+  const [{ n }] = (await rows<{ n: number }>(tx, sql`select count(*)::int as n from users where role_id = ${role.id}`)) as [{ n: number }];
+  if (Number(n) > 0) throw new AppError('conflict', roleInUseMessage(role.name, Number(n)));
+  await tx.delete(roles).where(eq(roles.id, role.id));
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'role.deleted',
+    target: { type: 'role', id: role.id, label: role.name },
+    changes: diff<Record<string, unknown>>(auditView(role), { name: null, permissions: null, allEnvironments: null, requiredFields: null }),
+    meta,
+  });
+}
+
+export const MOVE_BATCH = 500;
+
+/**
+ * Moves every holder of one role to another, MOVE_BATCH users per statement, each audited as a role
+ * change, their sessions ended; refused when it would leave no active Administrator.
+ */
+export async function moveRoleUsers(tx: Tx, principal: Principal, fromRoleId: string, toRoleId: string, meta?: RequestMeta) {
+  requirePermissionOf(principal, 'users.write');
+  requirePermissionOf(principal, 'roles.manage');
+  if (fromRoleId === toRoleId) throw new AppError('invalid', 'Choose a different role to move the users to.', { toRoleId: ['Choose a different role.'] });
+  const from = await findRole(tx, fromRoleId, true);
+  const to = await findRole(tx, toRoleId);
+  assertGrantable(principal, from, 'toRoleId');
+  assertGrantable(principal, to, 'toRoleId');
+  if (from.allEnvironments && !to.allEnvironments)
+    throw new AppError('invalid', `Users of ${from.name} belong to every environment: move them to a role that does too, or edit them one by one.`, {
+      toRoleId: ['Choose a role with all environments.'],
+    });
+  if (!principal.allEnvironments) {
+    const [outside] = await rows<{ id: string }>(
+      tx,
+      sql`select id from users where role_id = ${from.id} and not (environment_ids <@ ${`{${principal.environmentIds.join(',')}}`}::uuid[] and cardinality(environment_ids) > 0) limit 1`,
+    );
+    if (outside) throw new AppError('forbidden', `Some users of ${from.name} are in environments you do not manage.`);
+  }
+  let moved = 0;
+  for (;;) {
+    const batch = await rows<{ id: string; email: string; environment_ids: string[] | string }>(
+      tx,
+      sql`update users set role_id = ${to.id}, session_version = session_version + 1, version = version + 1, updated_at = now()
+          where id in (select id from users where role_id = ${from.id} order by id limit ${MOVE_BATCH} for update)
+          returning id, email, environment_ids`,
+    );
+    if (batch.length === 0) break;
+    moved += batch.length;
+    await recordAudits(
+      tx,
+      batch.map((u) => ({
+        actor: principal.actor,
+        action: 'user.role_changed',
+        target: { type: 'user', id: u.id, label: u.email },
+        environmentId: firstEnvironment(u.environment_ids),
+        changes: { role: { before: from.name, after: to.name } },
+        detail: `Moved off the ${from.name} role.`,
+        meta,
+      })),
+    );
+  }
+  if (moved > 0) await assertActiveAdministratorRemains(tx);
+  return { moved, from: from.name, to: to.name };
+}
+
+function firstEnvironment(value: string[] | string): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  // PGlite may hand back the array literal: {a,b}
+  return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean)[0] ?? null;
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)]);
+
+/** The roles form posts flat fields (permissions, fieldLabel/fieldKey/fieldPattern rows): as RoleInput. */
+export const roleFormSchema = z.preprocess((raw) => {
+  const form = (raw ?? {}) as Record<string, unknown>;
+  const labels = list(form.fieldLabel);
+  const keys = list(form.fieldKey);
+  const patterns = list(form.fieldPattern);
+  const requiredFields = labels
+    .map((label, i) => ({ label, key: keys[i] ?? '', pattern: patterns[i] ?? '' }))
+    .filter((f) => f.label.trim() || f.key.trim() || f.pattern.trim());
+  return { name: form.name, permissions: list(form.permissions), allEnvironments: form.allEnvironments === 'on', requiredFields };
+}, roleInputSchema);

@@ -1,5 +1,5 @@
 // Adding a user: no password, status "invited", an emailed single-use link to choose one.
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
@@ -7,6 +7,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
+import { matchesPattern } from '@/lib/roles';
 import { sendInvitation } from './access';
 
 export const tagSchema = z.object({
@@ -67,7 +68,7 @@ export async function checkGrant(tx: Tx, principal: Principal, roleId: string, e
     errors.roleId = [`You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`];
   if (role && !role.allEnvironments) {
     const found = environmentIds.length
-      ? await tx.select({ id: environments.id }).from(environments).where(inArray(environments.id, environmentIds))
+      ? await tx.select({ id: environments.id }).from(environments).where(and(inArray(environments.id, environmentIds), isNull(environments.archivedAt)))
       : [];
     if (found.length !== new Set(environmentIds).size || environmentIds.some((id) => !canSeeEnvironment(principal, id)))
       errors.environmentIds = ['Choose environments you manage.'];
@@ -82,6 +83,8 @@ export async function inviteUser(tx: Tx, principal: Principal, input: NewUser, m
   if (await emailInUse(tx, input.email)) errors.email = [EMAIL_TAKEN];
   for (const field of role?.requiredFields ?? [])
     if (!input.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
+    else if (!matchesPattern(field, input.profile[field.key]!.trim()))
+      errors[`profile.${field.key}`] = [`The ${field.label} does not have the expected format.`];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
 
   const [user] = await mapEmailTaken(() =>

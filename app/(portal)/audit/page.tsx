@@ -1,0 +1,204 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { inputClass } from '@/components/ui/field';
+import { LocalTime } from '@/components/ui/local-time';
+import { PageHeader } from '@/components/ui/page-header';
+import { db } from '@/db';
+import { getRetentionDays, lastVerification } from '@/lib/audit/chain';
+import { describeAuditEvent, fieldLabel, groupByDay } from '@/lib/audit/describe';
+import { auditParamsSchema, listActionKinds, namesFor, searchAudit, type AuditParams } from '@/lib/audit/search';
+import { hasPermission } from '@/lib/auth/permissions';
+import { principalOf } from '@/lib/auth/principal';
+import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
+import { RetentionForm } from './retention-form';
+
+export const metadata: Metadata = { title: 'Audit log' };
+
+const FILTERS = ['actor', 'target', 'action', 'env', 'from', 'to'] as const;
+
+function auditHref(params: AuditParams, change: Partial<AuditParams>, path = '/audit') {
+  const merged: Record<string, string | undefined> = { ...params, after: undefined, ...change };
+  const query = new URLSearchParams(Object.entries(merged).filter((e): e is [string, string] => !!e[1])).toString();
+  return query ? `${path}?${query}` : path;
+}
+
+const actionLabel = (action: string) => {
+  const [kind = '', verb = ''] = action.split('.');
+  return `${fieldLabel(kind).replace(/^./, (c) => c.toUpperCase())}: ${fieldLabel(verb)}`;
+};
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requirePermission('audit.read');
+  const raw = await searchParams;
+  const params = auditParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  const principal = principalOf(user);
+  const [{ events, next, unresolved }, kinds, environments, verification, retention] = await Promise.all([
+    searchAudit(db, principal, params),
+    listActionKinds(db),
+    getVisibleEnvironments(user),
+    lastVerification(db),
+    getRetentionDays(db),
+  ]);
+  const names = await namesFor(db, events);
+  const described = events.map((e) => ({ ...describeAuditEvent(e, names), event: e }));
+  const active = FILTERS.filter((f) => params[f]);
+  const envName = (id: string) => environments.find((e) => e.id === id)?.name ?? 'another environment';
+  const chipText: Record<(typeof FILTERS)[number], (v: string) => string> = {
+    actor: (v) => `Actor: ${names.get(v) ?? v}`,
+    target: (v) => `Target: ${names.get(v) ?? v}`,
+    action: (v) => `Action: ${actionLabel(v)}`,
+    env: (v) => `Environment: ${envName(v)}`,
+    from: (v) => `From ${v}`,
+    to: (v) => `To ${v}`,
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description={user.allEnvironments ? 'Who did what, and when: every change and sign-in, newest first.' : 'Who did what, and when, to the users of your environments.'}
+        actions={
+          <Button asChild variant="secondary">
+            <a href={auditHref(params, {}, '/audit/export')} download>Export CSV</a>
+          </Button>
+        }
+      />
+
+      {verification ? (
+        <Alert tone={verification.ok ? 'info' : 'error'} className="mb-4">
+          Chain last verified <LocalTime value={verification.at} inline />:{' '}
+          {verification.ok ? `intact, ${verification.eventsChecked.toLocaleString('en')} events checked.` : `NOT intact. ${verification.problem}`}
+        </Alert>
+      ) : (
+        <Alert tone="info" className="mb-4">The hash chain has not been verified yet. Run npm run audit:verify on the server (for example nightly).</Alert>
+      )}
+
+      <form method="get" action="/audit" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-4">
+        <div className="space-y-1">
+          <label htmlFor="audit-actor" className="block text-sm font-medium text-slate-800">Actor</label>
+          <input id="audit-actor" name="actor" type="search" defaultValue={params.actor} placeholder="Email or id" className={inputClass} />
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="audit-target" className="block text-sm font-medium text-slate-800">Target</label>
+          <input id="audit-target" name="target" type="search" defaultValue={params.target} placeholder="Email, role or environment" className={inputClass} />
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">Action</label>
+          <select id="audit-action" name="action" defaultValue={params.action ?? ''} className={inputClass}>
+            <option value="">Any action</option>
+            {kinds.map((k) => (
+              <option key={k} value={k}>{actionLabel(k)}</option>
+            ))}
+          </select>
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="audit-env" className="block text-sm font-medium text-slate-800">Environment</label>
+          <select id="audit-env" name="env" defaultValue={params.env ?? ''} className={inputClass}>
+            <option value="">Any environment</option>
+            {environments.map((e) => (
+              <option key={e.id} value={e.id}>{e.name}</option>
+            ))}
+          </select>
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="audit-from" className="block text-sm font-medium text-slate-800">From (UTC date)</label>
+          <input id="audit-from" name="from" type="date" defaultValue={params.from} className={inputClass} />
+        </div>
+        <div className="space-y-1">
+          <label htmlFor="audit-to" className="block text-sm font-medium text-slate-800">To (UTC date)</label>
+          <input id="audit-to" name="to" type="date" defaultValue={params.to} className={inputClass} />
+        </div>
+        <div className="flex items-end gap-2">
+          <Button type="submit">Apply filters</Button>
+          {active.length > 0 && (
+            <Button asChild variant="ghost">
+              <Link href="/audit">Clear</Link>
+            </Button>
+          )}
+        </div>
+      </form>
+
+      {active.length > 0 && (
+        <ul aria-label="Active filters" className="mb-4 flex flex-wrap gap-2">
+          {active.map((f) => (
+            <li key={f}>
+              <Link href={auditHref(params, { [f]: undefined })} className="inline-flex items-center gap-1 rounded-full bg-indigo-50 px-3 py-1 text-xs font-medium text-indigo-800 ring-1 ring-indigo-200 hover:bg-indigo-100">
+                {chipText[f](params[f]!)} <span aria-hidden>×</span>
+                <span className="sr-only">(remove this filter)</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <section aria-label="Events" aria-live="polite">
+        {unresolved ? (
+          <Alert tone="info">No user, role or environment matches {params.actor && params.target ? 'that actor or target' : params.actor ? `the actor “${params.actor}”` : `the target “${params.target}”`}. Use an email address, a name or an id.</Alert>
+        ) : described.length === 0 ? (
+          <Alert tone="info">No events match these filters. Widen the dates or remove a filter.</Alert>
+        ) : (
+          groupByDay(described).map((group) => (
+            <div key={group.day} className="mb-6">
+              <h2 className="mb-2 text-sm font-semibold text-slate-700">{group.day} (UTC)</h2>
+              <ol className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+                {group.events.map((d) => (
+                  <li key={d.id} className="px-4 py-3 text-sm">
+                    <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+                      <p className="min-w-0 text-slate-900">{d.sentence}</p>
+                      <span className="shrink-0 text-xs text-slate-600">
+                        <LocalTime value={d.at} inline />
+                      </span>
+                    </div>
+                    {d.changes.length > 0 && (
+                      <table className="mt-2 w-full max-w-2xl table-fixed text-xs">
+                        <caption className="sr-only">Changed fields</caption>
+                        <thead className="text-left text-slate-600">
+                          <tr>
+                            <th scope="col" className="w-1/4 py-1 pr-2 font-medium">Field</th>
+                            <th scope="col" className="py-1 pr-2 font-medium">Before</th>
+                            <th scope="col" className="py-1 font-medium">After</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {d.changes.map((c) => (
+                            <tr key={c.field} className="align-top">
+                              <th scope="row" className="py-0.5 pr-2 text-left font-normal text-slate-700">{c.field}</th>
+                              <td className="truncate py-0.5 pr-2 text-slate-600" title={c.before}>{c.before}</td>
+                              <td className="truncate py-0.5 text-slate-900" title={c.after}>{c.after}</td>
+                            </tr>
+                          ))}
+                        </tbody>
+                      </table>
+                    )}
+                    {d.event.actorId && params.actor !== d.event.actorId && (
+                      <Link href={auditHref(params, { actor: d.event.actorId })} className="mt-1 inline-block text-xs text-indigo-700 hover:underline">
+                        Events by {names.get(d.event.actorId) ?? d.event.actorLabel}
+                      </Link>
+                    )}
+                  </li>
+                ))}
+              </ol>
+            </div>
+          ))
+        )}
+      </section>
+
+      <nav aria-label="Pages" className="mt-4 flex gap-2">
+        {params.after && (
+          <Button asChild variant="secondary">
+            <Link href={auditHref(params, {})}>Newest events</Link>
+          </Button>
+        )}
+        {next && (
+          <Button asChild variant="secondary">
+            <Link href={auditHref(params, { after: next })}>Older events</Link>
+          </Button>
+        )}
+      </nav>
+
+      {hasPermission(user, 'settings.manage') && user.allEnvironments && <RetentionForm days={retention} />}
+    </>
+  );
+}

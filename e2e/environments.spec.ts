@@ -1,0 +1,53 @@
+import type { Page } from '@playwright/test';
+import { expect, expectAccessible, test } from './fixtures';
+
+async function accessibleAtBothWidths(page: Page) {
+  for (const size of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(size);
+    await expectAccessible(page);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+test('add, rename, copy the identifier of, and archive an environment: it leaves the switcher', async ({ page, login, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const name = `Env ${Date.now()}`;
+  await login.signInAs('admin');
+  await page.getByRole('link', { name: 'Environments' }).click();
+  await expect(page).toHaveURL(/\/settings\/environments$/);
+  await accessibleAtBothWidths(page);
+
+  await page.getByLabel('New environment name').fill(name);
+  await page.getByRole('button', { name: 'Add environment' }).click();
+  await expect(page.getByRole('status')).toContainText(`${name} was added.`);
+  const switcher = page.getByLabel('Environment', { exact: true });
+  await expect(switcher.locator('option', { hasText: name })).toHaveCount(1);
+
+  await page.getByRole('button', { name: `Rename ${name}` }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(`${name} renamed`);
+  await dialog.getByRole('button', { name: 'Rename' }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByRole('row').filter({ hasText: `${name} renamed` });
+  await expect(row).toBeVisible();
+  await expect(switcher.locator('option', { hasText: `${name} renamed` })).toHaveCount(1);
+
+  const identifier = (await row.locator('code').textContent())!.trim();
+  expect(identifier).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  await row.getByRole('button', { name: `Copy the context identifier of ${name} renamed` }).click();
+  await expect(row.getByRole('button', { name: /Copy the context identifier/ })).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(identifier);
+
+  await row.getByRole('button', { name: `Archive ${name} renamed` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Archive' }).click();
+  await expect(row).toContainText('Archived');
+  await expect(switcher.locator('option', { hasText: name })).toHaveCount(0);
+  await page.goto('/users/new');
+  await expect(page.getByRole('checkbox', { name: `${name} renamed` })).toHaveCount(0);
+});
+
+test('an Account Manager cannot open environments', async ({ page, login }) => {
+  await login.signInAs('manager');
+  const response = await page.goto('/settings/environments');
+  expect(response?.status()).toBe(403);
+});

@@ -1,0 +1,73 @@
+import type { Page } from '@playwright/test';
+import { expect, expectAccessible, test } from './fixtures';
+
+async function accessibleAtBothWidths(page: Page) {
+  for (const size of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(size);
+    await expectAccessible(page);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+test.describe('Roles', () => {
+  test('a custom role with a permission and a required field; Add asks for it; deleting it in use offers the move', async ({ page, login }) => {
+    const roleName = `Contractor ${Date.now()}`;
+    const email = `contractor.${Date.now()}@acme.test`;
+    await login.signInAs('admin');
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await expect(page).toHaveURL(/\/settings\/roles$/);
+    await expect(page.getByRole('heading', { name: 'Roles', level: 1 })).toBeVisible();
+    await accessibleAtBothWidths(page);
+
+    await page.getByRole('link', { name: 'Create role' }).click();
+    await page.getByLabel('Name').fill(roleName);
+    await page.getByRole('checkbox', { name: /See users/ }).check();
+    await page.getByRole('button', { name: '+ Add required field' }).click();
+    await page.getByLabel('Field 1 label').fill('Employee number');
+    await page.getByLabel('Field 1 key').fill('employeeNo');
+    await page.getByLabel('Field 1 pattern (optional)').fill('E[0-9]{4}');
+    await accessibleAtBothWidths(page);
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page).toHaveURL(/\/settings\/roles\?saved=/);
+    const row = page.getByRole('row').filter({ hasText: roleName });
+    await expect(row).toContainText('See users');
+
+    // Add: the role's field is required, and must match its pattern.
+    await page.goto('/users/new');
+    await page.getByLabel('First name').fill('Cora');
+    await page.getByLabel('Last name').fill('Contractor');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Role').selectOption({ label: roleName });
+    const field = page.getByLabel('Employee number');
+    await expect(field).toBeVisible();
+    await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+    await expect(page.getByText('Enter the Employee number.')).toBeVisible();
+    await field.fill('E12');
+    await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+    await expect(page.getByText('The Employee number does not have the expected format.')).toBeVisible();
+    await field.fill('E1234');
+    await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+    await expect(page).toHaveURL(/\/users\/[0-9a-f-]+\?added=1/);
+
+    // Delete while in use: refused, with the move offered in the same dialog.
+    await page.goto('/settings/roles');
+    await page.getByRole('row').filter({ hasText: roleName }).getByRole('button', { name: `Delete ${roleName}` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('held by 1 user');
+    await dialog.getByRole('button', { name: 'Delete role' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('move them to another role before deleting it');
+    await dialog.getByLabel('Move its 1 user to').selectOption({ label: 'User' });
+    await dialog.getByRole('button', { name: 'Move 1 user' }).click();
+    await expect(dialog.getByRole('status')).toContainText(`1 user moved from ${roleName} to User`);
+    await dialog.getByRole('button', { name: 'Delete role' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('row').filter({ hasText: roleName })).toHaveCount(0);
+  });
+
+  test('an Account Manager cannot open the roles screen', async ({ page, login }) => {
+    await login.signInAs('manager');
+    const response = await page.goto('/settings/roles');
+    expect(response?.status()).toBe(403);
+    await expect(page.getByRole('link', { name: 'Roles' })).toHaveCount(0);
+  });
+});

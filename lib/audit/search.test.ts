@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { addEnvironment } from '@/lib/environments';
+import { recordAudit } from '.';
+import { auditParamsSchema, listActionKinds, searchAudit } from './search';
+import { auditCsvStream, csvCell } from './search-export';
+
+let db: Db;
+let envA: string;
+let envB: string;
+let userA: { id: string; email: string };
+let userB: { id: string; email: string };
+const admin: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+let manager: Principal;
+const params = (p: Record<string, string>) => auditParamsSchema.parse(p);
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId: envA } = await setUpOrganization(db));
+  envB = (await db.transaction((tx) => addEnvironment(tx, admin, 'Other'))).id;
+  userA = await insertUser(db, { email: 'in-a@example.test', environmentId: envA });
+  userB = await insertUser(db, { email: 'in-b@example.test', environmentId: envB });
+  const managerUser = await insertUser(db, { email: 'manager@example.test', role: 'Account Manager', environmentId: envA });
+  manager = { actor: { type: 'user', id: managerUser.id, label: managerUser.email }, permissions: ['users.read', 'audit.read'], allEnvironments: false, environmentIds: [envA] };
+  // Twelve events in one transaction share one timestamp: pagination must still break ties by id.
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < 6; i++) {
+      await recordAudit(tx, { actor: manager.actor, action: 'user.updated', target: { type: 'user', id: userA.id, label: userA.email }, environmentId: envA, detail: `a${i}` });
+      await recordAudit(tx, { actor: admin.actor, action: 'user.banned', target: { type: 'user', id: userB.id, label: userB.email }, environmentId: envB, detail: `=HYPERLINK("http://evil")` });
+    }
+  });
+});
+
+describe('audit search', () => {
+  it('pages newest first by cursor, each event exactly once even when times tie', async () => {
+    const seen: number[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await searchAudit(db, admin, params({ action: 'user.updated', ...(after ? { after } : {}) }), 4);
+      seen.push(...page.events.map((e) => e.id));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+  });
+
+  it('filters by actor (email or id), target, environment and date range', async () => {
+    const byEmail = await searchAudit(db, admin, params({ actor: 'MANAGER@example.test' }));
+    expect(byEmail.events).toHaveLength(6);
+    expect((await searchAudit(db, admin, params({ actor: manager.actor.type === 'user' ? manager.actor.id : '' }))).events).toHaveLength(6);
+    expect((await searchAudit(db, admin, params({ target: userB.email, env: envB }))).events).toHaveLength(6);
+    expect((await searchAudit(db, admin, params({ actor: 'nobody@example.test' }))).unresolved).toBe(true);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await searchAudit(db, admin, params({ action: 'user.banned', from: today, to: today }))).events).toHaveLength(6);
+    expect((await searchAudit(db, admin, params({ action: 'user.banned', to: '2000-01-01' }))).events).toHaveLength(0);
+    expect(await listActionKinds(db)).toEqual(expect.arrayContaining(['user.banned', 'user.updated', 'environment.created']));
+  });
+
+  it('drops garbage params instead of failing', () => {
+    expect(params({ env: 'x; drop table', from: '2024-13-45', to: '2024-02-31', after: "1' or 1=1", action: 'DROP' })).toEqual({});
+    expect(params({ after: '2024-02-31T25:61:00.000000Z_5' })).toEqual({});
+  });
+
+  it('an Account Manager sees and exports only events about users of their environments', async () => {
+    const seen = await searchAudit(db, manager, params({}));
+    expect(seen.events.filter((e) => e.targetId === userA.id)).toHaveLength(6);
+    expect(seen.events.some((e) => e.targetId === userB.id || e.environmentId === envB)).toBe(false);
+    expect((await searchAudit(db, manager, params({ env: envB }))).events).toHaveLength(0);
+    expect((await searchAudit(db, manager, params({ target: userB.email }))).events).toHaveLength(0);
+
+    const csv = await new Response(auditCsvStream(db, manager, params({ env: envB }))).text();
+    expect(csv.trim().split('\r\n')).toHaveLength(1); // the header only
+    const mine = await new Response(auditCsvStream(db, manager, params({}))).text();
+    expect(mine).toContain(userA.email);
+    expect(mine).not.toContain(userB.email);
+  });
+
+  it('the export neutralises formula-leading values', async () => {
+    for (const lead of ['=', '+', '-', '@', '\t', '\r']) expect(csvCell(`${lead}1+1`).replace(/^"/, '')).toMatch(/^'/);
+    expect(csvCell('plain')).toBe('plain');
+    const csv = await new Response(auditCsvStream(db, admin, params({ action: 'user.banned' }))).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines).toHaveLength(7);
+    expect(csv).not.toMatch(/,=HYPERLINK/);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);
+  });
+});

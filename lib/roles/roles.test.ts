@@ -1,0 +1,113 @@
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, roles, users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { inviteUser } from '@/lib/users/create';
+import { LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
+import { createRole, deleteRole, moveRoleUsers, roleInputSchema, updateRole } from '.';
+
+let db: Db;
+let environmentId: string;
+const admin: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+const roleId = async (name: string) => (await db.select().from(roles).where(eq(roles.name, name)))[0]!.id;
+const input = (values: Record<string, unknown>) => roleInputSchema.parse(values);
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId } = await setUpOrganization(db));
+});
+
+describe('roles', () => {
+  it('an Account Manager with roles.manage cannot create or widen a role beyond what they hold', async () => {
+    const manager: Principal = {
+      actor: { type: 'system' },
+      permissions: ['users.read', 'users.write', 'roles.manage'],
+      allEnvironments: false,
+      environmentIds: [environmentId],
+    };
+    const refused = await db.transaction((tx) => createRole(tx, manager, input({ name: 'Sneaky', permissions: ['users.read', 'audit.read'] }))).catch((e) => e);
+    expect(refused.code).toBe('forbidden');
+    expect(refused.fieldErrors.permissions[0]).toContain('that you do not hold');
+    const reach = await db.transaction((tx) => createRole(tx, manager, input({ name: 'Sneaky', permissions: ['users.read'], allEnvironments: true }))).catch((e) => e);
+    expect(reach.code).toBe('forbidden');
+    expect(await db.select().from(roles).where(eq(roles.name, 'Sneaky'))).toHaveLength(0);
+
+    const ok = await db.transaction((tx) => createRole(tx, manager, input({ name: 'Helper', permissions: ['users.read'] })));
+    const widen = await db.transaction((tx) => updateRole(tx, manager, ok.id, input({ name: 'Helper', permissions: ['users.read', 'settings.manage'] }))).catch((e) => e);
+    expect(widen.code).toBe('forbidden');
+    const administrator = await roleId('Administrator');
+    const touchAdmin = await db
+      .transaction((tx) => updateRole(tx, manager, administrator, input({ name: 'Administrator', permissions: [...PERMISSIONS], allEnvironments: true })))
+      .catch((e) => e);
+    expect(touchAdmin.code).toBe('forbidden');
+  });
+
+  it('built-in roles cannot be deleted nor stripped, and names stay unique', async () => {
+    const administrator = await roleId('Administrator');
+    await expect(db.transaction((tx) => deleteRole(tx, admin, administrator))).rejects.toThrow('built in and cannot be deleted');
+    await expect(
+      db.transaction((tx) => updateRole(tx, admin, administrator, input({ name: 'Administrator', permissions: ['users.read'], allEnvironments: true }))),
+    ).rejects.toThrow('keeps its permissions');
+    const manager = await roleId('Account Manager');
+    await expect(
+      db.transaction((tx) => updateRole(tx, admin, manager, input({ name: 'Account Manager', permissions: ['users.read', 'users.write', 'users.unlock'] }))),
+    ).rejects.toThrow('keeps its permissions (users.ban)');
+    await expect(db.transaction((tx) => createRole(tx, admin, input({ name: 'account manager' })))).rejects.toThrow('already exists');
+  });
+
+  it('refuses garbage: bad keys, duplicate keys, invalid patterns, unknown permissions', () => {
+    expect(roleInputSchema.safeParse({ name: 'X', requiredFields: [{ label: 'A', key: '1bad' }] }).success).toBe(false);
+    expect(roleInputSchema.safeParse({ name: 'X', requiredFields: [{ label: 'A', key: 'k' }, { label: 'B', key: 'K' }] }).success).toBe(false);
+    expect(roleInputSchema.safeParse({ name: 'X', requiredFields: [{ label: 'A', key: 'k', pattern: '([' }] }).success).toBe(false);
+    expect(roleInputSchema.safeParse({ name: 'X', permissions: ['root'] }).success).toBe(false);
+  });
+
+  it('the Add form enforces a custom role\'s required fields and their pattern', async () => {
+    const role = await db.transaction((tx) =>
+      createRole(tx, admin, input({ name: 'Contractor', permissions: [], requiredFields: [{ label: 'Employee number', key: 'employeeNo', pattern: 'E[0-9]{4}' }] })),
+    );
+    const base = { firstName: 'C', lastName: 'T', roleId: role.id, environmentIds: [environmentId], tags: [] };
+    const missing = await db.transaction((tx) => inviteUser(tx, admin, { ...base, email: 'c1@example.test', profile: {} })).catch((e) => e);
+    expect(missing.fieldErrors['profile.employeeNo']).toEqual(['Enter the Employee number.']);
+    const wrong = await db.transaction((tx) => inviteUser(tx, admin, { ...base, email: 'c1@example.test', profile: { employeeNo: 'E12' } })).catch((e) => e);
+    expect(wrong.fieldErrors['profile.employeeNo']).toEqual(['The Employee number does not have the expected format.']);
+    expect(await db.select().from(users).where(eq(users.email, 'c1@example.test'))).toHaveLength(0);
+    await db.transaction((tx) => inviteUser(tx, admin, { ...base, email: 'c1@example.test', profile: { employeeNo: 'E1234' } }));
+    expect(await db.select().from(users).where(eq(users.email, 'c1@example.test'))).toHaveLength(1);
+  });
+
+  it('changing permissions ends the holders\' sessions; a role in use is deleted only after its users move', async () => {
+    const role = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Reviewer', permissions: ['users.read'] })));
+    const holders = await Promise.all(
+      [1, 2, 3].map(async (i) => {
+        const u = await insertUser(db, { email: `reviewer${i}@example.test`, environmentId });
+        await db.update(users).set({ roleId: role.id }).where(eq(users.id, u.id));
+        return u;
+      }),
+    );
+    const result = await db.transaction((tx) => updateRole(tx, admin, role.id, input({ name: 'Reviewer', permissions: ['users.read', 'users.unlock'] })));
+    expect(result.sessionsEnded).toBe(3);
+    const after = await db.select().from(users).where(eq(users.roleId, role.id));
+    expect(after.every((u) => u.sessionVersion === 2)).toBe(true);
+
+    await expect(db.transaction((tx) => deleteRole(tx, admin, role.id))).rejects.toThrow('held by 3 users');
+    const userRole = await roleId('User');
+    const moved = await db.transaction((tx) => moveRoleUsers(tx, admin, role.id, userRole));
+    expect(moved.moved).toBe(3);
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.action, 'user.role_changed'));
+    expect(events.filter((e) => holders.some((h) => h.id === e.targetId))).toHaveLength(3);
+    await db.transaction((tx) => deleteRole(tx, admin, role.id));
+    expect(await db.select().from(roles).where(eq(roles.id, role.id))).toHaveLength(0);
+    expect(await db.select().from(auditEvents).where(sql`action = 'role.deleted' and target_id = ${role.id}`)).toHaveLength(1);
+  });
+
+  it('moving the last Administrators off their role is refused and changes nothing', async () => {
+    const auditor = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Auditor', permissions: ['audit.read'], allEnvironments: true })));
+    const administrator = await roleId('Administrator');
+    await expect(db.transaction((tx) => moveRoleUsers(tx, admin, administrator, auditor.id))).rejects.toThrow(LAST_ADMINISTRATOR);
+    expect((await db.select().from(users).where(eq(users.roleId, administrator))).length).toBeGreaterThan(0);
+  });
+});
