@@ -280,7 +280,9 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     const inactivate = (email: string) => call('UpdateUser', request(`UserName="${email}"`, '<Inactive>true</Inactive>'));
     const results = await Promise.all([inactivate('ada@example.test'), inactivate('second.admin@example.test')]);
     const succeeded = results.filter((r) => r.result.Success === 'true');
-    expect(succeeded.length).toBeLessThanOrEqual(1);
+    expect(succeeded).toHaveLength(1);
+    const refused = results.find((r) => r.result.Success === 'false')!;
+    expect(refused.exceptions[0]!.message).toContain('without an active Administrator');
     const { and: both, inArray: within } = await import('drizzle-orm');
     const [{ id: adminRole }] = (await db.select({ id: roles.id }).from(roles).where(eq(roles.name, 'Administrator'))) as [{ id: string }];
     const active = await db.select().from(users).where(both(eq(users.roleId, adminRole), within(users.status, ['active'])));
