@@ -478,3 +478,22 @@ export const apiRateWindows = pgTable('api_rate_windows', {
 
 export type ApiUser = typeof apiUsers.$inferSelect;
 export type ApiUserScope = (typeof apiUserScope.enumValues)[number];
+
+/**
+ * AuthenticationTokens of the AssureSign-compatible SOAP service (lib/soap). Only the SHA-256 of the
+ * token is stored; the session version it was issued under must still be the user's at each call.
+ */
+export const soapSessions = pgTable(
+  'soap_sessions',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tokenHash: text().notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id),
+    sessionVersion: integer().notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('soap_sessions_token_idx').on(t.tokenHash), index('soap_sessions_expires_idx').on(t.expiresAt)],
+);

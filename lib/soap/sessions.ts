@@ -1,0 +1,32 @@
+// AuthenticationTokens of the SOAP service: 256-bit random values handed out by AuthenticateUser,
+// stored only as SHA-256 hashes, valid for SOAP_TOKEN_MINUTES and only while the user's session version
+// is unchanged (a lock, ban, inactivation, role or password change ends them, as it ends portal sessions).
+import { randomBytes } from 'node:crypto';
+import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Queryable } from '@/db/client';
+import { soapSessions } from '@/db/schema';
+import { loadSessionUser, type SessionUser } from '@/lib/auth/session';
+import { hashToken } from '@/lib/auth/tokens';
+
+export const SOAP_TOKEN_MINUTES = 60;
+
+export async function issueSoapToken(q: Queryable, user: { id: string; sessionVersion: number }): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SOAP_TOKEN_MINUTES * 60_000);
+  // Expired tokens are swept as new ones are issued, so the table stays small without a job.
+  await q.delete(soapSessions).where(lt(soapSessions.expiresAt, sql`now() - interval '1 day'`));
+  await q.insert(soapSessions).values({ tokenHash: hashToken(token), userId: user.id, sessionVersion: user.sessionVersion, expiresAt });
+  return { token, expiresAt };
+}
+
+/** The user a token belongs to, re-checked against the database; null when unknown, expired or ended. */
+export async function resolveSoapToken(q: Queryable, token: string): Promise<SessionUser | null> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  // Looked up by its hash (a unique index): the token itself never reaches the database.
+  const [row] = await q
+    .select({ userId: soapSessions.userId, sessionVersion: soapSessions.sessionVersion })
+    .from(soapSessions)
+    .where(and(eq(soapSessions.tokenHash, hashToken(token)), gt(soapSessions.expiresAt, sql`now()`)))
+    .limit(1);
+  return row ? loadSessionUser(q, row.userId, row.sessionVersion) : null;
+}

@@ -1,0 +1,343 @@
+import { eq } from 'drizzle-orm';
+import { XMLParser } from 'fast-xml-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { environments, roles, soapSessions, users } from '@/db/schema';
+import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
+import { hashPassword } from '@/lib/auth/password';
+import { handleUsersRequest, USERS_NS } from './users-service';
+import { escapeXml, SoapFault } from './xml';
+
+let db: Db;
+let environmentId: string;
+let context: string;
+let passwordHash: string;
+const meta = { ip: '198.51.100.7', userAgent: 'soap-test' };
+
+const responseParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, isArray: (n) => ['User', 'UserException', 'UserAccount', 'UserTag'].includes(n) });
+
+type Node = Record<string, unknown>;
+type Result = Node & { Success: string; Exceptions: Node | string };
+
+const soap = (operation: string, inner: string) =>
+  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><${operation} xmlns="${USERS_NS}">${inner}</${operation}></soap:Body></soap:Envelope>`;
+
+async function text(body: string | ReadableStream<Uint8Array>) {
+  return typeof body === 'string' ? body : new Response(body).text();
+}
+
+async function call(operation: string, inner: string, soapAction: string | null = `${USERS_NS}/IUserService/${operation}`) {
+  const response = await handleUsersRequest(db, { body: soap(operation, inner), soapAction, meta });
+  const xml = await text(response.body);
+  const parsed = responseParser.parse(xml) as Node;
+  const body = (parsed.Envelope as Node).Body as Node;
+  const result = (body[`${operation}Response`] as Node)[`${operation}Result`] as Result;
+  const exceptions = typeof result.Exceptions === 'object' ? ((result.Exceptions as Node).UserException as Node[] | undefined) ?? [] : [];
+  return { status: response.status, xml, result, exceptions: exceptions.map((e) => ({ severity: e.Severity, message: String(e['#text']) })) };
+}
+
+const authenticate = (userName: string, password: string) =>
+  call('AuthenticateUser', `<AuthenticateUserRequest UserName="${escapeXml(userName)}" Password="${escapeXml(password)}" />`);
+
+async function tokenFor(email: string) {
+  const { result } = await authenticate(email, TEST_PASSWORD);
+  expect(result.Success).toBe('true');
+  return String(result.AuthenticationToken);
+}
+
+async function fault(body: string, soapAction: string | null = null) {
+  return handleUsersRequest(db, { body, soapAction, meta }).then(
+    () => null,
+    (e: unknown) => e,
+  ) as Promise<SoapFault | null>;
+}
+
+beforeAll(async () => {
+  db = await testDb();
+  passwordHash = await hashPassword(TEST_PASSWORD);
+  ({ environmentId } = await setUpOrganization(db, passwordHash));
+  const [env] = await db.select().from(environments).where(eq(environments.id, environmentId));
+  context = env!.contextIdentifier;
+});
+
+describe('AuthenticateUser', () => {
+  it('gives a token and the accounts of a user with the right password; only its hash is stored', async () => {
+    const { result, exceptions } = await authenticate('ADA@example.test', TEST_PASSWORD);
+    expect(exceptions).toEqual([]);
+    expect(result).toMatchObject({ Success: 'true', UserName: 'ada@example.test', FirstName: 'Ada', LastName: 'Admin' });
+    const accounts = ((result.Accounts as Node).UserAccount as Node[]);
+    expect(accounts[0]).toMatchObject({ ContextIdentifier: context, IsPrimary: 'true', Name: 'Production' });
+    const token = String(result.AuthenticationToken);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = await db.select().from(soapSessions);
+    expect(stored.some((s) => s.tokenHash === token)).toBe(false);
+  });
+
+  it('refuses a wrong password without saying whether the account exists, and counts the attempt', async () => {
+    const user = await insertUser(db, { email: 'wrong-pass@example.test', passwordHash, environmentId });
+    const wrong = await authenticate(user.email, 'not-the-password');
+    const unknown = await authenticate('nobody@example.test', 'not-the-password');
+    for (const r of [wrong, unknown]) {
+      expect(r.result.Success).toBe('false');
+      expect(r.result.AuthenticationToken).toBeUndefined();
+      expect(r.exceptions).toEqual([{ severity: 'Error', message: 'The email or password is incorrect.' }]);
+    }
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after!.failedAttempts).toBe(1);
+  });
+
+  it('refuses a user who must choose a new password first', async () => {
+    const user = await insertUser(db, { email: 'must-change@example.test', passwordHash, requirePasswordChange: true, environmentId });
+    const { result, exceptions } = await authenticate(user.email, TEST_PASSWORD);
+    expect(result.Success).toBe('false');
+    expect(result.AuthenticationToken).toBeUndefined();
+    expect(exceptions[0]!.message).toContain('choose a new password');
+  });
+});
+
+describe('ListUsers', () => {
+  it('lists the users of the account, every batch exactly once, escaped on the wire', async () => {
+    const many = Array.from({ length: 1_203 }, (_, i) => ({
+      email: `bulk-${String(i).padStart(4, '0')}@example.test`,
+      firstName: 'Bulk',
+      lastName: `<Row & "${i}">`,
+    }));
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const inserted = await db.insert(users).values(many.map((u) => ({ ...u, roleId: userRole!.id, status: 'active' as const, tags: [{ name: 'ExternalUserId', value: u.email }] }))).returning({ id: users.id });
+    const { userEnvironments } = await import('@/db/schema');
+    await db.insert(userEnvironments).values(inserted.map((u) => ({ userId: u.id, environmentId })));
+    const token = await tokenFor('ada@example.test');
+
+    const { result } = await call('ListUsers', `<Request ContextIdentifier="${context.toUpperCase()}" AuthenticationToken="${token}" />`);
+    expect(result.Success).toBe('true');
+    const listed = ((result.Users as Node).User as Node[]);
+    const bulk = listed.filter((u) => String(u.UserName).startsWith('bulk-'));
+    expect(bulk).toHaveLength(1_203);
+    expect(new Set(bulk.map((u) => u.UserName)).size).toBe(1_203);
+    expect(bulk[7]).toMatchObject({ UserName: 'bulk-0007@example.test', LastName: '<Row & "7">', Role: 'User', Inactive: 'false', Locked: 'false' });
+    expect(((bulk[7]!.Tags as Node).UserTag as Node[])[0]).toEqual({ Name: 'ExternalUserId', Value: 'bulk-0007@example.test' });
+    expect(listed.some((u) => u.UserName === 'ada@example.test')).toBe(true);
+  });
+
+  it('shows locked, inactive and banned users as such', async () => {
+    await insertUser(db, { email: 'shown-locked@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), environmentId });
+    await insertUser(db, { email: 'shown-banned@example.test', status: 'banned', banReason: 'x', environmentId });
+    const token = await tokenFor('ada@example.test');
+    const { result } = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
+    const listed = ((result.Users as Node).User as Node[]);
+    expect(listed.find((u) => u.UserName === 'shown-locked@example.test')).toMatchObject({ Locked: 'true', Inactive: 'false' });
+    expect(listed.find((u) => u.UserName === 'shown-banned@example.test')).toMatchObject({ Locked: 'false', Inactive: 'true' });
+  });
+
+  it('refuses missing, forged and ended tokens, and accounts the caller cannot use, alike', async () => {
+    const manager = await insertUser(db, { email: 'soap-manager@example.test', role: 'Account Manager', passwordHash, environmentId });
+    const [sandbox] = await db.insert(environments).values({ name: 'SOAP Sandbox' }).returning();
+    const managerToken = await tokenFor(manager.email);
+    const cases = [
+      `<Request ContextIdentifier="${context}" />`,
+      `<Request ContextIdentifier="${context}" AuthenticationToken="${'A'.repeat(43)}" />`,
+      `<Request ContextIdentifier="${context}" AuthenticationToken="' or 1=1 --" />`,
+      `<Request ContextIdentifier="${sandbox!.contextIdentifier}" AuthenticationToken="${managerToken}" />`,
+      `<Request ContextIdentifier="not-a-guid" AuthenticationToken="${managerToken}" />`,
+      `<Request ContextIdentifier="${crypto.randomUUID()}" AuthenticationToken="${managerToken}" />`,
+    ];
+    for (const request of cases) {
+      const { result, exceptions } = await call('ListUsers', request);
+      expect(result.Success).toBe('false');
+      expect(result.Users).toBeUndefined();
+      expect(exceptions[0]!.severity).toBe('Fatal');
+    }
+    // A ban ends the token at its next use, as it ends portal sessions.
+    const admin = (await db.select().from(users).where(eq(users.email, 'ada@example.test')))[0]!;
+    const { sql } = await import('drizzle-orm');
+    await db.update(users).set({ sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, manager.id));
+    const ended = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${managerToken}" />`);
+    expect(ended.result.Success).toBe('false');
+    expect(admin.status).toBe('active');
+  });
+
+  it('refuses callers without permission to read users', async () => {
+    const plain = await insertUser(db, { email: 'plain-soap@example.test', passwordHash, environmentId });
+    const token = await tokenFor(plain.email);
+    const { result, exceptions } = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
+    expect(result.Success).toBe('false');
+    expect(exceptions[0]!.message).toBe('You do not have permission to do that.');
+  });
+});
+
+describe('hostile requests', () => {
+  it('refuses DTDs and entities (XXE, billion laughs) before parsing', async () => {
+    const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>${soap('ListUsers', '<Request ContextIdentifier="&lol2;" />').replace('<?xml version="1.0" encoding="utf-8"?>', '')}`;
+    const xxe = `<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${soap('AuthenticateUser', '<AuthenticateUserRequest UserName="&xxe;" Password="x" />').replace('<?xml version="1.0" encoding="utf-8"?>', '')}`;
+    for (const body of [laughs, xxe]) {
+      const e = await fault(body);
+      expect(e).toBeInstanceOf(SoapFault);
+      expect(e!.message).toBe('DTDs and entity declarations are not allowed.');
+    }
+  });
+
+  it('answers malformed envelopes, unknown operations and a mismatched SOAPAction with a Client fault', async () => {
+    const cases: [string, string | null, RegExp][] = [
+      ['<soap:Envelope><soap:Body>', null, /not well-formed/],
+      ['', null, /not well-formed|not a SOAP/],
+      ['<a/>', null, /not a SOAP 1.1 envelope/],
+      [soap('DropDatabase', '<Request />'), null, /Unknown operation DropDatabase/],
+      [soap('ListUsers', '<Request />'), `"${USERS_NS}/IUserService/CreateUser"`, /does not match/],
+      [soap('ListUsers', ''), null, /needs a Request element/],
+    ];
+    for (const [body, action, message] of cases) {
+      const e = await fault(body, action);
+      expect(e).toBeInstanceOf(SoapFault);
+      expect(e!.code).toBe('Client');
+      expect(e!.message).toMatch(message);
+    }
+  });
+
+  it('accepts a quoted SOAPAction and decodes character references in values', async () => {
+    const { result } = await call(
+      'AuthenticateUser',
+      `<AuthenticateUserRequest UserName="ada&#64;example.test" Password="${escapeXml(TEST_PASSWORD)}" />`,
+      `"${USERS_NS}/IUserService/AuthenticateUser"`,
+    );
+    expect(result.Success).toBe('true');
+  });
+});
+
+describe('CreateUser, UpdateUser and DeleteUser', () => {
+  let token: string;
+  beforeAll(async () => {
+    token = await tokenFor('ada@example.test');
+  });
+  const request = (fields: string, children = '') =>
+    `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" ${fields}>${children}</Request>`;
+  const userNamed = async (email: string) => (await db.select().from(users).where(eq(users.email, email)))[0];
+
+  it('creates an invited user in the account of the ContextIdentifier, with tags, audited as the caller', async () => {
+    const { result, exceptions } = await call(
+      'CreateUser',
+      request('UserName="new.soap@example.test" FirstName="Nia" LastName="New" Role="user"', '<Tags><UserTag Name="ExternalUserId" Value="77" /></Tags>'),
+    );
+    expect(exceptions).toEqual([]);
+    expect(result.Success).toBe('true');
+    const user = await userNamed('new.soap@example.test');
+    expect(user).toMatchObject({ status: 'invited', firstName: 'Nia', tags: [{ name: 'ExternalUserId', value: '77' }], environmentIds: [environmentId] });
+    const { auditEvents } = await import('@/db/schema');
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, user!.id));
+    expect(event).toMatchObject({ action: 'user.created', actorLabel: 'ada@example.test', ip: meta.ip });
+  });
+
+  it('names the field of every bad value, and writes nothing', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['UserName="bad1@example.test" FirstName="A" LastName="B" Role="Emperor"', '', /^Role: there is no role named "Emperor"/],
+      ['UserName="bad2@example.test" FirstName="A" LastName="B" Role="User"', '<RequirePasswordChange>yes</RequirePasswordChange>', /^RequirePasswordChange must be true or false/],
+      ['UserName="bad3@example.test" FirstName="A" LastName="B" Role="User" Password="short"', '', /^Password: /],
+      ['UserName="not-an-email" FirstName="A" LastName="B" Role="User"', '', /^UserName: /],
+      ['FirstName="A" LastName="B" Role="User"', '', /^UserName is required/],
+    ];
+    for (const [fields, children, message] of cases) {
+      const { result, exceptions } = await call('CreateUser', request(fields, children));
+      expect(result.Success).toBe('false');
+      expect(exceptions.map((e) => e.message).join(' | ')).toMatch(message);
+    }
+    for (const email of ['bad1@example.test', 'bad2@example.test', 'bad3@example.test']) expect(await userNamed(email)).toBeUndefined();
+  });
+
+  it('unlocks with Locked=false, renames with NewUserName, and ignores nil fields', async () => {
+    await insertUser(db, { email: 'locked.soap@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), failedAttempts: 10, environmentId });
+    const nil = 'p2:nil="true" xmlns:p2="http://www.w3.org/2001/XMLSchema-instance"';
+    const { exceptions } = await call(
+      'UpdateUser',
+      request('UserName="LOCKED.soap@example.test"', `<NewUserName>renamed.soap@example.test</NewUserName><Locked>false</Locked><Inactive ${nil} /><RequirePasswordChange ${nil} />`),
+    );
+    expect(exceptions).toEqual([]);
+    const user = await userNamed('renamed.soap@example.test');
+    expect(user).toMatchObject({ status: 'active', failedAttempts: 0, requirePasswordChange: false });
+  });
+
+  it('does not find users outside what the caller may see', async () => {
+    const manager = await insertUser(db, { email: 'soap-am@example.test', role: 'Account Manager', passwordHash, environmentId });
+    const [other] = await db.insert(environments).values({ name: 'SOAP Elsewhere' }).returning();
+    await insertUser(db, { email: 'elsewhere.soap@example.test', environmentId: other!.id });
+    const managerToken = await tokenFor(manager.email);
+    const { result, exceptions } = await call(
+      'UpdateUser',
+      `<Request ContextIdentifier="${context}" AuthenticationToken="${managerToken}" UserName="elsewhere.soap@example.test" FirstName="X" />`,
+    );
+    expect(result.Success).toBe('false');
+    expect(exceptions[0]!.message).toBe('UserName: there is no user elsewhere.soap@example.test in this account.');
+    expect((await userNamed('elsewhere.soap@example.test'))!.firstName).toBe('Test');
+  });
+
+  it('answers DeleteUser with a ban that keeps the user and their history', async () => {
+    await insertUser(db, { email: 'delete.soap@example.test', environmentId });
+    const { result, exceptions } = await call('DeleteUser', request('UserName="delete.soap@example.test"'));
+    expect(result.Success).toBe('true');
+    expect(exceptions[0]).toMatchObject({ severity: 'Warning' });
+    expect(await userNamed('delete.soap@example.test')).toMatchObject({ status: 'banned', banReason: 'Removed through the AssureSign DeleteUser operation' });
+  });
+  it('never leaves the organization without an active Administrator, even with two concurrent requests', async () => {
+    await insertUser(db, { email: 'second.admin@example.test', role: 'Administrator', passwordHash });
+    const inactivate = (email: string) => call('UpdateUser', request(`UserName="${email}"`, '<Inactive>true</Inactive>'));
+    const results = await Promise.all([inactivate('ada@example.test'), inactivate('second.admin@example.test')]);
+    const succeeded = results.filter((r) => r.result.Success === 'true');
+    expect(succeeded).toHaveLength(1);
+    const refused = results.find((r) => r.result.Success === 'false')!;
+    expect(refused.exceptions[0]!.message).toContain('without an active Administrator');
+    const { and: both, inArray: within } = await import('drizzle-orm');
+    const [{ id: adminRole }] = (await db.select({ id: roles.id }).from(roles).where(eq(roles.name, 'Administrator'))) as [{ id: string }];
+    const active = await db.select().from(users).where(both(eq(users.roleId, adminRole), within(users.status, ['active'])));
+    expect(active.length).toBeGreaterThanOrEqual(1);
+  });
+
+});
+
+describe('integrations signing in as an API user', () => {
+  it('get a token for the API user key, limited to its scope; revoking the API user ends it', async () => {
+    const { createApiUser, revokeApiUser } = await import('@/lib/api-users/manage');
+    const [admin] = await db.select().from(users).where(eq(users.email, 'second.admin@example.test'));
+    const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const { id, key } = await db.transaction((tx) =>
+      createApiUser(tx, person, { username: 'soap-erp', description: '', scope: 'environments', environmentIds: [environmentId], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 600 }),
+    );
+
+    const wrong = await authenticate('soap-erp', key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'));
+    expect(wrong.result.Success).toBe('false');
+    expect(wrong.result.AuthenticationToken).toBeUndefined();
+
+    const { result } = await authenticate('SOAP-ERP', key);
+    expect(result).toMatchObject({ Success: 'true', UserName: 'soap-erp' });
+    const token = String(result.AuthenticationToken);
+    expect(token.startsWith('udt_')).toBe(true);
+    expect(((result.Accounts as Node).UserAccount as Node[]).map((a) => a.ContextIdentifier)).toEqual([context]);
+
+    const listed = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
+    expect(listed.result.Success).toBe('true');
+    const [elsewhere] = await db.select().from(environments).where(eq(environments.name, 'SOAP Elsewhere'));
+    const outside = await call('ListUsers', `<Request ContextIdentifier="${elsewhere!.contextIdentifier}" AuthenticationToken="${token}" />`);
+    expect(outside.exceptions[0]).toMatchObject({ severity: 'Fatal', message: 'The ContextIdentifier does not name an account you can use.' });
+
+    // Changes are audited with the API user as actor.
+    const created = await call('CreateUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" UserName="by.key@example.test" FirstName="K" LastName="Ey" Role="User" />`);
+    expect(created.result.Success).toBe('true');
+    const { auditEvents } = await import('@/db/schema');
+    const [byKey] = await db.select().from(users).where(eq(users.email, 'by.key@example.test'));
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, byKey!.id));
+    expect(event).toMatchObject({ actorType: 'api_user', actorLabel: 'soap-erp' });
+
+    await db.transaction((tx) => revokeApiUser(tx, person, id));
+    const revoked = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
+    expect(revoked.result.Success).toBe('false');
+    expect(revoked.exceptions[0]!.severity).toBe('Fatal');
+  });
+
+  it('cannot use an archived account', async () => {
+    const [archived] = await db.insert(environments).values({ name: 'SOAP Archived', archivedAt: new Date() }).returning();
+    // Whichever of the two Administrators the concurrency test above left active.
+    const { and: both, inArray: within } = await import('drizzle-orm');
+    const [admin] = await db.select().from(users).where(both(within(users.email, ['ada@example.test', 'second.admin@example.test']), eq(users.status, 'active')));
+    const token = await tokenFor(admin!.email);
+    const { result, exceptions } = await call('ListUsers', `<Request ContextIdentifier="${archived!.contextIdentifier}" AuthenticationToken="${token}" />`);
+    expect(result.Success).toBe('false');
+    expect(exceptions[0]!.message).toBe('The ContextIdentifier does not name an account you can use.');
+  });
+});

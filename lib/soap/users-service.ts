@@ -1,0 +1,413 @@
+// The AssureSign "Users" SOAP service (SPEC.md section 4): AuthenticateUser, ListUsers, CreateUser,
+// UpdateUser and DeleteUser, answered from the same lib/ functions as the portal and the REST API, so
+// permissions, environment scope, the password policy, the last-Administrator rule, audit and the
+// outbox hold exactly as they do there. This module maps the wire format onto them and back.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db, Tx } from '@/db/client';
+import { environments, roles, users, type UserTag } from '@/db/schema';
+import { authenticate as authenticateApiCaller, issueApiToken, takeRequest } from '@/lib/api-users/authenticate';
+import { parseCredential } from '@/lib/api-users/keys';
+import type { RequestMeta } from '@/lib/audit';
+import { hasPermission, type Permission } from '@/lib/auth/permissions';
+import { principalOf, type Principal } from '@/lib/auth/principal';
+import { loadSessionUser } from '@/lib/auth/session';
+import { signIn, SIGN_IN_MESSAGES, inPasswordWarningWindow, passwordExpiresAt } from '@/lib/auth/sign-in';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import { portalUrl } from '@/lib/mail/outbox';
+import { getSecuritySettings } from '@/lib/settings';
+import { createUserFromFields, updateUserFromFields, type CreateUserFields, type UpdateUserFields } from '@/lib/users/fields';
+import { listFilter } from '@/lib/users/list';
+import { findChangeableUser } from '@/lib/users/scope';
+import { banUser } from '@/lib/users/update';
+import { issueSoapToken, resolveSoapToken, SOAP_TOKEN_MINUTES } from './sessions';
+import { element, ENVELOPE_CLOSE, ENVELOPE_OPEN, envelope, escapeXml, parseEnvelope, SoapFault, type XmlNode } from './xml';
+
+export const USERS_NS = 'https://www.assuresign.net/Services/DocumentNOW/Users';
+export const OPERATIONS = ['AuthenticateUser', 'ListUsers', 'CreateUser', 'UpdateUser', 'DeleteUser'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+type Severity = 'Warning' | 'Error' | 'Fatal';
+type UserException = { severity: Severity; message: string };
+
+export type SoapResponse = { status: number; body: string | ReadableStream<Uint8Array> };
+
+/** Our field names (lib/users/fields.ts) as the wire names them, for messages that name the field. */
+const WIRE_NAMES: Record<string, string> = {
+  email: 'UserName',
+  firstName: 'FirstName',
+  lastName: 'LastName',
+  password: 'Password',
+  roleId: 'Role',
+  inactive: 'Inactive',
+  locked: 'Locked',
+  requirePasswordChange: 'RequirePasswordChange',
+  sendCredentialsViaEmail: 'SendCredentialsViaEmail',
+  autoGeneratePassword: 'AutoGeneratePassword',
+  autoGenerateNewPassword: 'AutoGenerateNewPassword',
+  tags: 'Tags',
+  environmentIds: 'ContextIdentifier',
+  reason: 'Reason',
+};
+const wireName = (field: string) => WIRE_NAMES[field.split('.')[0]!] ?? field;
+
+const error = (message: string, severity: Severity = 'Error'): UserException => ({ severity, message });
+
+function exceptionsOf(e: AppError): UserException[] {
+  const fields = Object.entries(e.fieldErrors ?? {}).flatMap(([field, messages]) => messages.map((m) => error(`${wireName(field)}: ${m}`)));
+  return fields.length > 0 ? fields : [error(e.message, e.code === 'unauthenticated' ? 'Fatal' : 'Error')];
+}
+
+/** `<{Op}Response><{Op}Result Success=...>...<Exceptions/></{Op}Result></{Op}Response>` */
+function result(operation: Operation, exceptions: UserException[], attributes: Record<string, string | boolean | null> = {}, children = ''): string {
+  const success = exceptions.every((e) => e.severity === 'Warning');
+  const list = exceptions.map((e) => element('UserException', { Severity: e.severity }, escapeXml(e.message)));
+  return element(`${operation}Response`, { xmlns: USERS_NS }, element(`${operation}Result`, { Success: success, ...attributes }, children + element('Exceptions', {}, list)));
+}
+
+/** The request's fields, whether sent as attributes of the request element or as child elements. */
+class Fields {
+  readonly errors: FieldErrors = {};
+  constructor(private readonly node: XmlNode) {}
+
+  text(name: string): string | undefined {
+    const attribute = this.node[`@_${name}`];
+    if (typeof attribute === 'string') return attribute;
+    const child = this.node[name];
+    if (typeof child === 'string') return child;
+    if (child && typeof child === 'object') {
+      const el = child as XmlNode;
+      if (el['@_nil'] === 'true') return undefined;
+      if (Array.isArray(child)) return this.fail(name, 'must appear once.');
+      return typeof el['#text'] === 'string' ? el['#text'] : '';
+    }
+    return undefined;
+  }
+
+  required(name: string): string {
+    const value = this.text(name)?.trim();
+    if (!value) this.fail(name, 'is required.');
+    return value ?? '';
+  }
+
+  bool(name: string): boolean | undefined {
+    const value = this.text(name)?.trim();
+    if (value === undefined || value === '') return undefined;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    return this.fail(name, 'must be true or false.');
+  }
+
+  tags(): UserTag[] | undefined {
+    const container = this.node.Tags;
+    if (container === undefined) return undefined;
+    if (typeof container !== 'object' || container === null) return [];
+    const list = (container as XmlNode).UserTag;
+    return (Array.isArray(list) ? (list as XmlNode[]) : []).map((t) => ({ name: String(t['@_Name'] ?? ''), value: String(t['@_Value'] ?? '') }));
+  }
+
+  private fail(name: string, message: string): undefined {
+    (this.errors[name] ??= []).push(message);
+    return undefined;
+  }
+
+  check() {
+    const exceptions = Object.entries(this.errors).flatMap(([name, messages]) => messages.map((m) => error(`${name} ${m}`)));
+    if (exceptions.length > 0) throw new Refusal(exceptions);
+  }
+}
+
+/** Ends an operation with a result carrying these exceptions (Success="false"). */
+class Refusal extends Error {
+  constructor(readonly exceptions: UserException[]) {
+    super(exceptions.map((e) => e.message).join(' '));
+  }
+}
+
+/** The request element inside the operation: `Request`, or `{Op}Request` as AuthenticateUser sends it. */
+function requestOf(operation: Operation, content: XmlNode): Fields {
+  const node = content.Request ?? content[`${operation}Request`];
+  if (!node || typeof node !== 'object' || Array.isArray(node)) throw new SoapFault(`${operation} needs a Request element.`);
+  return new Fields(node as XmlNode);
+}
+
+function operationOf(name: string, soapAction: string | null): Operation {
+  if (!(OPERATIONS as readonly string[]).includes(name)) throw new SoapFault(`Unknown operation ${name}.`);
+  const operation = name as Operation;
+  const action = soapAction?.trim().replace(/^"(.*)"$/, '$1');
+  if (action && action !== `${USERS_NS}/IUserService/${operation}`)
+    throw new SoapFault(`The SOAPAction header (${action}) does not match the operation in the Body (${operation}).`);
+  return operation;
+}
+
+const UNKNOWN_CONTEXT = 'The ContextIdentifier does not name an account you can use.';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The caller (by AuthenticationToken) and the environment (by ContextIdentifier) of a request. */
+async function contextOf(db: Db, fields: Fields, permission: Permission) {
+  const token = fields.text('AuthenticationToken')?.trim() ?? '';
+  const contextIdentifier = fields.text('ContextIdentifier')?.trim() ?? '';
+  const principal = await principalOfToken(db, token);
+  const [environment] = GUID.test(contextIdentifier)
+    ? await db
+        .select({ id: environments.id, name: environments.name })
+        .from(environments)
+        .where(and(eq(environments.contextIdentifier, contextIdentifier.toLowerCase()), isNull(environments.archivedAt)))
+    : [];
+  if (!environment || !(principal.allEnvironments || principal.environmentIds.includes(environment.id)))
+    throw new Refusal([error(UNKNOWN_CONTEXT, 'Fatal')]);
+  if (!hasPermission(principal, permission)) throw new Refusal([error('You do not have permission to do that.')]);
+  return { principal, environment };
+}
+
+const ENDED_TOKEN = 'The AuthenticationToken is missing, expired or no longer valid. Call AuthenticateUser again.';
+
+/**
+ * Who a token speaks for: a person (a token from AuthenticateUser with their password, re-checked
+ * against their status and session version), or an API user (a token from AuthenticateUser with its
+ * key: the REST API's own token, with its scope, revocation, expiry and per-key rate limit).
+ */
+async function principalOfToken(db: Db, token: string): Promise<Principal> {
+  if (parseCredential(token)?.kind === 'token') {
+    const caller = await authenticateApiCaller(db, `Bearer ${token}`).catch((e: unknown) => {
+      if (e instanceof AppError) throw new Refusal([error(e.code === 'unauthenticated' ? ENDED_TOKEN : e.message, 'Fatal')]);
+      throw e;
+    });
+    const retryAfter = await takeRequest(db, caller.apiUserId, caller.rateLimitPerMinute);
+    if (retryAfter > 0) throw new Refusal([error(`Too many requests for this API user: try again in ${retryAfter} seconds.`)]);
+    return caller.principal;
+  }
+  const user = token ? await resolveSoapToken(db, token) : null;
+  if (!user) throw new Refusal([error(ENDED_TOKEN, 'Fatal')]);
+  if (user.requirePasswordChange) throw new Refusal([error('Choose a new password in the portal before using this service.', 'Fatal')]);
+  return principalOf(user);
+}
+
+async function roleIdByName(tx: Tx, name: string | undefined, fields: Fields): Promise<string | undefined> {
+  if (name === undefined) return undefined;
+  const [role] = await tx.select({ id: roles.id }).from(roles).where(eq(sql`lower(${roles.name})`, name.trim().toLowerCase()));
+  if (!role) throw new Refusal([error(`Role: there is no role named "${name.trim()}".`)]);
+  return role.id;
+}
+
+/** A user of the environment the principal may see, by UserName (email); never hints at others. */
+async function userIdByName(tx: Tx, principal: Principal, environmentId: string, userName: string): Promise<string> {
+  const [row] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(and(eq(sql`lower(${users.email})`, userName.toLowerCase()), listFilter(principal, environmentId, {})))
+    .limit(1);
+  if (!row) throw new Refusal([error(`UserName: there is no user ${userName} in this account.`)]);
+  return row.id;
+}
+
+async function authenticate(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
+  const userName = fields.required('UserName');
+  const password = fields.text('Password') ?? '';
+  fields.check();
+  const urls = { ExpiredPasswordUrl: portalUrl('/forgot-password'), ChangePasswordUrl: portalUrl('/change-password') };
+  // An integration signs in as its API user, with the key as the password.
+  if (parseCredential(password)?.kind === 'key') return authenticateApiUser(db, userName, password, meta);
+  const outcome = await signIn(db, userName, password, meta);
+  if (!outcome.ok) return result('AuthenticateUser', [error(SIGN_IN_MESSAGES[outcome.reason])], urls);
+
+  const user = await loadSessionUser(db, outcome.user.id, outcome.user.sessionVersion);
+  if (!user) return result('AuthenticateUser', [error(SIGN_IN_MESSAGES.unavailable)], urls);
+  if (user.requirePasswordChange)
+    return result('AuthenticateUser', [error(`You must choose a new password before using this service: ${urls.ChangePasswordUrl}`)], urls);
+
+  const exceptions: UserException[] = [];
+  const settings = await getSecuritySettings(db);
+  if (inPasswordWarningWindow(user.passwordChangedAt, settings)) {
+    const expires = passwordExpiresAt(user.passwordChangedAt, settings)!;
+    exceptions.push(error(`Your password expires on ${expires.toISOString().slice(0, 10)}. Change it at ${urls.ChangePasswordUrl}`, 'Warning'));
+  }
+  const { token } = await issueSoapToken(db, outcome.user);
+  return result(
+    'AuthenticateUser',
+    exceptions,
+    { AuthenticationToken: token, UserName: user.email, FirstName: user.firstName, LastName: user.lastName, ...urls },
+    await accountsOf(db, principalOf(user)),
+  );
+}
+
+async function authenticateApiUser(db: Db, userName: string, key: string, meta: RequestMeta): Promise<string> {
+  try {
+    const issued = await db.transaction((tx) => issueApiToken(tx, { apiUsername: userName, key, sessionLengthInMinutes: SOAP_TOKEN_MINUTES }, meta));
+    const caller = await authenticateApiCaller(db, `Bearer ${issued.token}`);
+    return result('AuthenticateUser', [], { AuthenticationToken: issued.token, UserName: caller.username, FirstName: '', LastName: '' }, await accountsOf(db, caller.principal));
+  } catch (e) {
+    if (e instanceof AppError) return result('AuthenticateUser', [error(e.message)]);
+    throw e;
+  }
+}
+
+/** The accounts (environments) a caller may use, oldest first: the first is the primary one. */
+async function accountsOf(db: Db, principal: Principal): Promise<string> {
+  const reach = principal.allEnvironments ? undefined : inArray(environments.id, principal.environmentIds.length ? [...principal.environmentIds] : [randomUUID()]);
+  const accounts = await db
+    .select({ contextIdentifier: environments.contextIdentifier, name: environments.name })
+    .from(environments)
+    .where(and(reach, isNull(environments.archivedAt)))
+    .orderBy(asc(environments.createdAt), asc(environments.name));
+  return element('Accounts', {}, accounts.map((a, i) => element('UserAccount', { ContextIdentifier: a.contextIdentifier, IsPrimary: i === 0, Name: a.name })));
+}
+
+const LIST_BATCH = 500;
+
+/** Every user of the environment the caller may see, streamed in keyset batches: memory stays flat. */
+async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
+  fields.check();
+  const { principal, environment } = await contextOf(db, fields, 'users.read');
+  const filter = listFilter(principal, environment.id, {});
+  const batch = (after: string | null) =>
+    db
+      .select({
+        key: sql<string>`lower(${users.email})`,
+        email: users.email,
+        firstName: users.firstName,
+        lastName: users.lastName,
+        role: roles.name,
+        status: users.status,
+        requirePasswordChange: users.requirePasswordChange,
+        tags: users.tags,
+      })
+      .from(users)
+      .innerJoin(roles, eq(roles.id, users.roleId))
+      .where(and(filter, after === null ? undefined : gt(sql`lower(${users.email})`, after)))
+      .orderBy(sql`lower(${users.email})`)
+      .limit(LIST_BATCH);
+  const render = (u: Awaited<ReturnType<typeof batch>>[number]) =>
+    element(
+      'User',
+      {
+        UserName: u.email,
+        FirstName: u.firstName,
+        LastName: u.lastName,
+        Role: u.role,
+        RequirePasswordChange: u.requirePasswordChange,
+        // Banned users cannot sign in either: to a client of this dialect they are inactive.
+        Inactive: u.status === 'inactive' || u.status === 'banned',
+        Locked: u.status === 'locked',
+      },
+      u.tags.length ? element('Tags', {}, u.tags.map((t) => element('UserTag', { Name: t.name, Value: t.value }))) : '',
+    );
+
+  // The first batch is read before the answer starts, so a failure there is still a proper response.
+  let rows = await batch(null);
+  const encoder = new TextEncoder();
+  const head = `${ENVELOPE_OPEN}<ListUsersResponse xmlns="${USERS_NS}"><ListUsersResult Success="true"><Users>`;
+  const tail = `</Users><Exceptions /></ListUsersResult></ListUsersResponse>${ENVELOPE_CLOSE}`;
+  let started = false;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(head + rows.map(render).join('')));
+        return;
+      }
+      if (rows.length < LIST_BATCH) {
+        controller.enqueue(encoder.encode(tail));
+        controller.close();
+        return;
+      }
+      rows = await batch(rows.at(-1)!.key);
+      controller.enqueue(encoder.encode(rows.map(render).join('')));
+    },
+  });
+  return { status: 200, body: stream };
+}
+
+async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
+  const input = {
+    email: fields.required('UserName'),
+    firstName: fields.required('FirstName'),
+    lastName: fields.required('LastName'),
+    role: fields.required('Role'),
+    password: fields.text('Password') || undefined,
+    requirePasswordChange: fields.bool('RequirePasswordChange'),
+    inactive: fields.bool('Inactive'),
+    sendCredentialsViaEmail: fields.bool('SendCredentialsViaEmail'),
+    autoGeneratePassword: fields.bool('AutoGeneratePassword'),
+    tags: fields.tags(),
+  };
+  fields.check();
+  const { principal, environment } = await contextOf(db, fields, 'users.write');
+  await db.transaction(async (tx) => {
+    const { role, ...rest } = input;
+    const roleId = (await roleIdByName(tx, role, fields))!;
+    const create: CreateUserFields = { ...rest, roleId, environmentIds: [environment.id], tags: rest.tags ?? [] };
+    await createUserFromFields(tx, principal, create, meta);
+  });
+  return result('CreateUser', []);
+}
+
+async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
+  const userName = fields.required('UserName');
+  const locked = fields.bool('Locked');
+  const input = {
+    email: fields.text('NewUserName')?.trim() || undefined,
+    firstName: fields.text('FirstName'),
+    lastName: fields.text('LastName'),
+    role: fields.text('Role'),
+    password: fields.text('Password') || undefined,
+    requirePasswordChange: fields.bool('RequirePasswordChange'),
+    inactive: fields.bool('Inactive'),
+    locked,
+    sendCredentialsViaEmail: fields.bool('SendCredentialsViaEmail'),
+    autoGenerateNewPassword: fields.bool('AutoGenerateNewPassword'),
+    tags: fields.tags(),
+  };
+  fields.check();
+  const { principal, environment } = await contextOf(db, fields, 'users.read');
+  await db.transaction(async (tx) => {
+    const { role, ...rest } = input;
+    const userId = await userIdByName(tx, principal, environment.id, userName);
+    const changes: UpdateUserFields = { ...rest, roleId: await roleIdByName(tx, role, fields) };
+    await updateUserFromFields(tx, principal, userId, changes, meta);
+  });
+  return result('UpdateUser', []);
+}
+
+/** Userdesk never deletes a user: DeleteUser bans them (access withdrawn, history kept; Validate undoes it). */
+async function remove(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
+  const userName = fields.required('UserName');
+  fields.check();
+  const { principal, environment } = await contextOf(db, fields, 'users.ban');
+  await db.transaction(async (tx) => {
+    const userId = await userIdByName(tx, principal, environment.id, userName);
+    const user = await findChangeableUser(tx, principal, userId);
+    await banUser(tx, principal, userId, { version: user.version, reason: 'Removed through the AssureSign DeleteUser operation' }, meta);
+  });
+  return result('DeleteUser', [error('Userdesk keeps every user: this user was banned (access withdrawn, history kept) instead of deleted.', 'Warning')]);
+}
+
+/** Answers one SOAP request. Faults for malformed requests; results with UserExceptions for refusals. */
+export async function handleUsersRequest(db: Db, request: { body: string; soapAction: string | null; meta: RequestMeta }): Promise<SoapResponse> {
+  let operation: Operation | undefined;
+  try {
+    const parsed = parseEnvelope(request.body);
+    operation = operationOf(parsed.operation, request.soapAction);
+    const fields = requestOf(operation, parsed.content);
+    switch (operation) {
+      case 'AuthenticateUser':
+        return { status: 200, body: envelope(await authenticate(db, fields, request.meta)) };
+      case 'ListUsers':
+        return await listAll(db, fields);
+      case 'CreateUser':
+        return { status: 200, body: envelope(await create(db, fields, request.meta)) };
+      case 'UpdateUser':
+        return { status: 200, body: envelope(await update(db, fields, request.meta)) };
+      case 'DeleteUser':
+        return { status: 200, body: envelope(await remove(db, fields, request.meta)) };
+    }
+  } catch (e) {
+    if (e instanceof SoapFault) throw e;
+    if (operation && e instanceof Refusal) return { status: 200, body: envelope(result(operation, e.exceptions)) };
+    if (operation && e instanceof AppError) return { status: 200, body: envelope(result(operation, exceptionsOf(e))) };
+    const reference = randomUUID().slice(0, 8);
+    console.error(`SOAP ${operation ?? 'request'} failed (reference ${reference})`, e);
+    throw new SoapFault(`Something went wrong and nothing was saved (reference ${reference}).`, 'Server');
+  }
+}
