@@ -183,7 +183,7 @@ async function principalOfToken(db: Db, token: string): Promise<Principal> {
   return principalOf(user);
 }
 
-async function roleIdByName(tx: Tx, name: string | undefined, fields: Fields): Promise<string | undefined> {
+async function roleIdByName(tx: Tx, name: string | undefined): Promise<string | undefined> {
   if (name === undefined) return undefined;
   const [role] = await tx.select({ id: roles.id }).from(roles).where(eq(sql`lower(${roles.name})`, name.trim().toLowerCase()));
   if (!role) throw new Refusal([error(`Role: there is no role named "${name.trim()}".`)]);
@@ -336,7 +336,7 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
   const { principal, environment } = await contextOf(db, fields, 'users.write');
   await db.transaction(async (tx) => {
     const { role, ...rest } = input;
-    const roleId = (await roleIdByName(tx, role, fields))!;
+    const roleId = (await roleIdByName(tx, role))!;
     const create: CreateUserFields = { ...rest, roleId, environmentIds: [environment.id], tags: rest.tags ?? [] };
     await createUserFromFields(tx, principal, create, meta);
   });
@@ -364,7 +364,7 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
   await db.transaction(async (tx) => {
     const { role, ...rest } = input;
     const userId = await userIdByName(tx, principal, environment.id, userName);
-    const changes: UpdateUserFields = { ...rest, roleId: await roleIdByName(tx, role, fields) };
+    const changes: UpdateUserFields = { ...rest, roleId: await roleIdByName(tx, role) };
     await updateUserFromFields(tx, principal, userId, changes, meta);
   });
   return result('UpdateUser', []);
