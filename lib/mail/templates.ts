@@ -48,6 +48,13 @@ export const lockedMail = (org: string, name: string, reason: 'failed_attempts' 
       : 'Your password expired, so your account was locked. Contact your account manager to get a new password.',
   ]);
 
+/** After a manager unlocks an account: the person knows they can sign in again, and whom to ask if not them. */
+export const unlockedMail = (org: string, name: string, url: string) =>
+  compose('unlocked', org, 'Your account was unlocked', [
+    `Hello ${name},`,
+    'Your account was unlocked. You can sign in again with your current password. If you did not ask for this, or do not remember your password, use "Forgot password?" on the sign-in page.',
+  ], { url, label: 'Sign in' });
+
 /** To the OLD address of an active user whose sign-in email was changed: a takeover must not go unnoticed. */
 export const emailChangedMail = (org: string, name: string, newEmail: string) =>
   compose('email_changed', org, 'Your sign-in email was changed', [

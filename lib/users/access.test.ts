@@ -41,6 +41,9 @@ describe('unlock', () => {
     expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true });
     const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.unlocked')));
     expect(event).toMatchObject({ actorId: admin.actor.type === 'user' ? admin.actor.id : null, ip: meta.ip });
+    // One notice, in the same transaction, urgent (ahead of bulk invitations).
+    const notices = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, user.email));
+    expect(notices.map((m) => ({ kind: m.kind, priority: m.priority }))).toEqual([{ kind: 'unlocked', priority: 0 }]);
   });
 
   it('refuses a user who is not locked', async () => {

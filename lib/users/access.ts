@@ -10,7 +10,7 @@ import { RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
 import { consumeToken, issueToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
-import { invitationMail, passwordChangedMail, resetMail } from '@/lib/mail/templates';
+import { invitationMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertPasswordAllowed, storePassword } from './password';
 import { findChangeableUser, targetOf } from './scope';
@@ -30,6 +30,7 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
     changes: { status: { before: 'locked', after: 'active' }, lockReason: { before: user.lockReason, after: null } },
     meta,
   });
+  await enqueueMail(tx, { email: user.email, userId: user.id }, unlockedMail(await organizationName(tx), user.firstName, portalUrl('/login')));
   return user;
 }
 
