@@ -18,22 +18,14 @@ import { checkKey } from '@/lib/api-users/authenticate';
 import { createApiUser, newApiUserSchema } from '@/lib/api-users/manage';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
-import { freePort, percentile, startServer } from './bench-lib';
+import { benchDatabase, freePort, percentile, startServer } from './bench-lib';
 
 const { values } = parseArgs({
   options: { users: { type: 'string', default: '100000' }, duration: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false } },
 });
 const N = Number(values.users);
 const DURATION = Number(values.duration);
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error('bench:api measures PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
-
-const name = `userdesk_bench_api_${Date.now()}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${name}"`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-process.env.DATABASE_URL = url.toString();
+const database = await benchDatabase('api', { keep: values.keep });
 
 const lines: string[] = [];
 let failed = false;
@@ -52,7 +44,7 @@ try {
     setupOrganization(tx, { organizationName: 'Benchmark', firstName: 'Bench', lastName: 'Admin', email: 'admin@bench.test', password }, { ip: null, userAgent: null }),
   );
   const ctx = await seedContext(db);
-  const loader = postgres(process.env.DATABASE_URL, { max: 8, onnotice: () => {} });
+  const loader = postgres(database.url, { max: 8, onnotice: () => {} });
   const seedStart = performance.now();
   await seedPostgres(loader, ctx, N);
   await loader.end();
@@ -84,7 +76,7 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer(
     ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
-    { DATABASE_URL: process.env.DATABASE_URL, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
+    { DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
     `${base}/login`,
   );
   try {
@@ -135,9 +127,7 @@ try {
   }
 } finally {
   await closeClient();
-  if (!values.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  else console.log(`Kept database ${name}.`);
-  await admin.end();
+  await database.drop();
 }
 
 console.log(`REST API at ${N.toLocaleString('en')} users (PostgreSQL, next start, organization key):`);

@@ -18,7 +18,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { setupOrganization } from '@/lib/org/setup';
-import { ms, percentile } from './bench-lib';
+import { benchDatabase, ms, percentile } from './bench-lib';
 
 const { values } = parseArgs({
   options: {
@@ -35,15 +35,7 @@ const RUNS = Number(values.runs);
 const WRITES = Number(values.writes);
 const USERS = 20_000;
 const SPACING_SECONDS = 3; // events are 3 s apart, newest now: 10M events span about 347 days
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error('bench:audit measures PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
-
-const name = `userdesk_bench_audit_${Date.now()}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${name}"`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-process.env.DATABASE_URL = url.toString();
+const database = await benchDatabase('audit', { keep: values.keep });
 const out: string[] = [];
 let failed = false;
 const log = (line: string) => {
@@ -201,9 +193,7 @@ try {
   await timeChain(db);
 } finally {
   await closeClient();
-  if (!values.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  else console.log(`Kept database ${name}.`);
-  await admin.end();
+  await database.drop();
 }
 console.log(`\n${out.join('\n')}`);
 if (failed) process.exitCode = 1;

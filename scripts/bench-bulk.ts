@@ -16,18 +16,11 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
 import { countUsers, listFilter } from '@/lib/users/list';
 import { BULK_BATCH_SIZE, runBulk } from '@/lib/users/bulk';
+import { benchDatabase } from './bench-lib';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
 const N = Number(values.users);
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error('bench:bulk measures PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
-
-const name = `userdesk_bulk_${Date.now()}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${name}"`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-process.env.DATABASE_URL = url.toString();
+const database = await benchDatabase('bulk', { keep: values.keep });
 
 try {
   await runMigrations();
@@ -37,7 +30,7 @@ try {
     setupOrganization(tx, { organizationName: 'Benchmark', firstName: 'Bench', lastName: 'Admin', email: 'admin@bench.test', password }, { ip: null, userAgent: null }),
   );
   const ctx = await seedContext(db);
-  const loader = postgres(process.env.DATABASE_URL, { max: 8, onnotice: () => {} });
+  const loader = postgres(database.url, { max: 8, onnotice: () => {} });
   // Enough users that about N of them (not banned yet) are in the first environment.
   const seedStart = performance.now();
   await seedPostgres(loader, ctx, Math.ceil(N * 1.45));
@@ -61,6 +54,5 @@ try {
   if (audited !== result.done) throw new Error('Audit events and banned users differ.');
 } finally {
   await closeClient();
-  if (!values.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  await admin.end();
+  await database.drop();
 }

@@ -1,6 +1,7 @@
-// Shared by the benchmarks: free ports, a production server of our own, sign-in, percentiles.
+// Shared by the benchmarks: a database of their own, free ports, a production server, sign-in, percentiles.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import postgres from 'postgres';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -52,3 +53,28 @@ export const percentile = (values: number[], p: number) => {
 };
 
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/**
+ * A database of the benchmark's own on the PostgreSQL server DATABASE_URL names (or an earlier kept one
+ * to reuse); DATABASE_URL then points at it. `drop` removes it unless it is to be kept or was reused.
+ */
+export async function benchDatabase(kind: string, options: { keep?: boolean; reuse?: string } = {}) {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error(`bench:${kind} measures PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).`);
+  const name = options.reuse ?? `userdesk_bench_${kind}_${Date.now()}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  if (!options.reuse) await admin.unsafe(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  return {
+    name,
+    serverUrl,
+    url: url.toString(),
+    async drop() {
+      if (!options.keep && !options.reuse) await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      else console.log(`Kept database ${name}.`);
+      await admin.end();
+    },
+  };
+}

@@ -7,28 +7,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { and, eq, sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { closeClient, getClient } from '@/db/client';
 import { runMigrations } from '@/db/migrate';
 import { MAIL_PRIORITY, outboxMessages } from '@/db/schema';
 import { messageIdFor } from '@/lib/mail/deliver';
 import { startSink } from '@/lib/mail/sink';
 import { invitationMail } from '@/lib/mail/templates';
+import { benchDatabase } from './bench-lib';
 
 const { values } = parseArgs({
   options: { messages: { type: 'string', default: '10000' }, pool: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
 });
 const N = Number(values.messages);
 const DOMAIN = 'bench.test';
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error('bench:mail needs PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
-
-const name = `userdesk_bench_mail_${Date.now()}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${name}"`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-process.env.DATABASE_URL = url.toString();
+const database = await benchDatabase('mail', { keep: values.keep });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sink = await startSink({ keepBodies: false });
@@ -149,9 +141,7 @@ try {
   await stopWorkers();
   await sink.close();
   await closeClient();
-  if (!values.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  else console.log(`Kept database ${name}.`);
-  await admin.end();
+  await database.drop();
 }
 
 console.log(`\nbench:mail (${N} messages per run, in-process SMTP sink)\n${lines.join('\n')}`);

@@ -24,7 +24,7 @@ import { isPermission } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
 import { countUsers, listFilter, listParamsSchema, listUsers } from '@/lib/users/list';
 import { drawFragments } from './bench-fragments';
-import { freePort, ms, percentile, signInCookie, startServer } from './bench-lib';
+import { benchDatabase, freePort, ms, percentile, signInCookie, startServer } from './bench-lib';
 
 const { values } = parseArgs({
   options: {
@@ -40,16 +40,8 @@ const { values } = parseArgs({
 const N = Number(values.users);
 const RUNS = Number(values.runs);
 const SWEEP_RUNS = Number(values['sweep-runs']);
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) throw new Error('bench:users measures PostgreSQL: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).');
-
 const reuse = values.database;
-const name = reuse ?? `userdesk_bench_${Date.now()}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-if (!reuse) await admin.unsafe(`create database "${name}"`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-process.env.DATABASE_URL = url.toString();
+const database = await benchDatabase('users', { keep: values.keep, reuse });
 class Skip extends Error {}
 const results: string[] = [];
 let failed = false;
@@ -93,7 +85,7 @@ try {
       .returning();
     await db.insert(userEnvironments).values({ userId: manager!.id, environmentId: ctx.environmentIds[0]! });
 
-    const loader = postgres(process.env.DATABASE_URL, { max: 8, onnotice: () => {} });
+    const loader = postgres(database.url, { max: 8, onnotice: () => {} });
     const seedStart = performance.now();
     await seedPostgres(loader, ctx, N);
     const seedSeconds = (performance.now() - seedStart) / 1000;
@@ -155,7 +147,7 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer(
     ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
-    { DATABASE_URL: process.env.DATABASE_URL, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
+    { DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
     `${base}/login`,
   );
   try {
@@ -189,7 +181,5 @@ try {
   for (const line of results) console.log(`  ${line}`);
   console.log(failed ? 'Some figures are over budget.' : 'All figures within budget.');
   await closeClient();
-  if (!values.keep && !reuse) await admin.unsafe(`drop database if exists "${name}" with (force)`);
-  else console.log(`Kept database ${name}.`);
-  await admin.end();
+  await database.drop();
 }

@@ -104,3 +104,12 @@ export function ifMatchVersion(request: Request): number | null {
   if (!match) throw new PreconditionFailed('If-Match must be an ETag this API returned, like "v3".');
   return Number(match[1]);
 }
+
+/** The `next` link of a list page: the same request, continuing after `cursor` (null on the last page). */
+export function nextLink(url: URL, cursor: string | null): string | null {
+  if (!cursor) return null;
+  const next = new URL(url);
+  next.searchParams.set('after', cursor);
+  next.searchParams.delete('before');
+  return next.pathname + next.search;
+}

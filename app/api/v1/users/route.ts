@@ -1,7 +1,7 @@
 // GET /api/v1/users (the All Users query, by cursor) and POST /api/v1/users (invite, or create active).
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
-import { apiRoute, etagOf, json, readBody } from '@/lib/api-users/http';
+import { apiRoute, etagOf, json, nextLink, readBody } from '@/lib/api-users/http';
 import { listQuerySchema, resolveEnvironment, viewUser } from '@/lib/api-users/users-api';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { createUserFieldsSchema, createUserFromFields } from '@/lib/users/fields';
@@ -23,13 +23,6 @@ export const GET = apiRoute(async ({ caller, request }) => {
     listUsers(db, principal, environmentId, params),
     countUsers(db, listFilter(principal, environmentId, params)),
   ]);
-  let next: string | null = null;
-  if (page.next) {
-    const nextUrl = new URL(url);
-    nextUrl.searchParams.set('after', page.next);
-    nextUrl.searchParams.delete('before');
-    next = nextUrl.pathname + nextUrl.search;
-  }
   return json({
     users: page.users.map((u) => ({
       id: u.id,
@@ -44,7 +37,7 @@ export const GET = apiRoute(async ({ caller, request }) => {
     })),
     count: count.count,
     countExact: count.exact,
-    next,
+    next: nextLink(url, page.next),
   });
 });
 

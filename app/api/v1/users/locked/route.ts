@@ -1,7 +1,7 @@
 // GET /api/v1/users/locked: the Locked Users tab for one environment, most recently locked first, by cursor.
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
-import { apiRoute, json } from '@/lib/api-users/http';
+import { apiRoute, json, nextLink } from '@/lib/api-users/http';
 import { resolveEnvironment } from '@/lib/api-users/users-api';
 import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
 
@@ -12,12 +12,6 @@ export const GET = apiRoute(async ({ caller, request }) => {
   // Bad values are dropped, as on the page: a garbled cursor starts from the first page.
   const params = lockedParamsSchema.parse({ q: url.searchParams.get('q') ?? undefined, after: url.searchParams.get('after') ?? undefined });
   const page = await listLockedUsers(db, caller.principal, environmentId, params);
-  let next: string | null = null;
-  if (page.next) {
-    const nextUrl = new URL(url);
-    nextUrl.searchParams.set('after', page.next);
-    next = nextUrl.pathname + nextUrl.search;
-  }
   return json({
     users: page.users.map((u) => ({
       id: u.id,
@@ -28,6 +22,6 @@ export const GET = apiRoute(async ({ caller, request }) => {
       lockedAt: u.lockedAt?.toISOString() ?? null,
       failedAttempts: u.failedAttempts,
     })),
-    next,
+    next: nextLink(url, page.next),
   });
 });
