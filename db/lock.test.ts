@@ -15,7 +15,8 @@ const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const children: ChildProcess[] = [];
 
 function run(args: string[], dir: string, env: Record<string, string> = {}) {
-  const { DATABASE_URL: _, [LOCK_ENV]: __, ...base } = process.env;
+  // As if started from a terminal: not under this run's npm script (npm names the command it runs).
+  const { DATABASE_URL: _, [LOCK_ENV]: __, npm_lifecycle_event: ___, ...base } = process.env;
   // A process group of its own: tsx runs the script in a child process, and the cleanup must reach it.
   const child = spawn(tsx, args, { env: { ...base, PGLITE_DIR: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);

@@ -88,9 +88,9 @@ describe('outbox actions', () => {
     session.user = admin;
     const sending = await queued('sending-1@example.test', 'sending');
     const sent = await queued('sent-1@example.test', 'sent');
-    expect(await cancelMessageAction(idle, form(sending.id))).toEqual({ status: 'error', message: 'That message is being sent right now and can no longer be cancelled.' });
-    expect(await retryMessageAction(idle, form(sent.id))).toEqual({ status: 'error', message: 'That message was already sent.' });
-    expect(await retryMessageAction(idle, form('00000000-0000-4000-8000-00000000dead'))).toEqual({ status: 'error', message: 'That message is no longer in the outbox.' });
+    expect(await cancelMessageAction(idle, form(sending.id))).toMatchObject({ status: 'error', message: 'That message is being sent right now and can no longer be cancelled.' });
+    expect(await retryMessageAction(idle, form(sent.id))).toMatchObject({ status: 'error', message: 'That message was already sent.' });
+    expect(await retryMessageAction(idle, form('00000000-0000-4000-8000-00000000dead'))).toMatchObject({ status: 'error', message: 'That message is no longer in the outbox.' });
     expect(await cancelMessageAction(idle, form("1' or '1'='1"))).toMatchObject({ status: 'error', fieldErrors: { id: ['Choose a message from the outbox.'] } });
     expect(await message('sending-1@example.test')).toMatchObject({ status: 'sending' });
     expect(await message('sent-1@example.test')).toMatchObject({ status: 'sent' });
