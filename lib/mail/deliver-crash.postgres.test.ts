@@ -133,5 +133,5 @@ describe('a sender that loses its database session mid-send', () => {
     transport.close();
     expect((await db.select().from(outboxMessages))[0]).toMatchObject({ status: 'sent', attempts: 2 });
     expect(sink.received.map((r) => r.messageId)).toEqual([messageIdFor(row!.id, DOMAIN), messageIdFor(row!.id, DOMAIN)]);
-  });
+  }, 120_000);
 });
