@@ -41,10 +41,10 @@ test.describe('Roles', () => {
     const field = page.getByLabel('Employee number');
     await expect(field).toBeVisible();
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
-    await expect(page.getByText('Enter the Employee number.')).toBeVisible();
+    await expect(page.locator('#user-profile-employeeNo-error')).toHaveText('Enter the Employee number.');
     await field.fill('E12');
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
-    await expect(page.getByText('The Employee number does not have the expected format.')).toBeVisible();
+    await expect(page.locator('#user-profile-employeeNo-error')).toHaveText('The Employee number does not have the expected format.');
     await field.fill('E1234');
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
     await expect(page).toHaveURL(/\/users\/[0-9a-f-]+\?added=1/);

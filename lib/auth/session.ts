@@ -78,11 +78,11 @@ export async function requirePermission(permission: Permission): Promise<Session
   return user;
 }
 
-export type EnvironmentOption = { id: string; name: string; contextIdentifier: string };
+export type EnvironmentOption = { id: string; name: string; contextIdentifier: string; createdAt: Date };
 
 /** The environments ("My Accounts") the user may see: all for Administrators, else their own; never archived ones. */
 export const getVisibleEnvironments = cache(async (user: SessionUser): Promise<EnvironmentOption[]> => {
-  const columns = { id: environments.id, name: environments.name, contextIdentifier: environments.contextIdentifier };
+  const columns = { id: environments.id, name: environments.name, contextIdentifier: environments.contextIdentifier, createdAt: environments.createdAt };
   if (user.allEnvironments) return db.select(columns).from(environments).where(isNull(environments.archivedAt)).orderBy(asc(environments.name));
   return db
     .select(columns)
@@ -94,11 +94,16 @@ export const getVisibleEnvironments = cache(async (user: SessionUser): Promise<E
 
 export const ENVIRONMENT_COOKIE = 'ud_env';
 
-/** The environment the user is working in: the remembered choice when still allowed, else the first. */
+/**
+ * The environment the user is working in: the remembered choice when still allowed, else their oldest
+ * (for most, the organization's first, "Production"): a stable default that adding an environment
+ * named "Acme" does not move.
+ */
 export async function getCurrentEnvironment(user: SessionUser): Promise<EnvironmentOption | null> {
   const visible = await getVisibleEnvironments(user);
   const chosen = (await cookies()).get(ENVIRONMENT_COOKIE)?.value;
-  return visible.find((e) => e.id === chosen) ?? visible[0] ?? null;
+  const oldest = visible.reduce<EnvironmentOption | null>((first, e) => (!first || e.createdAt < first.createdAt ? e : first), null);
+  return visible.find((e) => e.id === chosen) ?? oldest;
 }
 
 /**
