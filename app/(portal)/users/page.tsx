@@ -54,8 +54,14 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const params = listParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
   if (params.sort === 'lockedAt') params.sort = 'name';
   const principal = principalOf(user);
-  const [environment, roles, seats, environments] = await Promise.all([getCurrentEnvironment(user), listRoles(db), countSeats(db), getVisibleEnvironments(user)]);
-  const locked = environment ? await countLockedUsers(db, principal, environment.id) : null;
+  const environment = await getCurrentEnvironment(user);
+  // The tab's badge counts exactly up to 1,000 and estimates above, like every other count on a page view.
+  const [roles, seats, environments, locked] = await Promise.all([
+    listRoles(db),
+    countSeats(db),
+    getVisibleEnvironments(user),
+    environment ? countLockedUsers(db, principal, environment.id, {}, 1_000) : null,
+  ]);
   const strings = toStrings(params);
   const chips: Record<string, string> = {};
   if (params.status) chips.status = `Status: ${STATUS_LABELS[params.status]}`;
