@@ -1,12 +1,10 @@
-// POST /api/v1/users/{id}/ban {reason}: the portal's Ban, with the last-Administrator rule.
+// POST /api/v1/users/{id}/ban {reason}: the portal's Ban (banUser keeps the last-Administrator rule itself).
 import { userActionRoute } from '@/lib/api-users/user-action';
 import { readBody } from '@/lib/api-users/http';
 import { banBodySchema } from '@/lib/api-users/users-api';
-import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 import { banUser } from '@/lib/users/update';
 
 export const POST = userActionRoute(async (tx, principal, userId, { request, version }, meta) => {
   const { reason } = await readBody(request, banBodySchema);
   await banUser(tx, principal, userId, { reason, version }, meta);
-  await assertActiveAdministratorRemains(tx);
 });
