@@ -198,10 +198,10 @@ export const auditEvents = pgTable(
     detail: text(),
     ip: text(),
     userAgent: text(),
-    // Tamper evidence (migration 0005): set at commit by the chain trigger, never by application code.
-    chainSeq: bigint({ mode: 'number' }),
-    prevHash: bytea(),
-    hash: bytea(),
+    /** The writing transaction (txid_current()), so the commit-time chain step finds its own events. */
+    xact: bigint({ mode: 'number' })
+      .notNull()
+      .default(sql`txid_current()`),
   },
   (t) => [
     // Keyset pagination newest first, one index per filter of /audit, each ending in (at, id).
@@ -210,17 +210,36 @@ export const auditEvents = pgTable(
     index('audit_events_actor_idx').on(t.actorId, t.at.desc(), t.id.desc()),
     index('audit_events_action_idx').on(t.action, t.at.desc(), t.id.desc()),
     index('audit_events_environment_idx').on(t.environmentId, t.at.desc(), t.id.desc()),
-    uniqueIndex('audit_events_chain_seq_idx').on(t.chainSeq),
   ],
 );
 
 // --- Audit chain, verification and retention (issue 11) ---
 
-/** The head of the audit hash chain: one row, locked by the appending transaction at commit. */
+/** The head of the audit hash chain (the newest link): one row, locked by the appending transaction at commit. */
 export const auditChainHead = pgTable('audit_chain_head', {
   id: integer().primaryKey().default(1),
   seq: bigint({ mode: 'number' }).notNull().default(0),
   hash: bytea().notNull(),
+});
+
+/**
+ * One link of the audit hash chain per committing transaction that wrote events: their ids and
+ * content digests in id order, and hash = sha256(prev_hash || seq || digests). Written only by the
+ * commit-time trigger (migration 0018).
+ */
+export const auditBlocks = pgTable('audit_blocks', {
+  seq: bigint({ mode: 'number' }).primaryKey(),
+  at: createdAt(),
+  eventIds: bigint({ mode: 'number' }).array().notNull(),
+  digests: bytea().notNull(),
+  prevHash: bytea().notNull(),
+  hash: bytea().notNull(),
+});
+
+/** The transactions with events still to chain: a row lives only inside its own transaction. */
+export const auditPending = pgTable('audit_pending', {
+  xact: bigint({ mode: 'number' }).primaryKey(),
+  firstId: bigint({ mode: 'number' }).notNull(),
 });
 
 /** Where a purge cut the chain: verification starts from the latest cut. */

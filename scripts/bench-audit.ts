@@ -167,9 +167,9 @@ async function timeChain(db: Db) {
     return (performance.now() - start) / (per * concurrency);
   };
   for (const concurrency of [1, 8]) {
-    await db.execute(sql`alter table audit_events disable trigger audit_events_chain`);
+    await db.execute(sql`alter table audit_events disable trigger audit_events_pending`);
     const without = await run(concurrency);
-    await db.execute(sql`alter table audit_events enable trigger audit_events_chain`);
+    await db.execute(sql`alter table audit_events enable trigger audit_events_pending`);
     const withChain = await run(concurrency);
     log(
       `  ${concurrency} writer(s): ${ms(without)} per change without the chain, ${ms(withChain)} with it (+${ms(withChain - without)}; ${(1000 / withChain).toFixed(0)} changes/s)`,

@@ -6,7 +6,7 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
-import { authenticate, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
+import { authenticate, authenticateAndCount, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
 import { warnExpiringApiUsers } from './expiry';
 import { parseCredential } from './keys';
 import { apiUserStatus, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, usernameTaken } from './manage';
@@ -74,14 +74,19 @@ describe('creating API users', () => {
   });
 });
 
-describe('keys', () => {
+// The plain check, and the hot path that also counts the request in the same statement.
+const countedCaller = (q: Db, authorization: string | null) => authenticateAndCount(q, authorization).then((r) => r.caller);
+describe.each([
+  ['authenticate', authenticate],
+  ['authenticateAndCount', countedCaller],
+])('keys (%s)', (_name, authenticate) => {
   it('authenticates with the Principal of each scope', async () => {
-    const org = await create({ username: 'org-key' });
-    expect((await authenticate(db, bearer(org.key))).principal).toMatchObject({ allEnvironments: true, permissions: PERMISSIONS, actor: { type: 'api_user', label: 'org-key' } });
-    const env = await create({ username: 'env-key', scope: 'environments', environmentIds: [environmentId] });
+    const org = await create({ username: `org-key-${_name}` });
+    expect((await authenticate(db, bearer(org.key))).principal).toMatchObject({ allEnvironments: true, permissions: PERMISSIONS, actor: { type: 'api_user', label: `org-key-${_name}` } });
+    const env = await create({ username: `env-key-${_name}`, scope: 'environments', environmentIds: [environmentId] });
     expect((await authenticate(db, bearer(env.key))).principal).toMatchObject({ allEnvironments: false, permissions: ENVIRONMENT_KEY_PERMISSIONS, environmentIds: [environmentId] });
-    const person = await insertUser(db, { email: 'acts-as@example.test', role: 'Account Manager', environmentId });
-    const usr = await create({ username: 'user-key', scope: 'user', userId: person.id });
+    const person = await insertUser(db, { email: `acts-as-${_name}@example.test`, role: 'Account Manager', environmentId });
+    const usr = await create({ username: `user-key-${_name}`, scope: 'user', userId: person.id });
     expect((await authenticate(db, bearer(usr.key))).principal).toMatchObject({ allEnvironments: false, environmentIds: [environmentId], permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'] });
     // The user's state is re-read at every call.
     await db.update(users).set({ status: 'banned' }).where(eq(users.id, person.id));
@@ -89,7 +94,7 @@ describe('keys', () => {
   });
 
   it('says why a key is refused: missing, malformed, wrong, revoked, expired', async () => {
-    const { id, key } = await create({ username: 'refusals' });
+    const { id, key } = await create({ username: `refusals-${_name}` });
     expect(await failure(authenticate(db, null))).toMatchObject({ code: 'unauthenticated', message: MISSING });
     expect(await failure(authenticate(db, 'Basic abc'))).toMatchObject({ message: MALFORMED });
     expect(await failure(authenticate(db, bearer('udk_nothex_x')))).toMatchObject({ message: MALFORMED });
@@ -107,10 +112,10 @@ describe('keys', () => {
   });
 
   it('exchanges a key for a token that is hashed at rest and dies with a revoke', async () => {
-    const { id, key } = await create({ username: 'Token.User' });
+    const { id, key } = await create({ username: `Token.User.${_name}` });
     const wrong = await failure(db.transaction((tx) => issueApiToken(tx, { apiUsername: 'someone-else', key, sessionLengthInMinutes: 5 })));
     expect(wrong).toMatchObject({ code: 'unauthenticated' });
-    const { token, expiresAt } = await db.transaction((tx) => issueApiToken(tx, { apiUsername: 'token.user', key, sessionLengthInMinutes: 5 }));
+    const { token, expiresAt } = await db.transaction((tx) => issueApiToken(tx, { apiUsername: `token.user.${_name}`, key, sessionLengthInMinutes: 5 }));
     expect(token).toMatch(/^udt_/);
     expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 5 * 60_000);
     const [stored] = await db.select().from(apiTokens).where(eq(apiTokens.apiUserId, id));
@@ -128,6 +133,20 @@ describe('rate limit and last use', () => {
     expect(results.filter((r) => r === 0)).toHaveLength(5);
     for (const r of results.filter((r) => r !== 0)) expect(r).toBeGreaterThan(0);
     for (const r of results.filter((r) => r !== 0)) expect(r).toBeLessThanOrEqual(60);
+  });
+
+  it('counts in the same statement as the lookup: exactly the budget under a burst, never for a wrong secret', async () => {
+    const { id, key } = await create({ username: 'burst-counted', rateLimitPerMinute: 5 });
+    const wrongSecret = `${key.slice(0, 21)}${'B'.repeat(43)}`;
+    for (let i = 0; i < 20; i++) expect(await failure(authenticateAndCount(db, bearer(wrongSecret)))).toMatchObject({ message: INVALID_KEY });
+    const results = await Promise.all(Array.from({ length: 12 }, () => authenticateAndCount(db, bearer(key))));
+    expect(results.every((r) => r.caller.apiUserId === id)).toBe(true);
+    expect(results.filter((r) => r.retryAfter === 0)).toHaveLength(5);
+    for (const r of results.filter((r) => r.retryAfter !== 0)) expect(r.retryAfter).toBeGreaterThan(0);
+    const [used] = await db.select().from(apiUsers).where(eq(apiUsers.id, id));
+    expect(used!.lastUsedAt).not.toBeNull();
+    await db.transaction((tx) => revokeApiUser(tx, admin, id));
+    expect(await failure(authenticateAndCount(db, bearer(key)))).toMatchObject({ message: REVOKED });
   });
 
   it('writes last use at most once a minute', async () => {

@@ -103,23 +103,73 @@ export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
   return row;
 }
 
-/** The caller of a request from its Authorization header; throws 401 (or 403 for a disabled user scope). */
-export async function authenticate(q: Db, authorization: string | null): Promise<ApiCaller> {
+/** The credential of an Authorization header, parsed; throws 401 when missing or malformed. */
+function credentialOf(authorization: string | null) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!authorization) throw new AppError('unauthenticated', MISSING);
   if (!match) throw new AppError('unauthenticated', MALFORMED);
-  const credential = match[1]!;
-  const parsed = parseCredential(credential);
+  const parsed = parseCredential(match[1]!);
   if (!parsed) throw new AppError('unauthenticated', MALFORMED);
-  let row: CallerRow;
-  if (parsed.kind === 'key') row = await checkKey(q, credential);
-  else {
-    const [found] = await prepared(q).byToken.execute({ hash: parsed.hash });
-    if (!found) throw new AppError('unauthenticated', INVALID_TOKEN);
-    usable(found, Date.now());
-    row = found;
-  }
-  return { apiUserId: row.id, username: row.username, rateLimitPerMinute: row.rateLimitPerMinute, principal: principalFor(row) };
+  return { credential: match[1]!, parsed };
+}
+
+const callerOf = (row: CallerRow): ApiCaller => ({ apiUserId: row.id, username: row.username, rateLimitPerMinute: row.rateLimitPerMinute, principal: principalFor(row) });
+
+/** The caller of a request from its Authorization header; throws 401 (or 403 for a disabled user scope). */
+export async function authenticate(q: Db, authorization: string | null): Promise<ApiCaller> {
+  const { credential, parsed } = credentialOf(authorization);
+  if (parsed.kind === 'key') return callerOf(await checkKey(q, credential));
+  const [found] = await prepared(q).byToken.execute({ hash: parsed.hash });
+  if (!found) throw new AppError('unauthenticated', INVALID_TOKEN);
+  usable(found, Date.now());
+  return callerOf(found);
+}
+
+type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & { expiresAt: string | Date; revokedAt: string | Date | null; count: number | null; retry: number | null };
+
+/**
+ * The hot path of every /api/v1 request: the caller and its place in the per-minute budget in one
+ * statement (one round trip instead of two). The statement looks the key up by its indexed id (a token
+ * by its hash) and, only for a usable credential whose hash matches, counts the request and stamps last
+ * use, so a wrong secret never spends anyone's budget. The key's hash is then compared again in constant
+ * time here, and that comparison decides. Returns the caller and 0, or the seconds until the window ends.
+ */
+export async function authenticateAndCount(q: Db, authorization: string | null): Promise<{ caller: ApiCaller; retryAfter: number }> {
+  const { parsed } = credentialOf(authorization);
+  const match =
+    parsed.kind === 'key'
+      ? sql`a.key_id = ${parsed.keyId}`
+      : sql`a.id = (select t.api_user_id from ${apiTokens} t where t.token_hash = ${parsed.hash} and t.expires_at > now())`;
+  const matches = parsed.kind === 'key' ? sql`a.key_hash = ${parsed.hash}` : sql`true`;
+  const [row] = await rows<CountedRow>(
+    q,
+    sql`with caller as (
+          select a.id, a.username, a.scope, a.key_hash as "keyHash", a.expires_at as "expiresAt", a.revoked_at as "revokedAt",
+                 a.rate_limit_per_minute as "rateLimitPerMinute", u.status as "userStatus", r.permissions as "userPermissions",
+                 r.all_environments as "userAllEnvironments", u.environment_ids as "userEnvironmentIds",
+                 array(select e.environment_id from ${apiUserEnvironments} e where e.api_user_id = a.id) as "keyEnvironmentIds",
+                 (${matches} and a.revoked_at is null and a.expires_at > now()) as countable
+          from ${apiUsers} a left join ${users} u on u.id = a.user_id left join ${roles} r on r.id = u.role_id
+          where ${match} limit 1),
+        used as (
+          update ${apiUsers} set last_used_at = now()
+          where id = (select id from caller where countable) and (last_used_at is null or last_used_at < now() - interval '1 minute')
+          returning 1),
+        counted as (
+          insert into ${apiRateWindows} as w (api_user_id, window_start, count) select id, now(), 1 from caller where countable
+          on conflict (api_user_id) do update set
+            count = case when w.window_start <= now() - interval '1 minute' then 1 else w.count + 1 end,
+            window_start = case when w.window_start <= now() - interval '1 minute' then now() else w.window_start end
+          returning count, ceil(extract(epoch from (window_start + interval '1 minute' - now())))::int as retry)
+        select caller.*, counted.count, counted.retry from caller left join counted on true`,
+  );
+  if (!row) throw new AppError('unauthenticated', parsed.kind === 'key' ? INVALID_KEY : INVALID_TOKEN);
+  if (parsed.kind === 'key' && !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
+  const caller: CallerRow = { ...row, expiresAt: new Date(row.expiresAt), revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt) };
+  usable(caller, Date.now());
+  const result = callerOf(caller);
+  const count = Number(row.count);
+  return { caller: result, retryAfter: count <= row.rateLimitPerMinute ? 0 : Math.max(1, Number(row.retry)) };
 }
 
 /**

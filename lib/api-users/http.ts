@@ -7,7 +7,7 @@ import { getClient } from '@/db/client';
 import type { RequestMeta } from '@/lib/audit';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
-import { authenticate, takeRequest, type ApiCaller } from './authenticate';
+import { authenticateAndCount, type ApiCaller } from './authenticate';
 
 const TITLES: Record<AppError['code'] | 'precondition_failed' | 'internal', string> = {
   invalid: 'Invalid request',
@@ -70,16 +70,15 @@ export type ApiContext = { caller: ApiCaller; meta: RequestMeta; request: Reques
 
 /**
  * Wraps a route handler: 401 for a missing or bad credential, 429 with Retry-After over the key's
- * budget, problem+json for every AppError. Server-Timing reports the credential check.
+ * budget, problem+json for every AppError. Server-Timing reports the credential check (with the count).
  */
 export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Response>) {
   return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {
     try {
       const started = performance.now();
       const { db } = getClient();
-      const caller = await authenticate(db, request.headers.get('authorization'));
+      const { caller, retryAfter } = await authenticateAndCount(db, request.headers.get('authorization'));
       const checked = performance.now() - started;
-      const retryAfter = await takeRequest(db, caller.apiUserId, caller.rateLimitPerMinute);
       if (retryAfter > 0)
         return problem(429, 'rate_limited', `This API user may make ${caller.rateLimitPerMinute} requests a minute. Try again in ${retryAfter} s.`, {
           headers: { 'retry-after': String(retryAfter) },

@@ -1,23 +1,24 @@
-// Tamper evidence of the audit log: walking the hash chain (appended at commit by the trigger of
-// migration 0005), storing each verification's result, and the retention purge that cuts the chain.
+// Tamper evidence of the audit log: walking the hash chain (one link per committing transaction,
+// appended by the trigger of migration 0018), storing each verification's result, and the retention
+// purge that cuts the chain.
 import { desc, sql } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { auditChainCuts, auditSettings, auditVerifications, organizations, type AuditVerification } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
 
 const GENESIS = Buffer.alloc(32);
-const PAGE = 5_000;
+const PAGE = 2_000;
 
 export type ChainVerdict = {
   ok: boolean;
   eventsChecked: number;
   headSeq: number;
-  /** A sentence naming the first event that was changed, inserted or removed. */
+  /** A sentence naming the first event (or the first transaction's events) changed, inserted or removed. */
   problem: string | null;
   problemEventId: number | null;
 };
 
-type ChainRow = { id: number; seq: number; prev: Buffer; hash: Buffer; digestOk: boolean };
+type Link = { seq: number; prev: Buffer; hash: Buffer; linkOk: boolean; firstId: number; lastId: number; events: number };
 
 const same = (a: Buffer | null | undefined, b: Buffer | null | undefined) => !!a && !!b && Buffer.compare(a, b) === 0;
 
@@ -32,9 +33,13 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
   return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
 }
 
+const eventsOf = (l: Link) => (l.events === 1 ? `event #${l.firstId}` : `events #${l.firstId} to #${l.lastId}`);
+
 /**
- * Walks the chain from the latest purge cut to the head in one consistent snapshot, and names the
- * first event that was changed, inserted or removed. Reads only; see verifyAndRecord.
+ * Walks the chain from the newest purge cut to the head in one consistent snapshot: each link
+ * (one per committing transaction) must follow the one before it and match its own hash, and each
+ * event it lists must still exist with the content it was written with. Names the first event that
+ * was changed, inserted or removed. Reads only; see verifyAndRecord.
  */
 export async function verifyChain(db: Db): Promise<ChainVerdict> {
   return db.transaction(
@@ -49,59 +54,80 @@ export async function verifyChain(db: Db): Promise<ChainVerdict> {
       const [head] = rowsOf(await tx.execute(sql`select seq, hash from audit_chain_head where id = 1`));
       const headSeq = Number(head!.seq);
       const headHash = toBuffer(head!.hash);
-      const [cut] = await tx.select().from(auditChainCuts).orderBy(desc(auditChainCuts.seq)).limit(1);
+      const [cut] = await tx.select().from(auditChainCuts).orderBy(desc(auditChainCuts.id)).limit(1);
       let expectedSeq = (cut?.seq ?? 0) + 1;
       let expectedPrev = cut ? toBuffer(cut.hash) : GENESIS;
-      let previous: ChainRow | null = null;
+      let previous: Link | null = null;
       let checked = 0;
 
-      const [outside] = rowsOf(await tx.execute(sql`select id from audit_events where chain_seq is null order by id limit 1`));
+      const [outside] = rowsOf(
+        await tx.execute(sql`
+          select id from (select id from audit_events except select unnest(event_ids) from audit_blocks where seq >= ${expectedSeq}) o
+          order by id limit 1`),
+      );
       if (outside) return verdict(`Event #${outside.id} was inserted outside the chain.`, Number(outside.id), 0, headSeq);
 
       for (;;) {
         const page = rowsOf(
           await tx.execute(sql`
-            select e.id, e.chain_seq as seq, e.prev_hash as prev, e.hash,
-                   e.hash is not null and e.prev_hash is not null and audit_event_digest(e.prev_hash, e) = e.hash as digest_ok
-            from audit_events e where e.chain_seq >= ${expectedSeq} order by e.chain_seq limit ${PAGE}`),
-        ).map((r): ChainRow => ({
-          id: Number(r.id),
-          seq: Number(r.seq),
-          prev: r.prev == null ? Buffer.alloc(0) : toBuffer(r.prev),
-          hash: r.hash == null ? Buffer.alloc(0) : toBuffer(r.hash),
-          digestOk: r.digest_ok === true,
-        }));
-        for (const row of page) {
-          if (!(row.seq === expectedSeq && same(row.prev, expectedPrev))) {
-            if (previous && same(row.prev, previous.prev))
-              return verdict(`Event #${previous.id} was inserted into the chain.`, previous.id, checked, headSeq);
-            if (row.seq > expectedSeq)
-              return verdict(
-                `${row.seq - expectedSeq} event(s) were removed just before event #${row.id}${previous ? ` (after event #${previous.id})` : ''}.`,
-                row.id,
-                checked,
-                headSeq,
-              );
-            if (previous) return verdict(`Event #${previous.id} was changed: its hash was rewritten.`, previous.id, checked, headSeq);
-            return verdict(`Event #${row.id} does not follow the last purge's cut: events before it were changed or removed.`, row.id, checked, headSeq);
+            select seq, prev_hash as prev, hash, audit_block_digest(prev_hash, seq, digests) = hash as link_ok,
+                   event_ids[1] as first_id, event_ids[cardinality(event_ids)] as last_id, cardinality(event_ids) as events
+            from audit_blocks where seq >= ${expectedSeq} order by seq limit ${PAGE}`),
+        ).map(
+          (r): Link => ({
+            seq: Number(r.seq),
+            prev: toBuffer(r.prev),
+            hash: toBuffer(r.hash),
+            linkOk: r.link_ok === true,
+            firstId: Number(r.first_id),
+            lastId: Number(r.last_id),
+            events: Number(r.events),
+          }),
+        );
+        if (page.length === 0) break;
+        // The first event of this page's links that is missing or no longer matches its digest.
+        const [bad] = rowsOf(
+          await tx.execute(sql`
+            select b.seq, x.id, e.id is null as missing
+            from audit_blocks b cross join lateral unnest(b.event_ids) with ordinality as x(id, ord)
+            left join audit_events e on e.id = x.id
+            where b.seq between ${page[0]!.seq} and ${page.at(-1)!.seq}
+              and (e.id is null or audit_event_digest(e) <> substring(b.digests from (x.ord::int - 1) * 32 + 1 for 32))
+            order by b.seq, x.ord limit 1`),
+        );
+        for (const link of page) {
+          if (link.seq !== expectedSeq)
+            return verdict(
+              `The events of ${link.seq - expectedSeq} transaction(s) were removed just before event #${link.firstId}${previous ? ` (after event #${previous.lastId})` : ''}.`,
+              link.firstId,
+              checked,
+              headSeq,
+            );
+          if (!same(link.prev, expectedPrev))
+            return previous
+              ? verdict(`The record of ${eventsOf(previous)} was rewritten: the next link no longer follows it.`, previous.firstId, checked, headSeq)
+              : verdict(`Event #${link.firstId} does not follow the last purge's cut: events before it were changed or removed.`, link.firstId, checked, headSeq);
+          if (!link.linkOk) return verdict(`The record of ${eventsOf(link)} was changed: events were inserted into it or removed from it.`, link.firstId, checked, headSeq);
+          if (bad && Number(bad.seq) === link.seq) {
+            const id = Number(bad.id);
+            return verdict(bad.missing === true ? `Event #${id} was removed.` : `Event #${id} was changed after it was written.`, id, checked, headSeq);
           }
-          if (!row.digestOk) return verdict(`Event #${row.id} was changed after it was written.`, row.id, checked, headSeq);
-          if (row.seq > headSeq) return verdict(`Event #${row.id} was inserted after the end of the chain.`, row.id, checked, headSeq);
-          checked += 1;
-          previous = row;
-          expectedSeq = row.seq + 1;
-          expectedPrev = row.hash;
+          if (link.seq > headSeq) return verdict(`Event #${link.firstId} was inserted after the end of the chain.`, link.firstId, checked, headSeq);
+          checked += link.events;
+          previous = link;
+          expectedSeq = link.seq + 1;
+          expectedPrev = link.hash;
         }
         if (page.length < PAGE) break;
       }
       if (expectedSeq - 1 < headSeq)
         return verdict(
-          `${headSeq - expectedSeq + 1} event(s) were removed from the end of the chain${previous ? ` (after event #${previous.id})` : ''}.`,
-          previous?.id ?? null,
+          `The events of ${headSeq - expectedSeq + 1} transaction(s) were removed from the end of the chain${previous ? ` (after event #${previous.lastId})` : ''}.`,
+          previous?.lastId ?? null,
           checked,
           headSeq,
         );
-      if (!same(expectedPrev, headHash)) return verdict('The chain head does not match the last event: the chain was rewritten.', previous?.id ?? null, checked, headSeq);
+      if (!same(expectedPrev, headHash)) return verdict('The chain head does not match the last event: the chain was rewritten.', previous?.lastId ?? null, checked, headSeq);
       return { ok: true, eventsChecked: checked, headSeq, problem: null, problemEventId: null };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -143,9 +169,10 @@ export async function setRetentionDays(tx: Tx, actor: Actor, days: number, meta?
 }
 
 /**
- * Removes the events older than the retention period, as a prefix of the chain: everything before the
- * first event still inside the period. Records where it cut (the hash there) so verification still passes,
- * and audits the purge itself. Returns how many events were removed.
+ * Removes the events older than the retention period, as a prefix of the chain: every link (one per
+ * transaction) before the first one holding an event still inside the period. Records where it cut (the
+ * link's hash there) so verification still passes, and audits the purge itself. Returns how many events
+ * were removed.
  */
 export async function purgeExpired(tx: Tx, actor: Actor, meta?: RequestMeta): Promise<number> {
   const days = await getRetentionDays(tx);
@@ -155,16 +182,21 @@ export async function purgeExpired(tx: Tx, actor: Actor, meta?: RequestMeta): Pr
   const [bound] = rowsOf(
     await tx.execute(sql`
       select coalesce(
-        (select min(chain_seq) - 1 from audit_events where at >= now() - make_interval(days => ${days})),
-        (select max(chain_seq) from audit_events)
+        (select min(seq) - 1 from audit_blocks where at >= now() - make_interval(days => ${days})),
+        (select max(seq) from audit_blocks)
       ) as seq`),
   );
   const cutSeq = bound?.seq == null ? null : Number(bound.seq);
   if (cutSeq === null || cutSeq <= 0) return 0;
-  const [at] = rowsOf(await tx.execute(sql`select hash from audit_events where chain_seq = ${cutSeq}`));
+  const [at] = rowsOf(await tx.execute(sql`select hash from audit_blocks where seq = ${cutSeq}`));
   if (!at) return 0; // already purged up to there
   await tx.execute(sql`select set_config('userdesk.audit_purge', 'on', true)`);
-  const removed = rowsOf(await tx.execute(sql`with d as (delete from audit_events where chain_seq <= ${cutSeq} returning 1) select count(*)::bigint as n from d`));
+  const removed = rowsOf(
+    await tx.execute(sql`
+      with d as (delete from audit_events where id in (select unnest(event_ids) from audit_blocks where seq <= ${cutSeq}) returning 1)
+      select count(*)::bigint as n from d`),
+  );
+  await tx.execute(sql`delete from audit_blocks where seq <= ${cutSeq}`);
   await tx.execute(sql`select set_config('userdesk.audit_purge', 'off', true)`);
   const count = Number(removed[0]?.n ?? 0);
   const hash = toBuffer(at.hash);
@@ -172,7 +204,7 @@ export async function purgeExpired(tx: Tx, actor: Actor, meta?: RequestMeta): Pr
   await recordAudit(tx, {
     actor,
     action: 'audit.purged',
-    detail: `${count} event(s) older than ${days} day(s) removed; chain cut at position ${cutSeq}, hash ${hash.toString('hex')}.`,
+    detail: `${count} event(s) older than ${days} day(s) removed; chain cut after link ${cutSeq}, hash ${hash.toString('hex')}.`,
     meta,
   });
   return count;

@@ -30,9 +30,7 @@ function event(values: Partial<AuditEvent>): AuditEvent {
     detail: null,
     ip: null,
     userAgent: null,
-    chainSeq: null,
-    prevHash: null,
-    hash: null,
+    xact: 1,
     ...values,
   };
 }

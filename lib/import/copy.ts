@@ -6,25 +6,55 @@ type PostgresJs = { unsafe: (query: string) => { writable: () => Promise<NodeJS.
 type Pglite = { query: (query: string, params: unknown[], options: { blob: Blob }) => Promise<unknown> };
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
 
 /** A value in COPY's text format: null as \N, backslash and the separators escaped. */
-export const copyValue = (value: string | number | boolean | null | undefined) =>
-  value === null || value === undefined ? '\\N' : String(value).replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
+export function copyValue(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '\\N';
+  const text = typeof value === 'string' ? value : String(value);
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c]!) : text;
+}
+
+type Row = readonly (string | number | boolean | null | undefined)[];
+
+/** COPY text for rows [from, to). */
+function chunkOf(rows: readonly Row[], from: number, to: number): string {
+  let data = '';
+  for (let i = from; i < to; i++) {
+    const row = rows[i]!;
+    for (let j = 0; j < row.length; j++) data += j === 0 ? copyValue(row[j]) : `\t${copyValue(row[j])}`;
+    data += '\n';
+  }
+  return data;
+}
+
+// Rows go to the server in chunks, so it parses and indexes one while the next is being written.
+const CHUNK = 500;
 
 /** Copies rows (already in column order) into table; identifiers are the caller's constants, never input. */
-export async function copyRows(q: Queryable, table: string, columns: readonly string[], rows: readonly (readonly (string | number | boolean | null | undefined)[])[]) {
+export async function copyRows(q: Queryable, table: string, columns: readonly string[], rows: readonly Row[]) {
   if (rows.length === 0) return;
-  const lines: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) lines[i] = rows[i]!.map(copyValue).join('\t');
-  const data = `${lines.join('\n')}\n`;
   const statement = `copy ${table} (${columns.join(', ')}) from`;
   const client = (q as unknown as { session: { client: PostgresJs | Pglite } }).session.client;
-  if ('unsafe' in client) {
-    const stream = await client.unsafe(`${statement} stdin`).writable();
-    await new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.on('finish', () => resolve());
-      stream.end(data);
-    });
-  } else await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([data]) });
+  if (!('unsafe' in client)) {
+    await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([chunkOf(rows, 0, rows.length)]) });
+    return;
+  }
+  const stream = await client.unsafe(`${statement} stdin`).writable();
+  await new Promise<void>((resolve, reject) => {
+    let next = 0;
+    const write = () => {
+      while (next < rows.length) {
+        const to = Math.min(rows.length, next + CHUNK);
+        const more = stream.write(chunkOf(rows, next, to));
+        next = to;
+        if (!more) return void stream.once('drain', write);
+      }
+      stream.end();
+    };
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    write();
+  });
 }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { environments, userEnvironments } from '@/db/schema';
+import { environments, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
@@ -78,6 +78,14 @@ describe('listUsers', () => {
     expect(await found(other!.id)).toEqual([user.id]);
     await db.delete(userEnvironments).where(eq(userEnvironments.userId, user.id));
     expect(await found(other!.id)).toEqual([]);
+    await db.insert(userEnvironments).values([
+      { userId: user.id, environmentId },
+      { userId: user.id, environmentId: other!.id },
+    ]);
+    expect(await found(environmentId)).toEqual([user.id]);
+    expect(await found(other!.id)).toEqual([user.id]);
+    const [row] = await db.select({ ids: users.environmentIds }).from(users).where(eq(users.id, user.id));
+    expect(row!.ids).toEqual([environmentId, other!.id].sort());
   });
 
   it('counts seats: active, locked and invited users, never banned or inactive ones', async () => {
