@@ -237,6 +237,39 @@ test.describe('Profile', () => {
   });
 });
 
+test.describe('Row menus', () => {
+  test('each row\'s menu opens from the keyboard with the first item focused, and from a tap on a phone', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const profile = await addUser(page, 'Rowena', `Menu${run}`, `rowena.menu${run}@acme.test`);
+    await page.goto(`/users?q=menu${run}`);
+    const trigger = page.locator('table').getByRole('button', { name: `Actions for Rowena Menu${run}` });
+    await trigger.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('menu')).toBeVisible();
+    await expect(page.getByRole('menuitem', { name: 'Open profile' })).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByRole('menuitem', { name: 'Ban…' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('menu')).toBeHidden();
+    await expect(page.locator('table').getByRole('button', { name: `Actions for Rowena Menu${run}` })).toBeFocused();
+    // Again, now that the menu is mounted: Space opens it the same way.
+    await page.keyboard.press('Space');
+    await expect(page.getByRole('menuitem', { name: 'Open profile' })).toBeFocused();
+    await page.keyboard.press('Escape');
+
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await page.getByRole('list', { name: 'Users' }).getByRole('button', { name: `Actions for Rowena Menu${run}` }).click();
+    await page.getByRole('menuitem', { name: 'Ban…' }).click();
+    await expect(page.getByRole('dialog', { name: /Ban / })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await page.getByRole('list', { name: 'Users' }).getByRole('button', { name: `Actions for Rowena Menu${run}` }).click();
+    await page.getByRole('menuitem', { name: 'Open profile' }).click();
+    await expect(page).toHaveURL(profile);
+    await page.setViewportSize(WIDE);
+  });
+});
+
 test.describe('Bulk actions and export', () => {
   test('bulk Change role on a selection, and Ban on all users matching the filters, confirmed with the count', async ({ page, login }) => {
     await login.signInAs('admin');

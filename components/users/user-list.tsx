@@ -1,6 +1,6 @@
 'use client';
 
-import { Ban, ChevronDown, ChevronUp, ChevronsUpDown, KeyRound, LockOpen, MoreHorizontal, Plus, Minus, UserCog, UserRound } from 'lucide-react';
+import { Ban, ChevronDown, ChevronUp, ChevronsUpDown, KeyRound, LockOpen, Plus, Minus, UserCog, UserRound } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
@@ -8,7 +8,7 @@ import { bulkUsersAction } from '@/app/(portal)/users/bulk-actions';
 import { Button } from '@/components/ui/button';
 import { Checkbox } from '@/components/ui/checkbox';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger, RowMenu } from '@/components/ui/dropdown-menu';
 import { FieldErrors, inputClass } from '@/components/ui/field';
 import { LocalTime } from '@/components/ui/local-time';
 import { Select } from '@/components/ui/select';
@@ -116,30 +116,23 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
   };
 
   const rowMenu = (row: UserRow) => (
-    <DropdownMenu modal={false}>
-      <DropdownMenuTrigger asChild>
-        <Button variant="ghost" size="icon" aria-label={`Actions for ${row.firstName} ${row.lastName}`}>
-          <MoreHorizontal aria-hidden className="size-4" />
-        </Button>
-      </DropdownMenuTrigger>
-      <DropdownMenuContent>
-        <DropdownMenuItem asChild>
-          <Link href={`/users/${row.id}`}><UserRound aria-hidden className="size-4 text-slate-500" />Open profile</Link>
-        </DropdownMenuItem>
-        {kinds.filter((k) => rowAllows(k, row)).length > 0 && <DropdownMenuSeparator />}
-        {kinds
-          .filter((k) => rowAllows(k, row))
-          .map((k) => {
-            const { icon: Icon, label, danger } = ACTIONS[k];
-            return (
-              <DropdownMenuItem key={k} danger={danger} onSelect={() => setDialog({ kind: k, target: rowTarget(row) })}>
-                <Icon aria-hidden className="size-4" />
-                {label}
-              </DropdownMenuItem>
-            );
-          })}
-      </DropdownMenuContent>
-    </DropdownMenu>
+    <RowMenu label={`Actions for ${row.firstName} ${row.lastName}`}>
+      <DropdownMenuItem asChild>
+        <Link href={`/users/${row.id}`}><UserRound aria-hidden className="size-4 text-slate-500" />Open profile</Link>
+      </DropdownMenuItem>
+      {kinds.filter((k) => rowAllows(k, row)).length > 0 && <DropdownMenuSeparator />}
+      {kinds
+        .filter((k) => rowAllows(k, row))
+        .map((k) => {
+          const { icon: Icon, label, danger } = ACTIONS[k];
+          return (
+            <DropdownMenuItem key={k} danger={danger} onSelect={() => setDialog({ kind: k, target: rowTarget(row) })}>
+              <Icon aria-hidden className="size-4" />
+              {label}
+            </DropdownMenuItem>
+          );
+        })}
+    </RowMenu>
   );
 
   const count = allMatching ? total.count : selected.length;

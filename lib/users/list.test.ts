@@ -140,6 +140,17 @@ describe('search strategies', () => {
         }
   });
 
+  it('walks Locked Users in lock order without a search, page for page as the planner would', async () => {
+    for (const dir of ['asc', 'desc']) {
+      const raw = { sort: 'lockedAt', status: 'locked', dir };
+      const expected = await walkPages(raw, []);
+      expect(expected.flatMap(([ids]) => ids).length).toBeGreaterThan(0);
+      for (const steps of [SEARCH_STEPS, SMALL]) expect(await walkPages(raw, steps), JSON.stringify({ raw, steps })).toEqual(expected);
+    }
+    expect((await listUsers(db, admin, environmentId, params({ sort: 'lockedAt', status: 'locked' }))).strategy).toBe('walk');
+    expect((await listUsers(db, admin, environmentId, params({ sort: 'name', status: 'locked' }))).strategy).toBe('planner');
+  });
+
   it('answers narrow searches by collecting, spread-out broad ones by walking, bunched ones by collecting within the budget', async () => {
     const strategy = async (q: string, steps: readonly SearchStep[], sort = 'name') => (await listUsers(db, admin, environmentId, params({ q, sort }), steps)).strategy;
     expect(await strategy('francois', SMALL)).toBe('collect'); // 1 hit

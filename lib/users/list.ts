@@ -164,7 +164,10 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   // read by id. Without a search (or when every bounded step gave up) the planner walks the sort index.
   let ids: string[] | null = null;
   let strategy: SearchStep['kind'] | 'planner' = 'planner';
-  for (const step of params.q ? steps.filter((s) => s.kind === 'walk' || collectable(params.q!)) : []) {
+  // Without a search, Locked Users still walks its partial index first: the planner would rather read
+  // every locked user's row and sort them (30,000 rows after an attack) than stop after a page.
+  const tried = params.q ? steps.filter((s) => s.kind === 'walk' || collectable(params.q!)) : lockedOnly ? steps.filter((s) => s.kind === 'walk' && s.limit !== null) : [];
+  for (const step of tried) {
     ids = step.kind === 'collect' ? await collectHits(q, filter, fenced, seek(fenced), ascending, step.limit) : await walkSortIndex(q, filter, keys, and(lockedOnly, seek(keys)), ascending, step.limit);
     if (ids) {
       strategy = step.kind;

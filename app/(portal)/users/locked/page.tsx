@@ -35,7 +35,8 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
   const params = lockedParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
   const environment = await getCurrentEnvironment(user);
   const principal = principalOf(user);
-  const locked = environment ? await countLockedUsers(db, principal, environment.id) : null;
+  // The tab's badge counts exactly up to 1,000 and estimates above, as on All Users; the results count more.
+  const locked = environment ? await countLockedUsers(db, principal, environment.id, {}, 1_000) : null;
   const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <>
