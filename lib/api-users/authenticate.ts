@@ -1,6 +1,7 @@
 // Who is calling the REST API: a key or a token resolved to its API user and the Principal its scope
-// gives, plus the per-key rate limit. Two statements per call: one indexed lookup (with everything the
-// Principal needs) and one atomic upsert that counts the request (and records last use once a minute).
+// gives, plus the per-key rate limit. One statement per call (authenticateAndCount): the indexed lookup
+// (with everything the Principal needs), the atomic upsert that counts the request, and the last-use
+// stamp (once a minute), the last two only for a credential whose hash matches.
 //
 // Scopes as Principals:
 //   organization  Administrator permissions in every environment (but see requireApiUserManager: a key
