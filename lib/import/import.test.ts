@@ -91,6 +91,15 @@ describe('validation', () => {
     expect(await db.select().from(users).where(eq(users.email, 'ann@example.test'))).toEqual([]);
   });
 
+  it('checks a role\'s field pattern on each row, naming the column', async () => {
+    await db.insert(roles).values({ name: 'Clerk', permissions: [], requiredFields: [{ label: 'Clerk number', key: 'clerkNo', pattern: 'C[0-9]{3}' }] });
+    const content = [`${HEADER},Clerk number`, 'Cal,One,cal1@example.test,Clerk,Production,,C123', 'Cal,Two,cal2@example.test,Clerk,Production,,X9'].join('\n');
+    const job = await createImport(db, admin, file('clerks.csv', content), skip);
+    const stored = await rowsOf(job.id);
+    expect(stored.map((r) => r.kind)).toEqual(['new', 'error']);
+    expect(stored[1]!.errors).toEqual([{ column: 'Clerk number', message: 'The Clerk number does not have the expected format.' }]);
+  });
+
   it('keeps an Account Manager to their environments and the roles they hold', async () => {
     const job = await createImport(
       db,

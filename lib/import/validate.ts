@@ -10,6 +10,7 @@ import { ADMINISTRATOR, PERMISSIONS } from '@/lib/auth/permissions';
 import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows as rowsOf } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
+import { profileProblems } from '@/lib/roles';
 import { administratorRole } from '@/lib/users/admin-guard';
 import { newUserSchema } from '@/lib/users/create';
 import { changeRefusal } from '@/lib/users/scope';
@@ -112,11 +113,9 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
   }
 
   const profile: Record<string, string> = {};
-  for (const field of role?.requiredFields ?? []) {
-    const value = cell(columns.profile[field.key]).trim();
-    if (!value) errors.push({ column: field.label, message: `Enter the ${field.label} (required for the ${role!.name} role).` });
-    profile[field.key] = value;
-  }
+  for (const field of role?.requiredFields ?? []) profile[field.key] = cell(columns.profile[field.key]).trim();
+  for (const { field, missing, message } of profileProblems(role?.requiredFields ?? [], profile))
+    errors.push({ column: field.label, message: missing ? `Enter the ${field.label} (required for the ${role!.name} role).` : message });
 
   const parsed = newUserSchema.safeParse({
     firstName: get('firstName'),

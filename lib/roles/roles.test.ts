@@ -7,7 +7,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { inviteUser } from '@/lib/users/create';
 import { LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
-import { createRole, deleteRole, moveRoleUsers, roleInputSchema, updateRole } from '.';
+import { createRole, deleteRole, matchesPattern, moveRoleUsers, roleInputSchema, updateRole } from '.';
 
 let db: Db;
 let environmentId: string;
@@ -63,6 +63,17 @@ describe('roles', () => {
     expect(roleInputSchema.safeParse({ name: 'X', requiredFields: [{ label: 'A', key: 'k' }, { label: 'B', key: 'K' }] }).success).toBe(false);
     expect(roleInputSchema.safeParse({ name: 'X', requiredFields: [{ label: 'A', key: 'k', pattern: '([' }] }).success).toBe(false);
     expect(roleInputSchema.safeParse({ name: 'X', permissions: ['root'] }).success).toBe(false);
+  });
+
+  it('runs patterns in linear time: a backtracking bomb answers at once; look-arounds are refused when saved', () => {
+    const bomb = { label: 'Code', key: 'code', pattern: '(a+)+b' };
+    expect(roleInputSchema.safeParse({ name: 'X', requiredFields: [bomb] }).success).toBe(true);
+    // A backtracking engine takes about 2^40 steps on this value; RE2 reads it once.
+    expect(matchesPattern(bomb, `${'a'.repeat(40)}!`)).toBe(false);
+    expect(matchesPattern(bomb, 'aaab')).toBe(true);
+    expect(matchesPattern({ label: 'No', key: 'no', pattern: 'E[0-9]{4}' }, 'E1234x')).toBe(false); // whole value only
+    const lookbehind = roleInputSchema.safeParse({ name: 'X', requiredFields: [{ label: 'A', key: 'k', pattern: '(?<=a)b' }] });
+    expect(lookbehind.error?.issues[0]?.message).toMatch(/RE2 syntax/);
   });
 
   it('the Add form enforces a custom role\'s required fields and their pattern', async () => {

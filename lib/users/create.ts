@@ -7,7 +7,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
-import { matchesPattern } from '@/lib/roles';
+import { profileProblems } from '@/lib/roles';
 import { sendInvitation } from './access';
 
 export const tagSchema = z.object({
@@ -81,10 +81,7 @@ export async function inviteUser(tx: Tx, principal: Principal, input: NewUser, m
   requirePermissionOf(principal, 'users.write');
   const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds);
   if (await emailInUse(tx, input.email)) errors.email = [EMAIL_TAKEN];
-  for (const field of role?.requiredFields ?? [])
-    if (!input.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
-    else if (!matchesPattern(field, input.profile[field.key]!.trim()))
-      errors[`profile.${field.key}`] = [`The ${field.label} does not have the expected format.`];
+  for (const { field, message } of profileProblems(role?.requiredFields ?? [], input.profile)) errors[`profile.${field.key}`] = [message];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
 
   const [user] = await mapEmailTaken(() =>

@@ -86,6 +86,16 @@ describe('createUserFromFields', () => {
     for (const email of ['weak@fields.test', 'both@fields.test']) expect(await db.select().from(users).where(eq(users.email, email))).toEqual([]);
   });
 
+  it('holds a role\'s required fields to their pattern, with or without a password', async () => {
+    const [clerk] = await db.insert(roles).values({ name: 'Field Clerk', permissions: [], requiredFields: [{ label: 'Clerk number', key: 'clerkNo', pattern: 'C[0-9]{3}' }] }).returning();
+    for (const extra of [{}, { password: STRONG }]) {
+      const email = `clerk${Object.keys(extra).length}@fields.test`;
+      const error = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base(email), roleId: clerk!.id, profile: { clerkNo: 'X9' }, ...extra })));
+      expect(error?.fieldErrors?.['profile.clerkNo']).toEqual(['The Clerk number does not have the expected format.']);
+      expect(await db.select().from(users).where(eq(users.email, email))).toEqual([]);
+    }
+  });
+
   it('an environment-scoped principal cannot grant Administrator nor place users outside its environments', async () => {
     const error = await failure(db.transaction((tx) => createUserFromFields(tx, manager, { ...(base('esc@fields.test')), roleId: administratorRoleId })));
     expect(error!.fieldErrors!.roleId![0]).toContain('You cannot grant the Administrator role');

@@ -15,6 +15,7 @@ import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { issueToken } from '@/lib/auth/tokens';
 import { AppError, fieldError, type FieldErrors } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
+import { profileProblems } from '@/lib/roles';
 import { credentialsMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
@@ -124,8 +125,7 @@ export async function createUserFromFields(tx: Tx, principal: Principal, input: 
 
   const { role, errors } = await checkGrant(tx, principal, fields.roleId, fields.environmentIds);
   if (await emailInUse(tx, fields.email)) errors.email = ['A user with this email already exists.'];
-  for (const field of role?.requiredFields ?? [])
-    if (!fields.profile[field.key]?.trim()) errors[`profile.${field.key}`] = [`Enter the ${field.label}.`];
+  for (const { field, message } of profileProblems(role?.requiredFields ?? [], fields.profile)) errors[`profile.${field.key}`] = [message];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
   if (!fields.autoGeneratePassword) await assertPasswordAllowed(tx, password, fields.email, 'password');
 
