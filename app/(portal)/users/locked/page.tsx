@@ -15,8 +15,10 @@ export const metadata: Metadata = { title: 'Locked Users' };
 
 const number = new Intl.NumberFormat('en');
 
-async function LockedResults({ principal, environmentId, params, canUnlock }: { principal: Principal; environmentId: string; params: LockedParams; canUnlock: boolean }) {
-  const [page, total] = await Promise.all([listLockedUsers(db, principal, environmentId, params), countLockedUsers(db, principal, environmentId, params)]);
+type Count = Awaited<ReturnType<typeof countLockedUsers>>;
+
+async function LockedResults({ principal, environmentId, params, canUnlock, counted }: { principal: Principal; environmentId: string; params: LockedParams; canUnlock: boolean; counted: Count | null }) {
+  const [page, total] = await Promise.all([listLockedUsers(db, principal, environmentId, params), counted ?? countLockedUsers(db, principal, environmentId, params)]);
   const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <UserListResults
@@ -35,8 +37,9 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
   const params = lockedParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
   const environment = await getCurrentEnvironment(user);
   const principal = principalOf(user);
-  // The tab's badge counts exactly up to 1,000 and estimates above, as on All Users; the results count more.
-  const locked = environment ? await countLockedUsers(db, principal, environment.id, {}, 1_000) : null;
+  // One count for the tab's badge and, without a search, for the results too (an index-only scan of
+  // the locked users' partial index), so the two figures on the page always agree.
+  const locked = environment ? await countLockedUsers(db, principal, environment.id) : null;
   const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <>
@@ -45,7 +48,7 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
       <UsersToolbar action="/users/locked" params={strings} keep={['sort', 'dir']} filters={false} />
       {environment ? (
         <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading locked users" />}>
-          <LockedResults principal={principal} environmentId={environment.id} params={params} canUnlock={hasPermission(user, 'users.unlock')} />
+          <LockedResults principal={principal} environmentId={environment.id} params={params} canUnlock={hasPermission(user, 'users.unlock')} counted={params.q ? null : locked} />
         </Suspense>
       ) : (
         <p className="text-sm text-slate-600">You do not belong to any environment yet.</p>
