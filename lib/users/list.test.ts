@@ -123,6 +123,8 @@ describe('search strategies', () => {
 
   const COLLECT: SearchStep[] = [{ kind: 'collect', limit: null }];
   const WALK: SearchStep[] = [{ kind: 'walk', limit: null }];
+  // The unbounded walk in chunks far smaller than a page: every chunk continues where the last stopped.
+  const WALK_CHUNKS: SearchStep[] = [{ kind: 'walk', limit: null, chunk: 7 }];
   const SMALL: SearchStep[] = [
     { kind: 'collect', limit: 3 },
     { kind: 'walk', limit: 80 },
@@ -136,7 +138,7 @@ describe('search strategies', () => {
           const raw = { q, sort, dir };
           const expected = await walkPages(raw, []); // the planner's own choice
           expect(expected.flatMap(([ids]) => ids).length, JSON.stringify(raw)).toBeGreaterThanOrEqual(q === 'nobody-at-all' ? 0 : 1);
-          for (const steps of [COLLECT, WALK, SMALL, SEARCH_STEPS]) expect(await walkPages(raw, steps), JSON.stringify({ raw, steps })).toEqual(expected);
+          for (const steps of [COLLECT, WALK, WALK_CHUNKS, SMALL, SEARCH_STEPS]) expect(await walkPages(raw, steps), JSON.stringify({ raw, steps })).toEqual(expected);
         }
   });
 
@@ -145,7 +147,7 @@ describe('search strategies', () => {
       const raw = { sort: 'lockedAt', status: 'locked', dir };
       const expected = await walkPages(raw, []);
       expect(expected.flatMap(([ids]) => ids).length).toBeGreaterThan(0);
-      for (const steps of [SEARCH_STEPS, SMALL]) expect(await walkPages(raw, steps), JSON.stringify({ raw, steps })).toEqual(expected);
+      for (const steps of [SEARCH_STEPS, SMALL, WALK_CHUNKS]) expect(await walkPages(raw, steps), JSON.stringify({ raw, steps })).toEqual(expected);
     }
     expect((await listUsers(db, admin, environmentId, params({ sort: 'lockedAt', status: 'locked' }))).strategy).toBe('walk');
     expect((await listUsers(db, admin, environmentId, params({ sort: 'name', status: 'locked' }))).strategy).toBe('planner');
