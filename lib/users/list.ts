@@ -120,7 +120,7 @@ export type SearchStep = { kind: 'collect' | 'walk'; limit: number | null; chunk
  * walk at once, the planner would rather read the whole table and sort its hits (a parallel scan of
  * 1,000,000 rows: 500-800 ms here) even when the page is a few thousand entries on (every "ath" in
  * descending name order starts 20,000 entries in: 800 ms before, 200 ms now). Past that, the whole
- * scan is the cheaper way to the rest, so it takes over from where the walk stopped.
+ * scan is the cheaper way to the rest, so it takes over.
  */
 const WALK_CHUNK = 40_000;
 const WALK_ON_ROWS = 40_000;
@@ -287,10 +287,9 @@ async function walkOn(q: Queryable, filter: SQL, keys: SQL[], seekFrom: (at: Cur
   const order = orderOf(keys.length, ascending);
   const hits: string[] = [];
   for (let at: Cursor | null = null, chunk = first, walked = 0; ; walked += chunk, chunk *= 2) {
-    if (walked >= budget) {
-      const rest = (await walkSortIndex(q, filter, keys, seekFrom(at), ascending, null)) ?? [];
-      return [...hits, ...rest].slice(0, PAGE_SIZE + 1);
-    }
+    // The whole scan starts from the page's own cursor, not from where the walk stopped: comparing
+    // every row with that position would cost the scan more than the rows it skips.
+    if (walked >= budget) return (await walkSortIndex(q, filter, keys, seekFrom(null), ascending, null)) ?? [];
     const from = seekFrom(at);
     const found = await rows<{ id: string; hit: boolean; n: number | string; at: Cursor }>(
       q,
