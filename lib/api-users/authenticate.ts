@@ -129,7 +129,7 @@ export async function authenticate(q: Db, authorization: string | null): Promise
 type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & { expiresAt: string | Date; revokedAt: string | Date | null; count: number | null; retry: number | null };
 
 /**
- * The hot path of every /api/v1 request: the caller and its place in the per-minute budget in one
+ * The hot path of every /api/v1 request and SOAP call by an API user: the caller and its place in the per-minute budget in one
  * statement (one round trip instead of two). The statement looks the key up by its indexed id (a token
  * by its hash) and, only for a usable credential whose hash matches, counts the request and stamps last
  * use, so a wrong secret never spends anyone's budget. The key's hash is then compared again in constant

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { environments, roles, users, type UserTag } from '@/db/schema';
-import { authenticate as authenticateApiCaller, issueApiToken, takeRequest } from '@/lib/api-users/authenticate';
+import { authenticate as authenticateApiCaller, authenticateAndCount, issueApiToken } from '@/lib/api-users/authenticate';
 import { parseCredential } from '@/lib/api-users/keys';
 import type { RequestMeta } from '@/lib/audit';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
@@ -169,11 +169,10 @@ const ENDED_TOKEN = 'The AuthenticationToken is missing, expired or no longer va
  */
 async function principalOfToken(db: Db, token: string): Promise<Principal> {
   if (parseCredential(token)?.kind === 'token') {
-    const caller = await authenticateApiCaller(db, `Bearer ${token}`).catch((e: unknown) => {
+    const { caller, retryAfter } = await authenticateAndCount(db, `Bearer ${token}`).catch((e: unknown) => {
       if (e instanceof AppError) throw new Refusal([error(e.code === 'unauthenticated' ? ENDED_TOKEN : e.message, 'Fatal')]);
       throw e;
     });
-    const retryAfter = await takeRequest(db, caller.apiUserId, caller.rateLimitPerMinute);
     if (retryAfter > 0) throw new Refusal([error(`Too many requests for this API user: try again in ${retryAfter} seconds.`)]);
     return caller.principal;
   }

@@ -283,10 +283,10 @@ async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL |
  * chunks (see WALK_CHUNK): each chunk is the same index-only walk as walkSortIndex's, and brings back
  * the keys of its last row for the next chunk to continue after.
  */
-async function walkOn(q: Queryable, filter: SQL, keys: SQL[], seekFrom: (at: Cursor | null) => SQL | undefined, ascending: boolean, first: number, budget: number): Promise<string[]> {
+async function walkOn(q: Queryable, filter: SQL, keys: SQL[], seekFrom: (at: Cursor | null) => SQL | undefined, ascending: boolean, chunk: number, budget: number): Promise<string[]> {
   const order = orderOf(keys.length, ascending);
   const hits: string[] = [];
-  for (let at: Cursor | null = null, chunk = first, walked = 0; ; walked += chunk, chunk *= 2) {
+  for (let at: Cursor | null = null, walked = 0; ; walked += chunk) {
     // The whole scan starts from the page's own cursor, not from where the walk stopped: comparing
     // every row with that position would cost the scan more than the rows it skips.
     if (walked >= budget) return (await walkSortIndex(q, filter, keys, seekFrom(null), ascending, null)) ?? [];
