@@ -330,6 +330,19 @@ describe('integrations signing in as an API user', () => {
     expect(revoked.exceptions[0]!.severity).toBe('Fatal');
   });
 
+  it('a concurrent burst of calls with an API user\'s token gets exactly its budget, the rest a clear refusal', async () => {
+    const { createApiUser } = await import('@/lib/api-users/manage');
+    const [admin] = await db.select().from(users).where(eq(users.email, 'second.admin@example.test'));
+    const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const { key } = await db.transaction((tx) =>
+      createApiUser(tx, person, { username: 'soap-burst', description: '', scope: 'environments', environmentIds: [environmentId], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 4 }),
+    );
+    const token = String((await authenticate('soap-burst', key)).result.AuthenticationToken);
+    const results = await Promise.all(Array.from({ length: 9 }, () => call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`)));
+    expect(results.filter((r) => r.result.Success === 'true')).toHaveLength(4);
+    for (const refused of results.filter((r) => r.result.Success !== 'true')) expect(refused.exceptions[0]!.message).toMatch(/^Too many requests for this API user: try again in \d+ seconds\.$/);
+  });
+
   it('cannot use an archived account', async () => {
     const [archived] = await db.insert(environments).values({ name: 'SOAP Archived', archivedAt: new Date() }).returning();
     // Whichever of the two Administrators the concurrency test above left active.
