@@ -1,8 +1,23 @@
 // Raw statements return an array on postgres.js and { rows } on PGlite; callers get the rows either way.
 import type { SQL } from 'drizzle-orm';
-import type { Queryable } from '@/db/client';
+import type { Db, Queryable } from '@/db/client';
 
 export async function rows<T>(q: Queryable, statement: SQL): Promise<T[]> {
   const result = (await q.execute(statement)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+type PostgresJs = { unsafe: (query: string, params: unknown[], options: { prepare: boolean }) => Promise<unknown[]> };
+type Pglite = { query: (query: string, params: unknown[]) => Promise<{ rows: unknown[] }> };
+type Internals = { dialect: { sqlToQuery: (statement: SQL) => { sql: string; params: unknown[] } }; session: { client: PostgresJs | Pglite } };
+
+/**
+ * `rows` for a hot path: the statement is prepared on the server (parsed and planned once per
+ * connection, keyed by its text), so its text must not vary with the values: every value a parameter.
+ */
+export async function preparedRows<T>(q: Db, statement: SQL): Promise<T[]> {
+  const { dialect, session } = q as unknown as Internals;
+  const { sql: text, params } = dialect.sqlToQuery(statement);
+  const client = session.client;
+  return ('unsafe' in client ? await client.unsafe(text, params, { prepare: true }) : (await client.query(text, params)).rows) as T[];
 }

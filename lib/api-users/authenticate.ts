@@ -17,9 +17,11 @@ import { apiRateWindows, apiTokens, apiUserEnvironments, apiUsers, roles, users 
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isPermission, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { rows } from '@/lib/db-rows';
+import { preparedRows, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
+import { UUID } from '@/lib/search-params';
 import { generateToken, hashesMatch, parseCredential } from './keys';
+import { VIEW_COLUMNS, type ViewRow } from './users-api';
 
 export const ENVIRONMENT_KEY_PERMISSIONS: readonly Permission[] = ['users.read', 'users.write', 'users.unlock', 'users.ban'];
 
@@ -126,7 +128,13 @@ export async function authenticate(q: Db, authorization: string | null): Promise
   return callerOf(found);
 }
 
-type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & { expiresAt: string | Date; revokedAt: string | Date | null; count: number | null; retry: number | null };
+type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & {
+  expiresAt: string | Date;
+  revokedAt: string | Date | null;
+  count: number | null;
+  retry: number | null;
+  user?: ViewRow | null;
+};
 
 /**
  * The hot path of every /api/v1 request and SOAP call by an API user: the caller and its place in the per-minute budget in one
@@ -135,14 +143,23 @@ type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & { expiresAt: stri
  * use, so a wrong secret never spends anyone's budget. The key's hash is then compared again in constant
  * time here, and that comparison decides. Returns the caller and 0, or the seconds until the window ends.
  */
-export async function authenticateAndCount(q: Db, authorization: string | null): Promise<{ caller: ApiCaller; retryAfter: number }> {
+export async function authenticateAndCount(
+  q: Db,
+  authorization: string | null,
+  userId?: string,
+): Promise<{ caller: ApiCaller; retryAfter: number; user: ViewRow | null }> {
   const { parsed } = credentialOf(authorization);
   const match =
     parsed.kind === 'key'
       ? sql`a.key_id = ${parsed.keyId}`
       : sql`a.id = (select t.api_user_id from ${apiTokens} t where t.token_hash = ${parsed.hash} and t.expires_at > now())`;
   const matches = parsed.kind === 'key' ? sql`a.key_hash = ${parsed.hash}` : sql`true`;
-  const [row] = await rows<CountedRow>(
+  // The user a GET /users/{id} reads, in the same round trip: only for a credential that counts.
+  const target = userId
+    ? sql`, target as (select ${VIEW_COLUMNS} from ${users} u join ${roles} r on r.id = u.role_id
+          where u.id = ${UUID.test(userId) ? userId : null}::uuid and exists (select 1 from caller where countable))`
+    : sql``;
+  const [row] = await preparedRows<CountedRow>(
     q,
     sql`with caller as (
           select a.id, a.username, a.scope, a.key_hash as "keyHash", a.expires_at as "expiresAt", a.revoked_at as "revokedAt",
@@ -162,7 +179,8 @@ export async function authenticateAndCount(q: Db, authorization: string | null):
             count = case when w.window_start <= now() - interval '1 minute' then 1 else w.count + 1 end,
             window_start = case when w.window_start <= now() - interval '1 minute' then now() else w.window_start end
           returning count, ceil(extract(epoch from (window_start + interval '1 minute' - now())))::int as retry)
-        select caller.*, counted.count, counted.retry from caller left join counted on true`,
+        ${target}
+        select caller.*, counted.count, counted.retry${userId ? sql`, (select to_jsonb(target) from target) as "user"` : sql``} from caller left join counted on true`,
   );
   if (!row) throw new AppError('unauthenticated', parsed.kind === 'key' ? INVALID_KEY : INVALID_TOKEN);
   if (parsed.kind === 'key' && !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
@@ -170,7 +188,7 @@ export async function authenticateAndCount(q: Db, authorization: string | null):
   usable(caller, Date.now());
   const result = callerOf(caller);
   const count = Number(row.count);
-  return { caller: result, retryAfter: count <= row.rateLimitPerMinute ? 0 : Math.max(1, Number(row.retry)) };
+  return { caller: result, retryAfter: count <= row.rateLimitPerMinute ? 0 : Math.max(1, Number(row.retry)), user: row.user ?? null };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { RequestMeta } from '@/lib/audit';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
 import { authenticateAndCount, type ApiCaller } from './authenticate';
+import type { ViewRow } from './users-api';
 
 const TITLES: Record<AppError['code'] | 'precondition_failed' | 'internal', string> = {
   invalid: 'Invalid request',
@@ -66,24 +67,28 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
 /** If-Match named a version the user no longer has (412), or was not one of our ETags. */
 export class PreconditionFailed extends Error {}
 
-export type ApiContext = { caller: ApiCaller; meta: RequestMeta; request: Request };
+/** `user`: the row apiRoute read with the credential when asked to (see readsUser), else undefined. */
+export type ApiContext = { caller: ApiCaller; meta: RequestMeta; request: Request; user?: ViewRow | null };
 
 /**
  * Wraps a route handler: 401 for a missing or bad credential, 429 with Retry-After over the key's
  * budget, problem+json for every AppError. Server-Timing reports the credential check (with the count).
+ * `readsUser` names the user the handler will read: it comes in the credential check's own statement
+ * (one round trip for the hottest read, GET /users/{id}), unchecked: viewOf applies the caller's reach.
  */
-export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Response>) {
+export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Response>, readsUser?: (params: P) => string) {
   return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {
     try {
       const started = performance.now();
       const { db } = getClient();
-      const { caller, retryAfter } = await authenticateAndCount(db, request.headers.get('authorization'));
+      const params = await route.params;
+      const { caller, retryAfter, user } = await authenticateAndCount(db, request.headers.get('authorization'), readsUser?.(params));
       const checked = performance.now() - started;
       if (retryAfter > 0)
         return problem(429, 'rate_limited', `This API user may make ${caller.rateLimitPerMinute} requests a minute. Try again in ${retryAfter} s.`, {
           headers: { 'retry-after': String(retryAfter) },
         });
-      const response = await run({ caller, meta: metaFromHeaders(request.headers), request }, await route.params);
+      const response = await run({ caller, meta: metaFromHeaders(request.headers), request, user: readsUser ? user : undefined }, params);
       response.headers.set('server-timing', `auth;dur=${checked.toFixed(3)}`);
       return response;
     } catch (error) {

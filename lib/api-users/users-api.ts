@@ -2,13 +2,13 @@
 // portal's zod schemas (lib/users); the OpenAPI document (openapi.ts) is generated from these.
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, Queryable, Tx } from '@/db/client';
+import type { Db, Queryable } from '@/db/client';
 import { environments, lockReason, roles, users, userStatus } from '@/db/schema';
 import { canSeeEnvironment, type Principal } from '@/lib/auth/principal';
+import { preparedRows, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
 import { tagSchema } from '@/lib/users/create';
 import { listParamsSchema, PAGE_SIZE } from '@/lib/users/list';
-import { userColumns, visibleTo } from '@/lib/users/scope';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,36 +36,36 @@ export const userSchema = z
 
 export type ApiUserView = z.infer<typeof userSchema>;
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-const selectUser = (q: Queryable) => q.select({ ...userColumns, environmentIds: users.environmentIds }).from(users).innerJoin(roles, eq(roles.id, users.roleId));
+/**
+ * The columns of a user as the API shows them (from users u join roles r). GET /users/{id} is the API's
+ * hottest read: a prepared statement with the principal's reach as parameters (the rule of visibleTo
+ * in lib/users/scope.ts), or, in apiRoute, read in the same statement as the credential check.
+ */
+export const VIEW_COLUMNS = sql.raw(`u.id, u.email, u.first_name as "firstName", u.last_name as "lastName", u.status, u.environment_ids as "environmentIds",
+  u.tags, u.profile, u.lock_reason as "lockReason", u.locked_at as "lockedAt", u.ban_reason as "banReason",
+  u.require_password_change as "requirePasswordChange", u.last_sign_in_at as "lastSignInAt", u.password_changed_at as "passwordChangedAt",
+  u.created_at as "createdAt", u.updated_at as "updatedAt", u.version, r.id as "roleId", r.name as "roleName", r.all_environments as "roleAllEnvironments"`);
 
-// GET /users/{id} is the API's hottest read: one prepared statement per client, the principal's reach
-// passed as parameters (the same rule as visibleTo in lib/users/scope.ts).
-const preparedByClient = new WeakMap<Db, ReturnType<typeof prepareView>>();
-const prepareView = (q: Db) =>
-  selectUser(q)
-    .where(
-      and(
-        eq(users.id, sql.placeholder('id')),
-        sql`(${sql.placeholder('all')}::boolean or ${roles.allEnvironments} or ${users.environmentIds} && string_to_array(${sql.placeholder('envs')}::text, ',')::uuid[])`,
-      ),
-    )
-    .limit(1)
-    .prepare('api_view_user');
+type Time = string | Date;
+export type ViewRow = Omit<ApiUserView, 'role' | 'lockedAt' | 'lastSignInAt' | 'passwordChangedAt' | 'createdAt' | 'updatedAt'> & {
+  roleId: string;
+  roleName: string;
+  roleAllEnvironments: boolean;
+  lockedAt: Time | null;
+  lastSignInAt: Time | null;
+  passwordChangedAt: Time | null;
+  createdAt: Time;
+  updatedAt: Time;
+};
 
-/** One user as the API shows them, or 404 when outside the principal's environments. */
-export async function viewUser(q: Queryable, principal: Principal, userId: string): Promise<ApiUserView> {
-  if (!UUID.test(userId)) throw new AppError('not_found', 'No such user in your environments.');
-  let found;
-  if ('rollback' in q) found = await selectUser(q as Tx).where(and(eq(users.id, userId), visibleTo(principal))).limit(1);
-  else {
-    let statement = preparedByClient.get(q);
-    if (!statement) preparedByClient.set(q, (statement = prepareView(q)));
-    found = await statement.execute({ id: userId, all: principal.allEnvironments, envs: principal.environmentIds.join(',') });
-  }
-  const [u] = found;
-  if (!u) throw new AppError('not_found', 'No such user in your environments.');
+const iso = (t: Time | null) => (t === null ? null : new Date(t).toISOString());
+const NOT_FOUND = 'No such user in your environments.';
+
+/** A user row as the API shows it, or 404 when missing or outside the principal's environments (visibleTo's rule). */
+export function viewOf(principal: Principal, u: ViewRow | null | undefined): ApiUserView {
+  if (!u || !(principal.allEnvironments || u.roleAllEnvironments || u.environmentIds.some((e) => principal.environmentIds.includes(e))))
+    throw new AppError('not_found', NOT_FOUND);
   return {
     id: u.id,
     email: u.email,
@@ -82,10 +82,19 @@ export async function viewUser(q: Queryable, principal: Principal, userId: strin
     requirePasswordChange: u.requirePasswordChange,
     lastSignInAt: iso(u.lastSignInAt),
     passwordChangedAt: iso(u.passwordChangedAt),
-    createdAt: u.createdAt.toISOString(),
-    updatedAt: u.updatedAt.toISOString(),
+    createdAt: iso(u.createdAt)!,
+    updatedAt: iso(u.updatedAt)!,
     version: u.version,
   };
+}
+
+/** One user as the API shows them, or 404 when outside the principal's environments. */
+export async function viewUser(q: Queryable, principal: Principal, userId: string): Promise<ApiUserView> {
+  if (!UUID.test(userId)) throw new AppError('not_found', NOT_FOUND);
+  const statement = sql`select ${VIEW_COLUMNS} from ${users} u join ${roles} r on r.id = u.role_id
+    where u.id = ${userId} and (${principal.allEnvironments}::boolean or r.all_environments or u.environment_ids && ${`{${principal.environmentIds.join(',')}}`}::uuid[])`;
+  const [u] = 'rollback' in q ? await rows<ViewRow>(q, statement) : await preparedRows<ViewRow>(q as Db, statement);
+  return viewOf(principal, u);
 }
 
 export const listQuerySchema = z

@@ -10,6 +10,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { ROUTES, openApiDocument } from '@/lib/api-users/openapi';
 import { createApiUser, newApiUserSchema, revokeApiUser } from '@/lib/api-users/manage';
+import { viewUser } from '@/lib/api-users/users-api';
 import * as token from './auth/token/route';
 import * as openapi from './openapi.json/route';
 import * as ban from './users/[id]/ban/route';
@@ -193,6 +194,24 @@ describe('scopes', () => {
     const grant = await call(one.PATCH, `/users/${insider.id}`, { method: 'PATCH', key: envKey, id: insider.id, body: { roleId: await roleId('Administrator') } });
     expect(grant).toMatchObject({ status: 400, body: { errors: { roleId: [expect.stringContaining('cannot grant')] } } });
     expect((await db.select().from(users).where(eq(users.id, adminUser!.id)))[0]!.status).toBe('active');
+  });
+
+  it('GET /users/{id} reads its user in the credential check: the same view as viewUser, nothing for a bad secret or id', async () => {
+    const insider = await insertUser(db, { email: 'same.view@example.test', environmentId: production, tags: [{ name: 'team', value: 'a' }] });
+    const read = await call(one.GET, `/users/${insider.id}`, { key: orgKey, id: insider.id });
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(await viewUser(db, admin, insider.id));
+    expect(read.headers.get('etag')).toBe(`"v${read.body.version}"`);
+    // The right key id with a wrong secret: 401 and no trace of the user in the answer.
+    const forged = `${orgKey.slice(0, orgKey.lastIndexOf('_') + 1)}${'A'.repeat(43)}`;
+    const refused = await call(one.GET, `/users/${insider.id}`, { key: forged, id: insider.id });
+    expect(refused.status).toBe(401);
+    expect(JSON.stringify(refused.body)).not.toContain('same.view');
+    for (const id of ['not-a-uuid', "' or 1=1 --", '00000000-0000-0000-0000-000000000000', `${insider.id}x`])
+      expect((await call(one.GET, `/users/${encodeURIComponent(id)}`, { key: orgKey, id })).status).toBe(404);
+    // An Administrator (a role that spans every environment) is visible to an environment key, as in the list.
+    const [adminUser] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    expect((await call(one.GET, `/users/${adminUser!.id}`, { key: envKey, id: adminUser!.id })).status).toBe(200);
   });
 
   it('an organization key needs an environment when there are several; a user key acts as its user', async () => {

@@ -4,16 +4,19 @@
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
 import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, readBody } from '@/lib/api-users/http';
-import { viewUser } from '@/lib/api-users/users-api';
+import { viewOf, viewUser } from '@/lib/api-users/users-api';
 import { AppError } from '@/lib/errors';
 import { updateUserFieldsSchema, updateUserFromFields } from '@/lib/users/fields';
 import { STALE_EDIT } from '@/lib/users/update';
 
-export const GET = apiRoute<{ id: string }>(async ({ caller }, { id }) => {
-  const user = await viewUser(db, caller.principal, id);
-  requirePermissionOf(caller.principal, 'users.read');
-  return json(user, { headers: { etag: etagOf(user.version) } });
-});
+export const GET = apiRoute<{ id: string }>(
+  async ({ caller, user: row }) => {
+    const user = viewOf(caller.principal, row);
+    requirePermissionOf(caller.principal, 'users.read');
+    return json(user, { headers: { etag: etagOf(user.version) } });
+  },
+  ({ id }) => id,
+);
 
 export const PATCH = apiRoute<{ id: string }>(async ({ caller, meta, request }, { id }) => {
   await viewUser(db, caller.principal, id);
