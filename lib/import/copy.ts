@@ -2,7 +2,8 @@
 // (postgres.js's writable COPY stream; PGlite's COPY from '/dev/blob'), inside the caller's transaction.
 import type { Queryable } from '@/db/client';
 
-type PostgresJs = { unsafe: (query: string) => { writable: () => Promise<NodeJS.WritableStream> } };
+type CopyQuery = { writable: () => Promise<NodeJS.WritableStream>; reject: (error: unknown) => void };
+type PostgresJs = { unsafe: (query: string) => CopyQuery };
 type Pglite = { query: (query: string, params: unknown[], options: { blob: Blob }) => Promise<unknown> };
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -41,8 +42,20 @@ export async function copyRows(q: Queryable, table: string, columns: readonly st
     await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([chunkOf(rows, 0, rows.length)]) });
     return;
   }
-  const stream = await client.unsafe(`${statement} stdin`).writable();
-  await new Promise<void>((resolve, reject) => {
+  const query = client.unsafe(`${statement} stdin`);
+  // postgres.js settles a COPY's query as soon as the stream opens, and an error the server finds after
+  // the last row was sent (a unique violation waiting on another transaction's row, say) only reaches
+  // query.reject, never the stream, which would then wait for ever: that error is caught here.
+  const failed = new Promise<never>((_, reject) => {
+    const settle = query.reject;
+    query.reject = (error) => {
+      reject(error);
+      settle(error);
+    };
+  });
+  failed.catch(() => {});
+  const stream = await query.writable();
+  const written = new Promise<void>((resolve, reject) => {
     let next = 0;
     const write = () => {
       while (next < rows.length) {
@@ -57,4 +70,5 @@ export async function copyRows(q: Queryable, table: string, columns: readonly st
     stream.on('finish', () => resolve());
     write();
   });
+  await Promise.race([written, failed]);
 }

@@ -223,6 +223,50 @@ describe('commit', () => {
     expect(failed!.error).toContain('Nothing was imported');
   });
 
+  it('a batch that fails takes the one in flight after it down too: whole batches, in order, each audited once', async () => {
+    const lines = Array.from({ length: 35 }, (_, i) => `F${i},Fail,fail${i}@example.test,User,Production,`);
+    const job = await createImport(db, admin, file('fail.csv', csv(...lines)), skip);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
+    expect(await claimJob(db)).toBe(job.id);
+    const result = await runJob(db, job.id, {
+      batchSize: 10,
+      insideBatch: async (i) => {
+        // Batch 2 (on PostgreSQL already writing beside batch 1) has finished its writes when batch 1 fails.
+        if (i === 1) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          throw new Error('injected failure');
+        }
+      },
+    });
+    expect(result).toBe('failed');
+    const created = await db.select({ email: users.email }).from(users).where(sql`${users.email} like 'fail%'`);
+    expect(created.map((u) => u.email).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `fail${i}@example.test`).sort());
+    expect((await db.select().from(outboxMessages).where(sql`${outboxMessages.toAddress} like 'fail%'`)).length).toBe(10);
+    const audited = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.created'), sql`${auditEvents.targetLabel} like 'fail%'`));
+    expect(audited.length).toBe(10);
+    const [failed] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(failed).toMatchObject({ status: 'failed', nextRow: 12, rowsDone: 10, createdCount: 10 });
+    const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, failed!).outcome);
+    expect(outcomes.filter((o) => o === 'Created').length).toBe(10);
+    expect(outcomes.filter((o) => o === 'Not imported').length).toBe(25);
+  });
+
+  it('two runners on one job at once (one taken for dead): every row written once, the counts right', async () => {
+    const lines = Array.from({ length: 45 }, (_, i) => `T${i},Twice,twice${i}@example.test,User,Production,`);
+    const job = await createImport(db, admin, file('twice.csv', csv(...lines)), skip);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
+    expect(await claimJob(db)).toBe(job.id);
+    const results = await Promise.all([runJob(db, job.id, { batchSize: 10 }), runJob(db, job.id, { batchSize: 10 })]);
+    expect(results).toContain('done');
+    const created = await db.select({ email: users.email }).from(users).where(sql`${users.email} like 'twice%'`);
+    expect(created.length).toBe(45);
+    expect((await db.select().from(outboxMessages).where(sql`${outboxMessages.toAddress} like 'twice%'`)).length).toBe(45);
+    const audited = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.created'), sql`${auditEvents.targetLabel} like 'twice%'`));
+    expect(audited.length).toBe(45);
+    const [after] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(after).toMatchObject({ nextRow: 47, rowsDone: 45, createdCount: 45 });
+  });
+
   it('cancelling keeps only whole batches', async () => {
     const lines = Array.from({ length: 25 }, (_, i) => `C${i},Cancel,cancel${i}@example.test,User,Production,`);
     const job = await createImport(db, admin, file('cancel.csv', csv(...lines)), skip);

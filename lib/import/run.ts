@@ -284,6 +284,78 @@ const Cancelled = Symbol('cancelled');
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || isUniqueViolation((error as { cause?: unknown }).cause));
 
+async function cancelRequested(q: Queryable, jobId: string) {
+  const [state] = await rows<{ cancelRequested: boolean }>(q, sql`select cancel_requested as "cancelRequested" from import_jobs where id = ${jobId}::uuid`);
+  return state?.cancelRequested === true;
+}
+
+/** Another runner (a slow one taken for dead) committed this batch first: go on from where it is. */
+class Superseded extends Error {}
+
+/**
+ * Batch by batch, each its own transaction that also moves the job's next_row on, so a crash or a
+ * cancel leaves whole batches and next_row says where to resume. On PostgreSQL two batches are in
+ * flight: the next one writes (on a second connection, the server's other core) while this one
+ * commits, and commits only after it, so next_row only ever moves forward over committed batches; if
+ * this one fails, the next one rolls back too. A batch that updates existing users runs alone (the
+ * last-Administrator guard's lock must not be held by a batch waiting for another).
+ */
+async function runBatches(db: Db, job: JobRow, mailing: Mailing | null, size: number, hooks: RunHooks) {
+  const depth = getClient().driver === 'postgres' ? 2 : 1;
+  let from = job.nextRow;
+  let retried = false;
+  for (let i = 0; ; ) {
+    const inFlight: Promise<void>[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    let start = from;
+    try {
+      for (; ; i++) {
+        await hooks.beforeBatch?.(i);
+        const batch = await loadBatch(db, job.id, start, size);
+        if (batch.length === 0) break;
+        const updates = batch.some((r) => r.kind === 'update');
+        if (inFlight.length >= depth || (updates && inFlight.length > 0)) await inFlight.shift();
+        const after = previous;
+        const [index, batchStart, next] = [i, start, batch[batch.length - 1]!.rowNo + 1];
+        previous = db.transaction(async (tx) => {
+          if (await cancelRequested(tx, job.id)) throw Cancelled;
+          const { outcomes, tally } = await writeBatch(tx, job, batch, mailing, false);
+          await recordOutcomes(tx, job.id, outcomes);
+          await hooks.insideBatch?.(index);
+          await after;
+          const moved = await rows<{ id: string }>(
+            tx,
+            sql`update import_jobs set next_row = ${next}, rows_done = rows_done + ${batch.length},
+                created_count = created_count + ${tally.created}, updated_count = updated_count + ${tally.updated},
+                skip_count = skip_count + ${tally.skipped}, heartbeat_at = now()
+              where id = ${job.id}::uuid and next_row = ${batchStart} returning id`,
+          );
+          if (moved.length === 0) throw new Superseded();
+        });
+        // Settled here too, so a failure is never unhandled while the loop awaits something else.
+        previous.catch(() => {});
+        inFlight.push(previous);
+        start = next;
+      }
+      for (const batch of inFlight) await batch;
+      return;
+    } catch (error) {
+      await Promise.allSettled(inFlight);
+      // Someone added one of a batch's emails between its check and its COPY (the batch rolled back
+      // whole, and its retry settles that row as skipped), or another runner got ahead: go on from the
+      // job's committed next_row.
+      const superseded = error instanceof Superseded;
+      if (!superseded && !isUniqueViolation(error)) throw error;
+      const [state] = await rows<{ nextRow: number }>(db, sql`select next_row as "nextRow" from import_jobs where id = ${job.id}::uuid`);
+      const committed = Math.max(from, state?.nextRow ?? from);
+      // A second unique violation at the same place is not a race: it fails the import.
+      if (!superseded && retried && committed === from) throw error;
+      retried = !superseded;
+      from = committed;
+    }
+  }
+}
+
 /** Runs a claimed job to its end: done, cancelled (whole batches kept) or failed (with the reason). */
 export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promise<'done' | 'failed' | 'cancelled'> {
   const size = hooks.batchSize ?? BATCH;
@@ -304,74 +376,34 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
 
   const total: Tally = { created: 0, updated: 0, skipped: 0 };
   let done = 0;
-  /** One batch in tx; returns the next row number, or null when nothing was left. */
-  const step = async (tx: Tx, index: number, fromRow: number, strict: boolean) => {
-    // All or nothing keeps the job row unlocked, so progress can be reported from outside the transaction.
-    const [state] = await rows<{ cancelRequested: boolean; nextRow: number }>(
-      tx,
-      strict
-        ? sql`select cancel_requested as "cancelRequested", 0 as "nextRow" from import_jobs where id = ${job.id}::uuid`
-        : sql`select cancel_requested as "cancelRequested", next_row as "nextRow" from import_jobs where id = ${job.id}::uuid for update`,
-    );
-    if (state?.cancelRequested) throw Cancelled;
-    // Another runner (a slow one thought dead) may have written this batch already: go on from there.
-    const start = strict ? fromRow : Math.max(fromRow, state?.nextRow ?? 0);
-    const batch = await loadBatch(tx, job.id, start, size);
-    if (batch.length === 0) return null;
-    const { outcomes, tally } = await writeBatch(tx, job, batch, mailing, strict);
-    await recordOutcomes(tx, job.id, outcomes);
-    await hooks.insideBatch?.(index);
-    const next = batch[batch.length - 1]!.rowNo + 1;
-    if (strict) {
-      total.created += tally.created;
-      total.updated += tally.updated;
-      total.skipped += tally.skipped;
-      done += batch.length;
-      // PGlite has one connection, busy with this transaction; there the bar moves at the end.
-      if (getClient().driver === 'postgres')
-        await db.execute(sql`update import_jobs set rows_done = ${done}, heartbeat_at = now() where id = ${job.id}::uuid`);
-    } else
-      await tx.execute(sql`update import_jobs set next_row = ${next}, rows_done = rows_done + ${batch.length},
-          created_count = created_count + ${tally.created}, updated_count = updated_count + ${tally.updated},
-          skip_count = skip_count + ${tally.skipped}, heartbeat_at = now()
-        where id = ${job.id}::uuid`);
-    return next;
-  };
 
   try {
     if (job.allOrNothing) {
       await db.transaction(async (tx) => {
-        // A job resumed after a crash starts over: its transaction never committed.
+        // A job resumed after a crash starts over: its transaction never committed. The job row stays
+        // unlocked, so progress can be reported from outside the transaction.
         let from = 0;
         for (let i = 0; ; i++) {
           await hooks.beforeBatch?.(i);
-          const next = await step(tx, i, from, true);
-          if (next === null) break;
-          from = next;
+          if (await cancelRequested(tx, job.id)) throw Cancelled;
+          const batch = await loadBatch(tx, job.id, from, size);
+          if (batch.length === 0) break;
+          const { outcomes, tally } = await writeBatch(tx, job, batch, mailing, true);
+          await recordOutcomes(tx, job.id, outcomes);
+          await hooks.insideBatch?.(i);
+          total.created += tally.created;
+          total.updated += tally.updated;
+          total.skipped += tally.skipped;
+          done += batch.length;
+          from = batch[batch.length - 1]!.rowNo + 1;
+          // PGlite has one connection, busy with this transaction; there the bar moves at the end.
+          if (getClient().driver === 'postgres')
+            await db.execute(sql`update import_jobs set rows_done = ${done}, heartbeat_at = now() where id = ${job.id}::uuid`);
         }
         await tx.execute(sql`update import_jobs set next_row = ${from}, rows_done = ${done}, created_count = ${total.created},
             updated_count = ${total.updated}, skip_count = skip_count + ${total.skipped} where id = ${job.id}::uuid`);
       });
-    } else {
-      let from = job.nextRow;
-      for (let i = 0, retried = false; ; i++) {
-        await hooks.beforeBatch?.(i);
-        let next: number | null;
-        try {
-          next = await db.transaction((tx) => step(tx, i, from, false));
-        } catch (error) {
-          // Someone added one of the batch's emails between its check and its COPY: the batch rolled
-          // back whole, and its retry settles that row as skipped.
-          if (retried || !isUniqueViolation(error)) throw error;
-          retried = true;
-          i--;
-          continue;
-        }
-        retried = false;
-        if (next === null) break;
-        from = next;
-      }
-    }
+    } else await runBatches(db, job, mailing, size, hooks);
   } catch (error) {
     if (error === Cancelled) {
       await finish(db, job, 'cancelled', null);

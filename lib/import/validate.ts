@@ -237,10 +237,15 @@ export async function validateImport(
   const seen = new Map<string, number>();
   const demotions: number[] = [];
   let chunk: CheckedRow[] = [];
+  // A chunk is stored while the next one is read and checked (the server's work beside this process's);
+  // the next chunk's own queries wait for it, as statements of one transaction do.
+  let storing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await storing;
     await checkExisting(db, chunk, ctx, demotions);
     for (const r of chunk) counts[`${r.kind}Count`]++;
-    await storeChunk(db, jobId, chunk);
+    storing = storeChunk(db, jobId, chunk);
+    storing.catch(() => {}); // awaited at the next flush
     chunk = [];
   };
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
@@ -261,6 +266,7 @@ export async function validateImport(
     if (chunk.length >= CHUNK) await flush();
   }
   await flush();
+  await storing;
   if (counts.totalRows === 0)
     throw new AppError('invalid', 'The file has a header row but no users. Add one row per user under the header.');
   if (demotions.length > 0) counts.errorCount += await refuseLastAdministratorDemotions(db, jobId, demotions, counts);
