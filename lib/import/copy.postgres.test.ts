@@ -3,18 +3,12 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { testDb } from '@/db/testing';
 import { copyRows } from './copy';
+import { probeDb, sqlState } from './testing/copy-probe';
 
 let db: Db;
-const code = (error: unknown): string | undefined => {
-  const e = error as { code?: string; cause?: unknown };
-  return e?.code ?? (e?.cause ? code(e.cause) : undefined);
-};
-
 beforeAll(async () => {
-  db = await testDb();
-  await db.execute(sql`create table if not exists copy_probe (id int primary key, note text)`);
+  db = await probeDb();
 });
 
 it('a COPY waiting on another transaction’s row rejects once that one commits (it used to wait for ever)', async () => {
@@ -32,7 +26,7 @@ it('a COPY waiting on another transaction’s row rejects once that one commits 
   const copy = db.transaction((tx) => copyRows(tx, 'copy_probe', ['id', 'note'], [[8001, 'a'], [8000, 'b']]));
   const outcome = copy.then(
     () => 'copied',
-    (error: unknown) => code(error),
+    (error: unknown) => sqlState(error),
   );
   await new Promise((resolve) => setTimeout(resolve, 300));
   release();

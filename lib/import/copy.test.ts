@@ -3,19 +3,13 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { testDb } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
 import { copyRows } from './copy';
+import { probeDb, sqlState } from './testing/copy-probe';
 
 let db: Db;
-const code = (error: unknown): string | undefined => {
-  const e = error as { code?: string; cause?: unknown };
-  return e?.code ?? (e?.cause ? code(e.cause) : undefined);
-};
-
 beforeAll(async () => {
-  db = await testDb();
-  await db.execute(sql`create table if not exists copy_probe (id int primary key, note text)`);
+  db = await probeDb();
 });
 
 it('copies text with tabs, newlines, backslashes and nulls as it was', async () => {
@@ -29,6 +23,6 @@ it('a refused row (a duplicate key in the last row) rejects the COPY, and nothin
   await db.execute(sql`insert into copy_probe (id) values (2000)`);
   const many = Array.from({ length: 3000 }, (_, i) => [3000 + i, 'x'.repeat(100)] as const);
   const attempt = db.transaction((tx) => copyRows(tx, 'copy_probe', ['id', 'note'], [...many, [2000, 'again']]));
-  await expect(attempt).rejects.toSatisfy((error) => code(error) === '23505');
+  await expect(attempt).rejects.toSatisfy((error) => sqlState(error) === '23505');
   expect((await rows<{ n: number }>(db, sql`select count(*)::int as n from copy_probe where id >= 3000 and id < 7000`))[0]!.n).toBe(0);
 });
