@@ -7,10 +7,9 @@ import { environments, lockReason, roles, users, userStatus } from '@/db/schema'
 import { canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { preparedRows, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
+import { UUID } from '@/lib/search-params';
 import { tagSchema } from '@/lib/users/create';
 import { listParamsSchema, PAGE_SIZE } from '@/lib/users/list';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const userSchema = z
   .object({

@@ -374,11 +374,10 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
   const settings = await getSecuritySettings(db);
   const mailing = job.sendInvitations ? { org: await organizationName(db), lifetimeMs: settings.invitationLifetimeDays * 86_400_000 } : null;
 
-  const total: Tally = { created: 0, updated: 0, skipped: 0 };
-  let done = 0;
-
   try {
     if (job.allOrNothing) {
+      const total: Tally = { created: 0, updated: 0, skipped: 0 };
+      let done = 0;
       await db.transaction(async (tx) => {
         // A job resumed after a crash starts over: its transaction never committed. The job row stays
         // unlocked, so progress can be reported from outside the transaction.
