@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { environments, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
+import { rows } from '@/lib/db-rows';
 import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE, SEARCH_STEPS, type SearchStep } from './list';
 
 let db: Db;
@@ -100,6 +101,38 @@ describe('listUsers', () => {
   it('shows an Account Manager only their environments', async () => {
     const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [] };
     expect((await listUsers(db, manager, environmentId, params())).users).toEqual([]);
+  });
+});
+
+describe("reach through another environment (the filter tests roles without joining them)", () => {
+  let otherId: string;
+  beforeAll(async () => {
+    [{ id: otherId }] = (await db.insert(environments).values({ name: 'Reach' }).returning({ id: environments.id })) as [{ id: string }];
+    const both = await insertUser(db, { email: 'both@reach.test', firstName: 'Reachable', lastName: 'Both', environmentId });
+    await db.insert(userEnvironments).values({ userId: both.id, environmentId: otherId });
+    await insertUser(db, { email: 'only@reach.test', firstName: 'Reachable', lastName: 'Only', environmentId: otherId });
+  });
+
+  it('shows a manager of another environment its shared members and everyone whose role spans all, by every strategy', async () => {
+    const manager = (): Principal => ({ actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [otherId] });
+    const all = await listUsers(db, manager(), environmentId, params());
+    expect(all.users.map((u) => u.email).sort()).toEqual(['ada@example.test', 'both@reach.test']);
+    expect(await countUsers(db, listFilter(manager(), environmentId, {}))).toEqual({ count: 2, exact: true });
+    for (const steps of [[{ kind: 'collect', limit: null }], [{ kind: 'walk', limit: null }], [{ kind: 'walk', limit: 5 }, { kind: 'collect', limit: 3 }]] as SearchStep[][])
+      for (const q of ['reach', 'example.test', 'ada'])
+        expect((await listUsers(db, manager(), environmentId, params({ q }), steps)).users.map((u) => u.email), `${q} ${JSON.stringify(steps)}`).toEqual(
+          [q === 'reach' ? 'both@reach.test' : 'ada@example.test'],
+        );
+  });
+
+  it('reads users alone: no join in the plan of any list filter', async () => {
+    const principals: Principal[] = [admin, { actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [otherId] }];
+    for (const principal of principals) {
+      const filter = listFilter(principal, environmentId, { q: 'reach', status: 'active', role: undefined });
+      const [plan] = await rows<{ 'QUERY PLAN': unknown }>(db, sql`explain (format json) select 1 from ${users} where ${filter}`);
+      const text = JSON.stringify(plan!['QUERY PLAN']);
+      expect(text).not.toMatch(/"Node Type":"(Nested Loop|Hash Join|Merge Join)"/);
+    }
   });
 });
 

@@ -17,13 +17,13 @@ import { environments, roles, userEnvironments, users, userStatus, type UserStat
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { isPgText, isTimestamptzText, textParam, UUID } from '@/lib/search-params';
-import { visibleTo } from './scope';
+import { roleSpansAll, visibleTo } from './scope';
 
 export const PAGE_SIZE = 50;
 
 /** Users of the environment: its members, and those whose role spans every environment. */
 export function inEnvironment(environmentId: string) {
-  return or(eq(roles.allEnvironments, true), sql`${users.environmentIds} @> array[${environmentId}]::uuid[]`);
+  return or(roleSpansAll, sql`${users.environmentIds} @> array[${environmentId}]::uuid[]`);
 }
 
 const SORTS = {
@@ -72,10 +72,12 @@ export type FilterParams = Pick<ListParams, 'q' | 'status' | 'role'> & Partial<P
 export function listFilter(principal: Principal, environmentId: string, params: FilterParams): SQL {
   // Inside one of the principal's own environments, membership of it already implies visibility.
   const ownEnvironment = principal.allEnvironments || principal.environmentIds.includes(environmentId);
+  // The search first: a walk tests the filter row by row, in this order, and most rows fail the search,
+  // so the environment tests (array containment) run only for the few that pass it.
   return and(
+    params.q ? searchMatches(params.q) : undefined,
     ownEnvironment ? undefined : visibleTo(principal),
     inEnvironment(environmentId),
-    params.q ? searchMatches(params.q) : undefined,
     params.status ? eq(users.status, params.status) : undefined,
     params.role ? eq(users.roleId, params.role) : undefined,
     params.env ? sql`${users.environmentIds} @> array[${params.env}]::uuid[]` : undefined,
@@ -246,7 +248,7 @@ async function collectHits(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | u
   const found = await rows<{ id: string | null; hits: number | string }>(
     q,
     sql`with hits as materialized (
-          select ${users.id} as id, ${keyColumns(keys)} from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
+          select ${users.id} as id, ${keyColumns(keys)} from ${users}
           where ${and(filter, seek)} ${limit === null ? sql`` : sql`limit ${limit + 1}`})
         select page.id, total.hits from (select count(*) as hits from hits) total
         left join lateral (select id from hits order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}) page on true`,
@@ -263,7 +265,7 @@ async function collectHits(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | u
 async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null): Promise<string[] | null> {
   const order = orderOf(keys.length, ascending);
   const walked = sql`select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit
-    from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
+    from ${users}
     ${seek ? sql`where ${seek}` : sql``}
     order by ${sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `)}`;
   if (limit === null) return (await rows<{ id: string }>(q, sql`select id from (${walked}) walked where hit order by ${order} limit ${PAGE_SIZE + 1}`)).map((r) => r.id);
@@ -296,7 +298,7 @@ async function walkOn(q: Queryable, filter: SQL, keys: SQL[], seekFrom: (at: Cur
       sql`select id, hit, n, at from (select *, row_number() over (order by ${order}) as n from (
             select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit,
                    array[${sql.join(keys.map((k) => sql`(${k})::text`), sql`, `)}] as at
-            from ${users} inner join ${roles} on ${roles.id} = ${users.roleId}
+            from ${users}
             ${from ? sql`where ${from}` : sql``}
             order by ${sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `)}
             limit ${chunk}) walked) numbered
@@ -316,7 +318,7 @@ export type UserRow = Awaited<ReturnType<typeof listUsers>>['users'][number];
  * page view never counts a million rows.
  */
 export async function countUsers(q: Queryable, filter: SQL, cap = 1000): Promise<{ count: number; exact: boolean }> {
-  const base = sql`select 1 from ${users} inner join ${roles} on ${roles.id} = ${users.roleId} where ${filter}`;
+  const base = sql`select 1 from ${users} where ${filter}`;
   const [row] = await rows<{ n: number | string }>(q, sql`select count(*) as n from (${base} limit ${cap + 1}) bounded`);
   const n = Number(row?.n ?? 0);
   if (n <= cap) return { count: n, exact: true };

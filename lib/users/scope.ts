@@ -31,11 +31,18 @@ export const userColumns = {
   roleAllEnvironments: roles.allEnvironments,
 };
 
+/**
+ * The user's role spans every environment. The roles that do are read once per statement (an InitPlan)
+ * and each row tests its role_id against them, so a list needs no join to roles: walking a million
+ * users, a join (even memoized) cost as much as the index scan itself.
+ */
+export const roleSpansAll = sql`${users.roleId} = any(array(select ${roles.id} from ${roles} where ${roles.allEnvironments}))`;
+
 /** Users visible to the principal: members of one of its environments, or anyone for org-wide principals. */
 export function visibleTo(principal: Principal) {
   if (principal.allEnvironments) return undefined;
   if (principal.environmentIds.length === 0) return sql`false`;
-  return sql`(${roles.allEnvironments} or ${users.environmentIds} && ${`{${principal.environmentIds.join(',')}}`}::uuid[])`;
+  return sql`(${roleSpansAll} or ${users.environmentIds} && ${`{${principal.environmentIds.join(',')}}`}::uuid[])`;
 }
 
 export async function findVisibleUser(q: Queryable, principal: Principal, userId: string, options: { forUpdate?: boolean } = {}) {
