@@ -21,6 +21,21 @@ test('signed-out pages send the security headers, so no other site can frame /lo
   }
 });
 
+test('API responses send them too, problems and unknown endpoints included', async ({ request }) => {
+  for (const [path, status] of [
+    ['/api/v1/users', 401],
+    ['/api/v1/no-such-endpoint', 404],
+    ['/api/v1/openapi.json', 200],
+    ['/api/auth/session', 200],
+    ['/api/v1', 404],
+  ] as const) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(status);
+    expectSecurityHeaders(response.headers());
+    if (path === '/api/v1/no-such-endpoint') expect(response.headers()['content-type']).toBe('application/problem+json');
+  }
+});
+
 test('portal pages send them too, and still work under the policy', async ({ page, login }) => {
   await login.signInAs('admin');
   const response = await page.goto('/users');

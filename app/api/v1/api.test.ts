@@ -11,6 +11,7 @@ import type { Principal } from '@/lib/auth/principal';
 import { ROUTES, openApiDocument } from '@/lib/api-users/openapi';
 import { createApiUser, newApiUserSchema, revokeApiUser } from '@/lib/api-users/manage';
 import { viewUser } from '@/lib/api-users/users-api';
+import * as other from './[...path]/route';
 import * as token from './auth/token/route';
 import * as openapi from './openapi.json/route';
 import * as ban from './users/[id]/ban/route';
@@ -230,6 +231,16 @@ describe('scopes', () => {
     expect((await call(list.GET, '/users', { key: managerKey })).status).toBe(200);
     await db.update(users).set({ status: 'inactive' }).where(eq(users.id, manager.id));
     expect((await call(list.GET, '/users', { key: managerKey })).status).toBe(403);
+  });
+});
+
+describe('unknown endpoints', () => {
+  it('answer a problem+json 404 naming the OpenAPI document, whatever the method', async () => {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const) {
+      const unknown = await other[method]();
+      expect([unknown.status, unknown.headers.get('content-type'), unknown.headers.get('cache-control')], method).toEqual([404, 'application/problem+json', 'no-store']);
+      expect((await unknown.json()).detail, method).toContain('/api/v1/openapi.json');
+    }
   });
 });
 
