@@ -34,6 +34,10 @@ test('API responses send them too, problems and unknown endpoints included', asy
     expectSecurityHeaders(response.headers());
     if (path === '/api/v1/no-such-endpoint') expect(response.headers()['content-type']).toBe('application/problem+json');
   }
+  // A method the endpoint does not take: problem+json with Allow, not Next.js's empty 405.
+  const refused = await request.delete('/api/v1/users/00000000-0000-4000-8000-000000000000');
+  expect([refused.status(), refused.headers()['allow'], refused.headers()['content-type']]).toEqual([405, 'GET, PATCH', 'application/problem+json']);
+  expectSecurityHeaders(refused.headers());
 });
 
 test('portal pages send them too, and still work under the policy', async ({ page, login }) => {

@@ -10,11 +10,12 @@ import { metaFromHeaders } from '@/lib/request';
 import { authenticateAndCount, type ApiCaller } from './authenticate';
 import type { ViewRow } from './users-api';
 
-const TITLES: Record<AppError['code'] | 'precondition_failed' | 'internal', string> = {
+const TITLES: Record<AppError['code'] | 'method_not_allowed' | 'precondition_failed' | 'internal', string> = {
   invalid: 'Invalid request',
   unauthenticated: 'Not authenticated',
   forbidden: 'Forbidden',
   not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   rate_limited: 'Too many requests',
   precondition_failed: 'Precondition failed',
@@ -95,6 +96,14 @@ export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Respons
       return problemFrom(error);
     }
   };
+}
+
+/**
+ * The handler for the methods a route does not take: a problem+json 405 with Allow (Next.js's own 405
+ * has an empty body). A route exports it under each name it lacks.
+ */
+export function methodNotAllowed(allowed: string) {
+  return () => problem(405, 'method_not_allowed', `This endpoint takes ${allowed} only.`, { headers: { allow: allowed } });
 }
 
 /** ETag of a user: their version, which every change bumps. */

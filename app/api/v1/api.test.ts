@@ -234,8 +234,30 @@ describe('scopes', () => {
   });
 });
 
-describe('unknown endpoints', () => {
-  it('answer a problem+json 404 naming the OpenAPI document, whatever the method', async () => {
+describe('unknown endpoints and methods', () => {
+  it('a method an endpoint does not take answers a problem+json 405 with Allow', async () => {
+    const routes: [string, Record<string, unknown>, string][] = [
+      ['/auth/token', token, 'POST'],
+      ['/users', list, 'GET, POST'],
+      ['/users/locked', locked, 'GET'],
+      ['/users/{id}', one, 'GET, PATCH'],
+      ['/users/{id}/ban', ban, 'POST'],
+      ['/users/{id}/reset', reset, 'POST'],
+      ['/users/{id}/unlock', unlock, 'POST'],
+      ['/users/{id}/validate', validateRoute, 'POST'],
+    ];
+    for (const [path, route, allowed] of routes)
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+        const handler = route[method] as (() => Promise<Response> | Response) | undefined;
+        expect(handler, `${method} ${path}`).toBeTypeOf('function');
+        if (allowed.split(', ').includes(method)) continue;
+        const response = await handler!();
+        expect([response.status, response.headers.get('allow'), response.headers.get('content-type')], `${method} ${path}`).toEqual([405, allowed, 'application/problem+json']);
+        expect((await response.json()).detail).toBe(`This endpoint takes ${allowed} only.`);
+      }
+  });
+
+  it('an unknown endpoint answers a problem+json 404 naming the OpenAPI document, whatever the method', async () => {
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const) {
       const unknown = await other[method]();
       expect([unknown.status, unknown.headers.get('content-type'), unknown.headers.get('cache-control')], method).toEqual([404, 'application/problem+json', 'no-store']);

@@ -1,7 +1,7 @@
 // GET /api/v1/users (the All Users query, by cursor) and POST /api/v1/users (invite, or create active).
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
-import { apiRoute, etagOf, json, nextLink, readBody } from '@/lib/api-users/http';
+import { apiRoute, etagOf, json, methodNotAllowed, nextLink, readBody } from '@/lib/api-users/http';
 import { listQuerySchema, resolveEnvironment, viewUser } from '@/lib/api-users/users-api';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { createUserFieldsSchema, createUserFromFields } from '@/lib/users/fields';
@@ -50,3 +50,6 @@ export const POST = apiRoute(async ({ caller, meta, request }) => {
   });
   return json(user, { status: 201, headers: { location: `/api/v1/users/${user.id}`, etag: etagOf(user.version) } });
 });
+
+const refused = methodNotAllowed('GET, POST');
+export { refused as PUT, refused as PATCH, refused as DELETE };

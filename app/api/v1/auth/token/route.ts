@@ -3,7 +3,7 @@
 import { db } from '@/db';
 import { getClient } from '@/db/client';
 import { checkKey, issueApiToken, takeRequest, tokenRequestSchema } from '@/lib/api-users/authenticate';
-import { json, problem, problemFrom, readBody } from '@/lib/api-users/http';
+import { json, methodNotAllowed, problem, problemFrom, readBody } from '@/lib/api-users/http';
 import { metaFromHeaders } from '@/lib/request';
 
 export async function POST(request: Request): Promise<Response> {
@@ -22,3 +22,6 @@ export async function POST(request: Request): Promise<Response> {
     return problemFrom(error);
   }
 }
+
+const refused = methodNotAllowed('POST');
+export { refused as GET, refused as PUT, refused as PATCH, refused as DELETE };

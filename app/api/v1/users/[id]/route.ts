@@ -3,7 +3,7 @@
 // AssureSign clients do not send it; without it the change applies to the user as they are.
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
-import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, readBody } from '@/lib/api-users/http';
+import { apiRoute, etagOf, ifMatchVersion, json, methodNotAllowed, PreconditionFailed, readBody } from '@/lib/api-users/http';
 import { viewOf, viewUser } from '@/lib/api-users/users-api';
 import { AppError } from '@/lib/errors';
 import { updateUserFieldsSchema, updateUserFromFields } from '@/lib/users/fields';
@@ -36,3 +36,6 @@ export const PATCH = apiRoute<{ id: string }>(async ({ caller, meta, request }, 
     throw error;
   }
 });
+
+const refused = methodNotAllowed('GET, PATCH');
+export { refused as POST, refused as PUT, refused as DELETE };

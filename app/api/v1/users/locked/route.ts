@@ -1,7 +1,7 @@
 // GET /api/v1/users/locked: the Locked Users tab for one environment, most recently locked first, by cursor.
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
-import { apiRoute, json, nextLink } from '@/lib/api-users/http';
+import { apiRoute, json, methodNotAllowed, nextLink } from '@/lib/api-users/http';
 import { resolveEnvironment } from '@/lib/api-users/users-api';
 import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
 
@@ -25,3 +25,6 @@ export const GET = apiRoute(async ({ caller, request }) => {
     next: nextLink(url, page.next),
   });
 });
+
+const refused = methodNotAllowed('GET');
+export { refused as POST, refused as PUT, refused as PATCH, refused as DELETE };
