@@ -76,7 +76,7 @@ export default function ApiReferencePage() {
         </p>
         <dl className="mt-3 divide-y divide-slate-200 rounded-lg bg-white text-sm ring-1 ring-slate-200">
           {PROBLEMS.map(([code, status, text]) => (
-            <div key={code} id={`problem-${code}`} className="grid gap-1 px-4 py-2 sm:grid-cols-[10rem_1fr]">
+            <div key={code} id={`problem-${code}`} className="grid gap-1 px-4 py-2 sm:grid-cols-[12rem_1fr] sm:gap-3">
               <dt className="font-mono text-xs font-semibold">
                 {status} {code}
               </dt>
