@@ -40,6 +40,25 @@ async function run(jobId: string) {
   return runJob(db, jobId);
 }
 
+/** A started job of `count` valid users (emails <prefix><i>@example.test), claimed for runJob with options. */
+async function claimedJob(prefix: string, count: number, options: { allOrNothing: boolean; sendInvitations: boolean }) {
+  const last = prefix[0]!.toUpperCase() + prefix.slice(1);
+  const lines = Array.from({ length: count }, (_, i) => `${last[0]}${i},${last},${prefix}${i}@example.test,User,Production,`);
+  const job = await createImport(db, admin, file(`${prefix}.csv`, csv(...lines)), skip);
+  await db.transaction((tx) => startImport(tx, admin, job.id, options));
+  expect(await claimJob(db)).toBe(job.id);
+  return job;
+}
+
+/** What an import wrote for the users whose emails start with `prefix`: users, invitations, creation audits. */
+async function writtenFor(prefix: string) {
+  const like = `${prefix}%`;
+  const created = await db.select({ email: users.email }).from(users).where(sql`${users.email} like ${like}`);
+  const invitations = await db.select().from(outboxMessages).where(sql`${outboxMessages.toAddress} like ${like}`);
+  const audited = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.created'), sql`${auditEvents.targetLabel} like ${like}`));
+  return { created, invitations: invitations.length, audited: audited.length };
+}
+
 beforeAll(async () => {
   db = await testDb();
   let adminId: string;
@@ -205,10 +224,7 @@ describe('commit', () => {
   });
 
   it('"all or nothing" rolls every batch back when one fails', async () => {
-    const lines = Array.from({ length: 25 }, (_, i) => `R${i},Roll,roll${i}@example.test,User,Production,`);
-    const job = await createImport(db, admin, file('roll.csv', csv(...lines)), skip);
-    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: true }));
-    expect(await claimJob(db)).toBe(job.id);
+    const job = await claimedJob('roll', 25, { allOrNothing: true, sendInvitations: true });
     const result = await runJob(db, job.id, {
       batchSize: 10,
       insideBatch: (i) => {
@@ -224,10 +240,7 @@ describe('commit', () => {
   });
 
   it('a batch that fails takes the one in flight after it down too: whole batches, in order, each audited once', async () => {
-    const lines = Array.from({ length: 35 }, (_, i) => `F${i},Fail,fail${i}@example.test,User,Production,`);
-    const job = await createImport(db, admin, file('fail.csv', csv(...lines)), skip);
-    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
-    expect(await claimJob(db)).toBe(job.id);
+    const job = await claimedJob('fail', 35, { allOrNothing: false, sendInvitations: true });
     const result = await runJob(db, job.id, {
       batchSize: 10,
       insideBatch: async (i) => {
@@ -239,11 +252,10 @@ describe('commit', () => {
       },
     });
     expect(result).toBe('failed');
-    const created = await db.select({ email: users.email }).from(users).where(sql`${users.email} like 'fail%'`);
-    expect(created.map((u) => u.email).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `fail${i}@example.test`).sort());
-    expect((await db.select().from(outboxMessages).where(sql`${outboxMessages.toAddress} like 'fail%'`)).length).toBe(10);
-    const audited = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.created'), sql`${auditEvents.targetLabel} like 'fail%'`));
-    expect(audited.length).toBe(10);
+    const written = await writtenFor('fail');
+    expect(written.created.map((u) => u.email).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `fail${i}@example.test`).sort());
+    expect(written.invitations).toBe(10);
+    expect(written.audited).toBe(10);
     const [failed] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
     expect(failed).toMatchObject({ status: 'failed', nextRow: 12, rowsDone: 10, createdCount: 10 });
     const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, failed!).outcome);
@@ -252,26 +264,19 @@ describe('commit', () => {
   });
 
   it('two runners on one job at once (one taken for dead): every row written once, the counts right', async () => {
-    const lines = Array.from({ length: 45 }, (_, i) => `T${i},Twice,twice${i}@example.test,User,Production,`);
-    const job = await createImport(db, admin, file('twice.csv', csv(...lines)), skip);
-    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
-    expect(await claimJob(db)).toBe(job.id);
+    const job = await claimedJob('twice', 45, { allOrNothing: false, sendInvitations: true });
     const results = await Promise.all([runJob(db, job.id, { batchSize: 10 }), runJob(db, job.id, { batchSize: 10 })]);
     expect(results).toContain('done');
-    const created = await db.select({ email: users.email }).from(users).where(sql`${users.email} like 'twice%'`);
-    expect(created.length).toBe(45);
-    expect((await db.select().from(outboxMessages).where(sql`${outboxMessages.toAddress} like 'twice%'`)).length).toBe(45);
-    const audited = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.created'), sql`${auditEvents.targetLabel} like 'twice%'`));
-    expect(audited.length).toBe(45);
+    const written = await writtenFor('twice');
+    expect(written.created.length).toBe(45);
+    expect(written.invitations).toBe(45);
+    expect(written.audited).toBe(45);
     const [after] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
     expect(after).toMatchObject({ nextRow: 47, rowsDone: 45, createdCount: 45 });
   });
 
   it('cancelling keeps only whole batches', async () => {
-    const lines = Array.from({ length: 25 }, (_, i) => `C${i},Cancel,cancel${i}@example.test,User,Production,`);
-    const job = await createImport(db, admin, file('cancel.csv', csv(...lines)), skip);
-    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
-    expect(await claimJob(db)).toBe(job.id);
+    const job = await claimedJob('cancel', 25, { allOrNothing: false, sendInvitations: false });
     const result = await runJob(db, job.id, {
       batchSize: 10,
       beforeBatch: async (i) => {
