@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Type declarations of the plain-JavaScript server scripts (eslint-config-next parses .mts as JavaScript).
+    files: ['**/*.d.mts'],
+    languageOptions: { parser: tseslint.parser },
+  },
+  {
     // Playwright fixtures call `use`, which is not React's hook.
     files: ['e2e/**'],
     rules: { 'react-hooks/rules-of-hooks': 'off' },

@@ -1,12 +1,14 @@
 // `npm run bench:api`: the REST API under load, on PostgreSQL (DATABASE_URL names the server; the
 // benchmark works in a database of its own, dropped at the end unless --keep). Run `npm run build` first.
-// Seeds 100,000 users and creates an organization-wide API user, then, against `next start`, drives
-// GET /api/v1/users/{id} and GET /api/v1/users?limit=50 with autocannon (10 s each, 10 connections),
-// makes 2,000 sequential calls on one connection, and times the key check alone (in process, and as the
-// server reports it in Server-Timing).
+// Seeds 100,000 users and creates an organization-wide API user, then, against the production server
+// (scripts/server.mjs, as `npm start`: one process per core unless WEB_CONCURRENCY says otherwise),
+// drives GET /api/v1/users/{id} and GET /api/v1/users?limit=50 with autocannon (10 s each, 10
+// connections), makes 2,000 sequential calls on one connection, and times the key check alone (in
+// process, and as the server reports it in Server-Timing).
 // Budgets: >= 1,000 req/s single-user GET at 10 connections; >= 600 sequential calls/s; key check p99 < 1 ms.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { eq } from 'drizzle-orm';
@@ -81,7 +83,7 @@ try {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer(
-    ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
+    ['node', 'scripts/server.mjs', '-p', String(port), '-H', '127.0.0.1'],
     { DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
     `${base}/login`,
   );
@@ -149,6 +151,8 @@ try {
   await database.drop();
 }
 
-console.log(`REST API at ${N.toLocaleString('en')} users (PostgreSQL, next start, organization key):`);
+console.log(
+  `REST API at ${N.toLocaleString('en')} users (PostgreSQL, npm start with ${process.env.WEB_CONCURRENCY || availableParallelism()} processes, organization key):`,
+);
 for (const line of lines) console.log(`  ${line}`);
 console.log(failed ? 'Some figures are outside the budgets (the machine may be busy: see the load average).' : 'All figures within budget.');

@@ -146,7 +146,7 @@ try {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer(
-    ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
+    ['node', 'scripts/server.mjs', '-p', String(port), '-H', '127.0.0.1'],
     { DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base },
     `${base}/login`,
   );

@@ -1,4 +1,4 @@
-// Starts one production server (`next start`) for the browser tests on a fresh database of its own:
+// Starts one production server (scripts/server.mjs, as `npm start`) for the browser tests on a fresh database of its own:
 // a new PostgreSQL database when DATABASE_URL is set, else a new embedded-database folder.
 // `--seed` fills it with the accounts of e2e/accounts.ts; without it the server shows first-run setup.
 import { spawn } from 'node:child_process';
@@ -51,7 +51,7 @@ if (seed) {
   await closeClient();
 }
 
-const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port, '-H', '127.0.0.1'], { stdio: 'inherit' });
+const server = spawn(process.execPath, ['scripts/server.mjs', '-p', port, '-H', '127.0.0.1'], { stdio: 'inherit' });
 
 let stopping = false;
 async function stop() {

@@ -1,27 +1,83 @@
-// The production server (`npm start` runs it): Next.js in this process, behind a plain Node HTTP
-// server that writes the TCP peer address of every request into a header of its own, overwriting
-// whatever the client sent under that name. With TRUSTED_PROXY_HOPS=0 (no reverse proxy in front)
-// lib/request.ts takes the client address from that header and ignores X-Forwarded-For, which
-// anyone can write. Usage: node scripts/server.mjs [-p port] [-H host]
+// The production server (`npm start` runs it): Next.js behind a plain Node HTTP server that writes the
+// TCP peer address of every request into a header of its own, overwriting whatever the client sent
+// under that name. With TRUSTED_PROXY_HOPS=0 (no reverse proxy in front) lib/request.ts takes the
+// client address from that header and ignores X-Forwarded-For, which anyone can write.
+// On PostgreSQL it runs one such process per core (WEB_CONCURRENCY), sharing the port (node:cluster);
+// this process then only supervises them: one that dies is replaced, one that fails to start stops all.
+// Usage: node scripts/server.mjs [-p port] [-H host]
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { withPeerAddress } from './server-wrapper.mjs';
-
-// As `next start` does: production mode, set before Next.js is loaded.
-process.env.NODE_ENV = 'production';
-const { default: next } = await import('next');
+import { serverProcesses, withPeerAddress } from './server-wrapper.mjs';
 
 const { values } = parseArgs({ options: { port: { type: 'string', short: 'p' }, hostname: { type: 'string', short: 'H' } } });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 // Every interface unless -H says otherwise (as `next start`); not $HOSTNAME, which containers set to their id.
 const hostname = values.hostname;
+const address = `http://${hostname ?? 'localhost'}:${port}`;
 
-// Tells lib/request.ts (same process) that the peer header is ours and can be trusted.
-process.env.USERDESK_PEER_HEADER = '1';
-const app = next({ dev: false, hostname: hostname ?? 'localhost', port });
-await app.prepare();
-const handle = app.getRequestHandler();
+const { processes, error } = serverProcesses(process.env, availableParallelism());
+if (error) {
+  console.error(`Userdesk will not start: ${error}`);
+  process.exit(1);
+}
 
-createServer(withPeerAddress(handle)).listen(port, hostname, () => {
-  console.log(`Userdesk listening on http://${hostname ?? 'localhost'}:${port}`);
-});
+if (cluster.isPrimary && processes > 1) supervise(processes);
+else await serve();
+
+async function serve() {
+  // As `next start` does: production mode, set before Next.js is loaded.
+  process.env.NODE_ENV = 'production';
+  const { default: next } = await import('next');
+  // Tells lib/request.ts (same process) that the peer header is ours and can be trusted.
+  process.env.USERDESK_PEER_HEADER = '1';
+  const app = next({ dev: false, hostname: hostname ?? 'localhost', port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  createServer(withPeerAddress(handle)).listen(port, hostname, () => {
+    if (cluster.isPrimary) console.log(`Userdesk listening on ${address}`);
+  });
+}
+
+// A process that dies after it served is replaced, unless that keeps happening (more than 5 in a
+// minute: something is wrong that a restart does not fix). One that dies before it listened (bad
+// configuration, database unreachable) would die again: everything stops, with its exit code.
+function supervise(count) {
+  const ready = new WeakSet();
+  const restarts = [];
+  let stopping = false;
+  let announced = false;
+  const stopAll = (code) => {
+    stopping = true;
+    process.exitCode = code;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
+  };
+  cluster.on('listening', (worker) => {
+    ready.add(worker);
+    if (!announced) {
+      announced = true;
+      console.log(`Userdesk listening on ${address} (${count} processes; WEB_CONCURRENCY to change)`);
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0);
+      return;
+    }
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    const now = Date.now();
+    while (restarts.length && restarts[0] < now - 60_000) restarts.shift();
+    if (!ready.has(worker) || restarts.length >= 5) {
+      console.error(`Userdesk: server process ${worker.process.pid} ended (${how}) ${ready.has(worker) ? 'for the 6th time in a minute' : 'before it was ready'}; stopping.`);
+      stopAll(code || 1);
+      return;
+    }
+    restarts.push(now);
+    console.error(`Userdesk: server process ${worker.process.pid} ended (${how}); starting another.`);
+    cluster.fork();
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(0));
+  for (let i = 0; i < count; i++) cluster.fork();
+}
