@@ -17,14 +17,17 @@ export function withPeerAddress(listener, { https = (process.env.NEXTAUTH_URL ??
 
 /**
  * How many Next.js processes `npm start` runs. Node runs JavaScript on one core, so on PostgreSQL the
- * server runs one process per core (WEB_CONCURRENCY to choose); they share the port and, like any
- * instances, keep all state in the database. The embedded database opens in one process only: 1.
- * Returns an error message for a WEB_CONCURRENCY that is not a whole number from 1 to 64.
+ * server runs one process per core, at most 4 unless WEB_CONCURRENCY says otherwise: each process
+ * keeps up to 10 database connections, and PostgreSQL allows 100 by default. The processes share the
+ * port and, like any instances, keep all state in the database. The embedded database opens in one
+ * process only: 1. Returns an error message for a WEB_CONCURRENCY that is not a whole number from 1 to 64.
  */
+export const DEFAULT_MOST_PROCESSES = 4;
+
 export function serverProcesses(env, cores) {
   if (!env.DATABASE_URL) return { processes: 1 };
   const raw = env.WEB_CONCURRENCY?.trim();
-  if (!raw) return { processes: Math.max(1, Math.min(cores, 64)) };
+  if (!raw) return { processes: Math.max(1, Math.min(cores, DEFAULT_MOST_PROCESSES)) };
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= 64)) return { error: `WEB_CONCURRENCY must be a whole number from 1 to 64 (it is "${raw}").` };
   return { processes: n };

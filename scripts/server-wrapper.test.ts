@@ -4,10 +4,11 @@ import { serverProcesses } from './server-wrapper.mjs';
 describe('serverProcesses', () => {
   const pg = { DATABASE_URL: 'postgres://db/userdesk' };
 
-  it('runs one process per core on PostgreSQL, at most 64', () => {
+  it('runs one process per core on PostgreSQL, at most 4 (10 connections each; PostgreSQL allows 100)', () => {
     expect(serverProcesses(pg, 2)).toEqual({ processes: 2 });
     expect(serverProcesses(pg, 1)).toEqual({ processes: 1 });
-    expect(serverProcesses(pg, 256)).toEqual({ processes: 64 });
+    expect(serverProcesses(pg, 4)).toEqual({ processes: 4 });
+    expect(serverProcesses(pg, 256)).toEqual({ processes: 4 });
     expect(serverProcesses({ ...pg, WEB_CONCURRENCY: ' ' }, 4)).toEqual({ processes: 4 });
   });
 
