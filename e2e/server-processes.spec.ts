@@ -1,11 +1,14 @@
 // `npm start` on PostgreSQL runs one Next.js process per core under a supervisor (scripts/server.mjs):
-// a process that dies is replaced while the others keep answering on the same port; stopping the
-// supervisor stops them all; a bad WEB_CONCURRENCY stops the start with a message.
+// a process that dies is replaced while the others keep answering on the same port; the outbox is
+// delivered by the first process only (one SMTP pool and rate per server), also after it is replaced;
+// stopping the supervisor stops them all; a bad WEB_CONCURRENCY stops the start with a message.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { expect, test } from '@playwright/test';
 import postgres from 'postgres';
+import { startSink } from '../lib/mail/sink';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -22,6 +25,9 @@ const childrenOf = (pid: number) => {
     return []; // pgrep exits 1 when there are none
   }
 };
+/** The process's USERDESK_PROCESS_SLOT, read from its environment as the supervisor set it. */
+const slotOf = (pid: number) =>
+  readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((v) => v.startsWith('USERDESK_PROCESS_SLOT='))?.split('=')[1];
 const running = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -31,7 +37,7 @@ const running = (pid: number) => {
   }
 };
 
-test('a killed server process is replaced, the port keeps answering, and stopping the server stops them all', async () => {
+test('a killed server process is replaced, the port keeps answering, one process delivers the mail, and stopping the server stops them all', async () => {
   test.skip(!process.env.DATABASE_URL, 'needs PostgreSQL: on the embedded database the server is one process');
   test.setTimeout(180_000);
   const baseUrl = process.env.DATABASE_URL!;
@@ -42,9 +48,25 @@ test('a killed server process is replaced, the port keeps answering, and stoppin
   url.pathname = `/${name}`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const sink = await startSink();
   const server = spawn(process.execPath, ['scripts/server.mjs', '-p', String(port), '-H', '127.0.0.1'], {
-    env: { ...process.env, DATABASE_URL: url.toString(), NEXTAUTH_SECRET: randomBytes(32).toString('base64url'), NEXTAUTH_URL: base, WEB_CONCURRENCY: '2' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+      NEXTAUTH_URL: base,
+      WEB_CONCURRENCY: '2',
+      SMTP_URL: sink.url,
+      SMTP_POOL_SIZE: '1',
+      MAIL_FROM: 'Userdesk <no-reply@procs.test>',
+    },
   });
+  const db = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const queue = (from: number, count: number) =>
+    db`insert into outbox_messages ${db(
+      Array.from({ length: count }, (_, i) => ({ kind: 'test', to_address: `m${from + i}@procs.test`, subject: 'Hello', text: 'Hello', html: '<p>Hello</p>' })),
+    )}`;
+  const delivered = () => new Set(sink.received.map((m) => m.to)).size;
   let log = '';
   server.stdout.on('data', (d) => (log += d));
   server.stderr.on('data', (d) => (log += d));
@@ -53,7 +75,16 @@ test('a killed server process is replaced, the port keeps answering, and stoppin
     await expect.poll(login, { timeout: 90_000, intervals: [500] }).toBe(200);
     expect(log).toContain(`Userdesk listening on ${base} (2 processes`);
     await expect.poll(() => childrenOf(server.pid!).length, { timeout: 60_000 }).toBe(2);
-    const [victim, survivor] = childrenOf(server.pid!);
+    const first = childrenOf(server.pid!);
+    expect(first.map(slotOf).sort()).toEqual(['0', '1']);
+    const victim = first.find((pid) => slotOf(pid) === '0')!;
+    const survivor = first.find((pid) => pid !== victim)!;
+
+    // 40 messages, with a pool of one SMTP connection per server: all on one connection, none twice.
+    await queue(0, 40);
+    await expect.poll(delivered, { timeout: 30_000 }).toBe(40);
+    expect(sink.received).toHaveLength(40);
+    expect(new Set(sink.received.map((m) => m.session)).size).toBe(1);
 
     process.kill(victim!, 'SIGKILL');
     await expect.poll(() => running(victim!)).toBe(false);
@@ -65,6 +96,12 @@ test('a killed server process is replaced, the port keeps answering, and stoppin
     expect(childrenOf(server.pid!)).not.toContain(victim);
     expect(log).toContain(`server process ${victim} ended (signal SIGKILL); starting another`);
     for (let i = 0; i < 20; i++) expect(await login()).toBe(200);
+    // The replacement took the first slot, and with it the delivery.
+    const replacement = childrenOf(server.pid!).find((pid) => pid !== survivor)!;
+    expect(slotOf(replacement)).toBe('0');
+    await queue(40, 10);
+    await expect.poll(delivered, { timeout: 60_000 }).toBe(50);
+    expect(sink.received).toHaveLength(50);
 
     const all = childrenOf(server.pid!);
     server.kill('SIGTERM');
@@ -72,6 +109,8 @@ test('a killed server process is replaced, the port keeps answering, and stoppin
     await expect.poll(() => all.filter(running).length, { timeout: 30_000 }).toBe(0);
   } finally {
     if (server.exitCode === null) server.kill('SIGKILL');
+    await db.end();
+    await sink.close();
     await admin.unsafe(`drop database if exists "${name}" with (force)`);
     await admin.end();
   }

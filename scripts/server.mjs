@@ -4,6 +4,8 @@
 // client address from that header and ignores X-Forwarded-For, which anyone can write.
 // On PostgreSQL it runs one such process per core (WEB_CONCURRENCY), sharing the port (node:cluster);
 // this process then only supervises them: one that dies is replaced, one that fails to start stops all.
+// Each has a slot (USERDESK_PROCESS_SLOT, kept by its replacement): slot 0 also runs the server's
+// periodic jobs and its outbox delivery (lib/jobs/schedule.ts), so SMTP limits stay per server.
 // Usage: node scripts/server.mjs [-p port] [-H host]
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
@@ -45,6 +47,8 @@ async function serve() {
 // configuration, database unreachable) would die again: everything stops, with its exit code.
 function supervise(count) {
   const ready = new WeakSet();
+  const slots = new WeakMap();
+  const fork = (slot) => slots.set(cluster.fork({ USERDESK_PROCESS_SLOT: String(slot) }), slot);
   const restarts = [];
   let stopping = false;
   let announced = false;
@@ -76,8 +80,8 @@ function supervise(count) {
     }
     restarts.push(now);
     console.error(`Userdesk: server process ${worker.process.pid} ended (${how}); starting another.`);
-    cluster.fork();
+    fork(slots.get(worker));
   });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll(0));
-  for (let i = 0; i < count; i++) cluster.fork();
+  for (let slot = 0; slot < count; slot++) fork(slot);
 }

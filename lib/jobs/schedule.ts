@@ -1,5 +1,7 @@
-// Background work of a server process: the inactivity job at start and hourly, bulk imports, and outbox delivery
-// when SMTP_URL is set. Safe with several instances: both coordinate through PostgreSQL.
+// Background work of a server: the inactivity job at start and hourly, audit retention, bulk imports, and
+// outbox delivery when SMTP_URL is set. Safe with several instances: they coordinate through PostgreSQL.
+// A server of several processes (scripts/server.mjs) runs imports in each, and the rest in its first
+// only: SMTP_POOL_SIZE and SMTP_RATE_PER_SECOND are per server, and hourly work needs doing once.
 import type { Db } from '@/db/client';
 import { mailDomain, runDelivery, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
@@ -10,7 +12,14 @@ import { warnExpiringApiUsers } from '@/lib/api-users/expiry';
 
 type JobsEnv = { SMTP_URL?: string; MAIL_FROM: string; NEXTAUTH_URL?: string; SMTP_POOL_SIZE: number; SMTP_RATE_PER_SECOND?: number };
 
+/** True in a one-process server, and in the first process (slot 0) of a server of several. */
+export const isFirstProcess = (slot = process.env.USERDESK_PROCESS_SLOT) => !slot || slot === '0';
+
 export function startBackgroundJobs(db: Db, env: JobsEnv) {
+  // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).
+  startImportWorker(db);
+  if (!isFirstProcess()) return;
+
   const inactivity = () =>
     runInactivityJob(db)
       .catch((error) => console.error('Inactivity job failed:', error))
@@ -18,8 +27,6 @@ export function startBackgroundJobs(db: Db, env: JobsEnv) {
       .catch((error) => console.error('API user expiry warnings failed:', error));
   void inactivity();
   setInterval(inactivity, 60 * 60_000).unref();
-  // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).
-  startImportWorker(db);
 
   // Audit retention (0 = keep forever, the default): hourly, audited as a purge by the system.
   const retention = () =>

@@ -2,7 +2,8 @@
 // what it receives is what a real mail server would have accepted.
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
-export type Received = { to: string; messageId: string; body: string };
+/** `session`: the SMTP connection it came on (smtp-server's session id). */
+export type Received = { to: string; messageId: string; body: string; session: string };
 
 /** An SMTP reply with a code: `refusal(550, 'No such user')`. */
 export function refusal(code: number, message: string): Error {
@@ -34,7 +35,7 @@ export async function startSink(options: SinkOptions = {}) {
       stream.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(body)?.[1] ?? '';
-        const message = { to: session.envelope.rcptTo[0]?.address ?? '', messageId, body: options.keepBodies === false ? '' : body };
+        const message = { to: session.envelope.rcptTo[0]?.address ?? '', messageId, body: options.keepBodies === false ? '' : body, session: session.id };
         received.push(message);
         Promise.resolve(options.beforeAccept?.(message)).then(
           () => callback(),
