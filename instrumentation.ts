@@ -9,7 +9,15 @@ export async function register() {
   const source = clientAddressSource();
   (source.ok ? console.log : console.error)(source.message);
   const { runMigrations } = await import('./db/migrate');
-  await runMigrations();
+  try {
+    await runMigrations();
+  } catch (error) {
+    // Without its schema the portal can only answer errors: stop, and say why, rather than serve them.
+    console.error(
+      `Userdesk will not start: the database could not be brought up to date (${error instanceof Error ? error.message : String(error)}). Check DATABASE_URL and that the database is reachable.`,
+    );
+    process.exit(1);
+  }
   const [{ getClient }, { startBackgroundJobs }, { env }] = await Promise.all([
     import('./db/client'),
     import('./lib/jobs/schedule'),

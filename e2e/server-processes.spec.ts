@@ -130,3 +130,29 @@ test('a WEB_CONCURRENCY that is not a number of processes stops the start and sa
     expect(result.output, value).toContain(`WEB_CONCURRENCY must be a whole number from 1 to 64 (it is "${value}")`);
   }
 });
+
+test('a database it cannot reach stops the start with a message, with one process or several, instead of serving errors', async () => {
+  test.setTimeout(120_000);
+  for (const processes of ['1', '2']) {
+    const port = await freePort();
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, ['scripts/server.mjs', '-p', String(port), '-H', '127.0.0.1'], {
+        env: {
+          ...process.env,
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unreachable',
+          NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+          NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+          WEB_CONCURRENCY: processes,
+        },
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+      child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toContain('Userdesk will not start: the database could not be brought up to date');
+    if (processes === '2') expect(result.output).toContain('; stopping.');
+  }
+});
