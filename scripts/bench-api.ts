@@ -22,6 +22,7 @@ import { createApiUser, newApiUserSchema } from '@/lib/api-users/manage';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
 import { benchDatabase, freePort, percentile, startServer } from './bench-lib';
+import { serverProcesses } from './server-wrapper.mjs';
 
 const { values } = parseArgs({
   options: { users: { type: 'string', default: '100000' }, duration: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false } },
@@ -152,7 +153,7 @@ try {
 }
 
 console.log(
-  `REST API at ${N.toLocaleString('en')} users (PostgreSQL, npm start with ${process.env.WEB_CONCURRENCY || availableParallelism()} processes, organization key):`,
+  `REST API at ${N.toLocaleString('en')} users (PostgreSQL, npm start with ${serverProcesses({ DATABASE_URL: database.url, WEB_CONCURRENCY: process.env.WEB_CONCURRENCY }, availableParallelism()).processes} processes, organization key):`,
 );
 for (const line of lines) console.log(`  ${line}`);
 console.log(failed ? 'Some figures are outside the budgets (the machine may be busy: see the load average).' : 'All figures within budget.');
