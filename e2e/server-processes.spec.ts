@@ -5,17 +5,20 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { expect, test } from '@playwright/test';
 import postgres from 'postgres';
 import { startSink } from '../lib/mail/sink';
+import { freePort } from '../scripts/bench-lib';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+/** Starts scripts/server.mjs with `env` and waits for it to end (killed after 50 s): its exit code and output. */
+const startUntilExit = (args: string[], env: Record<string, string>) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, ['scripts/server.mjs', ...args], { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
   });
 
 const childrenOf = (pid: number) => {
@@ -86,11 +89,11 @@ test('a killed server process is replaced, the port keeps answering, one process
     expect(sink.received).toHaveLength(40);
     expect(new Set(sink.received.map((m) => m.session)).size).toBe(1);
 
-    process.kill(victim!, 'SIGKILL');
-    await expect.poll(() => running(victim!)).toBe(false);
+    process.kill(victim, 'SIGKILL');
+    await expect.poll(() => running(victim)).toBe(false);
     // The survivor answers at once: every request from now on succeeds, none waits for the replacement.
     for (let i = 0; i < 20; i++) expect(await login()).toBe(200);
-    expect(running(survivor!)).toBe(true);
+    expect(running(survivor)).toBe(true);
 
     await expect.poll(() => childrenOf(server.pid!).filter((pid) => pid !== survivor).length, { timeout: 60_000 }).toBe(1);
     expect(childrenOf(server.pid!)).not.toContain(victim);
@@ -118,14 +121,7 @@ test('a killed server process is replaced, the port keeps answering, one process
 
 test('a WEB_CONCURRENCY that is not a number of processes stops the start and says why', async () => {
   for (const value of ['two', '0', '-1', '1.5', '65', '2; rm -rf /']) {
-    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['scripts/server.mjs', '-p', '1'], {
-        env: { ...process.env, DATABASE_URL: 'postgres://127.0.0.1:1/none', WEB_CONCURRENCY: value },
-      });
-      let output = '';
-      child.stderr.on('data', (d) => (output += d));
-      child.on('exit', (code) => resolve({ code, output }));
-    });
+    const result = await startUntilExit(['-p', '1'], { DATABASE_URL: 'postgres://127.0.0.1:1/none', WEB_CONCURRENCY: value });
     expect(result.code, value).toBe(1);
     expect(result.output, value).toContain(`WEB_CONCURRENCY must be a whole number from 1 to 64 (it is "${value}")`);
   }
@@ -135,21 +131,11 @@ test('a database it cannot reach stops the start with a message, with one proces
   test.setTimeout(120_000);
   for (const processes of ['1', '2']) {
     const port = await freePort();
-    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['scripts/server.mjs', '-p', String(port), '-H', '127.0.0.1'], {
-        env: {
-          ...process.env,
-          DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unreachable',
-          NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
-          NEXTAUTH_URL: `http://127.0.0.1:${port}`,
-          WEB_CONCURRENCY: processes,
-        },
-      });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-      child.on('exit', (code) => (clearTimeout(timer), resolve({ code, output })));
+    const result = await startUntilExit(['-p', String(port), '-H', '127.0.0.1'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unreachable',
+      NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      WEB_CONCURRENCY: processes,
     });
     expect(result.code, result.output).toBe(1);
     expect(result.output).toContain('Userdesk will not start: the database could not be brought up to date');

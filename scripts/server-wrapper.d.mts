@@ -2,7 +2,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
 export const PEER_HEADER: string;
-export const DEFAULT_MOST_PROCESSES: number;
 export function withPeerAddress(
   listener: (req: IncomingMessage, res: ServerResponse) => unknown,
   options?: { https?: boolean },

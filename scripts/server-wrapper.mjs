@@ -22,7 +22,7 @@ export function withPeerAddress(listener, { https = (process.env.NEXTAUTH_URL ??
  * port and, like any instances, keep all state in the database. The embedded database opens in one
  * process only: 1. Returns an error message for a WEB_CONCURRENCY that is not a whole number from 1 to 64.
  */
-export const DEFAULT_MOST_PROCESSES = 4;
+const DEFAULT_MOST_PROCESSES = 4;
 
 export function serverProcesses(env, cores) {
   if (!env.DATABASE_URL) return { processes: 1 };
