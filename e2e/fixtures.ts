@@ -29,8 +29,13 @@ export async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/login/);
 }
 
-/** No serious or critical axe-core violations on the page as it is now. */
+/**
+ * No serious or critical axe-core violations on the page once it has loaded. Next.js streams a
+ * page's generateMetadata (the profile's "<name> · Users" title) after its body, so the check waits
+ * for the title first: every page here has one, and axe would otherwise catch the stream half-way.
+ */
 export async function expectAccessible(page: Page) {
+  await expect(page).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
