@@ -1,7 +1,8 @@
 // `npm start` on PostgreSQL runs one Next.js process per core under a supervisor (scripts/server.mjs):
 // a process that dies is replaced while the others keep answering on the same port; the outbox is
 // delivered by the first process only (one SMTP pool and rate per server), also after it is replaced;
-// stopping the supervisor stops them all; a bad WEB_CONCURRENCY stops the start with a message.
+// stopping the supervisor stops them all; a bad WEB_CONCURRENCY stops the start with a message; the
+// REST API is served directly (scripts/build-api.mjs's bundle) by every process.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -77,6 +78,10 @@ test('a killed server process is replaced, the port keeps answering, one process
   try {
     await expect.poll(login, { timeout: 90_000, intervals: [500] }).toBe(200);
     expect(log).toContain(`Userdesk listening on ${base} (2 processes`);
+    // The REST API goes straight to its router in every process (said once per server).
+    expect(log.split('REST API: served directly by the server process, ahead of Next.js.').length).toBe(2);
+    const api = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/api/v1/users`).then((r) => r.status)));
+    expect(new Set(api)).toEqual(new Set([401]));
     await expect.poll(() => childrenOf(server.pid!).length, { timeout: 60_000 }).toBe(2);
     const first = childrenOf(server.pid!);
     expect(first.map(slotOf).sort()).toEqual(['0', '1']);

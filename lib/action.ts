@@ -2,8 +2,9 @@
 // parse the form with zod (all field errors at once), run the change and its audit events in one
 // transaction, and turn failures into a typed result. Never echoes a password or a secret back.
 import 'server-only';
-import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
+import { headers } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { db } from '@/db';
 import type { Tx } from '@/db/client';
@@ -12,9 +13,14 @@ import { getCurrentUser, type SessionUser } from '@/lib/auth/session';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import type { ActionState } from './action-state';
-import { requestMeta } from '@/lib/request';
+import { metaFromHeaders } from '@/lib/request';
 
 export type { ActionState } from './action-state';
+
+/** The current request's client address and user agent (lib/request.ts says where the address comes from). */
+export async function requestMeta(): Promise<RequestMeta> {
+  return metaFromHeaders(await headers());
+}
 
 export type ActionContext<U> = {
   user: U;

@@ -3,7 +3,6 @@
 //   N >= 1: behind N reverse proxies that append to X-Forwarded-For: the N-th entry from the right.
 //   0: no proxy: the TCP peer address, written by our own server (scripts/server.mjs) into
 //      x-userdesk-peer over anything the client sent; X-Forwarded-For is ignored entirely.
-import { headers } from 'next/headers';
 import type { RequestMeta } from '@/lib/audit';
 
 export const PEER_HEADER = 'x-userdesk-peer';
@@ -52,8 +51,4 @@ export function clientAddressSource(hops = proxyHops(), peerTrusted = peerHeader
 
 export function metaFromHeaders(h: HeaderSource): RequestMeta {
   return { ip: clientAddress(h), userAgent: h.get('user-agent') ?? null };
-}
-
-export async function requestMeta(): Promise<RequestMeta> {
-  return metaFromHeaders(await headers());
 }

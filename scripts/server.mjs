@@ -6,10 +6,16 @@
 // this process then only supervises them: one that dies is replaced, one that fails to start stops all.
 // Each has a slot (USERDESK_PROCESS_SLOT, kept by its replacement): slot 0 also runs the server's
 // periodic jobs and its outbox delivery (lib/jobs/schedule.ts), so SMTP limits stay per server.
+// REST API requests (/api/v1/...) in plain form go straight to the API's router, bundled by `npm run build`
+// (scripts/build-api.mjs), ahead of Next.js, whose per-request pipeline costs more than the API's handlers
+// themselves; everything else, and the API itself when the bundle is missing, goes through Next.js.
 // Usage: node scripts/server.mjs [-p port] [-H host]
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serverProcesses, withPeerAddress } from './server-wrapper.mjs';
 
@@ -37,9 +43,32 @@ async function serve() {
   const app = next({ dev: false, hostname: hostname ?? 'localhost', port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  createServer(withPeerAddress(handle)).listen(port, hostname, () => {
+  const api = loadApi();
+  const listener = api
+    ? (req, res) => {
+        if (!api.servesDirectly(req.method, req.url)) return handle(req, res);
+        return api.serveApi(req, res).catch((error) => {
+          // Only writing the answer can fail here (the client went away): the handlers answer their own errors.
+          console.error('REST API: could not send an answer:', error);
+          res.destroy();
+        });
+      }
+    : handle;
+  createServer(withPeerAddress(listener)).listen(port, hostname, () => {
     if (cluster.isPrimary) console.log(`Userdesk listening on ${address}`);
   });
+}
+
+/** The REST API's direct path (see the header), or null, with a word at start-up either way (once per server). */
+function loadApi() {
+  const bundle = path.join(process.cwd(), '.next', 'userdesk-api.cjs');
+  const announce = cluster.isPrimary || process.env.USERDESK_PROCESS_SLOT === '0';
+  if (!existsSync(bundle)) {
+    if (announce) console.warn('REST API: served through Next.js (no .next/userdesk-api.cjs: build with `npm run build`, not `next build` alone, for the faster direct path).');
+    return null;
+  }
+  if (announce) console.log('REST API: served directly by the server process, ahead of Next.js.');
+  return createRequire(import.meta.url)(bundle);
 }
 
 // A process that dies after it served is replaced, unless that keeps happening (more than 5 in a

@@ -7,6 +7,7 @@ import { getClient } from '@/db/client';
 import type { RequestMeta } from '@/lib/audit';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
+import { BodyTooLarge, readTextBody } from '@/lib/request-body';
 import { authenticateAndCount, type ApiCaller } from './authenticate';
 import type { ViewRow } from './users-api';
 
@@ -17,6 +18,7 @@ const TITLES: Record<AppError['code'] | 'method_not_allowed' | 'precondition_fai
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
+  too_large: 'Request too large',
   rate_limited: 'Too many requests',
   precondition_failed: 'Precondition failed',
   internal: 'Internal error',
@@ -48,13 +50,17 @@ export function json(body: unknown, init: { status?: number; headers?: HeadersIn
   return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
 }
 
+/** No request of this API comes near this: a user with every field at its longest is a few KB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 /** The JSON body parsed with the portal's zod schema; every field error at once, named by field. */
 export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
   let raw: unknown;
   try {
-    const text = await request.text();
+    const text = await readTextBody(request, MAX_BODY_BYTES);
     raw = text.trim() === '' ? {} : JSON.parse(text);
-  } catch {
+  } catch (error) {
+    if (error instanceof BodyTooLarge) throw new AppError('too_large', `${error.message} Nothing was changed.`);
     throw new AppError('invalid', 'The request body is not valid JSON.');
   }
   const parsed = schema.safeParse(raw);
@@ -67,6 +73,8 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
 
 /** If-Match named a version the user no longer has (412), or was not one of our ETags. */
 export class PreconditionFailed extends Error {}
+
+export const STALE_IF_MATCH = 'The user changed since you read it (If-Match no longer matches). GET it again, then retry.';
 
 /** `user`: the row apiRoute read with the credential when asked to (see readsUser), else undefined. */
 export type ApiContext = { caller: ApiCaller; meta: RequestMeta; request: Request; user?: ViewRow | null };

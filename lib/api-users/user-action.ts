@@ -8,7 +8,7 @@ import type { RequestMeta } from '@/lib/audit';
 import type { Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
 import { STALE_EDIT } from '@/lib/users/update';
-import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, type ApiContext } from './http';
+import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, STALE_IF_MATCH, type ApiContext } from './http';
 import { viewUser } from './users-api';
 
 type Run = (tx: Tx, principal: Principal, userId: string, ctx: ApiContext & { version: number }, meta: RequestMeta) => Promise<unknown>;
@@ -17,7 +17,7 @@ export function userActionRoute(run: Run) {
   return apiRoute<{ id: string }>(async (ctx, { id }) => {
     const before = await viewUser(db, ctx.caller.principal, id);
     const ifMatch = ifMatchVersion(ctx.request);
-    if (ifMatch !== null && ifMatch !== before.version) throw new PreconditionFailed('The user changed since you read it (If-Match no longer matches). GET it again, then retry.');
+    if (ifMatch !== null && ifMatch !== before.version) throw new PreconditionFailed(STALE_IF_MATCH);
     try {
       const user = await db.transaction(async (tx) => {
         await run(tx, ctx.caller.principal, id, { ...ctx, version: ifMatch ?? before.version }, ctx.meta);
@@ -26,7 +26,7 @@ export function userActionRoute(run: Run) {
       return json(user, { headers: { etag: etagOf(user.version) } });
     } catch (error) {
       if (ifMatch !== null && error instanceof AppError && error.message === STALE_EDIT)
-        throw new PreconditionFailed('The user changed since you read it (If-Match no longer matches). GET it again, then retry.');
+        throw new PreconditionFailed(STALE_IF_MATCH);
       throw error;
     }
   });

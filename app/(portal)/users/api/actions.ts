@@ -6,13 +6,12 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { db } from '@/db';
 import { users } from '@/db/schema';
-import { action, formToObject } from '@/lib/action';
+import { action, formToObject, requestMeta } from '@/lib/action';
 import type { FieldErrors } from '@/lib/errors';
 import { AppError } from '@/lib/errors';
 import { createApiUser, deleteApiUser, newApiUserSchema, requireApiUserManager, revokeApiUser, usernameSchema, usernameTaken } from '@/lib/api-users/manage';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser } from '@/lib/auth/session';
-import { requestMeta } from '@/lib/request';
 
 export type CreateApiUserState =
   | { status: 'idle' }

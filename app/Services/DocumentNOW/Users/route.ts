@@ -1,6 +1,7 @@
 // The AssureSign-compatible "Users" SOAP 1.1 endpoint (lib/soap holds the service).
 import { db } from '@/db';
 import { metaFromHeaders } from '@/lib/request';
+import { BodyTooLarge, readTextBody } from '@/lib/request-body';
 import { handleUsersRequest } from '@/lib/soap/users-service';
 import { faultEnvelope, SoapFault } from '@/lib/soap/xml';
 
@@ -12,29 +13,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const xml = (body: string | ReadableStream<Uint8Array>, status: number) =>
   new Response(body, { status, headers: { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' } });
 
-async function readBody(request: Request): Promise<string> {
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) throw new SoapFault('The request is larger than 1 MiB.', 'Client', 413);
-  const reader = request.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new SoapFault('The request is larger than 1 MiB.', 'Client', 413);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-}
-
 export async function POST(request: Request) {
   try {
-    const body = await readBody(request).catch((e: unknown) => {
-      throw e instanceof SoapFault ? e : new SoapFault('The request body is not UTF-8 text.');
+    const body = await readTextBody(request, MAX_BODY_BYTES).catch((e: unknown) => {
+      throw e instanceof BodyTooLarge ? new SoapFault('The request is larger than 1 MiB.', 'Client', 413) : new SoapFault('The request body is not UTF-8 text.');
     });
     const response = await handleUsersRequest(db, {
       body,

@@ -1,0 +1,154 @@
+// The REST API's handlers, one per operation of openapi.ts's ROUTES, keyed "METHOD /path" as listed
+// there (router.ts serves them; a route without a handler, or a handler without a route, fails its test).
+// Each is a thin caller of lib/users through apiRoute, which authenticates, counts and answers problems.
+import { z } from 'zod';
+import { db } from '@/db';
+import { getClient } from '@/db/client';
+import { requirePermissionOf } from '@/lib/auth/principal';
+import { AppError, type FieldErrors } from '@/lib/errors';
+import { metaFromHeaders } from '@/lib/request';
+import { resetUser, unlockUser } from '@/lib/users/access';
+import { createUserFieldsSchema, createUserFromFields, updateUserFieldsSchema, updateUserFromFields } from '@/lib/users/fields';
+import { countUsers, listFilter, listUsers } from '@/lib/users/list';
+import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
+import { banUser, STALE_EDIT, validateUser } from '@/lib/users/update';
+import { checkKey, issueApiToken, takeRequest, tokenRequestSchema } from './authenticate';
+import { apiRoute, etagOf, ifMatchVersion, json, nextLink, PreconditionFailed, problem, problemFrom, readBody, STALE_IF_MATCH } from './http';
+import type { ApiRoute } from './openapi';
+import { userActionRoute } from './user-action';
+import { banBodySchema, listQuerySchema, resolveEnvironment, viewOf, viewUser } from './users-api';
+
+/** The path's parameters: `id` for /users/{id}..., empty for the others. */
+export type PathParams = { id: string };
+export type Endpoint = (request: Request, route: { params: Promise<PathParams> }) => Promise<Response>;
+
+/** POST /auth/token {apiUsername, key, sessionLengthInMinutes}: a short-lived bearer token, as AssureSign's REST API issues. */
+async function exchangeToken(request: Request): Promise<Response> {
+  try {
+    const input = await readBody(request, tokenRequestSchema);
+    // The exchange counts against the key's budget like any call.
+    const key = await checkKey(getClient().db, input.key);
+    const retryAfter = await takeRequest(db, key.id, key.rateLimitPerMinute);
+    if (retryAfter > 0)
+      return problem(429, 'rate_limited', `This API user may make ${key.rateLimitPerMinute} requests a minute. Try again in ${retryAfter} s.`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
+    const issued = await db.transaction((tx) => issueApiToken(tx, input, metaFromHeaders(request.headers)));
+    return json({ token: issued.token, tokenType: 'Bearer', expiresAt: issued.expiresAt.toISOString() }, { status: 201 });
+  } catch (error) {
+    return problemFrom(error);
+  }
+}
+
+type Person = { id: string; email: string; firstName: string; lastName: string };
+const person = ({ id, email, firstName, lastName }: Person): Person => ({ id, email, firstName, lastName });
+
+/** GET /users: the All Users query of one environment, by cursor. */
+const listAll = apiRoute(async ({ caller, request }) => {
+  const url = new URL(request.url);
+  const parsed = listQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+  if (!parsed.success) {
+    const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
+    throw new AppError('invalid', 'Check the query parameters named in errors.', fieldErrors);
+  }
+  const params = parsed.data;
+  const { principal } = caller;
+  requirePermissionOf(principal, 'users.read');
+  const environmentId = await resolveEnvironment(db, principal, params.environment);
+  const [page, count] = await Promise.all([listUsers(db, principal, environmentId, params), countUsers(db, listFilter(principal, environmentId, params))]);
+  return json({
+    users: page.users.map((u) => ({
+      ...person(u),
+      status: u.status,
+      role: u.roleName,
+      lastSignInAt: u.lastSignInAt?.toISOString() ?? null,
+      environments: u.environments,
+      tags: u.tags,
+    })),
+    count: count.count,
+    countExact: count.exact,
+    next: nextLink(url, page.next),
+  });
+});
+
+/** POST /users: invites a user, or creates an active one with a password. */
+const create = apiRoute(async ({ caller, meta, request }) => {
+  requirePermissionOf(caller.principal, 'users.write');
+  const input = await readBody(request, createUserFieldsSchema);
+  const user = await db.transaction(async (tx) => {
+    const { userId } = await createUserFromFields(tx, caller.principal, input, meta);
+    return viewUser(tx, caller.principal, userId);
+  });
+  return json(user, { status: 201, headers: { location: `/api/v1/users/${user.id}`, etag: etagOf(user.version) } });
+});
+
+/** GET /users/locked: the Locked Users tab of one environment, most recently locked first, by cursor. */
+const listLocked = apiRoute(async ({ caller, request }) => {
+  requirePermissionOf(caller.principal, 'users.read');
+  const url = new URL(request.url);
+  const environmentId = await resolveEnvironment(db, caller.principal, url.searchParams.get('environment') ?? undefined);
+  // Bad values are dropped, as on the page: a garbled cursor starts from the first page.
+  const params = lockedParamsSchema.parse({ q: url.searchParams.get('q') ?? undefined, after: url.searchParams.get('after') ?? undefined });
+  const page = await listLockedUsers(db, caller.principal, environmentId, params);
+  return json({
+    users: page.users.map((u) => ({
+      ...person(u),
+      lockReason: u.lockReason,
+      lockedAt: u.lockedAt?.toISOString() ?? null,
+      failedAttempts: u.failedAttempts,
+    })),
+    next: nextLink(url, page.next),
+  });
+});
+
+/** GET /users/{id}: the user comes in the credential check's own statement (one round trip). */
+const getOne = apiRoute<PathParams>(
+  async ({ caller, user: row }) => {
+    const user = viewOf(caller.principal, row);
+    requirePermissionOf(caller.principal, 'users.read');
+    return json(user, { headers: { etag: etagOf(user.version) } });
+  },
+  ({ id }) => id,
+);
+
+/**
+ * PATCH /users/{id}: every field of AssureSign's UpdateUser. With If-Match (the ETag of a GET) a change
+ * over someone else's newer one gets 412. If-Match is optional, as AssureSign clients do not send it.
+ */
+const update = apiRoute<PathParams>(async ({ caller, meta, request }, { id }) => {
+  await viewUser(db, caller.principal, id);
+  requirePermissionOf(caller.principal, 'users.write');
+  const ifMatch = ifMatchVersion(request);
+  const input = await readBody(request, updateUserFieldsSchema);
+  const version = ifMatch ?? input.version;
+  try {
+    const user = await db.transaction(async (tx) => {
+      await updateUserFromFields(tx, caller.principal, id, { ...input, version }, meta);
+      return viewUser(tx, caller.principal, id);
+    });
+    return json(user, { headers: { etag: etagOf(user.version) } });
+  } catch (error) {
+    if (ifMatch !== null && error instanceof AppError && error.message === STALE_EDIT) throw new PreconditionFailed(STALE_IF_MATCH);
+    throw error;
+  }
+});
+
+export const ENDPOINTS: Record<`${ApiRoute['method']} ${string}`, Endpoint> = {
+  'POST /auth/token': exchangeToken,
+  'GET /users': listAll,
+  'POST /users': create,
+  'GET /users/locked': listLocked,
+  'GET /users/{id}': getOne,
+  'PATCH /users/{id}': update,
+  // The portal's Ban (banUser keeps the last-Administrator rule itself).
+  'POST /users/{id}/ban': userActionRoute(async (tx, principal, userId, { request, version }, meta) => {
+    const { reason } = await readBody(request, banBodySchema);
+    await banUser(tx, principal, userId, { reason, version }, meta);
+  }),
+  // Lifts a ban.
+  'POST /users/{id}/validate': userActionRoute((tx, principal, userId, _ctx, meta) => validateUser(tx, principal, userId, meta)),
+  // The password stays.
+  'POST /users/{id}/unlock': userActionRoute((tx, principal, userId, _ctx, meta) => unlockUser(tx, principal, userId, meta)),
+  // Password cleared, reset link emailed.
+  'POST /users/{id}/reset': userActionRoute((tx, principal, userId, _ctx, meta) => resetUser(tx, principal, userId, meta)),
+};

@@ -1,0 +1,123 @@
+// The REST API served straight from Node's HTTP server (as scripts/server.mjs does in production): which
+// requests take that path, and that over real HTTP they get the router's answers with the security
+// headers, bodies limited, HEAD without a body, and nothing crashing on hostile input.
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roles, users } from '@/db/schema';
+import { setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import { SECURITY_HEADERS } from '@/lib/security-headers';
+import { createApiUser, newApiUserSchema } from './manage';
+import { serveApi, servesDirectly } from './serve-node';
+
+describe('servesDirectly', () => {
+  it('takes API paths in plain form by the methods the API knows, and leaves the rest to Next.js', () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const url of ['/api/v1/users', `/api/v1/users/${id}`, `/api/v1/users/${id}/ban`, '/api/v1/openapi.json', '/api/v1/users?q=a b&after=x/y', '/api/v1/nothing-here'])
+      for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) expect(servesDirectly(method, url), `${method} ${url}`).toBe(true);
+    for (const url of [
+      '/api/v1',
+      '/api/v1/',
+      '/api/v1/users/',
+      '/api/v1//users',
+      '/api/v1/./users',
+      '/api/v1/users/..',
+      '/api/v1/.hidden',
+      '/api/v1/users/%2e%2e',
+      '/api/v1/users/a%2Fb',
+      '/api/v1/users\\x',
+      '/api/v1x/users',
+      '/API/v1/users',
+      'http://evil.example/api/v1/users',
+      '/api/auth/session',
+      '/users',
+    ])
+      expect(servesDirectly('GET', url), url).toBe(false);
+    for (const method of ['TRACE', 'CONNECT', 'PROPFIND', 'get', undefined]) expect(servesDirectly(method, '/api/v1/users'), String(method)).toBe(false);
+    expect(servesDirectly('GET', undefined)).toBe(false);
+  });
+});
+
+describe('over HTTP', () => {
+  let server: Server;
+  let base: string;
+  let key: string;
+  let roleId: string;
+  let production: string;
+
+  beforeAll(async () => {
+    const db = await testDb();
+    const org = await setUpOrganization(db);
+    production = org.environmentId;
+    roleId = (await db.select().from(roles).where(eq(roles.name, 'User')))[0]!.id;
+    const admin = { actor: { type: 'user' as const, id: org.adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    ({ key } = await db.transaction((tx) =>
+      createApiUser(tx, admin, newApiUserSchema.parse({ username: 'direct', scope: 'organization', expiresAt: new Date(Date.now() + 86_400_000).toISOString() })),
+    ));
+    server = createServer((req, res) => void serveApi(req, res)).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const expectSecurityHeaders = (headers: Headers) => {
+    for (const { key: name, value } of SECURITY_HEADERS) expect(headers.get(name), name).toBe(value);
+  };
+
+  it('answers as the router does, with the security headers, problems included', async () => {
+    const missing = await fetch(`${base}/api/v1/users`);
+    expect([missing.status, missing.headers.get('content-type'), missing.headers.get('www-authenticate')]).toEqual([401, 'application/problem+json', 'Bearer realm="userdesk"']);
+    expectSecurityHeaders(missing.headers);
+    const unknown = await fetch(`${base}/api/v1/nothing-here`, { method: 'DELETE' });
+    expect(unknown.status).toBe(404);
+    expectSecurityHeaders(unknown.headers);
+    const refused = await fetch(`${base}/api/v1/users/00000000-0000-4000-8000-000000000000`, { method: 'PUT' });
+    expect([refused.status, refused.headers.get('allow')]).toEqual([405, 'GET, PATCH']);
+    const spec = await fetch(`${base}/api/v1/openapi.json`);
+    expect([spec.status, (await spec.json()).openapi]).toEqual([200, '3.1.0']);
+  });
+
+  it('reads a JSON body, creates the user, and answers with its length', async () => {
+    const created = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'direct.path@example.test', firstName: 'Direct', lastName: 'Path', roleId, environmentIds: [production] }),
+    });
+    const text = await created.text();
+    expect([created.status, created.headers.get('content-length')]).toEqual([201, String(Buffer.byteLength(text))]);
+    const id = JSON.parse(text).id as string;
+    expect(created.headers.get('location')).toBe(`/api/v1/users/${id}`);
+    const db = await testDb();
+    expect((await db.select().from(users).where(eq(users.id, id)))[0]?.email).toBe('direct.path@example.test');
+    const head = await fetch(`${base}/api/v1/users/${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${key}` } });
+    expect([head.status, head.headers.get('etag'), await head.text()]).toEqual([200, '"v1"', '']);
+  });
+
+  it('refuses a body over the limit with 413 and keeps serving', async () => {
+    const big = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ firstName: 'x'.repeat(100_000) }),
+    });
+    expect([big.status, (await big.json()).title]).toEqual([413, 'Request too large']);
+    expect((await fetch(`${base}/api/v1/users`)).status).toBe(401);
+  });
+
+  it('survives hostile requests: broken JSON, a body on GET, raw bytes that are not UTF-8, a client that goes away', async () => {
+    const broken = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"email":' });
+    expect([broken.status, (await broken.json()).detail]).toEqual([400, 'The request body is not valid JSON.']);
+    const binary = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', body: new Uint8Array([0xff, 0xfe, 0x00, 0xc3]) });
+    expect(binary.status).toBe(400);
+    // A request whose client disconnects before the answer.
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${base}/api/v1/users`, { method: 'POST', headers: { 'content-length': '1000', authorization: `Bearer ${key}` } });
+      req.on('error', () => resolve());
+      req.write('{"email": "half');
+      setTimeout(() => (req.destroy(), resolve()), 50);
+    });
+    expect((await fetch(`${base}/api/v1/openapi.json`)).status).toBe(200);
+  });
+});
