@@ -2,14 +2,15 @@
 // requests take that path, and that over real HTTP they get the router's answers with the security
 // headers, bodies limited, HEAD without a body, and nothing crashing on hostile input.
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roles, users } from '@/db/schema';
+import { auditEvents, roles, users } from '@/db/schema';
 import { setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { SECURITY_HEADERS } from '@/lib/security-headers';
+import { withPeerAddress } from '@/scripts/server-wrapper.mjs';
 import { createApiUser, newApiUserSchema } from './manage';
 import { serveApi, servesDirectly } from './serve-node';
 
@@ -57,7 +58,8 @@ describe('over HTTP', () => {
     ({ key } = await db.transaction((tx) =>
       createApiUser(tx, admin, newApiUserSchema.parse({ username: 'direct', scope: 'organization', expiresAt: new Date(Date.now() + 86_400_000).toISOString() })),
     ));
-    server = createServer((req, res) => void serveApi(req, res)).listen(0, '127.0.0.1');
+    // As scripts/server.mjs serves it: behind the wrapper that records the TCP peer address.
+    server = createServer(withPeerAddress((req: IncomingMessage, res: ServerResponse) => void serveApi(req, res))).listen(0, '127.0.0.1');
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -94,6 +96,26 @@ describe('over HTTP', () => {
     expect((await db.select().from(users).where(eq(users.id, id)))[0]?.email).toBe('direct.path@example.test');
     const head = await fetch(`${base}/api/v1/users/${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${key}` } });
     expect([head.status, head.headers.get('etag'), await head.text()]).toEqual([200, '"v1"', '']);
+  });
+
+  it('without a proxy (TRUSTED_PROXY_HOPS=0) the audit has the TCP peer address, never the client\'s own header', async () => {
+    const saved = { hops: process.env.TRUSTED_PROXY_HOPS, peer: process.env.USERDESK_PEER_HEADER };
+    Object.assign(process.env, { TRUSTED_PROXY_HOPS: '0', USERDESK_PEER_HEADER: '1' });
+    try {
+      const created = await fetch(`${base}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-userdesk-peer': '6.6.6.6', 'x-forwarded-for': '7.7.7.7' },
+        body: JSON.stringify({ email: 'peer.check@example.test', firstName: 'Peer', lastName: 'Check', roleId, environmentIds: [production] }),
+      });
+      expect(created.status).toBe(201);
+      const db = await testDb();
+      const [event] = await db.select({ ip: auditEvents.ip }).from(auditEvents).where(eq(auditEvents.targetLabel, 'peer.check@example.test'));
+      expect(event?.ip).toBe('127.0.0.1');
+    } finally {
+      for (const [name, value] of [['TRUSTED_PROXY_HOPS', saved.hops], ['USERDESK_PEER_HEADER', saved.peer]] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
   });
 
   it('refuses a body over the limit with 413 and keeps serving', async () => {

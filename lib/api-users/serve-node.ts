@@ -26,8 +26,12 @@ export function servesDirectly(method: string | undefined, url: string | undefin
 export async function serveApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
   let response: Response;
   try {
+    // The parsed headers, not rawHeaders: scripts/server-wrapper.mjs writes the TCP peer address into
+    // req.headers over whatever the client sent under that name, and the raw list still holds the
+    // client's own (forgeable) value.
     const headers = new Headers();
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    for (const [name, value] of Object.entries(req.headers))
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
     // Only the path and query matter to the handlers; the host is not trusted for anything.
     response = await handleApiRequest(new Request(`http://localhost${req.url}`, { method: req.method, headers, body, duplex: 'half' } as RequestInit));
