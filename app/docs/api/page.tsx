@@ -13,7 +13,7 @@ const PROBLEMS = [
   ['method_not_allowed', 405, 'The endpoint does not take this method; Allow lists the ones it takes.'],
   ['conflict', 409, 'The change conflicts with the user’s state (already banned, the last Administrator…).'],
   ['precondition_failed', 412, 'If-Match no longer matches the user’s version.'],
-  ['too_large', 413, 'The body is larger than 64 KiB, far beyond any request of this API; it is refused unread.'],
+  ['too_large', 413, 'The body is larger than 64 KiB, far beyond any request of this API; nothing was changed.'],
   ['rate_limited', 429, 'Over the key’s requests per minute; wait Retry-After seconds.'],
 ] as const;
 
