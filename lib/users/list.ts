@@ -279,8 +279,10 @@ async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL |
     const walked = sql`select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users} ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)}`;
     return (await rows<{ id: string }>(q, sql`select id from (${walked}) walked where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`)).map((r) => r.id);
   }
-  const page = await hitsAmong(q, filter, keys, seek, ascending, limit);
-  return page.length > PAGE_SIZE || !(await entryAt(q, keys, seek, ascending, limit)) ? page : null;
+  // The hits and, in the same round trip, whether the budget ran out (the entry at its end exists).
+  const found = await rows<Walked>(q, sql`(${hitsAmong(filter, keys, seek, ascending, limit)}) union all (${entryAt(keys, seek, ascending, limit)})`);
+  const page = found.flatMap((r) => (r.id ? [r.id] : []));
+  return page.length > PAGE_SIZE || !found.some((r) => r.at) ? page : null;
 }
 
 /**
@@ -295,42 +297,37 @@ async function walkOn(q: Queryable, filter: SQL, keys: SQL[], seekFrom: (at: Cur
     // every row with that position would cost the scan more than the rows it skips.
     if (walked >= budget) return (await walkSortIndex(q, filter, keys, seekFrom(null), ascending, null)) ?? [];
     const from = seekFrom(at);
-    hits.push(...(await hitsAmong(q, filter, keys, from, ascending, chunk)).slice(0, PAGE_SIZE + 1 - hits.length));
+    const found = await rows<Walked>(q, hitsAmong(filter, keys, from, ascending, chunk));
+    hits.push(...found.slice(0, PAGE_SIZE + 1 - hits.length).map((r) => r.id!));
     if (hits.length > PAGE_SIZE) return hits;
-    const last = await entryAt(q, keys, from, ascending, chunk);
-    if (!last) return hits;
-    at = last;
+    // The chunk's end, asked only when the page is not full (it costs a second pass over the chunk).
+    const [end] = await rows<Walked>(q, entryAt(keys, from, ascending, chunk));
+    if (!end) return hits;
+    at = end.at;
   }
 }
 
 const byKeys = (keys: SQL[], ascending: boolean) => sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `);
+
+/** A row of hitsAmong (a hit's id) or of entryAt (the keys of an entry). */
+type Walked = { id: string | null; at: Cursor | null };
 
 /**
  * The hits (a page and one at most) among the next `limit` entries of the sort index after `seek`,
  * tested as the index-only scan reads them. The test is a column of the bounded walk, filtered outside
  * it: no per-row work beyond the scan and the test (numbering the rows there cost twice the walk).
  */
-async function hitsAmong(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number): Promise<string[]> {
-  const found = await rows<{ id: string }>(
-    q,
-    sql`select id from (
-          select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users}
-          ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)} limit ${limit}) walked
-        where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`,
-  );
-  return found.map((r) => r.id);
-}
+const hitsAmong = (filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number) =>
+  sql`select id, null::text[] as at from (
+        select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users}
+        ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)} limit ${limit}) walked
+      where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`;
 
-/** The keys of the entry `n` places after `seek` in the sort index, or null when it ends before. */
-async function entryAt(q: Queryable, keys: SQL[], seek: SQL | undefined, ascending: boolean, n: number): Promise<Cursor | null> {
-  const [entry] = await rows<{ at: Cursor }>(
-    q,
-    sql`select array[${sql.join(keys.map((_, i) => sql.raw(`k${i}::text`)), sql`, `)}] as at from (
-          select ${keyColumns(keys)} from ${users} ${seek ? sql`where ${seek}` : sql``}
-          order by ${byKeys(keys, ascending)} offset ${n - 1} limit 1) entry`,
-  );
-  return entry?.at ?? null;
-}
+/** The keys of the entry `n` places after `seek` in the sort index (no row when it ends before). */
+const entryAt = (keys: SQL[], seek: SQL | undefined, ascending: boolean, n: number) =>
+  sql`select null::uuid as id, array[${sql.join(keys.map((_, i) => sql.raw(`k${i}::text`)), sql`, `)}] as at from (
+        select ${keyColumns(keys)} from ${users} ${seek ? sql`where ${seek}` : sql``}
+        order by ${byKeys(keys, ascending)} offset ${n - 1} limit 1) entry`;
 
 export type UserRow = Awaited<ReturnType<typeof listUsers>>['users'][number];
 
