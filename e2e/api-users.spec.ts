@@ -1,4 +1,4 @@
-// The API Users tab and the REST API against a running `next start`: create an API user in the browser,
+// The API Users tab and the REST API against the running production server: create an API user in the browser,
 // copy its key, call the API with it, revoke it, show revoked ones, delete; keys never open the portal.
 import type { APIRequestContext, Page } from '@playwright/test';
 import { ACCOUNTS } from './accounts';

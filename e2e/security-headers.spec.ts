@@ -36,7 +36,7 @@ test('API responses send them too, problems and unknown endpoints included', asy
   }
   // A method the endpoint does not take: problem+json with Allow, not Next.js's empty 405.
   const refused = await request.delete('/api/v1/users/00000000-0000-4000-8000-000000000000');
-  expect([refused.status(), refused.headers()['allow'], refused.headers()['content-type']]).toEqual([405, 'GET, PATCH', 'application/problem+json']);
+  expect([refused.status(), refused.headers()['allow'], refused.headers()['content-type']]).toEqual([405, 'GET, PATCH, HEAD, OPTIONS', 'application/problem+json']);
   expectSecurityHeaders(refused.headers());
 });
 

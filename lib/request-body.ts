@@ -1,11 +1,11 @@
 // A request's body as text, with a size limit enforced while it streams in: a declared Content-Length
 // over the limit is refused before a byte is read, and a body that grows past it is cut off there, so
 // an endpoint that takes small bodies never holds a large one in memory.
-const size = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : bytes >= 1 << 10 ? `${bytes / (1 << 10)} KiB` : `${bytes} bytes`);
+const inUnits = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : bytes >= 1 << 10 ? `${bytes / (1 << 10)} KiB` : `${bytes} bytes`);
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
-    super(`The request body is larger than ${size(limit)}.`);
+    super(`The request body is larger than ${inUnits(limit)}.`);
   }
 }
 

@@ -1,4 +1,4 @@
-// The REST API through its route handlers, with real Requests, on a real database: every route, every
+// The REST API through its router, with real Requests, on a real database: every route, every
 // scope, refused credentials, token exchange, rate limit under a burst, ETags, problem bodies, OpenAPI.
 import { validate } from '@readme/openapi-parser';
 import { eq } from 'drizzle-orm';
@@ -225,7 +225,7 @@ describe('the router', () => {
   const request = (method: string, path: string, init: RequestInit = {}) => handleApiRequest(new Request(`${BASE}${path}`, { method, ...init }));
   const someone = '00000000-0000-4000-8000-000000000000';
 
-  it('a method an endpoint does not take answers a problem+json 405 with Allow', async () => {
+  it('a method an endpoint does not take answers a problem+json 405 naming its operations, with every method it answers in Allow', async () => {
     const routes: [string, string][] = [
       ['/auth/token', 'POST'],
       ['/users', 'GET, POST'],
@@ -241,7 +241,8 @@ describe('the router', () => {
       for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
         if (allowed.split(', ').includes(method)) continue;
         const response = await request(method, path);
-        expect([response.status, response.headers.get('allow'), response.headers.get('content-type')], `${method} ${path}`).toEqual([405, allowed, 'application/problem+json']);
+        const allow = `${allowed}${allowed.includes('GET') ? ', HEAD' : ''}, OPTIONS`;
+        expect([response.status, response.headers.get('allow'), response.headers.get('content-type')], `${method} ${path}`).toEqual([405, allow, 'application/problem+json']);
         expect((await response.json()).detail).toBe(`This endpoint takes ${allowed} only.`);
       }
   });

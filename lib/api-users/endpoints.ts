@@ -1,5 +1,5 @@
 // The REST API's handlers, one per operation of openapi.ts's ROUTES, keyed "METHOD /path" as listed
-// there (router.ts serves them; a route without a handler, or a handler without a route, fails its test).
+// there (router.ts serves them, and refuses to load when a route has no handler or a handler no route).
 // Each is a thin caller of lib/users through apiRoute, which authenticates, counts and answers problems.
 import { z } from 'zod';
 import { db } from '@/db';
@@ -20,7 +20,7 @@ import { banBodySchema, listQuerySchema, resolveEnvironment, viewOf, viewUser } 
 
 /** The path's parameters: `id` for /users/{id}..., empty for the others. */
 export type PathParams = { id: string };
-export type Endpoint = (request: Request, route: { params: Promise<PathParams> }) => Promise<Response>;
+export type Endpoint = (request: Request, params: PathParams) => Promise<Response>;
 
 /** POST /auth/token {apiUsername, key, sessionLengthInMinutes}: a short-lived bearer token, as AssureSign's REST API issues. */
 async function exchangeToken(request: Request): Promise<Response> {

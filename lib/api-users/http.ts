@@ -1,6 +1,6 @@
-// The REST API's request plumbing: one wrapper every /api/v1 route goes through (authenticate the key
+// The REST API's request plumbing: one wrapper every /api/v1 handler goes through (authenticate the key
 // or token, take one request from the key's budget, run, audit meta), and the one place AppError turns
-// into application/problem+json. Route handlers stay thin callers of lib/users.
+// into application/problem+json. The handlers (endpoints.ts) stay thin callers of lib/users.
 import 'server-only';
 import { z } from 'zod';
 import { getClient } from '@/db/client';
@@ -86,11 +86,10 @@ export type ApiContext = { caller: ApiCaller; meta: RequestMeta; request: Reques
  * (one round trip for the hottest read, GET /users/{id}), unchecked: viewOf applies the caller's reach.
  */
 export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Response>, readsUser?: (params: P) => string) {
-  return async (request: Request, route: { params: Promise<P> }): Promise<Response> => {
+  return async (request: Request, params: P): Promise<Response> => {
     try {
       const started = performance.now();
       const { db } = getClient();
-      const params = await route.params;
       const { caller, retryAfter, user } = await authenticateAndCount(db, request.headers.get('authorization'), readsUser?.(params));
       const checked = performance.now() - started;
       if (retryAfter > 0)
@@ -106,12 +105,9 @@ export function apiRoute<P>(run: (ctx: ApiContext, params: P) => Promise<Respons
   };
 }
 
-/**
- * The handler for the methods a route does not take: a problem+json 405 with Allow (Next.js's own 405
- * has an empty body). A route exports it under each name it lacks.
- */
-export function methodNotAllowed(allowed: string) {
-  return () => problem(405, 'method_not_allowed', `This endpoint takes ${allowed} only.`, { headers: { allow: allowed } });
+/** A method the endpoint does not take: problem+json 405 naming its operations, with every method it answers in Allow. */
+export function methodNotAllowed(operations: string, allow: string) {
+  return problem(405, 'method_not_allowed', `This endpoint takes ${operations} only.`, { headers: { allow } });
 }
 
 /** ETag of a user: their version, which every change bumps. */

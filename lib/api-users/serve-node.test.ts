@@ -2,7 +2,8 @@
 // requests take that path, and that over real HTTP they get the router's answers with the security
 // headers, bodies limited, HEAD without a body, and nothing crashing on hostile input.
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,17 @@ describe('over HTTP', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  /** One request with node:http (fetch would add headers of its own), the whole body as bytes. */
+  const rawRequest = (method: string, path: string, headers: Record<string, string>, body?: string, agent?: Agent) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const req = httpRequest(`${base}${path}`, { method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
   const expectSecurityHeaders = (headers: Headers) => {
     for (const { key: name, value } of SECURITY_HEADERS) expect(headers.get(name), name).toBe(value);
   };
@@ -77,7 +89,7 @@ describe('over HTTP', () => {
     expect(unknown.status).toBe(404);
     expectSecurityHeaders(unknown.headers);
     const refused = await fetch(`${base}/api/v1/users/00000000-0000-4000-8000-000000000000`, { method: 'PUT' });
-    expect([refused.status, refused.headers.get('allow')]).toEqual([405, 'GET, PATCH']);
+    expect([refused.status, refused.headers.get('allow')]).toEqual([405, 'GET, PATCH, HEAD, OPTIONS']);
     const spec = await fetch(`${base}/api/v1/openapi.json`);
     expect([spec.status, (await spec.json()).openapi]).toEqual([200, '3.1.0']);
   });
@@ -116,6 +128,58 @@ describe('over HTTP', () => {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
     }
+  });
+
+  it('fills in X-Forwarded-For with the peer when the client sent none, as Next.js does', async () => {
+    const created = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'forwarded.for@example.test', firstName: 'Forwarded', lastName: 'For', roleId, environmentIds: [production] }),
+    });
+    expect(created.status).toBe(201);
+    const [event] = await (await testDb()).select({ ip: auditEvents.ip }).from(auditEvents).where(eq(auditEvents.targetLabel, 'forwarded.for@example.test'));
+    expect(event?.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+  });
+
+  it('compresses answers above 1 KiB for clients that take gzip, and sends no length with a 204', async () => {
+    const plain = await rawRequest('GET', '/api/v1/openapi.json', {});
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const zipped = await rawRequest('GET', '/api/v1/openapi.json', { 'accept-encoding': 'br, gzip' });
+    expect([zipped.headers['content-encoding'], zipped.headers.vary]).toEqual(['gzip', 'Accept-Encoding']);
+    expect(JSON.parse(gunzipSync(zipped.body).toString('utf8')).openapi).toBe('3.1.0');
+    expect((await rawRequest('GET', '/api/v1/openapi.json', { 'accept-encoding': 'gzip;q=0' })).headers['content-encoding']).toBeUndefined();
+    const options = await rawRequest('OPTIONS', '/api/v1/users', {});
+    expect([options.status, options.headers['content-length'], options.headers.allow]).toEqual([204, undefined, 'GET, POST, HEAD, OPTIONS']);
+  });
+
+  it('a body the handler never reads leaves the keep-alive connection ready for the next request', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const started = performance.now();
+      // Refused before the body is read (no credential), twice on one connection, then a third call.
+      for (let i = 0; i < 2; i++) expect((await rawRequest('POST', '/api/v1/users', { 'content-type': 'application/json' }, 'x'.repeat(40_000), agent)).status).toBe(401);
+      expect((await rawRequest('GET', '/api/v1/openapi.json', {}, undefined, agent)).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a streamed body that passes the limit without saying its length gets 413 and a closed connection, and the server carries on', async () => {
+    const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(`${base}/api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+      });
+      req.on('error', reject);
+      // Chunked, 200 KiB in all, without a Content-Length.
+      for (let i = 0; i < 50; i++) req.write('x'.repeat(4096));
+      req.end();
+    }).catch(() => ({ status: 0, connection: 'reset' }));
+    // A client still sending may see the connection closed before it reads the answer; either way it ends.
+    expect([413, 0]).toContain(answer.status);
+    if (answer.status === 413) expect(answer.connection).toBe('close');
+    expect((await fetch(`${base}/api/v1/openapi.json`)).status).toBe(200);
   });
 
   it('refuses a body over the limit with 413 and keeps serving', async () => {

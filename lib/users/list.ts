@@ -173,13 +173,13 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   // Walking backwards (to the previous page) flips the order; the rows are flipped back below.
   const forward = before === null;
   const ascending = (params.dir === 'asc') === forward;
-  const seekFrom = (k: SQL[], at: Cursor | null) =>
-    at
-      ? sql`(${sql.join(k, sql`, `)}) ${sql.raw(ascending ? '>' : '<')} (${sql.join(
-          at.map((v, i) => sql`${v}::${sql.raw(casts[i]!)}`),
-          sql`, `,
-        )})`
-      : undefined;
+  // Keys after a position in the walk's direction ('after'), or up to and including it ('through').
+  const compare = (k: SQL[], at: Cursor, bound: 'after' | 'through') =>
+    sql`(${sql.join(k, sql`, `)}) ${sql.raw({ after: ascending ? '>' : '<', through: ascending ? '<=' : '>=' }[bound])} (${sql.join(
+      at.map((v, i) => sql`${v}::${sql.raw(casts[i]!)}`),
+      sql`, `,
+    )})`;
+  const seekFrom = (k: SQL[], at: Cursor | null) => (at ? compare(k, at, 'after') : undefined);
   const seek = (k: SQL[]) => seekFrom(k, cursor);
   const filter = listFilter(principal, environmentId, params);
   // The Locked Users order lives in a partial index (users_locked_idx): a walk must say so to use it.
@@ -197,7 +197,7 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
       step.kind === 'collect'
         ? await collectHits(q, filter, fenced, seek(fenced), ascending, step.limit)
         : step.limit === null
-          ? await walkOn(q, filter, keys, (at) => and(lockedOnly, seekFrom(keys, at ?? cursor)), ascending, step.chunk ?? WALK_CHUNK, step.chunk ? step.chunk * 6 : WALK_ON_ROWS)
+          ? await walkOn(q, filter, keys, { from: (at) => and(lockedOnly, seekFrom(keys, at ?? cursor)), through: (at) => compare(keys, at, 'through') }, ascending, step.chunk ?? WALK_CHUNK, step.chunk ? step.chunk * 6 : WALK_ON_ROWS)
           : await walkSortIndex(q, filter, keys, and(lockedOnly, seek(keys)), ascending, step.limit);
     if (ids) {
       strategy = step.kind;
@@ -287,22 +287,27 @@ async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL |
 
 /**
  * The ids of the page from walking the sort index from the cursor to the end if need be, in bounded
- * chunks (see WALK_CHUNK): each chunk is the same index-only walk as walkSortIndex's, and the next
- * one starts after the last entry of this one.
+ * chunks (see WALK_CHUNK): each chunk is the same index-only walk as walkSortIndex's. Its last entry is
+ * found first and the chunk is the range up to it, so that the next chunk starts exactly after it and
+ * no entry is skipped or tested twice, whatever other writers change between the two statements.
  */
-async function walkOn(q: Queryable, filter: SQL, keys: SQL[], seekFrom: (at: Cursor | null) => SQL | undefined, ascending: boolean, chunk: number, budget: number): Promise<string[]> {
+type Range = { from: (at: Cursor | null) => SQL | undefined; through: (at: Cursor) => SQL };
+
+async function walkOn(q: Queryable, filter: SQL, keys: SQL[], range: Range, ascending: boolean, chunk: number, budget: number): Promise<string[]> {
   const hits: string[] = [];
   for (let at: Cursor | null = null, walked = 0; ; walked += chunk) {
     // The whole scan starts from the page's own cursor, not from where the walk stopped: comparing
     // every row with that position would cost the scan more than the rows it skips.
-    if (walked >= budget) return (await walkSortIndex(q, filter, keys, seekFrom(null), ascending, null)) ?? [];
-    const from = seekFrom(at);
-    const found = await rows<Walked>(q, hitsAmong(filter, keys, from, ascending, chunk));
-    hits.push(...found.slice(0, PAGE_SIZE + 1 - hits.length).map((r) => r.id!));
-    if (hits.length > PAGE_SIZE) return hits;
-    // The chunk's end, asked only when the page is not full (it costs a second pass over the chunk).
+    if (walked >= budget) return (await walkSortIndex(q, filter, keys, range.from(null), ascending, null)) ?? [];
+    const from = range.from(at);
     const [end] = await rows<Walked>(q, entryAt(keys, from, ascending, chunk));
-    if (!end) return hits;
+    const found = await rows<{ id: string }>(
+      q,
+      sql`select ${users.id} as id from ${users} where ${and(from, end?.at ? range.through(end.at) : undefined, filter)}
+          order by ${byKeys(keys, ascending)} limit ${PAGE_SIZE + 1}`,
+    );
+    hits.push(...found.slice(0, PAGE_SIZE + 1 - hits.length).map((r) => r.id));
+    if (hits.length > PAGE_SIZE || !end) return hits;
     at = end.at;
   }
 }
