@@ -279,10 +279,10 @@ async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL |
     const walked = sql`select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users} ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)}`;
     return (await rows<{ id: string }>(q, sql`select id from (${walked}) walked where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`)).map((r) => r.id);
   }
-  // The hits and, in the same round trip, whether the budget ran out (the entry at its end exists).
-  const found = await rows<Walked>(q, sql`(${hitsAmong(filter, keys, seek, ascending, limit)}) union all (${entryAt(keys, seek, ascending, limit)})`);
-  const page = found.flatMap((r) => (r.id ? [r.id] : []));
-  return page.length > PAGE_SIZE || !found.some((r) => r.at) ? page : null;
+  const page = (await rows<Walked>(q, hitsAmong(filter, keys, seek, ascending, limit))).map((r) => r.id!);
+  // Whether the budget ran out is asked only when the page is not full (a second pass over the walk:
+  // most searches fill their page in the first rows).
+  return page.length > PAGE_SIZE || (await rows(q, entryAt(keys, seek, ascending, limit))).length === 0 ? page : null;
 }
 
 /**
