@@ -275,14 +275,11 @@ async function collectHits(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | u
  * users_sort_covering), so this is an index-only scan, and it stops as soon as the page is full.
  */
 async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null): Promise<string[] | null> {
-  if (limit === null) {
-    const walked = sql`select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users} ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)}`;
-    return (await rows<{ id: string }>(q, sql`select id from (${walked}) walked where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`)).map((r) => r.id);
-  }
-  const page = (await rows<Walked>(q, hitsAmong(filter, keys, seek, ascending, limit))).map((r) => r.id!);
+  const page = (await rows<{ id: string }>(q, hitsAmong(filter, keys, seek, ascending, limit))).map((r) => r.id);
+  if (limit === null || page.length > PAGE_SIZE) return page;
   // Whether the budget ran out is asked only when the page is not full (a second pass over the walk:
   // most searches fill their page in the first rows).
-  return page.length > PAGE_SIZE || (await rows(q, entryAt(keys, seek, ascending, limit))).length === 0 ? page : null;
+  return (await rows(q, entryAt(keys, seek, ascending, limit))).length === 0 ? page : null;
 }
 
 /**
@@ -300,10 +297,10 @@ async function walkOn(q: Queryable, filter: SQL, keys: SQL[], range: Range, asce
     // every row with that position would cost the scan more than the rows it skips.
     if (walked >= budget) return (await walkSortIndex(q, filter, keys, range.from(null), ascending, null)) ?? [];
     const from = range.from(at);
-    const [end] = await rows<Walked>(q, entryAt(keys, from, ascending, chunk));
+    const [end] = await rows<{ at: Cursor }>(q, entryAt(keys, from, ascending, chunk));
     const found = await rows<{ id: string }>(
       q,
-      sql`select ${users.id} as id from ${users} where ${and(from, end?.at ? range.through(end.at) : undefined, filter)}
+      sql`select ${users.id} as id from ${users} where ${and(from, end ? range.through(end.at) : undefined, filter)}
           order by ${byKeys(keys, ascending)} limit ${PAGE_SIZE + 1}`,
     );
     hits.push(...found.slice(0, PAGE_SIZE + 1 - hits.length).map((r) => r.id));
@@ -314,23 +311,21 @@ async function walkOn(q: Queryable, filter: SQL, keys: SQL[], range: Range, asce
 
 const byKeys = (keys: SQL[], ascending: boolean) => sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `);
 
-/** A row of hitsAmong (a hit's id) or of entryAt (the keys of an entry). */
-type Walked = { id: string | null; at: Cursor | null };
-
 /**
- * The hits (a page and one at most) among the next `limit` entries of the sort index after `seek`,
- * tested as the index-only scan reads them. The test is a column of the bounded walk, filtered outside
- * it: no per-row work beyond the scan and the test (numbering the rows there cost twice the walk).
+ * The hits (a page and one at most) among the next `limit` entries of the sort index after `seek` (all
+ * of them when null: then the planner may rather read the table and sort its hits), tested as the
+ * index-only scan reads them. The test is a column of the walk, filtered outside it: no per-row work
+ * beyond the scan and the test (numbering the rows there cost twice the walk).
  */
-const hitsAmong = (filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number) =>
-  sql`select id, null::text[] as at from (
+const hitsAmong = (filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null) =>
+  sql`select id from (
         select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users}
-        ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)} limit ${limit}) walked
+        ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)} ${limit === null ? sql`` : sql`limit ${limit}`}) walked
       where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`;
 
 /** The keys of the entry `n` places after `seek` in the sort index (no row when it ends before). */
 const entryAt = (keys: SQL[], seek: SQL | undefined, ascending: boolean, n: number) =>
-  sql`select null::uuid as id, array[${sql.join(keys.map((_, i) => sql.raw(`k${i}::text`)), sql`, `)}] as at from (
+  sql`select array[${sql.join(keys.map((_, i) => sql.raw(`k${i}::text`)), sql`, `)}] as at from (
         select ${keyColumns(keys)} from ${users} ${seek ? sql`where ${seek}` : sql``}
         order by ${byKeys(keys, ascending)} offset ${n - 1} limit 1) entry`;
 
