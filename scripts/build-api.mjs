@@ -5,7 +5,8 @@
 // request pipeline: the build fails, naming the import, if lib/ code on the API path ever does.
 import { build } from 'esbuild';
 
-export const API_BUNDLE = '.next/userdesk-api.cjs';
+// scripts/server.mjs loads it from here.
+const API_BUNDLE = '.next/userdesk-api.cjs';
 
 const guards = {
   name: 'userdesk-api-guards',
