@@ -56,18 +56,21 @@ export async function handleApiRequest(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (!pathname.startsWith(`${API_PREFIX}/`)) return notFound();
   const path = pathname.slice(API_PREFIX.length);
-  const route = routes.find((r) => r.pattern.test(path));
-  if (!route) return notFound();
-  let params: PathParams;
-  try {
-    params = { id: decodeURIComponent(route.pattern.exec(path)!.groups?.id ?? '') };
-  } catch {
-    return notFound();
+  for (const route of routes) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    let params: PathParams;
+    try {
+      params = { id: decodeURIComponent(match.groups?.id ?? '') };
+    } catch {
+      return notFound();
+    }
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: route.allow } });
+    const handler = route.methods.get(method);
+    if (!handler) return methodNotAllowed(route.operations, route.allow);
+    const response = await handler(request, params);
+    return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
   }
-  const method = request.method === 'HEAD' ? 'GET' : request.method;
-  if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: route.allow } });
-  const handler = route.methods.get(method);
-  if (!handler) return methodNotAllowed(route.operations, route.allow);
-  const response = await handler(request, params);
-  return request.method === 'HEAD' ? new Response(null, { status: response.status, headers: response.headers }) : response;
+  return notFound();
 }
