@@ -285,10 +285,12 @@ describe('commit', () => {
     });
     expect(result).toBe('cancelled');
     const created = await db.select().from(users).where(sql`${users.email} like 'cancel%'`);
-    expect(created.length).toBe(20);
+    // Batch 0 was committed before the cancel. On PostgreSQL two batches run at once, so batch 1 may
+    // or may not have checked for the cancel before it landed: either way it is kept whole or not at all.
+    expect([10, 20]).toContain(created.length);
     const [cancelled] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
     const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, cancelled!).outcome);
-    expect(outcomes.filter((o) => o === 'Created').length).toBe(20);
-    expect(outcomes.filter((o) => o === 'Not imported').length).toBe(5);
+    expect(outcomes.filter((o) => o === 'Created').length).toBe(created.length);
+    expect(outcomes.filter((o) => o === 'Not imported').length).toBe(25 - created.length);
   });
 });
