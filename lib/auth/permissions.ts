@@ -31,3 +31,12 @@ export function isPermission(value: string): value is Permission {
 export function hasPermission(holder: { permissions: readonly string[] }, permission: Permission): boolean {
   return holder.permissions.includes(permission);
 }
+
+/**
+ * An Administrator: every permission, in every environment (the built-in role, or a custom one equal to
+ * it; admin-guard's administratorRole is the SQL twin). Some things are theirs alone: the outbox, whose
+ * messages carry live invitation and reset links for every user, would hand any account to a lesser role.
+ */
+export function isAdministrator(holder: { permissions: readonly string[]; allEnvironments: boolean }): boolean {
+  return holder.allEnvironments && PERMISSIONS.every((p) => holder.permissions.includes(p));
+}

@@ -2,7 +2,7 @@
 // change users take a Principal and check scope themselves, so every caller gets the same rules.
 import type { Actor } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
-import { hasPermission, type Permission } from './permissions';
+import { hasPermission, isAdministrator, type Permission } from './permissions';
 
 export type Principal = {
   actor: Actor;
@@ -29,6 +29,10 @@ export function principalOf(user: {
 
 export function requirePermissionOf(principal: Principal, permission: Permission) {
   if (!hasPermission(principal, permission)) throw new AppError('forbidden', 'You do not have permission to do that.');
+}
+
+export function requireAdministratorOf(principal: Principal) {
+  if (!isAdministrator(principal)) throw new AppError('forbidden', 'Only Administrators can do that.');
 }
 
 /** True when the principal holds every one of the permissions (no one grants what they lack). */

@@ -11,7 +11,7 @@ import { db } from '@/db';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { authOptions } from './options';
-import { hasPermission, isPermission, type Permission } from './permissions';
+import { hasPermission, isAdministrator, isPermission, type Permission } from './permissions';
 
 export type SessionUser = {
   id: string;
@@ -68,6 +68,13 @@ export async function requireUser(options: { allowPendingPasswordChange?: boolea
   const user = await getCurrentUser();
   if (!user) redirect('/login');
   if (user.requirePasswordChange && !options.allowPendingPasswordChange) redirect('/change-password');
+  return user;
+}
+
+/** For pages: the signed-in user if an Administrator (isAdministrator); 403 otherwise. */
+export async function requireAdministrator(): Promise<SessionUser> {
+  const user = await requireUser();
+  if (!isAdministrator(user)) forbidden();
   return user;
 }
 

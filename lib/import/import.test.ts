@@ -213,6 +213,73 @@ describe('commit', () => {
     });
   });
 
+  describe("the importer's rights when the import runs, not only at the preview", () => {
+    // Between the preview and the run, an Administrator may take rights away or change the users the
+    // file names: the run refuses what a direct Add or edit would refuse now.
+    async function freshManager(email: string) {
+      const am = await insertUser(db, { email, role: 'Account Manager', environmentId });
+      const principal: Principal = { ...manager, actor: { type: 'user', id: am.id, label: am.email } };
+      return { am, principal };
+    }
+    const roleId = async (name: string) => (await db.select().from(roles).where(eq(roles.name, name)))[0]!.id;
+    const outcomes = async (jobId: string) => {
+      const [job] = await db.select().from(importJobs).where(eq(importJobs.id, jobId));
+      return (await rowsOf(jobId)).map((r) => rowOutcome(r, job!));
+    };
+
+    it('an Account Manager cannot demote a user promoted to Administrator since the preview', async () => {
+      const { principal } = await freshManager('am-demote@example.test');
+      const target = await insertUser(db, { email: 'rising@example.test', environmentId });
+      const job = await createImport(db, principal, file('demote.csv', csv('Demoted,ByImport,rising@example.test,User,Production,')), { existing: 'update', environmentId });
+      expect(job.updateCount).toBe(1);
+      await db.update(users).set({ roleId: await roleId('Administrator') }).where(eq(users.id, target.id));
+      await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: false, sendInvitations: false }));
+      expect(await run(job.id)).toBe('done');
+      const [after] = await db.select().from(users).where(eq(users.id, target.id));
+      expect(after).toMatchObject({ firstName: 'Test', roleId: await roleId('Administrator') });
+      expect((await outcomes(job.id))[0]).toMatchObject({ outcome: 'Skipped', message: expect.stringContaining('their role has permissions you do not hold') });
+      expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, target.id), eq(auditEvents.action, 'user.updated')))).toEqual([]);
+    });
+
+    it('creates no user in an environment the importer stopped managing, and no invitation', async () => {
+      const { am, principal } = await freshManager('am-moved@example.test');
+      const job = await createImport(db, principal, file('moved.csv', csv('Nia,Moved,nia.moved@example.test,User,Production,', 'Ola,Moved,ola.moved@example.test,User,Production,')), skip);
+      expect(job.newCount).toBe(2);
+      // Production taken away, Sandbox given instead.
+      await db.delete(userEnvironments).where(eq(userEnvironments.userId, am.id));
+      await db.insert(userEnvironments).values({ userId: am.id, environmentId: sandboxId });
+      await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: false, sendInvitations: true }));
+      expect(await run(job.id)).toBe('done');
+      expect(await writtenFor('nia.moved')).toEqual({ created: [], invitations: 0, audited: 0 });
+      expect((await outcomes(job.id)).map((o) => o.message)).toEqual([expect.stringContaining('no longer manage'), expect.stringContaining('no longer manage')]);
+      expect((await db.select().from(importJobs).where(eq(importJobs.id, job.id)))[0]).toMatchObject({ createdCount: 0, skipCount: 2 });
+    });
+
+    it('"all or nothing" fails whole when a row is refused at run time', async () => {
+      const { principal } = await freshManager('am-aon@example.test');
+      await db.insert(roles).values({ name: 'Helper', permissions: ['users.read'] });
+      const job = await createImport(db, principal, file('aon.csv', csv('Pia,Aon,pia.aon@example.test,User,Production,', 'Quin,Aon,quin.aon@example.test,Helper,Production,')), skip);
+      expect(job.newCount).toBe(2);
+      // The Helper role gains a permission the Account Manager does not hold: they can no longer grant it.
+      await db.update(roles).set({ permissions: ['users.read', 'audit.read'] }).where(eq(roles.name, 'Helper'));
+      await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: true, sendInvitations: true }));
+      expect(await run(job.id)).toBe('failed');
+      expect((await db.select().from(importJobs).where(eq(importJobs.id, job.id)))[0]!.error).toMatch(/^Row 3: You can no longer grant the Helper role.*Nothing was imported\.$/);
+      expect(await writtenFor('pia.aon')).toEqual({ created: [], invitations: 0, audited: 0 });
+      expect(await writtenFor('quin.aon')).toEqual({ created: [], invitations: 0, audited: 0 });
+    });
+
+    it('does not overwrite a user someone else changed after the preview', async () => {
+      const target = await insertUser(db, { email: 'edited@example.test', environmentId });
+      const job = await createImport(db, admin, file('stale.csv', csv('From,File,edited@example.test,User,Production,')), { existing: 'update', environmentId });
+      await db.update(users).set({ firstName: 'Edited', version: sql`${users.version} + 1` }).where(eq(users.id, target.id));
+      await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
+      expect(await run(job.id)).toBe('done');
+      expect((await db.select().from(users).where(eq(users.id, target.id)))[0]).toMatchObject({ firstName: 'Edited' });
+      expect((await outcomes(job.id))[0]).toMatchObject({ outcome: 'Skipped', message: expect.stringContaining('changed by someone else after the preview') });
+    });
+  });
+
   it('two runners claiming at once: exactly one gets the job (SKIP LOCKED)', async () => {
     const job = await createImport(db, admin, file('race.csv', csv('Ra,Ce,race@example.test,User,Production,')), skip);
     await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));

@@ -9,13 +9,14 @@ import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
 import { isPermission } from '@/lib/auth/permissions';
-import type { Principal } from '@/lib/auth/principal';
+import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
 import { organizationName, portalUrl, priorityOf } from '@/lib/mail/outbox';
 import { invitationMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
+import { changeRefusal } from '@/lib/users/scope';
 import { copyRows } from './copy';
 import type { NewUserData } from './validate';
 
@@ -83,17 +84,41 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
 /** A text array literal for a single bound parameter ("{...}"), each element quoted. */
 const pgArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
-async function roleNamesOf(tx: Tx) {
-  return new Map((await rows<{ id: string; name: string }>(tx, sql`select id, name from roles`)).map((r) => [r.id, r.name]));
+type Role = { id: string; name: string; permissions: string[]; allEnvironments: boolean };
+
+async function rolesOf(tx: Tx) {
+  return new Map((await rows<Role>(tx, sql`select id, name, permissions, all_environments as "allEnvironments" from roles`)).map((r) => [r.id, r]));
+}
+
+/**
+ * The importer's rights as they are now, not as they were at the preview: a role they can no longer
+ * grant, or an environment they no longer manage, refuses the row (the same rules as Add and edit).
+ */
+function grantRefusal(principal: Principal, role: Role | undefined, environmentIds: readonly string[]): string | null {
+  if (!role) return 'Its role was deleted after the preview: not imported.';
+  if (!canGrant(principal, role)) return `You can no longer grant the ${role.name} role: not imported.`;
+  if (!role.allEnvironments && environmentIds.some((id) => !canSeeEnvironment(principal, id)))
+    return 'You no longer manage one of its environments: not imported.';
+  return null;
+}
+
+/** A row the importer may no longer write: skipped, or the end of an all-or-nothing import. */
+function refuse(row: BatchRow, message: string, strict: boolean, outcomes: Outcome[], tally: Tally) {
+  if (strict) throw new AppError('forbidden', `Row ${row.rowNo}: ${message}`);
+  outcomes.push({ row_no: row.rowNo, outcome: 'skipped', message });
+  tally.skipped++;
 }
 
 /** Writes one batch inside tx; returns what happened to each row. */
 async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Mailing | null, strict: boolean): Promise<{ outcomes: Outcome[]; tally: Tally }> {
+  // Checked again for every batch: the importer may have lost the right to import since the preview.
+  const principal = await importerPrincipal(tx, job);
+  if (!principal) throw new AppError('forbidden', `${job.createdByLabel} can no longer import users.`);
   const actor: Actor = { type: 'user', id: job.createdBy, label: job.createdByLabel };
   const outcomes: Outcome[] = [];
   const tally: Tally = { created: 0, updated: 0, skipped: 0 };
   const audits: (string | null)[][] = [];
-  const roleNames = await roleNamesOf(tx);
+  const roles = await rolesOf(tx);
   const detail = `Imported from ${job.source}`;
 
   const fresh = batch.filter((r) => r.kind === 'new');
@@ -122,8 +147,13 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         tally.skipped++;
         continue;
       }
-      const id = randomUUID();
       const environmentIds = [...r.data.environmentIds].sort();
+      const refusal = grantRefusal(principal, roles.get(r.data.roleId), environmentIds);
+      if (refusal) {
+        refuse(r, refusal, strict, outcomes, tally);
+        continue;
+      }
+      const id = randomUUID();
       people.push([id, r.data.email, r.data.firstName, r.data.lastName, r.data.roleId, 'invited', JSON.stringify(r.data.tags), JSON.stringify(r.data.profile), `{${environmentIds.join(',')}}`]);
       for (const environmentId of environmentIds) memberships.push([id, environmentId]);
       if (mailing) {
@@ -140,7 +170,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         JSON.stringify({
           email: { before: null, after: r.data.email },
           name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
-          role: { before: null, after: roleNames.get(r.data.roleId) ?? r.data.roleId },
+          role: { before: null, after: roles.get(r.data.roleId)?.name ?? r.data.roleId },
           status: { before: null, after: 'invited' },
         }),
       ]);
@@ -155,7 +185,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
 
   const changes = batch.filter((r) => r.kind === 'update');
   if (changes.length > 0) {
-    await applyUpdates(tx, changes, outcomes, tally, audits, strict);
+    await applyUpdates(tx, principal, roles, changes, outcomes, tally, audits, strict);
     await assertActiveAdministratorRemains(tx);
   }
 
@@ -169,20 +199,32 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   return { outcomes, tally };
 }
 
-type Current = { id: string; email: string; firstName: string; lastName: string; roleId: string; roleName: string; allEnvironments: boolean; tags: unknown; profile: Record<string, string>; environmentIds: string[]; status: string };
+type Current = {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  roleId: string;
+  roleName: string;
+  rolePermissions: string[];
+  allEnvironments: boolean;
+  tags: unknown;
+  profile: Record<string, string>;
+  environmentIds: string[];
+  status: string;
+  version: number;
+};
 
 /** Updates existing users set-wise: names, role, environments (when the file names some), tags (when given), profile. */
-async function applyUpdates(tx: Tx, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: (string | null)[][], strict: boolean) {
+async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Role>, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: (string | null)[][], strict: boolean) {
   const ids = changes.map((r) => r.data.userId!);
   const current = await rows<Current>(
     tx,
     sql`select u.id, u.email, u.first_name as "firstName", u.last_name as "lastName", u.role_id as "roleId", r.name as "roleName",
-          r.all_environments as "allEnvironments", u.tags, u.profile, u.environment_ids as "environmentIds", u.status
+          r.permissions as "rolePermissions", r.all_environments as "allEnvironments", u.tags, u.profile,
+          u.environment_ids as "environmentIds", u.status, u.version
         from users u join roles r on r.id = u.role_id
         where u.id = any(${`{${ids.join(',')}}`}::uuid[]) for update of u`,
-  );
-  const roleNames = new Map(
-    (await rows<{ id: string; name: string; allEnvironments: boolean }>(tx, sql`select id, name, all_environments as "allEnvironments" from roles`)).map((r) => [r.id, r]),
   );
   const byId = new Map(current.map((u) => [u.id, u]));
   const updates: Record<string, unknown>[] = [];
@@ -197,8 +239,20 @@ async function applyUpdates(tx: Tx, changes: BatchRow[], outcomes: Outcome[], ta
       tally.skipped++;
       continue;
     }
-    const role = roleNames.get(r.data.roleId);
+    // As a direct edit would be: the user as they are now must be one the importer may change, into
+    // a role and environments they may grant, and unchanged since the preview (no silent overwrite).
+    const role = roles.get(r.data.roleId);
     const environmentIds = role?.allEnvironments ? [] : r.data.keepEnvironments ? before.environmentIds : [...r.data.environmentIds].sort();
+    const refusal =
+      changeRefusal(principal, { email: before.email, rolePermissions: before.rolePermissions, roleAllEnvironments: before.allEnvironments }, before.environmentIds) ??
+      grantRefusal(principal, role, environmentIds) ??
+      (r.data.version !== undefined && r.data.version !== before.version
+        ? 'This user was changed by someone else after the preview: not updated. Upload the file again to see their current details.'
+        : null);
+    if (refusal) {
+      refuse(r, refusal, strict, outcomes, tally);
+      continue;
+    }
     const tags = r.data.tags.length > 0 ? r.data.tags : before.tags;
     const profile = { ...before.profile, ...r.data.profile };
     const diff: Record<string, { before: unknown; after: unknown }> = {};

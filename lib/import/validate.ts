@@ -41,6 +41,8 @@ export type NewUserData = {
   /** Updates: the file named no environment, so the user's memberships stay as they are. */
   keepEnvironments?: boolean;
   userId?: string;
+  /** Updates: the user's version at the preview; the run skips a user changed since. */
+  version?: number;
 };
 export type CheckedRow = { rowNo: number; cells: string[]; kind: 'new' | 'update' | 'skip' | 'error'; data: NewUserData | null; errors: RowError[]; message: string | null };
 export type ImportCounts = { totalRows: number; newCount: number; updateCount: number; skipCount: number; errorCount: number };
@@ -156,7 +158,7 @@ function lookupsFor(ctx: ValidationContext): Lookups {
   };
 }
 
-type Existing = { id: string; email: string; status: string; name: string; builtIn: boolean; permissions: string[]; allEnvironments: boolean; environmentIds: string[] };
+type Existing = { id: string; email: string; status: string; version: number; name: string; builtIn: boolean; permissions: string[]; allEnvironments: boolean; environmentIds: string[] };
 
 /** Settles rows whose email is already taken (skip, update or refuse), with one query for the chunk. */
 async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: ValidationContext, demotions: number[]) {
@@ -165,7 +167,7 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
   const emails = candidates.map((r) => r.data!.email.toLowerCase());
   const found = await rowsOf<Existing>(
     db,
-    sql`select u.id, lower(u.email) as email, u.status, r.name, r.built_in as "builtIn", r.permissions, r.all_environments as "allEnvironments", u.environment_ids as "environmentIds"
+    sql`select u.id, lower(u.email) as email, u.status, u.version, r.name, r.built_in as "builtIn", r.permissions, r.all_environments as "allEnvironments", u.environment_ids as "environmentIds"
         from users u join roles r on r.id = u.role_id
         where lower(u.email) = any(${`{${emails.map((e) => `"${e.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[])`,
   );
@@ -191,6 +193,7 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
     }
     row.kind = 'update';
     row.data!.userId = user.id;
+    row.data!.version = user.version;
     if (user.status === 'active' && isAdministratorRole(user) && !isAdministratorRole(roleById.get(row.data!.roleId)!))
       demotions.push(row.rowNo);
   }

@@ -4,10 +4,15 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
 import { testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
 import { claimDue } from './deliver';
 import { listOutbox, OUTBOX_PAGE_SIZE, outboxQueue, parseCursor, parseOutboxParams } from './list';
+import { cancelOutboxMessage, retryOutboxMessage } from './manage';
 import { enqueueMail } from './outbox';
 import { invitationMail, passwordChangedMail } from './templates';
+
+const admin: Principal = { actor: { type: 'user', id: '00000000-0000-4000-8000-000000000001', label: 'admin@example.test' }, permissions: [...PERMISSIONS], allEnvironments: true, environmentIds: [] };
 
 let db: Db;
 beforeAll(async () => {
@@ -25,7 +30,7 @@ describe('listOutbox', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listOutbox(db, { before: cursor });
+      const page = await listOutbox(db, admin, { before: cursor });
       expect(page.messages.length).toBeLessThanOrEqual(OUTBOX_PAGE_SIZE);
       seen.push(...page.messages.map((m) => m.toAddress));
       cursor = page.next ?? undefined;
@@ -38,7 +43,7 @@ describe('listOutbox', () => {
     await enqueueMail(db, { email: 'a@example.test' }, passwordChangedMail('Acme', 'A'));
     await enqueueMail(db, { email: 'b@example.test' }, passwordChangedMail('Acme', 'B'));
     await db.update(outboxMessages).set({ status: 'failed', nextAttemptAt: null }).where(eq(outboxMessages.toAddress, 'b@example.test'));
-    expect((await listOutbox(db, { status: 'failed' })).messages.map((m) => m.toAddress)).toEqual(['b@example.test']);
+    expect((await listOutbox(db, admin, { status: 'failed' })).messages.map((m) => m.toAddress)).toEqual(['b@example.test']);
   });
 });
 
@@ -64,7 +69,7 @@ describe('the /outbox query parameters', () => {
       const { params, problem } = parseOutboxParams({ before });
       expect(params.before, before).toBeUndefined();
       expect(problem).toMatch(/page link is not valid/);
-      expect((await listOutbox(db, params)).messages).toHaveLength(1);
+      expect((await listOutbox(db, admin, params)).messages).toHaveLength(1);
     }
   });
 
@@ -78,13 +83,13 @@ describe('the /outbox query parameters', () => {
     for (let i = 0; i < 500; i++) {
       const random = randomBytes(1 + (i % 60)).toString(i % 2 ? 'latin1' : 'base64');
       const { params } = parseOutboxParams({ before: random, status: random });
-      if (i % 50 === 0) await listOutbox(db, params);
+      if (i % 50 === 0) await listOutbox(db, admin, params);
       expect(params.before === undefined || parseCursor(params.before) !== null).toBe(true);
     }
     // A valid cursor at the edges of the calendar is accepted and queried without error.
     for (const before of ['0001-01-01T00:00:00.000000Z_00000000-0000-0000-0000-000000000000', '9999-12-31T23:59:59.999999Z_ffffffff-ffff-ffff-ffff-ffffffffffff']) {
       expect(parseOutboxParams({ before }).params.before).toBe(before);
-      await listOutbox(db, { before });
+      await listOutbox(db, admin, { before });
     }
   });
 });
@@ -100,13 +105,43 @@ describe('outboxQueue', () => {
     await db.insert(outboxMessages).values(
       Array.from({ length: 30 }, (_, i) => ({ kind: 'reset', toAddress: `sent${i}@example.test`, subject: 's', text: 't', html: 'h', status: 'sent' as const, nextAttemptAt: null, sentAt: new Date(Date.now() - (i < 12 ? 10_000 : 300_000)) })),
     );
-    const queue = await outboxQueue(db);
+    const queue = await outboxQueue(db, admin);
     expect(queue.counts).toEqual({ pending: 2, sending: 1, failed: 1, cancelled: 0, sentLastDay: 30 });
     expect(queue.oldestDueSeconds).toBeGreaterThanOrEqual(240);
     expect(queue.oldestDueSeconds).toBeLessThan(300);
     expect(queue.ratePerSecond.lastMinute).toBeCloseTo(12 / 60);
     expect(queue.ratePerSecond.last15Minutes).toBeCloseTo(30 / 900);
     await db.delete(outboxMessages).where(sql`${outboxMessages.status} <> 'sending'`);
-    expect((await outboxQueue(db)).oldestDueSeconds).toBeNull();
+    expect((await outboxQueue(db, admin)).oldestDueSeconds).toBeNull();
+  });
+});
+
+describe('who reads the outbox', () => {
+  // Its messages carry live invitation and reset links: a lesser role reading them could take over any
+  // account, an Administrator's included (settings.manage alone once could).
+  const lesser: [string, Principal][] = [
+    ['settings.manage only, every environment', { ...admin, permissions: ['settings.manage'] }],
+    ['every permission but one environment', { ...admin, allEnvironments: false, environmentIds: ['00000000-0000-4000-8000-000000000002'] }],
+    ['every permission but audit.read', { ...admin, permissions: PERMISSIONS.filter((p) => p !== 'audit.read') }],
+    ['an API user with every permission but one environment', { ...admin, actor: { type: 'api_user', id: '00000000-0000-4000-8000-000000000003', label: 'sync' }, allEnvironments: false }],
+  ];
+
+  it.each(lesser)('refuses %s: listing, the queue, retrying and cancelling', async (_label, principal) => {
+    await db.transaction((tx) => enqueueMail(tx, { email: 'link@example.test' }, invitationMail('Acme', 'Ann', 'http://localhost:3000/set-password?token=secret', 86_400_000)));
+    const [message] = await db.select().from(outboxMessages);
+    await expect(listOutbox(db, principal)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(outboxQueue(db, principal)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(db.transaction((tx) => cancelOutboxMessage(tx, principal, message!.id))).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(db.transaction((tx) => retryOutboxMessage(tx, principal, message!.id))).rejects.toMatchObject({ code: 'forbidden' });
+    const [after] = await db.select().from(outboxMessages);
+    expect(after!.status).toBe('pending');
+  });
+
+  it('lets an Administrator list and cancel', async () => {
+    await db.transaction((tx) => enqueueMail(tx, { email: 'link@example.test' }, passwordChangedMail('Acme', 'Ann')));
+    const { messages } = await listOutbox(db, admin);
+    expect(messages.map((m) => m.toAddress)).toEqual(['link@example.test']);
+    await db.transaction((tx) => cancelOutboxMessage(tx, admin, messages[0]!.id));
+    expect((await listOutbox(db, admin, { status: 'cancelled' })).messages).toHaveLength(1);
   });
 });

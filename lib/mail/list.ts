@@ -2,6 +2,7 @@
 import { and, desc, eq, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { MAIL_PRIORITY, outboxMessages, outboxStatus } from '@/db/schema';
+import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 
 export const OUTBOX_PAGE_SIZE = 25;
 
@@ -40,8 +41,9 @@ export function parseOutboxParams(params: Record<string, string | string[] | und
   return { params: out, problem };
 }
 
-/** Newest first. The cursor is the last message of the previous page ("<iso time>_<id>"). */
-export async function listOutbox(q: Queryable, params: OutboxParams = {}) {
+/** Newest first. The cursor is the last message of the previous page ("<iso time>_<id>"). Administrators only. */
+export async function listOutbox(q: Queryable, principal: Principal, params: OutboxParams = {}) {
+  requireAdministratorOf(principal);
   const cursor = params.before ? parseCursor(params.before) : null;
   // The cursor keeps PostgreSQL's microseconds (a JS Date would round them away and skip messages).
   const after = cursor ? sql`(${outboxMessages.createdAt}, ${outboxMessages.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
@@ -69,7 +71,8 @@ export type QueueFigures = {
 };
 
 /** The queue at a glance. Every figure is read through an index, so it stays quick at any size. */
-export async function outboxQueue(q: Queryable): Promise<QueueFigures> {
+export async function outboxQueue(q: Queryable, principal: Principal): Promise<QueueFigures> {
+  requireAdministratorOf(principal);
   const oldestDue = (priority: number): SQL =>
     sql`(select min(${outboxMessages.nextAttemptAt}) from ${outboxMessages} where ${outboxMessages.priority} = ${priority} and ${outboxMessages.nextAttemptAt} is not null and ${outboxMessages.nextAttemptAt} <= now())`;
   const [byStatus, [sent], [due]] = await Promise.all([

@@ -1,9 +1,10 @@
-// Administrators' hands on the queue: send a failed (or cancelled) message again, or cancel one that
+// Administrators' hands on the queue (theirs alone: see isAdministrator): send a failed (or cancelled) message again, or cancel one that
 // is still waiting. Each is audited in the same transaction.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
-import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
+import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
 
 const target = (m: { id: string; subject: string; toAddress: string }) => ({ type: 'outbox_message', id: m.id, label: `${m.subject} to ${m.toAddress}` });
@@ -32,7 +33,9 @@ const CANNOT_CANCEL: Partial<Record<string, string>> = {
 };
 
 /** A failed or cancelled message goes back in the queue, due now, with a fresh set of attempts. */
-export async function retryOutboxMessage(tx: Tx, actor: Actor, id: string, meta?: RequestMeta) {
+export async function retryOutboxMessage(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
+  requireAdministratorOf(principal);
+  const actor = principal.actor;
   const message = await current(tx, id);
   const [updated] = await tx
     .update(outboxMessages)
@@ -45,7 +48,9 @@ export async function retryOutboxMessage(tx: Tx, actor: Actor, id: string, meta?
 }
 
 /** A message still waiting (not yet in a sender's hands) is never sent. */
-export async function cancelOutboxMessage(tx: Tx, actor: Actor, id: string, meta?: RequestMeta) {
+export async function cancelOutboxMessage(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
+  requireAdministratorOf(principal);
+  const actor = principal.actor;
   const message = await current(tx, id);
   const [updated] = await tx
     .update(outboxMessages)

@@ -5,7 +5,8 @@ import { Badge } from '@/components/ui/badge';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
-import { requirePermission } from '@/lib/auth/session';
+import { principalOf } from '@/lib/auth/principal';
+import { requireAdministrator } from '@/lib/auth/session';
 import { linkParts } from '@/lib/mail/links';
 import { listOutbox, outboxQueue, parseOutboxParams, type OutboxStatus, type QueueFigures } from '@/lib/mail/list';
 import { portalOrigin } from '@/lib/mail/outbox';
@@ -70,9 +71,9 @@ function QueueSummary({ queue }: { queue: QueueFigures }) {
 }
 
 export default async function OutboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requirePermission('settings.manage');
+  const principal = principalOf(await requireAdministrator());
   const { params, problem } = parseOutboxParams(await searchParams);
-  const [{ messages, next, paged }, queue] = await Promise.all([listOutbox(db, params), outboxQueue(db)]);
+  const [{ messages, next, paged }, queue] = await Promise.all([listOutbox(db, principal, params), outboxQueue(db, principal)]);
   const smtp = Boolean(process.env.SMTP_URL);
   const origin = portalOrigin();
   const filterHref = (status?: OutboxStatus) => (status ? `/outbox?status=${status}` : '/outbox');
