@@ -55,6 +55,7 @@ const samples: AuditEvent[] = [
   event({ action: 'user.reset_requested', actorId: MARCUS, ip: '203.0.113.9' }),
   event({ action: 'user.locked', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'Locked after 10 failed sign-in attempts' }),
   event({ action: 'user.locked', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'Password expired' }),
+  event({ action: 'user.lock_withheld', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'Not locked after 10 failed sign-in attempts: the last active Administrator' }),
   event({ action: 'user.inactivated', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'No sign-in for 90 days' }),
   event({ action: 'auth.sign_in', actorId: MARCUS, ip: '198.51.100.4' }),
   event({ action: 'auth.sign_in_failed', actorType: 'anonymous', actorId: null, actorLabel: 'Anonymous', detail: 'Wrong password (attempt 3)', ip: '203.0.113.9' }),

@@ -179,6 +179,10 @@ function sentenceOf(event: AuditEvent, names: Names | undefined, options: Descri
       const count = detail?.match(/(\d+)/)?.[1];
       return count ? `${capitalize(whom)} was locked after ${count} failed sign-ins` : `${capitalize(whom)} was locked`;
     }
+    case 'user.lock_withheld': {
+      const count = detail?.match(/(\d+)/)?.[1];
+      return `${capitalize(whom)} was not locked${count ? ` after ${count} failed sign-ins` : ''}: the last active Administrator`;
+    }
     case 'user.inactivated': {
       const days = detail?.match(/(\d+)/)?.[1];
       if (event.actorType === 'system') return days ? `${capitalize(whom)} was made inactive after ${days} days without signing in` : `${capitalize(whom)} was made inactive`;

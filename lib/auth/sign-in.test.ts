@@ -1,8 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, rateLimits, securitySettings, users } from '@/db/schema';
+import { auditEvents, outboxMessages, rateLimits, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
+import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
 import { signIn } from './sign-in';
 
@@ -102,6 +103,50 @@ describe('signIn', () => {
     expect(await signIn(db, 'ada@example.test', TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
     expect(await reload(ada!.id)).toMatchObject({ status: 'active', requirePasswordChange: true });
     await db.update(users).set({ passwordChangedAt: new Date(), requirePasswordChange: false }).where(eq(users.id, ada!.id));
+  });
+
+  describe('the last active Administrator is never locked out by failed attempts', () => {
+    // Anyone who knows their email could otherwise leave the organization without an Administrator.
+    const activeAdministrators = async () =>
+      (
+        await rows<{ n: number }>(db, sql`select count(*)::int as n from users u join roles r on r.id = u.role_id
+          where u.status = 'active' and r.name = 'Administrator'`)
+      )[0];
+    const eventsOf = async (id: string, action: string) => db.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, action)));
+
+    it('counts the failures, withholds the lock, audits it and tells them once; the right password still works', async () => {
+      await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(eq(securitySettings.lockoutThreshold, 10));
+      // Every other Administrator is locked: ada is the last active one.
+      await db.update(users).set({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() })
+        .where(and(sql`${users.email} <> 'ada@example.test'`, sql`${users.roleId} = (select id from roles where name = 'Administrator')`, eq(users.status, 'active')));
+      const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+      expect(await activeAdministrators()).toEqual({ n: 1 });
+      for (let i = 0; i < 5; i++) expect(await signIn(db, 'ada@example.test', 'Wrong-Password-123', meta)).toEqual({ ok: false, reason: 'invalid' });
+      expect(await reload(ada!.id)).toMatchObject({ status: 'active', failedAttempts: 5, sessionVersion: ada!.sessionVersion });
+      expect(await eventsOf(ada!.id, 'user.locked')).toEqual([]);
+      expect(await eventsOf(ada!.id, 'user.lock_withheld')).toHaveLength(1);
+      expect(await eventsOf(ada!.id, 'auth.sign_in_failed')).toHaveLength(5);
+      const notices = await db.select().from(outboxMessages).where(and(eq(outboxMessages.userId, ada!.id), eq(outboxMessages.kind, 'lock_withheld')));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]!.text).toContain('3 failed attempts');
+      expect(await signIn(db, 'ada@example.test', TEST_PASSWORD, meta)).toMatchObject({ ok: true });
+      expect(await reload(ada!.id)).toMatchObject({ status: 'active', failedAttempts: 0 });
+    });
+
+    it('of the last two, concurrent bursts lock exactly one', { timeout: 180_000 }, async () => {
+      await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(eq(securitySettings.lockoutThreshold, 10));
+      const other = await newUser({ role: 'Administrator' });
+      expect(await activeAdministrators()).toEqual({ n: 2 });
+      const burst = (email: string) => Array.from({ length: 12 }, () => signIn(db, email, 'Wrong-Password-123', meta));
+      await Promise.all([...burst('ada@example.test'), ...burst(other.email)]);
+      expect(await activeAdministrators()).toEqual({ n: 1 });
+      const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+      const states = [ada!, await reload(other.id)].map((u) => u.status).sort();
+      expect(states).toEqual(['active', 'locked']);
+      // Every failure counted, on both.
+      expect([ada!.failedAttempts, (await reload(other.id)).failedAttempts]).toEqual([12, 12]);
+      await db.update(users).set({ failedAttempts: 0, status: 'active', lockReason: null, lockedAt: null }).where(eq(users.id, ada!.id));
+    });
   });
 
   it('asks for a new password inside the warning window, and when one is required', async () => {

@@ -6,7 +6,7 @@ import { users, type SecuritySettings } from '@/db/schema';
 import { recordAudit, SYSTEM, type RequestMeta } from '@/lib/audit';
 import { rows } from '@/lib/db-rows';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
-import { lockedMail } from '@/lib/mail/templates';
+import { lockedMail, lockWithheldMail } from '@/lib/mail/templates';
 import { AppError } from '@/lib/errors';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
@@ -172,25 +172,40 @@ async function lockExpired(
 /**
  * Counts one failed attempt. The row lock taken by the CTE serializes concurrent attempts; the same
  * statement locks the account when the count reaches the threshold, so exactly one attempt locks it.
+ * Never the last active Administrator (SPEC.md section 5): anyone who knows their email could
+ * otherwise leave the organization without one, for good. Their failures are still counted (the
+ * per-IP limit still holds), the lock is withheld, audited, and they are told once, at the threshold.
  */
 async function recordFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta) {
+  try {
+    await countFailure(db, user, threshold, meta, true);
+  } catch (error) {
+    if (!(error instanceof AppError && error.message === LAST_ADMINISTRATOR)) throw error;
+    await countFailure(db, user, threshold, meta, false);
+  }
+}
+
+async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta, mayLock: boolean) {
   const userId = user.id;
   const target = { type: 'user', id: user.id, label: user.email };
+  const locks = sql`(${mayLock} and u.status = 'active' and u.failed_attempts + 1 >= ${threshold})`;
   await db.transaction(async (tx) => {
     const [row] = await rows<{ failed_attempts: number; previous_status: string; status: string }>(
       tx,
       sql`with previous as (select id, status from users where id = ${userId} for update)
           update users u set
             failed_attempts = u.failed_attempts + 1,
-            status = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then 'locked'::user_status else u.status end,
-            lock_reason = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then 'failed_attempts'::lock_reason else u.lock_reason end,
-            locked_at = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then now() else u.locked_at end,
-            session_version = case when u.status = 'active' and u.failed_attempts + 1 >= ${threshold} then u.session_version + 1 else u.session_version end
+            status = case when ${locks} then 'locked'::user_status else u.status end,
+            lock_reason = case when ${locks} then 'failed_attempts'::lock_reason else u.lock_reason end,
+            locked_at = case when ${locks} then now() else u.locked_at end,
+            session_version = case when ${locks} then u.session_version + 1 else u.session_version end
           from previous where u.id = previous.id
           returning u.failed_attempts, previous.status as previous_status, u.status`,
     );
     await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', target, detail: `Wrong password (attempt ${row?.failed_attempts ?? '?'})`, meta });
     if (row && row.previous_status === 'active' && row.status === 'locked') {
+      // Throws (rolling this attempt back whole) when this would lock the last active Administrator.
+      await assertActiveAdministratorRemains(tx);
       await recordAudit(tx, {
         actor: SYSTEM,
         action: 'user.locked',
@@ -200,6 +215,10 @@ async function recordFailure(db: Db, user: { id: string; email: string; firstNam
         meta,
       });
       await enqueueMail(tx, { email: user.email, userId }, lockedMail(await organizationName(tx), user.firstName, 'failed_attempts'));
+    }
+    if (!mayLock && row?.status === 'active' && row.failed_attempts === threshold) {
+      await recordAudit(tx, { actor: SYSTEM, action: 'user.lock_withheld', target, detail: `Not locked after ${row.failed_attempts} failed sign-in attempts: the last active Administrator`, meta });
+      await enqueueMail(tx, { email: user.email, userId }, lockWithheldMail(await organizationName(tx), user.firstName, row.failed_attempts));
     }
   });
 }

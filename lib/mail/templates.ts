@@ -48,6 +48,13 @@ export const lockedMail = (org: string, name: string, reason: 'failed_attempts' 
       : 'Your password expired, so your account was locked. Contact your account manager to get a new password.',
   ]);
 
+/** To the last active Administrator, whose account is never locked (that would leave the organization without one). */
+export const lockWithheldMail = (org: string, name: string, attempts: number) =>
+  compose('lock_withheld', org, 'Failed sign-in attempts on your account', [
+    `Hello ${name},`,
+    `There were ${attempts} failed attempts to sign in to your account. It was not locked, because you are the organization's only active Administrator. If these were not you, choose a new, strong password now, and make a second person an Administrator.`,
+  ]);
+
 /** After a manager unlocks an account: the person knows they can sign in again, and whom to ask if not them. */
 export const unlockedMail = (org: string, name: string, url: string) =>
   compose('unlocked', org, 'Your account was unlocked', [
