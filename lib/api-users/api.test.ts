@@ -216,6 +216,10 @@ describe('scopes', () => {
     const manager = await insertUser(db, { email: 'api.manager@example.test', role: 'Account Manager', environmentId: production });
     const { key: managerKey } = await newKey({ username: 'as-manager', scope: 'user', userId: manager.id });
     expect((await call('GET', '/users', { key: managerKey })).status).toBe(200);
+    // A key that acts as a user is that user: it cannot ban them, as they cannot ban themselves in the portal.
+    const banned = await call('POST', `/users/${manager.id}/ban`, { key: managerKey, body: { reason: 'by my own key' } });
+    expect(banned).toMatchObject({ status: 403, body: { detail: 'You cannot ban yourself.' } });
+    expect((await db.select().from(users).where(eq(users.id, manager.id)))[0]!.status).toBe('active');
     await db.update(users).set({ status: 'inactive' }).where(eq(users.id, manager.id));
     expect((await call('GET', '/users', { key: managerKey })).status).toBe(403);
   });

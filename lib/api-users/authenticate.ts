@@ -42,6 +42,7 @@ const callerColumns = {
   expiresAt: apiUsers.expiresAt,
   revokedAt: apiUsers.revokedAt,
   rateLimitPerMinute: apiUsers.rateLimitPerMinute,
+  userId: apiUsers.userId,
   userStatus: users.status,
   userPermissions: roles.permissions,
   userAllEnvironments: roles.allEnvironments,
@@ -85,6 +86,7 @@ function principalFor(row: CallerRow): Principal {
     permissions: (row.userPermissions ?? []).filter(isPermission),
     allEnvironments: row.userAllEnvironments === true,
     environmentIds: row.userEnvironmentIds ?? [],
+    actsAs: row.userId ?? undefined,
   };
 }
 
@@ -163,7 +165,7 @@ export async function authenticateAndCount(
     q,
     sql`with caller as (
           select a.id, a.username, a.scope, a.key_hash as "keyHash", a.expires_at as "expiresAt", a.revoked_at as "revokedAt",
-                 a.rate_limit_per_minute as "rateLimitPerMinute", u.status as "userStatus", r.permissions as "userPermissions",
+                 a.rate_limit_per_minute as "rateLimitPerMinute", a.user_id as "userId", u.status as "userStatus", r.permissions as "userPermissions",
                  r.all_environments as "userAllEnvironments", u.environment_ids as "userEnvironmentIds",
                  array(select e.environment_id from ${apiUserEnvironments} e where e.api_user_id = a.id) as "keyEnvironmentIds",
                  (${matches} and a.revoked_at is null and a.expires_at > now()) as countable

@@ -10,7 +10,13 @@ export type Principal = {
   /** Administrators and organization-wide API users act in every environment. */
   allEnvironments: boolean;
   environmentIds: readonly string[];
+  /** The person whose rights these are: the signed-in user, or the user an API key of scope `user` acts as. */
+  actsAs?: string;
 };
+
+/** True when the principal is, or acts as, that user (no one bans themselves, by hand or by key). */
+export const isSelf = (principal: Principal, userId: string) =>
+  (principal.actor.type === 'user' && principal.actor.id === userId) || principal.actsAs === userId;
 
 export function principalOf(user: {
   id: string;
@@ -24,6 +30,7 @@ export function principalOf(user: {
     permissions: user.permissions,
     allEnvironments: user.allEnvironments,
     environmentIds: user.environmentIds,
+    actsAs: user.id,
   };
 }
 

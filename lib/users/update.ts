@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { userEnvironments, users } from '@/db/schema';
 import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
-import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { isSelf, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { requiredTextSchema } from '@/lib/validation';
@@ -112,7 +112,7 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   const user = await findChangeableUser(tx, principal, userId);
   if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
   if (user.status === 'banned') throw new AppError('conflict', `${user.email} is already banned.`);
-  if (principal.actor.type === 'user' && principal.actor.id === user.id) throw new AppError('forbidden', 'You cannot ban yourself.');
+  if (isSelf(principal, user.id)) throw new AppError('forbidden', 'You cannot ban yourself.');
   const wasAdministrator = await isActiveAdministrator(tx, user.id);
   await tx
     .update(users)
