@@ -92,6 +92,15 @@ describe('credentials', () => {
     expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused[0]!.body.title).toBe('Too many requests');
   });
+
+  it('exchanging the key for tokens spends the same budget: a burst gets exactly that many tokens, the rest 429', async () => {
+    const { key } = await newKey({ username: 'exchanger', rateLimitPerMinute: 3 });
+    const results = await Promise.all(Array.from({ length: 7 }, () => call('POST', '/auth/token', { body: { apiUsername: 'exchanger', key, sessionLengthInMinutes: 5 } })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(4);
+    expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });
 
 describe('users, organization key', () => {

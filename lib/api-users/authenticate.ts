@@ -224,9 +224,25 @@ export const tokenRequestSchema = z.object({
  * AssureSign's token exchange: the key and its username for a bearer token that expires after
  * sessionLengthInMinutes (never after the key itself). Only the token's SHA-256 is stored.
  */
+/** A key over its per-minute budget: 429, with the seconds until its window ends. */
+export class RateLimited extends AppError {
+  constructor(
+    readonly limit: number,
+    readonly retryAfter: number,
+  ) {
+    super('rate_limited', `This API user may make ${limit} requests a minute. Try again in ${retryAfter} s.`);
+  }
+}
+
+/**
+ * A key exchanged for a token (REST's POST /auth/token, SOAP's AuthenticateUser with a key): the
+ * exchange counts against the key's per-minute budget like any call, whichever API asks.
+ */
 export async function issueApiToken(tx: Tx, input: z.infer<typeof tokenRequestSchema>, meta?: RequestMeta) {
   const row = await checkKey(tx, input.key);
   if (row.username.toLowerCase() !== input.apiUsername.toLowerCase()) throw new AppError('unauthenticated', INVALID_KEY);
+  const retryAfter = await takeRequest(tx, row.id, row.rateLimitPerMinute);
+  if (retryAfter > 0) throw new RateLimited(row.rateLimitPerMinute, retryAfter);
   const principal = principalFor(row);
   const expiresAt = new Date(Math.min(Date.now() + input.sessionLengthInMinutes * 60_000, row.expiresAt.getTime()));
   const { token, tokenHash } = generateToken();

@@ -3,7 +3,6 @@
 // Each is a thin caller of lib/users through apiRoute, which authenticates, counts and answers problems.
 import { z } from 'zod';
 import { db } from '@/db';
-import { getClient } from '@/db/client';
 import { requirePermissionOf } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
@@ -12,7 +11,7 @@ import { createUserFieldsSchema, createUserFromFields, updateUserFieldsSchema, u
 import { countUsers, listFilter, listUsers } from '@/lib/users/list';
 import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
 import { banUser, STALE_EDIT, validateUser } from '@/lib/users/update';
-import { checkKey, issueApiToken, takeRequest, tokenRequestSchema } from './authenticate';
+import { issueApiToken, RateLimited, tokenRequestSchema } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, nextLink, PreconditionFailed, problem, problemFrom, readBody, STALE_IF_MATCH } from './http';
 import type { ApiRoute } from './openapi';
 import { userActionRoute } from './user-action';
@@ -26,16 +25,10 @@ export type Endpoint = (request: Request, params: PathParams) => Promise<Respons
 async function exchangeToken(request: Request): Promise<Response> {
   try {
     const input = await readBody(request, tokenRequestSchema);
-    // The exchange counts against the key's budget like any call.
-    const key = await checkKey(getClient().db, input.key);
-    const retryAfter = await takeRequest(db, key.id, key.rateLimitPerMinute);
-    if (retryAfter > 0)
-      return problem(429, 'rate_limited', `This API user may make ${key.rateLimitPerMinute} requests a minute. Try again in ${retryAfter} s.`, {
-        headers: { 'retry-after': String(retryAfter) },
-      });
     const issued = await db.transaction((tx) => issueApiToken(tx, input, metaFromHeaders(request.headers)));
     return json({ token: issued.token, tokenType: 'Bearer', expiresAt: issued.expiresAt.toISOString() }, { status: 201 });
   } catch (error) {
+    if (error instanceof RateLimited) return problem(429, 'rate_limited', error.message, { headers: { 'retry-after': String(error.retryAfter) } });
     return problemFrom(error);
   }
 }

@@ -339,8 +339,26 @@ describe('integrations signing in as an API user', () => {
     );
     const token = String((await authenticate('soap-burst', key)).result.AuthenticationToken);
     const results = await Promise.all(Array.from({ length: 9 }, () => call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`)));
-    expect(results.filter((r) => r.result.Success === 'true')).toHaveLength(4);
+    // The exchange of the key for the token was the first of the 4.
+    expect(results.filter((r) => r.result.Success === 'true')).toHaveLength(3);
     for (const refused of results.filter((r) => r.result.Success !== 'true')) expect(refused.exceptions[0]!.message).toMatch(/^Too many requests for this API user: try again in \d+ seconds\.$/);
+  });
+
+  it('AuthenticateUser with a key counts against its budget, as the REST exchange does: a burst gets exactly that many tokens', async () => {
+    const { createApiUser } = await import('@/lib/api-users/manage');
+    const { apiTokens } = await import('@/db/schema');
+    const [admin] = await db.select().from(users).where(eq(users.email, 'second.admin@example.test'));
+    const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const { id, key } = await db.transaction((tx) =>
+      createApiUser(tx, person, { username: 'soap-exchange', description: '', scope: 'environments', environmentIds: [environmentId], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 3 }),
+    );
+    const results = await Promise.all(Array.from({ length: 7 }, () => authenticate('soap-exchange', key)));
+    expect(results.filter((r) => r.result.Success === 'true')).toHaveLength(3);
+    for (const refused of results.filter((r) => r.result.Success !== 'true')) {
+      expect(refused.result.AuthenticationToken).toBeUndefined();
+      expect(refused.exceptions[0]!.message).toMatch(/^This API user may make 3 requests a minute\. Try again in \d+ s\.$/);
+    }
+    expect(await db.select().from(apiTokens).where(eq(apiTokens.apiUserId, id))).toHaveLength(3);
   });
 
   it('cannot use an archived account', async () => {
