@@ -2,6 +2,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
 export const PEER_HEADER: string;
+export function hasBrokenEscape(url: string | undefined): boolean;
 export function withPeerAddress(
   listener: (req: IncomingMessage, res: ServerResponse) => unknown,
   options?: { https?: boolean },

@@ -1,14 +1,51 @@
 // What scripts/server.mjs adds in front of Next.js, per request: the TCP peer address in a header of our
 // own that overwrites whatever the client sent under that name (see lib/request.ts), and HSTS when the
-// portal's public URL is https (decided at run time, unlike next.config.ts headers, fixed at build).
+// portal's public URL is https (decided at run time, unlike next.config.ts headers, fixed at build), and
+// a 400 for a path with a broken percent-escape (Next.js would answer it with a 500).
 export const PEER_HEADER = 'x-userdesk-peer';
 
 const HSTS = 'max-age=63072000; includeSubDomains';
 
-/** Wraps a Node request listener: the request carries its peer address in PEER_HEADER; https sites send HSTS. */
+/** True when the URL's path holds a percent-escape that does not decode (%zz, a cut UTF-8 sequence). */
+export function hasBrokenEscape(url) {
+  const path = (url ?? '').split('?', 1)[0];
+  if (!path.includes('%')) return false;
+  try {
+    decodeURIComponent(path);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The answer to a path with a broken escape, which Next.js would answer with a 500 before any of our
+ * code runs: 400, as problem+json under the REST API, as a short page elsewhere.
+ */
+function badPath(req, res) {
+  const api = (req.url ?? '').startsWith('/api/v1/');
+  const detail = 'The address has a broken percent-escape (a % not followed by a valid encoding).';
+  res.writeHead(400, {
+    'content-type': api ? 'application/problem+json' : 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  });
+  res.end(
+    api
+      ? JSON.stringify({ type: '/docs/api#problem-invalid', title: 'Bad request', status: 400, detail })
+      : `<!doctype html><html lang="en"><title>Bad request — Userdesk</title><h1>Bad request</h1><p>${detail}</p><p><a href="/">Go to Userdesk</a></p></html>`,
+  );
+}
+
+/**
+ * Wraps a Node request listener: the request carries its peer address in PEER_HEADER; https sites send
+ * HSTS; a path with a broken percent-escape gets a 400 here.
+ */
 export function withPeerAddress(listener, { https = (process.env.NEXTAUTH_URL ?? '').startsWith('https:') } = {}) {
   return (req, res) => {
     if (https) res.setHeader('Strict-Transport-Security', HSTS);
+    if (hasBrokenEscape(req.url)) return badPath(req, res);
     // IPv4 clients on a dual-stack socket appear as ::ffff:a.b.c.d; the audit log shows the plain form.
     req.headers[PEER_HEADER] = (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
     return listener(req, res);

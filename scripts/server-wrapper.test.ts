@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { serverProcesses } from './server-wrapper.mjs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hasBrokenEscape, serverProcesses, withPeerAddress } from './server-wrapper.mjs';
 
 describe('serverProcesses', () => {
   const pg = { DATABASE_URL: 'postgres://db/userdesk' };
@@ -30,5 +32,39 @@ describe('serverProcesses', () => {
     expect(serverProcesses({}, 8)).toEqual({ processes: 1 });
     expect(serverProcesses({ WEB_CONCURRENCY: '4' }, 8)).toEqual({ processes: 1 });
     expect(serverProcesses({ DATABASE_URL: '', WEB_CONCURRENCY: '4' }, 8)).toEqual({ processes: 1 });
+  });
+});
+
+describe('paths with a broken percent-escape', () => {
+  it('are told apart from every well-formed path', () => {
+    for (const url of ['/users/%E0%A4%A', '/users/%zz', '/%', '/api/v1/users/%ZZ', '/a%2', '/users/%C0%80', '/x/%ED%A0%80?q=1'])
+      expect(hasBrokenEscape(url), url).toBe(true);
+    for (const url of ['/users', '/users/%E0%A4%A4', '/api/v1/users/abc', '/users?q=%zz', '/%2F%2Fevil', '/%25', undefined])
+      expect(hasBrokenEscape(url), String(url)).toBe(false);
+  });
+
+  it('get a 400 before the application (Next.js would answer 500), problem+json under the REST API', async () => {
+    let reached = 0;
+    const server = createServer(
+      withPeerAddress((_req, res) => {
+        reached++;
+        res.end('app');
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${base}/users/%E0%A4%A`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
+      expect(await page.text()).toContain('broken percent-escape');
+      const api = await fetch(`${base}/api/v1/users/%ZZ`);
+      expect([api.status, api.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
+      expect(await api.json()).toMatchObject({ status: 400, title: 'Bad request' });
+      expect(reached).toBe(0);
+      expect(await (await fetch(`${base}/users/%E0%A4%A4?q=%zz`)).text()).toBe('app');
+      expect(reached).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -7,13 +7,15 @@ import type { Queryable } from '@/db/client';
 import { auditEvents, environments, roles, users, type AuditEvent } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
+import { textParam } from '@/lib/search-params';
 
 export const AUDIT_PAGE_SIZE = 50;
 
 // A calendar day that exists (2024-02-31 does not): PostgreSQL would refuse it with an error.
+// Years from 0001: PostgreSQL has no year 0 (JavaScript's Date does, and would let 0000-01-01 through).
 const realDay = (d: string) => {
   const parsed = new Date(`${d}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === d;
+  return !d.startsWith('0000') && !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === d;
 };
 
 const day = z
@@ -22,7 +24,8 @@ const day = z
   .refine(realDay)
   .optional()
   .catch(undefined);
-const text = z.string().trim().max(254).optional().catch(undefined).transform((v) => v || undefined);
+// Free text as the other pages take it: control characters (NUL, which PostgreSQL refuses) become spaces.
+const text = z.unknown().transform((v) => (typeof v === 'string' ? textParam(v, 254) : undefined)).optional();
 
 /** URL params of /audit and /audit/export: garbage in any of them is dropped, never an error page. */
 export const auditParamsSchema = z.object({

@@ -184,6 +184,10 @@ describe('hostile requests', () => {
       [soap('DropDatabase', '<Request />'), null, /Unknown operation DropDatabase/],
       [soap('ListUsers', '<Request />'), `"${USERS_NS}/IUserService/CreateUser"`, /does not match/],
       [soap('ListUsers', ''), null, /needs a Request element/],
+      // The parser's own refusals are the client's fault too, not a server error.
+      [soap('ListUsers', `${'<a>'.repeat(1000)}${'</a>'.repeat(1000)}`), null, /could not be read: Maximum nested tags exceeded/],
+      [soap('ListUsers', '<Request><__proto__>x</__proto__></Request>'), null, /could not be read: Invalid name: "__proto__"/],
+      [soap('ListUsers', '<Request><constructor /></Request>'), null, /could not be read/],
     ];
     for (const [body, action, message] of cases) {
       const e = await fault(body, action);

@@ -40,7 +40,13 @@ export function parseEnvelope(body: string): { operation: string; content: XmlNo
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new SoapFault('DTDs and entity declarations are not allowed.');
   const valid = XMLValidator.validate(body);
   if (valid !== true) throw new SoapFault(`The request is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}).`);
-  const doc = parser.parse(body) as XmlNode;
+  let doc: XmlNode;
+  try {
+    doc = parser.parse(body) as XmlNode;
+  } catch (error) {
+    // The parser's own refusals: nesting past its limit, an element named __proto__ or constructor.
+    throw new SoapFault(`The request could not be read: ${error instanceof Error ? error.message.replace(/^\[SECURITY\]\s*/, '') : 'not XML'}.`);
+  }
   const envelope = doc.Envelope as XmlNode | undefined;
   const soapBody = envelope?.Body;
   if (!envelope || !soapBody || typeof soapBody !== 'object')
