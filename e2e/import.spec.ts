@@ -148,10 +148,13 @@ test.describe('Import', () => {
     await login.signInAs('manager');
     await page.goto('/users/import');
     await expectAccessible(page);
+    // The grid scrolls inside its frame; the page itself never scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.getByRole('textbox', { name: 'Row 1 First name', exact: true }).fill('Phone');
     await page.getByRole('button', { name: 'Check rows' }).click();
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
     await expectAccessible(page);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 });

@@ -174,10 +174,16 @@ test.describe('security settings', () => {
     await threshold.fill('2');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(threshold).toHaveAccessibleDescription(/Failed attempts before lock must be at least 3\./);
+    // The answer comes where focus is, not at the top of a long form: a summary linking to the field.
+    const summary = page.getByRole('alert').filter({ hasText: 'Failed attempts before lock' });
+    await expect(summary).toBeFocused();
+    await summary.getByRole('link', { name: /Failed attempts before lock/ }).click();
+    await expect(threshold).toBeFocused();
 
     await threshold.fill('3');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (1 change).');
+    await expect(page.getByRole('main').getByRole('status')).toBeFocused();
 
     const theo = await asRecipient(browser);
     await theo.login.goto();

@@ -83,6 +83,10 @@ test.describe('All Users: density, sticky header, phone', () => {
     await expect(page.getByLabel('Status')).toBeHidden();
     await page.getByRole('button', { name: /Filters/ }).click();
     await expect(page.getByLabel('Status')).toBeVisible();
+    // Choosing one keeps the panel open for the next.
+    await page.getByLabel('Status').selectOption({ label: 'Active' });
+    await expect(page).toHaveURL(/status=active/);
+    await expect(page.getByLabel('Role')).toBeVisible();
   });
 
   test('filters apply on change, show as removable chips, and the counts say what they count', async ({ page, login }) => {
@@ -98,6 +102,18 @@ test.describe('All Users: density, sticky header, phone', () => {
     await chip.click();
     await expect(page).not.toHaveURL(/status=/);
     await expect(page.getByText(/in this environment/)).toBeVisible();
+    // The field follows the URL when a chip removes its filter.
+    await expect(page.getByLabel('Status', { exact: true })).toHaveValue('');
+
+    // From the keyboard: each arrow applies the next status, and focus stays on the select.
+    const status = page.getByLabel('Status', { exact: true });
+    await status.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(page).toHaveURL(/status=active/);
+    await expect(status).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(page).toHaveURL(/status=invited/);
+    await expect(status).toBeFocused();
   });
 
   test('environment change from the keyboard: nothing changes until chosen, focus stays on the switcher', async ({ page, login }) => {
@@ -147,8 +163,15 @@ test.describe('Profile', () => {
     await expect(page.getByLabel('Email')).toBeFocused();
     await page.reload();
 
-    // Ban by keyboard; the reason's error is announced.
+    // A dialog closed without acting gives focus back to the button that opened it.
     await page.getByRole('button', { name: 'Ban' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('dialog', { name: `Ban ${email}?` })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Ban' })).toBeFocused();
+
+    // Ban by keyboard; the reason's error is announced.
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
     await dialog.getByRole('button', { name: 'Ban' }).press('Enter');

@@ -122,6 +122,14 @@ describe('portal server actions refuse callers without the right', () => {
     expect(await auditCount()).toBe(before);
   });
 
+  it('a bulk action that every user refuses answers an error naming why, not a success', async () => {
+    session.user = manager;
+    const boss = await insertUser(db, { email: `bulk-boss${Math.random()}@example.test`, role: 'Administrator', status: 'locked', lockReason: 'failed_attempts' });
+    const result = await bulkUsersAction(idle, form({ scope: 'selection', kind: 'reset', userIds: boss.id }));
+    expect(result).toMatchObject({ status: 'error', message: expect.stringMatching(/^No user was reset and emailed a link\. 1 user skipped, for example .*their role has permissions you do not hold\.$/) });
+    expect((await db.select().from(users).where(eq(users.id, boss.id)))[0]!.status).toBe('locked');
+  });
+
   it('a bulk ban without a reason names the field and changes nothing', async () => {
     session.user = manager;
     const target = await insertUser(db, { email: `bulk-noreason${Math.random()}@example.test`, environmentId });

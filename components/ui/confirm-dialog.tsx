@@ -1,12 +1,25 @@
 'use client';
 
 import * as Dialog from '@radix-ui/react-dialog';
-import type { ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
 import { Button } from './button';
 
 /**
+ * Where focus goes back to when the dialog closes: what had it when the dialog opened, or, for a
+ * dialog opened from a menu item (gone once the menu closes), the button that opened the menu.
+ */
+function opener(): HTMLElement | null {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || active === document.body) return null;
+  const menu = active.closest<HTMLElement>('[role="menu"]');
+  const trigger = menu?.id ? document.querySelector<HTMLElement>(`[aria-controls="${CSS.escape(menu.id)}"]`) : null;
+  return trigger ?? active;
+}
+
+/**
  * Confirms a destructive or irreversible action. The confirming button carries the action's name;
- * Radix traps focus inside and returns it to the trigger on close.
+ * Radix traps focus inside. The dialogs are opened from state, not from a Radix trigger, so focus is
+ * returned here: to the element that opened it, while it is still on the page.
  */
 export function ConfirmDialog({
   open,
@@ -29,11 +42,23 @@ export function ConfirmDialog({
   tone?: 'danger' | 'primary';
   pending?: boolean;
 }) {
+  const returnTo = useRef<HTMLElement | null>(null);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-5 shadow-xl [overflow-wrap:anywhere] focus:outline-none sm:p-6">
+        <Dialog.Content
+          onOpenAutoFocus={() => {
+            returnTo.current = opener();
+          }}
+          onCloseAutoFocus={(event) => {
+            const target = returnTo.current;
+            returnTo.current = null;
+            if (!target?.isConnected) return;
+            event.preventDefault();
+            target.focus();
+          }}
+          className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-5 shadow-xl [overflow-wrap:anywhere] focus:outline-none sm:p-6">
           <Dialog.Title className="text-base font-semibold text-slate-900">{title}</Dialog.Title>
           <Dialog.Description asChild>
             <div className="mt-2 text-sm text-slate-700">{description}</div>

@@ -92,7 +92,12 @@ export function UserForm({
     }
   }
 
+  // Once per answer: the page refreshing later (after a ban on the same page, say) re-runs this effect
+  // with the same answer, which must not say "saved" again.
+  const answered = useRef<ActionState | null>(null);
   useEffect(() => {
+    if (answered.current === state) return;
+    answered.current = state;
     if (state.status === 'success') toast(state.message);
     if (state.status === 'error' && state.code === 'conflict' && userId && loadConflict && initial.seenAt)
       void loadConflict(userId, initial.seenAt).then((c) => {

@@ -1,7 +1,8 @@
 'use client';
 
 import { Search, SlidersHorizontal } from 'lucide-react';
-import { useRef, useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { useRef, useState, useTransition } from 'react';
 import { Button } from '@/components/ui/button';
 import { inputClass } from '@/components/ui/field';
 import { cn } from '@/lib/utils';
@@ -18,11 +19,11 @@ export const IDLE_CHOICES = [30, 60, 90, 180, 365] as const;
 
 type Option = { value: string; label: string };
 
-function Filter({ id, name, label, any, value, options, onChange }: { id: string; name: string; label: string; any: string; value?: string; options: Option[]; onChange: () => void }) {
+function Filter({ id, name, label, any, value, options, onChange }: { id: string; name: string; label: string; any: string; value: string; options: Option[]; onChange: (value: string) => void }) {
   return (
     <div className="min-w-0 sm:w-40">
       <label htmlFor={id} className="block text-xs font-medium text-slate-700">{label}</label>
-      <select id={id} name={name} defaultValue={value ?? ''} onChange={onChange} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
+      <select id={id} name={name} value={value} onChange={(e) => onChange(e.currentTarget.value)} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
         <option value="">{any}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>{o.label}</option>
@@ -32,10 +33,16 @@ function Filter({ id, name, label, any, value, options, onChange }: { id: string
   );
 }
 
+const FIELDS = ['q', 'status', 'role', 'env', 'idle', 'tag'] as const;
+type Field = (typeof FIELDS)[number];
+const valuesOf = (params: Record<string, string | undefined>) => Object.fromEntries(FIELDS.map((k) => [k, params[k] ?? ''])) as Record<Field, string>;
+
 /**
  * Search and filters as a plain GET form, so every view is a URL and it works before JavaScript loads
- * (then an Apply button submits it). With JavaScript a filter applies as soon as it changes. On a phone
- * the filters fold behind a "Filters" button.
+ * (then an Apply button submits it). With JavaScript a filter applies as soon as it changes, by a
+ * client-side navigation: the form stays where it is, so focus stays on the filter (arrow keys step
+ * through a select's options, each applied in turn) and the phone's Filters panel stays open. The
+ * fields follow the URL when it changes otherwise (a filter chip removed, Back).
  */
 export function UsersToolbar({
   action,
@@ -54,17 +61,50 @@ export function UsersToolbar({
   filters?: boolean;
 }) {
   const form = useRef<HTMLFormElement>(null);
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
   const [open, setOpen] = useState(false);
-  const submit = () => form.current?.requestSubmit();
+  const fromUrl = valuesOf(params);
+  const [values, setValues] = useState(fromUrl);
+  // The URL changed (this form's own navigation, a chip, Back): the fields show what it says.
+  const urlKey = JSON.stringify(fromUrl);
+  const [shown, setShown] = useState(urlKey);
+  if (shown !== urlKey) {
+    setShown(urlKey);
+    setValues(fromUrl);
+  }
+  const go = (next: Record<Field, string>) => {
+    const query = new URLSearchParams();
+    for (const k of FIELDS) if (next[k].trim()) query.set(k, next[k].trim());
+    for (const k of keep) if (params[k]) query.set(k, params[k]!);
+    startTransition(() => router.push(query.size ? `${action}?${query}` : action, { scroll: false }));
+  };
+  const set = (field: Field) => (value: string) => {
+    const next = { ...values, [field]: value };
+    setValues(next);
+    go(next);
+  };
   const active = ['status', 'role', 'env', 'tag', 'idle'].filter((k) => params[k]).length;
   return (
-    <form ref={form} method="get" action={action} role="search" aria-label="Users" className="mb-3 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end">
+    <form
+      ref={form}
+      method="get"
+      action={action}
+      role="search"
+      aria-label="Users"
+      aria-busy={pending}
+      onSubmit={(e) => {
+        e.preventDefault();
+        go(values);
+      }}
+      className="mb-3 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end"
+    >
       <div className="flex items-end gap-2 sm:min-w-64 sm:flex-1">
         <div className="min-w-0 flex-1">
           <label htmlFor="users-search" className="block text-xs font-medium text-slate-700">Search</label>
           <div className="relative mt-1">
             <Search aria-hidden className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-slate-400" />
-            <input id="users-search" type="search" name="q" defaultValue={params.q} placeholder="Name or email" className={cn(inputClass, 'h-9 py-1.5 pl-8')} />
+            <input id="users-search" type="search" name="q" value={values.q} onChange={(e) => setValues({ ...values, q: e.currentTarget.value })} placeholder="Name or email" className={cn(inputClass, 'h-9 py-1.5 pl-8')} />
           </div>
         </div>
         {filters && (
@@ -76,15 +116,23 @@ export function UsersToolbar({
       </div>
       {filters && (
         <div id="users-filters" className={cn('grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:items-end', open ? 'grid' : 'hidden sm:flex')}>
-          <Filter id="users-status" name="status" label="Status" any="Any status" value={params.status} onChange={submit} options={STATUSES.map(([value, label]) => ({ value, label }))} />
-          <Filter id="users-role" name="role" label="Role" any="Any role" value={params.role} onChange={submit} options={(roles ?? []).map((r) => ({ value: r.id, label: r.name }))} />
+          <Filter id="users-status" name="status" label="Status" any="Any status" value={values.status} onChange={set('status')} options={STATUSES.map(([value, label]) => ({ value, label }))} />
+          <Filter id="users-role" name="role" label="Role" any="Any role" value={values.role} onChange={set('role')} options={(roles ?? []).map((r) => ({ value: r.id, label: r.name }))} />
           {environments && environments.length > 1 && (
-            <Filter id="users-env" name="env" label="Also in environment" any="Any" value={params.env} onChange={submit} options={environments.map((e) => ({ value: e.id, label: e.name }))} />
+            <Filter id="users-env" name="env" label="Also in environment" any="Any" value={values.env} onChange={set('env')} options={environments.map((e) => ({ value: e.id, label: e.name }))} />
           )}
-          <Filter id="users-idle" name="idle" label="No sign-in for" any="Any time" value={params.idle} onChange={submit} options={IDLE_CHOICES.map((d) => ({ value: String(d), label: `${d}+ days` }))} />
+          <Filter id="users-idle" name="idle" label="No sign-in for" any="Any time" value={values.idle} onChange={set('idle')} options={IDLE_CHOICES.map((d) => ({ value: String(d), label: `${d}+ days` }))} />
           <div className="min-w-0 sm:w-40">
             <label htmlFor="users-tag" className="block text-xs font-medium text-slate-700">Tag</label>
-            <input id="users-tag" name="tag" defaultValue={params.tag} placeholder="Name=Value" onBlur={(e) => e.currentTarget.value !== (params.tag ?? '') && submit()} className={cn(inputClass, 'mt-1 h-9 py-1.5')} />
+            <input
+              id="users-tag"
+              name="tag"
+              value={values.tag}
+              onChange={(e) => setValues({ ...values, tag: e.currentTarget.value })}
+              onBlur={() => values.tag.trim() !== (params.tag ?? '') && go(values)}
+              placeholder="Name=Value"
+              className={cn(inputClass, 'mt-1 h-9 py-1.5')}
+            />
           </div>
         </div>
       )}

@@ -207,7 +207,7 @@ export async function runBulk(
 export function describeBulkResult(op: BulkOperation, result: BulkResult): string {
   const verb = { ban: 'banned', unlock: 'unlocked', reset: 'reset and emailed a link', role: 'given the new role', addEnvironment: 'added to the environment', removeEnvironment: 'removed from the environment' }[op.kind];
   const n = (count: number) => `${new Intl.NumberFormat('en').format(count)} ${count === 1 ? 'user' : 'users'}`;
-  const head = `${n(result.done)} ${verb}.`;
+  const head = result.done === 0 ? `No user was ${verb}.` : `${n(result.done)} ${verb}.`;
   if (result.skipped === 0) return head;
   const first = result.problems[0];
   return `${head} ${n(result.skipped)} skipped${first ? `, for example ${first.email}: ${first.message}` : '.'}`;

@@ -117,6 +117,11 @@ describe("reach through another environment (the filter tests roles without join
     const manager = (): Principal => ({ actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [otherId] });
     const all = await listUsers(db, manager(), environmentId, params());
     expect(all.users.map((u) => u.email).sort()).toEqual(['ada@example.test', 'both@reach.test']);
+    // Seen is not changeable: an Administrator (more permissions, every environment), nor a user who is
+    // also in an environment the manager does not manage. Their rows offer no action.
+    expect(all.users.map((u) => [u.email, u.changeable]).sort()).toEqual([['ada@example.test', false], ['both@reach.test', false]]);
+    const both = (await listUsers(db, { ...manager(), environmentIds: [otherId, environmentId] }, environmentId, params({ q: 'reach' }))).users;
+    expect(both.map((u) => [u.email, u.changeable])).toEqual([['both@reach.test', true]]);
     expect(await countUsers(db, listFilter(manager(), environmentId, {}))).toEqual({ count: 2, exact: true });
     for (const steps of [[{ kind: 'collect', limit: null }], [{ kind: 'walk', limit: null }], [{ kind: 'walk', limit: 5 }, { kind: 'collect', limit: 3 }]] as SearchStep[][])
       for (const q of ['reach', 'example.test', 'ada'])

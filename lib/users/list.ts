@@ -17,7 +17,7 @@ import { environments, roles, userEnvironments, users, userStatus, type UserStat
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { isPgText, isTimestamptzText, textParam, UUID } from '@/lib/search-params';
-import { roleSpansAll, visibleTo } from './scope';
+import { changeRefusal, roleSpansAll, visibleTo } from './scope';
 
 export const PAGE_SIZE = 50;
 
@@ -219,6 +219,8 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
       failedAttempts: users.failedAttempts,
       roleName: roles.name,
       allEnvironments: roles.allEnvironments,
+      rolePermissions: roles.permissions,
+      environmentIds: users.environmentIds,
       sortKey: sql<Cursor>`array[${sql.join(order.map((k) => sql`(${k})::text`), sql`, `)}]`,
     })
     .from(users)
@@ -242,7 +244,12 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   const first = page[0]?.sortKey;
   const last = page.at(-1)?.sortKey;
   return {
-    users: page.map(({ sortKey: _key, ...user }) => ({ ...user, environments: names.filter((n) => n.userId === user.id).map((n) => n.name) })),
+    users: page.map(({ sortKey: _key, rolePermissions, environmentIds, ...user }) => ({
+      ...user,
+      environments: names.filter((n) => n.userId === user.id).map((n) => n.name),
+      /** Whether the viewer may change this user at all (the same test every change makes): the row offers no action otherwise. */
+      changeable: changeRefusal(principal, { email: user.email, rolePermissions, roleAllEnvironments: user.allEnvironments }, environmentIds) === null,
+    })),
     next: last && (forward ? more : true) ? encodeCursor(last) : null,
     previous: first && (forward ? cursor !== null : more) ? encodeCursor(first) : null,
     /** Which way the page was found (for tests and the benchmark). */

@@ -50,5 +50,7 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
     target = { environmentId: environment.id, filter };
   }
   const result = await runBulk(db, principal, target, parsed.data, meta);
+  // Every user refused: an error, not a success that did nothing.
+  if (result.done === 0 && result.skipped > 0) throw new AppError('forbidden', describeBulkResult(parsed.data, result));
   return { message: describeBulkResult(parsed.data, result), revalidate: '/users' };
 });

@@ -98,7 +98,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           </>
         }
       />
-      <UsersTabs current="all" counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
+      <UsersTabs current="all" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
       <UsersToolbar action="/users" params={strings} roles={roles} environments={environments} keep={['sort', 'dir']} />
       <FilterChips base="/users" params={strings} labels={chips} />
       {environment ? (

@@ -1,7 +1,9 @@
 'use client';
 
+import { useEffect, useRef } from 'react';
+import { ErrorSummary } from '@/components/ui/error-summary';
 import { Field } from '@/components/ui/field';
-import { FormStatus } from '@/components/ui/form-status';
+import { useToast } from '@/components/ui/toast';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
 import type { SecuritySettingsInput } from '@/lib/settings/security';
@@ -46,17 +48,31 @@ const SECTIONS: { title: string; numbers: { key: NumberKey; label: string; help:
   },
 ];
 
+const FIELDS = Object.fromEntries(SECTIONS.flatMap((s) => s.numbers).map((n) => [n.key, { id: `setting-${n.key}`, label: n.label }]));
+
+/**
+ * The Save button is far below the top of this long form: its answer comes where the eye and focus
+ * are. A success is a toast (which takes focus); errors are a summary at the top that takes focus
+ * and links each message to its field.
+ */
 export function SecuritySettingsForm({ values }: { values: SecuritySettingsInput }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(updateSecuritySettingsAction);
+  const toast = useToast();
+  const answered = useRef(state);
+  useEffect(() => {
+    if (answered.current === state) return;
+    answered.current = state;
+    if (state.status === 'success') toast(state.message);
+  }, [state, toast]);
   return (
     <form {...formProps} className="max-w-3xl space-y-6">
-      <FormStatus state={state} />
+      {state.status === 'error' && <ErrorSummary message={state.message} errors={state.fieldErrors} fields={FIELDS} token={state} />}
       {SECTIONS.map((section) => (
         <fieldset key={section.title} className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
           <legend className="px-1 text-base font-semibold">{section.title}</legend>
           <div className="grid gap-5 sm:grid-cols-2">
             {section.numbers.map((n) => (
-              <Field key={n.key} label={n.label} name={n.key} type="number" inputMode="numeric" min={n.min} max={n.max} required defaultValue={values[n.key]} help={n.help} errors={errors?.[n.key]} />
+              <Field key={n.key} id={FIELDS[n.key]!.id} label={n.label} name={n.key} type="number" inputMode="numeric" min={n.min} max={n.max} required defaultValue={values[n.key]} help={n.help} errors={errors?.[n.key]} />
             ))}
           </div>
           {section.flags && (

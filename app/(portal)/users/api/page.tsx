@@ -23,7 +23,7 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
         description="API users are credentials for integrations: they never sign in to the portal and never count as seats."
         actions={canManage ? <AddApiUserDialog environments={environments.map((e) => ({ id: e.id, name: e.name }))} /> : undefined}
       />
-      <UsersTabs current="api" />
+      <UsersTabs current="api" permissions={user.permissions} />
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-slate-600">
           {rows.length} API user{rows.length === 1 ? '' : 's'}

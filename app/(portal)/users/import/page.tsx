@@ -68,7 +68,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
         {imports.length === 0 ? (
           <p className="text-sm text-slate-600">No imports yet. Checked and finished imports appear here with their reports.</p>
         ) : (
-          <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
+          <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
               <caption className="sr-only">Past imports</caption>
               <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">

@@ -44,7 +44,7 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
   return (
     <>
       <PageHeader title="Users" description={`Locked out of ${environment?.name ?? 'your environments'}: unlock them, or reset so they choose a new password.`} />
-      <UsersTabs current="locked" counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
+      <UsersTabs current="locked" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
       <UsersToolbar action="/users/locked" params={strings} keep={['sort', 'dir']} filters={false} />
       {environment ? (
         <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading locked users" />}>

@@ -141,7 +141,7 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
                 ? 'Row numbers are those of the grid. These rows are not imported.'
                 : 'Row numbers are those of the file (the header is row 1). These rows are not imported.'}
           </p>
-          <div className="overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
+          <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
               <caption className="sr-only">Rows with errors</caption>
               <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
