@@ -36,7 +36,8 @@ test.describe('API Users tab', () => {
     const dialog = page.getByRole('dialog', { name: 'Add API User' });
     await expectAccessible(page);
     await dialog.getByRole('button', { name: 'Create API User' }).click();
-    await expect(dialog.getByText('Usernames are at least 3 characters.')).toBeVisible();
+    await expect(dialog.getByText('Enter a username.')).toBeVisible();
+    await expect(dialog.getByText('Use letters, digits')).toHaveCount(0);
     await page.keyboard.press('Escape');
 
     const keyDialog = await createApiUser(page, username, 'Environment');
@@ -46,6 +47,10 @@ test.describe('API Users tab', () => {
     await expect(keyDialog.getByText('Copied to the clipboard.')).toBeVisible();
     const key = await page.evaluate(() => navigator.clipboard.readText());
     expect(key).toMatch(/^udk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    // Shown once: Escape or a click outside does not close it by accident; only the button does.
+    await page.keyboard.press('Escape');
+    await page.mouse.click(5, 5);
+    await expect(keyDialog).toBeVisible();
     await keyDialog.getByRole('button', { name: 'I have copied the key' }).click();
     await expect(keyDialog).toBeHidden();
 

@@ -377,7 +377,7 @@ test.describe('Locked Users', () => {
     await login.signInAs('admin');
     const email = 'lou.one@acme.test';
     await page.goto('/users/locked?q=lou.one');
-    await expect(page.getByText('1 locked user match the filters')).toBeVisible();
+    await expect(page.getByText('1 locked user matches the filters')).toBeVisible();
     await expect(page.getByRole('link', { name: /Locked Users/ })).toContainText(/\d/);
     await expectAccessibleAtBothWidths(page, 'locked users');
     const unlock = page.getByRole('button', { name: `Unlock ${email}` });

@@ -19,9 +19,13 @@ const SCOPES: { value: Scope; label: string; help: string }[] = [
 
 const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
 
-/** "Add API User": the form, then the key, shown once. Closing the dialog loses the key for good. */
+/**
+ * "Add API User": the form, then the key, shown once. Closing the dialog loses the key for good, so
+ * while it shows the key only "I have copied the key" closes it (not Escape, not a click outside).
+ */
 export function AddApiUserDialog({ environments }: { environments: Environment[] }) {
   const [open, setOpen] = useState(false);
+  const [showingKey, setShowingKey] = useState(false);
   // A new form (and a forgotten key) every time the dialog opens.
   const [round, setRound] = useState(0);
   return (
@@ -29,7 +33,10 @@ export function AddApiUserDialog({ environments }: { environments: Environment[]
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
-        if (!next) setRound((r) => r + 1);
+        if (!next) {
+          setRound((r) => r + 1);
+          setShowingKey(false);
+        }
       }}
     >
       <Dialog.Trigger asChild>
@@ -37,18 +44,32 @@ export function AddApiUserDialog({ environments }: { environments: Environment[]
       </Dialog.Trigger>
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(36rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl focus:outline-none">
-          <AddApiUserForm key={round} environments={environments} onDone={() => setOpen(false)} />
+        <Dialog.Content
+          onEscapeKeyDown={(e) => showingKey && e.preventDefault()}
+          onInteractOutside={(e) => showingKey && e.preventDefault()}
+          className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(36rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl focus:outline-none"
+        >
+          <AddApiUserForm
+            key={round}
+            environments={environments}
+            onKey={() => setShowingKey(true)}
+            onDone={() => {
+              setOpen(false);
+              setRound((r) => r + 1);
+              setShowingKey(false);
+            }}
+          />
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
   );
 }
 
-function AddApiUserForm({ environments, onDone }: { environments: Environment[]; onDone: () => void }) {
+function AddApiUserForm({ environments, onKey, onDone }: { environments: Environment[]; onKey: () => void; onDone: () => void }) {
   const [state, dispatch, pending] = useActionState<CreateApiUserState, FormData>(createApiUserAction, { status: 'idle' });
   const [, startTransition] = useTransition();
-  const [scope, setScope] = useState<Scope>('organization');
+  // The narrowest reach first: an organization-wide key acts as an Administrator.
+  const [scope, setScope] = useState<Scope>('environments');
   const [username, setUsername] = useState('');
   const [check, setCheck] = useState<{ for: string; ok: boolean; message: string } | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -72,6 +93,9 @@ function AddApiUserForm({ environments, onDone }: { environments: Environment[];
     (first ?? formRef.current?.querySelector<HTMLElement>('[role="alert"]'))?.focus();
   }, [state]);
 
+  useEffect(() => {
+    if (state.status === 'created') onKey();
+  }, [state.status, onKey]);
   if (state.status === 'created') return <KeyShownOnce username={state.username} apiKey={state.key} onDone={onDone} />;
 
   const liveCheck = check && check.for === username.trim() ? check : null;

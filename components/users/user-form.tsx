@@ -220,7 +220,18 @@ export function UserForm({
             </div>
           ))}
         </div>
-        <Button id="user-tags-add" type="button" variant="secondary" size="sm" className="mt-2" onClick={() => setTags((t) => [...t, { name: '', value: '', key: Date.now() }])}>
+        <Button
+          id="user-tags-add"
+          type="button"
+          variant="secondary"
+          size="sm"
+          className="mt-2"
+          onClick={() => {
+            setTags((t) => [...t, { name: '', value: '', key: Date.now() }]);
+            // Straight on to typing the new tag's name.
+            requestAnimationFrame(() => document.querySelector<HTMLInputElement>(`[aria-label="Tag ${tags.length + 1} name"]`)?.focus());
+          }}
+        >
           <Plus aria-hidden className="size-4" />
           Add tag
         </Button>

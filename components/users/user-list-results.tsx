@@ -27,7 +27,7 @@ export function UserListResults({
     <>
       <p className="mb-2 text-sm text-slate-600" aria-live="polite">
         <span className="font-medium text-slate-900">{figure}</span>
-        {filtered ? ' match the filters' : ' in this environment'}
+        {filtered ? (total.count === 1 && total.exact ? ' matches the filters' : ' match the filters') : ' in this environment'}
         {!total.exact && ' (an estimate: exact counts stop at large numbers)'}
       </p>
       {list.rows.length === 0 ? (

@@ -376,7 +376,7 @@ function BulkDialog({
         <div className="mt-4 space-y-1">
           <label htmlFor={fieldId} className="block text-sm font-medium text-slate-800">Reason</label>
           <textarea id={fieldId} value={reason} onChange={(e) => { setReason(e.target.value); setError(null); }} rows={3} className={inputClass} aria-invalid={error ? true : undefined} aria-describedby={`${fieldId}-help ${fieldId}-error`} />
-          <p id={`${fieldId}-help`} className="text-xs text-slate-600">Kept in each user&apos;s history.</p>
+          <p id={`${fieldId}-help`} className="text-xs text-slate-600">{target.scope === 'selection' && target.ids.length === 1 ? 'Kept in their history.' : 'Kept in each user\'s history.'}</p>
         </div>
       )}
       {(kind === 'role' || kind === 'addEnvironment' || kind === 'removeEnvironment') && (

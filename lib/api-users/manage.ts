@@ -22,11 +22,13 @@ export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date }, 
   return 'active';
 }
 
+// One message at a time, the most useful first (an empty username is not also "letters only").
 export const usernameSchema = z
   .string()
   .trim()
-  .min(3, 'Usernames are at least 3 characters.')
-  .max(100, 'Usernames are at most 100 characters.')
+  .min(1, { message: 'Enter a username.', abort: true })
+  .min(3, { message: 'Usernames are at least 3 characters.', abort: true })
+  .max(100, { message: 'Usernames are at most 100 characters.', abort: true })
   .regex(/^[A-Za-z0-9._@+-]+$/, 'Use letters, digits and . _ @ + - only.');
 
 /** A date (YYYY-MM-DD: the end of that day, UTC) or a date-time, in the future. */

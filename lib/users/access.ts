@@ -59,7 +59,11 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
     actor: principal.actor,
     action: 'user.reset',
     target: targetOf(user),
-    changes: { status: { before: user.status, after: 'active' }, requirePasswordChange: { before: user.requirePasswordChange, after: true } },
+    // Only what changed: an active user stays active (their password is what goes).
+    changes: {
+      ...(user.status !== 'active' ? { status: { before: user.status, after: 'active' } } : {}),
+      ...(!user.requirePasswordChange ? { requirePasswordChange: { before: false, after: true } } : {}),
+    },
     detail: 'Password cleared; reset link emailed',
     meta,
   });

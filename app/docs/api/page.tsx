@@ -1,7 +1,19 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { curlExample, ROUTES } from '@/lib/api-users/openapi';
 
 export const metadata: Metadata = { title: 'REST API reference' };
+
+/** The OpenAPI descriptions' `code` spans (CommonMark, as OpenAPI allows) as <code>; the rest as text. */
+function Described({ text }: { text: string }) {
+  return text.split(/(`[^`]+`)/).map((part, i) =>
+    part.length > 2 && part.startsWith('`') && part.endsWith('`') ? (
+      <code key={i} className="rounded bg-slate-100 px-1 py-0.5 text-[0.9em]">{part.slice(1, -1)}</code>
+    ) : (
+      part
+    ),
+  );
+}
 
 const anchor = (method: string, path: string) => `${method}-${path}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-$/, '');
 
@@ -21,7 +33,9 @@ const PROBLEMS = [
 export default function ApiReferencePage() {
   return (
     <main className="mx-auto max-w-4xl px-4 py-10 sm:px-6">
-      <p className="text-sm font-semibold text-indigo-700">Userdesk</p>
+      <p className="text-sm font-semibold text-indigo-700">
+        <Link href="/users" className="hover:underline">Userdesk</Link>
+      </p>
       <h1 className="mt-1 text-3xl font-semibold tracking-tight">REST API reference</h1>
       <p className="mt-3 text-slate-700">
         Manage users from an integration with the key of an API user (Users → API Users). The machine-readable description is{' '}
@@ -94,7 +108,7 @@ export default function ApiReferencePage() {
             <span className="font-mono text-base">/api/v1{r.path}</span>
           </h2>
           <p className="mt-1 font-medium">{r.summary}</p>
-          <p className="mt-1 text-slate-700">{r.description}</p>
+          <p className="mt-1 text-slate-700"><Described text={r.description} /></p>
           <p className="mt-1 text-sm text-slate-600">{r.permission ? `Permission: ${r.permission}.` : 'No key needed in the header: the key is in the body.'}</p>
           <pre tabIndex={0} aria-label={`curl example for ${r.method} ${r.path}`} className="mt-3 overflow-x-auto rounded-lg bg-slate-900 p-4 text-xs text-slate-100">
             <code>{curlExample(r)}</code>
