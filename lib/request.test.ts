@@ -4,6 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { clientAddress, clientAddressSource, clientIp, metaFromHeaders, PEER_HEADER } from './request';
 
 describe('clientIp', () => {
+  it('writes an IPv4 client as a.b.c.d, not as the dual-stack form ::ffff:a.b.c.d', () => {
+    expect(clientIp('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(clientIp('203.0.113.9, ::FFFF:198.51.100.4')).toBe('198.51.100.4');
+    expect(clientIp('::ffff:7f00:1')).toBe('::ffff:7f00:1');
+    expect(clientIp('2001:db8::1')).toBe('2001:db8::1');
+  });
+
   it('takes the address the nearest trusted proxy saw, not what the client claims', () => {
     expect(clientIp('6.6.6.6, 203.0.113.7', 1)).toBe('203.0.113.7');
     expect(clientIp('6.6.6.6, 203.0.113.7, 10.0.0.2', 2)).toBe('203.0.113.7');

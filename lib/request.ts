@@ -25,7 +25,9 @@ const peerHeaderIsOurs = () => process.env.USERDESK_PEER_HEADER === '1';
 export function clientIp(forwardedFor: string | null | undefined, hops = proxyHops()): string | null {
   const entries = (forwardedFor ?? '').split(',').map((e) => e.trim()).filter(Boolean);
   if (entries.length === 0) return null;
-  return entries[Math.max(0, entries.length - Math.max(1, hops))] ?? null;
+  const entry = entries[Math.max(0, entries.length - Math.max(1, hops))] ?? null;
+  // An IPv4 client on a dual-stack socket is ::ffff:a.b.c.d: the audit log and rate limits use a.b.c.d.
+  return entry?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '') ?? null;
 }
 
 /** The client address under the configured source (see the header comment). */
