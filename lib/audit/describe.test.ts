@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '@/db/schema';
-import { describeAuditEvent, describeAuditEvents, groupByDay } from './describe';
+import { actionLabel, describeAuditEvent, describeAuditEvents, groupByDay } from './describe';
 
 const DANA = '00000000-0000-4000-8000-00000000000d';
 const MARCUS = '00000000-0000-4000-8000-00000000000a';
@@ -115,6 +115,14 @@ describe('describeAuditEvent', () => {
       expect(text).not.toMatch(/[{}[\]"]|null|undefined/);
       expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
       expect(text).not.toMatch(/_/);
+    }
+  });
+
+  it('names every action the code base records in plain words in the filter', () => {
+    for (const action of actionsWrittenByTheCodeBase()) {
+      const label = actionLabel(action);
+      expect(label, action).not.toMatch(/[_.:]/);
+      expect(label, action).toMatch(/^[A-Z]/);
     }
   });
 

@@ -57,6 +57,60 @@ const STATUS_LABELS: Record<string, string> = {
 const LOCK_REASONS: Record<string, string> = { failed_attempts: 'too many failed sign-ins', password_expired: 'password expired' };
 
 /** A key the table does not know still reads as words: `passwordMaxAge` -> "password max age". */
+/** What each action is called in the audit log's filter: plain words, never the event code. */
+const ACTION_LABELS: Record<string, string> = {
+  'api_user.created': 'API user created',
+  'api_user.deleted': 'API user deleted',
+  'api_user.expiry_warned': 'API user expiry warning sent',
+  'api_user.revoked': 'API user revoked',
+  'api_user.token_issued': 'API token issued',
+  'audit.purged': 'Audit events purged',
+  'audit.retention_changed': 'Audit retention changed',
+  'auth.sign_in': 'Signed in',
+  'auth.sign_in_failed': 'Sign-in failed',
+  'auth.sign_in_rate_limited': 'Sign-in rate limited',
+  'auth.sign_in_refused': 'Sign-in refused',
+  'environment.archived': 'Environment archived',
+  'environment.created': 'Environment created',
+  'environment.deleted': 'Environment deleted',
+  'environment.renamed': 'Environment renamed',
+  'environment.restored': 'Environment restored',
+  'import.completed': 'Import completed',
+  'import.failed': 'Import failed',
+  'import.cancelled': 'Import cancelled',
+  'mail.cancelled': 'Email cancelled',
+  'mail.retried': 'Email sent again',
+  'organization.setup': 'Organization set up',
+  'role.created': 'Role created',
+  'role.deleted': 'Role deleted',
+  'role.updated': 'Role changed',
+  'settings.security_updated': 'Security settings changed',
+  'user.activated': 'User activated',
+  'user.administrator_granted': 'Administrator granted (break-glass)',
+  'user.banned': 'User banned',
+  'user.created': 'User added',
+  'user.credentials_sent': 'Sign-in details sent',
+  'user.inactivated': 'User made inactive',
+  'user.invitation_sent': 'Invitation sent',
+  'user.lock_withheld': 'Lock withheld (last Administrator)',
+  'user.locked': 'User locked',
+  'user.password_changed': 'Password changed',
+  'user.reset': 'User reset',
+  'user.reset_requested': 'Password reset requested',
+  'user.role_changed': 'Role of a user changed',
+  'user.unlocked': 'User unlocked',
+  'user.updated': 'User details changed',
+  'user.validated': 'User validated',
+};
+
+/** An action's name for people; an action without its own label reads "Kind: verb". */
+export function actionLabel(action: string): string {
+  const known = ACTION_LABELS[action];
+  if (known) return known;
+  const [kind = '', verb = ''] = action.split('.');
+  return `${capitalize(fieldLabel(kind))}: ${fieldLabel(verb)}`;
+}
+
 export function fieldLabel(key: string): string {
   return FIELD_LABELS[key] ?? key.replace(/[_.]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().trim();
 }

@@ -7,7 +7,7 @@ import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { getRetentionDays, lastVerification } from '@/lib/audit/chain';
-import { describeAuditEvent, fieldLabel, groupByDay } from '@/lib/audit/describe';
+import { actionLabel, describeAuditEvent, groupByDay } from '@/lib/audit/describe';
 import { auditParamsSchema, listActionKinds, namesFor, searchAudit, type AuditParams } from '@/lib/audit/search';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
@@ -24,10 +24,6 @@ function auditHref(params: AuditParams, change: Partial<AuditParams>, path = '/a
   return query ? `${path}?${query}` : path;
 }
 
-const actionLabel = (action: string) => {
-  const [kind = '', verb = ''] = action.split('.');
-  return `${fieldLabel(kind).replace(/^./, (c) => c.toUpperCase())}: ${fieldLabel(verb)}`;
-};
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('audit.read');
