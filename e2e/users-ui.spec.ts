@@ -84,9 +84,14 @@ test.describe('All Users: density, sticky header, phone', () => {
     await page.getByRole('button', { name: /Filters/ }).click();
     await expect(page.getByLabel('Status')).toBeVisible();
     // Choosing one keeps the panel open for the next.
-    await page.getByLabel('Status').selectOption({ label: 'Active' });
+    await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Active' });
     await expect(page).toHaveURL(/status=active/);
     await expect(page.getByLabel('Role')).toBeVisible();
+    // The cards have no column headers: the phone sorts with a select, keeping the filters.
+    await page.getByLabel('Sort by').selectOption({ label: 'Email, Z to A' });
+    await expect(page).toHaveURL(/status=active.*sort=email&dir=desc/);
+    await expect(page.getByLabel('Sort by')).toHaveValue('email:desc');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
   });
 
   test('filters apply on change, show as removable chips, and the counts say what they count', async ({ page, login }) => {

@@ -51,6 +51,7 @@ export function UsersToolbar({
   environments,
   keep = [],
   filters = true,
+  sorts = [],
 }: {
   action: string;
   params: Record<string, string | undefined>;
@@ -59,6 +60,11 @@ export function UsersToolbar({
   /** Parameters carried over unchanged (sort, dir). */
   keep?: string[];
   filters?: boolean;
+  /**
+   * The sort orders, for the phone: its card list has no column headers to sort by. Values are
+   * "key:dir"; the first is the list's default.
+   */
+  sorts?: { value: string; label: string }[];
 }) {
   const form = useRef<HTMLFormElement>(null);
   const router = useRouter();
@@ -83,6 +89,15 @@ export function UsersToolbar({
     const next = { ...values, [field]: value };
     setValues(next);
     go(next);
+  };
+  const sortNow = params.sort ? `${params.sort}:${params.dir ?? 'asc'}` : (sorts[0]?.value ?? '');
+  const sortBy = (value: string) => {
+    const [sort, dir] = value.split(':');
+    const query = new URLSearchParams();
+    for (const k of FIELDS) if (values[k].trim()) query.set(k, values[k].trim());
+    if (sort) query.set('sort', sort);
+    if (dir) query.set('dir', dir);
+    startTransition(() => router.push(`${action}?${query}`, { scroll: false }));
   };
   const active = ['status', 'role', 'env', 'tag', 'idle'].filter((k) => params[k]).length;
   return (
@@ -134,6 +149,16 @@ export function UsersToolbar({
               className={cn(inputClass, 'mt-1 h-9 py-1.5')}
             />
           </div>
+        </div>
+      )}
+      {sorts.length > 0 && (
+        <div className="min-w-0 sm:hidden">
+          <label htmlFor="users-sort" className="block text-xs font-medium text-slate-700">Sort by</label>
+          <select id="users-sort" value={sortNow} onChange={(e) => sortBy(e.currentTarget.value)} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
+            {sorts.map((o) => (
+              <option key={o.value} value={o.value}>{o.label}</option>
+            ))}
+          </select>
         </div>
       )}
       {keep.map((k) => params[k] && <input key={k} type="hidden" name={k} value={params[k]} />)}

@@ -99,7 +99,21 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         }
       />
       <UsersTabs current="all" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
-      <UsersToolbar action="/users" params={strings} roles={roles} environments={environments} keep={['sort', 'dir']} />
+      <UsersToolbar
+        action="/users"
+        params={strings}
+        roles={roles}
+        environments={environments}
+        keep={['sort', 'dir']}
+        sorts={[
+          { value: 'name:asc', label: 'Name, A to Z' },
+          { value: 'name:desc', label: 'Name, Z to A' },
+          { value: 'email:asc', label: 'Email, A to Z' },
+          { value: 'email:desc', label: 'Email, Z to A' },
+          { value: 'lastSignIn:desc', label: 'Signed in most recently' },
+          { value: 'lastSignIn:asc', label: 'Signed in longest ago' },
+        ]}
+      />
       <FilterChips base="/users" params={strings} labels={chips} />
       {environment ? (
         <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading users" />}>

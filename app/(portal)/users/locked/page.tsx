@@ -45,7 +45,18 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
     <>
       <PageHeader title="Users" description={`Locked out of ${environment?.name ?? 'your environments'}: unlock them, or reset so they choose a new password.`} />
       <UsersTabs current="locked" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
-      <UsersToolbar action="/users/locked" params={strings} keep={['sort', 'dir']} filters={false} />
+      <UsersToolbar
+        action="/users/locked"
+        params={strings}
+        keep={['sort', 'dir']}
+        filters={false}
+        sorts={[
+          { value: 'lockedAt:desc', label: 'Locked most recently' },
+          { value: 'lockedAt:asc', label: 'Locked longest ago' },
+          { value: 'name:asc', label: 'Name, A to Z' },
+          { value: 'name:desc', label: 'Name, Z to A' },
+        ]}
+      />
       {environment ? (
         <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading locked users" />}>
           <LockedResults principal={principal} environmentId={environment.id} params={params} canUnlock={hasPermission(user, 'users.unlock')} counted={params.q ? null : locked} />
