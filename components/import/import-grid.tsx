@@ -201,7 +201,7 @@ export function ImportGrid({
                       spellCheck={false}
                       placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
                       className={cn(
-                        'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-transparent ring-inset placeholder:text-slate-400 hover:ring-slate-200 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
+                        'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-slate-200 ring-inset placeholder:text-slate-400 hover:ring-slate-300 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
                         error && 'bg-red-50 ring-red-400',
                       )}
                     />
@@ -238,8 +238,8 @@ export function ImportGrid({
         ))}
       </datalist>
       <div className="border-t border-slate-100 p-2">
-        <Button type="button" variant="ghost" size="sm" onClick={addRow} aria-label="Add a row">
-          <span aria-hidden className="text-base leading-none">+</span> Add row
+        <Button type="button" variant="ghost" size="sm" onClick={addRow}>
+          <span aria-hidden className="text-base leading-none">+</span> Add a row
         </Button>
       </div>
     </div>
