@@ -84,9 +84,12 @@ test.describe('API Users tab', () => {
     expect(refused.headers()['content-type']).toBe('application/problem+json');
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/revoked/);
 
-    await page.getByRole('switch', { name: 'Show Revoked and Expired API Users' }).click();
+    const toggle = page.getByRole('switch', { name: 'Show Revoked and Expired API Users' });
+    await toggle.focus();
+    await page.keyboard.press('Space');
     await expect(page).toHaveURL(/\/users\/api\?show=all$/);
-    await expect(page.getByRole('switch', { name: 'Show Revoked and Expired API Users' })).toHaveAttribute('aria-checked', 'true');
+    await expect(toggle).toHaveAttribute('aria-checked', 'true');
+    await expect(toggle).toBeFocused();
     const revokedRow = page.getByRole('row').filter({ hasText: username });
     await expect(revokedRow).toContainText('Revoked');
     await revokedRow.getByRole('button', { name: `Delete ${username}` }).click();

@@ -14,8 +14,9 @@ export function ShowInactiveToggle({ checked }: { checked: boolean }) {
       type="button"
       role="switch"
       aria-checked={checked}
-      disabled={pending}
-      onClick={() => startTransition(() => router.replace(checked ? pathname : `${pathname}?show=all`, { scroll: false }))}
+      // aria-disabled, not disabled: a disabled button loses focus, and focus would fall to the page.
+      aria-disabled={pending || undefined}
+      onClick={() => !pending && startTransition(() => router.replace(checked ? pathname : `${pathname}?show=all`, { scroll: false }))}
       className="inline-flex items-center gap-2 rounded-md text-sm font-medium text-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
     >
       <span aria-hidden className={cn('relative inline-flex h-5 w-9 shrink-0 rounded-full transition-colors', checked ? 'bg-indigo-600' : 'bg-slate-300')}>
