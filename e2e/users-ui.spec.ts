@@ -385,6 +385,13 @@ test.describe('Locked Users', () => {
     await expect(page.getByText('1 locked user matches the filters')).toBeVisible();
     await expect(page.getByRole('link', { name: /Locked Users/ })).toContainText(/\d/);
     await expectAccessibleAtBothWidths(page, 'locked users');
+    // On a phone the card says since when and why, and offers Unlock and Reset at hand.
+    await page.setViewportSize(PHONE);
+    const card = page.getByRole('list', { name: 'Locked users' }).getByRole('listitem').first();
+    await expect(card).toContainText('Locked since');
+    await expect(card.getByRole('button', { name: `Unlock ${email}` })).toBeVisible();
+    await expect(card.getByRole('button', { name: `Reset ${email}` })).toBeVisible();
+    await page.setViewportSize(WIDE);
     const unlock = page.getByRole('button', { name: `Unlock ${email}` });
     await unlock.focus();
     await page.keyboard.press('Enter');

@@ -255,7 +255,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
                       <Td><LocalTime value={row.lockedAt} compact fallback="Unknown" /></Td>
                       <Td className="hidden text-right tabular-nums lg:table-cell">{row.failedAttempts}</Td>
                       <Td className="text-right">
-                        {can.unlock && (
+                        {can.unlock && row.changeable && (
                           <span className="inline-flex gap-1.5">
                             <Button size="sm" variant="secondary" disabled={pending} onClick={() => setDialog({ kind: 'unlock', target: rowTarget(row) })} aria-label={`Unlock ${row.email}`}>Unlock</Button>
                             <Button size="sm" variant="ghost" disabled={pending} onClick={() => setDialog({ kind: 'reset', target: rowTarget(row) })} aria-label={`Reset ${row.email}`}>Reset</Button>
@@ -281,9 +281,21 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
                 <Link href={`/users/${row.id}`} className="block truncate text-sm font-medium text-slate-900">{row.firstName} {row.lastName}</Link>
                 <p className="truncate text-xs text-slate-600">{row.email}</p>
                 {variant === 'locked' && (
-                  <p className="truncate text-xs text-slate-600">
-                    {row.lockReason ? LOCK_REASONS[row.lockReason] : 'Locked'} · <LocalTime value={row.lockedAt} compact fallback="unknown" />
-                  </p>
+                  <>
+                    <p className="text-xs text-slate-600">
+                      {row.lockReason ? LOCK_REASONS[row.lockReason] : 'Locked'}
+                      {row.failedAttempts > 0 && ` · ${row.failedAttempts} failed ${row.failedAttempts === 1 ? 'attempt' : 'attempts'}`}
+                    </p>
+                    <p className="text-xs text-slate-600">
+                      Locked since <LocalTime value={row.lockedAt} compact fallback="unknown" />
+                    </p>
+                    {can.unlock && row.changeable && (
+                      <span className="mt-1.5 flex gap-1.5">
+                        <Button size="sm" variant="secondary" disabled={pending} onClick={() => setDialog({ kind: 'unlock', target: rowTarget(row) })} aria-label={`Unlock ${row.email}`}>Unlock</Button>
+                        <Button size="sm" variant="ghost" disabled={pending} onClick={() => setDialog({ kind: 'reset', target: rowTarget(row) })} aria-label={`Reset ${row.email}`}>Reset</Button>
+                      </span>
+                    )}
+                  </>
                 )}
               </div>
               {variant === 'all' && <StatusBadge status={row.status} />}
