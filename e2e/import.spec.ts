@@ -92,6 +92,7 @@ test.describe('Import', () => {
 
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download the result report (.xlsx)' }).click();
+    expect((await download).suggestedFilename()).toMatch(/^import-result-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.xlsx$/);
     const path = await (await download).path();
     const report = new ExcelJS.Workbook();
     await report.xlsx.readFile(path);

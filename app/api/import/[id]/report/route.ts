@@ -12,7 +12,9 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   try {
     const job = await getImport(db, caller.principal, (await params).id);
     const day = job.createdAt.toISOString().slice(0, 10);
-    return xlsxResponse(reportStream(db, job), `import-report-${day}-${job.id.slice(0, 8)}.xlsx`);
+    // Before the run it is the check of the file; after, its result: two files, two names.
+    const kind = ['done', 'failed', 'cancelled'].includes(job.status) ? 'result' : 'check';
+    return xlsxResponse(reportStream(db, job), `import-${kind}-${day}-${job.id.slice(0, 8)}.xlsx`);
   } catch (error) {
     return errorResponse(error);
   }
