@@ -2,7 +2,7 @@
 
 import { Search, SlidersHorizontal } from 'lucide-react';
 import { useRouter } from 'next/navigation';
-import { useRef, useState, useTransition } from 'react';
+import { useState, useTransition } from 'react';
 import { Button } from '@/components/ui/button';
 import { inputClass } from '@/components/ui/field';
 import { cn } from '@/lib/utils';
@@ -66,7 +66,6 @@ export function UsersToolbar({
    */
   sorts?: { value: string; label: string }[];
 }) {
-  const form = useRef<HTMLFormElement>(null);
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [open, setOpen] = useState(false);
@@ -79,10 +78,12 @@ export function UsersToolbar({
     setShown(urlKey);
     setValues(fromUrl);
   }
-  const go = (next: Record<Field, string>) => {
+  /** To the list with these fields, the kept parameters (sort, dir) and any `changed` over them. */
+  const go = (next: Record<Field, string>, changed: Record<string, string> = {}) => {
     const query = new URLSearchParams();
     for (const k of FIELDS) if (next[k].trim()) query.set(k, next[k].trim());
     for (const k of keep) if (params[k]) query.set(k, params[k]!);
+    for (const [k, v] of Object.entries(changed)) query.set(k, v);
     startTransition(() => router.push(query.size ? `${action}?${query}` : action, { scroll: false }));
   };
   const set = (field: Field) => (value: string) => {
@@ -92,17 +93,12 @@ export function UsersToolbar({
   };
   const sortNow = params.sort ? `${params.sort}:${params.dir ?? 'asc'}` : (sorts[0]?.value ?? '');
   const sortBy = (value: string) => {
-    const [sort, dir] = value.split(':');
-    const query = new URLSearchParams();
-    for (const k of FIELDS) if (values[k].trim()) query.set(k, values[k].trim());
-    if (sort) query.set('sort', sort);
-    if (dir) query.set('dir', dir);
-    startTransition(() => router.push(`${action}?${query}`, { scroll: false }));
+    const [sort = '', dir = 'asc'] = value.split(':');
+    go(values, { sort, dir });
   };
   const active = ['status', 'role', 'env', 'tag', 'idle'].filter((k) => params[k]).length;
   return (
     <form
-      ref={form}
       method="get"
       action={action}
       role="search"

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import type { RequiredField } from '@/db/schema';
-import { ADMINISTRATOR, PERMISSIONS } from '@/lib/auth/permissions';
+import { ADMINISTRATOR, isAdministrator } from '@/lib/auth/permissions';
 import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows as rowsOf } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
@@ -57,7 +57,7 @@ const codePoint = (s: string) => `U+${s.codePointAt(0)!.toString(16).toUpperCase
 
 // The JavaScript twin of administratorRole() in lib/users/admin-guard.ts.
 const isAdministratorRole = (role: { name: string; builtIn: boolean; permissions: readonly string[]; allEnvironments: boolean }) =>
-  (role.builtIn && role.name === ADMINISTRATOR) || (role.allEnvironments && PERMISSIONS.every((p) => role.permissions.includes(p)));
+  (role.builtIn && role.name === ADMINISTRATOR) || isAdministrator(role);
 
 /** "Name=Value; Other" as tags. */
 export function parseTags(cell: string): { name: string; value: string }[] {

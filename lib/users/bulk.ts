@@ -10,7 +10,7 @@ import type { Db, Tx } from '@/db/client';
 import { roles, users } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import { PERMISSIONS, type Permission } from '@/lib/auth/permissions';
+import { isAdministrator, type Permission } from '@/lib/auth/permissions';
 import { AppError } from '@/lib/errors';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
@@ -49,8 +49,8 @@ export type BulkTarget =
 export type BulkResult = { done: number; skipped: number; problems: { email: string; message: string }[] };
 
 /** True for an active user whose role makes them an Administrator (all environments, every permission). */
-const isAdministrator = (user: { status: string; roleAllEnvironments: boolean; rolePermissions: readonly string[] }) =>
-  user.status === 'active' && user.roleAllEnvironments && PERMISSIONS.every((p) => user.rolePermissions.includes(p));
+const isActiveAdministratorRow = (user: { status: string; roleAllEnvironments: boolean; rolePermissions: readonly string[] }) =>
+  user.status === 'active' && isAdministrator({ permissions: user.rolePermissions, allEnvironments: user.roleAllEnvironments });
 
 /**
  * One user: exactly what the single action does. Those functions check everything before they write,
@@ -68,7 +68,7 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
     case 'ban': {
       const user = await findChangeableUser(tx, principal, userId);
       const ban = (q: Tx) => banUser(q, principal, userId, { version: user.version, reason: op.reason }, meta);
-      if (!isAdministrator(user)) return void (await ban(tx));
+      if (!isActiveAdministratorRow(user)) return void (await ban(tx));
       await tx.transaction(async (savepoint) => {
         await ban(savepoint);
         await assertActiveAdministratorRemains(savepoint);
@@ -103,7 +103,7 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
           },
           meta,
         );
-      if (op.kind !== 'role' || !isAdministrator(user)) return void (await update(tx));
+      if (op.kind !== 'role' || !isActiveAdministratorRow(user)) return void (await update(tx));
       await tx.transaction(async (savepoint) => {
         await update(savepoint);
         await assertActiveAdministratorRemains(savepoint);
