@@ -115,6 +115,9 @@ export const users = pgTable(
     index('users_status_idx').on(t.status),
     index('users_role_idx').on(t.roleId),
     index('users_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
+    // The few rows whose search text holds a character beyond ASCII: a two-character search collects
+    // them here, as the trigram index cannot name their pairs (lib/users/list.ts, pairMatches).
+    index('users_search_non_ascii_idx').on(t.id).where(sql`${t.searchText} ~ '[^\\x01-\\x7f]'`),
     // Keyset pagination: one index per sort order, each ending in the id as tie-breaker. The three
     // also carry (INCLUDE) the columns a search tests, so walking them reads no table rows; drizzle
     // cannot declare INCLUDE: see the custom migration users_sort_covering.

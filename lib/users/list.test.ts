@@ -150,8 +150,8 @@ describe('searches without trigrams', () => {
         const [plan] = await rows<{ 'QUERY PLAN': unknown }>(tx, sql`explain (format json) select 1 from ${users} where ${listFilter(admin, environmentId, { q })} limit 1001`);
         return JSON.stringify(plan!['QUERY PLAN']);
       });
-    for (const q of ['ze', 'a', '31', 'a.b', 'é-z']) expect(await planOf(q), q).not.toContain('users_search_trgm_idx');
-    expect(await planOf('zel')).toContain('users_search_trgm_idx');
+    for (const q of ['a', 'a.b', 'é-z', 'zé', 'z ']) expect(await planOf(q), q).not.toContain('users_search_trgm_idx');
+    for (const q of ['zel', 'ze', '31']) expect(await planOf(q), q).toContain('users_search_trgm_idx');
     // And they still find what they should.
     expect((await listUsers(db, admin, environmentId, params({ q: 'ÜL' }))).users.map((u) => u.email)).toEqual(['francois@example.test']);
     expect(await countUsers(db, listFilter(admin, environmentId, { q: 'ül' }))).toEqual({ count: 1, exact: true });
@@ -197,6 +197,34 @@ describe('search strategies', () => {
         }
   });
 
+  it('collects a two-character search wherever the pair stands: opening a word, after any character, beyond ASCII', async () => {
+    // Each of these holds "ze" once, after: the start of the text, a letter, a digit, a dot, an apostrophe,
+    // a hyphen, a plus, an at sign, and letters beyond ASCII (trigrams pg_trgm stores hashed).
+    const holders = [
+      ['Zenon', 'Pair', 'p1@pairs.test'],
+      ['Pia', 'Lazer', 'p2@pairs.test'],
+      ['Pia', 'Pair', 'p3.4ze@pairs.test'],
+      ['Pia', 'Pair', 'p4.ze@pairs.test'],
+      ['Pia', "O'Zeal", 'p5@pairs.test'],
+      ['Pia', 'Ann-Zefa', 'p6@pairs.test'],
+      ['Pia', 'Pair', 'p7+ze@pairs.test'],
+      ['Pia', 'Pair', 'p8@zepairs.test'],
+      ['Ωze', 'Pair', 'p9@pairs.test'],
+      ['Пиа', 'Жzeлов', 'p10@pairs.test'],
+    ];
+    for (const [firstName, lastName, email] of holders) await insertUser(db, { email: email!, firstName: firstName!, lastName: lastName!, environmentId });
+    await insertUser(db, { email: 'z-e@pairs.test', firstName: 'Zoë', lastName: 'Ez-Enope', environmentId }); // no "ze" in it ("z-e"; "ë" folds to "e")
+    const emails = (page: Awaited<ReturnType<typeof listUsers>>) => page.users.map((u) => u.email).filter((e) => e.endsWith('pairs.test')).sort();
+    const expected = holders.map(([, , email]) => email).sort();
+    for (const q of ['ze', 'ZE', 'Ze'])
+      for (const steps of [COLLECT, WALK, SEARCH_STEPS.slice(1)]) {
+        const page = await listUsers(db, admin, environmentId, params({ q, sort: 'email' }), steps);
+        expect(emails(page), JSON.stringify({ q, steps })).toEqual(expected);
+        if (steps === COLLECT) expect(page.strategy).toBe('collect');
+      }
+    expect(await countUsers(db, listFilter(admin, environmentId, { q: 'ze' }))).toEqual({ count: expected.length + bunch, exact: true }); // and every Zed Zeller
+  });
+
   it('walks Locked Users in lock order without a search, page for page as the planner would', async () => {
     for (const dir of ['asc', 'desc']) {
       const raw = { sort: 'lockedAt', status: 'locked', dir };
@@ -216,7 +244,9 @@ describe('search strategies', () => {
     expect(await strategy('zeller', SMALL)).toBe('planner'); // more hits than any budget, none near the start
     expect(await strategy('zeller', SEARCH_STEPS)).toBe('walk'); // a table this small is read by the first walk
     expect(await strategy('zeller', SEARCH_STEPS.slice(1))).toBe('collect');
-    expect(await strategy('ze', SEARCH_STEPS.slice(1))).toBe('walk'); // no trigram in it: the index cannot collect
+    expect(await strategy('ze', SEARCH_STEPS.slice(1))).toBe('collect'); // two letters: collected through the trigrams they can make
+    expect(await strategy('ze', [{ kind: 'collect', limit: 100 }, SEARCH_STEPS.at(-1)!])).toBe('walk'); // more hits than that budget
+    expect(await strategy('a.', SEARCH_STEPS.slice(1))).toBe('walk'); // no trigram in it: the index cannot collect
     expect(await strategy('zeller', [{ kind: 'collect', limit: 10 }, SEARCH_STEPS.at(-1)!])).toBe('walk'); // beyond every budget, it walks on
     expect((await listUsers(db, admin, environmentId, params({ q: 'zeller', sort: 'name', dir: 'desc' }), SMALL)).strategy).toBe('walk'); // at the start of descending order
   });
