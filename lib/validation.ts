@@ -11,9 +11,10 @@ export const emailSchema = z
 // Control (Cc) and format (Cf) characters: zero-width spaces, bidi overrides and isolates, soft hyphens,
 // BOMs; plus line/paragraph separators. Shown next to other text they hide it or reorder it, so a name
 // can look blank or like someone else's. Exception: ZWNJ/ZWJ between two letters, which Persian and
-// Indic names need.
+// Indic names need. Also half a surrogate pair (Cs: JSON can carry "\ud800", which is no character and
+// which PostgreSQL refuses in jsonb) and the noncharacters U+FFFE/U+FFFF (not allowed in XML).
 const JOINER_IN_WORD = /(?<=[\p{L}\p{M}])[\u200c\u200d](?=[\p{L}\p{M}])/gu;
-const HIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029\ufffe\uffff]/u;
 // Letters that render as nothing (Hangul fillers, braille blank): a name of only these is blank.
 const INVISIBLE_LETTERS = /[\u115f\u1160\u3164\uffa0\u2800\s]/gu;
 
@@ -21,7 +22,7 @@ const INVISIBLE_LETTERS = /[\u115f\u1160\u3164\uffa0\u2800\s]/gu;
 export const hasHiddenCharacters = (text: string) => HIDDEN.test(text.replace(JOINER_IN_WORD, ''));
 
 const hiddenMessage = (what: string) =>
-  `The ${what} contains invisible or control characters (such as zero-width or right-to-left marks). Type it again without them.`;
+  `The ${what} contains invisible, control or broken characters (such as zero-width or right-to-left marks). Type it again without them.`;
 
 /** Free text shown to people (names, tags, reasons): trimmed, no hidden characters, at most `max`. */
 export const plainTextSchema = (what: string, max: number) =>

@@ -161,6 +161,9 @@ describe('users, organization key', () => {
   it('problem bodies for bad JSON, bad fields, an unknown user; POST with a password creates an active user', async () => {
     const garbage = await call('POST', '/users', { key: orgKey, body: '{not json' });
     expect(garbage).toMatchObject({ status: 400, body: { detail: 'The request body is not valid JSON.' } });
+    // Half a surrogate pair, in a value or in a key, anywhere in the body: 400, never a 500 from jsonb.
+    for (const body of ['{"firstName":"U\\ud800ma"}', '{"tags":[{"name":"x\\udc00","value":""}]}', '{"profile":{"a\\ud800":"b"}}'])
+      expect(await call('POST', '/users', { key: orgKey, body }), body).toMatchObject({ status: 400, body: { detail: expect.stringContaining('not valid Unicode') } });
     const fields = await call('POST', '/users', { key: orgKey, body: { email: 'nope', firstName: '', roleId: 'x' } });
     expect(fields.status).toBe(400);
     expect(Object.keys(fields.body.errors)).toEqual(expect.arrayContaining(['email', 'firstName', 'lastName', 'roleId']));

@@ -53,14 +53,26 @@ export function json(body: unknown, init: { status?: number; headers?: HeadersIn
 /** No request of this API comes near this: a user with every field at its longest is a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * JSON can escape half a surrogate pair ("\ud800"): no character, and PostgreSQL refuses it in jsonb,
+ * so a body holding one (in a value or a key) is refused as a whole before anything reads it.
+ */
+function wellFormed(key: string, value: unknown) {
+  if (HALF_SURROGATE.test(key) || (typeof value === 'string' && HALF_SURROGATE.test(value)))
+    throw new AppError('invalid', 'The request body holds text that is not valid Unicode (half a surrogate pair, such as \\ud800). Nothing was changed.');
+  return value;
+}
+const HALF_SURROGATE = /\p{Cs}/u;
+
 /** The JSON body parsed with the portal's zod schema; every field error at once, named by field. */
 export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
   let raw: unknown;
   try {
     const text = await readTextBody(request, MAX_BODY_BYTES);
-    raw = text.trim() === '' ? {} : JSON.parse(text);
+    raw = text.trim() === '' ? {} : JSON.parse(text, wellFormed);
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new AppError('too_large', `${error.message} Nothing was changed.`);
+    if (error instanceof AppError) throw error;
     throw new AppError('invalid', 'The request body is not valid JSON.');
   }
   const parsed = schema.safeParse(raw);

@@ -34,7 +34,7 @@ export async function listRolesWithCounts(q: Queryable) {
   return all.map((r) => ({ ...r, userCount: byRole.get(r.id) ?? 0 }));
 }
 
-const FIELD_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+export const FIELD_KEY = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 
 export const requiredFieldSchema = z.object({
   label: z.string().trim().min(1, 'Enter a label for each required field.').max(80, 'Field labels are at most 80 characters.'),
@@ -72,6 +72,10 @@ const isValidPattern = (pattern: string) => compilePattern(pattern) !== null;
 export const matchesPattern = (field: RequiredField, value: string) => !field.pattern || (compilePattern(field.pattern)?.matches(value) ?? false);
 
 /** What is wrong with a profile for a role's required fields: each field missing or not matching its pattern. */
+/** The profile as stored: the role's own fields, trimmed; anything else sent along is not kept. */
+export const roleProfile = (fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): Record<string, string> =>
+  Object.fromEntries(fields.flatMap((f) => (profile[f.key]?.trim() ? [[f.key, profile[f.key]!.trim()]] : [])));
+
 export function profileProblems(fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): { field: RequiredField; missing: boolean; message: string }[] {
   const problems = [];
   for (const field of fields) {

@@ -7,7 +7,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
-import { profileProblems } from '@/lib/roles';
+import { FIELD_KEY, profileProblems, roleProfile } from '@/lib/roles';
 import { sendInvitation } from './access';
 
 export const tagSchema = z.object({
@@ -22,7 +22,10 @@ export const newUserSchema = z.object({
   roleId: z.uuid('Choose a role.'),
   environmentIds: z.array(z.uuid()).default([]),
   tags: z.array(tagSchema).max(50).default([]),
-  profile: z.record(z.string(), plainTextSchema('profile field', 500)).default({}),
+  profile: z
+    .record(z.string(), plainTextSchema('profile field', 500))
+    .refine((profile) => Object.keys(profile).every((key) => FIELD_KEY.test(key)), 'Profile fields are named by the keys of the fields a role asks for.')
+    .default({}),
 });
 
 export type NewUser = z.infer<typeof newUserSchema>;
@@ -94,7 +97,7 @@ export async function inviteUser(tx: Tx, principal: Principal, input: NewUser, m
         roleId: role.id,
         status: 'invited',
         tags: input.tags,
-        profile: input.profile,
+        profile: roleProfile(role.requiredFields, input.profile),
       })
       .returning({ id: users.id, email: users.email, firstName: users.firstName }),
   );

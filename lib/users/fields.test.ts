@@ -107,6 +107,31 @@ describe('createUserFromFields', () => {
     const error = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...(base('ADA@example.test')), password: STRONG })));
     expect(error!.fieldErrors!.email).toEqual(['A user with this email already exists.']);
   });
+
+  it('of simultaneous creations with a password and one email, keeps one; the others get the email field\'s error', async () => {
+    const emails = ['Twin@Fields.test', 'twin@fields.test', 'TWIN@FIELDS.TEST', 'tWiN@fields.test'];
+    const results = await Promise.all(emails.map((email) => failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base(email), password: STRONG })))));
+    expect(results.filter((e) => e === null)).toHaveLength(1);
+    for (const error of results.filter((e) => e !== null)) expect(error!.fieldErrors?.email).toEqual(['A user with this email already exists.']);
+  });
+
+  it('keeps only the role\'s own profile fields, and refuses field names that are no key (NUL, spaces)', async () => {
+    const { userId } = await db.transaction((tx) => createUserFromFields(tx, admin, { ...base('extra@fields.test'), profile: { costCenter: '42', nickname: 'x' } }));
+    expect((await row(userId)).profile).toEqual({});
+    for (const key of ['a\u0000', 'two words', '']) {
+      const error = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base('badkey@fields.test'), profile: { [key]: 'b' } })));
+      expect(error, JSON.stringify(key)).toBeInstanceOf(AppError);
+      expect(error!.fieldErrors?.profile?.[0], JSON.stringify(key)).toContain('keys of the fields a role asks for');
+    }
+  });
+
+  it('refuses half a surrogate pair in names and tags as a field error, writing nothing', async () => {
+    const name = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base('lone@fields.test'), firstName: 'U\ud800ma' })));
+    expect(name!.fieldErrors?.firstName?.[0]).toContain('broken characters');
+    const tag = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base('lone@fields.test'), tags: [{ name: 'x\udc00', value: '' }] })));
+    expect(Object.keys(tag!.fieldErrors ?? {})).toContain('tags');
+    expect(await db.select().from(users).where(eq(users.email, 'lone@fields.test'))).toHaveLength(0);
+  });
 });
 
 describe('updateUserFromFields', () => {

@@ -15,12 +15,12 @@ import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { issueToken } from '@/lib/auth/tokens';
 import { AppError, fieldError, type FieldErrors } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
-import { profileProblems } from '@/lib/roles';
+import { profileProblems, roleProfile } from '@/lib/roles';
 import { credentialsMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
 import { assertActiveAdministratorRemains } from './admin-guard';
-import { checkGrant, emailInUse, inviteUser, newUserSchema, tagSchema } from './create';
+import { checkGrant, emailInUse, inviteUser, mapEmailTaken, newUserSchema, tagSchema } from './create';
 import { assertPasswordAllowed, storePassword } from './password';
 import { findChangeableUser, membershipsOf, targetOf } from './scope';
 import { STALE_EDIT, updateUser } from './update';
@@ -130,19 +130,21 @@ export async function createUserFromFields(tx: Tx, principal: Principal, input: 
   if (!fields.autoGeneratePassword) await assertPasswordAllowed(tx, password, fields.email, 'password');
 
   const status = fields.inactive ? 'inactive' : 'active';
-  const [user] = await tx
-    .insert(users)
-    .values({
-      email: fields.email,
-      firstName: fields.firstName,
-      lastName: fields.lastName,
-      roleId: role.id,
-      status,
-      activatedAt: new Date(),
-      tags: fields.tags,
-      profile: fields.profile,
-    })
-    .returning({ id: users.id, email: users.email, firstName: users.firstName });
+  const [user] = await mapEmailTaken(() =>
+    tx
+      .insert(users)
+      .values({
+        email: fields.email,
+        firstName: fields.firstName,
+        lastName: fields.lastName,
+        roleId: role.id,
+        status,
+        activatedAt: new Date(),
+        tags: fields.tags,
+        profile: roleProfile(role.requiredFields, fields.profile),
+      })
+      .returning({ id: users.id, email: users.email, firstName: users.firstName }),
+  );
   const environmentIds = role.allEnvironments ? [] : [...new Set(fields.environmentIds)];
   if (environmentIds.length > 0)
     await tx.insert(userEnvironments).values(environmentIds.map((environmentId) => ({ userId: user!.id, environmentId })));

@@ -46,13 +46,16 @@ export function visibleTo(principal: Principal) {
 }
 
 export async function findVisibleUser(q: Queryable, principal: Principal, userId: string, options: { forUpdate?: boolean } = {}) {
-  const query = q
+  // The row is locked on its own, then read with its role. Locked through the join, a role change
+  // committed meanwhile would make PostgreSQL recheck the new row against the old role's row, find they
+  // no longer join, and drop the user: "no such user" for a user who is there.
+  if (options.forUpdate) await q.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+  const [user] = await q
     .select(userColumns)
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
     .where(and(eq(users.id, userId), visibleTo(principal)))
     .limit(1);
-  const [user] = options.forUpdate ? await query.for('update', { of: users }) : await query;
   if (!user) throw new AppError('not_found', 'No such user in your environments.');
   return user;
 }

@@ -8,6 +8,7 @@ import type { Principal } from '@/lib/auth/principal';
 import { findToken } from '@/lib/auth/tokens';
 import { completePasswordLink, INVALID_LINK, sendResetLink } from './access';
 import { inviteUser } from './create';
+import { findChangeableUser } from './scope';
 import { banUser, STALE_EDIT, updateUser, validateUser } from './update';
 
 let db: Db;
@@ -116,5 +117,27 @@ describe('four simultaneous Adds whose emails differ only in case', () => {
     for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected'))
       expect(r.reason.fieldErrors?.email).toEqual(['A user with this email already exists.']);
     expect(await db.select().from(users).where(sql`lower(${users.email}) = 'quad@example.test'`)).toHaveLength(1);
+  });
+});
+
+describe('a change that waits for a concurrent role change', () => {
+  it('finds the user once the role change commits (locked through the join to roles, PostgreSQL dropped the row: 404)', async () => {
+    const user = await insertUser(db, { email: 'moving@example.test', environmentId });
+    const accountManager = await roleId('Account Manager');
+    let changed!: () => void;
+    let commit!: () => void;
+    const rowLocked = new Promise<void>((resolve) => (changed = resolve));
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const roleChange = db.transaction(async (tx) => {
+      await tx.update(users).set({ roleId: accountManager, version: sql`${users.version} + 1` }).where(eq(users.id, user.id));
+      changed();
+      await held;
+    });
+    await rowLocked;
+    const waiting = db.transaction((tx) => findChangeableUser(tx, admin, user.id));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the second transaction now waits on the row lock
+    commit();
+    await roleChange;
+    expect(await waiting).toMatchObject({ id: user.id, roleName: 'Account Manager', version: user.version + 1 });
   });
 });
