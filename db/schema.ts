@@ -344,6 +344,8 @@ export const outboxMessages = pgTable(
     // The /outbox list filtered by status, newest first, and the per-status counts.
     index('outbox_status_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
     index('outbox_created_idx').on(t.createdAt.desc()),
+    // A user's messages still to be sent, for cancelling those whose link a newer one replaced.
+    index('outbox_user_waiting_idx').on(t.userId).where(sql`${t.status} in ('pending', 'failed')`),
   ],
 );
 

@@ -3,17 +3,19 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { userTokens } from '@/db/schema';
+import { cancelLinkMail } from '@/lib/mail/outbox';
 
 export type TokenPurpose = 'invitation' | 'reset';
 
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-/** Every unused link of the user stops working. */
+/** Every unused link of the user stops working, and the messages still waiting to carry one are cancelled. */
 export async function revokeTokens(q: Queryable, userId: string): Promise<void> {
   await q
     .update(userTokens)
     .set({ consumedAt: sql`now()` })
     .where(and(eq(userTokens.userId, userId), isNull(userTokens.consumedAt)));
+  await cancelLinkMail(q, userId);
 }
 
 /** Issues a new link for the user; any earlier unused link of theirs stops working. */

@@ -6,12 +6,13 @@ import { outboxMessages } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
+import { SUPERSEDED } from './outbox';
 
 const target = (m: { id: string; subject: string; toAddress: string }) => ({ type: 'outbox_message', id: m.id, label: `${m.subject} to ${m.toAddress}` });
 
 async function current(tx: Tx, id: string) {
   const [message] = await tx
-    .select({ id: outboxMessages.id, status: outboxMessages.status, subject: outboxMessages.subject, toAddress: outboxMessages.toAddress })
+    .select({ id: outboxMessages.id, status: outboxMessages.status, subject: outboxMessages.subject, toAddress: outboxMessages.toAddress, lastError: outboxMessages.lastError })
     .from(outboxMessages)
     .where(eq(outboxMessages.id, id))
     // Held until commit: a sender's claim skips it meanwhile, so the status read here stays true.
@@ -37,6 +38,8 @@ export async function retryOutboxMessage(tx: Tx, principal: Principal, id: strin
   requireAdministratorOf(principal);
   const actor = principal.actor;
   const message = await current(tx, id);
+  if (message.lastError === SUPERSEDED)
+    throw new AppError('conflict', 'That message\'s link no longer works. Send a new invitation or reset link from the user\'s page instead.');
   const [updated] = await tx
     .update(outboxMessages)
     .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedBy: null })

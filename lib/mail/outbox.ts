@@ -1,5 +1,6 @@
 // The outbox: emails are rows written in the transaction of the change that causes them, so a change
 // that rolls back sends nothing, and a committed change always has its message.
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { MAIL_PRIORITY, outboxMessages } from '@/db/schema';
 import { getOrganization } from '@/lib/settings';
@@ -29,6 +30,23 @@ export async function enqueueMail(
     toAddress: to.email,
     userId: to.userId ?? null,
   });
+}
+
+/** Messages carrying a single-use link (lib/auth/tokens): any newer link, or a voiding, kills theirs. */
+const LINK_KINDS = ['invitation', 'reset', 'credentials'];
+export const SUPERSEDED = 'Not sent: its link was replaced by a newer one or voided, so it would no longer work.';
+
+/**
+ * The user's link messages still waiting (or failed, and so one "Send again" away) are cancelled when
+ * their links die: resending an invitation, or correcting a typo'd address, must not later deliver the
+ * old message (a dead link, or the organization's invitation to the wrong address).
+ */
+export async function cancelLinkMail(q: Queryable, userId: string): Promise<void> {
+  await q
+    .update(outboxMessages)
+    .set({ status: 'cancelled', nextAttemptAt: null, lastError: SUPERSEDED })
+    // The statuses as written, not parameters: so the planner can use the partial index outbox_user_waiting_idx.
+    .where(and(eq(outboxMessages.userId, userId), sql`${outboxMessages.status} in ('pending', 'failed')`, inArray(outboxMessages.kind, LINK_KINDS)));
 }
 
 export async function organizationName(q: Queryable): Promise<string> {

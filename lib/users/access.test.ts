@@ -9,6 +9,8 @@ import { hit, SIGN_IN_PER_IP } from '@/lib/auth/rate-limit';
 import { signIn } from '@/lib/auth/sign-in';
 import { hashToken } from '@/lib/auth/tokens';
 import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitation, resetUser, unlockUser } from './access';
+import { SUPERSEDED } from '@/lib/mail/outbox';
+import { retryOutboxMessage } from '@/lib/mail/manage';
 import { inviteUser } from './create';
 
 const meta = { ip: '192.0.2.50', userAgent: 'vitest' };
@@ -99,6 +101,12 @@ describe('invitations', () => {
     await db.transaction((tx) => resendInvitation(tx, admin, user.id, meta));
     const second = tokenFrom((await lastMailTo('ines@example.test')).text);
     expect(second).not.toBe(first);
+    // The first message, still waiting, is cancelled: it would deliver a dead link. Sending it again is refused.
+    const messages = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'ines@example.test'));
+    const stale = messages.find((m) => m.text.includes(first))!;
+    expect(stale).toMatchObject({ status: 'cancelled', lastError: SUPERSEDED, nextAttemptAt: null });
+    expect(messages.find((m) => m.text.includes(second))).toMatchObject({ status: 'pending' });
+    await expect(db.transaction((tx) => retryOutboxMessage(tx, admin, stale.id))).rejects.toThrow('link no longer works');
     await expect(db.transaction((tx) => completePasswordLink(tx, first, 'Welcome-Aboard-Passphrase-1'))).rejects.toThrow(INVALID_LINK);
     await db.transaction((tx) => completePasswordLink(tx, second, 'Welcome-Aboard-Passphrase-1'));
     expect(await reload(user.id)).toMatchObject({ status: 'active' });

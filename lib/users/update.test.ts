@@ -84,6 +84,8 @@ describe('changing a user\'s email', () => {
     );
     expect(await findToken(db, oldToken)).toBeNull();
     await expect(db.transaction((tx) => completePasswordLink(tx, oldToken, TEST_PASSWORD))).rejects.toThrow(INVALID_LINK);
+    // Still waiting in the outbox, the invitation to the typo'd address is never sent.
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.id, mail!.id)))[0]).toMatchObject({ status: 'cancelled' });
     const [fresh] = await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'right@example.test'));
     const newToken = /token=([\w-]+)/.exec(fresh!.text)![1]!;
     expect(await findToken(db, newToken)).toMatchObject({ userId: invited.id, purpose: 'invitation' });
