@@ -185,7 +185,9 @@ describe('hostile requests', () => {
       [soap('ListUsers', '<Request />'), `"${USERS_NS}/IUserService/CreateUser"`, /does not match/],
       [soap('ListUsers', ''), null, /needs a Request element/],
       // The parser's own refusals are the client's fault too, not a server error.
-      [soap('ListUsers', `${'<a>'.repeat(1000)}${'</a>'.repeat(1000)}`), null, /could not be read: Maximum nested tags exceeded/],
+      [soap('ListUsers', `${'<a>'.repeat(200)}${'</a>'.repeat(200)}`), null, /could not be read: Maximum nested tags exceeded/],
+      // Deeper still, it holds more markup than any request of this service, and is refused before parsing.
+      [soap('ListUsers', `${'<a>'.repeat(1000)}${'</a>'.repeat(1000)}`), null, /more than 1000 tags and other markup/],
       [soap('ListUsers', '<Request><__proto__>x</__proto__></Request>'), null, /could not be read: Invalid name: "__proto__"/],
       [soap('ListUsers', '<Request><constructor /></Request>'), null, /could not be read/],
     ];
@@ -195,6 +197,32 @@ describe('hostile requests', () => {
       expect(e!.code).toBe('Client');
       expect(e!.message).toMatch(message);
     }
+  });
+
+  it('refuses an operation outside the service namespace, and a request with a character XML does not allow', async () => {
+    const cases: [string, RegExp][] = [
+      [soap('ListUsers', '<Request />').replace(` xmlns="${USERS_NS}"`, ''), /^The operation ListUsers is in no namespace: this service's operations are in https:\/\/www\.assuresign\.net/],
+      [soap('ListUsers', '<Request />').replace(USERS_NS, 'urn:other'), /^The operation ListUsers is in the namespace urn:other:/],
+      [soap('AuthenticateUser', '<AuthenticateUserRequest UserName="ada&#0;@example.test" Password="x" />'), /&#0; refers to a character XML does not allow/],
+      [soap('AuthenticateUser', '<AuthenticateUserRequest UserName="ada\uFFFF@example.test" Password="x" />'), /U\+FFFF, a character XML does not allow/],
+    ];
+    for (const [body, message] of cases) {
+      const e = await fault(body);
+      expect(e).toBeInstanceOf(SoapFault);
+      expect(e!.code).toBe('Client');
+      expect(e!.message).toMatch(message);
+    }
+    const version = await fault(soap('ListUsers', '<Request />').replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope'));
+    expect(version).toMatchObject({ code: 'VersionMismatch', httpStatus: 500 });
+  });
+
+  it('reads a request whatever prefixes it uses for the SOAP and service namespaces', async () => {
+    const token = await tokenFor('ada@example.test');
+    const body =
+      `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><u:ListUsers xmlns:u="${USERS_NS}">` +
+      `<u:Request ContextIdentifier="${context}" AuthenticationToken="${token}" /></u:ListUsers></s:Body></s:Envelope>`;
+    const response = await handleUsersRequest(db, { body, soapAction: null, meta });
+    expect(await text(response.body)).toContain('<ListUsersResult Success="true">');
   });
 
   it('accepts a quoted SOAPAction and decodes character references in values', async () => {
@@ -279,6 +307,39 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(exceptions[0]).toMatchObject({ severity: 'Warning' });
     expect(await userNamed('delete.soap@example.test')).toMatchObject({ status: 'banned', banReason: 'Removed through the AssureSign DeleteUser operation' });
   });
+  it('moves an Administrator to a role tied to environments into the account of the ContextIdentifier', async () => {
+    const admin = await insertUser(db, { email: 'admin.to.manager@example.test', role: 'Administrator', passwordHash });
+    const member = await insertUser(db, { email: 'user.to.manager@example.test', environmentId });
+    const [elsewhere] = await db.insert(environments).values({ name: 'SOAP Promotions' }).returning();
+    const { userEnvironments } = await import('@/db/schema');
+    await db.insert(userEnvironments).values({ userId: member.id, environmentId: elsewhere!.id });
+
+    for (const email of [admin.email, member.email]) {
+      const { result, exceptions } = await call('UpdateUser', request(`UserName="${email}" Role="Account Manager"`));
+      expect(exceptions).toEqual([]);
+      expect(result.Success).toBe('true');
+    }
+    const memberships = async (userId: string) =>
+      (await db.select().from(userEnvironments).where(eq(userEnvironments.userId, userId))).map((m) => m.environmentId).sort();
+    expect(await memberships(admin.id)).toEqual([environmentId]);
+    // A user who already belongs to environments keeps exactly those.
+    expect(await memberships(member.id)).toEqual([environmentId, elsewhere!.id].sort());
+    const [manager] = await db.select({ id: roles.id }).from(roles).where(eq(roles.name, 'Account Manager'));
+    expect(await userNamed(admin.email)).toMatchObject({ roleId: manager!.id });
+    const { auditEvents } = await import('@/db/schema');
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, admin.id));
+    expect(event).toMatchObject({ action: 'user.role_changed', actorLabel: 'ada@example.test' });
+
+    // The portal's scope still holds: an Account Manager cannot move an Administrator anywhere.
+    // (Inactive, so the tests below still start from two active Administrators.)
+    const other = await insertUser(db, { email: 'admin.kept@example.test', role: 'Administrator', status: 'inactive' });
+    const managerToken = await tokenFor((await insertUser(db, { email: 'soap-demoter@example.test', role: 'Account Manager', passwordHash, environmentId })).email);
+    const refused = await call('UpdateUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${managerToken}" UserName="${other.email}" Role="Account Manager" />`);
+    expect(refused.result.Success).toBe('false');
+    expect(refused.exceptions[0]!.message).toMatch(/^You cannot change admin\.kept@example\.test/);
+    expect(await memberships(other.id)).toEqual([]);
+  });
+
   it('never leaves the organization without an active Administrator, even with two concurrent requests', async () => {
     await insertUser(db, { email: 'second.admin@example.test', role: 'Administrator', passwordHash });
     const inactivate = (email: string) => call('UpdateUser', request(`UserName="${email}"`, '<Inactive>true</Inactive>'));

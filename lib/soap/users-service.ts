@@ -18,10 +18,10 @@ import { portalUrl } from '@/lib/mail/outbox';
 import { getSecuritySettings } from '@/lib/settings';
 import { createUserFromFields, updateUserFromFields, type CreateUserFields, type UpdateUserFields } from '@/lib/users/fields';
 import { listFilter } from '@/lib/users/list';
-import { findChangeableUser } from '@/lib/users/scope';
+import { findChangeableUser, membershipsOf } from '@/lib/users/scope';
 import { banUser } from '@/lib/users/update';
 import { issueSoapToken, resolveSoapToken, SOAP_TOKEN_MINUTES } from './sessions';
-import { element, ENVELOPE_CLOSE, ENVELOPE_OPEN, envelope, escapeXml, parseEnvelope, SoapFault, type XmlNode } from './xml';
+import { element, ENVELOPE_CLOSE, ENVELOPE_OPEN, envelope, escapeXml, namespaceLabel, parseEnvelope, SoapFault, type XmlNode } from './xml';
 
 export const USERS_NS = 'https://www.assuresign.net/Services/DocumentNOW/Users';
 export const OPERATIONS = ['AuthenticateUser', 'ListUsers', 'CreateUser', 'UpdateUser', 'DeleteUser'] as const;
@@ -131,7 +131,8 @@ function requestOf(operation: Operation, content: XmlNode): Fields {
   return new Fields(node as XmlNode);
 }
 
-function operationOf(name: string, soapAction: string | null): Operation {
+function operationOf({ operation: name, namespace }: { operation: string; namespace: string | undefined }, soapAction: string | null): Operation {
+  if (namespace !== USERS_NS) throw new SoapFault(`The operation ${name} is in ${namespaceLabel(namespace)}: this service's operations are in ${USERS_NS}.`);
   if (!(OPERATIONS as readonly string[]).includes(name)) throw new SoapFault(`Unknown operation ${name}.`);
   const operation = name as Operation;
   const action = soapAction?.trim().replace(/^"(.*)"$/, '$1');
@@ -182,11 +183,14 @@ async function principalOfToken(db: Db, token: string): Promise<Principal> {
   return principalOf(user);
 }
 
-async function roleIdByName(tx: Tx, name: string | undefined): Promise<string | undefined> {
+async function roleByName(tx: Tx, name: string | undefined) {
   if (name === undefined) return undefined;
-  const [role] = await tx.select({ id: roles.id }).from(roles).where(eq(sql`lower(${roles.name})`, name.trim().toLowerCase()));
+  const [role] = await tx
+    .select({ id: roles.id, allEnvironments: roles.allEnvironments })
+    .from(roles)
+    .where(eq(sql`lower(${roles.name})`, name.trim().toLowerCase()));
   if (!role) throw new Refusal([error(`Role: there is no role named "${name.trim()}".`)]);
-  return role.id;
+  return role;
 }
 
 /** A user of the environment the principal may see, by UserName (email); never hints at others. */
@@ -335,7 +339,7 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
   const { principal, environment } = await contextOf(db, fields, 'users.write');
   await db.transaction(async (tx) => {
     const { role, ...rest } = input;
-    const roleId = (await roleIdByName(tx, role))!;
+    const roleId = (await roleByName(tx, role))!.id;
     const create: CreateUserFields = { ...rest, roleId, environmentIds: [environment.id], tags: rest.tags ?? [] };
     await createUserFromFields(tx, principal, create, meta);
   });
@@ -361,9 +365,13 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
   fields.check();
   const { principal, environment } = await contextOf(db, fields, 'users.read');
   await db.transaction(async (tx) => {
-    const { role, ...rest } = input;
+    const { role: roleName, ...rest } = input;
     const userId = await userIdByName(tx, principal, environment.id, userName);
-    const changes: UpdateUserFields = { ...rest, roleId: await roleIdByName(tx, role) };
+    const role = await roleByName(tx, roleName);
+    // The wire has no field for environments. A user in none (an Administrator: their role spans them
+    // all) who moves to a role tied to environments joins the one the call is made in.
+    const joins = role && !role.allEnvironments && (await membershipsOf(tx, userId)).length === 0;
+    const changes: UpdateUserFields = { ...rest, roleId: role?.id, environmentIds: joins ? [environment.id] : undefined };
     await updateUserFromFields(tx, principal, userId, changes, meta);
   });
   return result('UpdateUser', []);
@@ -387,7 +395,7 @@ export async function handleUsersRequest(db: Db, request: { body: string; soapAc
   let operation: Operation | undefined;
   try {
     const parsed = parseEnvelope(request.body);
-    operation = operationOf(parsed.operation, request.soapAction);
+    operation = operationOf(parsed, request.soapAction);
     const fields = requestOf(operation, parsed.content);
     switch (operation) {
       case 'AuthenticateUser':

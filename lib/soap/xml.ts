@@ -1,15 +1,33 @@
-// SOAP 1.1 envelopes for the AssureSign-compatible endpoints: reading a request safely (no DTDs, no
-// entity declarations, a size cap) and writing responses and faults. The wire format is in
-// shared/reference/assuresign-users-soap.md.
+// SOAP 1.1 envelopes for the AssureSign-compatible endpoints: reading a request safely (a size cap, no
+// DTDs or entity declarations, XML 1.0's character rules, a bound on markup so that parsing stays cheap,
+// the namespaces of Envelope, Body and operation) and writing responses and faults. The wire format is
+// in shared/reference/assuresign-users-soap.md.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { BodyTooLarge, readTextBody } from '@/lib/request-body';
 
 export const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+
+/**
+ * Requests are read before anyone is authenticated, so they are kept to what a real one needs: an
+ * UpdateUser with every field and 50 tags at their longest is about 33 KB in ASCII. The REST API takes
+ * the same 64 KiB.
+ */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/**
+ * Markup (tags, end tags, comments, CDATA sections, processing instructions) and attribute values in
+ * one request; that UpdateUser has 76 and 114. The parser's time follows these more than the bytes:
+ * 16,000 empty elements fit in 64 KiB and took 100 ms of CPU, while the costliest 64 KiB requests
+ * within these caps take 10 to 15 ms.
+ */
+export const MAX_MARKUP = 1_000;
+export const MAX_ATTRIBUTES = 1_000;
 
 /** A request the endpoint refuses before any operation runs; answered with a SOAP Fault. */
 export class SoapFault extends Error {
   constructor(
     message: string,
-    readonly code: 'Client' | 'Server' = 'Client',
+    readonly code: 'Client' | 'Server' | 'VersionMismatch' = 'Client',
     readonly httpStatus = 500,
   ) {
     super(message);
@@ -20,24 +38,176 @@ export class SoapFault extends Error {
 /** A parsed element: attributes under '@_' keys, children by local name, text under '#text'. */
 export type XmlNode = { [key: string]: unknown };
 
+/** The request body as text; past MAX_REQUEST_BYTES it is refused (HTTP 413) while it streams in. */
+export async function readSoapBody(request: Request): Promise<string> {
+  return readTextBody(request, MAX_REQUEST_BYTES).catch((e: unknown) => {
+    throw e instanceof BodyTooLarge ? new SoapFault(e.message, 'Client', 413) : new SoapFault('The request body is not UTF-8 text.');
+  });
+}
+
+// XML 1.0's Char production: what a document may hold, literally or through a character reference.
+const NOT_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const isXmlChar = (c: number) => c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+const REFERENCE = /&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/y;
+const REFERENCES = new RegExp(REFERENCE.source, 'g');
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const codeOf = (hex: string | undefined, decimal: string | undefined) => (hex !== undefined ? parseInt(hex, 16) : parseInt(decimal!, 10));
+
+/**
+ * Decodes what checkLexically lets through and nothing else: XML's five entities and references to
+ * characters XML allows (the parser's own decoder also knows HTML's entities, and drops bad references).
+ */
+const entityDecoder = {
+  decode: (text: string) =>
+    text.includes('&')
+      ? text.replace(REFERENCES, (_, hex?: string, decimal?: string, name?: string) => (name ? XML_ENTITIES[name]! : String.fromCodePoint(codeOf(hex, decimal))))
+      : text,
+  reset() {},
+  setExternalEntities() {},
+  addInputEntities() {},
+  setXmlVersion() {},
+};
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
-  removeNSPrefix: true,
+  // Prefixes and xmlns declarations are kept so that namespaces can be resolved (parseEnvelope).
+  removeNSPrefix: false,
   parseTagValue: false,
   parseAttributeValue: false,
-  // Only the five XML entities and character references: a DOCTYPE (the one way to declare others)
-  // is refused before parsing. htmlEntities turns on numeric references (&#38;).
+  // A DOCTYPE, the one way to declare entities, is refused before parsing.
   processEntities: true,
-  htmlEntities: true,
+  entityDecoder,
   trimValues: false,
-  isArray: (name) => name === 'UserTag',
+  isArray: (name) => name.slice(name.indexOf(':') + 1) === 'UserTag',
 });
 
-/** The operation element inside the SOAP Body, by local name, with its parsed content. */
-export function parseEnvelope(body: string): { operation: string; content: XmlNode } {
+const lineAt = (xml: string, at: number) => xml.slice(0, at).split('\n').length;
+const notWellFormed = (problem: string, xml?: string, at?: number) =>
+  new SoapFault(`The request is not well-formed XML: ${problem}${xml === undefined || at === undefined ? '' : ` (line ${lineAt(xml, at)})`}.`);
+
+/** References in a text or an attribute value that starts at `offset` in `xml`. */
+function checkReferences(text: string, xml: string, offset: number) {
+  for (let at = text.indexOf('&'); at !== -1; at = text.indexOf('&', at + 1)) {
+    REFERENCE.lastIndex = at;
+    const reference = REFERENCE.exec(text);
+    if (!reference) {
+      const shown = /^&[^\s&<;]{0,16};?/.exec(text.slice(at, at + 20))![0];
+      throw notWellFormed(`${shown} is not a reference XML knows (&amp; &lt; &gt; &quot; &apos; or a character's number; write & itself as &amp;)`, xml, offset + at);
+    }
+    const [written, hex, decimal, name] = reference;
+    if (name === undefined && !isXmlChar(codeOf(hex, decimal))) throw notWellFormed(`${written.slice(0, 20)} refers to a character XML does not allow`, xml, offset + at);
+  }
+}
+
+/** The end of a comment, CDATA section or processing instruction that opens before `from`. */
+function closing(xml: string, end: string, from: number, what: string) {
+  const at = xml.indexOf(end, from);
+  if (at === -1) throw notWellFormed(`${what} is not closed`, xml, from);
+  return at;
+}
+
+/**
+ * What XML 1.0 forbids and fast-xml-parser lets through, found in one pass before any parsing:
+ * characters outside XML's Char production, written or referenced (&#0; &#xFFFE;); entities other than
+ * the five (there is no DTD to declare one); "<" in an attribute value; "]]>" in text; "--" in a
+ * comment. The same pass counts markup and attributes (MAX_MARKUP, MAX_ATTRIBUTES).
+ */
+function checkLexically(xml: string) {
+  const illegal = xml.search(NOT_XML_CHARS);
+  if (illegal !== -1) {
+    const code = xml.codePointAt(illegal)!.toString(16).toUpperCase().padStart(4, '0');
+    throw notWellFormed(`it holds U+${code}, a character XML does not allow`, xml, illegal);
+  }
+  let markup = 0;
+  let attributes = 0;
+  for (let i = 0; i < xml.length; ) {
+    const open = xml.indexOf('<', i);
+    const text = xml.slice(i, open === -1 ? xml.length : open);
+    if (text.includes(']]>')) throw notWellFormed('"]]>" outside a CDATA section', xml, i + text.indexOf(']]>'));
+    checkReferences(text, xml, i);
+    if (open === -1) break;
+    if (++markup > MAX_MARKUP) throw new SoapFault(`The request holds more than ${MAX_MARKUP} tags and other markup; no request of this service needs so many.`);
+    if (xml.startsWith('<!--', open)) {
+      const end = closing(xml, '-->', open + 4, 'a comment');
+      // With the first "-" of "-->": a comment may not end in "-" either.
+      if (xml.slice(open + 4, end + 1).includes('--')) throw notWellFormed('a comment holds "--"', xml, open);
+      i = end + 3;
+    } else if (xml.startsWith('<![CDATA[', open)) {
+      i = closing(xml, ']]>', open + 9, 'a CDATA section') + 3;
+    } else if (xml.startsWith('<?', open)) {
+      i = closing(xml, '?>', open + 2, 'a processing instruction') + 2;
+    } else {
+      // A tag: its quoted attribute values may hold ">", never "<".
+      let j = open + 1;
+      while (j < xml.length && xml[j] !== '>') {
+        const quote = xml[j];
+        if (quote !== '"' && quote !== "'") {
+          j++;
+          continue;
+        }
+        const end = closing(xml, quote, j + 1, 'an attribute value');
+        if (++attributes > MAX_ATTRIBUTES) throw new SoapFault(`The request holds more than ${MAX_ATTRIBUTES} attributes; no request of this service needs so many.`);
+        const value = xml.slice(j + 1, end);
+        if (value.includes('<')) throw notWellFormed('an attribute value holds "<" (write it as &lt;)', xml, j);
+        checkReferences(value, xml, j + 1);
+        j = end + 1;
+      }
+      i = j + 1;
+    }
+  }
+}
+
+/** "the namespace …" or "no namespace", for messages. */
+export const namespaceLabel = (namespace: string | undefined) => (namespace ? `the namespace ${namespace}` : 'no namespace');
+
+/** An element's local name and namespace, from the declarations on it and its ancestors (nearest first). */
+function expand(qname: string, scopes: XmlNode[]): { local: string; namespace: string | undefined } {
+  const colon = qname.indexOf(':');
+  const prefix = colon === -1 ? '' : qname.slice(0, colon);
+  const declaration = prefix ? `@_xmlns:${prefix}` : '@_xmlns';
+  const scope = scopes.find((s) => typeof s[declaration] === 'string');
+  if (prefix && !scope) throw notWellFormed(`the prefix ${prefix} of ${qname} is not declared`);
+  return { local: qname.slice(colon + 1), namespace: (scope?.[declaration] as string | undefined) || undefined };
+}
+
+type Child = { local: string; namespace: string | undefined; node: XmlNode; repeated: boolean };
+
+/** The child elements of a parsed element (or document), with their names resolved. */
+function childrenOf(parent: XmlNode, ancestors: XmlNode[]): Child[] {
+  return Object.keys(parent)
+    .filter((key) => !key.startsWith('@_') && !key.startsWith('?') && key !== '#text')
+    .map((qname) => {
+      const value = parent[qname];
+      const first = Array.isArray(value) ? (value as unknown[])[0] : value;
+      const node = typeof first === 'object' && first !== null ? (first as XmlNode) : {};
+      return { ...expand(qname, [node, parent, ...ancestors]), node, repeated: Array.isArray(value) };
+    });
+}
+
+/** The operation's content as the service reads it: names without prefixes, no xmlns declarations. */
+function withLocalNames(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withLocalNames);
+  if (typeof value !== 'object' || value === null) return value;
+  // Without a prototype, x:__proto__ becomes an ordinary key, never the object's prototype.
+  const node = Object.create(null) as XmlNode;
+  for (const [key, child] of Object.entries(value)) {
+    if (key === '@_xmlns' || key.startsWith('@_xmlns:')) continue;
+    const name = key.replace(/^(@_)?[^:]*:/, '$1');
+    const local = withLocalNames(child);
+    // Elements of one name under different prefixes are repeated elements; for attributes the last wins.
+    node[name] = name in node && !name.startsWith('@_') ? ([] as unknown[]).concat(node[name], local) : local;
+  }
+  return node;
+}
+
+const NOT_AN_ENVELOPE = 'The request is not a SOAP 1.1 envelope with a Body.';
+
+/** The operation element inside the SOAP Body: its local name, its namespace and its content. */
+export function parseEnvelope(body: string): { operation: string; namespace: string | undefined; content: XmlNode } {
   // A DTD is how XXE and entity-expansion ("billion laughs") attacks arrive: none is ever accepted.
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new SoapFault('DTDs and entity declarations are not allowed.');
+  checkLexically(body);
   const valid = XMLValidator.validate(body);
   if (valid !== true) throw new SoapFault(`The request is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}).`);
   let doc: XmlNode;
@@ -47,24 +217,24 @@ export function parseEnvelope(body: string): { operation: string; content: XmlNo
     // The parser's own refusals: nesting past its limit, an element named __proto__ or constructor.
     throw new SoapFault(`The request could not be read: ${error instanceof Error ? error.message.replace(/^\[SECURITY\]\s*/, '') : 'not XML'}.`);
   }
-  const envelope = doc.Envelope as XmlNode | undefined;
-  const soapBody = envelope?.Body;
-  if (!envelope || !soapBody || typeof soapBody !== 'object')
-    throw new SoapFault('The request is not a SOAP 1.1 envelope with a Body.');
-  const operations = Object.keys(soapBody).filter((k) => !k.startsWith('@_') && k !== '#text');
-  if (operations.length !== 1) throw new SoapFault('The SOAP Body must hold exactly one operation.');
-  const operation = operations[0]!;
-  const content = (soapBody as XmlNode)[operation];
-  return { operation, content: typeof content === 'object' && content !== null ? (content as XmlNode) : {} };
+  const [envelope, ...others] = childrenOf(doc, []);
+  if (others.length > 0 || envelope?.repeated) throw notWellFormed('it has more than one root element');
+  if (envelope?.local !== 'Envelope') throw new SoapFault(NOT_AN_ENVELOPE);
+  // SOAP 1.1, section 4.4.1: an Envelope in any other namespace (SOAP 1.2's, or none) is a version mismatch.
+  if (envelope.namespace !== SOAP_ENVELOPE_NS)
+    throw new SoapFault(`The Envelope is in ${namespaceLabel(envelope.namespace)}: this service speaks SOAP 1.1, whose Envelope is in ${SOAP_ENVELOPE_NS}.`, 'VersionMismatch');
+  const bodies = childrenOf(envelope.node, []).filter((c) => c.local === 'Body' && c.namespace === SOAP_ENVELOPE_NS);
+  if (bodies.length !== 1 || bodies[0]!.repeated) throw new SoapFault(NOT_AN_ENVELOPE);
+  const operations = childrenOf(bodies[0]!.node, [envelope.node]);
+  if (operations.length !== 1 || operations[0]!.repeated) throw new SoapFault('The SOAP Body must hold exactly one operation.');
+  const [operation] = operations as [Child];
+  return { operation: operation.local, namespace: operation.namespace, content: withLocalNames(operation.node) as XmlNode };
 }
-
-// XML 1.0 cannot carry most control characters, even escaped: they are dropped from output.
-// eslint-disable-next-line no-control-regex
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 export function escapeXml(value: string): string {
   return value
-    .replace(INVALID_XML, '')
+    // XML 1.0 cannot carry most control characters, even escaped: they are dropped from output.
+    .replace(NOT_XML_CHARS, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

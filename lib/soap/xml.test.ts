@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_ATTRIBUTES, MAX_MARKUP, MAX_REQUEST_BYTES, parseEnvelope, readSoapBody, SOAP_ENVELOPE_NS, SoapFault, type XmlNode } from './xml';
+
+const USERS_NS = 'https://www.assuresign.net/Services/DocumentNOW/Users';
+const SOAP_12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+
+const soap = (inner: string, operation = 'ListUsers', xmlns = ` xmlns="${USERS_NS}"`) =>
+  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP_ENVELOPE_NS}"><soap:Body><${operation}${xmlns}>${inner}</${operation}></soap:Body></soap:Envelope>`;
+
+function refusal(body: string): SoapFault {
+  try {
+    parseEnvelope(body);
+  } catch (e) {
+    if (e instanceof SoapFault) return e;
+    throw e;
+  }
+  throw new Error('the request was accepted');
+}
+
+const requestOf = (body: string) => parseEnvelope(body).content.Request as XmlNode;
+
+describe('parseEnvelope: XML 1.0 well-formedness', () => {
+  it('refuses characters XML does not allow, written or referenced, and names them', () => {
+    const cases: [string, RegExp][] = [
+      ['<Request LastName="a&#0;b" />', /&#0; refers to a character XML does not allow \(line 1\)/],
+      ['<Request><LastName>a&#x1;b</LastName></Request>', /&#x1; refers to a character XML does not allow/],
+      ['<Request LastName="&#xD800;" />', /&#xD800; refers to a character XML does not allow/],
+      ['<Request LastName="&#xFFFE;" />', /&#xFFFE; refers to a character XML does not allow/],
+      ['<Request LastName="&#1114112;" />', /&#1114112; refers to a character XML does not allow/],
+      ['<Request LastName="a\uFFFEb" />', /it holds U\+FFFE, a character XML does not allow/],
+      ['<Request>\n<LastName>a\uFFFFb</LastName></Request>', /it holds U\+FFFF, a character XML does not allow \(line 2\)/],
+      ['<Request LastName="a\u0001b" />', /it holds U\+0001/],
+      ['<Request LastName="\uD800" />', /it holds U\+D800/],
+    ];
+    for (const [inner, message] of cases) {
+      const fault = refusal(soap(inner));
+      expect(fault.code).toBe('Client');
+      expect(fault.message).toMatch(/^The request is not well-formed XML: /);
+      expect(fault.message).toMatch(message);
+    }
+  });
+
+  it('refuses entities XML does not know, "<" in attribute values, "]]>" in text and "--" in comments', () => {
+    const cases: [string, RegExp][] = [
+      ['<Request LastName="&nbsp;" />', /&nbsp; is not a reference XML knows/],
+      ['<Request><LastName>Caf&eacute;</LastName></Request>', /&eacute; is not a reference XML knows/],
+      ['<Request LastName="&AMP;" />', /&AMP; is not a reference XML knows/],
+      ['<Request LastName="a<b" />', /an attribute value holds "<"/],
+      ['<Request><LastName>a]]>b</LastName></Request>', /"]]>" outside a CDATA section/],
+      ['<Request><!-- a -- b --></Request>', /a comment holds "--"/],
+      ['<Request><!-- a ---></Request>', /a comment holds "--"/],
+    ];
+    for (const [inner, message] of cases) expect(refusal(soap(inner)).message).toMatch(message);
+  });
+
+  it('decodes what XML allows: the five entities and character references, but nothing inside CDATA', () => {
+    const request = requestOf(soap('<Request LastName="&lt;&#65;&#x1F600;&amp;&quot;&apos;&gt;"><FirstName><![CDATA[&#0; & &amp;]]></FirstName></Request>'));
+    expect(request['@_LastName']).toBe('<A😀&"\'>');
+    expect(request.FirstName).toBe('&#0; & &amp;');
+  });
+
+  it('refuses a second root element', () => {
+    expect(refusal(`${soap('<Request />')}<extra />`).message).toMatch(/more than one root element/);
+  });
+});
+
+describe('parseEnvelope: namespaces', () => {
+  it('answers an Envelope outside the SOAP 1.1 namespace (SOAP 1.2, another, none) with a VersionMismatch fault', () => {
+    const operation = `<ListUsers xmlns="${USERS_NS}"><Request /></ListUsers>`;
+    for (const [open, close, namespace] of [
+      [`<env:Envelope xmlns:env="${SOAP_12_NS}"><env:Body>`, '</env:Body></env:Envelope>', `the namespace ${SOAP_12_NS}`],
+      ['<soap:Envelope xmlns:soap="urn:not-soap"><soap:Body>', '</soap:Body></soap:Envelope>', 'the namespace urn:not-soap'],
+      ['<Envelope><Body>', '</Body></Envelope>', 'no namespace'],
+    ]) {
+      const fault = refusal(`${open}${operation}${close}`);
+      expect(fault.code).toBe('VersionMismatch');
+      expect(fault.message).toBe(`The Envelope is in ${namespace}: this service speaks SOAP 1.1, whose Envelope is in ${SOAP_ENVELOPE_NS}.`);
+    }
+  });
+
+  it('finds the Body only in the SOAP namespace, and refuses prefixes nobody declared', () => {
+    const envelope = (inner: string) => `<s:Envelope xmlns:s="${SOAP_ENVELOPE_NS}">${inner}</s:Envelope>`;
+    expect(refusal(envelope('<Body><ListUsers /></Body>')).message).toBe('The request is not a SOAP 1.1 envelope with a Body.');
+    expect(refusal(envelope('<s:Body /><s:Body />')).message).toBe('The request is not a SOAP 1.1 envelope with a Body.');
+    expect(refusal(envelope('<s:Body><u:ListUsers /></s:Body>')).message).toMatch(/not well-formed XML: the prefix u of u:ListUsers is not declared/);
+    expect(refusal('<s:Envelope><s:Body /></s:Envelope>').message).toMatch(/the prefix s of s:Envelope is not declared/);
+  });
+
+  it('gives the operation namespace, and its content by local name whatever the prefixes', () => {
+    const parsed = parseEnvelope(
+      `<S:Envelope xmlns:S="${SOAP_ENVELOPE_NS}"><S:Header /><S:Body><u:UpdateUser xmlns:u="${USERS_NS}" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">` +
+        '<u:Request UserName="a@example.test"><u:Inactive i:nil="true" /><u:Tags><u:UserTag Name="A" Value="1" /><UserTag Name="B" Value="2" /></u:Tags><u:__proto__ polluted="yes" /></u:Request>' +
+        '</u:UpdateUser></S:Body></S:Envelope>',
+    );
+    expect(parsed.operation).toBe('UpdateUser');
+    expect(parsed.namespace).toBe(USERS_NS);
+    const request = parsed.content.Request as XmlNode;
+    expect(request['@_UserName']).toBe('a@example.test');
+    expect((request.Inactive as XmlNode)['@_nil']).toBe('true');
+    expect(((request.Tags as XmlNode).UserTag as XmlNode[]).map((t) => t['@_Name'])).toEqual(['A', 'B']);
+    // x:__proto__ is an element like any other, never the prototype of the Request read.
+    expect(request['@_polluted']).toBeUndefined();
+    expect(parseEnvelope(soap('<Request />', 'ListUsers', '')).namespace).toBeUndefined();
+  });
+});
+
+describe('request size', () => {
+  it('takes the largest real request: an UpdateUser with every field and 50 tags at their longest', () => {
+    const long = (n: number) => 'x'.repeat(n);
+    const nil = 'p2:nil="true" xmlns:p2="http://www.w3.org/2001/XMLSchema-instance"';
+    const tags = Array.from({ length: 50 }, (_, i) => `<UserTag Name="${long(97)}${String(i).padStart(3, '0')}" Value="${long(500)}" />`).join('');
+    const body = soap(
+      `<Request ContextIdentifier="8d17c44a-458d-455b-b240-fc6dba5cf1db" AuthenticationToken="${long(43)}" UserName="${long(242)}@example.com" Password="${long(256)}">` +
+        `<NewUserName>${long(242)}@example.org</NewUserName><FirstName>${long(100)}</FirstName><LastName>${long(100)}</LastName><Role>Account Manager</Role>` +
+        `<RequirePasswordChange ${nil} /><Inactive ${nil} /><Locked ${nil} /><AutoGenerateNewPassword>false</AutoGenerateNewPassword>` +
+        `<SendCredentialsViaEmail>true</SendCredentialsViaEmail><Tags>${tags}</Tags></Request>`,
+      'UpdateUser',
+    );
+    expect(Buffer.byteLength(body)).toBeLessThan(MAX_REQUEST_BYTES * 0.6);
+    expect(((requestOf(body).Tags as XmlNode).UserTag as XmlNode[]).length).toBe(50);
+  });
+
+  it(`refuses more than ${MAX_MARKUP} tags or ${MAX_ATTRIBUTES} attributes before parsing`, () => {
+    expect(refusal(soap(`<Request>${'<a/>'.repeat(MAX_MARKUP)}</Request>`)).message).toBe(
+      `The request holds more than ${MAX_MARKUP} tags and other markup; no request of this service needs so many.`,
+    );
+    expect(refusal(soap(`<Request>${'<!---->'.repeat(MAX_MARKUP)}</Request>`)).message).toMatch(/more than 1000 tags/);
+    const attributes = Array.from({ length: MAX_ATTRIBUTES + 1 }, (_, i) => ` a${i}=""`).join('');
+    expect(refusal(soap(`<Request${attributes} />`)).message).toBe(
+      `The request holds more than ${MAX_ATTRIBUTES} attributes; no request of this service needs so many.`,
+    );
+  });
+
+  it('reads a body up to 64 KiB and refuses a longer one with 413, declared or streamed', async () => {
+    const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+      new Request('http://localhost/Services/DocumentNOW/Users', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+    expect(await readSoapBody(post('a'.repeat(MAX_REQUEST_BYTES)))).toHaveLength(MAX_REQUEST_BYTES);
+    const declared = await readSoapBody(post('a'.repeat(MAX_REQUEST_BYTES + 1), { 'content-length': String(MAX_REQUEST_BYTES + 1) })).catch((e: unknown) => e);
+    const streamed = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(16 * 1024).fill(0x61));
+      },
+    });
+    const cut = await readSoapBody(post(streamed)).catch((e: unknown) => e);
+    for (const fault of [declared, cut]) {
+      expect(fault).toBeInstanceOf(SoapFault);
+      expect(fault).toMatchObject({ code: 'Client', httpStatus: 413, message: 'The request body is larger than 64 KiB.' });
+    }
+  });
+});
