@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, environments, importJobs, importRows, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
@@ -147,6 +148,32 @@ describe('validation', () => {
     const job = await createImport(db, admin, file1, { existing: 'update', environmentId: null });
     expect(job).toMatchObject({ updateCount: 0, errorCount: 2 });
     for (const row of await rowsOf(job.id)) expect(row).toMatchObject({ kind: 'error', message: expect.stringContaining('without an active Administrator') });
+  });
+
+  it('checks and stores each row only as wide as its header, however far its cells reach', async () => {
+    const far = (cells: string) => `${cells}${','.repeat(2_000)}far`;
+    // The header's trailing empty cells name no column; a row with text only past the header is no user.
+    const csvJob = await createImport(db, admin, file('wide.csv', [`${HEADER},,,`, far('Wil,Wide,wil@example.test,User,Production,'), far(',,,,,')].join('\n')), skip);
+    expect(csvJob).toMatchObject({ totalRows: 1, newCount: 1, headers: HEADER.split(',') });
+    expect((await rowsOf(csvJob.id)).map((r) => r.cells)).toEqual([['Wil', 'Wide', 'wil@example.test', 'User', 'Production', '']]);
+
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Users');
+    sheet.addRow(HEADER.split(','));
+    for (const name of ['Xia', 'Yan']) sheet.addRow([name, 'Wide', `${name.toLowerCase()}@example.test`, 'User', 'Production']).getCell(16_384).value = 'far';
+    const p = path.join(dir, `${++fileNo}-wide.xlsx`);
+    await workbook.xlsx.writeFile(p);
+    const xlsxJob = await createImport(db, admin, { path: p, fileName: 'wide.xlsx' }, skip);
+    expect(xlsxJob).toMatchObject({ totalRows: 2, newCount: 2 });
+    expect((await rowsOf(xlsxJob.id)).map((r) => r.cells)).toEqual([
+      ['Xia', 'Wide', 'xia@example.test', 'User', 'Production'],
+      ['Yan', 'Wide', 'yan@example.test', 'User', 'Production'],
+    ]);
+
+    const pastTheCap = ['First name', 'Last name', 'Role', ...Array.from({ length: 296 }, (_, i) => `Note ${i}`), 'Email'].join(',');
+    await expect(createImport(db, admin, file('far-email.csv', `${pastTheCap}\nA,B,User`), skip)).rejects.toThrow(
+      'The file has no Email column. The first row must name the columns: First name, Last name, Email, Role (Environments, Tags and the roles\' required fields are optional columns). Only the first 256 columns are read.',
+    );
   });
 
   it('names the missing required columns, and keeps no job', async () => {

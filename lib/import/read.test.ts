@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { matchColumns, normalizeHeader } from './columns';
-import { detectDelimiter, readRows } from './read';
+import { checkWorkbookSize, detectDelimiter, MAX_COLUMNS, maxSharedStrings, readRows, sharedStringsCounter } from './read';
 import { neutralise, templateStream } from './sheets';
 import { saveUpload } from './upload';
 
@@ -28,6 +29,72 @@ async function xlsx(rows: unknown[][], build?: (sheet: ExcelJS.Worksheet) => voi
   await workbook.xlsx.writeFile(p);
   return p;
 }
+
+const crc32 = (data: Buffer) => {
+  let crc = ~0;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+};
+
+/** A zip of deflated parts, written by hand: local headers, then the central directory and its end. */
+function zip(parts: Record<string, string>): Buffer {
+  const entries: Buffer[] = [];
+  const directory: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(parts)) {
+    const data = Buffer.from(text);
+    const packed = deflateRawSync(data);
+    const fileName = Buffer.from(name);
+    // method 8 (deflate), CRC, both sizes and the name's length sit at the same distances in both headers.
+    const common = (head: Buffer, at: number) => {
+      head.writeUInt16LE(8, at);
+      head.writeUInt32LE(crc32(data), at + 6);
+      head.writeUInt32LE(packed.length, at + 10);
+      head.writeUInt32LE(data.length, at + 14);
+      head.writeUInt16LE(fileName.length, at + 18);
+    };
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    common(local, 8);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    common(central, 10);
+    central.writeUInt32LE(offset, 42);
+    entries.push(local, fileName, packed);
+    directory.push(central, fileName);
+    offset += local.length + fileName.length + packed.length;
+  }
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(directory.length / 2, 8);
+  end.writeUInt16LE(directory.length / 2, 10);
+  end.writeUInt32LE(directory.reduce((n, b) => n + b.length, 0), 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...entries, ...directory, end]);
+}
+
+/** A workbook written part by part, for shapes exceljs takes long to write (far columns) or never writes. */
+function handmade(sheetData: string, sharedStrings = '') {
+  const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  return file(
+    'hand.xlsx',
+    zip({
+      'xl/workbook.xml': `<workbook ${ns} xmlns:r="${rel}"><sheets><sheet name="Users" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      'xl/_rels/workbook.xml.rels': `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      'xl/sharedStrings.xml': `<sst ${ns}>${sharedStrings}</sst>`,
+      'xl/worksheets/sheet1.xml': `<worksheet ${ns}><sheetData>${sheetData}</sheetData></worksheet>`,
+    }),
+  );
+}
+
+const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
 
 async function all(p: string, kind: 'xlsx' | 'csv', l = limits) {
   const out: string[][] = [];
@@ -143,6 +210,73 @@ describe('bad input', () => {
     );
     await expect(saveUpload(endless, '.csv', 1048576)).rejects.toThrow('larger than 1 MB');
     expect(pulled).toBeLessThan(20);
+  });
+});
+
+describe('wide rows and big shared-strings tables', () => {
+  it(`reads cells in A and XFD on many rows about as fast as in A and B, and no column past the ${MAX_COLUMNS}th`, async () => {
+    // IV is the 256th column, IW the 257th, XFD the 16,384th (Excel's last).
+    const header = `<row r="1">${inline('A1', 'First name')}${inline('IV1', 'Last')}${inline('IW1', 'Past')}${inline('XFD1', 'Far')}</row>`;
+    const timedRead = async (second: string) => {
+      const rows = [header];
+      for (let r = 2; r <= 5001; r++) rows.push(`<row r="${r}">${inline(`A${r}`, `a${r}`)}${inline(`${second}${r}`, 'z')}</row>`);
+      const p = handmade(rows.join(''));
+      const started = performance.now();
+      const read = await all(p, 'xlsx', { maxRows: 10_000, maxUnpackedBytes: 50 * 1048576 });
+      return { read, ms: performance.now() - started };
+    };
+    const narrow = await timedRead('B');
+    const { read, ms } = await timedRead('XFD');
+    // Walking each row's 16,384 columns made it more than ten times slower.
+    expect(ms).toBeLessThan(3 * narrow.ms + 500);
+    expect(read).toHaveLength(5001);
+    expect(read[0]).toHaveLength(MAX_COLUMNS);
+    expect([read[0]![0], read[0]![255]]).toEqual(['First name', 'Last']);
+    expect(read.slice(1).every((row) => row.length === 1)).toBe(true);
+    expect(read[5000]).toEqual(['a5001']);
+  });
+
+  it(`reads a very wide CSV line as its first ${MAX_COLUMNS} cells, and refuses one wider than any spreadsheet`, async () => {
+    const wide = ['First name', ...Array.from({ length: 999 }, (_, i) => `c${i + 2}`)].join(',');
+    const read = await all(file('wide.csv', `${wide}\nAnn${','.repeat(5_000)}x\n`), 'csv');
+    expect(read[0]).toEqual(wide.split(',').slice(0, MAX_COLUMNS));
+    expect(read[1]).toEqual(['Ann', ...Array(MAX_COLUMNS - 1).fill('')]);
+    await expect(all(file('wider.csv', `First name\nAnn${','.repeat(20_000)}\n`), 'csv')).rejects.toThrow(
+      'Line 2 of this CSV file has more than 16,384 columns',
+    );
+  });
+
+  it('counts the strings and formatted runs of a shared-strings table once, wherever the chunks are cut', () => {
+    const table = '<sst count="4"><si><t>a</t></si><si/><si xml:space="preserve"><t> b</t></si><si><r><rPr><b/></rPr><t>c</t></r><r/><rPh><t>d</t></rPh></si><sis/></sst>';
+    const whole = sharedStringsCounter()(Buffer.from(table));
+    expect(whole).toBe(4 + 2); // <si> four times; <r> twice (not <rPr>, <rPh> or <sis>)
+    for (let cut = 0; cut <= table.length; cut++) {
+      const count = sharedStringsCounter();
+      expect(count(Buffer.from(table.slice(0, cut))) + count(Buffer.from(table.slice(cut)))).toBe(whole);
+    }
+  });
+
+  it('refuses a workbook with more shared strings and runs than its rows can need, before exceljs reads them', async () => {
+    const tight = { maxRows: 10, maxUnpackedBytes: 50 * 1048576 };
+    const cap = maxSharedStrings(tight.maxRows);
+    const forms = ['<si><t>x</t></si>', '<si/>', '<si xml:space="preserve"><t> y</t></si>'];
+    const strings = (n: number) => Array.from({ length: n }, (_, i) => forms[i % forms.length]).join('');
+    const sheet = `<row r="1">${inline('A1', 'First name')}</row><row r="2">${inline('A2', 'Ann')}</row>`;
+    expect(await all(handmade(sheet, strings(cap)), 'xlsx', tight)).toEqual([['First name'], ['Ann']]);
+    await expect(all(handmade(sheet, strings(cap + 1)), 'xlsx', tight)).rejects.toThrow(
+      `This workbook holds more than ${cap.toLocaleString('en')} pieces of text, more than an import may hold.`,
+    );
+    // One string of empty formatted runs: exceljs keeps an object for each run.
+    await expect(all(handmade(sheet, `<si>${'<r/>'.repeat(cap)}</si>`), 'xlsx', tight)).rejects.toThrow('pieces of text');
+  });
+
+  it('refuses a workbook whose shared strings unpack to more than their byte cap', async () => {
+    const long = `<si><t>${'x'.repeat(100_000)}</t></si>`;
+    const p = handmade(`<row r="1">${inline('A1', 'First name')}</row>`, long.repeat(11));
+    await expect(checkWorkbookSize(p, limits, 1048576)).rejects.toThrow(
+      'The text of this workbook unpacks to more than 1 MB, more than an import may hold. It may be damaged or built to overload servers',
+    );
+    await expect(checkWorkbookSize(p, limits, 2 * 1048576)).resolves.toBeUndefined();
   });
 });
 

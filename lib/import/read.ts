@@ -1,8 +1,11 @@
 // Reading an uploaded import file, streaming, as rows of text cells: .xlsx through exceljs's streaming
 // reader (cached formula results, never evaluated; dates and numbers as text), .csv through csv-parse
 // (quotes, BOM, ";" or "," detected). Anything that is not what its name says is refused with a message.
+// What a file may cost is bounded by its real content: columns past MAX_COLUMNS are not read, and the
+// parts a reader would hold whole in memory (a workbook's shared strings, a CSV line) are capped first.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import unzipper, { type Entry } from 'unzipper';
@@ -10,6 +13,24 @@ import { AppError } from '@/lib/errors';
 
 export type FileKind = 'xlsx' | 'csv';
 export type ReadLimits = { maxRows: number; maxUnpackedBytes: number };
+
+/**
+ * Columns past this one are not read (the users sheet needs a dozen): a row with a cell in XFD, the
+ * 16,384th column, would otherwise cost 16,384 cells to read, check and store.
+ */
+export const MAX_COLUMNS = 256;
+
+/** Excel's last column: a CSV line with more fields than this was saved by no spreadsheet. */
+const MAX_CSV_FIELDS = 16_384;
+
+/**
+ * exceljs holds a workbook's shared-strings table (every distinct text of every sheet) in memory before
+ * reading a row, so the table is capped while it is unpacked: in bytes, and in strings and formatted
+ * runs, one object each. 8 per row is more than a 200,000-row file of 6-8 text columns can need; the
+ * 10,000 more cover the header and other sheets (the template's roles and environments).
+ */
+export const MAX_SHARED_STRINGS_BYTES = 64 * 1048576;
+export const maxSharedStrings = (maxRows: number) => 8 * maxRows + 10_000;
 
 const bad = (message: string) => new AppError('invalid', message);
 
@@ -42,10 +63,31 @@ export async function sniff(path: string, kind: FileKind): Promise<void> {
 }
 
 /**
- * Unpacks every part of the workbook once, counting bytes as they come out, so a zip bomb is stopped
- * at the limit instead of filling memory or disk; also proves the zip is whole before anything is read.
+ * Counts the strings (<si>) and formatted runs (<r>) of a shared-strings table as its chunks come out. A
+ * tag cut between two chunks is counted once, with the second: the last 3 characters wait for it.
  */
-export async function checkWorkbookSize(path: string, maxUnpackedBytes: number): Promise<void> {
+export function sharedStringsCounter(): (chunk: Buffer) => number {
+  const tag = /<(?:si|r)[\s/>]/g;
+  let carry = '';
+  return (chunk) => {
+    // latin1 keeps one character per byte; no byte of a multi-byte UTF-8 character is ASCII.
+    const text = carry + chunk.toString('latin1');
+    const end = text.length - 3;
+    let count = 0;
+    for (const match of text.matchAll(tag)) if (match.index < end) count++;
+    carry = text.slice(Math.max(end, 0));
+    return count;
+  };
+}
+
+/**
+ * Unpacks every part of the workbook once, counting bytes as they come out, so a zip bomb is stopped
+ * at the limit instead of filling memory or disk, and so is a shared-strings table exceljs could not
+ * hold (its byte cap is lower in tests); also proves the zip is whole before anything is read.
+ */
+export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES): Promise<void> {
+  const { maxUnpackedBytes } = limits;
+  const maxStrings = maxSharedStrings(limits.maxRows);
   // A whole zip ends with its directory's end record (within the last 64 KiB + 22 bytes); a cut-off one
   // does not, and a streaming unzip would wait for the rest forever.
   const handle = await open(path, 'r');
@@ -60,11 +102,26 @@ export async function checkWorkbookSize(path: string, maxUnpackedBytes: number):
   try {
     for await (const entry of zip as AsyncIterable<Entry>) {
       if (entry.path === 'xl/workbook.xml') sawWorkbook = true;
+      // The path exceljs's streaming reader takes the table from.
+      const countStrings = entry.path === 'xl/sharedStrings.xml' ? sharedStringsCounter() : undefined;
+      let bytes = 0;
+      let strings = 0;
       for await (const chunk of entry as AsyncIterable<Buffer>) {
         total += chunk.length;
+        bytes += chunk.length;
         if (total > maxUnpackedBytes) {
           zip.destroy();
           throw bad(`This workbook unpacks to more than ${Math.round(maxUnpackedBytes / 1048576)} MB, which is more than an import may hold. It may be damaged or built to overload servers.`);
+        }
+        if (!countStrings) continue;
+        strings += countStrings(chunk);
+        if (bytes > maxSharedStringsBytes || strings > maxStrings) {
+          zip.destroy();
+          const what =
+            bytes > maxSharedStringsBytes
+              ? `The text of this workbook unpacks to more than ${Math.round(maxSharedStringsBytes / 1048576)} MB`
+              : `This workbook holds more than ${maxStrings.toLocaleString('en')} pieces of text`;
+          throw bad(`${what}, more than an import may hold. It may be damaged or built to overload servers; if not, save the users sheet as .csv and upload that.`);
         }
       }
     }
@@ -96,7 +153,7 @@ export function cellText(value: ExcelJS.CellValue): string {
 }
 
 async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<string[]> {
-  await checkWorkbookSize(path, limits.maxUnpackedBytes);
+  await checkWorkbookSize(path, limits);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'cache',
     styles: 'cache',
@@ -108,14 +165,19 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
   try {
     // Only the first sheet holds users (the template's second sheet lists roles and environments).
     for await (const sheet of reader) {
+      // exceljs widens the sheet's dimensions at each row by walking every column up to the row's last
+      // cell (a millisecond a row for a cell in XFD); they are never used here.
+      (sheet as unknown as { dimensions: ExcelJS.Range }).dimensions.expandRow = () => {};
       let expected = 1;
       for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
         // Empty rows are left out by the reader: keep row numbers true to the file.
         for (; expected < row.number; expected++) yield [];
         expected = row.number + 1;
-        const values = row.values as ExcelJS.CellValue[];
-        const cells: string[] = [];
-        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i] ?? null));
+        // Cell by cell, up to the last one within the cap: row.values and row.eachCell would walk every
+        // column up to the row's last cell, however far.
+        let width = Math.min(row.cellCount, MAX_COLUMNS);
+        while (width > 0 && !row.findCell(width)) width--;
+        const cells = Array.from({ length: width }, (_, i) => cellText(row.findCell(i + 1)?.value ?? null));
         if (++rows > limits.maxRows + 1) throw tooManyRows(limits.maxRows);
         yield cells;
       }
@@ -139,18 +201,45 @@ export function detectDelimiter(firstLine: string): ',' | ';' | '\t' {
   return semicolon > comma ? ';' : ',';
 }
 
+/**
+ * Passes the file through, refusing a line with more fields than MAX_CSV_FIELDS before csv-parse builds
+ * it whole (a 22 MB line of commas was half a gigabyte). Separators inside quotes count too: no real
+ * cell holds thousands.
+ */
+async function* notTooWide(source: AsyncIterable<Buffer>, delimiter: string): AsyncGenerator<Buffer> {
+  const separator = delimiter.charCodeAt(0);
+  let line = 1;
+  let fields = 1;
+  for await (const chunk of source) {
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === 0x0a) {
+        line++;
+        fields = 1;
+      } else if (chunk[i] === separator && ++fields > MAX_CSV_FIELDS)
+        throw bad(`Line ${line} of this CSV file has more than ${MAX_CSV_FIELDS.toLocaleString('en')} columns, more than any spreadsheet holds. It may be damaged or built to overload servers.`);
+    }
+    yield chunk;
+  }
+}
+
 async function* readCsv(path: string, limits: ReadLimits): AsyncGenerator<string[]> {
   const handle = await open(path, 'r');
   const head = Buffer.alloc(65536);
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
   const firstLine = head.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
-  const parser = createReadStream(path).pipe(
-    parse({ bom: true, delimiter: detectDelimiter(firstLine), relax_column_count: true, skip_empty_lines: false, relax_quotes: false }),
+  const delimiter = detectDelimiter(firstLine);
+  // pipeline, not pipe: a refusal from notTooWide reaches the loop below instead of leaving it waiting.
+  const parser = pipeline(
+    createReadStream(path),
+    (source: AsyncIterable<Buffer>) => notTooWide(source, delimiter),
+    parse({ bom: true, delimiter, relax_column_count: true, skip_empty_lines: false, relax_quotes: false }),
+    () => {},
   );
   let rows = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const full of parser as AsyncIterable<string[]>) {
       if (++rows > limits.maxRows + 1) throw tooManyRows(limits.maxRows);
+      const record = full.slice(0, MAX_COLUMNS);
       // Bytes that are not UTF-8 decode to U+FFFD: names would be saved garbled, so refuse instead.
       if (record.some((cell) => cell.includes('\uFFFD')))
         throw bad(`Line ${rows} of this CSV file is not UTF-8 text (accented letters would be garbled). In Excel choose "Save as" → "CSV UTF-8", then upload it again.`);

@@ -16,6 +16,7 @@ import { newUserSchema } from '@/lib/users/create';
 import { changeRefusal } from '@/lib/users/scope';
 import { copyRows } from './copy';
 import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type ColumnMap } from './columns';
+import { MAX_COLUMNS } from './read';
 
 export type ImportRole = { id: string; name: string; builtIn: boolean; permissions: string[]; requiredFields: RequiredField[]; allEnvironments: boolean };
 export type ImportEnvironment = { id: string; name: string };
@@ -222,18 +223,19 @@ export async function validateImport(
   const iterator = input[Symbol.asyncIterator]();
   let headers: string[] | undefined;
   let rowNo = 0;
-  // The header is the first row with any text in it.
+  // The header is the first row with any text in it, as far as its last named column.
   while (!headers) {
     const next = await iterator.next();
     if (next.done) throw new AppError('invalid', 'The file is empty. Add a header row (First name, Last name, Email, Role, ...) and one row per user.');
     rowNo++;
-    if (next.value.some((c) => c.trim())) headers = next.value.map((c) => c.trim());
+    const width = next.value.findLastIndex((c) => c.trim()) + 1;
+    if (width > 0) headers = next.value.slice(0, width).map((c) => c.trim());
   }
   const columns = matchColumns(headers, profileColumns(ctx.roles));
   if (columns.missing.length > 0)
     throw new AppError(
       'invalid',
-      `The file has no ${columns.missing.join(', ')} column${columns.missing.length > 1 ? 's' : ''}. The first row must name the columns: First name, Last name, Email, Role (Environments, Tags and the roles' required fields are optional columns).`,
+      `The file has no ${columns.missing.join(', ')} column${columns.missing.length > 1 ? 's' : ''}. The first row must name the columns: First name, Last name, Email, Role (Environments, Tags and the roles' required fields are optional columns).${headers.length === MAX_COLUMNS ? ` Only the first ${MAX_COLUMNS} columns are read.` : ''}`,
     );
 
   const counts: ImportCounts = { totalRows: 0, newCount: 0, updateCount: 0, skipCount: 0, errorCount: 0 };
@@ -253,7 +255,8 @@ export async function validateImport(
   };
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
     rowNo++;
-    const cells = next.value;
+    // What lies right of the header is under no column: neither checked nor stored.
+    const cells = next.value.slice(0, headers.length);
     if (!cells.some((c) => c.trim())) continue;
     counts.totalRows++;
     const row = checkRow(rowNo, cells, columns, ctx, lookups);
