@@ -78,6 +78,10 @@ test.describe('API Users tab', () => {
     await confirm.getByRole('button', { name: 'Revoke API user' }).click();
     await expect(page.getByText(`${username} is revoked`)).toBeVisible();
     await expect(page.getByRole('row').filter({ hasText: username })).toHaveCount(0);
+    // The row is gone: focus goes to the same button of the next row (or the heading), never the body.
+    await expect
+      .poll(() => page.evaluate(() => { const a = document.activeElement; return a?.matches('table button, h1') ? (a.getAttribute('aria-label') ?? a.textContent) : null; }))
+      .toMatch(/^(Revoke|Delete) |API Users|Users/);
 
     const refused = await get(page.request, '/api/v1/users', key);
     expect(refused.status()).toBe(401);

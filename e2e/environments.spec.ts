@@ -4,7 +4,7 @@ import { expect, expectAccessible, test } from './fixtures';
 /** The environments the switcher offers (a menu: opened, read, closed again). */
 async function switcherOffers(page: Page): Promise<string[]> {
   await page.getByRole('button', { name: /^Environment: / }).click();
-  const items = await page.getByRole('menuitem').allTextContents();
+  const items = await page.getByRole('menuitemradio').allTextContents();
   await page.keyboard.press('Escape');
   return items.map((t) => t.trim());
 }
@@ -25,6 +25,10 @@ test('add, rename, copy the identifier of, and archive an environment: it leaves
   await expect(page).toHaveURL(/\/settings\/environments$/);
   await accessibleAtBothWidths(page);
 
+  // An empty name: an error summary takes focus, as on Add user.
+  await page.getByRole('button', { name: 'Add environment' }).click();
+  await expect(page.getByRole('main').getByRole('alert')).toBeFocused();
+  await expect(page.getByLabel('New environment name')).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('New environment name').fill(name);
   await page.getByRole('button', { name: 'Add environment' }).click();
   await expect(page.getByRole('status')).toContainText(`${name} was added.`);

@@ -24,6 +24,8 @@ async function expectAccessibleAtBothWidths(page: Page, what: string) {
 }
 
 const focusIsOnBody = (page: Page) => page.evaluate(() => document.activeElement === document.body || document.activeElement === null);
+/** Focus is on the list's results summary ("3 users match the filters"): where it goes when no row is left to return to. */
+const focusIsOnResultsSummary = (page: Page) => page.evaluate(() => document.activeElement?.hasAttribute('data-focus-fallback') ?? false);
 
 /** Adds a user through the Add form (keyboard only); returns the profile URL. */
 async function addUser(page: Page, first: string, last: string, email: string) {
@@ -94,6 +96,31 @@ test.describe('All Users: density, sticky header, phone', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
   });
 
+  test('short role names fit at 1440; the search button shows on focus without moving anything', async ({ page, login }) => {
+    await page.setViewportSize(WIDE);
+    await login.signInAs('admin');
+    await page.goto('/users?q=mario.manager');
+    const role = page.locator('table tbody tr').first().getByRole('cell', { name: 'Account Manager' });
+    await expect(role).toBeVisible();
+    expect(await role.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
+
+    const status = page.getByLabel('Status', { exact: true });
+    const before = await status.boundingBox();
+    await page.getByRole('searchbox', { name: 'Search' }).focus();
+    await page.keyboard.press('Tab');
+    const search = page.getByRole('button', { name: 'Search', exact: true });
+    await expect(search).toBeFocused();
+    await expect(search).toHaveCSS('opacity', '1');
+    const box = (await search.boundingBox())!;
+    const field = (await page.getByRole('searchbox', { name: 'Search' }).boundingBox())!;
+    expect(box.height).toBeGreaterThan(20);
+    expect(box.y).toBeGreaterThanOrEqual(field.y);
+    expect(box.y + box.height).toBeLessThanOrEqual(field.y + field.height);
+    expect(await status.boundingBox()).toEqual(before);
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/q=mario\.manager/);
+  });
+
   test('filters apply on change, show as removable chips, and the counts say what they count', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users');
@@ -134,7 +161,11 @@ test.describe('All Users: density, sticky header, phone', () => {
     await expect(switcher).toBeFocused();
 
     await switcher.press('Enter');
-    await page.getByRole('menuitem', { name: 'Sandbox' }).focus();
+    // The current environment is the checked option, with a visible check mark.
+    await expect(page.getByRole('menuitemradio', { name: 'Production' })).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByRole('menuitemradio', { name: 'Production' }).locator('svg')).toBeVisible();
+    await expect(page.getByRole('menuitemradio', { name: 'Sandbox' })).toHaveAttribute('aria-checked', 'false');
+    await page.getByRole('menuitemradio', { name: 'Sandbox' }).focus();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('button', { name: /^Environment: Sandbox/ })).toBeVisible();
     await expect(page.getByRole('status').filter({ hasText: 'Now working in Sandbox.' })).toBeVisible();
@@ -143,7 +174,7 @@ test.describe('All Users: density, sticky header, phone', () => {
 
     // Back, so other tests find Production.
     await page.getByRole('button', { name: /^Environment: Sandbox/ }).click();
-    await page.getByRole('menuitem', { name: 'Production' }).click();
+    await page.getByRole('menuitemradio', { name: 'Production' }).click();
     await expect(page.getByRole('button', { name: /^Environment: Production/ })).toBeVisible();
   });
 });
@@ -315,8 +346,10 @@ test.describe('Bulk actions and export', () => {
     await roleDialog.getByRole('combobox', { name: 'New role' }).click();
     await page.getByRole('option', { name: 'Account Manager' }).click();
     await roleDialog.getByRole('button', { name: 'Change role of 2 users' }).click();
-    const toast = page.getByRole('status').filter({ hasText: '2 users given the new role.' });
-    await expect(toast).toBeFocused();
+    // The toast announces the result without taking focus; the selection (and its Actions button) is
+    // gone, so focus goes to the results summary rather than the page body.
+    await expect(page.getByRole('status').filter({ hasText: '2 users given the new role.' })).toBeVisible();
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
     await expect(page.locator('table tbody tr').filter({ hasText: 'Account Manager' })).toHaveCount(2);
 
     // Select the page, then everyone matching (here the page holds them all, so use a filter of one page).
@@ -326,7 +359,8 @@ test.describe('Bulk actions and export', () => {
     const banDialog = page.getByRole('dialog', { name: 'Ban 3 users?' });
     await banDialog.getByLabel('Reason').fill('Bulk test');
     await banDialog.getByRole('button', { name: 'Ban 3 users' }).click();
-    await expect(page.getByRole('status').filter({ hasText: '3 users banned.' })).toBeFocused();
+    await expect(page.getByRole('status').filter({ hasText: '3 users banned.' })).toBeVisible();
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
     await expect(page.locator('table tbody tr').filter({ hasText: 'Banned' })).toHaveCount(3);
   });
 
@@ -346,7 +380,8 @@ test.describe('Bulk actions and export', () => {
     await dialog.getByRole('combobox', { name: 'Environment' }).click();
     await page.getByRole('option', { name: 'Sandbox' }).click();
     await dialog.getByRole('button', { name: 'Add 60 users' }).click();
-    await expect(page.getByRole('status').filter({ hasText: '60 users added to the environment.' })).toBeFocused();
+    await expect(page.getByRole('status').filter({ hasText: '60 users added to the environment.' })).toBeVisible();
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
     await page.goto('/users?q=pagefill&sort=email&dir=desc');
     await expect(page.locator('table tbody tr').first()).toContainText('pagefill.59@acme.test');
     await expect(page.locator('table tbody tr').first()).toContainText('Production, Sandbox');
@@ -378,7 +413,7 @@ test.describe('Bulk actions and export', () => {
 });
 
 test.describe('Locked Users', () => {
-  test('search, count, keyboard Unlock with focus on the result, axe at both widths', async ({ page, login }) => {
+  test('search, count, keyboard Unlock of the last row: focus on the results summary, axe at both widths', async ({ page, login }) => {
     await login.signInAs('admin');
     const email = 'lou.one@acme.test';
     await page.goto('/users/locked?q=lou.one');
@@ -396,10 +431,35 @@ test.describe('Locked Users', () => {
     await unlock.focus();
     await page.keyboard.press('Enter');
     await page.getByRole('dialog', { name: `Unlock ${email}?` }).getByRole('button', { name: 'Unlock' }).press('Enter');
-    const toast = page.getByRole('status').filter({ hasText: '1 user unlocked.' });
-    await expect(toast).toBeFocused();
+    await expect(page.getByRole('status').filter({ hasText: '1 user unlocked.' })).toBeVisible();
     await expect(page.getByRole('button', { name: `Unlock ${email}` })).toHaveCount(0);
-    expect(await focusIsOnBody(page)).toBe(false);
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
+  });
+
+  test('after a row action focus stays in the table: the opener, else the same action on the next row; never the toast', async ({ page, login }) => {
+    await login.signInAs('manager');
+    await page.goto('/users/locked?q=lou.t&sort=name&dir=asc');
+    const rows = page.locator('table tbody tr');
+    await expect(rows).toHaveCount(2);
+    const [first, second] = [(await rows.nth(0).innerText()).match(/lou\.\w+@acme\.test/)![0], (await rows.nth(1).innerText()).match(/lou\.\w+@acme\.test/)![0]];
+
+    // Reset for one user speaks of one user; Cancel returns focus to the opener.
+    await page.getByRole('button', { name: `Reset ${first}` }).focus();
+    await page.keyboard.press('Enter');
+    const reset = page.getByRole('dialog', { name: `Reset ${first}?` });
+    await expect(reset).toContainText('They get an email with a link');
+    await expect(reset).not.toContainText('Each gets');
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('button', { name: `Reset ${first}` })).toBeFocused();
+
+    // Unlock the first row: it leaves the list, and focus goes to the next row's Unlock.
+    await page.getByRole('button', { name: `Unlock ${first}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: `Unlock ${first}?` }).getByRole('button', { name: 'Unlock' }).press('Enter');
+    await expect(page.getByRole('status').filter({ hasText: '1 user unlocked.' })).toBeVisible();
+    await expect(rows).toHaveCount(1);
+    await expect(page.getByRole('button', { name: `Unlock ${second}` })).toBeFocused();
+    await expect(page.getByTestId('toast').getByRole('button', { name: 'Dismiss notification' })).not.toBeFocused();
   });
 });
 

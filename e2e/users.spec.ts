@@ -40,11 +40,11 @@ test.describe('All Users', () => {
     await page.goto(`/users?q=sandy`);
     await expect(page.getByText('No users match')).toBeVisible(); // Production is the current environment
     await page.getByRole('button', { name: /^Environment: / }).click();
-    await page.getByRole('menuitem', { name: 'Sandbox' }).click();
+    await page.getByRole('menuitemradio', { name: 'Sandbox' }).click();
     await expect(page.getByRole('link', { name: 'Sandbox, Sandy' })).toBeVisible();
     const sandyUrl = await page.getByRole('link', { name: 'Sandbox, Sandy' }).getAttribute('href');
     await page.getByRole('button', { name: /^Environment: / }).click();
-    await page.getByRole('menuitem', { name: 'Production' }).click();
+    await page.getByRole('menuitemradio', { name: 'Production' }).click();
     await expect(page.getByRole('button', { name: 'Environment: Production. Change environment' })).toBeVisible();
 
     const context = await browser.newContext();

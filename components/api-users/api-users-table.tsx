@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useRef, useState, useTransition } from 'react';
+import { useActionState, useState, useTransition } from 'react';
 import { revokeApiUserAction, deleteApiUserAction } from '@/app/(portal)/users/api/actions';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
@@ -26,7 +26,6 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
   const [deleteState, remove] = useActionState(deleteApiUserAction, idle);
   const [last, setLast] = useState<'revoke' | 'delete'>('revoke');
   const [pending, startTransition] = useTransition();
-  const statusRef = useRef<HTMLDivElement>(null);
 
   const run = () => {
     if (!confirm) return;
@@ -34,9 +33,8 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
     data.set('id', confirm.row.id);
     setLast(confirm.kind);
     startTransition(() => (confirm.kind === 'revoke' ? revoke(data) : remove(data)));
+    // Focus goes back to the row's button, or near it once the row is gone (the confirm dialog sees to that).
     setConfirm(null);
-    // The row may be gone: focus goes to the result.
-    requestAnimationFrame(() => statusRef.current?.focus());
   };
 
   const actions = (row: ApiUserRow) =>
@@ -55,9 +53,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
 
   return (
     <div className="space-y-3">
-      <div ref={statusRef} tabIndex={-1} className="focus:outline-none">
-        <FormStatus state={last === 'revoke' ? revokeState : deleteState} />
-      </div>
+      <FormStatus state={last === 'revoke' ? revokeState : deleteState} />
       {rows.length === 0 ? (
         <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
           <p className="text-base font-medium">{showAll ? 'No API users yet' : 'No active API users'}</p>

@@ -1,8 +1,8 @@
 'use client';
 
-import { Check, ChevronsUpDown, Layers } from 'lucide-react';
+import { ChevronsUpDown, Layers } from 'lucide-react';
 import { useTransition } from 'react';
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuLabel, DropdownMenuRadioGroup, DropdownMenuRadioItem, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
 import { useToast } from '@/components/ui/toast';
 import type { ActionState } from '@/lib/action-state';
 import type { EnvironmentOption } from '@/lib/auth/session';
@@ -24,12 +24,13 @@ export function EnvironmentSwitcher({
   const [pending, startTransition] = useTransition();
   const toast = useToast();
   const current = environments.find((e) => e.id === currentId);
-  const choose = (env: EnvironmentOption) => {
-    if (env.id === currentId) return;
+  const choose = (id: string) => {
+    const env = environments.find((e) => e.id === id);
+    if (!env || env.id === currentId) return;
     startTransition(async () => {
       const result = await switchEnvironment(env.id);
-      if (result.status === 'error') toast(result.message, { tone: 'error', focus: false });
-      else toast(`Now working in ${env.name}.`, { tone: 'info', focus: false });
+      if (result.status === 'error') toast(result.message, { tone: 'error' });
+      else toast(`Now working in ${env.name}.`, { tone: 'info' });
     });
   };
   return (
@@ -45,12 +46,14 @@ export function EnvironmentSwitcher({
       </DropdownMenuTrigger>
       <DropdownMenuContent align="start">
         <DropdownMenuLabel>Environment</DropdownMenuLabel>
-        {environments.map((env) => (
-          <DropdownMenuItem key={env.id} onSelect={() => choose(env)} aria-current={env.id === currentId ? 'true' : undefined}>
-            <span className="flex size-4 items-center">{env.id === currentId && <Check aria-hidden className="size-4 text-indigo-600" />}</span>
-            {env.name}
-          </DropdownMenuItem>
-        ))}
+        {/* Radio items: the current environment is checked (aria-checked) and shows a check mark. */}
+        <DropdownMenuRadioGroup value={currentId ?? ''} onValueChange={choose} aria-label="Environment">
+          {environments.map((env) => (
+            <DropdownMenuRadioItem key={env.id} value={env.id}>
+              {env.name}
+            </DropdownMenuRadioItem>
+          ))}
+        </DropdownMenuRadioGroup>
       </DropdownMenuContent>
     </DropdownMenu>
   );

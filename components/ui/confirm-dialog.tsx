@@ -3,6 +3,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { useRef, type ReactNode } from 'react';
 import { Button } from './button';
+import { keepFocusNear, spotOf, type FocusSpot } from './keep-focus';
 
 /**
  * Where focus goes back to when the dialog closes: what had it when the dialog opened, or, for a
@@ -19,7 +20,8 @@ function opener(): HTMLElement | null {
 /**
  * Confirms a destructive or irreversible action. The confirming button carries the action's name;
  * Radix traps focus inside. The dialogs are opened from state, not from a Radix trigger, so focus is
- * returned here: to the element that opened it, while it is still on the page.
+ * returned here: to the element that opened it, and, when the action then removes it (an unlocked
+ * user leaves the Locked list), to the same place in its row or the next row (see keep-focus.ts).
  */
 export function ConfirmDialog({
   open,
@@ -42,21 +44,23 @@ export function ConfirmDialog({
   tone?: 'danger' | 'primary';
   pending?: boolean;
 }) {
-  const returnTo = useRef<HTMLElement | null>(null);
+  const returnTo = useRef<FocusSpot | null>(null);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
         <Dialog.Content
           onOpenAutoFocus={() => {
-            returnTo.current = opener();
+            const target = opener();
+            returnTo.current = target && spotOf(target);
           }}
           onCloseAutoFocus={(event) => {
-            const target = returnTo.current;
+            const spot = returnTo.current;
             returnTo.current = null;
-            if (!target?.isConnected) return;
+            if (!spot) return;
             event.preventDefault();
-            target.focus();
+            if (spot.opener.isConnected) spot.opener.focus();
+            keepFocusNear(spot);
           }}
           className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-5 shadow-xl [overflow-wrap:anywhere] focus:outline-none sm:p-6">
           <Dialog.Title className="text-base font-semibold text-slate-900">{title}</Dialog.Title>

@@ -1,7 +1,7 @@
 'use client';
 
 import * as Menu from '@radix-ui/react-dropdown-menu';
-import { MoreHorizontal } from 'lucide-react';
+import { Check, MoreHorizontal } from 'lucide-react';
 import { useEffect, useRef, useState, type ComponentProps, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { cn } from '@/lib/utils';
@@ -56,7 +56,7 @@ export function DropdownMenuRadioItem({ className, children, ...props }: Compone
   return (
     <Menu.RadioItem className={cn('flex min-h-8 cursor-pointer items-center gap-2 rounded py-1.5 pr-2.5 pl-7 text-slate-800 outline-none select-none data-[highlighted]:bg-slate-100 relative', className)} {...props}>
       <Menu.ItemIndicator className="absolute left-2 flex items-center">
-        <span aria-hidden className="size-1.5 rounded-full bg-indigo-600" />
+        <Check aria-hidden className="size-4 text-indigo-600" />
       </Menu.ItemIndicator>
       {children}
     </Menu.RadioItem>

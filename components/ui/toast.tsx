@@ -1,36 +1,36 @@
 'use client';
 
 import { CheckCircle2, CircleAlert, Info, X } from 'lucide-react';
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useRef, useState, type ReactNode } from 'react';
 import { cn } from '@/lib/utils';
 
 type Tone = 'success' | 'error' | 'info';
-type Toast = { id: number; tone: Tone; message: string; focus: boolean };
-type Show = (message: string, options?: { tone?: Tone; focus?: boolean }) => void;
+type Toast = { id: number; tone: Tone; message: string };
+type Show = (message: string, options?: { tone?: Tone }) => void;
 
 const ToastContext = createContext<Show>(() => {});
 
-/** Shows a result message: `toast('Saved.')`; `focus: true` (the default) moves focus to it, so focus
- * never falls to the page body when the control that acted disappears. */
+/** Shows a result message: `toast('Saved.')`. It never takes focus: it is announced, and focus stays
+ * where the user acted (or near it, see keep-focus.ts). */
 export const useToast = () => useContext(ToastContext);
 
 const ICONS = { success: CheckCircle2, error: CircleAlert, info: Info } as const;
 
 /**
  * One live region for the portal's results. It exists before any message arrives (screen readers only
- * announce changes to regions already in the page); each message is focusable and stays until closed
- * or replaced, so a keyboard user can read it and Tab on from it.
+ * announce changes to regions already in the page); each message stays until closed or replaced.
  */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const nextId = useRef(1);
   const show = useCallback<Show>((message, options = {}) => {
-    const toast = { id: nextId.current++, tone: options.tone ?? 'success', message, focus: options.focus ?? true };
+    const toast = { id: nextId.current++, tone: options.tone ?? 'success', message };
     setToasts((list) => [...list.slice(-2), toast]);
   }, []);
   const close = (id: number) => {
     setToasts((list) => list.filter((t) => t.id !== id));
-    document.getElementById('main')?.focus();
+    // Its Dismiss button had focus and is going: the page's main region keeps it out of the body.
+    if (document.activeElement?.closest('[data-testid="toast"]')) document.getElementById('main')?.focus();
   };
   return (
     <ToastContext.Provider value={show}>
@@ -56,19 +56,13 @@ export function ToastViewport() {
 }
 
 function ToastItem({ toast, onClose }: { toast: Toast; onClose: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (toast.focus) ref.current?.focus();
-  }, [toast.focus]);
   const Icon = ICONS[toast.tone];
   return (
     <div
-      ref={ref}
-      tabIndex={-1}
       role={toast.tone === 'error' ? 'alert' : 'status'}
       data-testid="toast"
       className={cn(
-        'pointer-events-auto flex w-full max-w-md items-start gap-3 rounded-lg bg-white p-3 text-sm shadow-lg ring-1 focus:outline-2 focus:outline-offset-2 focus:outline-indigo-600',
+        'pointer-events-auto flex w-full max-w-md items-start gap-3 rounded-lg bg-white p-3 text-sm shadow-lg ring-1',
         toast.tone === 'error' ? 'ring-red-200' : 'ring-slate-200',
       )}
     >

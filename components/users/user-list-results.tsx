@@ -25,7 +25,8 @@ export function UserListResults({
   const figure = `${total.exact ? '' : 'About '}${number.format(total.count)} ${noun}${total.count === 1 ? '' : 's'}`;
   return (
     <>
-      <p className="mb-2 text-sm text-slate-600" aria-live="polite">
+      {/* Where focus goes when a row action leaves no row to return to (components/ui/keep-focus.ts). */}
+      <p className="mb-2 text-sm text-slate-600 focus:outline-none" aria-live="polite" tabIndex={-1} data-focus-fallback>
         <span className="font-medium text-slate-900">{figure}</span>
         {filtered ? (total.count === 1 && total.exact ? ' matches the filters' : ' match the filters') : ' in this environment'}
         {!total.exact && ' (an estimate: exact counts stop at large numbers)'}

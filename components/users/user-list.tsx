@@ -27,10 +27,10 @@ const number = new Intl.NumberFormat('en');
 const users = (n: number) => `${number.format(n)} ${n === 1 ? 'user' : 'users'}`;
 const LOCK_REASONS = { failed_attempts: 'Too many failed attempts', password_expired: 'Password expired' } as const;
 
-const ACTIONS: Record<Kind, { label: string; verb: string; icon: typeof Ban; danger?: boolean; says: string }> = {
+const ACTIONS: Record<Kind, { label: string; verb: string; icon: typeof Ban; danger?: boolean; says: string | ((one: boolean) => string) }> = {
   ban: { label: 'Ban…', verb: 'Ban', icon: Ban, danger: true, says: 'They are signed out everywhere and cannot sign in until someone validates them. Their history is kept.' },
   unlock: { label: 'Unlock…', verb: 'Unlock', icon: LockOpen, says: 'They can sign in again with their current password.' },
-  reset: { label: 'Reset…', verb: 'Reset', icon: KeyRound, danger: true, says: 'Their current password stops working at once and they are signed out. Each gets an email with a link to choose a new password.' },
+  reset: { label: 'Reset…', verb: 'Reset', icon: KeyRound, danger: true, says: (one) => `Their current password stops working at once and they are signed out. ${one ? 'They get' : 'Each gets'} an email with a link to choose a new password.` },
   role: { label: 'Change role…', verb: 'Change role of', icon: UserCog, says: 'Their permissions change at their next request.' },
   addEnvironment: { label: 'Add to environment…', verb: 'Add', icon: Plus, says: 'They also get access to the environment you choose.' },
   removeEnvironment: { label: 'Remove from environment…', verb: 'Remove', icon: Minus, says: 'They lose access to the environment you choose; other memberships stay.' },
@@ -50,7 +50,8 @@ export type UserListProps = {
 /**
  * The users of a list page as a dense table (a stacked card list below 640 px), with row selection,
  * "select all N matching", and the bulk actions the viewer may use. Every action confirms with the
- * count, then reports in a toast that takes focus (the rows it acted on may be gone).
+ * count, then reports in a toast; focus goes back to the row's control, or near it when the row is gone
+ * (the confirm dialog sees to that).
  */
 export function UserList({ variant, base, rows, total, params, can, roles, environments }: UserListProps) {
   const [selected, setSelected] = useState<string[]>([]);
@@ -205,7 +206,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
               {variant === 'all' ? sortHeader('email', 'Email', 'w-[26%]') : <Th className="w-[28%]">Email</Th>}
               {variant === 'all' ? (
                 <>
-                  <Th className="hidden w-[13%] md:table-cell">Role</Th>
+                  <Th className="hidden w-40 md:table-cell">Role</Th>
                   <Th className="w-24">Status</Th>
                   <Th className="hidden w-[14%] xl:table-cell">Environments</Th>
                   {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-52 lg:table-cell')}
@@ -372,13 +373,14 @@ function BulkDialog({
     if ((kind === 'addEnvironment' || kind === 'removeEnvironment') && !choice) return setError('Choose an environment.');
     onConfirm(kind === 'ban' ? { reason } : kind === 'role' ? { roleId: choice } : kind === 'unlock' || kind === 'reset' ? {} : { environmentId: choice });
   };
+  const one = target.scope === 'selection' && target.ids.length === 1;
   const fieldId = `bulk-${kind}-field`;
   return (
     <ConfirmDialog
       open
       onOpenChange={(open) => !open && onCancel()}
       title={title}
-      description={action.says}
+      description={typeof action.says === 'function' ? action.says(one) : action.says}
       confirmLabel={pending ? 'Working…' : confirmLabel}
       tone={action.danger ? 'danger' : 'primary'}
       pending={pending}
@@ -388,7 +390,7 @@ function BulkDialog({
         <div className="mt-4 space-y-1">
           <label htmlFor={fieldId} className="block text-sm font-medium text-slate-800">Reason</label>
           <textarea id={fieldId} value={reason} onChange={(e) => { setReason(e.target.value); setError(null); }} rows={3} className={inputClass} aria-invalid={error ? true : undefined} aria-describedby={`${fieldId}-help ${fieldId}-error`} />
-          <p id={`${fieldId}-help`} className="text-xs text-slate-600">{target.scope === 'selection' && target.ids.length === 1 ? 'Kept in their history.' : 'Kept in each user\'s history.'}</p>
+          <p id={`${fieldId}-help`} className="text-xs text-slate-600">{one ? 'Kept in their history.' : 'Kept in each user\'s history.'}</p>
         </div>
       )}
       {(kind === 'role' || kind === 'addEnvironment' || kind === 'removeEnvironment') && (

@@ -116,6 +116,11 @@ export function UsersToolbar({
           <div className="relative mt-1">
             <Search aria-hidden className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-slate-400" />
             <input id="users-search" type="search" name="q" value={values.q} onChange={(e) => setValues({ ...values, q: e.currentTarget.value })} placeholder="Name or email" className={cn(inputClass, 'h-9 py-1.5 pl-8')} />
+            {/* The form has several text fields, so Enter submits it only through a submit button. Out of
+                sight until focused, then inside the field's right end: nothing around it moves. */}
+            <button type="submit" className="pointer-events-none absolute top-1 right-1 h-7 rounded bg-indigo-600 px-2.5 text-xs font-medium text-white opacity-0 focus-visible:pointer-events-auto focus-visible:opacity-100 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-indigo-600">
+              Search
+            </button>
           </div>
         </div>
         {filters && (
@@ -161,7 +166,6 @@ export function UsersToolbar({
       <noscript>
         <Button type="submit" variant="secondary">Apply</Button>
       </noscript>
-      <button type="submit" className="sr-only focus:not-sr-only">Search</button>
     </form>
   );
 }

@@ -52,7 +52,7 @@ const FIELDS = Object.fromEntries(SECTIONS.flatMap((s) => s.numbers).map((n) => 
 
 /**
  * The Save button is far below the top of this long form: its answer comes where the eye and focus
- * are. A success is a toast (which takes focus); errors are a summary at the top that takes focus
+ * are. A success is a toast (announced; focus stays on Save); errors are a summary at the top that takes focus
  * and links each message to its field.
  */
 export function SecuritySettingsForm({ values }: { values: SecuritySettingsInput }) {

@@ -45,8 +45,8 @@ export function StatusActions({ userId, email, name, status, version, allowed }:
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
     startTransition(async () => {
       const result = await act(idle, data);
-      if (result.status === 'error') toast(result.message, { tone: 'error', focus: false });
-      else if (result.status === 'success') toast(result.message, { focus: false });
+      if (result.status === 'error') toast(result.message, { tone: 'error' });
+      else if (result.status === 'success') toast(result.message);
       router.refresh();
       setActed((n) => n + 1);
     });
