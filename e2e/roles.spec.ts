@@ -23,10 +23,22 @@ test.describe('Roles', () => {
     await page.getByLabel('Name').fill(roleName);
     await page.getByRole('checkbox', { name: /See users/ }).check();
     await page.getByRole('button', { name: '+ Add required field' }).click();
+    await expect(page.getByLabel('Field 1 label')).toBeFocused();
     await page.getByLabel('Field 1 label').fill('Employee number');
     await page.getByLabel('Field 1 key').fill('employeeNo');
-    await page.getByLabel('Field 1 pattern (optional)').fill('E[0-9]{4}');
+    const pattern = page.getByLabel('Field 1 pattern (optional)');
+    await pattern.fill('E[0-9');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    // The error is on the pattern input itself, and a summary linking to it takes focus.
+    const summary = page.getByRole('alert').filter({ hasText: 'Check the highlighted fields' });
+    await expect(summary).toBeFocused();
+    await expect(pattern).toHaveAttribute('aria-invalid', 'true');
+    await expect(pattern).toHaveAccessibleDescription(/This pattern is not valid: check brackets and parentheses/);
+    await expect(page.getByText(/RE2/)).toHaveCount(0);
     await accessibleAtBothWidths(page);
+    await summary.getByRole('link', { name: /Field 1 pattern/ }).click();
+    await expect(pattern).toBeFocused();
+    await pattern.fill('E[0-9]{4}');
     await page.getByRole('button', { name: 'Create role' }).click();
     await expect(page).toHaveURL(/\/settings\/roles\?saved=/);
     const row = page.getByRole('row').filter({ hasText: roleName });
@@ -55,7 +67,7 @@ test.describe('Roles', () => {
     const dialog = page.getByRole('dialog');
     await expect(dialog).toContainText('held by 1 user');
     await dialog.getByRole('button', { name: 'Delete role' }).click();
-    await expect(dialog.getByRole('alert')).toContainText('move them to another role before deleting it');
+    await expect(dialog.getByText('move them to another role before deleting it')).toBeVisible();
     await dialog.getByLabel('Move its 1 user to').selectOption({ label: 'User' });
     await dialog.getByRole('button', { name: 'Move 1 user' }).click();
     await expect(dialog.getByRole('status')).toContainText(`1 user moved from ${roleName} to User`);

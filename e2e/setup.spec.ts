@@ -11,14 +11,20 @@ test('first run: create the organization and its first Administrator, then sign 
   await page.getByLabel('First name').fill('Hank');
   await page.getByLabel('Last name').fill('Scorpio');
   await page.getByLabel('Email').fill('hank@globex.test');
-  await page.getByLabel('Password').fill('password');
+  await page.getByLabel('Password', { exact: true }).fill('password');
   await page.getByRole('button', { name: 'Create organization' }).click();
-  await expect(page.getByRole('main').getByRole('alert')).toContainText('Choose a stronger password.');
-  await expect(page.getByLabel('Password')).toHaveAccessibleDescription(/Use at least 12 characters\./);
+  // Like Add user: an error summary takes focus and links the field; it is announced once (no alert
+  // inside another live region).
+  const summary = page.getByRole('main').getByRole('alert');
+  await expect(summary).toContainText('Choose a stronger password.');
+  await expect(summary).toBeFocused();
+  await expect(page.locator('[aria-live] [role="alert"], [role="alert"] [aria-live]')).toHaveCount(0);
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAccessibleDescription(/Use at least 12 characters\./);
   // Nothing typed is lost on an error.
   await expect(page.getByLabel('Organization name')).toHaveValue('Globex');
 
-  await page.getByLabel('Password').fill('Volcano-Lair-Hammock-9');
+  await page.getByLabel('Password', { exact: true }).fill('Volcano-Lair-Hammock-9');
   await page.getByRole('button', { name: 'Create organization' }).click();
   await expect(page).toHaveURL(/\/users$/);
   await expect(page.getByRole('banner')).toContainText('Globex');

@@ -8,6 +8,12 @@ import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
 import type { ActionState } from '@/lib/action-state';
 
+const FIELDS = {
+  currentPassword: { id: 'password-current', label: 'Current password' },
+  newPassword: { id: 'password-new', label: 'New password' },
+  confirmPassword: { id: 'password-confirm', label: 'Confirm new password' },
+};
+
 export function ChangePasswordForm({
   email,
   passwordHelp,
@@ -31,11 +37,11 @@ export function ChangePasswordForm({
 
   return (
     <form ref={formRef} {...formProps} className="max-w-md space-y-4">
-      <FormStatus state={state} />
+      <FormStatus state={state} fields={FIELDS} />
       <input type="hidden" name="username" value={email} autoComplete="username" readOnly />
-      <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" required errors={errors?.currentPassword} />
-      <Field label="New password" name="newPassword" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.newPassword} />
-      <Field label="Confirm new password" name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
+      <Field label="Current password" id={FIELDS.currentPassword.id} name="currentPassword" type="password" autoComplete="current-password" required errors={errors?.currentPassword} />
+      <Field label="New password" id={FIELDS.newPassword.id} name="newPassword" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.newPassword} />
+      <Field label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
       <SubmitButton pending={pending}>Change password</SubmitButton>
     </form>
   );

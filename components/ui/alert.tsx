@@ -1,11 +1,14 @@
 import type { ReactNode } from 'react';
 import { cn } from '@/lib/utils';
 
-/** Announced result of an action: errors interrupt (role="alert"), successes are polite (role="status"). */
-export function Alert({ tone, children, className }: { tone: 'error' | 'success' | 'info'; children: ReactNode; className?: string }) {
+/**
+ * Announced result of an action: errors interrupt (role="alert"), successes are polite (role="status").
+ * `announce={false}` inside a live region that already announces it (see FormStatus).
+ */
+export function Alert({ tone, children, className, announce = true }: { tone: 'error' | 'success' | 'info'; children: ReactNode; className?: string; announce?: boolean }) {
   return (
     <div
-      role={tone === 'error' ? 'alert' : 'status'}
+      role={announce ? (tone === 'error' ? 'alert' : 'status') : undefined}
       className={cn(
         'rounded-md px-3 py-2 text-sm',
         tone === 'error' && 'bg-red-50 text-red-800 ring-1 ring-red-200',

@@ -45,7 +45,7 @@ export const requiredFieldSchema = z.object({
     .max(200, 'Patterns are at most 200 characters.')
     .optional()
     .transform((p) => p || undefined)
-    .refine((p) => p === undefined || isValidPattern(p), 'This pattern is not a valid regular expression (RE2 syntax: no look-arounds or back-references).'),
+    .refine((p) => p === undefined || isValidPattern(p), 'This pattern is not valid: check brackets and parentheses. Patterns use the usual regular-expression syntax, without look-arounds or back-references.'),
 });
 
 // Patterns are written by Administrators and run against every Add, edit, import row and API call, so
@@ -279,14 +279,34 @@ function firstEnvironment(value: string[] | string): string | null {
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)]);
 
-/** The roles form posts flat fields (permissions, fieldLabel/fieldKey/fieldPattern rows): as RoleInput. */
-export const roleFormSchema = z.preprocess((raw) => {
-  const form = (raw ?? {}) as Record<string, unknown>;
-  const labels = list(form.fieldLabel);
-  const keys = list(form.fieldKey);
-  const patterns = list(form.fieldPattern);
-  const requiredFields = labels
-    .map((label, i) => ({ label, key: keys[i] ?? '', pattern: patterns[i] ?? '' }))
-    .filter((f) => f.label.trim() || f.key.trim() || f.pattern.trim());
-  return { name: form.name, permissions: list(form.permissions), allEnvironments: form.allEnvironments === 'on', requiredFields };
-}, roleInputSchema);
+/**
+ * The roles form posts flat fields (permissions, fieldLabel/fieldKey/fieldPattern rows): as RoleInput.
+ * Blank rows are left out. An error of one row's input is keyed by that row as the form numbers it
+ * (`requiredFields.2.pattern`), so the form shows it under that input.
+ */
+export const roleFormSchema = z.preprocess(
+  (raw) => {
+    const form = (raw ?? {}) as Record<string, unknown>;
+    const labels = list(form.fieldLabel);
+    const keys = list(form.fieldKey);
+    const patterns = list(form.fieldPattern);
+    const rows = Array.from({ length: Math.max(labels.length, keys.length, patterns.length) }, (_, row) => ({
+      row,
+      field: { label: labels[row] ?? '', key: keys[row] ?? '', pattern: patterns[row] ?? '' },
+    })).filter(({ field: f }) => f.label.trim() || f.key.trim() || f.pattern.trim());
+    return {
+      input: { name: form.name, permissions: list(form.permissions), allEnvironments: form.allEnvironments === 'on', requiredFields: rows.map((r) => r.field) },
+      formRows: rows.map((r) => r.row),
+    };
+  },
+  z.object({ input: z.unknown(), formRows: z.array(z.number()) }).transform(({ input, formRows }, ctx) => {
+    const parsed = roleInputSchema.safeParse(input);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const [top, index, field] = issue.path;
+      const key = top === 'requiredFields' && typeof index === 'number' && field !== undefined ? `requiredFields.${formRows[index] ?? index}.${String(field)}` : top;
+      ctx.addIssue({ code: 'custom', message: issue.message, path: key === undefined ? [] : [key] });
+    }
+    return z.NEVER;
+  }),
+);

@@ -9,6 +9,14 @@ import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
 import { setupAction } from './actions';
 
+const FIELDS = {
+  organizationName: { id: 'setup-organizationName', label: 'Organization name' },
+  firstName: { id: 'setup-firstName', label: 'First name' },
+  lastName: { id: 'setup-lastName', label: 'Last name' },
+  email: { id: 'setup-email', label: 'Email' },
+  password: { id: 'setup-password', label: 'Password' },
+};
+
 export function SetupForm({ passwordHelp }: { passwordHelp: string }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(setupAction);
   const router = useRouter();
@@ -26,14 +34,14 @@ export function SetupForm({ passwordHelp }: { passwordHelp: string }) {
 
   return (
     <form ref={formRef} {...formProps} className="mt-6 space-y-4">
-      <FormStatus state={state} />
-      <Field label="Organization name" name="organizationName" required autoComplete="organization" errors={errors?.organizationName} />
+      <FormStatus state={state} fields={FIELDS} />
+      <Field label="Organization name" id={FIELDS.organizationName.id} name="organizationName" required autoComplete="organization" errors={errors?.organizationName} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field label="First name" name="firstName" required autoComplete="given-name" errors={errors?.firstName} />
-        <Field label="Last name" name="lastName" required autoComplete="family-name" errors={errors?.lastName} />
+        <Field label="First name" id={FIELDS.firstName.id} name="firstName" required autoComplete="given-name" errors={errors?.firstName} />
+        <Field label="Last name" id={FIELDS.lastName.id} name="lastName" required autoComplete="family-name" errors={errors?.lastName} />
       </div>
-      <Field label="Email" name="email" type="email" required autoComplete="username" errors={errors?.email} help="You will sign in with this address." />
-      <Field label="Password" name="password" type="password" required autoComplete="new-password" help={passwordHelp} errors={errors?.password} />
+      <Field label="Email" id={FIELDS.email.id} name="email" type="email" required autoComplete="username" errors={errors?.email} help="You will sign in with this address." />
+      <Field label="Password" id={FIELDS.password.id} name="password" type="password" required autoComplete="new-password" help={passwordHelp} errors={errors?.password} />
       <SubmitButton pending={pending || state.status === 'success'} className="w-full" pendingText="Creating…">
         Create organization
       </SubmitButton>

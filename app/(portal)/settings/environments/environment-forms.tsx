@@ -16,15 +16,17 @@ import {
   restoreEnvironmentAction,
 } from './actions';
 
+const ADD_FIELDS = { name: { id: 'environment-name', label: 'New environment name' } };
+
 export function AddEnvironmentForm() {
   const { state, pending, fieldErrors, formProps } = useActionForm(addEnvironmentAction);
   return (
     <form {...formProps} className="mb-6 flex max-w-xl flex-wrap items-end gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
-      <Field label="New environment name" name="name" required autoComplete="off" className="min-w-48 flex-1" errors={fieldErrors?.name} />
-      <SubmitButton pending={pending} pendingText="Adding…">Add environment</SubmitButton>
       <div className="w-full">
-        <FormStatus state={state} />
+        <FormStatus state={state} fields={ADD_FIELDS} />
       </div>
+      <Field id={ADD_FIELDS.name.id} label="New environment name" name="name" required autoComplete="off" className="min-w-48 flex-1" errors={fieldErrors?.name} />
+      <SubmitButton pending={pending} pendingText="Adding…">Add environment</SubmitButton>
     </form>
   );
 }

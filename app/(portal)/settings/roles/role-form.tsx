@@ -1,6 +1,6 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Field, FieldErrors } from '@/components/ui/field';
 import { FormStatus } from '@/components/ui/form-status';
@@ -12,6 +12,19 @@ import type { RequiredField } from '@/db/schema';
 export type PermissionChoice = { value: string; label: string; help: string; held: boolean };
 
 type Values = { name: string; permissions: string[]; allEnvironments: boolean; requiredFields: RequiredField[] };
+
+const FIELDS = {
+  name: { id: 'role-name', label: 'Name' },
+  permissions: { id: 'role-permissions', label: 'Permissions' },
+  allEnvironments: { id: 'role-all', label: 'All environments' },
+  requiredFields: { id: 'role-fields', label: 'Required profile fields' },
+};
+const INPUTS = [
+  { key: 'label', name: 'fieldLabel', label: 'Label' },
+  { key: 'key', name: 'fieldKey', label: 'Key' },
+  { key: 'pattern', name: 'fieldPattern', label: 'Pattern' },
+] as const;
+const inputId = (row: number, key: string) => `role-field-${row}-${key}`;
 
 /** Create and edit a role: name, permissions with what each allows, reach, and the Add form's required fields. */
 export function RoleForm({
@@ -31,15 +44,28 @@ export function RoleForm({
 }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(action);
   const [fields, setFields] = useState(initial.requiredFields.map((f, i) => ({ ...f, id: i })));
-  const fieldErrors = Object.entries(errors ?? {})
-    .filter(([key]) => key.startsWith('requiredFields'))
-    .flatMap(([, messages]) => messages);
+  // After "+ Add required field" focus goes to the new row's Label; after Remove, to the Add button.
+  const focusNext = useRef<string | null>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!focusNext.current) return;
+    (document.getElementById(focusNext.current) ?? addButton.current)?.focus();
+    focusNext.current = null;
+  }, [fields]);
+  // Each row's inputs, for the error summary's links (errors are keyed requiredFields.<row>.<input>).
+  const summaryFields = {
+    ...FIELDS,
+    ...Object.fromEntries(
+      fields.flatMap((_, i) => INPUTS.map(({ key, label }) => [`requiredFields.${i}.${key}`, { id: inputId(i, key), label: `Field ${i + 1} ${label.toLowerCase()}` }])),
+    ),
+  };
 
   return (
     <form {...formProps} className="max-w-3xl space-y-6 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
-      <FormStatus state={state} />
+      <FormStatus state={state} fields={summaryFields} />
       {roleId && <input type="hidden" name="roleId" value={roleId} />}
       <Field
+        id={FIELDS.name.id}
         label="Name"
         name="name"
         defaultValue={initial.name}
@@ -50,7 +76,7 @@ export function RoleForm({
         errors={errors?.name}
       />
 
-      <fieldset aria-describedby={errors?.permissions ? 'role-permissions-error' : undefined}>
+      <fieldset id={FIELDS.permissions.id} tabIndex={-1} aria-describedby={errors?.permissions ? 'role-permissions-error' : undefined}>
         <legend className="text-sm font-semibold text-slate-800">Permissions</legend>
         <p className="text-xs text-slate-600">You can only give permissions you hold yourself.</p>
         <ul className="mt-3 space-y-3">
@@ -84,6 +110,7 @@ export function RoleForm({
 
       <label className="flex items-start gap-3 text-sm">
         <input
+          id={FIELDS.allEnvironments.id}
           type="checkbox"
           name="allEnvironments"
           defaultChecked={initial.allEnvironments}
@@ -99,29 +126,48 @@ export function RoleForm({
         </span>
       </label>
 
-      <fieldset>
+      <fieldset id={FIELDS.requiredFields.id} tabIndex={-1} aria-describedby={errors?.requiredFields ? 'role-fields-error' : undefined}>
         <legend className="text-sm font-semibold text-slate-800">Required profile fields</legend>
         <p className="text-xs text-slate-600">The Add form and the import ask for these when this role is chosen. A pattern is a regular expression the whole value must match.</p>
         <div className="mt-3 space-y-3">
           {fields.map((f, i) => (
             <div key={f.id} className="grid items-end gap-2 sm:grid-cols-[1fr_1fr_1fr_auto]">
-              <Field label={`Field ${i + 1} label`} name="fieldLabel" defaultValue={f.label} autoComplete="off" />
-              <Field label={`Field ${i + 1} key`} name="fieldKey" defaultValue={f.key} autoComplete="off" />
-              <Field label={`Field ${i + 1} pattern (optional)`} name="fieldPattern" defaultValue={f.pattern ?? ''} autoComplete="off" placeholder="e.g. E[0-9]{4}" />
-              <Button type="button" variant="ghost" size="sm" onClick={() => setFields((all) => all.filter((x) => x.id !== f.id))} aria-label={`Remove field ${i + 1}`}>
+              {INPUTS.map(({ key, name, label }) => (
+                <Field
+                  key={key}
+                  id={inputId(i, key)}
+                  label={`Field ${i + 1} ${label.toLowerCase()}${key === 'pattern' ? ' (optional)' : ''}`}
+                  name={name}
+                  defaultValue={key === 'pattern' ? (f.pattern ?? '') : f[key]}
+                  autoComplete="off"
+                  placeholder={key === 'pattern' ? 'e.g. E[0-9]{4}' : undefined}
+                  errors={errors?.[`requiredFields.${i}.${key}`]}
+                />
+              ))}
+              <Button type="button" variant="ghost" size="sm" onClick={() => { setFields((all) => all.filter((x) => x.id !== f.id)); focusNext.current = 'role-add-field'; }} aria-label={`Remove field ${i + 1}`}>
                 Remove
               </Button>
             </div>
           ))}
         </div>
-        <Button type="button" variant="secondary" size="sm" className="mt-3" onClick={() => setFields((all) => [...all, { label: '', key: '', id: Date.now() }])}>
+        {/* Errors of the list as a whole (two rows with one key, too many rows); a row's own are under its inputs. */}
+        <div className="mt-2 empty:hidden">
+          <FieldErrors id="role-fields-error" errors={errors?.requiredFields} />
+        </div>
+        <Button
+          ref={addButton}
+          id="role-add-field"
+          type="button"
+          variant="secondary"
+          size="sm"
+          className="mt-3"
+          onClick={() => {
+            setFields((all) => [...all, { label: '', key: '', id: Date.now() }]);
+            focusNext.current = inputId(fields.length, 'label');
+          }}
+        >
           + Add required field
         </Button>
-        {fieldErrors.length > 0 && (
-          <div className="mt-2">
-            <FieldErrors id="role-fields-error" errors={[...new Set(fieldErrors)]} />
-          </div>
-        )}
       </fieldset>
 
       <SubmitButton pending={pending}>{roleId ? 'Save role' : 'Create role'}</SubmitButton>
