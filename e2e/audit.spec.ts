@@ -38,6 +38,14 @@ test('filter the audit log by actor and date, then export the filtered view as C
   await page.goto(`/audit?actor=${encodeURIComponent(ACCOUNTS.admin.email)}&to=2000-01-01`);
   await expect(page.getByText('No events match these filters.')).toBeVisible();
 
+  // From after To: said plainly, inside the page, with the From field marked.
+  const backwards = await page.goto('/audit?from=2025-03-10&to=2025-03-01');
+  expect(backwards?.status()).toBe(200);
+  await expect(page.getByText('From (2025-03-10) is after To (2025-03-01)')).toBeVisible();
+  await expect(page.getByText('No events match these filters.')).toHaveCount(0);
+  await expect(page.getByLabel('From (UTC date)')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('From (UTC date)')).toHaveAccessibleDescription(/is after To/);
+
   await page.goto(`/audit?actor=${encodeURIComponent(ACCOUNTS.admin.email)}&from=${today}&to=${today}&action=environment.created`);
   const downloadPromise = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Export CSV' }).click();

@@ -150,8 +150,22 @@ test.describe('forced password change', () => {
     await expect(page).toHaveURL(/\/change-password/);
     await expect(page.getByText('You must choose a new password before you continue.')).toBeVisible();
     await expect(page.getByRole('link', { name: 'Skip for now' })).toHaveCount(0);
+    // Ways out: a reset link for a forgotten current password, and signing out.
+    await expect(page.getByRole('link', { name: 'Forgot your current password?' })).toHaveAttribute('href', '/forgot-password');
     await expectAccessible(page);
     await page.goto('/profile');
+    await expect(page).toHaveURL(/\/change-password/);
+
+    // No current password: an error summary takes focus, like Add user's.
+    await page.getByLabel('New password', { exact: true }).fill('Forced-But-Happy-2026');
+    await page.getByLabel('Confirm new password').fill('Forced-But-Happy-2026');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.getByRole('main').getByRole('alert')).toBeFocused();
+    await expect(page.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await login.signIn(ACCOUNTS.forced.email, PASSWORD);
     await expect(page).toHaveURL(/\/change-password/);
 
     await page.getByLabel('Current password').fill(PASSWORD);
@@ -183,7 +197,8 @@ test.describe('security settings', () => {
     await threshold.fill('3');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (1 change).');
-    await expect(page.getByRole('main').getByRole('status')).toBeFocused();
+    // The toast is announced and never takes focus: it stays on Save.
+    await expect(page.getByRole('button', { name: 'Save settings' })).toBeFocused();
 
     const theo = await asRecipient(browser);
     await theo.login.goto();

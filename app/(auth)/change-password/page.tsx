@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ChangePasswordForm } from '@/components/auth/change-password-form';
+import { SignOutButton } from '@/components/auth/sign-out-button';
 import { Alert } from '@/components/ui/alert';
 import { db } from '@/db';
 import { describePolicy } from '@/lib/auth/password-policy';
@@ -32,11 +33,17 @@ export default async function ChangePasswordPage({ searchParams }: { searchParam
       <div className="mt-6">
         <ChangePasswordForm email={user.email} passwordHelp={describePolicy(settings)} changePassword={changePasswordAction} afterChange={safeNext} />
       </div>
-      {!user.requirePasswordChange && (
-        <p className="mt-6 text-sm">
+      {/* A forced change has no Skip: the ways out are a reset link (the current password is forgotten) or signing out. */}
+      <p className="mt-6 flex flex-wrap gap-x-6 gap-y-2 text-sm">
+        {user.requirePasswordChange ? (
+          <>
+            <Link href="/forgot-password" className="font-medium text-indigo-700 hover:underline">Forgot your current password?</Link>
+            <SignOutButton />
+          </>
+        ) : (
           <Link href={safeNext} className="font-medium text-indigo-700 hover:underline">Skip for now</Link>
-        </p>
-      )}
+        )}
+      </p>
     </>
   );
 }

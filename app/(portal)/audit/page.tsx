@@ -40,6 +40,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const names = await namesFor(db, events);
   const described = events.map((e) => ({ ...describeAuditEvent(e, names), event: e }));
   const active = FILTERS.filter((f) => params[f]);
+  // Dates are YYYY-MM-DD, so they compare as text. Such a range matches nothing: say why.
+  const backwards = Boolean(params.from && params.to && params.from > params.to);
   const envName = (id: string) => environments.find((e) => e.id === id)?.name ?? 'another environment';
   const chipText: Record<(typeof FILTERS)[number], (v: string) => string> = {
     actor: (v) => `Actor: ${names.get(v) ?? v}`,
@@ -68,7 +70,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           {verification.ok ? `intact, ${verification.eventsChecked.toLocaleString('en')} events checked.` : `NOT intact. ${verification.problem}`}
         </Alert>
       ) : (
-        <Alert tone="info" className="mb-4">The hash chain has not been verified yet. Run npm run audit:verify on the server (for example nightly).</Alert>
+        <Alert tone="info" className="mb-4">
+          The chain of audit events is not verified yet: your operator can verify it with the audit:verify command (see the README), for example nightly.
+        </Alert>
       )}
 
       <form method="get" action="/audit" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-4">
@@ -100,7 +104,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-from" className="block text-sm font-medium text-slate-800">From (UTC date)</label>
-          <input id="audit-from" name="from" type="date" defaultValue={params.from} className={inputClass} />
+          <input id="audit-from" name="from" type="date" defaultValue={params.from} className={inputClass} aria-invalid={backwards || undefined} aria-describedby={backwards ? 'audit-range-error' : undefined} />
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-to" className="block text-sm font-medium text-slate-800">To (UTC date)</label>
@@ -130,7 +134,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       )}
 
       <section aria-label="Events" aria-live="polite">
-        {unresolved ? (
+        {backwards ? (
+          // The section is the live region that announces it: no role of its own.
+          <Alert tone="error" announce={false}>
+            <span id="audit-range-error">From ({params.from}) is after To ({params.to}), so no event can match. Choose a From date on or before the To date.</span>
+          </Alert>
+        ) : unresolved ? (
           <Alert tone="info">No user, role or environment matches {params.actor && params.target ? 'that actor or target' : params.actor ? `the actor “${params.actor}”` : `the target “${params.target}”`}. Use an email address, a name or an id.</Alert>
         ) : described.length === 0 ? (
           <Alert tone="info">No events match these filters. Widen the dates or remove a filter.</Alert>

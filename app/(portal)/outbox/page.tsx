@@ -81,7 +81,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
     <>
       <PageHeader
         title="Outbox"
-        description={smtp ? 'Every email Userdesk sends, newest first, with its delivery status.' : 'No mail server is configured (SMTP_URL), so emails wait here. Open a link to act on it, or pass it on by hand.'}
+        description={smtp ? 'Every email Userdesk sends, newest first, with its delivery status.' : 'Mail is not configured on the server (ask your operator to set up SMTP), so emails wait here. Open a link to act on it, or pass it on by hand.'}
       />
       {problem && <Alert tone="info" className="mb-4">{problem}</Alert>}
       <QueueSummary queue={queue} />
