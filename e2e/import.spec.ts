@@ -5,7 +5,7 @@ import { expect, expectAccessible, test } from './fixtures';
 const stamp = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 test.describe('Import', () => {
-  test('three lines typed with +, an error fixed in the grid, then imported', async ({ page, login }) => {
+  test('lines typed and pasted with an empty row between: errors and skips name the grid\'s rows, the fix keeps them in place', async ({ page, login }) => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();
     await login.signInAs('admin');
@@ -21,40 +21,88 @@ test.describe('Import', () => {
     await expect(cell(1, 'Last name')).toBeFocused();
     await page.keyboard.type(`One${tag}`);
     await cell(1, 'Email').fill(`grid.one.${tag}@acme.test`);
-    await cell(1, 'Role').fill('User');
-    await page.getByRole('button', { name: 'Add a row' }).click();
-    await page.getByRole('button', { name: 'Add a row' }).click();
-    await cell(1, 'First name').focus();
+    // Role offers the roles to choose from, the empty choice meaning User; the arrows change it in place.
+    const role = cell(1, 'Role');
+    await expect(role).toHaveValue('');
+    await expect(role.getByRole('option', { name: 'User (default)' })).toHaveCount(1);
+    await expect(role.getByRole('option', { name: 'Account Manager', exact: true })).toHaveCount(1);
+    await role.focus();
     await page.keyboard.press('ArrowDown');
+    await expect(role).not.toHaveValue('');
+    await expect(role).toBeFocused();
+    await role.selectOption('User');
+    await page.keyboard.press('ArrowRight');
+    await expect(cell(1, 'Environments')).toBeFocused();
+
+    // Enter on the last row adds one: row 2 stays empty, and a block is pasted into rows 3-5.
+    await cell(1, 'First name').focus();
+    await page.keyboard.press('Enter');
     await expect(cell(2, 'First name')).toBeFocused();
-    await page.keyboard.type('Grid');
-    await cell(2, 'Last name').fill(`Two${tag}`);
-    await cell(2, 'Email').fill(`grid.two.${tag}@acme.test`);
-    await cell(2, 'Role').fill('User');
-    await cell(3, 'First name').fill('Grid');
-    await cell(3, 'Last name').fill(`Three${tag}`);
-    await cell(3, 'Email').fill(`grid.three.${tag}-at-acme.test`);
-    await cell(3, 'Role').fill('User');
+    await page.keyboard.press('Enter');
+    await expect(cell(3, 'First name')).toBeFocused();
+    const block = [`Grid\tThree${tag}\tgrid.three.${tag}@acme.test`, `Grid\tFour${tag}\tgrid.four.${tag}-at-acme.test`, `Mario\tManager\tmario.manager@acme.test`].join('\n');
+    await cell(3, 'First name').evaluate((input, text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, block);
+    await expect(cell(5, 'Email')).toHaveValue('mario.manager@acme.test');
+    await expect(cell(2, 'First name')).toHaveValue('');
     await page.getByRole('button', { name: 'Check rows' }).click();
 
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
     const errors = page.getByRole('table', { name: 'Rows with errors' });
-    await expect(errors.getByRole('row', { name: /3 Email/ })).toContainText('valid email');
+    await expect(errors.getByRole('row')).toHaveCount(2);
+    await expect(errors.getByRole('row', { name: /^4 Email/ })).toContainText('valid email');
+    const skipped = page.getByRole('table', { name: 'Skipped rows' });
+    await expect(skipped.getByRole('row', { name: /^5 mario\.manager@acme\.test/ })).toContainText('already exists');
     await expectAccessible(page);
 
+    // The check report numbers rows as the page does.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download the check report (.xlsx)' }).click();
+    const report = new ExcelJS.Workbook();
+    await report.xlsx.readFile(await (await download).path());
+    const sheet = report.getWorksheet('Result')!;
+    expect(sheet.getColumn(1).values.slice(1)).toEqual(['Grid row', 1, 3, 4, 5]);
+
     await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
-    await expect(cell(3, 'Email')).toHaveAttribute('aria-invalid', 'true');
-    await cell(3, 'Email').fill(`grid.three.${tag}@acme.test`);
-    await expect(cell(3, 'Email')).not.toHaveAttribute('aria-invalid');
+    await expect(page.getByText('the row numbers are those of the error list')).toBeVisible();
+    await expect(cell(2, 'First name')).toHaveValue('');
+    await expect(cell(3, 'Last name')).toHaveValue(`Three${tag}`);
+    await expect(cell(4, 'Email')).toHaveAttribute('aria-invalid', 'true');
+    await cell(4, 'Email').fill(`grid.four.${tag}@acme.test`);
+    await expect(cell(4, 'Email')).not.toHaveAttribute('aria-invalid');
     await page.getByRole('button', { name: 'Check rows' }).click();
     await expect(page.getByRole('heading', { name: 'Check the import' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toHaveCount(0);
 
     await page.getByRole('button', { name: 'Import 3 users' }).click();
     await expect(page.getByText('Import finished: 3 created, 0 updated.')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('table', { name: 'Skipped rows' }).getByRole('row', { name: /^5 mario\.manager@acme\.test/ })).toBeVisible();
     await page.goto(`/users?q=${tag}`);
     await expect(page.getByRole('row').filter({ hasText: `@acme.test` })).toHaveCount(3);
+  });
+
+  test('a file\'s rows fixed in the grid keep their file row numbers beside the grid\'s', async ({ page, login }, testInfo) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const tag = stamp();
+    const file = testInfo.outputPath('fix-me.csv');
+    writeFileSync(file, `Email;First name;Last name;Role;Environments\nfile.one.${tag}@acme.test;File;One;User;Production\n\nfile.two.${tag}-at-acme.test;File;Two;User;Production\n`);
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    await page.getByLabel('Choose a file').setInputFiles(file);
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    await expect(page.getByRole('table', { name: 'Rows with errors' }).getByRole('row', { name: /^4 Email/ })).toBeVisible();
+    await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
+    await expect(page.getByText('"File row" is each row\'s number in that file')).toBeVisible();
+    const grid = page.getByRole('table', { name: 'Users to import, one per row' });
+    await expect(grid.getByRole('columnheader', { name: 'File row' })).toBeVisible();
+    await expect(grid.getByRole('row').nth(1).getByRole('cell').first()).toHaveText('2');
+    await expect(grid.getByRole('row').nth(2).getByRole('cell').first()).toHaveText('4');
+    await expect(page.getByLabel('Row 2 Email', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    await expectAccessible(page);
   });
 
   test('an .xlsx with errors: preview, import the valid rows, progress, report', async ({ page, login }, testInfo) => {
@@ -155,6 +203,17 @@ test.describe('Import', () => {
     await page.getByRole('button', { name: 'Check rows' }).click();
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
+    await expectAccessible(page);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    // Past imports are cards on a phone: each one whole on screen, its counts included.
+    await page.goto('/users/import');
+    const past = page.getByRole('list', { name: 'Past imports' }).getByRole('listitem').first();
+    await expect(past).toContainText('the grid');
+    await expect(past).toContainText('1 row · 0 created · 0 updated · 1 error');
+    await past.scrollIntoViewIfNeeded();
+    await expect(past).toBeInViewport({ ratio: 1 });
+    await expect(page.getByRole('table', { name: 'Past imports' })).toBeHidden();
     await expectAccessible(page);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });

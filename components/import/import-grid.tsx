@@ -1,25 +1,15 @@
 'use client';
 
-import { useMemo, useRef, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useMemo, useRef, type ClipboardEvent, type ComponentProps, type KeyboardEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { BASE_COLUMNS, matchColumns } from '@/lib/import/columns';
+import { BASE_HEADERS, gridColumns, type GridRole, type GridRow } from '@/lib/import/grid-rows';
 import { cn } from '@/lib/utils';
 
-export type GridRole = { name: string; requiredFields: { label: string; key: string }[]; allEnvironments: boolean };
-export type GridRow = { id: number; values: Record<string, string>; errors?: Record<string, string> };
+export type { GridRole, GridRow };
 
-const BASE = BASE_COLUMNS.map((c) => c.header);
 let nextId = 1;
 export const newRow = (values: Record<string, string> = {}, errors?: Record<string, string>): GridRow => ({ id: nextId++, values, errors });
-
-/** The grid's columns: the base ones, then each required field of the roles the rows use. */
-export function gridColumns(rows: GridRow[], roles: GridRole[]): string[] {
-  const used = new Set(rows.map((r) => (r.values.Role ?? '').trim().toLowerCase()).filter(Boolean));
-  const extra: string[] = [];
-  for (const role of roles)
-    if (used.has(role.name.toLowerCase())) for (const f of role.requiredFields) if (!extra.includes(f.label)) extra.push(f.label);
-  return [...BASE, ...extra];
-}
 
 /** Tab-separated text as copied from Excel, LibreOffice or Sheets (quoted cells may hold line breaks). */
 export function parseClipboard(text: string): string[][] {
@@ -55,30 +45,26 @@ export function parseClipboard(text: string): string[][] {
   return rows;
 }
 
-/** As CSV (RFC 4180), for the upload route. */
-export function toCsv(columns: string[], rows: GridRow[]): string {
-  const quote = (v: string) => (/[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const lines = [columns.map(quote).join(',')];
-  for (const r of rows) if (columns.some((c) => (r.values[c] ?? '').trim())) lines.push(columns.map((c) => quote(r.values[c] ?? '')).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
-
 export function ImportGrid({
   rows,
   onChange,
   roles,
+  defaultRole,
   environments,
 }: {
   rows: GridRow[];
   onChange: (rows: GridRow[]) => void;
   roles: GridRole[];
+  /** What an empty Role cell means (the Add form's default). */
+  defaultRole: string;
   environments: string[];
 }) {
-  const columns = useMemo(() => gridColumns(rows, roles), [rows, roles]);
+  const columns = useMemo(() => gridColumns(rows, roles, defaultRole), [rows, roles, defaultRole]);
+  const fromFile = rows.some((r) => r.fileRow !== undefined);
   const table = useRef<HTMLTableElement>(null);
 
   const focusCell = (row: number, column: number) =>
-    requestAnimationFrame(() => table.current?.querySelector<HTMLInputElement>(`[data-cell="${row}:${column}"]`)?.focus());
+    requestAnimationFrame(() => table.current?.querySelector<HTMLElement>(`[data-cell="${row}:${column}"]`)?.focus());
 
   const setCell = (rowIndex: number, column: string, value: string) =>
     onChange(
@@ -101,13 +87,15 @@ export function ImportGrid({
     focusCell(Math.max(0, Math.min(index, next.length - 1)), 0);
   };
 
-  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>, row: number, column: number) => {
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement | HTMLSelectElement>, row: number, column: number) => {
     const input = event.currentTarget;
-    const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
-    const atEnd = input.selectionStart === input.value.length && input.selectionEnd === input.value.length;
+    // In a select (Role), the up and down arrows choose the value; left and right always move.
+    const choice = input instanceof HTMLSelectElement;
+    const atStart = choice || (input.selectionStart === 0 && input.selectionEnd === 0);
+    const atEnd = choice || (input.selectionStart === input.value.length && input.selectionEnd === input.value.length);
     let target: [number, number] | null = null;
-    if (event.key === 'ArrowUp' && row > 0) target = [row - 1, column];
-    else if ((event.key === 'ArrowDown' || event.key === 'Enter') && row < rows.length - 1) target = [row + 1, column];
+    if (event.key === 'ArrowUp' && !choice && row > 0) target = [row - 1, column];
+    else if (((event.key === 'ArrowDown' && !choice) || event.key === 'Enter') && row < rows.length - 1) target = [row + 1, column];
     else if (event.key === 'Enter' && row === rows.length - 1) {
       event.preventDefault();
       addRow();
@@ -122,12 +110,12 @@ export function ImportGrid({
   };
 
   /** A block pasted from a spreadsheet fills the grid from this cell; a header row places its columns by name. */
-  const onPaste = (event: ClipboardEvent<HTMLInputElement>, row: number, column: number) => {
+  const onPaste = (event: ClipboardEvent<HTMLInputElement | HTMLSelectElement>, row: number, column: number) => {
     const text = event.clipboardData.getData('text/plain');
     if (!/[\t\n]/.test(text.replace(/\r?\n$/, ''))) return;
     event.preventDefault();
     let block = parseClipboard(text);
-    const allLabels = [...BASE, ...roles.flatMap((r) => r.requiredFields.map((f) => f.label))];
+    const allLabels = [...BASE_HEADERS, ...roles.flatMap((r) => r.requiredFields.map((f) => f.label))];
     const map = matchColumns(block[0] ?? [], roles.flatMap((r) => r.requiredFields));
     let targets: (string | undefined)[];
     if (map.missing.length < 4 && Object.keys(map.base).length >= 2) {
@@ -164,6 +152,11 @@ export function ImportGrid({
             <th scope="col" className="w-10 px-2 py-2 text-right">
               <span className="sr-only">Row</span>#
             </th>
+            {fromFile && (
+              <th scope="col" className="px-2 py-2 text-right whitespace-nowrap">
+                File row
+              </th>
+            )}
             {columns.map((c) => (
               <th key={c} scope="col" className="min-w-36 px-1 py-2 font-semibold">
                 {c}
@@ -180,31 +173,44 @@ export function ImportGrid({
               <th scope="row" className="px-2 text-right text-xs font-normal text-slate-500">
                 {rowIndex + 1}
               </th>
+              {fromFile && (
+                <td className="px-2 text-right text-xs text-slate-600 tabular-nums">
+                  {r.fileRow ?? <span className="sr-only">none</span>}
+                </td>
+              )}
               {columns.map((c, columnIndex) => {
                 const error = r.errors?.[c];
                 const id = `cell-${r.id}-${columnIndex}`;
+                const value = r.values[c] ?? '';
+                const cell = {
+                  id,
+                  'data-cell': `${rowIndex}:${columnIndex}`,
+                  onKeyDown: (e: KeyboardEvent<HTMLInputElement | HTMLSelectElement>) => onKeyDown(e, rowIndex, columnIndex),
+                  onPaste: (e: ClipboardEvent<HTMLInputElement | HTMLSelectElement>) => onPaste(e, rowIndex, columnIndex),
+                  'aria-label': `Row ${rowIndex + 1} ${c}`,
+                  'aria-invalid': error ? true : undefined,
+                  'aria-describedby': error ? `${id}-error` : undefined,
+                  className: cn(
+                    'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-slate-200 ring-inset placeholder:text-slate-400 hover:ring-slate-300 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
+                    error && 'bg-red-50 ring-red-400',
+                  ),
+                };
                 return (
                   <td key={c} className="p-0.5 align-top">
-                    <input
-                      id={id}
-                      data-cell={`${rowIndex}:${columnIndex}`}
-                      value={r.values[c] ?? ''}
-                      onChange={(e) => setCell(rowIndex, c, e.target.value)}
-                      onKeyDown={(e) => onKeyDown(e, rowIndex, columnIndex)}
-                      onPaste={(e) => onPaste(e, rowIndex, columnIndex)}
-                      aria-label={`Row ${rowIndex + 1} ${c}`}
-                      aria-invalid={error ? true : undefined}
-                      aria-describedby={error ? `${id}-error` : undefined}
-                      list={c === 'Role' ? 'import-roles' : c === 'Environments' ? 'import-environments' : undefined}
-                      type={c === 'Email' ? 'email' : 'text'}
-                      autoComplete="off"
-                      spellCheck={false}
-                      placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
-                      className={cn(
-                        'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-slate-200 ring-inset placeholder:text-slate-400 hover:ring-slate-300 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
-                        error && 'bg-red-50 ring-red-400',
-                      )}
-                    />
+                    {c === 'Role' ? (
+                      <RoleSelect {...cell} value={value} roles={roles} defaultRole={defaultRole} onChange={(e) => setCell(rowIndex, c, e.target.value)} />
+                    ) : (
+                      <input
+                        {...cell}
+                        value={value}
+                        onChange={(e) => setCell(rowIndex, c, e.target.value)}
+                        list={c === 'Environments' ? 'import-environments' : undefined}
+                        type={c === 'Email' ? 'email' : 'text'}
+                        autoComplete="off"
+                        spellCheck={false}
+                        placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
+                      />
+                    )}
                     {error && (
                       <p id={`${id}-error`} className="px-2 pb-1 text-xs text-red-700">
                         {error}
@@ -227,11 +233,6 @@ export function ImportGrid({
           ))}
         </tbody>
       </table>
-      <datalist id="import-roles">
-        {roles.map((r) => (
-          <option key={r.name} value={r.name} />
-        ))}
-      </datalist>
       <datalist id="import-environments">
         {environments.map((e) => (
           <option key={e} value={e} />
@@ -243,5 +244,25 @@ export function ImportGrid({
         </Button>
       </div>
     </div>
+  );
+}
+
+/**
+ * The Role cell: the roles the importer may grant, with the empty choice standing for the default
+ * role. A value typed or pasted that is no such role stays shown (the check says what is wrong).
+ */
+function RoleSelect({ value, roles, defaultRole, className, ...props }: ComponentProps<'select'> & { value: string; roles: GridRole[]; defaultRole: string }) {
+  const known = roles.find((r) => r.name.toLowerCase() === value.trim().toLowerCase());
+  const selected = known?.name ?? value;
+  return (
+    <select {...props} value={selected} className={cn(className, 'pr-7', !value && 'text-slate-500')}>
+      <option value="">{defaultRole ? `${defaultRole} (default)` : 'Choose a role'}</option>
+      {roles.map((r) => (
+        <option key={r.name} value={r.name}>
+          {r.name}
+        </option>
+      ))}
+      {value && !known && <option value={value}>{value} (not a role you can grant)</option>}
+    </select>
   );
 }

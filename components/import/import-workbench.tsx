@@ -5,7 +5,8 @@ import { useId, useRef, useState, type DragEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { cn } from '@/lib/utils';
-import { ImportGrid, gridColumns, newRow, toCsv, type GridRole, type GridRow } from './import-grid';
+import { gridColumns, toCsv } from '@/lib/import/grid-rows';
+import { ImportGrid, newRow, type GridRole, type GridRow } from './import-grid';
 
 type Upload = { state: 'idle' } | { state: 'sending'; label: string; percent: number | null } | { state: 'error'; message: string };
 
@@ -35,14 +36,19 @@ function send(body: Blob, name: string, options: { existing: string; source?: st
 
 export function ImportWorkbench({
   roles,
+  defaultRole,
   environments,
   initialRows,
+  loadedFrom,
   maxMb,
   maxRows,
 }: {
   roles: GridRole[];
+  defaultRole: string;
   environments: string[];
   initialRows: GridRow[];
+  /** The check whose rows fill the grid, if any (its source name). */
+  loadedFrom?: string;
   maxMb: number;
   maxRows: number;
 }) {
@@ -71,7 +77,7 @@ export function ImportWorkbench({
       setUpload({ state: 'error', message: 'The grid is empty. Type or paste at least one user.' });
       return;
     }
-    const csv = toCsv(gridColumns(rows, roles), rows);
+    const csv = toCsv(gridColumns(rows, roles, defaultRole), rows, defaultRole);
     void submit(new Blob([csv], { type: 'text/csv' }), 'grid.csv', `Checking ${filled.length} ${filled.length === 1 ? 'row' : 'rows'}…`, 'grid');
   };
 
@@ -130,15 +136,24 @@ export function ImportWorkbench({
               Type or paste users
             </h2>
             <p id="grid-help" className="text-sm text-slate-600">
-              One user per row. Arrow keys and Tab move between cells; paste a block copied from a spreadsheet (with or without its header row).
+              One user per row. Arrow keys and Tab move between cells; paste a block copied from a spreadsheet (with or without its header row).{' '}
+              {defaultRole && `Role: pick one from the list (the up and down arrows change it); a row left at "${defaultRole} (default)" gets the ${defaultRole} role. `}
               Environments: names separated by &quot;;&quot;, empty for your current environment.
             </p>
+            {loadedFrom && (
+              <p className="mt-1 text-sm text-slate-700">
+                {rows.some((r) => r.fileRow !== undefined)
+                  ? `These rows come from ${loadedFrom}. "File row" is each row's number in that file, as in the error list; the numbers at the left are the grid's, which the next check reports.`
+                  : 'These are the rows you checked, each on its own line: the row numbers are those of the error list.'}
+              </p>
+            )}
           </div>
           <Button type="button" onClick={validateGrid} disabled={busy}>
             Check rows
           </Button>
         </div>
-        <ImportGrid rows={rows} onChange={setRows} roles={roles} environments={environments} />
+        <ImportGrid rows={rows} onChange={setRows} roles={roles} defaultRole={defaultRole} environments={environments} />
+        <p className="text-xs text-slate-600 sm:hidden">The grid is wider than the screen: swipe it sideways to reach every column.</p>
       </section>
 
       <section aria-labelledby="upload-title" className="space-y-3">

@@ -9,7 +9,7 @@ import { auditEvents, environments, importJobs, importRows, outboxMessages, role
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { cancelImport, createImport, getImport, listImports, startImport } from './jobs';
+import { cancelImport, createImport, getImport, listImports, skippedRows, startImport } from './jobs';
 import { claimJob, runJob } from './run';
 import { rowOutcome } from './sheets';
 
@@ -280,6 +280,11 @@ describe('commit', () => {
       expect(await writtenFor('nia.moved')).toEqual({ created: [], invitations: 0, audited: 0 });
       expect((await outcomes(job.id)).map((o) => o.message)).toEqual([expect.stringContaining('no longer manage'), expect.stringContaining('no longer manage')]);
       expect((await db.select().from(importJobs).where(eq(importJobs.id, job.id)))[0]).toMatchObject({ createdCount: 0, skipCount: 2 });
+      // The page lists the rows the run skipped, with their email and why.
+      expect(await skippedRows(db, job.id)).toEqual([
+        { rowNo: 2, email: 'nia.moved@example.test', message: expect.stringContaining('no longer manage') },
+        { rowNo: 3, email: 'ola.moved@example.test', message: expect.stringContaining('no longer manage') },
+      ]);
     });
 
     it('"all or nothing" fails whole when a row is refused at run time', async () => {

@@ -1,7 +1,7 @@
 // Imports as the portal sees them: create one from an uploaded file (validated, nothing written to
 // users), start it, cancel it, read it, list them. Everyone here needs users.write; an import is
 // visible to whoever ran it and to organization-wide principals (Administrators).
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, importJobs, importRows, roles } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
@@ -18,8 +18,7 @@ export const importLimits = () => ({
   maxUnpackedBytes: Math.floor(env.IMPORT_MAX_UNPACKED_MB * 1048576),
 });
 
-/** The source name of an import typed or pasted in the grid (sent as CSV). */
-export const GRID_SOURCE = 'the grid';
+export { GRID_SOURCE } from './grid-rows';
 
 export type ImportOptions = { existing: 'skip' | 'update'; environmentId: string | null };
 
@@ -87,6 +86,19 @@ export async function errorRows(q: Queryable, jobId: string, limit = 200) {
     .select({ rowNo: importRows.rowNo, errors: importRows.errors, cells: importRows.cells })
     .from(importRows)
     .where(and(eq(importRows.jobId, jobId), eq(importRows.kind, 'error')))
+    .orderBy(importRows.rowNo)
+    .limit(limit);
+}
+
+/**
+ * The rows counted as skipped (first `limit`), with their email and why: existing users when the
+ * importer chose to skip them, and rows the run skipped or found already up to date.
+ */
+export async function skippedRows(q: Queryable, jobId: string, limit = 200) {
+  return q
+    .select({ rowNo: importRows.rowNo, email: sql<string | null>`${importRows.data}->>'email'`, message: importRows.message })
+    .from(importRows)
+    .where(and(eq(importRows.jobId, jobId), or(eq(importRows.kind, 'skip'), inArray(importRows.outcome, ['skipped', 'unchanged']))))
     .orderBy(importRows.rowNo)
     .limit(limit);
 }

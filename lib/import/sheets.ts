@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import type { Queryable } from '@/db/client';
 import { importRows, type ImportJob } from '@/db/schema';
 import { BASE_COLUMNS, profileColumns } from './columns';
+import { GRID_SOURCE, shownRowNo } from './grid-rows';
 import type { ImportEnvironment, ImportRole } from './validate';
 
 /** A leading apostrophe makes Excel, LibreOffice and Sheets show the text instead of running it. */
@@ -87,7 +88,8 @@ export function rowOutcome(row: { rowNo: number; kind: string; outcome: string |
 export function reportStream(q: Queryable, job: ImportJob): Readable {
   return workbookStream(async (workbook) => {
     const sheet = workbook.addWorksheet('Result', { views: [{ state: 'frozen', ySplit: 1 }] });
-    const headers = ['Row', ...job.headers, 'Outcome', 'Message'];
+    // The row numbers the check page showed: the grid's for a grid check, the file's otherwise.
+    const headers = [job.source === GRID_SOURCE ? 'Grid row' : 'Row', ...job.headers, 'Outcome', 'Message'];
     sheet.columns = headers.map((h, i) => ({ header: neutralise(h), width: i === 0 ? 8 : i === headers.length - 1 ? 60 : 18 }));
     sheet.getRow(1).font = bold.font;
     sheet.getRow(1).commit();
@@ -103,7 +105,7 @@ export function reportStream(q: Queryable, job: ImportJob): Readable {
       for (const row of page) {
         const cells = Array.from({ length: width }, (_, i) => neutralise(row.cells[i] ?? ''));
         const { outcome, message } = rowOutcome(row, job);
-        sheet.addRow([row.rowNo, ...cells, outcome, neutralise(message)]).commit();
+        sheet.addRow([shownRowNo(job.source, row.rowNo), ...cells, outcome, neutralise(message)]).commit();
       }
       after = page[page.length - 1]!.rowNo;
     }

@@ -2,13 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ImportStatusBadge } from '@/components/import/import-status';
 import { ImportWorkbench } from '@/components/import/import-workbench';
-import type { GridRow } from '@/components/import/import-grid';
 import { PageHeader } from '@/components/ui/page-header';
 import { LocalTime } from '@/components/ui/local-time';
 import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
-import { BASE_COLUMNS, matchColumns, profileColumns } from '@/lib/import/columns';
+import { checkedGridRows, type GridRow } from '@/lib/import/grid-rows';
 import { getImport, gridRows, importLimits, listImports } from '@/lib/import/jobs';
 import { AppError } from '@/lib/errors';
 import { grantableRoles, listRoles } from '@/lib/roles';
@@ -18,6 +17,7 @@ export const metadata: Metadata = { title: 'Import · Users' };
 /** Rows are put back in the grid up to this many (beyond it, fix the file and upload it again). */
 const GRID_LIMIT = 1_000;
 const number = new Intl.NumberFormat('en');
+const count = (n: number, noun: string) => `${number.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 export default async function ImportPage({ searchParams }: { searchParams: Promise<{ from?: string | string[] }> }) {
   const user = await requirePermission('users.write');
@@ -25,84 +25,103 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
   const { from } = await searchParams;
   const [roles, environments, imports] = await Promise.all([listRoles(db), getVisibleEnvironments(user), listImports(db, principal)]);
   const grantable = grantableRoles(principal, roles);
+  // As on the Add form: User when the importer may grant it.
+  const defaultRole = grantable.find((r) => r.name === 'User') ?? grantable[0];
 
   let initialRows: GridRow[] = [];
+  let loadedFrom: string | undefined;
   if (typeof from === 'string') {
     const job = await getImport(db, principal, from).catch((error) => {
       if (error instanceof AppError) return null;
       throw error;
     });
     if (job && job.totalRows <= GRID_LIMIT) {
-      const profile = profileColumns(roles);
-      const map = matchColumns(job.headers, profile);
-      const columns: [string, number | undefined][] = [
-        ...BASE_COLUMNS.map((c) => [c.header, map.base[c.field]] as [string, number | undefined]),
-        ...profile.map((f) => [f.label, map.profile[f.key]] as [string, number | undefined]),
-      ];
-      initialRows = (await gridRows(db, job.id, GRID_LIMIT)).map((r, i) => ({
-        id: -(i + 1),
-        values: Object.fromEntries(columns.filter(([, index]) => index !== undefined).map(([label, index]) => [label, r.cells[index!] ?? ''])),
-        errors: r.errors ? Object.fromEntries(r.errors.map((e) => [e.column, e.message])) : undefined,
-      }));
+      initialRows = checkedGridRows(job, await gridRows(db, job.id, GRID_LIMIT), roles);
+      loadedFrom = job.source;
     }
   }
 
   const limits = importLimits();
   return (
     <>
-      <PageHeader
-        title="Import users"
-        description="Add or update many users at once: type or paste them in the grid, or upload a spreadsheet. You see every problem before anything is saved."
-      />
-      <ImportWorkbench
-        roles={grantable.map((r) => ({ name: r.name, requiredFields: r.requiredFields, allEnvironments: r.allEnvironments }))}
-        environments={environments.map((e) => e.name)}
-        initialRows={initialRows}
-        maxMb={Math.round(limits.maxBytes / 1048576)}
-        maxRows={limits.maxRows}
-      />
-      <section aria-labelledby="past-title" className="mt-10">
-        <h2 id="past-title" className="mb-3 text-base font-semibold text-slate-900">
-          Past imports
-        </h2>
-        {imports.length === 0 ? (
-          <p className="text-sm text-slate-600">No imports yet. Checked and finished imports appear here with their reports.</p>
-        ) : (
-          <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
-            <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="sr-only">Past imports</caption>
-              <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-                <tr>
-                  <th scope="col" className="px-4 py-3">Source</th>
-                  <th scope="col" className="px-4 py-3">Status</th>
-                  <th scope="col" className="px-4 py-3">By</th>
-                  <th scope="col" className="px-4 py-3">When</th>
-                  <th scope="col" className="px-4 py-3 text-right">Rows</th>
-                  <th scope="col" className="px-4 py-3 text-right">Created</th>
-                  <th scope="col" className="px-4 py-3 text-right">Updated</th>
-                  <th scope="col" className="px-4 py-3 text-right">Errors</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {imports.map((job) => (
-                  <tr key={job.id} className="hover:bg-slate-50">
-                    <td className="max-w-64 truncate px-4 py-3 font-medium" title={job.source}>
-                      <Link href={`/users/import/${job.id}`} className="text-indigo-700 hover:underline">
-                        {job.source}
-                      </Link>
-                    </td>
-                    <td className="px-4 py-3"><ImportStatusBadge status={job.status} /></td>
-                    <td className="px-4 py-3 text-slate-700">{job.createdByLabel}</td>
-                    <td className="px-4 py-3 whitespace-nowrap text-slate-700"><LocalTime value={job.createdAt} inline /></td>
-                    <td className="px-4 py-3 text-right tabular-nums">{number.format(job.totalRows)}</td>
-                    <td className="px-4 py-3 text-right tabular-nums">{number.format(job.createdCount)}</td>
-                    <td className="px-4 py-3 text-right tabular-nums">{number.format(job.updatedCount)}</td>
-                    <td className="px-4 py-3 text-right tabular-nums">{number.format(job.errorCount)}</td>
+        <PageHeader
+          title="Import users"
+          description="Add or update many users at once: type or paste them in the grid, or upload a spreadsheet. You see every problem before anything is saved."
+        />
+        <ImportWorkbench
+          roles={grantable.map((r) => ({ name: r.name, requiredFields: r.requiredFields, allEnvironments: r.allEnvironments }))}
+          environments={environments.map((e) => e.name)}
+          defaultRole={defaultRole?.name ?? ''}
+          initialRows={initialRows}
+          loadedFrom={loadedFrom}
+          maxMb={Math.round(limits.maxBytes / 1048576)}
+          maxRows={limits.maxRows}
+        />
+        <section aria-labelledby="past-title" className="mt-10">
+          <h2 id="past-title" className="mb-3 text-base font-semibold text-slate-900">
+            Past imports
+          </h2>
+          {imports.length === 0 ? (
+            <p className="text-sm text-slate-600">No imports yet. Checked and finished imports appear here with their reports.</p>
+          ) : (
+            <>
+            <div className="relative hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size] sm:block">
+              <table className="min-w-full divide-y divide-slate-200 text-sm">
+                <caption className="sr-only">Past imports</caption>
+                <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+                  <tr>
+                    <th scope="col" className="px-4 py-3">Source</th>
+                    <th scope="col" className="px-4 py-3">Status</th>
+                    <th scope="col" className="px-4 py-3">By</th>
+                    <th scope="col" className="px-4 py-3">When</th>
+                    <th scope="col" className="px-4 py-3 text-right">Rows</th>
+                    <th scope="col" className="px-4 py-3 text-right">Created</th>
+                    <th scope="col" className="px-4 py-3 text-right">Updated</th>
+                    <th scope="col" className="px-4 py-3 text-right">Errors</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {imports.map((job) => (
+                    <tr key={job.id} className="hover:bg-slate-50">
+                      <td className="max-w-64 truncate px-4 py-3 font-medium" title={job.source}>
+                        <Link href={`/users/import/${job.id}`} className="text-indigo-700 hover:underline">
+                          {job.source}
+                        </Link>
+                      </td>
+                      <td className="px-4 py-3"><ImportStatusBadge status={job.status} /></td>
+                      <td className="px-4 py-3 text-slate-700">{job.createdByLabel}</td>
+                      <td className="px-4 py-3 whitespace-nowrap text-slate-700"><LocalTime value={job.createdAt} inline /></td>
+                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.totalRows)}</td>
+                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.createdCount)}</td>
+                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.updatedCount)}</td>
+                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.errorCount)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {/* On a phone each import is a card: nothing scrolls sideways. */}
+            <ul aria-labelledby="past-title" className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200 sm:hidden">
+              {imports.map((job) => (
+                <li key={job.id} className="space-y-1 px-4 py-3 text-sm">
+                  <div className="flex items-start justify-between gap-2">
+                    <Link href={`/users/import/${job.id}`} className="min-w-0 truncate font-medium text-indigo-700 hover:underline" title={job.source}>
+                      {job.source}
+                    </Link>
+                    <ImportStatusBadge status={job.status} />
+                  </div>
+                  <p className="text-xs text-slate-600">
+                    <span className="block truncate">By {job.createdByLabel}</span>
+                    <LocalTime value={job.createdAt} inline />
+                  </p>
+                  <p className="text-xs text-slate-700 tabular-nums">
+                    {count(job.totalRows, 'row')} · {number.format(job.createdCount)} created · {number.format(job.updatedCount)} updated ·{' '}
+                    {count(job.errorCount, 'error')}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          </>
         )}
       </section>
     </>

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import type { ReactNode } from 'react';
 import { notFound } from 'next/navigation';
 import { ImportProgress } from '@/components/import/import-progress';
 import { ImportStatusBadge } from '@/components/import/import-status';
@@ -11,13 +12,14 @@ import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
-import { errorRows, getImport, GRID_SOURCE } from '@/lib/import/jobs';
+import { GRID_SOURCE, shownRowNo } from '@/lib/import/grid-rows';
+import { errorRows, getImport, skippedRows } from '@/lib/import/jobs';
 import { cancelImportAction, startImportAction } from '../actions';
 
 export const metadata: Metadata = { title: 'Import · Users' };
 
 const number = new Intl.NumberFormat('en');
-const ERRORS_SHOWN = 200;
+const ROWS_SHOWN = 200;
 const GRID_LIMIT = 1_000;
 
 function Count({ label, value, tone }: { label: string; value: number; tone?: string }) {
@@ -29,6 +31,31 @@ function Count({ label, value, tone }: { label: string; value: number; tone?: st
   );
 }
 
+/** A list of rows with one line per problem or reason: Row, then two columns of text. */
+function RowsSection({ id, title, note, headers, children }: { id: string; title: string; note: string; headers: [string, string]; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="mb-6">
+      <h2 id={id} className="mb-1 text-base font-semibold text-slate-900">
+        {title}
+      </h2>
+      <p className="mb-3 text-sm text-slate-600">{note}</p>
+      <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
+        <table className="min-w-full divide-y divide-slate-200 text-sm">
+          <caption className="sr-only">{title}</caption>
+          <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+            <tr>
+              <th scope="col" className="w-16 px-4 py-2">Row</th>
+              <th scope="col" className="px-4 py-2">{headers[0]}</th>
+              <th scope="col" className="px-4 py-2">{headers[1]}</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">{children}</tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
 export default async function ImportJobPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePermission('users.write');
   const { id } = await params;
@@ -36,13 +63,17 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
     if (error instanceof AppError && error.code === 'not_found') notFound();
     throw error;
   });
-  const errors = job.errorCount > 0 ? await errorRows(db, job.id, ERRORS_SHOWN) : [];
+  const [errors, skipped] = await Promise.all([
+    job.errorCount > 0 ? errorRows(db, job.id, ROWS_SHOWN) : [],
+    job.skipCount > 0 ? skippedRows(db, job.id, ROWS_SHOWN) : [],
+  ]);
   const toImport = job.newCount + job.updateCount;
   const ended = ['done', 'failed', 'cancelled'].includes(job.status);
   const mine = job.createdBy === user.id;
-  // The grid has no header row: its line 1 is the file's row 2.
   const fromGrid = job.source === GRID_SOURCE;
-  const shownRow = (rowNo: number) => (fromGrid ? rowNo - 1 : rowNo);
+  const shownRow = (rowNo: number) => shownRowNo(job.source, rowNo);
+  const numbering = fromGrid ? 'Row numbers are those of the grid.' : 'Row numbers are those of the file (the header is row 1).';
+  const firstOf = (shown: number, total: number) => `The first ${number.format(shown)} of ${number.format(total)}; the report lists all of them.`;
 
   return (
     <>
@@ -130,41 +161,39 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
       </div>
 
       {errors.length > 0 && (
-        <section aria-labelledby="errors-title">
-          <h2 id="errors-title" className="mb-1 text-base font-semibold text-slate-900">
-            Rows with errors
-          </h2>
-          <p className="mb-3 text-sm text-slate-600">
-            {job.errorCount > errors.length
-              ? `The first ${number.format(errors.length)} of ${number.format(job.errorCount)}; the report lists all of them.`
-              : fromGrid
-                ? 'Row numbers are those of the grid. These rows are not imported.'
-                : 'Row numbers are those of the file (the header is row 1). These rows are not imported.'}
-          </p>
-          <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
-            <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="sr-only">Rows with errors</caption>
-              <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
-                <tr>
-                  <th scope="col" className="w-16 px-4 py-2">Row</th>
-                  <th scope="col" className="px-4 py-2">Column</th>
-                  <th scope="col" className="px-4 py-2">Problem</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {errors.flatMap((row) =>
-                  (row.errors ?? []).map((e, i) => (
-                    <tr key={`${row.rowNo}-${i}`}>
-                      <td className="px-4 py-2 tabular-nums">{i === 0 ? shownRow(row.rowNo) : <span className="sr-only">{shownRow(row.rowNo)}</span>}</td>
-                      <td className="px-4 py-2 whitespace-nowrap font-medium">{e.column}</td>
-                      <td className="px-4 py-2 text-slate-700">{e.message}</td>
-                    </tr>
-                  )),
-                )}
-              </tbody>
-            </table>
-          </div>
-        </section>
+        <RowsSection
+          id="errors-title"
+          title="Rows with errors"
+          headers={['Column', 'Problem']}
+          note={job.errorCount > errors.length ? firstOf(errors.length, job.errorCount) : `${numbering} These rows are not imported.`}
+        >
+          {errors.flatMap((row) =>
+            (row.errors ?? []).map((e, i) => (
+              <tr key={`${row.rowNo}-${i}`}>
+                <td className="px-4 py-2 tabular-nums">{i === 0 ? shownRow(row.rowNo) : <span className="sr-only">{shownRow(row.rowNo)}</span>}</td>
+                <td className="px-4 py-2 whitespace-nowrap font-medium">{e.column}</td>
+                <td className="px-4 py-2 text-slate-700">{e.message}</td>
+              </tr>
+            )),
+          )}
+        </RowsSection>
+      )}
+
+      {skipped.length > 0 && (
+        <RowsSection
+          id="skipped-title"
+          title="Skipped rows"
+          headers={['Email', 'Why skipped']}
+          note={job.skipCount > skipped.length ? firstOf(skipped.length, job.skipCount) : `${numbering} These rows change nothing.`}
+        >
+          {skipped.map((row) => (
+            <tr key={row.rowNo}>
+              <td className="px-4 py-2 tabular-nums">{shownRow(row.rowNo)}</td>
+              <td className="px-4 py-2 font-medium wrap-anywhere">{row.email ?? '—'}</td>
+              <td className="px-4 py-2 text-slate-700">{row.message}</td>
+            </tr>
+          ))}
+        </RowsSection>
       )}
     </>
   );
