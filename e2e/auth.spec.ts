@@ -29,6 +29,32 @@ test.describe('sign-in', () => {
     await expect(page).toHaveURL(/\/login/);
   });
 
+  test('on a phone the main navigation opens from a Menu button, every link in view; Escape or a choice closes it', async ({ page, login }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await login.signInAs('admin');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const menu = nav.getByRole('button', { name: 'Menu' });
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(nav.getByRole('link', { name: 'Audit log' })).toBeHidden();
+    await menu.click();
+    await expect(menu).toHaveAttribute('aria-expanded', 'true');
+    for (const name of ['Users', 'Security settings', 'Roles', 'Environments', 'Audit log', 'Outbox', 'My profile']) {
+      const box = await nav.getByRole('link', { name }).boundingBox();
+      expect(box!.x, name).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(390);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await expectAccessible(page);
+    await page.keyboard.press('Escape');
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(menu).toBeFocused();
+    await menu.press('Enter');
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await expect(page).toHaveURL(/\/audit$/);
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(nav.getByRole('link', { name: 'Audit log' })).toBeHidden();
+  });
+
   test('returns to the page that was asked for after signing in', async ({ page, login }) => {
     await page.goto('/profile');
     await login.signIn(ACCOUNTS.admin.email, PASSWORD);
@@ -57,19 +83,19 @@ test.describe('profile', () => {
     await expectAccessible(page);
     const newPassword = 'Brand-New-Passphrase-77';
 
-    await page.getByLabel('Current password').fill('Wrong-Current-1');
+    await page.getByRole('textbox', { name: 'Current password' }).fill('Wrong-Current-1');
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Confirm new password').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect(page.getByLabel('Current password')).toHaveAccessibleDescription('The current password is incorrect.');
+    await expect(page.getByRole('textbox', { name: 'Current password' })).toHaveAccessibleDescription('The current password is incorrect.');
 
-    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('textbox', { name: 'Current password' }).fill(PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill('weak');
     await page.getByLabel('Confirm new password').fill('weak');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByLabel('New password', { exact: true })).toHaveAccessibleDescription(/Use at least 12 characters\./);
 
-    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByRole('textbox', { name: 'Current password' }).fill(PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Confirm new password').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();

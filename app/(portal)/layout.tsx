@@ -39,13 +39,13 @@ export default async function PortalLayout({ children }: { children: ReactNode }
           <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
             Skip to content
           </a>
-          <aside className="border-b border-slate-200 bg-slate-50 md:sticky md:top-0 md:flex md:h-screen md:w-56 md:shrink-0 md:flex-col md:border-r md:border-b-0">
+          <aside className="relative flex items-center justify-between border-b border-slate-200 bg-slate-50 md:sticky md:top-0 md:h-screen md:w-56 md:shrink-0 md:flex-col md:items-stretch md:justify-start md:border-r md:border-b-0">
             <div className="flex h-14 items-center px-4">
               <Link href="/" className="text-base font-semibold tracking-tight text-slate-900">
                 <span className="text-indigo-600">User</span>desk
               </Link>
             </div>
-            <nav aria-label="Main" className="px-2 pb-2 md:flex-1 md:overflow-y-auto">
+            <nav aria-label="Main" className="px-2 md:flex-1 md:overflow-y-auto md:pb-2">
               <NavLinks items={items} />
             </nav>
           </aside>
