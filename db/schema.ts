@@ -51,7 +51,8 @@ export const environments = pgTable(
   ],
 );
 
-export type RequiredField = { label: string; key: string; pattern?: string };
+/** A field a role asks for: `pattern` (RE2) is what the whole value must match, `hint` says so in words. */
+export type RequiredField = { label: string; key: string; pattern?: string; hint?: string };
 
 export const roles = pgTable(
   'roles',
@@ -344,8 +345,9 @@ export const outboxMessages = pgTable(
     // The /outbox list filtered by status, newest first, and the per-status counts.
     index('outbox_status_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
     index('outbox_created_idx').on(t.createdAt.desc()),
-    // A user's messages still to be sent, for cancelling those whose link a newer one replaced.
-    index('outbox_user_waiting_idx').on(t.userId).where(sql`${t.status} in ('pending', 'failed')`),
+    // A user's messages not sent, for cancelling those whose link a newer one replaced. (Written without
+    // 'sending': a fresh database adds that enum value in the same transaction, where it may not be used.)
+    index('outbox_user_waiting_idx').on(t.userId).where(sql`${t.status} <> 'sent'`),
   ],
 );
 

@@ -244,6 +244,18 @@ describe('wide rows and big shared-strings tables', () => {
     await expect(all(file('wider.csv', `First name\nAnn${','.repeat(20_000)}\n`), 'csv')).rejects.toThrow(
       'Line 2 of this CSV file has more than 16,384 columns',
     );
+    // A line end inside quotes does not end the record: counting on past it, the cap still holds.
+    await expect(all(file('quoted-breaks.csv', `First name\na${`${','.repeat(10_000)},"\n"`.repeat(20)}\n`), 'csv')).rejects.toThrow('more than 16,384 columns');
+  });
+
+  it('reads CSV whose lines end with CR alone (old Mac "CSV"), and separators inside quotes are one cell', async () => {
+    // 900 lines of 21 fields: more separators than the per-record cap, were the CRs not line ends.
+    const rows = Array.from({ length: 900 }, (_, i) => `Ann${i},Lee,ann${i}@example.test,User,Production,${','.repeat(15)}`);
+    const read = await all(file('mac.csv', ['First name,Last name,Email,Role,Environments,Tags', ...rows].join('\r')), 'csv');
+    expect(read).toHaveLength(901);
+    expect(read[900]).toEqual(['Ann899', 'Lee', 'ann899@example.test', 'User', 'Production', ...Array(16).fill('')]);
+    const commas = await all(file('commas.csv', `First name,Tags\nAnn,"${','.repeat(20_000)}"\n`), 'csv');
+    expect(commas[1]).toEqual(['Ann', ','.repeat(20_000)]);
   });
 
   it('counts the strings and formatted runs of a shared-strings table once, wherever the chunks are cut', () => {

@@ -202,20 +202,26 @@ export function detectDelimiter(firstLine: string): ',' | ';' | '\t' {
 }
 
 /**
- * Passes the file through, refusing a line with more fields than MAX_CSV_FIELDS before csv-parse builds
- * it whole (a 22 MB line of commas was half a gigabyte). Separators inside quotes count too: no real
- * cell holds thousands.
+ * Passes the file through, refusing a record with more fields than MAX_CSV_FIELDS before csv-parse builds
+ * it whole (a 22 MB line of commas was half a gigabyte). Fields are counted as csv-parse will split them:
+ * separators and line ends inside quotes belong to a cell ("" inside quotes flips twice, so it stays
+ * inside), and a record ends at a line feed or a carriage return (old Mac "CSV" ends lines with CR alone).
  */
 async function* notTooWide(source: AsyncIterable<Buffer>, delimiter: string): AsyncGenerator<Buffer> {
   const separator = delimiter.charCodeAt(0);
   let line = 1;
   let fields = 1;
+  let quoted = false;
+  let previous = 0;
   for await (const chunk of source) {
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] === 0x0a) {
-        line++;
-        fields = 1;
-      } else if (chunk[i] === separator && ++fields > MAX_CSV_FIELDS)
+    for (const byte of chunk) {
+      // Lines as an editor counts them, for the message: LF, CR, or CR LF once.
+      if (byte === 0x0a ? previous !== 0x0d : byte === 0x0d) line++;
+      previous = byte;
+      if (byte === 0x22) quoted = !quoted;
+      else if (quoted) continue;
+      else if (byte === 0x0a || byte === 0x0d) fields = 1;
+      else if (byte === separator && ++fields > MAX_CSV_FIELDS)
         throw bad(`Line ${line} of this CSV file has more than ${MAX_CSV_FIELDS.toLocaleString('en')} columns, more than any spreadsheet holds. It may be damaged or built to overload servers.`);
     }
     yield chunk;

@@ -37,16 +37,18 @@ const LINK_KINDS = ['invitation', 'reset', 'credentials'];
 export const SUPERSEDED = 'Not sent: its link was replaced by a newer one or voided, so it would no longer work.';
 
 /**
- * The user's link messages still waiting (or failed, and so one "Send again" away) are cancelled when
- * their links die: resending an invitation, or correcting a typo'd address, must not later deliver the
- * old message (a dead link, or the organization's invitation to the wrong address).
+ * The user's link messages still waiting (or failed, and so one "Send again" away, or in a sender's hands:
+ * a send that fails would put it back in the queue) are cancelled when their links die: resending an
+ * invitation, or correcting a typo'd address, must not later deliver the old message (a dead link, or
+ * the organization's invitation to the wrong address). A sender's result for a cancelled message is not
+ * recorded (it marks only rows still `sending`), so one already on the wire may still arrive.
  */
 export async function cancelLinkMail(q: Queryable, userId: string): Promise<void> {
   await q
     .update(outboxMessages)
-    .set({ status: 'cancelled', nextAttemptAt: null, lastError: SUPERSEDED })
+    .set({ status: 'cancelled', nextAttemptAt: null, claimedBy: null, lastError: SUPERSEDED })
     // The statuses as written, not parameters: so the planner can use the partial index outbox_user_waiting_idx.
-    .where(and(eq(outboxMessages.userId, userId), sql`${outboxMessages.status} in ('pending', 'failed')`, inArray(outboxMessages.kind, LINK_KINDS)));
+    .where(and(eq(outboxMessages.userId, userId), sql`${outboxMessages.status} <> 'sent' and ${outboxMessages.status} <> 'cancelled'`, inArray(outboxMessages.kind, LINK_KINDS)));
 }
 
 export async function organizationName(q: Queryable): Promise<string> {

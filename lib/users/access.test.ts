@@ -10,6 +10,8 @@ import { signIn } from '@/lib/auth/sign-in';
 import { hashToken } from '@/lib/auth/tokens';
 import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitation, resetUser, unlockUser } from './access';
 import { SUPERSEDED } from '@/lib/mail/outbox';
+import type { Transporter } from 'nodemailer';
+import { claimDue, sendClaimed } from '@/lib/mail/deliver';
 import { retryOutboxMessage } from '@/lib/mail/manage';
 import { inviteUser } from './create';
 
@@ -91,6 +93,18 @@ describe('reset', () => {
 });
 
 describe('invitations', () => {
+  it('cancels a link message a sender already holds, and that sender\'s failure does not put it back in the queue', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const user = await db.transaction((tx) =>
+      inviteUser(tx, admin, { firstName: 'Sal', lastName: 'Sending', email: 'sal@example.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} }, meta),
+    );
+    const claimed = (await claimDue(db, 1_000)).find((m) => m.toAddress === 'sal@example.test')!;
+    await db.transaction((tx) => resendInvitation(tx, admin, user.id, meta));
+    const failing = { sendMail: async () => Promise.reject(Object.assign(new Error('421 Try again later'), { responseCode: 421 })) } as unknown as Transporter;
+    expect(await sendClaimed(db, failing, claimed, 'example.test')).toBe('retry');
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.id, claimed.id)))[0]).toMatchObject({ status: 'cancelled', lastError: SUPERSEDED });
+  });
+
   it('invites a user, and a resent invitation makes the old link stop working', async () => {
     const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
     const user = await db.transaction((tx) =>

@@ -108,7 +108,8 @@ describe('createUserFromFields', () => {
     expect(error!.fieldErrors!.email).toEqual(['A user with this email already exists.']);
   });
 
-  it('of simultaneous creations with a password and one email, keeps one; the others get the email field\'s error', async () => {
+  // PostgreSQL only: on the embedded database the transactions run one after another and the check before the insert answers.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('of simultaneous creations with a password and one email, keeps one; the others get the email field\'s error', async () => {
     const emails = ['Twin@Fields.test', 'twin@fields.test', 'TWIN@FIELDS.TEST', 'tWiN@fields.test'];
     const results = await Promise.all(emails.map((email) => failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base(email), password: STRONG })))));
     expect(results.filter((e) => e === null)).toHaveLength(1);

@@ -49,7 +49,7 @@ export async function findVisibleUser(q: Queryable, principal: Principal, userId
   // The row is locked on its own, then read with its role. Locked through the join, a role change
   // committed meanwhile would make PostgreSQL recheck the new row against the old role's row, find they
   // no longer join, and drop the user: "no such user" for a user who is there.
-  if (options.forUpdate) await q.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+  if (options.forUpdate) await q.select({ id: users.id }).from(users).where(and(eq(users.id, userId), visibleTo(principal))).for('update');
   const [user] = await q
     .select(userColumns)
     .from(users)
