@@ -39,6 +39,7 @@ test.describe('Roles', () => {
     await summary.getByRole('link', { name: /Field 1 pattern/ }).click();
     await expect(pattern).toBeFocused();
     await pattern.fill('E[0-9]{4}');
+    await page.getByLabel('Field 1 format hint (optional)').fill('E and 4 digits, like E1234');
     await page.getByRole('button', { name: 'Create role' }).click();
     await expect(page).toHaveURL(/\/settings\/roles\?saved=/);
     const row = page.getByRole('row').filter({ hasText: roleName });
@@ -52,11 +53,12 @@ test.describe('Roles', () => {
     await page.getByLabel('Role').selectOption({ label: roleName });
     const field = page.getByLabel('Employee number');
     await expect(field).toBeVisible();
+    await expect(field).toHaveAccessibleDescription('E and 4 digits, like E1234');
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
     await expect(page.locator('#user-profile-employeeNo-error')).toHaveText('Enter the Employee number.');
     await field.fill('E12');
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
-    await expect(page.locator('#user-profile-employeeNo-error')).toHaveText('The Employee number does not have the expected format.');
+    await expect(page.locator('#user-profile-employeeNo-error')).toHaveText('The Employee number does not have the expected format: E and 4 digits, like E1234.');
     await field.fill('E1234');
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
     await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}(\?added=1)?$/);

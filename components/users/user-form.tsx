@@ -13,7 +13,7 @@ import { useActionForm } from '@/components/ui/use-action-form';
 import type { ActionState } from '@/lib/action-state';
 import type { UserTag } from '@/db/schema';
 
-type RoleOption = { id: string; name: string; allEnvironments: boolean; requiredFields: { label: string; key: string }[] };
+type RoleOption = { id: string; name: string; allEnvironments: boolean; requiredFields: { label: string; key: string; hint?: string }[] };
 
 export type UserFormValues = {
   firstName: string;
@@ -184,7 +184,7 @@ export function UserForm({
         <fieldset className="space-y-4">
           <legend className="text-sm font-semibold text-slate-800">Required by the {role.name} role</legend>
           {role.requiredFields.map((f) => (
-            <Field key={`${role.id}-${f.key}`} id={`user-profile-${f.key}`} label={f.label} name={`profile.${f.key}`} required errors={errors?.[`profile.${f.key}`]} />
+            <Field key={`${role.id}-${f.key}`} id={`user-profile-${f.key}`} label={f.label} name={`profile.${f.key}`} help={f.hint} required errors={errors?.[`profile.${f.key}`]} />
           ))}
         </fieldset>
       )}

@@ -10,6 +10,7 @@ import { diff, recordAudit, recordAudits, type RequestMeta } from '@/lib/audit';
 import { ADMINISTRATOR, BUILT_IN_ROLES, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
+import { plainTextSchema } from '@/lib/validation';
 import { PERMISSION_HELP } from './permission-help';
 import { rows } from '@/lib/db-rows';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
@@ -46,6 +47,10 @@ export const requiredFieldSchema = z.object({
     .optional()
     .transform((p) => p || undefined)
     .refine((p) => p === undefined || isValidPattern(p), 'This pattern is not valid: check brackets and parentheses. Patterns use the usual regular-expression syntax, without look-arounds or back-references.'),
+  // The pattern in words, for the people who fill the field in: shown under it and in its error.
+  hint: plainTextSchema('format hint', 120)
+    .optional()
+    .transform((h) => h || undefined),
 });
 
 // Patterns are written by Administrators and run against every Add, edit, import row and API call, so
@@ -71,17 +76,18 @@ const isValidPattern = (pattern: string) => compilePattern(pattern) !== null;
 /** True when the value matches the field's pattern in full (no pattern: anything). */
 export const matchesPattern = (field: RequiredField, value: string) => !field.pattern || (compilePattern(field.pattern)?.matches(value) ?? false);
 
-/** What is wrong with a profile for a role's required fields: each field missing or not matching its pattern. */
 /** The profile as stored: the role's own fields, trimmed; anything else sent along is not kept. */
 export const roleProfile = (fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): Record<string, string> =>
   Object.fromEntries(fields.flatMap((f) => (profile[f.key]?.trim() ? [[f.key, profile[f.key]!.trim()]] : [])));
 
+/** What is wrong with a profile for a role's required fields: each field missing or not matching its pattern. */
 export function profileProblems(fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): { field: RequiredField; missing: boolean; message: string }[] {
   const problems = [];
   for (const field of fields) {
     const value = profile[field.key]?.trim();
     if (!value) problems.push({ field, missing: true, message: `Enter the ${field.label}.` });
-    else if (!matchesPattern(field, value)) problems.push({ field, missing: false, message: `The ${field.label} does not have the expected format.` });
+    else if (!matchesPattern(field, value))
+      problems.push({ field, missing: false, message: `The ${field.label} does not have the expected format${field.hint ? `: ${field.hint}` : ''}.` });
   }
   return problems;
 }
@@ -280,7 +286,7 @@ function firstEnvironment(value: string[] | string): string | null {
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)]);
 
 /**
- * The roles form posts flat fields (permissions, fieldLabel/fieldKey/fieldPattern rows): as RoleInput.
+ * The roles form posts flat fields (permissions, fieldLabel/fieldKey/fieldPattern/fieldHint rows): as RoleInput.
  * Blank rows are left out. An error of one row's input is keyed by that row as the form numbers it
  * (`requiredFields.2.pattern`), so the form shows it under that input.
  */
@@ -290,10 +296,11 @@ export const roleFormSchema = z.preprocess(
     const labels = list(form.fieldLabel);
     const keys = list(form.fieldKey);
     const patterns = list(form.fieldPattern);
-    const rows = Array.from({ length: Math.max(labels.length, keys.length, patterns.length) }, (_, row) => ({
+    const hints = list(form.fieldHint);
+    const rows = Array.from({ length: Math.max(labels.length, keys.length, patterns.length, hints.length) }, (_, row) => ({
       row,
-      field: { label: labels[row] ?? '', key: keys[row] ?? '', pattern: patterns[row] ?? '' },
-    })).filter(({ field: f }) => f.label.trim() || f.key.trim() || f.pattern.trim());
+      field: { label: labels[row] ?? '', key: keys[row] ?? '', pattern: patterns[row] ?? '', hint: hints[row] ?? '' },
+    })).filter(({ field: f }) => f.label.trim() || f.key.trim() || f.pattern.trim() || f.hint.trim());
     return {
       input: { name: form.name, permissions: list(form.permissions), allEnvironments: form.allEnvironments === 'on', requiredFields: rows.map((r) => r.field) },
       formRows: rows.map((r) => r.row),

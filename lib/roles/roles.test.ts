@@ -8,7 +8,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { inviteUser } from '@/lib/users/create';
 import { LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
-import { createRole, deleteRole, matchesPattern, moveRoleUsers, roleFormSchema, roleInputSchema, updateRole } from '.';
+import { createRole, deleteRole, matchesPattern, moveRoleUsers, profileProblems, roleFormSchema, roleInputSchema, updateRole } from '.';
 
 let db: Db;
 let environmentId: string;
@@ -72,6 +72,20 @@ describe('roles', () => {
     expect(z.flattenError(parsed.error!).fieldErrors).toEqual({ 'requiredFields.2.pattern': [expect.stringMatching(/^This pattern is not valid/)] });
     const fine = roleFormSchema.safeParse({ ...form, fieldPattern: ['E[0-9]{4}', '', ''] });
     expect(fine.data?.requiredFields.map((f) => f.key)).toEqual(['code', 'badge']);
+  });
+
+  it('keeps a format hint per field, in plain text, and names it in the error of a value that does not match', () => {
+    const form = { name: 'X', fieldLabel: ['Code', 'Badge'], fieldKey: ['code', 'badge'], fieldPattern: ['E[0-9]{4}', ''], fieldHint: ['E and 4 digits, like E1234', ''] };
+    const parsed = roleFormSchema.safeParse(form);
+    expect(parsed.data?.requiredFields).toEqual([
+      { label: 'Code', key: 'code', pattern: 'E[0-9]{4}', hint: 'E and 4 digits, like E1234' },
+      { label: 'Badge', key: 'badge' },
+    ]);
+    expect(profileProblems(parsed.data!.requiredFields, { code: 'E12', badge: 'b' }).map((p) => p.message)).toEqual([
+      'The Code does not have the expected format: E and 4 digits, like E1234.',
+    ]);
+    const hidden = roleFormSchema.safeParse({ ...form, fieldHint: ['E\u202e1234', ''] });
+    expect(z.flattenError(hidden.error!).fieldErrors).toEqual({ 'requiredFields.0.hint': [expect.stringContaining('format hint contains invisible')] });
   });
 
   it('runs patterns in linear time: a backtracking bomb answers at once; look-arounds are refused when saved', () => {

@@ -23,7 +23,10 @@ const INPUTS = [
   { key: 'label', name: 'fieldLabel', label: 'Label' },
   { key: 'key', name: 'fieldKey', label: 'Key' },
   { key: 'pattern', name: 'fieldPattern', label: 'Pattern' },
+  { key: 'hint', name: 'fieldHint', label: 'Format hint' },
 ] as const;
+const OPTIONAL = new Set<string>(['pattern', 'hint']);
+const PLACEHOLDERS: Partial<Record<string, string>> = { pattern: 'e.g. E[0-9]{4}', hint: 'e.g. E and 4 digits, like E1234' };
 const inputId = (row: number, key: string) => `role-field-${row}-${key}`;
 
 /** Create and edit a role: name, permissions with what each allows, reach, and the Add form's required fields. */
@@ -128,19 +131,22 @@ export function RoleForm({
 
       <fieldset id={FIELDS.requiredFields.id} tabIndex={-1} aria-describedby={errors?.requiredFields ? 'role-fields-error' : undefined}>
         <legend className="text-sm font-semibold text-slate-800">Required profile fields</legend>
-        <p className="text-xs text-slate-600">The Add form and the import ask for these when this role is chosen. A pattern is a regular expression the whole value must match.</p>
+        <p className="text-xs text-slate-600">
+          The Add form and the import ask for these when this role is chosen. A pattern is a regular expression the whole value must match; its
+          format hint says the same in words, under the field and in its error.
+        </p>
         <div className="mt-3 space-y-3">
           {fields.map((f, i) => (
-            <div key={f.id} className="grid items-end gap-2 sm:grid-cols-[1fr_1fr_1fr_auto]">
+            <div key={f.id} className="grid items-end gap-2 sm:grid-cols-[1fr_1fr_1fr_1fr_auto]">
               {INPUTS.map(({ key, name, label }) => (
                 <Field
                   key={key}
                   id={inputId(i, key)}
-                  label={`Field ${i + 1} ${label.toLowerCase()}${key === 'pattern' ? ' (optional)' : ''}`}
+                  label={`Field ${i + 1} ${label.toLowerCase()}${OPTIONAL.has(key) ? ' (optional)' : ''}`}
                   name={name}
-                  defaultValue={key === 'pattern' ? (f.pattern ?? '') : f[key]}
+                  defaultValue={f[key] ?? ''}
                   autoComplete="off"
-                  placeholder={key === 'pattern' ? 'e.g. E[0-9]{4}' : undefined}
+                  placeholder={PLACEHOLDERS[key]}
                   errors={errors?.[`requiredFields.${i}.${key}`]}
                 />
               ))}
