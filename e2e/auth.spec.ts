@@ -48,6 +48,14 @@ test.describe('sign-in', () => {
     await page.keyboard.press('Escape');
     await expect(menu).toHaveAttribute('aria-expanded', 'false');
     await expect(menu).toBeFocused();
+    // Focus or a tap going elsewhere closes it: the panel lies over the page.
+    await menu.click();
+    await nav.getByRole('link', { name: 'My profile' }).focus();
+    await page.keyboard.press('Tab');
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await menu.click();
+    await page.mouse.click(200, 800);
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
     await menu.press('Enter');
     await nav.getByRole('link', { name: 'Audit log' }).click();
     await expect(page).toHaveURL(/\/audit$/);

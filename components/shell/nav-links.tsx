@@ -3,7 +3,7 @@
 import { Boxes, FileText, Inbox, KeyRound, LayoutGrid, Menu, ScrollText, Settings, ShieldCheck, UserRound, Users, X, type LucideIcon } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { cn } from '@/lib/utils';
 
 // Icons by name, so the server-side navigation list (app/(portal)/layout.tsx) stays plain data.
@@ -24,19 +24,37 @@ export type NavItem = { href: string; label: string; icon?: string };
 /**
  * The main navigation: a column beside the page from md up; on a phone, a Menu button that opens the
  * same links as a panel under the top bar (a sideways-scrolling strip hid most of them off-screen).
- * Choosing a link or pressing Escape closes it; Escape returns focus to the button.
+ * It closes when a link is chosen (or the page changes), on Escape (focus back on the button), and when
+ * focus or a click goes elsewhere: it lies over the page, which must not take focus unseen beneath it.
  */
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname();
-  const [open, setOpen] = useState(false);
+  // Open on the page where it was opened: any navigation closes it.
+  const [openOn, setOpenOn] = useState<string | null>(null);
+  const open = openOn === pathname;
+  const setOpen = (value: boolean) => setOpenOn(value ? pathname : null);
   const button = useRef<HTMLButtonElement>(null);
+  const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    // A tap elsewhere (a phone's tap does not always move focus, so blur alone would miss it).
+    const away = (event: PointerEvent) => {
+      if (!wrapper.current?.contains(event.target as Node)) setOpenOn(null);
+    };
+    document.addEventListener('pointerdown', away);
+    return () => document.removeEventListener('pointerdown', away);
+  }, [open]);
   return (
     <div
+      ref={wrapper}
       onKeyDown={(event) => {
         if (event.key === 'Escape' && open) {
           setOpen(false);
           button.current?.focus();
         }
+      }}
+      onBlur={(event) => {
+        if (open && !event.currentTarget.contains(event.relatedTarget)) setOpen(false);
       }}
     >
       <button
