@@ -285,4 +285,21 @@ describe('search strategies', () => {
     expect((await listUsers(db, admin, environmentId, params({ q: '\u0000francois\u0000' }))).users.map((u) => u.email)).toEqual(['francois@example.test']);
     expect(params({ q: '\u0000' }).q).toBeUndefined();
   });
+
+  it('skips a collect for the walk when a sample says the walk is cheaper, for searches of four characters at most', async () => {
+    const run = (q: string, limit: number) => listUsers(db, admin, environmentId, params({ q }), [{ kind: 'collect', limit }, { kind: 'walk', limit: null }]);
+    // Never analyzed, the table is not sampled: the collect runs (and succeeds within this budget).
+    if ((await rows<{ n: number }>(db, sql`select reltuples as n from pg_class where oid = 'users'::regclass`))[0]!.n <= 0)
+      expect(await run('ze', 500)).toMatchObject({ strategy: 'collect', skipped: false });
+    await db.execute(sql`analyze users`); // the sample scales by the analyzed row count
+    // A table this small is sampled whole, and walking a few hundred entries beats fetching 120 hits.
+    expect(await run('ze', 500)).toMatchObject({ strategy: 'walk', skipped: true });
+    expect(await run('zell', 50)).toMatchObject({ strategy: 'walk', skipped: true });
+    // Longer searches are not sampled: their collect runs, and gives up by itself past its budget.
+    expect(await run('zeller', 50)).toMatchObject({ strategy: 'walk', skipped: false });
+    expect(await run('zeller', 500)).toMatchObject({ strategy: 'collect', skipped: false });
+    // Whichever way, the same page.
+    const collected = await listUsers(db, admin, environmentId, params({ q: 'ze' }), [{ kind: 'collect', limit: null }]);
+    expect((await run('ze', 500)).users.map((u) => u.id)).toEqual(collected.users.map((u) => u.id));
+  });
 });
