@@ -6,10 +6,10 @@
 // numbers the planner cannot know (pg_trgm's estimates are off 4-100x, and say nothing of where the
 // hits lie in the sort order): collect every hit through the trigram index and sort them (costs the
 // number of hits), or walk the sort index from the cursor testing each row (costs the rows before
-// the page's last hit). So neither is chosen up front: SEARCH_STEPS tries them in turn, each with a
-// budget of rows it may touch and giving up when it runs out, and the first that finishes has the
-// exact page. A search's cost is thus bounded by the cheaper way (plus the budgets spent before it),
-// whatever the estimate says. Cursors from the URL are checked as PostgreSQL would check them.
+// the page's last hit). So neither is chosen from the planner's estimate: SEARCH_STEPS tries a short
+// walk first, then a sample of the table (the hits it holds, and where they lie) picks the cheaper of
+// the two; a collect also gives up past its budget of rows, and the first step that finishes has the
+// exact page. Cursors from the URL are checked as PostgreSQL would check them.
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
@@ -149,35 +149,21 @@ export function decodeCursor(cursor: string | undefined, casts: readonly string[
  * testing each row, for at most `limit` rows (else it gives up). A step that does not give up has
  * the exact page. `limit: null` means no limit.
  */
-export type SearchStep = { kind: 'collect' | 'walk'; limit: number | null; chunk?: number };
-
-/**
- * An unbounded walk first reads the next 40,000 entries of the sort index itself: asked for the whole
- * walk at once, the planner would rather read the whole table and sort its hits (a parallel scan of
- * 1,000,000 rows: 500-800 ms here) even when the page is a few thousand entries on (every "ath" in
- * descending name order starts 20,000 entries in: 800 ms before, 200 ms now). Past that, the whole
- * scan is the cheaper way to the rest, so it takes over.
- */
-const WALK_CHUNK = 40_000;
-const WALK_ON_ROWS = 40_000;
+export type SearchStep = { kind: 'collect' | 'walk'; limit: number | null };
 
 /**
  * Cheap steps first, each bounded, so that no search costs much more than the cheaper of the two
  * ways for it. A short walk (5,000 index entries, read without touching the table: a few ms) answers
- * a broad search whose hits are spread through the sort order; a narrow search, or a broad one
- * bunched away from the cursor (every Müller, in name order), is answered by collecting its hits
- * (at most 60,000 rows fetched). Only a search with more than 60,000 hits and fewer than 50 in the
- * first 5,000 rows walks on to its page: at worst one pass over the sort index. At 1,000,000 users a
- * collect costs about 4 µs a hit, a walk far 0.3-1 µs an entry: with 30,000 here, a search of 40,000
- * hits bunched in email order ("liam", "más") paid a collect that gave up and then the walk (320-410
- * ms); collecting them costs 180 ms.
+ * a broad search whose hits are spread through the sort order. Past it, a sample of the table (see
+ * estimateSearch) says which way is cheaper: collecting the hits (at most 60,000), or walking on to
+ * the page, in one pass of the sort index, or, when that pass would be most of the index, reading the
+ * whole table and sorting its hits (the planner's way to a page at the far end of the order).
  */
 export const SEARCH_STEPS: readonly SearchStep[] = [
   { kind: 'walk', limit: 5_000 },
   { kind: 'collect', limit: 60_000 },
   { kind: 'walk', limit: null },
 ];
-
 
 export async function listUsers(q: Queryable, principal: Principal, environmentId: string, params: ListParams, steps: readonly SearchStep[] = SEARCH_STEPS) {
   const casts = [...KEY_CASTS[params.sort], 'uuid'];
@@ -192,17 +178,16 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   // Walking backwards (to the previous page) flips the order; the rows are flipped back below.
   const forward = before === null;
   const ascending = (params.dir === 'asc') === forward;
-  // Keys after a position in the walk's direction ('after'), or up to and including it ('through').
-  const compare = (k: SQL[], at: Cursor, bound: 'after' | 'through') =>
-    sql`(${sql.join(k, sql`, `)}) ${sql.raw({ after: ascending ? '>' : '<', through: ascending ? '<=' : '>=' }[bound])} (${sql.join(
-      at.map((v, i) => sql`${v}::${sql.raw(casts[i]!)}`),
-      sql`, `,
-    )})`;
-  const seekFrom = (k: SQL[], at: Cursor | null) => (at ? compare(k, at, 'after') : undefined);
-  const seek = (k: SQL[]) => seekFrom(k, cursor);
+  const seek = (k: SQL[]) =>
+    cursor
+      ? sql`(${sql.join(k, sql`, `)}) ${sql.raw(ascending ? '>' : '<')} (${sql.join(
+          cursor.map((v, i) => sql`${v}::${sql.raw(casts[i]!)}`),
+          sql`, `,
+        )})`
+      : undefined;
   const filter = listFilter(principal, environmentId, params);
   // The Locked Users order lives in a partial index (users_locked_idx): a walk must say so to use it.
-  const lockedOnly = params.sort === 'lockedAt' ? eq(users.status, 'locked') : undefined;
+  const from = and(params.sort === 'lockedAt' ? eq(users.status, 'locked') : undefined, seek(keys));
 
   // A search finds the ids of its page by the first step that does not give up; the rows are then
   // read by id. Without a search (or when every bounded step gave up) the planner walks the sort index.
@@ -210,23 +195,28 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   let strategy: SearchStep['kind'] | 'planner' = 'planner';
   // Without a search, Locked Users still walks its partial index first: the planner would rather read
   // every locked user's row and sort them (30,000 rows after an attack) than stop after a page.
-  const tried = params.q ? steps.filter((s) => s.kind === 'walk' || collectable(params.q!)) : lockedOnly ? steps.filter((s) => s.kind === 'walk' && s.limit !== null) : [];
+  const tried = params.q ? steps.filter((s) => s.kind === 'walk' || collectable(params.q!)) : params.sort === 'lockedAt' ? steps.filter((s) => s.kind === 'walk' && s.limit !== null) : [];
+  // A sample (a few ms) says which way to the page is cheaper, for a bounded collect or an unbounded
+  // walk. It runs beside the first step (on another connection of the pool), so it costs a search next
+  // to nothing when that step finds the page, and little when it does not. It only advises: a sample
+  // that fails leaves the steps as they are.
+  const estimating = params.q && tried.some((s) => (s.kind === 'collect') === (s.limit !== null)) ? estimateSearch(q, filter, keys, from, ascending).catch(() => null) : null;
   let skipped = false;
   for (const step of tried) {
-    // A search of one to four characters may have hits by the hundred thousand, where a collect only
-    // gives up after its whole budget (60,000 rows fetched: 250 ms at a million users), or a page a
-    // short walk away that a collect would sort all its hits to find: a sample of the table (a few ms)
-    // says which way is cheaper, and the collect is skipped when the walk is.
-    if (step.kind === 'collect' && step.limit !== null && params.q!.length <= 4 && (await walkIsCheaper(q, filter, keys, seek(keys), ascending, step.limit))) {
+    const estimate = (step.kind === 'collect') === (step.limit !== null) ? await estimating : null;
+    if (step.kind === 'collect' && estimate && !estimate.collect(step.limit!)) {
       skipped = true;
       continue;
     }
+    // A walk that would read most of the sort index is left to the planner: it reads the table (on
+    // parallel workers) and sorts the hits, or walks if its own estimate says the page is near.
+    if (step.kind === 'walk' && step.limit === null && estimate?.scan) break;
     ids =
       step.kind === 'collect'
         ? await collectHits(q, filter, fenced, seek(fenced), ascending, step.limit)
-        : step.limit === null
-          ? await walkOn(q, filter, keys, { from: (at) => and(lockedOnly, seekFrom(keys, at ?? cursor)), through: (at) => compare(keys, at, 'through') }, ascending, step.chunk ?? WALK_CHUNK, step.chunk ? step.chunk * 6 : WALK_ON_ROWS)
-          : await walkSortIndex(q, filter, keys, and(lockedOnly, seek(keys)), ascending, step.limit);
+        : step.limit !== null
+          ? await walkSortIndex(q, filter, keys, from, ascending, step.limit)
+          : await walkOn(q, filter, keys, from, ascending);
     if (ids) {
       strategy = step.kind;
       break;
@@ -288,40 +278,46 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
+/** What a sample of the table says of a search: whether to collect its hits, and whether a walk to its page would read most of the sort index. */
+type SearchEstimate = { collect: (limit: number) => boolean; scan: boolean };
+
+// Costs at a million users on this machine's PostgreSQL (default settings, so most pages come from the
+// OS cache): a collected hit, about 6 µs (a table page each, then the sort); an entry walked, about
+// 0.4 µs (index-only, tested in place); a row of the whole table read and tested, about 0.25 µs (on
+// parallel workers, then a sort of the hits).
+const COST = { hit: 6, entry: 0.4, row: 0.25 };
+
 /**
- * Whether walking the sort index to the page costs less than collecting the hits, judged on a sample of
- * about 5,000 rows (whole pages, the same ones each time: TABLESAMPLE SYSTEM ... REPEATABLE; 5 ms at a
- * million users) scaled by the table's analyzed row count: the hits it holds say how many a collect
- * would fetch (about 4.5 µs each at a million users, and more than `limit` makes it give up), and how many
- * sampled rows come before the first of them in the walk's order (by the leading key: close enough, and
- * cheap), with their density after it, says how far a walk must go (about 0.5 µs an entry). A small table is sampled whole; one never
- * analyzed is not sampled (the steps then run as they are).
+ * A search's costs, judged on a sample of about 3,000 rows (whole pages, the same ones each time:
+ * TABLESAMPLE SYSTEM ... REPEATABLE; 3 ms at a million users, in the same statement as the table's
+ * analyzed row count, which scales it): the hits it holds past the cursor say how many a collect would
+ * fetch, and how many sampled entries of the walk come before the first of them (by the leading key:
+ * close enough, and cheap), with their density after it, say how far a walk must go. A small table is
+ * sampled whole; one never analyzed is not sampled (null: the steps then run as they are).
  */
-async function walkIsCheaper(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number): Promise<boolean> {
-  const [size] = await rows<{ total: number | string }>(q, sql`select reltuples as total from pg_class where oid = 'users'::regclass`);
-  const total = Number(size?.total ?? -1);
-  if (!(total > 0)) return false;
-  const percent = Math.min(100, Math.max(0.05, 500_000 / total));
+async function estimateSearch(q: Queryable, filter: SQL, keys: SQL[], from: SQL | undefined, ascending: boolean): Promise<SearchEstimate | null> {
   const [first, before] = ascending ? [sql`min`, sql`<`] : [sql`max`, sql`>`];
-  const [sample] = await rows<{ hits: number | string; sampled: number | string; before: number | string }>(
+  const [sample] = await rows<Record<'total' | 'sampled' | 'walked' | 'hits' | 'before', number | string>>(
     q,
-    sql`with sampled as materialized (
-          select ${keys[0]} as lead, coalesce(${filter}, false) as hit from ${users} tablesample system (${percent}) repeatable (7)
-          ${seek ? sql`where ${seek}` : sql``})
-        select count(*) filter (where hit) as hits, count(*) as sampled,
-               count(*) filter (where lead ${before} coalesce((select ${first}(lead) from sampled where hit), lead)) as before
+    sql`with size as (select reltuples as total from pg_class where oid = 'users'::regclass),
+        sampled as materialized (
+          select ${keys[0]} as lead, ${from ? sql`coalesce(${from}, false)` : sql`true`} as walked, coalesce(${filter}, false) as hit from ${users}
+          tablesample system ((select least(100, greatest(0.05, 300000 / nullif(total, 0)))::real from size)) repeatable (7))
+        select (select total from size) as total, count(*) as sampled, count(*) filter (where walked) as walked, count(*) filter (where walked and hit) as hits,
+               count(*) filter (where walked and lead ${before} coalesce((select ${first}(lead) from sampled where walked and hit), lead)) as before
         from sampled`,
   );
+  const total = Number(sample?.total ?? -1);
   const sampled = Number(sample?.sampled ?? 0);
-  if (sampled === 0) return false;
+  if (!(total > 0) || sampled === 0) return null;
   const scale = total / sampled;
   const hits = Number(sample!.hits) * scale;
   // To the first hit, then on at the hits' density until the page is full (a sample this size places the
   // first hit, not the 51st: with 100 hits in a million, the page ends half-way down). No sampled hit:
   // maybe to the end of the index.
-  const walkEntries = hits === 0 ? total : Number(sample!.before) * scale + ((PAGE_SIZE + 1) * total) / hits;
-  const collectCost = hits > limit ? Infinity : hits * 4.5;
-  return walkEntries * 0.5 < collectCost;
+  const walk = (hits === 0 ? Number(sample!.walked) * scale : Number(sample!.before) * scale + ((PAGE_SIZE + 1) * total) / hits) * COST.entry;
+  const scan = total * COST.row;
+  return { collect: (limit) => hits <= limit && hits * COST.hit < Math.min(walk, scan), scan: walk > scan };
 }
 const direction = (ascending: boolean) => sql.raw(ascending ? 'asc' : 'desc');
 const orderOf = (count: number, ascending: boolean) => sql.raw(Array.from({ length: count }, (_, i) => `k${i} ${ascending ? 'asc' : 'desc'}`).join(', '));
@@ -346,53 +342,39 @@ async function collectHits(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | u
  * without filling it. The sort indexes carry the columns a search tests (migration
  * users_sort_covering), so this is an index-only scan, and it stops as soon as the page is full.
  */
-async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null): Promise<string[] | null> {
+async function walkSortIndex(q: Queryable, filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number): Promise<string[] | null> {
   const page = (await rows<{ id: string }>(q, hitsAmong(filter, keys, seek, ascending, limit))).map((r) => r.id);
-  if (limit === null || page.length > PAGE_SIZE) return page;
+  if (page.length > PAGE_SIZE) return page;
   // Whether the budget ran out is asked only when the page is not full (a second pass over the walk:
   // most searches fill their page in the first rows).
   return (await rows(q, entryAt(keys, seek, ascending, limit))).length === 0 ? page : null;
 }
 
 /**
- * The ids of the page from walking the sort index from the cursor to the end if need be, in bounded
- * chunks (see WALK_CHUNK): each chunk is the same index-only walk as walkSortIndex's. Its last entry is
- * found first and the chunk is the range up to it, so that the next chunk starts exactly after it and
- * no entry is skipped or tested twice, whatever other writers change between the two statements.
+ * The ids of the page from walking the sort index from the cursor until the page is full, in one
+ * index-only pass. The filter is wrapped so that the planner takes every other row for a hit: asked for
+ * the page with its own estimate of a search's hits (off 4-100x), it would rather read the whole table
+ * and sort the hits (500-800 ms at a million users) even when the page is a few thousand entries on.
  */
-type Range = { from: (at: Cursor | null) => SQL | undefined; through: (at: Cursor) => SQL };
-
-async function walkOn(q: Queryable, filter: SQL, keys: SQL[], range: Range, ascending: boolean, chunk: number, budget: number): Promise<string[]> {
-  const hits: string[] = [];
-  for (let at: Cursor | null = null, walked = 0; ; walked += chunk) {
-    // The whole scan starts from the page's own cursor, not from where the walk stopped: comparing
-    // every row with that position would cost the scan more than the rows it skips.
-    if (walked >= budget) return (await walkSortIndex(q, filter, keys, range.from(null), ascending, null)) ?? [];
-    const from = range.from(at);
-    const [end] = await rows<{ at: Cursor }>(q, entryAt(keys, from, ascending, chunk));
-    const found = await rows<{ id: string }>(
-      q,
-      sql`select ${users.id} as id from ${users} where ${and(from, end ? range.through(end.at) : undefined, filter)}
-          order by ${byKeys(keys, ascending)} limit ${PAGE_SIZE + 1}`,
-    );
-    hits.push(...found.slice(0, PAGE_SIZE + 1 - hits.length).map((r) => r.id));
-    if (hits.length > PAGE_SIZE || !end) return hits;
-    at = end.at;
-  }
+async function walkOn(q: Queryable, filter: SQL, keys: SQL[], from: SQL | undefined, ascending: boolean): Promise<string[]> {
+  const found = await rows<{ id: string }>(
+    q,
+    sql`select ${users.id} as id from ${users} where ${and(from, sql`coalesce(${filter}, false)`)} order by ${byKeys(keys, ascending)} limit ${PAGE_SIZE + 1}`,
+  );
+  return found.map((r) => r.id);
 }
 
 const byKeys = (keys: SQL[], ascending: boolean) => sql.join(keys.map((k) => sql`${k} ${direction(ascending)}`), sql`, `);
 
 /**
- * The hits (a page and one at most) among the next `limit` entries of the sort index after `seek` (all
- * of them when null: then the planner may rather read the table and sort its hits), tested as the
- * index-only scan reads them. The test is a column of the walk, filtered outside it: no per-row work
+ * The hits (a page and one at most) among the next `limit` entries of the sort index after `seek`,
+ * tested as the index-only scan reads them. The test is a column of the walk, filtered outside it: no per-row work
  * beyond the scan and the test (numbering the rows there cost twice the walk).
  */
-const hitsAmong = (filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number | null) =>
+const hitsAmong = (filter: SQL, keys: SQL[], seek: SQL | undefined, ascending: boolean, limit: number) =>
   sql`select id from (
         select ${users.id} as id, ${keyColumns(keys)}, coalesce(${filter}, false) as hit from ${users}
-        ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)} ${limit === null ? sql`` : sql`limit ${limit}`}) walked
+        ${seek ? sql`where ${seek}` : sql``} order by ${byKeys(keys, ascending)} limit ${limit}) walked
       where hit order by ${orderOf(keys.length, ascending)} limit ${PAGE_SIZE + 1}`;
 
 /** The keys of the entry `n` places after `seek` in the sort index (no row when it ends before). */
