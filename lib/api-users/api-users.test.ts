@@ -62,6 +62,23 @@ describe('creating API users', () => {
     expect((await db.select().from(apiUsers).where(eq(apiUsers.id, id)))[0]!.revokedAt).toBeNull();
   });
 
+  it('a key gives no more than its creator holds: a manager of API users alone mints no Administrator key', async () => {
+    // A custom role with API users and every environment, but none of the user permissions.
+    const keyKeeper: Principal = { actor: { type: 'user', id: admin.actor.type === 'user' ? admin.actor.id : '', label: 'k' }, permissions: ['apiUsers.manage', 'users.read'], allEnvironments: true, environmentIds: [] };
+    const refused = async (input: Record<string, unknown>, field: string) => {
+      const error = await failure(create(input, keyKeeper));
+      expect(error).toMatchObject({ code: 'forbidden' });
+      expect(error!.fieldErrors![field]).toHaveLength(1);
+    };
+    await refused({ username: 'escalate-org' }, 'scope');
+    await refused({ username: 'escalate-env', scope: 'environments', environmentIds: [environmentId] }, 'scope');
+    await refused({ username: 'escalate-admin', scope: 'user', userId: admin.actor.type === 'user' ? admin.actor.id : '' }, 'userId');
+    expect(await db.select().from(apiUsers).where(sql`username like 'escalate-%'`)).toEqual([]);
+    // What the creator does hold can be handed on: a key acting as a user with no permissions.
+    const plain = await insertUser(db, { email: 'plain-key-target@example.test', role: 'User', environmentId });
+    expect((await create({ username: 'plain-user-key', scope: 'user', userId: plain.id }, keyKeeper)).key).toMatch(/^udk_/);
+  });
+
   it('validates scope, expiry in the future, and the chosen user/environments', () => {
     const bad = newApiUserSchema.safeParse({ username: 'x', scope: 'user', expiresAt: '2001-01-01', environmentIds: [] });
     expect(bad.success).toBe(false);

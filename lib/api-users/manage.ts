@@ -4,10 +4,12 @@
 import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable, Tx } from '@/db/client';
-import { apiTokens, apiUserEnvironments, apiUsers, apiUserScope, environments, users, type ApiUserScope } from '@/db/schema';
+import { apiTokens, apiUserEnvironments, apiUsers, apiUserScope, environments, roles, users, type ApiUserScope } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
-import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
+import { ENVIRONMENT_KEY_PERMISSIONS } from './authenticate';
 import { generateKey } from './keys';
 
 export const EXPIRES_SOON_DAYS = 14;
@@ -82,6 +84,7 @@ export async function usernameTaken(q: Queryable, username: string): Promise<boo
 }
 
 const USERNAME_TAKEN = 'An API user with this username already exists.';
+const NOT_GRANTABLE = 'You cannot give a key permissions you do not hold yourself.';
 
 /** Creates the API user; returns the key, which exists nowhere else: show it once, then forget it. */
 export async function createApiUser(tx: Tx, principal: Principal, input: NewApiUser, meta?: RequestMeta) {
@@ -89,10 +92,18 @@ export async function createApiUser(tx: Tx, principal: Principal, input: NewApiU
   const errors: FieldErrors = {};
   if (await usernameTaken(tx, input.username)) errors.username = [USERNAME_TAKEN];
   let actsAs: { id: string; email: string } | undefined;
+  // A key is a grant like a role: it carries no permission or reach its creator lacks (see canGrant).
   if (input.scope === 'user') {
-    [actsAs] = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, input.userId!));
-    if (!actsAs) errors.userId = ['Choose the user this key acts as.'];
-  }
+    const [found] = await tx
+      .select({ id: users.id, email: users.email, permissions: roles.permissions, allEnvironments: roles.allEnvironments })
+      .from(users)
+      .innerJoin(roles, eq(roles.id, users.roleId))
+      .where(eq(users.id, input.userId!));
+    if (!found) errors.userId = ['Choose the user this key acts as.'];
+    else if (!canGrant(principal, found)) throw new AppError('forbidden', NOT_GRANTABLE, { userId: [NOT_GRANTABLE] });
+    actsAs = found && { id: found.id, email: found.email };
+  } else if (!canGrant(principal, input.scope === 'organization' ? { permissions: PERMISSIONS, allEnvironments: true } : { permissions: ENVIRONMENT_KEY_PERMISSIONS, allEnvironments: false }))
+    throw new AppError('forbidden', NOT_GRANTABLE, { scope: [NOT_GRANTABLE] });
   const environmentIds = input.scope === 'environments' ? [...new Set(input.environmentIds)] : [];
   if (environmentIds.length) {
     const found = await tx.select({ id: environments.id, name: environments.name }).from(environments).where(inArray(environments.id, environmentIds));
