@@ -68,6 +68,8 @@ describe('runBulk on all users matching the filters', () => {
     const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write', 'users.ban', 'users.unlock'], allEnvironments: false, environmentIds: [environmentId] };
     const result = await runBulk(db, manager, { ids: [outsider.id] }, { kind: 'ban', reason: 'x' });
     expect(result.done).toBe(0);
+    // Nor says who they are: an id from an old page or the audit log does not reveal their email now.
+    expect(result.problems).toEqual([{ email: 'A user', message: 'No such user in your environments.' }]);
     expect((await db.select().from(users).where(eq(users.id, outsider.id)))[0]!.status).toBe('active');
     const all = await runBulk(db, manager, { environmentId: sandboxId, filter: { q: 'outsider-bulk' } }, { kind: 'ban', reason: 'x' });
     expect(all.done).toBe(0);

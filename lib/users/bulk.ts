@@ -15,7 +15,7 @@ import { AppError } from '@/lib/errors';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
 import { listFilter, type FilterParams } from './list';
-import { findChangeableUser, membershipsOf } from './scope';
+import { findChangeableUser, membershipsOf, visibleTo } from './scope';
 import { banUser, updateUser } from './update';
 
 export const BULK_BATCH_SIZE = 1000;
@@ -121,7 +121,8 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
       if (!(error instanceof AppError)) throw error;
       result.skipped++;
       if (result.problems.length < 20) {
-        const [row] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id));
+        // Named only when visible to the caller: an id from elsewhere must not reveal whose it is.
+        const [row] = await tx.select({ email: users.email }).from(users).where(and(eq(users.id, id), visibleTo(principal)));
         result.problems.push({ email: row?.email ?? 'A user', message: error.message });
       }
     }
