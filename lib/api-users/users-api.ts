@@ -10,6 +10,7 @@ import { AppError } from '@/lib/errors';
 import { UUID } from '@/lib/search-params';
 import { tagSchema } from '@/lib/users/create';
 import { listParamsSchema, PAGE_SIZE } from '@/lib/users/list';
+import { banReasonSchema } from '@/lib/users/update';
 
 export const userSchema = z
   .object({
@@ -164,8 +165,7 @@ export async function resolveEnvironment(q: Queryable, principal: Principal, req
   throw new AppError('invalid', 'This key reaches several environments: name one.', { environment: ['Give the environment id to list.'] });
 }
 
-export const banBodySchema = z
-  .object({ reason: z.string().trim().min(1, "Give a reason: it is kept in the user's history.").max(500) });
+export const banBodySchema = z.object({ reason: banReasonSchema });
 
 export const problemSchema = z
   .object({

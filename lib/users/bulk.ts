@@ -16,14 +16,14 @@ import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
 import { listFilter, type FilterParams } from './list';
 import { findChangeableUser, membershipsOf, visibleTo } from './scope';
-import { banUser, updateUser } from './update';
+import { banReasonSchema, banUser, updateUser } from './update';
 
 export const BULK_BATCH_SIZE = 1000;
 export const MAX_SELECTION = 1000;
 export const BULK_CONCURRENCY = 3;
 
 export const bulkOperationSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('ban'), reason: z.string().trim().min(1, 'Give a reason: it is kept in each user\'s history.').max(500) }),
+  z.object({ kind: z.literal('ban'), reason: banReasonSchema }),
   z.object({ kind: z.literal('unlock') }),
   z.object({ kind: z.literal('reset') }),
   z.object({ kind: z.literal('role'), roleId: z.uuid('Choose a role.') }),

@@ -70,6 +70,17 @@ describe('ban and validate', () => {
   });
 });
 
+describe('ban reasons from every path', () => {
+  it('refuses hidden characters and a blank reason as the portal does, whoever calls (REST, bulk, SOAP)', async () => {
+    const user = await insertUser(db, { email: 'ban-reason@example.test', environmentId });
+    for (const reason of ['Fraud \u202egnp.exe', 'zero\u200bwidth', '\u3164', 'bell\u0007']) {
+      const error = await db.transaction((tx) => banUser(tx, admin, user.id, { version: user.version, reason })).catch((e) => e);
+      expect(error.fieldErrors?.reason).toHaveLength(1);
+    }
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ status: 'active', banReason: null });
+  });
+});
+
 describe('changing a user\'s email', () => {
   it('voids the invitation sent to the old address and invites the new one', async () => {
     const userRole = await roleId('User');

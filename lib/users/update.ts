@@ -7,7 +7,7 @@ import { userEnvironments, users } from '@/db/schema';
 import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { isSelf, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
-import { AppError } from '@/lib/errors';
+import { AppError, fieldError } from '@/lib/errors';
 import { requiredTextSchema } from '@/lib/validation';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
@@ -102,13 +102,19 @@ async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; ol
     await enqueueMail(tx, { email: user.oldEmail, userId: user.id }, emailChangedMail(await organizationName(tx), user.firstName, user.newEmail));
 }
 
+/** A ban's reason, the same rule on every path (portal, bulk, REST): it is shown in the user's history. */
+export const banReasonSchema = requiredTextSchema('reason', 500, 'Give a reason: it is kept in the user\'s history.');
+
 export const banSchema = z.object({
   version: z.coerce.number().int().positive(),
-  reason: requiredTextSchema('reason', 500, 'Give a reason: it is kept in the user\'s history.'),
+  reason: banReasonSchema,
 });
 
 export async function banUser(tx: Tx, principal: Principal, userId: string, input: z.infer<typeof banSchema>, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.ban');
+  // Checked here too: callers that parse with schemas of their own still get this rule.
+  const reason = banReasonSchema.safeParse(input.reason);
+  if (!reason.success) throw fieldError('reason', reason.error.issues[0]!.message);
   const user = await findChangeableUser(tx, principal, userId);
   if (user.version !== input.version) throw new AppError('conflict', STALE_EDIT);
   if (user.status === 'banned') throw new AppError('conflict', `${user.email} is already banned.`);
@@ -116,7 +122,7 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   const wasAdministrator = await isActiveAdministrator(tx, user.id);
   await tx
     .update(users)
-    .set({ status: 'banned', banReason: input.reason, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .set({ status: 'banned', banReason: reason.data, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
   if (wasAdministrator) await assertActiveAdministratorRemains(tx);
   // Outstanding invitation and reset links die with the ban.
@@ -126,7 +132,7 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
     action: 'user.banned',
     target: targetOf(user),
     changes: { status: { before: user.status, after: 'banned' } },
-    detail: input.reason,
+    detail: reason.data,
     meta,
   });
 }
