@@ -141,6 +141,28 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
 }
 
 /**
+ * A signed-in user proving their password again (Change password): the same per-IP budget and
+ * failed-attempt count as sign-in, so a session left open is no unlimited oracle for the password (a
+ * wrong guess counts, and the lock at the threshold ends that session). Null when the password is right.
+ */
+export async function reverifyPassword(
+  db: Db,
+  user: { id: string; email: string; firstName: string; passwordHash: string | null },
+  password: string,
+  meta: RequestMeta,
+): Promise<'invalid' | 'rate_limited' | null> {
+  const ipKey = `sign-in:${meta.ip ?? 'unknown'}`;
+  const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
+  if (budget.count > SIGN_IN_PER_IP.limit) return 'rate_limited';
+  if (await verifyPassword(password, user.passwordHash)) {
+    await refund(db, ipKey, budget.window);
+    return null;
+  }
+  await recordFailure(db, user, (await getSecuritySettings(db)).lockoutThreshold, meta, 'Wrong current password at Change password');
+  return 'invalid';
+}
+
+/**
  * Locks an account whose password is past its maximum age, unless it belongs to the last active
  * Administrator (SPEC.md section 5): then nothing is written and the caller makes them change it.
  */
@@ -176,16 +198,16 @@ async function lockExpired(
  * otherwise leave the organization without one, for good. Their failures are still counted (the
  * per-IP limit still holds), the lock is withheld, audited, and they are told once, at the threshold.
  */
-async function recordFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta) {
+async function recordFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta, what = 'Wrong password') {
   try {
-    await countFailure(db, user, threshold, meta, true);
+    await countFailure(db, user, threshold, meta, true, what);
   } catch (error) {
     if (!(error instanceof AppError && error.message === LAST_ADMINISTRATOR)) throw error;
-    await countFailure(db, user, threshold, meta, false);
+    await countFailure(db, user, threshold, meta, false, what);
   }
 }
 
-async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta, mayLock: boolean) {
+async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta, mayLock: boolean, what: string) {
   const userId = user.id;
   const target = { type: 'user', id: user.id, label: user.email };
   const locks = sql`(${mayLock} and u.status = 'active' and u.failed_attempts + 1 >= ${threshold})`;
@@ -202,7 +224,7 @@ async function countFailure(db: Db, user: { id: string; email: string; firstName
           from previous where u.id = previous.id
           returning u.failed_attempts, previous.status as previous_status, u.status`,
     );
-    await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', target, detail: `Wrong password (attempt ${row?.failed_attempts ?? '?'})`, meta });
+    await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', target, detail: `${what} (attempt ${row?.failed_attempts ?? '?'})`, meta });
     if (row && row.previous_status === 'active' && row.status === 'locked') {
       // Throws (rolling this attempt back whole) when this would lock the last active Administrator.
       await assertActiveAdministratorRemains(tx);

@@ -1,10 +1,11 @@
 // Changing a user's own password: checked against the current one and the organization's policy.
 import { eq, sql } from 'drizzle-orm';
-import type { Tx } from '@/db/client';
+import type { Db, Tx } from '@/db/client';
 import { users } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
-import { hashPassword, verifyPassword } from '@/lib/auth/password';
+import { hashPassword } from '@/lib/auth/password';
 import { checkPassword } from '@/lib/auth/password-policy';
+import { reverifyPassword, SIGN_IN_MESSAGES } from '@/lib/auth/sign-in';
 import { AppError, fieldError } from '@/lib/errors';
 import { getSecuritySettings } from '@/lib/settings';
 
@@ -32,25 +33,35 @@ export async function storePassword(tx: Tx, userId: string, password: string): P
   return row.sessionVersion;
 }
 
+/**
+ * The current password is checked outside the change's transaction, so a wrong one is counted (and
+ * may lock the account) even though the change itself is refused; see reverifyPassword.
+ */
 export async function changeOwnPassword(
-  tx: Tx,
+  db: Db,
   userId: string,
   input: { currentPassword: string; newPassword: string },
   meta: RequestMeta,
 ) {
-  const [user] = await tx
-    .select({ email: users.email, passwordHash: users.passwordHash })
+  const [user] = await db
+    .select({ email: users.email, firstName: users.firstName, passwordHash: users.passwordHash })
     .from(users)
-    .where(eq(users.id, userId))
-    .for('update');
+    .where(eq(users.id, userId));
   if (!user) throw new AppError('not_found', 'Your account no longer exists.');
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash)))
-    throw fieldError('currentPassword', 'The current password is incorrect.');
+  const refused = await reverifyPassword(db, { id: userId, ...user }, input.currentPassword, meta);
+  if (refused === 'rate_limited') throw new AppError('rate_limited', SIGN_IN_MESSAGES.rate_limited);
+  if (refused) throw fieldError('currentPassword', 'The current password is incorrect.');
   if (input.currentPassword === input.newPassword)
     throw fieldError('newPassword', 'Choose a password different from the current one.');
-  await assertPasswordAllowed(tx, input.newPassword, user.email);
-  const sessionVersion = await storePassword(tx, userId, input.newPassword);
-  const actor: Actor = { type: 'user', id: userId, label: user.email };
-  await recordAudit(tx, { actor, action: 'user.password_changed', target: { type: 'user', id: userId, label: user.email }, meta });
-  return { sessionVersion };
+  return db.transaction(async (tx) => {
+    // Still the password just proven, on an account still active (not locked meanwhile by other guesses).
+    const [now] = await tx.select({ status: users.status, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).for('update');
+    if (now?.status !== 'active' || now.passwordHash !== user.passwordHash)
+      throw new AppError('conflict', 'Your account changed while your password was being checked. Sign in again.');
+    await assertPasswordAllowed(tx, input.newPassword, user.email);
+    const sessionVersion = await storePassword(tx, userId, input.newPassword);
+    const actor: Actor = { type: 'user', id: userId, label: user.email };
+    await recordAudit(tx, { actor, action: 'user.password_changed', target: { type: 'user', id: userId, label: user.email }, meta });
+    return { sessionVersion };
+  });
 }

@@ -1,7 +1,8 @@
 'use server';
 
 import { z } from 'zod';
-import { action } from '@/lib/action';
+import { db } from '@/db';
+import { batchedAction } from '@/lib/action';
 import { renewSession } from '@/lib/auth/session';
 import { changeOwnPassword } from '@/lib/users/password';
 
@@ -13,8 +14,9 @@ const changePasswordSchema = z
   })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'The passwords do not match.' });
 
-export const changePasswordAction = action('signed-in', changePasswordSchema, async (input, { tx, user, meta }) => {
-  const { sessionVersion } = await changeOwnPassword(tx, user.id, input, meta);
+// Batched: a wrong current password is counted in a transaction of its own, kept though the change is refused.
+export const changePasswordAction = batchedAction('signed-in', changePasswordSchema, async (input, { user, meta }) => {
+  const { sessionVersion } = await changeOwnPassword(db, user.id, input, meta);
   await renewSession({ id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}` }, sessionVersion);
   return { message: 'Your password has been changed.' };
 });

@@ -1,0 +1,46 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, securitySettings, users } from '@/db/schema';
+import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
+import { hashPassword } from '@/lib/auth/password';
+import { changeOwnPassword } from './password';
+
+let db: Db;
+let environmentId: string;
+let hash: string;
+const meta = { ip: '203.0.113.9', userAgent: 'test' };
+const NEW_PASSWORD = 'Fresh-Correct-Staple-93';
+
+beforeAll(async () => {
+  db = await testDb();
+  ({ environmentId } = await setUpOrganization(db));
+  hash = await hashPassword(TEST_PASSWORD);
+  await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(eq(securitySettings.lockoutThreshold, 10));
+});
+
+const change = (userId: string, currentPassword: string) => changeOwnPassword(db, userId, { currentPassword, newPassword: NEW_PASSWORD }, meta).catch((e: unknown) => e as { fieldErrors?: Record<string, string[]> });
+
+describe('changing one\'s own password', () => {
+  it('counts a wrong current password as a failed sign-in: a session left open is no unlimited password oracle', async () => {
+    const user = await insertUser(db, { email: 'oracle@example.test', passwordHash: hash, environmentId });
+    for (let i = 0; i < 3; i++) expect(await change(user.id, `Wrong-Guess-${i}-Xy`)).toMatchObject({ fieldErrors: { currentPassword: ['The current password is incorrect.'] } });
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    // Locked at the threshold, which ends the session that was guessing.
+    expect(after).toMatchObject({ status: 'locked', lockReason: 'failed_attempts', failedAttempts: 3, sessionVersion: user.sessionVersion + 1, passwordHash: hash });
+    const failures = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'auth.sign_in_failed')));
+    expect(failures).toHaveLength(3);
+    // Even the right password changes nothing now.
+    expect(await change(user.id, TEST_PASSWORD)).toBeInstanceOf(Error);
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]!.passwordHash).toBe(hash);
+  });
+
+  it('with the right current password, changes it and ends the other sessions', async () => {
+    const user = await insertUser(db, { email: 'changer@example.test', passwordHash: hash, environmentId, failedAttempts: 2 });
+    const { sessionVersion } = await changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta);
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after!.passwordHash).not.toBe(hash);
+    expect(sessionVersion).toBe(user.sessionVersion + 1);
+    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.password_changed')))).toHaveLength(1);
+  });
+});
