@@ -98,6 +98,15 @@ describe('portal server actions refuse callers without the right', () => {
     expect((await db.select().from(securitySettings))[0]!.lockoutThreshold).toBe(10);
   });
 
+  it('settings for the whole organization need its whole reach: settings.manage in one environment is not enough', async () => {
+    session.user = { ...manager, permissions: [...manager.permissions, 'settings.manage'] };
+    const before = await auditCount();
+    const weaker = { lockoutThreshold: '100', autoUnlockMinutes: '1', passwordMinLength: '8', passwordMaxAgeDays: '0', passwordWarningDays: '0', inactivityDays: '0', invitationLifetimeDays: '90', resetLifetimeMinutes: '10080' };
+    expect(await updateSecuritySettingsAction(idle, form(weaker))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
+    expect(await auditCount()).toBe(before);
+    expect((await db.select().from(securitySettings))[0]).toMatchObject({ lockoutThreshold: 10, passwordMinLength: 12, requireDigit: true });
+  });
+
   it('an Account Manager cannot reach a user outside their environments', async () => {
     session.user = manager;
     const [sandbox] = await db.insert(environments).values({ name: 'Sandbox' }).returning();

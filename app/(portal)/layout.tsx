@@ -12,11 +12,11 @@ import { getOrganization } from '@/lib/settings';
 import { switchEnvironment } from './actions';
 
 // Each area appears only for those who may open it; the pages check again on the server.
-const NAVIGATION: (NavItem & { permission?: Permission; administrator?: true })[] = [
+const NAVIGATION: (NavItem & { permission?: Permission; allEnvironments?: true; administrator?: true })[] = [
   { href: '/users', label: 'Users', icon: 'users', permission: 'users.read' },
-  { href: '/settings/security', label: 'Security settings', icon: 'security', permission: 'settings.manage' },
+  { href: '/settings/security', label: 'Security settings', icon: 'security', permission: 'settings.manage', allEnvironments: true },
   { href: '/settings/roles', label: 'Roles', icon: 'roles', permission: 'roles.manage' },
-  { href: '/settings/environments', label: 'Environments', icon: 'environments', permission: 'settings.manage' },
+  { href: '/settings/environments', label: 'Environments', icon: 'environments', permission: 'settings.manage', allEnvironments: true },
   { href: '/audit', label: 'Audit log', icon: 'audit', permission: 'audit.read' },
   { href: '/outbox', label: 'Outbox', icon: 'outbox', administrator: true },
   { href: '/profile', label: 'My profile', icon: 'profile' },
@@ -29,7 +29,9 @@ const NAVIGATION: (NavItem & { permission?: Permission; administrator?: true })[
 export default async function PortalLayout({ children }: { children: ReactNode }) {
   const user = await requireUser();
   const [organization, environments, current] = await Promise.all([getOrganization(db), getVisibleEnvironments(user), getCurrentEnvironment(user)]);
-  const items = NAVIGATION.filter((item) => (!item.permission || hasPermission(user, item.permission)) && (!item.administrator || isAdministrator(user)));
+  const items = NAVIGATION.filter(
+    (item) => (!item.permission || hasPermission(user, item.permission)) && (!item.allEnvironments || user.allEnvironments) && (!item.administrator || isAdministrator(user)),
+  );
   const name = `${user.firstName} ${user.lastName}`;
 
   return (

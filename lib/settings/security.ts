@@ -1,10 +1,12 @@
-// Changing the security settings (Administrators): validated ranges, audited with before and after.
+// Changing the security settings (Administrators: settings.manage in every environment): validated ranges,
+// audited with before and after.
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { securitySettings } from '@/db/schema';
 import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { AppError } from '@/lib/errors';
 import { getSecuritySettings } from './index';
 
 const whole = (label: string, min: number, max: number) =>
@@ -42,6 +44,8 @@ export type SecuritySettingsInput = z.infer<typeof securitySettingsSchema>;
 
 export async function updateSecuritySettings(tx: Tx, principal: Principal, input: SecuritySettingsInput, meta?: RequestMeta) {
   requirePermissionOf(principal, 'settings.manage');
+  // They bind every account, Administrators included: only someone whose reach is the whole organization sets them.
+  if (!principal.allEnvironments) throw new AppError('forbidden', 'Only Administrators change the security settings.');
   const current = await getSecuritySettings(tx);
   const changes = diff(current, input);
   if (Object.keys(changes).length === 0) return { changed: 0 };

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { forbidden } from 'next/navigation';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { requirePermission } from '@/lib/auth/session';
@@ -8,7 +9,8 @@ import { SecuritySettingsForm } from './security-settings-form';
 export const metadata: Metadata = { title: 'Security settings' };
 
 export default async function SecuritySettingsPage() {
-  await requirePermission('settings.manage');
+  const user = await requirePermission('settings.manage');
+  if (!user.allEnvironments) forbidden();
   const settings = await getSecuritySettings(db);
   const { organizationId: _id, updatedAt: _at, ...values } = settings;
   return (
