@@ -80,6 +80,9 @@ describe('audit search', () => {
     expect(seen.events.some((e) => e.targetId === userB.id || e.environmentId === envB)).toBe(false);
     expect((await searchAudit(db, manager, params({ env: envB }))).events).toHaveLength(0);
     expect((await searchAudit(db, manager, params({ target: userB.email }))).events).toHaveLength(0);
+    // Nor learns which addresses exist elsewhere: a stranger's email and an unknown one answer alike.
+    for (const who of [userB.email, 'nobody-at-all@example.test'])
+      expect(await searchAudit(db, manager, params({ actor: who, target: who }))).toMatchObject({ events: [], unresolved: false });
 
     const csv = await new Response(auditCsvStream(db, manager, params({ env: envB }))).text();
     expect(csv.trim().split('\r\n')).toHaveLength(1); // the header only

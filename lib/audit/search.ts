@@ -96,7 +96,9 @@ function afterCursor(after: string | undefined): SQL | undefined {
 /** One page, newest first, and the cursor of the next (older) page. */
 export async function searchAudit(q: Queryable, principal: Principal, params: AuditParams, limit = AUDIT_PAGE_SIZE) {
   const filter = await auditFilter(q, principal, params);
-  if (filter === null) return { events: [] as AuditEvent[], next: null as string | null, unresolved: true };
+  // Only a reader of every environment is told that a name matches no one: to anyone else, a stranger's
+  // email (which resolves, then matches no event they may see) and an unknown one must answer alike.
+  if (filter === null) return { events: [] as AuditEvent[], next: null as string | null, unresolved: principal.allEnvironments };
   const found = await q
     .select({ event: auditEvents, cursor: cursorAt })
     .from(auditEvents)
