@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, environments, outboxMessages, roles, userEnvironments, userTokens, users } from '@/db/schema';
@@ -14,6 +14,7 @@ import type { Transporter } from 'nodemailer';
 import { claimDue, sendClaimed } from '@/lib/mail/deliver';
 import { retryOutboxMessage } from '@/lib/mail/manage';
 import { inviteUser } from './create';
+import { updateUser } from './update';
 
 const meta = { ip: '192.0.2.50', userAgent: 'vitest' };
 let db: Db;
@@ -157,6 +158,31 @@ describe('forgot password', () => {
     const before = (await db.select().from(outboxMessages)).length;
     await expect(db.transaction((tx) => requestPasswordReset(tx, 'nobody@example.test', meta))).resolves.toBeUndefined();
     expect(await db.select().from(outboxMessages)).toHaveLength(before);
+  });
+
+  // PostgreSQL only: the embedded database runs one transaction at a time, so nothing overlaps there.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('a request for the old address while the email is being changed sends no live link there', async () => {
+    const user = await insertUser(db, { email: `moving${++n}@example.test`, passwordHash: hash, environmentId });
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    let changed!: () => void;
+    let commit!: () => void;
+    const rowLocked = new Promise<void>((resolve) => (changed = resolve));
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const emailChange = db.transaction(async (tx) => {
+      const input = { email: `moved${n}@example.test`, firstName: user.firstName, lastName: user.lastName, roleId: userRole!.id, environmentIds: [environmentId], tags: [], inactive: false, version: user.version };
+      await updateUser(tx, admin, user.id, input);
+      changed();
+      await held;
+    });
+    await rowLocked;
+    const request = db.transaction((tx) => requestPasswordReset(tx, user.email, { ip: '192.0.2.88', userAgent: null }));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the request now reads (or waits for) the user
+    commit();
+    await Promise.all([emailChange, request]);
+    const live = await db.select().from(userTokens).where(and(eq(userTokens.userId, user.id), isNull(userTokens.consumedAt)));
+    expect(live).toEqual([]);
+    const toOld = await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, user.email), eq(outboxMessages.kind, 'reset'), ne(outboxMessages.status, 'cancelled')));
+    expect(toOld).toEqual([]);
   });
 
   it('is rate limited per IP', async () => {

@@ -139,7 +139,10 @@ export async function requestPasswordReset(tx: Tx, email: string, meta: RequestM
     .select({ id: users.id, email: users.email, firstName: users.firstName })
     .from(users)
     .where(and(eq(sql`lower(${users.email})`, email.trim().toLowerCase()), eq(users.status, 'active')))
-    .limit(1);
+    .limit(1)
+    // Locked, so an email change in progress is waited for: once it commits the old address no longer
+    // matches and gets nothing, where a plain read would mail it a live link the change did not void.
+    .for('update');
   if (!user) return;
   await sendResetLink(tx, user);
   await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'user.reset_requested', target: targetOf(user), meta });
