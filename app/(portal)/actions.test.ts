@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, environments, roles, securitySettings, users } from '@/db/schema';
+import { auditEvents, auditSettings, environments, roles, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { SessionUser } from '@/lib/auth/session';
 
@@ -18,6 +18,7 @@ const { bulkUsersAction } = await import('./users/bulk-actions');
 const { switchEnvironment } = await import('./actions');
 const { addUserAction } = await import('./users/new/actions');
 const { updateSecuritySettingsAction } = await import('./settings/security/actions');
+const { purgeAction, setRetentionAction } = await import('./audit/actions');
 
 let db: Db;
 let member: SessionUser;
@@ -105,6 +106,15 @@ describe('portal server actions refuse callers without the right', () => {
     expect(await updateSecuritySettingsAction(idle, form(weaker))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
     expect(await auditCount()).toBe(before);
     expect((await db.select().from(securitySettings))[0]).toMatchObject({ lockoutThreshold: 10, passwordMinLength: 12, requireDigit: true });
+  });
+
+  it('only an Administrator shortens or purges the audit log: settings.manage in every environment is not enough', async () => {
+    session.user = { ...manager, permissions: ['settings.manage'], allEnvironments: true, environmentIds: [] };
+    const before = await auditCount();
+    expect(await setRetentionAction(idle, form({ retentionDays: '1' }))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
+    expect(await purgeAction(idle, form({}))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
+    expect(await auditCount()).toBe(before);
+    expect(await db.select().from(auditSettings)).toEqual([]);
   });
 
   it('an Account Manager cannot reach a user outside their environments', async () => {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditBlocks, auditEvents, auditPending, auditVerifications } from '@/db/schema';
 import { setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
 import { recordAudit, SYSTEM } from '.';
 import { purgeExpired, setRetentionDays, verifyAndRecord, verifyChain } from './chain';
 
@@ -213,7 +214,7 @@ describe('audit chain', () => {
     // Those events' digests covered the old times: re-chain them as if written then (fixture only).
     await rechain();
     expect((await verifyChain(db)).ok).toBe(true);
-    await db.transaction((tx) => setRetentionDays(tx, SYSTEM, 30));
+    await db.transaction((tx) => setRetentionDays(tx, { actor: SYSTEM, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] }, 30));
     const removed = await db.transaction((tx) => purgeExpired(tx, SYSTEM));
     expect(removed).toBe(oldIds.length);
     expect((await links())[0]!.seq).toBe(5);

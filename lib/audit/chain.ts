@@ -5,6 +5,7 @@ import { desc, sql } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { auditChainCuts, auditSettings, auditVerifications, organizations, type AuditVerification } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
+import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 
 const GENESIS = Buffer.alloc(32);
 const PAGE = 2_000;
@@ -151,7 +152,10 @@ export async function getRetentionDays(q: Queryable): Promise<number> {
   return row?.days ?? 0;
 }
 
-export async function setRetentionDays(tx: Tx, actor: Actor, days: number, meta?: RequestMeta) {
+/** How long events are kept: an Administrator's decision alone, as it decides what evidence survives. */
+export async function setRetentionDays(tx: Tx, principal: Principal, days: number, meta?: RequestMeta) {
+  requireAdministratorOf(principal);
+  const actor = principal.actor;
   const before = await getRetentionDays(tx);
   if (before === days) return;
   const [org] = await tx.select({ id: organizations.id }).from(organizations).limit(1);
@@ -166,6 +170,12 @@ export async function setRetentionDays(tx: Tx, actor: Actor, days: number, meta?
     changes: { retentionDays: { before, after: days } },
     meta,
   });
+}
+
+/** Purge now, by hand: an Administrator's alone (the hourly job purges as the system). */
+export async function purgeNow(tx: Tx, principal: Principal, meta?: RequestMeta): Promise<number> {
+  requireAdministratorOf(principal);
+  return purgeExpired(tx, principal.actor, meta);
 }
 
 /**

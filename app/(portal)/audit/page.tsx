@@ -9,7 +9,7 @@ import { db } from '@/db';
 import { getRetentionDays, lastVerification } from '@/lib/audit/chain';
 import { actionLabel, describeAuditEvent, groupByDay } from '@/lib/audit/describe';
 import { auditParamsSchema, listActionKinds, namesFor, searchAudit, type AuditParams } from '@/lib/audit/search';
-import { hasPermission } from '@/lib/auth/permissions';
+import { isAdministrator } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
 import { RetentionForm } from './retention-form';
@@ -203,7 +203,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         )}
       </nav>
 
-      {hasPermission(user, 'settings.manage') && user.allEnvironments && <RetentionForm days={retention} />}
+      {isAdministrator(user) && <RetentionForm days={retention} />}
     </>
   );
 }
