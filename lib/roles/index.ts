@@ -165,6 +165,19 @@ function builtInViolation(role: Role, input: RoleInput): string | null {
   return null;
 }
 
+/**
+ * A principal of some environments acts on a role's holders only when all of them are in those
+ * environments (changeRefusal's rule, for everyone holding the role).
+ */
+async function assertHoldersWithin(tx: Tx, principal: Principal, role: { id: string; name: string }) {
+  if (principal.allEnvironments) return;
+  const [outside] = await rows<{ id: string }>(
+    tx,
+    sql`select id from users where role_id = ${role.id} and not (environment_ids <@ ${`{${principal.environmentIds.join(',')}}`}::uuid[] and cardinality(environment_ids) > 0) limit 1`,
+  );
+  if (outside) throw new AppError('forbidden', `Some users of ${role.name} are in environments you do not manage.`);
+}
+
 export async function updateRole(tx: Tx, principal: Principal, roleId: string, input: RoleInput, meta?: RequestMeta) {
   requirePermissionOf(principal, 'roles.manage');
   const role = await findRole(tx, roleId, true);
@@ -177,6 +190,8 @@ export async function updateRole(tx: Tx, principal: Principal, roleId: string, i
 
   const changes = diff(auditView(role), auditView({ ...role, ...input }));
   if (Object.keys(changes).length === 0) return { changed: false, sessionsEnded: 0 };
+  // What a role grants is granted to each holder: not to people in environments the editor does not manage.
+  if (changes.permissions || changes.allEnvironments) await assertHoldersWithin(tx, principal, role);
   await tx
     .update(roles)
     .set({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
@@ -243,13 +258,7 @@ export async function moveRoleUsers(tx: Tx, principal: Principal, fromRoleId: st
     throw new AppError('invalid', `Users of ${from.name} belong to every environment: move them to a role that does too, or edit them one by one.`, {
       toRoleId: ['Choose a role with all environments.'],
     });
-  if (!principal.allEnvironments) {
-    const [outside] = await rows<{ id: string }>(
-      tx,
-      sql`select id from users where role_id = ${from.id} and not (environment_ids <@ ${`{${principal.environmentIds.join(',')}}`}::uuid[] and cardinality(environment_ids) > 0) limit 1`,
-    );
-    if (outside) throw new AppError('forbidden', `Some users of ${from.name} are in environments you do not manage.`);
-  }
+  await assertHoldersWithin(tx, principal, from);
   let moved = 0;
   for (;;) {
     const batch = await rows<{ id: string; email: string; environment_ids: string[] | string }>(

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { auditEvents, roles, users } from '@/db/schema';
+import { auditEvents, environments, roles, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -44,6 +44,23 @@ describe('roles', () => {
       .transaction((tx) => updateRole(tx, manager, administrator, input({ name: 'Administrator', permissions: [...PERMISSIONS], allEnvironments: true })))
       .catch((e) => e);
     expect(touchAdmin.code).toBe('forbidden');
+  });
+
+  it('a manager of some environments cannot change what a role grants its holders elsewhere', async () => {
+    const [elsewhere] = await db.insert(environments).values({ name: 'Elsewhere' }).returning();
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write', 'roles.manage'], allEnvironments: false, environmentIds: [environmentId] };
+    const helper = await db.transaction((tx) => createRole(tx, manager, input({ name: 'Desk helper', permissions: ['users.read'] })));
+    await insertUser(db, { email: 'helper-here@example.test', role: 'Desk helper', environmentId });
+    await insertUser(db, { email: 'helper-elsewhere@example.test', role: 'Desk helper', environmentId: elsewhere!.id });
+    await insertUser(db, { email: 'plain-elsewhere@example.test', role: 'User', environmentId: elsewhere!.id });
+    for (const [id, name] of [[helper.id, 'Desk helper'], [await roleId('User'), 'User']] as const) {
+      const refused = await db.transaction((tx) => updateRole(tx, manager, id, input({ name, permissions: ['users.read', 'users.write'] }))).catch((e) => e);
+      expect(refused).toMatchObject({ code: 'forbidden', message: expect.stringContaining('environments you do not manage') });
+    }
+    expect((await db.select().from(roles).where(eq(roles.id, helper.id)))[0]!.permissions).toEqual(['users.read']);
+    expect((await db.select().from(roles).where(eq(roles.name, 'User')))[0]!.permissions).toEqual([]);
+    // An Administrator still may.
+    await db.transaction((tx) => updateRole(tx, admin, helper.id, input({ name: 'Desk helper', permissions: ['users.read', 'users.write'] })));
   });
 
   it('built-in roles cannot be deleted nor stripped, and names stay unique', async () => {
