@@ -167,7 +167,14 @@ describe('updateUserFromFields', () => {
     expect(await verifyPassword(STRONG, after.passwordHash)).toBe(true);
     expect(after.requirePasswordChange).toBe(true);
     expect(after.sessionVersion).toBeGreaterThan(user.sessionVersion);
-    expect((await mails('pw2@fields.test')).map((m) => m.kind)).toEqual(['credentials']);
+    expect((await mails('pw2@fields.test')).map((m) => m.kind).sort()).toEqual(['credentials', 'password_changed']);
+  });
+
+  it('tells an active user when someone else sets their password, as a link or an email change does: a takeover through a key is not silent', async () => {
+    const user = await insertUser(db, { email: 'told@fields.test', environmentId });
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { password: STRONG }));
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { autoGenerateNewPassword: true }));
+    expect((await mails('told@fields.test')).map((m) => m.kind)).toEqual(['password_changed', 'password_changed']);
   });
 
   it('autoGenerateNewPassword replaces the password and requires a change', async () => {

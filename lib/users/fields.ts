@@ -16,7 +16,7 @@ import { issueToken } from '@/lib/auth/tokens';
 import { AppError, fieldError, type FieldErrors } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
 import { profileProblems, roleProfile } from '@/lib/roles';
-import { credentialsMail } from '@/lib/mail/templates';
+import { credentialsMail, passwordChangedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
 import { assertActiveAdministratorRemains } from './admin-guard';
@@ -234,6 +234,8 @@ export async function updateUserFromFields(
       throw fieldError(fields.password !== undefined ? 'password' : 'autoGenerateNewPassword', `${email} is ${current!.status}: a password cannot be set now.`);
     if (fields.password !== undefined) await assertPasswordAllowed(tx, fields.password, email, 'password');
     await storePassword(tx, user.id, fields.password ?? generatedPassword());
+    // Told, as after a link or an email change: a password set through a key must not go unnoticed.
+    await enqueueMail(tx, { email, userId: user.id }, passwordChangedMail(await organizationName(tx), fields.firstName ?? user.firstName));
     await recordAudit(tx, {
       actor: principal.actor,
       action: 'user.password_changed',
