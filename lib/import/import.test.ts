@@ -9,7 +9,7 @@ import { auditEvents, environments, importJobs, importRows, outboxMessages, role
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { cancelImport, createImport, getImport, listImports, skippedRows, startImport } from './jobs';
+import { cancelImport, createImport, getImport, listImports, skippedRows, startImport, templateChoices, validationContext } from './jobs';
 import { claimJob, runJob } from './run';
 import { rowOutcome } from './sheets';
 
@@ -131,6 +131,26 @@ describe('validation', () => {
     expect(stored.map((r) => r.kind)).toEqual(['error', 'error', 'new']);
     expect(stored[0]!.errors![0]!.message).toContain('You cannot grant the Administrator role');
     expect(stored[1]!.errors![0]!.message).toBe('You do not manage the Sandbox environment.');
+  });
+
+  it('refuses an archived environment as Add does, named by row and column, and leaves it out of the template', async () => {
+    const [attic] = await db.insert(environments).values({ name: 'Attic', archivedAt: new Date() }).returning();
+    await db.insert(userEnvironments).values({ userId: manager.actor.type === 'user' ? manager.actor.id : '', environmentId: attic!.id });
+    const atticManager: Principal = { ...manager, environmentIds: [environmentId, attic!.id] };
+    const lines = ['Ari,Attic,ari.attic@example.test,User,Attic,', 'Bea,Attic,bea.attic@example.test,User,Production; attic,', 'Cy,Attic,cy.attic@example.test,User,,'];
+    for (const principal of [admin, atticManager]) {
+      // The importer's current environment is archived too: a row naming none has nowhere to go.
+      const job = await createImport(db, principal, file('attic.csv', csv(...lines)), { existing: 'skip', environmentId: attic!.id });
+      expect(job).toMatchObject({ newCount: 0, errorCount: 3 });
+      const stored = await rowsOf(job.id);
+      const archived = { column: 'Environments', message: 'The Attic environment is archived: choose an active one.' };
+      expect(stored.map((r) => r.errors)).toEqual([[archived], [archived], [{ column: 'Environments', message: 'Enter at least one environment.' }]]);
+      expect(stored[0]!.message).toBe('Environments: The Attic environment is archived: choose an active one.');
+      const choices = templateChoices(await validationContext(db, principal, skip));
+      expect(choices.environments.map((e) => e.name)).not.toContain('Attic');
+      expect(choices.environments.map((e) => e.name)).toContain('Production');
+    }
+    expect(await db.select().from(users).where(sql`${users.email} like '%.attic@example.test'`)).toEqual([]);
   });
 
   it('refuses to let an Account Manager update a user outside their environments or above their role', async () => {
@@ -285,6 +305,31 @@ describe('commit', () => {
         { rowNo: 2, email: 'nia.moved@example.test', message: expect.stringContaining('no longer manage') },
         { rowNo: 3, email: 'ola.moved@example.test', message: expect.stringContaining('no longer manage') },
       ]);
+    });
+
+    it('creates no user in an environment archived after the preview, and "all or nothing" fails whole', async () => {
+      const [closing] = await db.insert(environments).values({ name: 'Closing' }).returning();
+      const kept = await insertUser(db, { email: 'kept.closing@example.test', environmentId: closing!.id });
+      const lines = ['Una,Closing,una.closing@example.test,User,Closing,', 'Val,Closing,val.closing@example.test,User,Production,'];
+      const valid = await createImport(db, admin, file('closing.csv', csv(...lines, 'Kept,Closing,kept.closing@example.test,User,,')), { existing: 'update', environmentId });
+      const whole = await createImport(db, admin, file('closing-aon.csv', csv(...lines)), skip);
+      expect(valid).toMatchObject({ newCount: 2, updateCount: 1 });
+      expect(whole.newCount).toBe(2);
+      await db.update(environments).set({ archivedAt: new Date() }).where(eq(environments.id, closing!.id));
+
+      await db.transaction((tx) => startImport(tx, admin, valid.id, { allOrNothing: false, sendInvitations: true }));
+      expect(await run(valid.id)).toBe('done');
+      expect(await writtenFor('una.closing')).toEqual({ created: [], invitations: 0, audited: 0 });
+      expect((await writtenFor('val.closing')).created).toHaveLength(1);
+      // An update that names no environment keeps the user's memberships, archived or not.
+      expect((await db.select().from(users).where(eq(users.id, kept.id)))[0]).toMatchObject({ firstName: 'Kept', environmentIds: [closing!.id] });
+      expect((await outcomes(valid.id)).map((o) => o.message)).toEqual(['One of its environments was archived after the preview: not imported.', 'Created; invitation queued.', 'Updated: name.']);
+
+      await db.transaction((tx) => startImport(tx, admin, whole.id, { allOrNothing: true, sendInvitations: true }));
+      expect(await run(whole.id)).toBe('failed');
+      expect((await db.select().from(importJobs).where(eq(importJobs.id, whole.id)))[0]!.error).toBe(
+        'Row 2: One of its environments was archived after the preview: not imported. Nothing was imported.',
+      );
     });
 
     it('"all or nothing" fails whole when a row is refused at run time', async () => {

@@ -5,7 +5,7 @@ import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, importJobs, importRows, roles } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
-import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
@@ -30,11 +30,24 @@ function visibleJobs(principal: Principal): SQL | undefined {
 export async function validationContext(q: Queryable, principal: Principal, options: ImportOptions): Promise<ValidationContext> {
   const [roleRows, environmentRows] = await Promise.all([
     q.select({ id: roles.id, name: roles.name, builtIn: roles.builtIn, permissions: roles.permissions, requiredFields: roles.requiredFields, allEnvironments: roles.allEnvironments }).from(roles),
-    q.select({ id: environments.id, name: environments.name }).from(environments),
+    q.select({ id: environments.id, name: environments.name, archived: sql<boolean>`${environments.archivedAt} is not null` }).from(environments),
   ]);
-  const defaultEnvironmentId =
-    options.environmentId && (principal.allEnvironments || principal.environmentIds.includes(options.environmentId)) ? options.environmentId : null;
+  // Archived environments stay known by name (a row naming one is told so), but take no one, as in Add.
+  const usable = (id: string) => environmentRows.some((e) => e.id === id && !e.archived) && canSeeEnvironment(principal, id);
+  const defaultEnvironmentId = options.environmentId && usable(options.environmentId) ? options.environmentId : null;
   return { principal, roles: roleRows, environments: environmentRows, defaultEnvironmentId, existing: options.existing };
+}
+
+/**
+ * What the template lists: the roles the importer may grant and the environments a row may name (those
+ * they manage, never archived ones: the check refuses those), by name.
+ */
+export function templateChoices(ctx: ValidationContext) {
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  return {
+    roles: ctx.roles.filter((r) => canGrant(ctx.principal, r)).sort(byName),
+    environments: ctx.environments.filter((e) => !e.archived && canSeeEnvironment(ctx.principal, e.id)).sort(byName),
+  };
 }
 
 /**

@@ -301,7 +301,7 @@ describe('spreadsheets the portal writes', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of templateStream(
       [{ id: '1', name: '=cmd()', builtIn: false, permissions: [], requiredFields: [{ label: 'Badge', key: 'badge' }], allEnvironments: false }],
-      [{ id: '2', name: 'Production' }],
+      [{ name: 'Production' }],
     ))
       chunks.push(chunk as Buffer);
     const workbook = new ExcelJS.Workbook();

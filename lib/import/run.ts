@@ -90,15 +90,24 @@ async function rolesOf(tx: Tx) {
   return new Map((await rows<Role>(tx, sql`select id, name, permissions, all_environments as "allEnvironments" from roles`)).map((r) => [r.id, r]));
 }
 
+/** Each environment as it is now: archived or not (one deleted since is missing). */
+async function environmentsOf(tx: Tx) {
+  return new Map((await rows<{ id: string; archived: boolean }>(tx, sql`select id, archived_at is not null as archived from environments`)).map((e) => [e.id, e.archived]));
+}
+
 /**
  * The importer's rights as they are now, not as they were at the preview: a role they can no longer
- * grant, or an environment they no longer manage, refuses the row (the same rules as Add and edit).
+ * grant, an environment they no longer manage, or one archived (or deleted) since refuses the row (the
+ * same rules as Add and edit). Memberships an update keeps as they are (`kept`) may be archived ones.
  */
-function grantRefusal(principal: Principal, role: Role | undefined, environmentIds: readonly string[]): string | null {
+function grantRefusal(principal: Principal, role: Role | undefined, environmentIds: readonly string[], environments: Map<string, boolean>, kept = false): string | null {
   if (!role) return 'Its role was deleted after the preview: not imported.';
   if (!canGrant(principal, role)) return `You can no longer grant the ${role.name} role: not imported.`;
-  if (!role.allEnvironments && environmentIds.some((id) => !canSeeEnvironment(principal, id)))
-    return 'You no longer manage one of its environments: not imported.';
+  if (role.allEnvironments) return null;
+  if (environmentIds.some((id) => !canSeeEnvironment(principal, id))) return 'You no longer manage one of its environments: not imported.';
+  if (kept) return null;
+  if (environmentIds.some((id) => !environments.has(id))) return 'One of its environments was deleted after the preview: not imported.';
+  if (environmentIds.some((id) => environments.get(id))) return 'One of its environments was archived after the preview: not imported.';
   return null;
 }
 
@@ -119,6 +128,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   const tally: Tally = { created: 0, updated: 0, skipped: 0 };
   const audits: (string | null)[][] = [];
   const roles = await rolesOf(tx);
+  const environments = await environmentsOf(tx);
   const detail = `Imported from ${job.source}`;
 
   const fresh = batch.filter((r) => r.kind === 'new');
@@ -148,7 +158,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         continue;
       }
       const environmentIds = [...r.data.environmentIds].sort();
-      const refusal = grantRefusal(principal, roles.get(r.data.roleId), environmentIds);
+      const refusal = grantRefusal(principal, roles.get(r.data.roleId), environmentIds, environments);
       if (refusal) {
         refuse(r, refusal, strict, outcomes, tally);
         continue;
@@ -185,7 +195,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
 
   const changes = batch.filter((r) => r.kind === 'update');
   if (changes.length > 0) {
-    await applyUpdates(tx, principal, roles, changes, outcomes, tally, audits, strict);
+    await applyUpdates(tx, principal, roles, environments, changes, outcomes, tally, audits, strict);
     await assertActiveAdministratorRemains(tx);
   }
 
@@ -216,7 +226,7 @@ type Current = {
 };
 
 /** Updates existing users set-wise: names, role, environments (when the file names some), tags (when given), profile. */
-async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Role>, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: (string | null)[][], strict: boolean) {
+async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Role>, environments: Map<string, boolean>, changes: BatchRow[], outcomes: Outcome[], tally: Tally, audits: (string | null)[][], strict: boolean) {
   const ids = changes.map((r) => r.data.userId!);
   const current = await rows<Current>(
     tx,
@@ -245,7 +255,7 @@ async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Rol
     const environmentIds = role?.allEnvironments ? [] : r.data.keepEnvironments ? before.environmentIds : [...r.data.environmentIds].sort();
     const refusal =
       changeRefusal(principal, { email: before.email, rolePermissions: before.rolePermissions, roleAllEnvironments: before.allEnvironments }, before.environmentIds) ??
-      grantRefusal(principal, role, environmentIds) ??
+      grantRefusal(principal, role, environmentIds, environments, r.data.keepEnvironments === true) ??
       (r.data.version !== undefined && r.data.version !== before.version
         ? 'This user was changed by someone else after the preview: not updated. Upload the file again to see their current details.'
         : null);

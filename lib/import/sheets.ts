@@ -25,7 +25,7 @@ function workbookStream(build: (workbook: ExcelJS.stream.xlsx.WorkbookWriter) =>
 const bold = { font: { bold: true } };
 
 /** The template: the grid's headers (with the required fields of the roles given) and a sheet of valid values. */
-export function templateStream(roles: ImportRole[], environments: ImportEnvironment[]): Readable {
+export function templateStream(roles: ImportRole[], environments: Pick<ImportEnvironment, 'name'>[]): Readable {
   return workbookStream(async (workbook) => {
     const users = workbook.addWorksheet('Users', { views: [{ state: 'frozen', ySplit: 1 }] });
     const headers = [...BASE_COLUMNS.map((c) => c.header), ...profileColumns(roles).map((f) => f.label)];

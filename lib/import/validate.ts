@@ -19,7 +19,7 @@ import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type Column
 import { MAX_COLUMNS } from './read';
 
 export type ImportRole = { id: string; name: string; builtIn: boolean; permissions: string[]; requiredFields: RequiredField[]; allEnvironments: boolean };
-export type ImportEnvironment = { id: string; name: string };
+export type ImportEnvironment = { id: string; name: string; archived: boolean };
 
 export type ValidationContext = {
   principal: Principal;
@@ -108,6 +108,7 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
       if (!env) errors.push({ column: header('environments'), message: `There is no environment named "${name}".` });
       else if (!canSeeEnvironment(ctx.principal, env.id))
         errors.push({ column: header('environments'), message: `You do not manage the ${env.name} environment.` });
+      else if (env.archived) errors.push({ column: header('environments'), message: `The ${env.name} environment is archived: choose an active one.` });
       else environmentIds.push(env.id);
     }
     if (names.length === 0 && ctx.defaultEnvironmentId) environmentIds = [ctx.defaultEnvironmentId];
