@@ -180,6 +180,24 @@ describe('users, organization key', () => {
   });
 });
 
+describe('sendCredentialsViaEmail', () => {
+  it('to a user whose link could not set a password: 400 naming the field and why, and nothing written', async () => {
+    const locked = await insertUser(db, { email: 'api.locked.creds@example.test', environmentId: production, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    const refused = await call('PATCH', `/users/${locked.id}`, { key: orgKey, body: { sendCredentialsViaEmail: true, firstName: 'Changed' } });
+    expect(refused).toMatchObject({ status: 400, body: { errors: { sendCredentialsViaEmail: [expect.stringContaining('is locked, so the emailed link would not work')] } } });
+    expect((await db.select().from(users).where(eq(users.id, locked.id)))[0]).toMatchObject({ status: 'locked', firstName: 'Test', version: locked.version });
+    expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, locked.email))).toEqual([]);
+    const unlocked = await call('PATCH', `/users/${locked.id}`, { key: orgKey, body: { sendCredentialsViaEmail: true, locked: false } });
+    expect(unlocked).toMatchObject({ status: 200, body: { status: 'active' } });
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, locked.email))).map((m) => m.kind)).toContain('credentials');
+
+    const body = { email: 'api.inactive.creds@example.test', firstName: 'I', lastName: 'C', roleId: await roleId('User'), environmentIds: [production], password: 'Quite-Long-Passphrase-42', inactive: true, sendCredentialsViaEmail: true };
+    const created = await call('POST', '/users', { key: orgKey, body });
+    expect(created).toMatchObject({ status: 400, body: { errors: { sendCredentialsViaEmail: [expect.stringContaining('would be inactive, so the emailed link would not work')] } } });
+    expect(await db.select().from(users).where(eq(users.email, body.email))).toEqual([]);
+  });
+});
+
 describe('scopes', () => {
   it('an environment key sees only its environments (404 elsewhere) and may not touch an Administrator (403)', async () => {
     const outsider = await insertUser(db, { email: 'outsider.api@example.test', environmentId: sandbox });

@@ -286,6 +286,24 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(user).toMatchObject({ status: 'active', failedAttempts: 0, requirePasswordChange: false });
   });
 
+  it('refuses SendCredentialsViaEmail to a user whose link could not set a password, naming the field, and writes nothing', async () => {
+    const locked = await insertUser(db, { email: 'locked.creds.soap@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), environmentId });
+    const refused = await call('UpdateUser', request(`UserName="${locked.email}" FirstName="Changed"`, '<SendCredentialsViaEmail>true</SendCredentialsViaEmail>'));
+    expect(refused.result.Success).toBe('false');
+    expect(refused.exceptions).toEqual([{ severity: 'Error', message: `SendCredentialsViaEmail: ${locked.email} is locked, so the emailed link would not work: unlock them in the same request, or first.` }]);
+    expect(await userNamed(locked.email)).toMatchObject({ status: 'locked', firstName: 'Test', version: locked.version });
+    const { outboxMessages } = await import('@/db/schema');
+    expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, locked.email))).toEqual([]);
+    const unlocked = await call('UpdateUser', request(`UserName="${locked.email}"`, '<Locked>false</Locked><SendCredentialsViaEmail>true</SendCredentialsViaEmail>'));
+    expect(unlocked.exceptions).toEqual([]);
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, locked.email))).map((m) => m.kind)).toContain('credentials');
+
+    const created = await call('CreateUser', request('UserName="inactive.creds.soap@example.test" FirstName="I" LastName="C" Role="User" Password="Quite-Long-Passphrase-42"', '<Inactive>true</Inactive><SendCredentialsViaEmail>true</SendCredentialsViaEmail>'));
+    expect(created.result.Success).toBe('false');
+    expect(created.exceptions[0]!.message).toMatch(/^SendCredentialsViaEmail: inactive\.creds\.soap@example\.test would be inactive, so the emailed link would not work/);
+    expect(await userNamed('inactive.creds.soap@example.test')).toBeUndefined();
+  });
+
   it('does not find users outside what the caller may see', async () => {
     const manager = await insertUser(db, { email: 'soap-am@example.test', role: 'Account Manager', passwordHash, environmentId });
     const [other] = await db.insert(environments).values({ name: 'SOAP Elsewhere' }).returning();

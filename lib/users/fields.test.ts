@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
+import { auditEvents, outboxMessages, roles, userEnvironments, userTokens, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -184,6 +184,44 @@ describe('updateUserFromFields', () => {
     const after = await row(user.id);
     expect(await verifyPassword(STRONG, after.passwordHash)).toBe(false);
     expect(after.requirePasswordChange).toBe(true);
+  });
+
+  it('sends sign-in details only where the link can set a password: a field error saying why otherwise, and nothing written', async () => {
+    const tokensOf = async (id: string) => (await db.select().from(userTokens).where(eq(userTokens.userId, id))).length;
+    const audited = async (id: string) => (await db.select().from(auditEvents).where(eq(auditEvents.targetId, id))).map((e) => e.action);
+    const send = { sendCredentialsViaEmail: true };
+    const cases: [string, Omit<Parameters<typeof insertUser>[1], 'email'>, Record<string, unknown>, RegExp][] = [
+      ['locked', { status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), failedAttempts: 10 }, send, /is locked, so the emailed link would not work: unlock them/],
+      ['inactive', { status: 'inactive' }, send, /is inactive, so the emailed link would not work: make them active/],
+      ['banned', { status: 'banned', banReason: 'Left' }, send, /is banned, so the emailed link would not work: validate them first/],
+      ['invited', { status: 'invited', passwordHash: null }, send, /has not accepted the invitation yet: resend the invitation/],
+      // Made inactive by this very request: refused whole, so the user stays active and unrenamed.
+      ['deactivated', {}, { ...send, inactive: true, firstName: 'Renamed' }, /is inactive, so the emailed link would not work/],
+    ];
+    for (const [name, state, fields, message] of cases) {
+      const user = await insertUser(db, { email: `creds-${name}@fields.test`, environmentId, ...state });
+      const error = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, user.id, fields)));
+      expect(error, name).toMatchObject({ code: 'invalid', fieldErrors: { sendCredentialsViaEmail: [expect.stringMatching(message)] } });
+      expect(Object.keys(error!.fieldErrors!), name).toEqual(['sendCredentialsViaEmail']);
+      expect(await row(user.id), name).toMatchObject({ status: user.status, firstName: user.firstName, version: user.version });
+      expect([await mails(user.email), await tokensOf(user.id), await audited(user.id)], name).toEqual([[], 0, []]);
+    }
+
+    // Unlocked or reactivated in the same request, the link works: sent.
+    const locked = await insertUser(db, { email: 'creds-unlock@fields.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    const inactive = await insertUser(db, { email: 'creds-reactivate@fields.test', environmentId, status: 'inactive' });
+    await db.transaction((tx) => updateUserFromFields(tx, admin, locked.id, { locked: false, ...send }));
+    await db.transaction((tx) => updateUserFromFields(tx, admin, inactive.id, { inactive: false, ...send }));
+    for (const user of [locked, inactive]) {
+      expect((await row(user.id)).status).toBe('active');
+      expect((await mails(user.email)).map((m) => m.kind)).toContain('credentials');
+      expect(await audited(user.id)).toContain('user.credentials_sent');
+    }
+
+    // CreateUser: an inactive user cannot use the link either.
+    const created = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base('creds-new@fields.test'), password: STRONG, inactive: true, ...send })));
+    expect(created!.fieldErrors).toEqual({ sendCredentialsViaEmail: [expect.stringMatching(/would be inactive, so the emailed link would not work/)] });
+    expect(await db.select().from(users).where(eq(users.email, 'creds-new@fields.test'))).toEqual([]);
   });
 
   it('inactive true/false, locked false unlocks, locked true is refused', async () => {

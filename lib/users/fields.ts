@@ -107,6 +107,28 @@ async function sendCredentials(tx: Tx, user: { id: string; email: string; firstN
 }
 
 /**
+ * Why sign-in details cannot go to a user in this status, or null when they can. The link sets a
+ * password only for an active user (completePasswordLink), so to anyone else it would be a dead link
+ * and a sign-in name they cannot use: refused, naming what to do instead.
+ */
+function credentialsRefusal(email: string, status: string): string | null {
+  switch (status) {
+    case 'active':
+      return null;
+    case 'locked':
+      return `${email} is locked, so the emailed link would not work: unlock them in the same request, or first.`;
+    case 'inactive':
+      return `${email} is inactive, so the emailed link would not work: make them active in the same request, or first.`;
+    case 'banned':
+      return `${email} is banned, so the emailed link would not work: validate them first.`;
+    case 'invited':
+      return `${email} has not accepted the invitation yet: resend the invitation instead.`;
+    default:
+      return `${email} is ${status}: sign-in details can only be sent to active users.`;
+  }
+}
+
+/**
  * Without a password (and without autoGeneratePassword) the user is invited: status "invited" and the
  * invitation email, exactly as the portal's Add. With one, the user is created active (or inactive).
  */
@@ -116,6 +138,8 @@ export async function createUserFromFields(tx: Tx, principal: Principal, input: 
   if (fields.password !== undefined && fields.autoGeneratePassword)
     throw fieldError('autoGeneratePassword', 'Give a password or ask for one to be generated, not both.');
   const password = fields.autoGeneratePassword ? generatedPassword() : fields.password;
+  if (fields.sendCredentialsViaEmail && fields.inactive)
+    throw fieldError('sendCredentialsViaEmail', `${fields.email} would be inactive, so the emailed link would not work: create them active, or send no sign-in details.`);
   if (password === undefined) {
     if (fields.inactive) throw fieldError('inactive', 'An invited user cannot be inactive: give a password, or invite them active.');
     if (fields.requirePasswordChange) throw fieldError('requirePasswordChange', 'An invited user chooses their password from the invitation: give a password to require a change.');
@@ -267,9 +291,10 @@ export async function updateUserFromFields(
   }
 
   if (fields.sendCredentialsViaEmail) {
-    const [current] = await tx.select({ status: users.status, firstName: users.firstName }).from(users).where(eq(users.id, user.id));
-    if (current!.status !== 'active' && current!.status !== 'locked')
-      throw fieldError('sendCredentialsViaEmail', `${email} is ${current!.status}: sign-in details can only be sent to active users.`);
+    // The status this request leaves (an unlock or reactivation above counts), held until commit.
+    const [current] = await tx.select({ status: users.status, firstName: users.firstName }).from(users).where(eq(users.id, user.id)).for('update');
+    const refusal = credentialsRefusal(email, current!.status);
+    if (refusal) throw fieldError('sendCredentialsViaEmail', refusal);
     await sendCredentials(tx, { id: user.id, email, firstName: current!.firstName });
     await recordAudit(tx, { actor: principal.actor, action: 'user.credentials_sent', target: targetOf({ id: user.id, email }), meta });
     changed = true;
