@@ -304,6 +304,43 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(await userNamed('inactive.creds.soap@example.test')).toBeUndefined();
   });
 
+  it('refuses Tags that hold anything but UserTag elements, or come twice, instead of clearing every tag; nil leaves them, empty clears', async () => {
+    const tags = [{ name: 'ExternalUserId', value: '42' }];
+    const user = await insertUser(db, { email: 'tagged.soap@example.test', tags, environmentId });
+    const update = (children: string) => call('UpdateUser', request(`UserName="${user.email}"`, `<FirstName>Changed</FirstName>${children}`));
+    const only = 'Tags must hold only UserTag elements (<UserTag Name="..." Value="..." />)';
+    const cases: [string, string][] = [
+      ['<Tags>ExternalUserId=43</Tags>', `${only}, not text.`],
+      ['<Tags><![CDATA[ExternalUserId=43]]></Tags>', `${only}, not text.`],
+      ['<Tags>x<UserTag Name="a" Value="b" /></Tags>', `${only}, not text.`],
+      ['<Tags><UserTag Name="a" Value="b" /></Tags><Tags><UserTag Name="c" Value="d" /></Tags>', 'Tags must appear once: put every UserTag in one Tags element.'],
+      ['<Tags><Tag Name="a" Value="b" /></Tags>', `${only}, not <Tag>.`],
+      ['<Tags><UserTag>ExternalUserId</UserTag></Tags>', 'Tags each UserTag carries its Name and Value as attributes, not as text.'],
+    ];
+    for (const [children, message] of cases) {
+      const { result, exceptions } = await update(children);
+      expect(result.Success, children).toBe('false');
+      expect(exceptions, children).toEqual([{ severity: 'Error', message }]);
+    }
+    const attribute = await call('UpdateUser', request(`UserName="${user.email}" Tags="ExternalUserId=43"`));
+    expect(attribute.exceptions[0]!.message).toBe(`${only}, as an element, not an attribute.`);
+    const nested = await call('UpdateUser', request(`UserName="${user.email}"`, '<FirstName><b>Changed</b></FirstName>'));
+    expect(nested.exceptions).toEqual([{ severity: 'Error', message: 'FirstName must be text, not elements.' }]);
+    expect(await userNamed(user.email)).toMatchObject({ firstName: 'Test', tags, version: user.version });
+    const created = await call('CreateUser', request('UserName="tagtext.soap@example.test" FirstName="T" LastName="T" Role="User"', '<Tags>ExternalUserId=1</Tags>'));
+    expect(created.result.Success).toBe('false');
+    expect(await userNamed('tagtext.soap@example.test')).toBeUndefined();
+
+    // nil: as every nil field, left as it is; laid out over lines: read; empty: no tags.
+    const nil = 'p2:nil="true" xmlns:p2="http://www.w3.org/2001/XMLSchema-instance"';
+    expect((await update(`<Tags ${nil} />`)).exceptions).toEqual([]);
+    expect(await userNamed(user.email)).toMatchObject({ firstName: 'Changed', tags });
+    expect((await update('<Tags>\n  <UserTag Name="Dept" Value="Ops" />\n</Tags>')).exceptions).toEqual([]);
+    expect((await userNamed(user.email))!.tags).toEqual([{ name: 'Dept', value: 'Ops' }]);
+    expect((await update('<Tags />')).exceptions).toEqual([]);
+    expect((await userNamed(user.email))!.tags).toEqual([]);
+  });
+
   it('does not find users outside what the caller may see', async () => {
     const manager = await insertUser(db, { email: 'soap-am@example.test', role: 'Account Manager', passwordHash, environmentId });
     const [other] = await db.insert(environments).values({ name: 'SOAP Elsewhere' }).returning();

@@ -65,6 +65,9 @@ function result(operation: Operation, exceptions: UserException[], attributes: R
   return element(`${operation}Response`, { xmlns: USERS_NS }, element(`${operation}Result`, { Success: success, ...attributes }, children + element('Exceptions', {}, list)));
 }
 
+/** The names of an element's child elements (not its attributes or text). */
+const elementNames = (node: XmlNode) => Object.keys(node).filter((key) => !key.startsWith('@_') && key !== '#text');
+
 /** The request's fields, whether sent as attributes of the request element or as child elements. */
 class Fields {
   readonly errors: FieldErrors = {};
@@ -79,6 +82,8 @@ class Fields {
       const el = child as XmlNode;
       if (el['@_nil'] === 'true') return undefined;
       if (Array.isArray(child)) return this.fail(name, 'must appear once.');
+      // Elements where text belongs would otherwise read as an empty value, i.e. as "not given".
+      if (elementNames(el).length > 0) return this.fail(name, 'must be text, not elements.');
       return typeof el['#text'] === 'string' ? el['#text'] : '';
     }
     return undefined;
@@ -98,12 +103,30 @@ class Fields {
     return this.fail(name, 'must be true or false.');
   }
 
+  /**
+   * The UserTag elements of Tags. Left out or nil, the tags stay as they are (undefined); an empty Tags
+   * clears them. Anything else (text, other elements, a second Tags, a Tags attribute) is a field error:
+   * read as "no tags", it would silently clear every tag the user has.
+   */
   tags(): UserTag[] | undefined {
+    const only = 'must hold only UserTag elements (<UserTag Name="..." Value="..." />)';
+    if (this.node['@_Tags'] !== undefined) return this.fail('Tags', `${only}, as an element, not an attribute.`);
     const container = this.node.Tags;
     if (container === undefined) return undefined;
-    if (typeof container !== 'object' || container === null) return [];
-    const list = (container as XmlNode).UserTag;
-    return (Array.isArray(list) ? (list as XmlNode[]) : []).map((t) => ({ name: String(t['@_Name'] ?? ''), value: String(t['@_Value'] ?? '') }));
+    if (Array.isArray(container)) return this.fail('Tags', 'must appear once: put every UserTag in one Tags element.');
+    if (typeof container === 'string') return container.trim() === '' ? [] : this.fail('Tags', `${only}, not text.`);
+    if (typeof container !== 'object' || container === null) return this.fail('Tags', `${only}.`);
+    const el = container as XmlNode;
+    if (el['@_nil'] === 'true') return undefined;
+    if (typeof el['#text'] === 'string' && el['#text'].trim() !== '') return this.fail('Tags', `${only}, not text.`);
+    const others = elementNames(el).filter((n) => n !== 'UserTag');
+    if (others.length > 0) return this.fail('Tags', `${only}, not ${others.map((n) => `<${n}>`).join(', ')}.`);
+    const list = (el.UserTag ?? []) as unknown[];
+    if (list.some((t) => typeof t === 'string' && t.trim() !== '')) return this.fail('Tags', 'each UserTag carries its Name and Value as attributes, not as text.');
+    return list.map((t) => {
+      const tag = (typeof t === 'object' && t !== null ? t : {}) as XmlNode;
+      return { name: String(tag['@_Name'] ?? ''), value: String(tag['@_Value'] ?? '') };
+    });
   }
 
   private fail(name: string, message: string): undefined {
