@@ -53,6 +53,7 @@ const samples: AuditEvent[] = [
   event({ action: 'user.password_changed', actorId: MARCUS, detail: 'Password set from a reset link' }),
   event({ action: 'user.password_changed', actorId: MARCUS }),
   event({ action: 'user.reset_requested', actorId: MARCUS, ip: '203.0.113.9' }),
+  event({ action: 'user.reset_request_limited', actorType: 'anonymous', actorId: null, detail: 'Already 3 reset links in the last hour', ip: '203.0.113.9' }),
   event({ action: 'user.locked', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'Locked after 10 failed sign-in attempts' }),
   event({ action: 'user.locked', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'Password expired' }),
   event({ action: 'user.lock_withheld', actorType: 'system', actorId: null, actorLabel: 'System', detail: 'Not locked after 10 failed sign-in attempts: the last active Administrator' }),

@@ -97,6 +97,7 @@ const ACTION_LABELS: Record<string, string> = {
   'user.password_changed': 'Password changed',
   'user.reset': 'User reset',
   'user.reset_requested': 'Password reset requested',
+  'user.reset_request_limited': 'Password reset refused (too many)',
   'user.role_changed': 'Role of a user changed',
   'user.unlocked': 'User unlocked',
   'user.updated': 'User details changed',
@@ -228,6 +229,8 @@ function sentenceOf(event: AuditEvent, names: Names | undefined, options: Descri
       return `${capitalize(whom)} changed their password`;
     case 'user.reset_requested':
       return `${capitalize(whom)} asked for a password reset link${fromIp(event)}`;
+    case 'user.reset_request_limited':
+      return `A password reset for ${whom}${fromIp(event)} was refused: too many reset links for that account in the last hour`;
     case 'user.locked': {
       if (detail?.toLowerCase().includes('expired')) return `${capitalize(whom)} was locked because the password expired`;
       const count = detail?.match(/(\d+)/)?.[1];

@@ -10,6 +10,12 @@ export type Limit = { limit: number; windowSeconds: number };
 export const SIGN_IN_PER_IP: Limit = { limit: 50, windowSeconds: 15 * 60 };
 /** Password-reset requests per client IP. */
 export const RESET_REQUESTS_PER_IP: Limit = { limit: 10, windowSeconds: 15 * 60 };
+/**
+ * Reset emails per account, whoever asks and from wherever: each one voids the link before it, so
+ * without this, many addresses could keep the owner's link dead and their inbox full. Three an hour
+ * (the reset link's default lifetime) leaves the owner two more tries if a message goes astray.
+ */
+export const RESET_EMAILS_PER_ACCOUNT: Limit = { limit: 3, windowSeconds: 60 * 60 };
 
 /** Seconds until the key may try again, or 0 when it is within its budget. Does not count. */
 export async function retryAfter(q: Queryable, key: string, { limit, windowSeconds }: Limit): Promise<number> {

@@ -1,7 +1,7 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, environments, outboxMessages, roles, userEnvironments, userTokens, users } from '@/db/schema';
+import { auditEvents, environments, outboxMessages, rateLimits, roles, userEnvironments, userTokens, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { hashPassword } from '@/lib/auth/password';
@@ -183,6 +183,38 @@ describe('forgot password', () => {
     expect(live).toEqual([]);
     const toOld = await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, user.email), eq(outboxMessages.kind, 'reset'), ne(outboxMessages.status, 'cancelled')));
     expect(toOld).toEqual([]);
+  });
+
+  it('sends at most 3 reset links an hour to one account, however many addresses ask; past that it answers as for an unknown email, audited', async () => {
+    const user = await insertUser(db, { email: `harassed${++n}@example.test`, passwordHash: hash, environmentId });
+    const from = (i: number) => ({ ip: `198.51.100.${i}`, userAgent: null });
+    const resets = async () => (await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, user.email), eq(outboxMessages.kind, 'reset')))).length;
+    for (let i = 1; i <= 3; i++) await db.transaction((tx) => requestPasswordReset(tx, user.email, from(i)));
+    expect(await resets()).toBe(3);
+    const live = await db.select().from(userTokens).where(and(eq(userTokens.userId, user.id), isNull(userTokens.consumedAt)));
+    expect(live).toHaveLength(1);
+    for (let i = 4; i <= 5; i++) await expect(db.transaction((tx) => requestPasswordReset(tx, user.email, from(i)))).resolves.toBeUndefined();
+    // Nothing sent, and the owner's last link still works.
+    expect(await resets()).toBe(3);
+    expect(await db.select().from(userTokens).where(and(eq(userTokens.userId, user.id), isNull(userTokens.consumedAt)))).toEqual(live);
+    const limited = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.reset_request_limited')));
+    expect(limited.map((e) => [e.actorType, e.ip]).sort()).toEqual([['anonymous', '198.51.100.4'], ['anonymous', '198.51.100.5']]);
+    // An hour on, the account may be sent a link again.
+    await db.update(rateLimits).set({ windowStart: sql`now() - interval '61 minutes'` }).where(eq(rateLimits.key, `reset-account:${user.id}`));
+    await db.transaction((tx) => requestPasswordReset(tx, user.email, from(6)));
+    expect(await resets()).toBe(4);
+  });
+
+  it('holds the per-account cap under a concurrent burst from many addresses', async () => {
+    const user = await insertUser(db, { email: `burst${++n}@example.test`, passwordHash: hash, environmentId });
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => db.transaction((tx) => requestPasswordReset(tx, user.email, { ip: `203.0.113.${i + 1}`, userAgent: null }))),
+    );
+    const resets = await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, user.email), eq(outboxMessages.kind, 'reset')));
+    expect(resets).toHaveLength(3);
+    const audited = await db.select().from(auditEvents).where(eq(auditEvents.targetId, user.id));
+    expect(audited.filter((e) => e.action === 'user.reset_requested')).toHaveLength(3);
+    expect(audited.filter((e) => e.action === 'user.reset_request_limited')).toHaveLength(9);
   });
 
   it('is rate limited per IP', async () => {

@@ -6,7 +6,7 @@ import type { Tx } from '@/db/client';
 import { users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import { RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
+import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
 import { consumeToken, issueToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
@@ -129,8 +129,9 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
 }
 
 /**
- * "Forgot password?": emails a reset link when an active account has this address. The caller says
- * the same thing either way, so the form does not reveal which addresses have accounts.
+ * "Forgot password?": emails a reset link when an active account has this address, at most
+ * RESET_EMAILS_PER_ACCOUNT an hour. The caller says the same thing either way, so the form does not
+ * reveal which addresses have accounts.
  */
 export async function requestPasswordReset(tx: Tx, email: string, meta: RequestMeta) {
   if (!(await take(tx, `reset:${meta.ip ?? 'unknown'}`, RESET_REQUESTS_PER_IP)))
@@ -144,6 +145,18 @@ export async function requestPasswordReset(tx: Tx, email: string, meta: RequestM
     // matches and gets nothing, where a plain read would mail it a live link the change did not void.
     .for('update');
   if (!user) return;
+  // Counted in one atomic statement (and under the row lock above), so a burst from many addresses
+  // sends no more than the cap. Past it the caller hears what an unknown address hears; the log says why.
+  if (!(await take(tx, `reset-account:${user.id}`, RESET_EMAILS_PER_ACCOUNT))) {
+    await recordAudit(tx, {
+      actor: { type: 'anonymous' },
+      action: 'user.reset_request_limited',
+      target: targetOf(user),
+      detail: `Already ${RESET_EMAILS_PER_ACCOUNT.limit} reset links in the last hour`,
+      meta,
+    });
+    return;
+  }
   await sendResetLink(tx, user);
   await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'user.reset_requested', target: targetOf(user), meta });
 }
