@@ -12,6 +12,7 @@ test('first run: create the organization and its first Administrator, then sign 
   await page.getByLabel('Last name').fill('Scorpio');
   await page.getByLabel('Email').fill('hank@globex.test');
   await page.getByLabel('Password', { exact: true }).fill('password');
+  await page.getByLabel('Confirm password').fill('password');
   await page.getByRole('button', { name: 'Create organization' }).click();
   // Like Add user: an error summary takes focus and links the field; it is announced once (no alert
   // inside another live region).
@@ -24,7 +25,17 @@ test('first run: create the organization and its first Administrator, then sign 
   // Nothing typed is lost on an error.
   await expect(page.getByLabel('Organization name')).toHaveValue('Globex');
 
+  // The only account's password is typed twice: a typo would lock everyone out of a new organization.
   await page.getByLabel('Password', { exact: true }).fill('Volcano-Lair-Hammock-9');
+  await page.getByLabel('Confirm password').fill('Volcano-Lair-Hammok-9');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(summary).toContainText('Confirm password: The passwords do not match.');
+  await expect(summary).toBeFocused();
+  await expect(page.getByLabel('Confirm password')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Confirm password')).toHaveAccessibleDescription('The passwords do not match.');
+  await expect(page).toHaveURL(/\/setup$/);
+
+  await page.getByLabel('Confirm password').fill('Volcano-Lair-Hammock-9');
   await page.getByRole('button', { name: 'Create organization' }).click();
   await expect(page).toHaveURL(/\/users$/);
   await expect(page.getByRole('banner')).toContainText('Globex');

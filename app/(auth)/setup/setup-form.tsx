@@ -15,6 +15,7 @@ const FIELDS = {
   lastName: { id: 'setup-lastName', label: 'Last name' },
   email: { id: 'setup-email', label: 'Email' },
   password: { id: 'setup-password', label: 'Password' },
+  confirmPassword: { id: 'setup-confirmPassword', label: 'Confirm password' },
 };
 
 export function SetupForm({ passwordHelp }: { passwordHelp: string }) {
@@ -42,6 +43,7 @@ export function SetupForm({ passwordHelp }: { passwordHelp: string }) {
       </div>
       <Field label="Email" id={FIELDS.email.id} name="email" type="email" required autoComplete="username" errors={errors?.email} help="You will sign in with this address." />
       <Field label="Password" id={FIELDS.password.id} name="password" type="password" required autoComplete="new-password" help={passwordHelp} errors={errors?.password} />
+      <Field label="Confirm password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" required autoComplete="new-password" errors={errors?.confirmPassword} />
       <SubmitButton pending={pending || state.status === 'success'} className="w-full" pendingText="Creating…">
         Create organization
       </SubmitButton>
