@@ -133,7 +133,11 @@ test.describe('Import', () => {
     await page.getByRole('button', { name: 'Import 1,500 users' }).click();
     // The bar shows while it runs (it may finish before the first poll), and the end survives a reload.
     await expect(page.getByRole('progressbar').or(page.getByText('Import finished'))).toBeVisible();
+    // The button went with its form: focus is on the bar that replaced it, then on the outcome, never the body.
+    const outcome = page.locator('#import-outcome');
+    await expect.poll(() => outcome.evaluate((region) => region.contains(document.activeElement))).toBe(true);
     await expect(page.getByText('Import finished: 1,500 created, 0 updated.')).toBeVisible({ timeout: 60_000 });
+    await expect(outcome).toBeFocused();
     await page.reload();
     await expect(page.getByText('Import finished: 1,500 created, 0 updated.')).toBeVisible();
     await expectAccessible(page);
@@ -200,11 +204,17 @@ test.describe('Import', () => {
     // The grid scrolls inside its frame; the page itself never scrolls sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.getByRole('textbox', { name: 'Row 1 First name', exact: true }).fill('Phone');
+    // Long messages (the email hint, an environment's name) wrap inside the list of errors.
+    await page.getByRole('textbox', { name: 'Row 1 Email', exact: true }).fill('phone');
+    await page.getByRole('combobox', { name: 'Row 1 Environments', exact: true }).fill('Somewhere-far-away');
     await page.getByRole('button', { name: 'Check rows' }).click();
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
     await expect(page.getByRole('heading', { name: 'Rows with errors' })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Rows with errors' })).toContainText('like name@example.com.');
     await expectAccessible(page);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const errorList = page.getByRole('table', { name: 'Rows with errors' });
+    expect(await errorList.evaluate((table) => table.getBoundingClientRect().right)).toBeLessThanOrEqual(390 - 16);
 
     // Past imports are cards on a phone: each one whole on screen, its counts included.
     await page.goto('/users/import');

@@ -10,6 +10,9 @@ const LABELS: Record<ImportJob['status'], [string, 'green' | 'amber' | 'red' | '
   cancelled: ['Cancelled', 'amber'],
 };
 
+/** The id of the import page's region that holds the form, then the progress bar, then the outcome; it outlives each of them. */
+export const IMPORT_OUTCOME_ID = 'import-outcome';
+
 export function ImportStatusBadge({ status }: { status: ImportJob['status'] }) {
   const [label, tone] = LABELS[status];
   return <Badge tone={tone}>{label}</Badge>;

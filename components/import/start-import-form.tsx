@@ -1,5 +1,6 @@
 'use client';
 
+import { focusProgressWhenShown } from '@/components/import/import-progress';
 import { FormStatus } from '@/components/ui/form-status';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
@@ -19,7 +20,13 @@ export function StartImportForm({
 }) {
   const { state, pending, formProps } = useActionForm(action);
   return (
-    <form {...formProps} className="space-y-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+    <form
+      {...formProps}
+      onSubmit={(event) => {
+        focusProgressWhenShown();
+        formProps.onSubmit(event);
+      }}
+      className="space-y-4 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
       <input type="hidden" name="jobId" value={jobId} />
       <fieldset>
         <legend className="text-sm font-medium text-slate-900">What to import</legend>

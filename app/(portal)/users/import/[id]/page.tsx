@@ -3,7 +3,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { notFound } from 'next/navigation';
 import { ImportProgress } from '@/components/import/import-progress';
-import { ImportStatusBadge } from '@/components/import/import-status';
+import { IMPORT_OUTCOME_ID, ImportStatusBadge } from '@/components/import/import-status';
 import { StartImportForm } from '@/components/import/start-import-form';
 import { Alert } from '@/components/ui/alert';
 import { LocalTime } from '@/components/ui/local-time';
@@ -31,6 +31,10 @@ function Count({ label, value, tone }: { label: string; value: number; tone?: st
   );
 }
 
+// Narrower padding on a phone, and long values (emails in messages) wrap: the lists fit a 390 px
+// screen instead of scrolling sideways.
+const cellX = 'px-3 sm:px-4';
+
 /** A list of rows with one line per problem or reason: Row, then two columns of text. */
 function RowsSection({ id, title, note, headers, children }: { id: string; title: string; note: string; headers: [string, string]; children: ReactNode }) {
   return (
@@ -44,9 +48,9 @@ function RowsSection({ id, title, note, headers, children }: { id: string; title
           <caption className="sr-only">{title}</caption>
           <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
             <tr>
-              <th scope="col" className="w-16 px-4 py-2">Row</th>
-              <th scope="col" className="px-4 py-2">{headers[0]}</th>
-              <th scope="col" className="px-4 py-2">{headers[1]}</th>
+              <th scope="col" className={`w-14 ${cellX} py-2`}>Row</th>
+              <th scope="col" className={`${cellX} py-2`}>{headers[0]}</th>
+              <th scope="col" className={`${cellX} py-2`}>{headers[1]}</th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">{children}</tbody>
@@ -121,7 +125,8 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
         </dl>
       </section>
 
-      <div className="mb-6 space-y-3">
+      {/* Stays while its content changes (form, progress, outcome), so focus can rest here between them. */}
+      <div id={IMPORT_OUTCOME_ID} tabIndex={-1} className="mb-6 space-y-3 rounded-lg focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600">
         {job.status === 'validated' && mine && toImport > 0 && (
           <StartImportForm jobId={job.id} action={startImportAction} toImport={toImport} errorCount={job.errorCount} />
         )}
@@ -170,9 +175,9 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
           {errors.flatMap((row) =>
             (row.errors ?? []).map((e, i) => (
               <tr key={`${row.rowNo}-${i}`}>
-                <td className="px-4 py-2 tabular-nums">{i === 0 ? shownRow(row.rowNo) : <span className="sr-only">{shownRow(row.rowNo)}</span>}</td>
-                <td className="px-4 py-2 whitespace-nowrap font-medium">{e.column}</td>
-                <td className="px-4 py-2 text-slate-700">{e.message}</td>
+                <td className={`${cellX} py-2 tabular-nums`}>{i === 0 ? shownRow(row.rowNo) : <span className="sr-only">{shownRow(row.rowNo)}</span>}</td>
+                <td className={`${cellX} py-2 font-medium wrap-anywhere`}>{e.column}</td>
+                <td className={`${cellX} py-2 text-slate-700 wrap-anywhere`}>{e.message}</td>
               </tr>
             )),
           )}
@@ -188,9 +193,9 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
         >
           {skipped.map((row) => (
             <tr key={row.rowNo}>
-              <td className="px-4 py-2 tabular-nums">{shownRow(row.rowNo)}</td>
-              <td className="px-4 py-2 font-medium wrap-anywhere">{row.email ?? '—'}</td>
-              <td className="px-4 py-2 text-slate-700">{row.message}</td>
+              <td className={`${cellX} py-2 tabular-nums`}>{shownRow(row.rowNo)}</td>
+              <td className={`${cellX} py-2 font-medium wrap-anywhere`}>{row.email ?? '—'}</td>
+              <td className={`${cellX} py-2 text-slate-700 wrap-anywhere`}>{row.message}</td>
             </tr>
           ))}
         </RowsSection>
