@@ -32,12 +32,15 @@ test('add, rename, copy the identifier of, and archive an environment: it leaves
   await page.getByLabel('New environment name').fill(name);
   await page.getByRole('button', { name: 'Add environment' }).click();
   await expect(page.getByRole('status')).toContainText(`${name} was added.`);
+  // The field is ready for the next one, not holding a name that is now taken.
+  await expect(page.getByLabel('New environment name')).toHaveValue('');
   await expect.poll(() => switcherOffers(page)).toContain(name);
 
   await page.getByRole('button', { name: `Rename ${name}` }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Name').fill(`${name} renamed`);
-  await dialog.getByRole('button', { name: 'Rename' }).click();
+  // Enter in the field renames, as in any form.
+  await dialog.getByLabel('Name').press('Enter');
   await expect(dialog).toBeHidden();
   const row = page.getByRole('row').filter({ hasText: `${name} renamed` });
   await expect(row).toBeVisible();
@@ -55,6 +58,15 @@ test('add, rename, copy the identifier of, and archive an environment: it leaves
   await expect.poll(async () => (await switcherOffers(page)).some((item) => item.includes(name))).toBe(false);
   await page.goto('/users/new');
   await expect(page.getByRole('checkbox', { name: `${name} renamed` })).toHaveCount(0);
+
+  // Restore from the keyboard: focus stays on the button (now Archive), the result is a toast, not text in the row.
+  await page.goto('/settings/environments');
+  await row.getByRole('button', { name: `Restore ${name} renamed` }).focus();
+  await page.keyboard.press('Enter');
+  await expect(row).not.toContainText('Archived');
+  await expect(row.getByRole('button', { name: `Archive ${name} renamed` })).toBeFocused();
+  await expect(page.getByTestId('toast')).toContainText('The environment was restored.');
+  await expect(row).not.toContainText('restored');
 });
 
 test('an Account Manager cannot open environments', async ({ page, login }) => {

@@ -1,11 +1,12 @@
 'use client';
 
-import { useState, useTransition } from 'react';
+import { useEffect, useRef, useState, useTransition } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { FormStatus } from '@/components/ui/form-status';
 import { SubmitButton } from '@/components/ui/submit-button';
+import { useToast } from '@/components/ui/toast';
 import { useActionForm } from '@/components/ui/use-action-form';
 import { idle, type ActionState } from '@/lib/action-state';
 import {
@@ -20,8 +21,13 @@ const ADD_FIELDS = { name: { id: 'environment-name', label: 'New environment nam
 
 export function AddEnvironmentForm() {
   const { state, pending, fieldErrors, formProps } = useActionForm(addEnvironmentAction);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Added: the field empties for the next one (the name left in it would only be refused as taken).
+  useEffect(() => {
+    if (state.status === 'success') formRef.current?.reset();
+  }, [state]);
   return (
-    <form {...formProps} className="mb-6 flex max-w-xl flex-wrap items-end gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+    <form ref={formRef} {...formProps} className="mb-6 flex max-w-xl flex-wrap items-end gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
       <div className="w-full">
         <FormStatus state={state} fields={ADD_FIELDS} />
       </div>
@@ -62,6 +68,7 @@ export function EnvironmentActions({ env }: { env: Row }) {
   const [state, setState] = useState<ActionState>(idle);
   const [name, setName] = useState(env.name);
   const [pending, startTransition] = useTransition();
+  const toast = useToast();
   const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string> = {}) => {
     const data = new FormData();
     data.set('environmentId', env.id);
@@ -69,7 +76,11 @@ export function EnvironmentActions({ env }: { env: Row }) {
     startTransition(async () => {
       const result = await act(idle, data);
       setState(result);
-      if (result.status === 'success') setDialog(null);
+      // Results are toasts, as everywhere in the portal; an error in an open dialog stays in the dialog.
+      if (result.status === 'success') {
+        setDialog(null);
+        toast(result.message);
+      } else if (result.status === 'error' && dialog === null) toast(result.message, { tone: 'error' });
     });
   };
   const renameErrors = state.status === 'error' ? state.fieldErrors?.name : undefined;
@@ -78,21 +89,29 @@ export function EnvironmentActions({ env }: { env: Row }) {
       <Button variant="ghost" size="sm" disabled={pending} onClick={() => { setState(idle); setName(env.name); setDialog('rename'); }} aria-label={`Rename ${env.name}`}>
         Rename
       </Button>
-      {env.archived ? (
-        <Button variant="ghost" size="sm" disabled={pending} onClick={() => run(restoreEnvironmentAction)} aria-label={`Restore ${env.name}`}>
-          Restore
-        </Button>
-      ) : (
-        <Button variant="ghost" size="sm" disabled={pending} onClick={() => { setState(idle); setDialog('archive'); }} aria-label={`Archive ${env.name}`}>
-          Archive
-        </Button>
-      )}
+      {/* One button that turns from Restore into Archive and back, so focus stays on it; aria-disabled
+          while working, since a disabled button would drop focus to the page body. */}
+      <Button
+        variant="ghost"
+        size="sm"
+        aria-disabled={pending || undefined}
+        onClick={() => {
+          if (pending) return;
+          if (env.archived) run(restoreEnvironmentAction);
+          else {
+            setState(idle);
+            setDialog('archive');
+          }
+        }}
+        aria-label={`${env.archived ? 'Restore' : 'Archive'} ${env.name}`}
+      >
+        {env.archived ? 'Restore' : 'Archive'}
+      </Button>
       {env.deletable && (
         <Button variant="ghost" size="sm" disabled={pending} onClick={() => { setState(idle); setDialog('delete'); }} aria-label={`Delete ${env.name}`}>
           Delete
         </Button>
       )}
-      {dialog === null && state.status !== 'idle' && <FormStatus state={state} />}
       <ConfirmDialog
         open={dialog === 'rename'}
         onOpenChange={(open) => !open && setDialog(null)}
@@ -103,7 +122,20 @@ export function EnvironmentActions({ env }: { env: Row }) {
         onConfirm={() => run(renameEnvironmentAction, { name })}
       >
         <div className="mt-4 space-y-2">
-          <Field label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" errors={renameErrors} />
+          <Field
+            label="Name"
+            name="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            // Enter renames, as it would submit a form.
+            onKeyDown={(e) => {
+              if (e.key !== 'Enter' || e.nativeEvent.isComposing) return;
+              e.preventDefault();
+              if (!pending) run(renameEnvironmentAction, { name });
+            }}
+            autoComplete="off"
+            errors={renameErrors}
+          />
           {!renameErrors && <FormStatus state={state} />}
         </div>
       </ConfirmDialog>
