@@ -38,6 +38,13 @@ test.describe('API Users tab', () => {
     await dialog.getByRole('button', { name: 'Create API User' }).click();
     await expect(dialog.getByText('Enter a username.')).toBeVisible();
     await expect(dialog.getByText('Use letters, digits')).toHaveCount(0);
+    // A username but no environment: focus goes to the environments, each read with the error.
+    await dialog.getByLabel('Username').fill(unique('no-env'));
+    await dialog.getByRole('button', { name: 'Create API User' }).click();
+    const firstEnvironment = dialog.getByRole('group', { name: 'Environments' }).getByRole('checkbox').first();
+    await expect(firstEnvironment).toBeFocused();
+    await expect(firstEnvironment).toHaveAttribute('aria-invalid', 'true');
+    await expect(firstEnvironment).toHaveAccessibleDescription('Choose at least one environment.');
     await page.keyboard.press('Escape');
 
     const keyDialog = await createApiUser(page, username, 'Environment');

@@ -170,7 +170,15 @@ function AddApiUserForm({ environments, onKey, onDone }: { environments: Environ
           <div className="mt-1 grid gap-1 sm:grid-cols-2">
             {environments.map((env) => (
               <label key={env.id} className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="environmentIds" value={env.id} className="size-4 rounded border-slate-300" />
+                <input
+                  type="checkbox"
+                  name="environmentIds"
+                  value={env.id}
+                  className="size-4 rounded border-slate-300"
+                  // Marked, so the error focuses the first of them and each is read with the error.
+                  aria-invalid={errors?.environmentIds ? true : undefined}
+                  aria-describedby={errors?.environmentIds ? 'api-user-environments-error' : undefined}
+                />
                 {env.name}
               </label>
             ))}
