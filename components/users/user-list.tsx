@@ -61,7 +61,8 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
   const toast = useToast();
   const router = useRouter();
 
-  const kinds: Kind[] = (variant === 'locked' ? (['unlock', 'reset'] as Kind[]) : (['ban', 'reset', 'role', 'addEnvironment', 'removeEnvironment'] as Kind[])).filter((k) =>
+  // All Users offers Unlock too: a Locked badge in the list should not send the manager to another tab.
+  const kinds: Kind[] = (variant === 'locked' ? (['unlock', 'reset'] as Kind[]) : (['unlock', 'ban', 'reset', 'role', 'addEnvironment', 'removeEnvironment'] as Kind[])).filter((k) =>
     k === 'ban' ? can.ban : k === 'unlock' || k === 'reset' ? can.unlock : can.write,
   );
   const selectable = kinds.length > 0;
@@ -367,14 +368,19 @@ function BulkDialog({
     addEnvironment: `Add ${who} to an environment?`,
     removeEnvironment: `Remove ${who} from an environment?`,
   }[kind];
-  const confirm = () => {
-    if (kind === 'ban' && !reason.trim()) return setError('Give a reason: it is kept in each user\'s history.');
-    if (kind === 'role' && !choice) return setError('Choose a role.');
-    if ((kind === 'addEnvironment' || kind === 'removeEnvironment') && !choice) return setError('Choose an environment.');
-    onConfirm(kind === 'ban' ? { reason } : kind === 'role' ? { roleId: choice } : kind === 'unlock' || kind === 'reset' ? {} : { environmentId: choice });
-  };
   const one = target.scope === 'selection' && target.ids.length === 1;
   const fieldId = `bulk-${kind}-field`;
+  // The missing value's field takes focus, as on the profile's Ban, so the error is read where it is fixed.
+  const refuse = (message: string) => {
+    setError(message);
+    document.getElementById(fieldId)?.focus();
+  };
+  const confirm = () => {
+    if (kind === 'ban' && !reason.trim()) return refuse(one ? 'Give a reason: it is kept in their history.' : 'Give a reason: it is kept in each user\'s history.');
+    if (kind === 'role' && !choice) return refuse('Choose a role.');
+    if ((kind === 'addEnvironment' || kind === 'removeEnvironment') && !choice) return refuse('Choose an environment.');
+    onConfirm(kind === 'ban' ? { reason } : kind === 'role' ? { roleId: choice } : kind === 'unlock' || kind === 'reset' ? {} : { environmentId: choice });
+  };
   return (
     <ConfirmDialog
       open
