@@ -15,6 +15,27 @@ test.describe('sign-in', () => {
     await login.signIn('nobody@acme.test', 'Not-The-Password-1');
     await expect(page.getByRole('main').getByRole('alert')).toHaveText('The email or password is incorrect.');
     await expect(page).toHaveURL(/\/login/);
+    // Announced once: no alert inside another live region.
+    await expect(page.locator('[aria-live] [role="alert"], [role="alert"] [aria-live]')).toHaveCount(0);
+  });
+
+  test('an empty field is named and focused, not answered with "incorrect"', async ({ page, login }) => {
+    await login.goto();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const email = page.getByLabel('Email');
+    await expect(email).toBeFocused();
+    await expect(email).toHaveAttribute('aria-invalid', 'true');
+    await expect(email).toHaveAccessibleDescription('Enter your email.');
+    await email.fill(ACCOUNTS.manager.email);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const password = page.getByLabel('Password', { exact: true });
+    await expect(password).toBeFocused();
+    await expect(password).toHaveAccessibleDescription('Enter your password.');
+    await expect(email).not.toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByText('The email or password is incorrect.')).toHaveCount(0);
+    await password.fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).not.toHaveURL(/\/login/);
   });
 
   test('an Administrator signs in, sees the shell, and signs out', async ({ page, login }) => {

@@ -20,19 +20,28 @@ export function LoginForm({
   const router = useRouter();
   const [error, setError] = useState(initialError);
   const [pending, startTransition] = useTransition();
+  const [missing, setMissing] = useState<'email' | 'password' | null>(null);
+  const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (pending) return;
     const formData = new FormData(event.currentTarget);
+    const email = String(formData.get('email') ?? '');
+    const password = String(formData.get('password') ?? '');
     // Cleared at once, so the next answer is announced afresh.
     setError(undefined);
+    // An empty field is named and focused here: the server could only say "email or password is
+    // incorrect", and the attempt would count against the network's budget.
+    const empty = !email.trim() ? 'email' : !password ? 'password' : null;
+    setMissing(empty);
+    if (empty) {
+      (empty === 'email' ? emailRef : passwordRef).current?.focus();
+      return;
+    }
     startTransition(async () => {
-      const result = await signIn('credentials', {
-        email: String(formData.get('email') ?? ''),
-        password: String(formData.get('password') ?? ''),
-        redirect: false,
-      });
+      const result = await signIn('credentials', { email, password, redirect: false });
       if (!result || result.error) {
         setError(messages[result?.error ?? ''] ?? messages.invalid);
         if (passwordRef.current) passwordRef.current.value = '';
@@ -46,9 +55,10 @@ export function LoginForm({
 
   return (
     <form onSubmit={submit} className="mt-6 space-y-4" noValidate>
-      <div aria-live="assertive">{error && <Alert tone="error">{error}</Alert>}</div>
-      <Field label="Email" name="email" type="email" autoComplete="username" required autoFocus />
-      <Field label="Password" name="password" type="password" autoComplete="current-password" required ref={passwordRef} />
+      {/* role="alert" is announced when it appears; an aria-live region around it would read it twice. */}
+      <div>{error && <Alert tone="error">{error}</Alert>}</div>
+      <Field label="Email" name="email" type="email" autoComplete="username" required autoFocus ref={emailRef} errors={missing === 'email' ? ['Enter your email.'] : undefined} onChange={() => missing === 'email' && setMissing(null)} />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" required ref={passwordRef} errors={missing === 'password' ? ['Enter your password.'] : undefined} onChange={() => missing === 'password' && setMissing(null)} />
       <div className="flex items-center justify-between">
         <Link href="/forgot-password" className="text-sm font-medium text-indigo-700 hover:underline">
           Forgot password?
