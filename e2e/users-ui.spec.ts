@@ -356,6 +356,32 @@ test.describe('Row menus on All Users', () => {
   });
 });
 
+test.describe('List navigation from the keyboard', () => {
+  test('Next, a sort header and a removed filter chip leave focus on the list, never the page body', async ({ page, login }) => {
+    await page.setViewportSize(WIDE);
+    await login.signInAs('admin');
+    await page.goto('/users?q=pagefill');
+    await page.getByRole('link', { name: 'Next' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/after=/);
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
+
+    // The header is replaced with the table: focus goes to the same header's link in the new one.
+    const email = page.getByRole('columnheader', { name: /^Email/ });
+    await email.getByRole('link').focus();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/sort=email/);
+    await expect(email).toHaveAttribute('aria-sort', 'ascending');
+    await expect(email.getByRole('link')).toBeFocused();
+
+    await page.goto('/users?q=pagefill&status=active');
+    await page.getByRole('link', { name: 'Remove filter Status: Active' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page).not.toHaveURL(/status=/);
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
+  });
+});
+
 test.describe('Bulk actions and export', () => {
   test('bulk Change role on a selection, and Ban on all users matching the filters, confirmed with the count', async ({ page, login }) => {
     await login.signInAs('admin');

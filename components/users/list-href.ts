@@ -29,3 +29,6 @@ export function filterOf(params: Params): Record<string, string> {
   for (const key of FILTER_KEYS) if (params[key] !== undefined && params[key] !== '') out[key] = String(params[key]);
   return out;
 }
+
+/** The selector of a list's results summary, where a pager or a removed filter sends focus (see list-focus.tsx). */
+export const RESULTS_SUMMARY = '[data-focus-fallback]';

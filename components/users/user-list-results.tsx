@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import { ChevronLeft, ChevronRight } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { listHref } from './list-href';
+import { listHref, RESULTS_SUMMARY } from './list-href';
+import { ListFocus, ListLink } from './list-focus';
 import { UserList, type UserListProps } from './user-list';
 
 const number = new Intl.NumberFormat('en');
@@ -26,6 +27,7 @@ export function UserListResults({
   return (
     <>
       {/* Where focus goes when a row action leaves no row to return to (components/ui/keep-focus.ts). */}
+      <ListFocus />
       <p className="mb-2 text-sm text-slate-600 focus:outline-none" aria-live="polite" tabIndex={-1} data-focus-fallback>
         <span className="font-medium text-slate-900">{figure}</span>
         {filtered ? (total.count === 1 && total.exact ? ' matches the filters' : ' match the filters') : ' in this environment'}
@@ -43,14 +45,14 @@ export function UserListResults({
       {(previous || next) && (
         <nav aria-label="Pagination" className="mt-3 flex justify-between">
           {previous ? (
-            <Link href={listHref(base, params, { before: previous })} rel="prev" className="inline-flex h-8 items-center gap-1 rounded-md px-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
+            <ListLink href={listHref(base, params, { before: previous })} focusTarget={RESULTS_SUMMARY} rel="prev" className="inline-flex h-8 items-center gap-1 rounded-md px-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
               <ChevronLeft aria-hidden className="size-4" />Previous
-            </Link>
+            </ListLink>
           ) : <span />}
           {next && (
-            <Link href={listHref(base, params, { after: next })} rel="next" className="inline-flex h-8 items-center gap-1 rounded-md px-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
+            <ListLink href={listHref(base, params, { after: next })} focusTarget={RESULTS_SUMMARY} rel="next" className="inline-flex h-8 items-center gap-1 rounded-md px-2 text-sm font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-white">
               Next<ChevronRight aria-hidden className="size-4" />
-            </Link>
+            </ListLink>
           )}
         </nav>
       )}

@@ -17,6 +17,7 @@ import { useToast } from '@/components/ui/toast';
 import { idle } from '@/lib/action-state';
 import type { UserRow } from '@/lib/users/list';
 import { listHref } from './list-href';
+import { ListLink } from './list-focus';
 import { StatusBadge } from './status-badge';
 
 type Kind = 'ban' | 'unlock' | 'reset' | 'role' | 'addEnvironment' | 'removeEnvironment';
@@ -108,11 +109,16 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
     const Icon = active ? (dir === 'asc' ? ChevronUp : ChevronDown) : ChevronsUpDown;
     return (
       <Th className={className} aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-        <Link href={listHref(base, params, { sort: key, dir: nextDir })} className="inline-flex items-center gap-1 hover:text-slate-900">
+        <ListLink
+          href={listHref(base, params, { sort: key, dir: nextDir })}
+          data-sort-key={key}
+          focusTarget={`table [data-sort-key="${key}"]`}
+          className="inline-flex items-center gap-1 hover:text-slate-900"
+        >
           {label}
           <Icon aria-hidden className="size-3.5 text-slate-400" />
           <span className="sr-only">, sort {nextDir === 'asc' ? 'ascending' : 'descending'}</span>
-        </Link>
+        </ListLink>
       </Th>
     );
   };
