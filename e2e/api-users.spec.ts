@@ -84,6 +84,8 @@ test.describe('API Users tab', () => {
     await expectAccessible(page);
     await confirm.getByRole('button', { name: 'Revoke API user' }).click();
     await expect(page.getByText(`${username} is revoked`)).toBeVisible();
+    // A toast, as everywhere: not a banner that pushes the rows down and stays after the view changes.
+    await expect(page.getByTestId('toast').filter({ hasText: `${username} is revoked` })).toBeVisible();
     await expect(page.getByRole('row').filter({ hasText: username })).toHaveCount(0);
     // The row is gone: focus goes to the same button of the next row (or the heading), never the body.
     await expect

@@ -1,11 +1,11 @@
 'use client';
 
-import { useActionState, useState, useTransition } from 'react';
+import { useActionState, useEffect, useState, useTransition } from 'react';
 import { revokeApiUserAction, deleteApiUserAction } from '@/app/(portal)/users/api/actions';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { FormStatus } from '@/components/ui/form-status';
-import { idle } from '@/lib/action-state';
+import { useToast } from '@/components/ui/toast';
+import { idle, type ActionState } from '@/lib/action-state';
 import type { ApiUserRow } from '@/lib/api-users/manage';
 import { ApiUserStatusBadge } from './api-user-status';
 import { ShortDate } from './short-date';
@@ -18,20 +18,28 @@ function scopeDetail(row: ApiUserRow) {
   return null;
 }
 
+function announce(toast: ReturnType<typeof useToast>, state: ActionState) {
+  if (state.status === 'success') toast(state.message);
+  else if (state.status === 'error') toast(state.message, { tone: 'error' });
+}
+
 type Pending = { kind: 'revoke' | 'delete'; row: ApiUserRow } | null;
 
 export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]; canManage: boolean; showAll: boolean }) {
   const [confirm, setConfirm] = useState<Pending>(null);
   const [revokeState, revoke] = useActionState(revokeApiUserAction, idle);
   const [deleteState, remove] = useActionState(deleteApiUserAction, idle);
-  const [last, setLast] = useState<'revoke' | 'delete'>('revoke');
   const [pending, startTransition] = useTransition();
+  const toast = useToast();
+  // Results are toasts, as elsewhere in the portal: a banner above the table pushed the rows down and
+  // stayed, stale, after the view changed.
+  useEffect(() => announce(toast, revokeState), [toast, revokeState]);
+  useEffect(() => announce(toast, deleteState), [toast, deleteState]);
 
   const run = () => {
     if (!confirm) return;
     const data = new FormData();
     data.set('id', confirm.row.id);
-    setLast(confirm.kind);
     startTransition(() => (confirm.kind === 'revoke' ? revoke(data) : remove(data)));
     // Focus goes back to the row's button, or near it once the row is gone (the confirm dialog sees to that).
     setConfirm(null);
@@ -53,7 +61,6 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
 
   return (
     <div className="space-y-3">
-      <FormStatus state={last === 'revoke' ? revokeState : deleteState} />
       {rows.length === 0 ? (
         <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
           <p className="text-base font-medium">{showAll ? 'No API users yet' : 'No active API users'}</p>
