@@ -29,6 +29,10 @@ test('add, rename, copy the identifier of, and archive an environment: it leaves
   await page.getByRole('button', { name: 'Add environment' }).click();
   await expect(page.getByRole('main').getByRole('alert')).toBeFocused();
   await expect(page.getByLabel('New environment name')).toHaveAttribute('aria-invalid', 'true');
+  // The button stays level with the input while the error shows under it.
+  const inputTop = (await page.getByLabel('New environment name').boundingBox())!.y;
+  const buttonTop = (await page.getByRole('button', { name: 'Add environment' }).boundingBox())!.y;
+  expect(Math.abs(buttonTop - inputTop)).toBeLessThanOrEqual(2);
   await page.getByLabel('New environment name').fill(name);
   await page.getByRole('button', { name: 'Add environment' }).click();
   await expect(page.getByRole('status')).toContainText(`${name} was added.`);

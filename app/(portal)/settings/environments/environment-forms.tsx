@@ -27,12 +27,13 @@ export function AddEnvironmentForm() {
     if (state.status === 'success') formRef.current?.reset();
   }, [state]);
   return (
-    <form ref={formRef} {...formProps} className="mb-6 flex max-w-xl flex-wrap items-end gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+    <form ref={formRef} {...formProps} className="mb-6 flex max-w-xl flex-wrap items-start gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
       <div className="w-full">
         <FormStatus state={state} fields={ADD_FIELDS} />
       </div>
       <Field id={ADD_FIELDS.name.id} label="New environment name" name="name" required autoComplete="off" className="min-w-48 flex-1" errors={fieldErrors?.name} />
-      <SubmitButton pending={pending} pendingText="Adding…">Add environment</SubmitButton>
+      {/* Level with the input (below its label), also when an error shows under the input. */}
+      <SubmitButton pending={pending} pendingText="Adding…" className="sm:mt-6">Add environment</SubmitButton>
     </form>
   );
 }
