@@ -25,12 +25,16 @@ test.describe('Outbox', () => {
     await expect(message.getByRole('link')).toHaveAttribute('href', /^http:\/\/127\.0\.0\.1:\d+\/set-password\?token=/);
     await expectAccessible(page);
 
-    await message.getByRole('button', { name: /^Cancel / }).click();
+    // From the keyboard: focus stays on the button, which turns into the way back.
+    await message.getByRole('button', { name: /^Cancel / }).focus();
+    await page.keyboard.press('Enter');
     await expect(message.getByRole('status')).toContainText('is cancelled and will not be sent.');
     await expect(message.getByText('Cancelled', { exact: true })).toBeVisible();
-    await message.getByRole('button', { name: /^Send again/ }).click();
+    await expect(message.getByRole('button', { name: /^Send again/ })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(message.getByRole('status')).toContainText('will be sent again.');
     await expect(message.getByText('Waiting', { exact: true })).toBeVisible();
+    await expect(message.getByRole('button', { name: /^Cancel / })).toBeFocused();
   });
 
   test('a garbage page link shows the newest messages with a note, never an error', async ({ page, login }) => {

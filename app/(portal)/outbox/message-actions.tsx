@@ -16,6 +16,7 @@ export function MessageActions({ id, status, label }: { id: string; status: 'pen
   const [last, setLast] = useState<'retry' | 'cancel'>('retry');
   const [pending, startTransition] = useTransition();
   const run = (kind: 'retry' | 'cancel') => {
+    if (pending) return;
     const data = new FormData();
     data.set('id', id);
     setLast(kind);
@@ -25,15 +26,17 @@ export function MessageActions({ id, status, label }: { id: string; status: 'pen
     <div className="mt-3 space-y-2">
       <FormStatus state={last === 'retry' ? retryState : cancelState} />
       <div className="flex gap-2">
-        {status === 'pending' ? (
-          <Button size="sm" variant="secondary" disabled={pending} onClick={() => run('cancel')} aria-label={`Cancel ${label}`}>
-            Cancel
-          </Button>
-        ) : (
-          <Button size="sm" variant="secondary" disabled={pending} onClick={() => run('retry')} aria-label={`Send again: ${label}`}>
-            Send again
-          </Button>
-        )}
+        {/* One button that turns from Cancel into Send again and back, so focus stays on it; aria-disabled
+            while working, since a disabled button would drop focus to the page body. */}
+        <Button
+          size="sm"
+          variant="secondary"
+          aria-disabled={pending || undefined}
+          onClick={() => run(status === 'pending' ? 'cancel' : 'retry')}
+          aria-label={status === 'pending' ? `Cancel ${label}` : `Send again: ${label}`}
+        >
+          {status === 'pending' ? 'Cancel' : 'Send again'}
+        </Button>
       </div>
     </div>
   );
