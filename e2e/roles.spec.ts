@@ -25,6 +25,10 @@ test.describe('Roles', () => {
     await page.getByRole('button', { name: '+ Add required field' }).click();
     await expect(page.getByLabel('Field 1 label')).toBeFocused();
     await page.getByLabel('Field 1 label').fill('Employee number');
+    // The key (the field's name in the APIs) is made from the label when left empty.
+    await page.getByLabel('Field 1 label').press('Tab');
+    await expect(page.getByLabel('Field 1 key')).toBeFocused();
+    await expect(page.getByLabel('Field 1 key')).toHaveValue('employeeNumber');
     await page.getByLabel('Field 1 key').fill('employeeNo');
     const pattern = page.getByLabel('Field 1 pattern (optional)');
     await pattern.fill('E[0-9');

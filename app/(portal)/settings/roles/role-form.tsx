@@ -26,8 +26,21 @@ const INPUTS = [
   { key: 'hint', name: 'fieldHint', label: 'Format hint' },
 ] as const;
 const OPTIONAL = new Set<string>(['pattern', 'hint']);
-const PLACEHOLDERS: Partial<Record<string, string>> = { pattern: 'e.g. E[0-9]{4}', hint: 'e.g. E and 4 digits, like E1234' };
+const PLACEHOLDERS: Partial<Record<string, string>> = { key: 'e.g. employeeNumber', pattern: 'e.g. E[0-9]{4}', hint: 'e.g. E and 4 digits, like E1234' };
 const inputId = (row: number, key: string) => `role-field-${row}-${key}`;
+
+/** A key in the form lib/roles accepts (a letter, then letters, digits and _; at most 40), made from a label: "Employee number" → "employeeNumber". */
+export function keyFromLabel(label: string): string {
+  const words = label
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean);
+  const key = words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1).toLowerCase())).join('');
+  return key.replace(/^[0-9]+/, '').slice(0, 40);
+}
 
 /** Create and edit a role: name, permissions with what each allows, reach, and the Add form's required fields. */
 export function RoleForm({
@@ -132,8 +145,9 @@ export function RoleForm({
       <fieldset id={FIELDS.requiredFields.id} tabIndex={-1} aria-describedby={errors?.requiredFields ? 'role-fields-error' : undefined}>
         <legend className="text-sm font-semibold text-slate-800">Required profile fields</legend>
         <p className="text-xs text-slate-600">
-          The Add form and the import ask for these when this role is chosen. A pattern is a regular expression the whole value must match; its
-          format hint says the same in words, under the field and in its error.
+          The Add form and the import ask for these when this role is chosen. The key names the field in the APIs; left empty, it is made from
+          the label. A pattern is a regular expression the whole value must match; its format hint says the same in words, under the field and in
+          its error.
         </p>
         <div className="mt-3 space-y-3">
           {fields.map((f, i) => (
@@ -148,6 +162,15 @@ export function RoleForm({
                   autoComplete="off"
                   placeholder={PLACEHOLDERS[key]}
                   errors={errors?.[`requiredFields.${i}.${key}`]}
+                  // A Key left empty is made from the Label, so nobody has to guess the key's rules first.
+                  onBlur={
+                    key === 'label'
+                      ? (event) => {
+                          const keyInput = document.getElementById(inputId(i, 'key'));
+                          if (keyInput instanceof HTMLInputElement && !keyInput.value.trim()) keyInput.value = keyFromLabel(event.currentTarget.value);
+                        }
+                      : undefined
+                  }
                 />
               ))}
               <Button type="button" variant="ghost" size="sm" onClick={() => { setFields((all) => all.filter((x) => x.id !== f.id)); focusNext.current = 'role-add-field'; }} aria-label={`Remove field ${i + 1}`}>
