@@ -90,4 +90,17 @@ describe('row numbers of a check', () => {
     ]);
     expect(back[1]!.values['First name']).toBe('Fay');
   });
+
+  it('say of a file\'s empty Role, shown in the grid as the default role, what the next check does with it', () => {
+    const headers = ['First name', 'Last name', 'Email', 'Role'];
+    const stored = [
+      { rowNo: 2, cells: ['Ann', 'Lee', 'ann@example.test', ''], errors: [{ column: 'Role', message: 'Enter a role.' }] },
+      { rowNo: 3, cells: ['Bo', 'Lee', 'bo@example.test', 'Wizard'], errors: [{ column: 'Role', message: 'There is no role named "Wizard".' }] },
+    ];
+    const back = checkedGridRows({ source: 'people.csv', headers }, stored, roles, 'User');
+    expect(back[0]!.errors?.Role).toBe('Empty in the file: checked again, this row gets the User role, or pick another.');
+    expect(back[1]!.errors?.Role).toBe('There is no role named "Wizard".');
+    // Without a default role the grid asks for one, and so does the error.
+    expect(checkedGridRows({ source: 'people.csv', headers }, stored, roles)[0]!.errors?.Role).toBe('Enter a role.');
+  });
 });

@@ -53,20 +53,29 @@ type StoredRow = { rowNo: number; cells: string[]; errors: { column: string; mes
 /**
  * A checked import as grid rows. A grid check puts each row back on its own line (empty lines
  * between rows come back empty), so the numbers of the error list still point at the right rows. A
- * file's rows are listed in order, each carrying its file row number.
+ * file's rows are listed in order, each carrying its file row number. A file's empty Role cell is an
+ * error there, but in the grid it shows as "`defaultRole` (default)" and is checked as that role: its
+ * error says so rather than "Enter a role." beside a role already shown.
  */
-export function checkedGridRows(job: { source: string; headers: string[] }, stored: StoredRow[], roles: readonly { requiredFields: readonly RequiredField[] }[]): GridRow[] {
+export function checkedGridRows(
+  job: { source: string; headers: string[] },
+  stored: StoredRow[],
+  roles: readonly { requiredFields: readonly RequiredField[] }[],
+  defaultRole = '',
+): GridRow[] {
   const profile = profileColumns(roles);
   const map = matchColumns(job.headers, profile);
   const columns: [string, number][] = [
     ...BASE_COLUMNS.map((c) => [c.header, map.base[c.field]] as const),
     ...profile.map((f) => [f.label, map.profile[f.key]] as const),
   ].filter((c): c is [string, number] => c[1] !== undefined);
-  const toGrid = (r: StoredRow, id: number): GridRow => ({
-    id,
-    values: Object.fromEntries(columns.map(([label, index]) => [label, r.cells[index] ?? ''])),
-    errors: r.errors ? Object.fromEntries(r.errors.map((e) => [e.column, e.message])) : undefined,
-  });
+  const toGrid = (r: StoredRow, id: number): GridRow => {
+    const values = Object.fromEntries(columns.map(([label, index]) => [label, r.cells[index] ?? '']));
+    const errors = r.errors ? Object.fromEntries(r.errors.map((e) => [e.column, e.message])) : undefined;
+    if (errors?.Role && defaultRole && !(values.Role ?? '').trim())
+      errors.Role = `Empty in the file: checked again, this row gets the ${defaultRole} role, or pick another.`;
+    return { id, values, errors };
+  };
   if (job.source !== GRID_SOURCE) return stored.map((r, i) => ({ ...toGrid(r, -(i + 1)), fileRow: r.rowNo }));
   const grid: GridRow[] = [];
   for (const r of stored) {

@@ -36,7 +36,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
       throw error;
     });
     if (job && job.totalRows <= GRID_LIMIT) {
-      initialRows = checkedGridRows(job, await gridRows(db, job.id, GRID_LIMIT), roles);
+      initialRows = checkedGridRows(job, await gridRows(db, job.id, GRID_LIMIT), roles, defaultRole?.name);
       loadedFrom = job.source;
     }
   }
