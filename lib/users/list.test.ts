@@ -277,7 +277,7 @@ describe('search strategies', () => {
     const sampled = async () => Number((await rows<{ n: number }>(db, sql`select reltuples as n from pg_class where oid = 'users'::regclass`))[0]!.n) > 0;
     const strategies = new Set<string>();
     for (const analyzed of [false, true]) {
-      // Analyzed, the table is sampled: each step may be skipped, or the walk left to the planner.
+      // Analyzed, the table is sampled: a collect may be skipped, or the walk turned into a read of the table.
       if (analyzed) await db.execute(sql`analyze users`);
       if (!analyzed && (await sampled())) continue;
       for (const q of analyzed ? ['zeller', 'e', 'francois', 'nobody-at-all', '1@', 'ze'] : ['zeller', 'first1', 'ast0', 'e', 'francois', 'nobody-at-all', 'Z', '1@', 'ze'])
@@ -290,10 +290,10 @@ describe('search strategies', () => {
             strategies.add((await listUsers(db, admin, environmentId, params(raw), SEARCH_STEPS.slice(1))).strategy);
           }
     }
-    expect([...strategies].sort()).toEqual(['collect', 'planner', 'walk']);
+    expect([...strategies].sort()).toEqual(['collect', 'scan', 'walk']);
   });
 
-  it('skips a collect, or leaves the walk to the planner, when a sample of the table says another way is cheaper', async () => {
+  it('skips a collect, or reads the table instead of walking, when a sample of the table says another way is cheaper', async () => {
     const run = (q: string, limit: number, dir = 'asc') => listUsers(db, admin, environmentId, params({ q, dir }), [{ kind: 'collect', limit }, { kind: 'walk', limit: null }]);
     // Never analyzed, the table is not sampled: the collect runs (and succeeds within this budget).
     if ((await rows<{ n: number }>(db, sql`select reltuples as n from pg_class where oid = 'users'::regclass`))[0]!.n <= 0)
@@ -304,8 +304,8 @@ describe('search strategies', () => {
     expect(await run('ze', 500, 'desc')).toMatchObject({ strategy: 'walk', skipped: true });
     expect(await run('zell', 50, 'desc')).toMatchObject({ strategy: 'walk', skipped: true });
     expect(await run('zeller', 50, 'desc')).toMatchObject({ strategy: 'walk', skipped: true });
-    // Every Zeller is last in name order: the walk to them would read the whole index, so the planner reads the table.
-    expect(await run('zeller', 50)).toMatchObject({ strategy: 'planner', skipped: true });
+    // Every Zeller is last in name order: the walk to them would read the whole index, so the table is read.
+    expect(await run('zeller', 50)).toMatchObject({ strategy: 'scan', skipped: true });
     // One hit: fetching it beats walking to it.
     expect(await run('francois', 50)).toMatchObject({ strategy: 'collect', skipped: false });
     // Whichever way, the same page.
