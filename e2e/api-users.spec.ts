@@ -14,7 +14,10 @@ async function createApiUser(page: Page, username: string, scope: 'Environment' 
   await expect(dialog.getByText('This username is available.')).toBeVisible();
   await dialog.getByLabel('Description').fill('Browser test integration');
   await dialog.getByRole('radio', { name: new RegExp(`^${scope.replace(/[()]/g, '\\$&')}`) }).check();
-  if (scope === 'Environment') await dialog.getByRole('checkbox', { name: 'Sandbox' }).check();
+  if (scope === 'Environment') {
+    await dialog.getByRole('checkbox', { name: 'Production' }).uncheck();
+    await dialog.getByRole('checkbox', { name: 'Sandbox' }).check();
+  }
   await dialog.getByRole('button', { name: 'Create API User' }).click();
   const keyDialog = page.getByRole('dialog', { name: `Key for ${username}` });
   await expect(keyDialog).toBeVisible();
@@ -38,7 +41,11 @@ test.describe('API Users tab', () => {
     await dialog.getByRole('button', { name: 'Create API User' }).click();
     await expect(dialog.getByText('Enter a username.')).toBeVisible();
     await expect(dialog.getByText('Use letters, digits')).toHaveCount(0);
-    // A username but no environment: focus goes to the environments, each read with the error.
+    // The environment the portal shows is ticked at first. A username but no environment: focus goes to
+    // the environments, each read with the error.
+    await expect(dialog.getByRole('checkbox', { name: 'Production' })).toBeChecked();
+    await expect(dialog.getByRole('checkbox', { name: 'Sandbox' })).not.toBeChecked();
+    await dialog.getByRole('checkbox', { name: 'Production' }).uncheck();
     await dialog.getByLabel('Username').fill(unique('no-env'));
     await dialog.getByRole('button', { name: 'Create API User' }).click();
     const firstEnvironment = dialog.getByRole('group', { name: 'Environments' }).getByRole('checkbox').first();

@@ -219,7 +219,9 @@ test.describe('Import', () => {
     // Past imports are cards on a phone: each one whole on screen, its counts included.
     await page.goto('/users/import');
     const past = page.getByRole('list', { name: 'Past imports' }).getByRole('listitem').first();
-    await expect(past).toContainText('the grid');
+    await expect(past).toContainText('Rows typed in the grid');
+    // Each import's link says which one it is, not only "Rows typed in the grid".
+    await expect(past.getByRole('link')).toHaveAccessibleName(/^Rows typed in the grid, \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     await expect(past).toContainText('1 row · 0 created · 0 updated · 1 error');
     await past.scrollIntoViewIfNeeded();
     await expect(past).toBeInViewport({ ratio: 1 });

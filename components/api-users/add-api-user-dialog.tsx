@@ -23,7 +23,8 @@ const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
  * "Add API User": the form, then the key, shown once. Closing the dialog loses the key for good, so
  * while it shows the key only "I have copied the key" closes it (not Escape, not a click outside).
  */
-export function AddApiUserDialog({ environments }: { environments: Environment[] }) {
+/** `currentEnvironmentId`: the environment the portal shows, ticked at first for an Environment key. */
+export function AddApiUserDialog({ environments, currentEnvironmentId }: { environments: Environment[]; currentEnvironmentId?: string }) {
   const [open, setOpen] = useState(false);
   const [showingKey, setShowingKey] = useState(false);
   // A new form (and a forgotten key) every time the dialog opens.
@@ -52,6 +53,7 @@ export function AddApiUserDialog({ environments }: { environments: Environment[]
           <AddApiUserForm
             key={round}
             environments={environments}
+            currentEnvironmentId={currentEnvironmentId}
             onKey={() => setShowingKey(true)}
             onDone={() => {
               setOpen(false);
@@ -65,7 +67,7 @@ export function AddApiUserDialog({ environments }: { environments: Environment[]
   );
 }
 
-function AddApiUserForm({ environments, onKey, onDone }: { environments: Environment[]; onKey: () => void; onDone: () => void }) {
+function AddApiUserForm({ environments, currentEnvironmentId, onKey, onDone }: { environments: Environment[]; currentEnvironmentId?: string; onKey: () => void; onDone: () => void }) {
   const [state, dispatch, pending] = useActionState<CreateApiUserState, FormData>(createApiUserAction, { status: 'idle' });
   const [, startTransition] = useTransition();
   // The narrowest reach first: an organization-wide key acts as an Administrator.
@@ -174,6 +176,7 @@ function AddApiUserForm({ environments, onKey, onDone }: { environments: Environ
                   type="checkbox"
                   name="environmentIds"
                   value={env.id}
+                  defaultChecked={env.id === currentEnvironmentId}
                   className="size-4 rounded border-slate-300"
                   // Marked, so the error focuses the first of them and each is read with the error.
                   aria-invalid={errors?.environmentIds ? true : undefined}

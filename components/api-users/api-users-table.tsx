@@ -73,7 +73,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
           <div className="hidden overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200 md:block">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">API users</caption>
-              <thead className="sticky top-0 bg-slate-50 text-xs font-semibold text-slate-600 uppercase">
+              <thead className="sticky top-0 bg-slate-50 text-xs font-semibold text-slate-600">
                 <tr>
                   <th scope="col" className="px-3 py-2">Username</th>
                   <th scope="col" className="px-3 py-2">Scope</th>

@@ -147,7 +147,7 @@ export function ImportGrid({
     <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
       <table ref={table} className="min-w-full text-sm" aria-describedby="grid-help">
         <caption className="sr-only">Users to import, one per row</caption>
-        <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+        <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
           <tr>
             <th scope="col" className="w-10 px-2 py-2 text-right">
               <span className="sr-only">Row</span>#

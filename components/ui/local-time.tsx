@@ -1,6 +1,7 @@
 'use client';
 
 import { useSyncExternalStore } from 'react';
+import { utcMinute } from '@/lib/utils';
 
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -29,10 +30,10 @@ export function LocalTime({ value, fallback = 'Never', inline = false, compact =
   const date = new Date(value);
   const text = hydrated
     ? date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-    : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    : utcMinute(date);
   if (compact) {
     const short = hydrated
-      ? date.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })
+      ? date.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' })
       : text;
     return (
       <time dateTime={date.toISOString()} title={hydrated ? `${relativeTime(date)} · ${text}` : text} className="whitespace-nowrap tabular-nums">

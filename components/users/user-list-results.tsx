@@ -28,7 +28,7 @@ export function UserListResults({
     <>
       {/* Where focus goes when a row action leaves no row to return to (components/ui/keep-focus.ts). */}
       <ListFocus />
-      <p className="mb-2 text-sm text-slate-600 focus:outline-none" aria-live="polite" tabIndex={-1} data-focus-fallback>
+      <p className="mb-2 rounded-sm text-sm text-slate-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" aria-live="polite" tabIndex={-1} data-focus-fallback>
         <span className="font-medium text-slate-900">{figure}</span>
         {filtered ? (total.count === 1 && total.exact ? ' matches the filters' : ' match the filters') : ' in this environment'}
         {!total.exact && ' (an estimate: exact counts stop at large numbers)'}

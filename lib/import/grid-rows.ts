@@ -7,6 +7,8 @@ import { BASE_COLUMNS, matchColumns, profileColumns } from './columns';
 
 /** The source name of an import typed or pasted in the grid (sent as CSV). */
 export const GRID_SOURCE = 'the grid';
+/** How an import's source is shown: its file name, or where typed rows came from. */
+export const sourceLabel = (source: string) => (source === GRID_SOURCE ? 'Rows typed in the grid' : source);
 
 /** One line of the grid: values by column header, errors by column header, and, when it came from an uploaded file, that file's row number. */
 export type GridRow = { id: number; values: Record<string, string>; errors?: Record<string, string>; fileRow?: number };

@@ -21,7 +21,7 @@ export default async function EnvironmentsPage() {
         {/* Below 640 px each row is a stacked card: nothing scrolls sideways. */}
         <table className="block w-full text-sm sm:table sm:min-w-full sm:divide-y sm:divide-slate-200">
           <caption className="sr-only">Environments</caption>
-          <thead className="hidden bg-slate-50 text-left sm:table-header-group text-xs font-semibold tracking-wide text-slate-600 uppercase">
+          <thead className="hidden bg-slate-50 text-left sm:table-header-group text-xs font-semibold text-slate-600">
             <tr>
               <th scope="col" className="px-4 py-3">Name</th>
               <th scope="col" className="px-4 py-3">Context identifier</th>

@@ -66,7 +66,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
       {added && <AddedNotice email={user.email} />}
       <PageHeader
         back={<Link href="/users" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</Link>}
-        title={<span id="profile-title" tabIndex={-1} className="inline-flex flex-wrap items-center gap-2 focus:outline-none">{name} <StatusBadge status={user.status} /></span>}
+        title={<span id="profile-title" tabIndex={-1} className="inline-flex flex-wrap items-center gap-2 rounded-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{name} <StatusBadge status={user.status} /></span>}
         description={
           <>
             <span className="[overflow-wrap:anywhere]">{user.email}</span> · {user.roleName}

@@ -6,14 +6,14 @@ import { PageHeader } from '@/components/ui/page-header';
 import { UsersTabs } from '@/components/users/users-tabs';
 import { db } from '@/db';
 import { listApiUsers } from '@/lib/api-users/manage';
-import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
+import { getCurrentEnvironment, getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
 
 export const metadata: Metadata = { title: 'API Users · Users' };
 
 export default async function ApiUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('apiUsers.manage');
   const showAll = (await searchParams).show === 'all';
-  const [rows, environments] = await Promise.all([listApiUsers(db, { includeInactive: showAll }), getVisibleEnvironments(user)]);
+  const [rows, environments, current] = await Promise.all([listApiUsers(db, { includeInactive: showAll }), getVisibleEnvironments(user), getCurrentEnvironment(user)]);
   // Managing API users needs reach over every environment, not only the permission.
   const canManage = user.allEnvironments;
   return (
@@ -21,7 +21,7 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
       <PageHeader
         title="Users"
         description="API users are credentials for integrations: they never sign in to the portal and never count as seats."
-        actions={canManage ? <AddApiUserDialog environments={environments.map((e) => ({ id: e.id, name: e.name }))} /> : undefined}
+        actions={canManage ? <AddApiUserDialog environments={environments.map((e) => ({ id: e.id, name: e.name }))} currentEnvironmentId={current?.id} /> : undefined}
       />
       <UsersTabs current="api" permissions={user.permissions} />
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">

@@ -7,10 +7,11 @@ import { LocalTime } from '@/components/ui/local-time';
 import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
-import { checkedGridRows, type GridRow } from '@/lib/import/grid-rows';
+import { checkedGridRows, sourceLabel, type GridRow } from '@/lib/import/grid-rows';
 import { getImport, gridRows, importLimits, listImports } from '@/lib/import/jobs';
 import { AppError } from '@/lib/errors';
 import { grantableRoles, listRoles } from '@/lib/roles';
+import { utcMinute } from '@/lib/utils';
 
 export const metadata: Metadata = { title: 'Import · Users' };
 
@@ -68,7 +69,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
             <div className="relative hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size] sm:block">
               <table className="min-w-full divide-y divide-slate-200 text-sm">
                 <caption className="sr-only">Past imports</caption>
-                <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+                <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
                   <tr>
                     <th scope="col" className="px-4 py-3">Source</th>
                     <th scope="col" className="px-4 py-3">Status</th>
@@ -83,9 +84,9 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
                 <tbody className="divide-y divide-slate-100">
                   {imports.map((job) => (
                     <tr key={job.id} className="hover:bg-slate-50">
-                      <td className="max-w-64 truncate px-4 py-3 font-medium" title={job.source}>
-                        <Link href={`/users/import/${job.id}`} className="text-indigo-700 hover:underline">
-                          {job.source}
+                      <td className="max-w-64 truncate px-4 py-3 font-medium" title={sourceLabel(job.source)}>
+                        <Link href={`/users/import/${job.id}`} className="text-indigo-700 hover:underline" aria-label={`${sourceLabel(job.source)}, ${utcMinute(job.createdAt)}`}>
+                          {sourceLabel(job.source)}
                         </Link>
                       </td>
                       <td className="px-4 py-3"><ImportStatusBadge status={job.status} /></td>
@@ -105,8 +106,8 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
               {imports.map((job) => (
                 <li key={job.id} className="space-y-1 px-4 py-3 text-sm">
                   <div className="flex items-start justify-between gap-2">
-                    <Link href={`/users/import/${job.id}`} className="min-w-0 truncate font-medium text-indigo-700 hover:underline" title={job.source}>
-                      {job.source}
+                    <Link href={`/users/import/${job.id}`} className="min-w-0 truncate font-medium text-indigo-700 hover:underline" title={sourceLabel(job.source)} aria-label={`${sourceLabel(job.source)}, ${utcMinute(job.createdAt)}`}>
+                      {sourceLabel(job.source)}
                     </Link>
                     <ImportStatusBadge status={job.status} />
                   </div>

@@ -12,7 +12,7 @@ import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
-import { GRID_SOURCE, shownRowNo } from '@/lib/import/grid-rows';
+import { GRID_SOURCE, shownRowNo, sourceLabel } from '@/lib/import/grid-rows';
 import { errorRows, getImport, skippedRows } from '@/lib/import/jobs';
 import { cancelImportAction, startImportAction } from '../actions';
 
@@ -46,7 +46,7 @@ function RowsSection({ id, title, note, headers, children }: { id: string; title
       <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
         <table className="min-w-full divide-y divide-slate-200 text-sm">
           <caption className="sr-only">{title}</caption>
-          <thead className="bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+          <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
             <tr>
               <th scope="col" className={`w-14 ${cellX} py-2`}>Row</th>
               <th scope="col" className={`${cellX} py-2`}>{headers[0]}</th>
@@ -83,7 +83,7 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
     <>
       <PageHeader
         title={job.status === 'validated' ? 'Check the import' : 'Import'}
-        description={`${job.source} · ${number.format(job.totalRows)} ${job.totalRows === 1 ? 'row' : 'rows'} · by ${job.createdByLabel}`}
+        description={`${sourceLabel(job.source)} · ${number.format(job.totalRows)} ${job.totalRows === 1 ? 'row' : 'rows'} · by ${job.createdByLabel}`}
         actions={
           <Link href="/users/import" className="text-sm font-medium text-indigo-700 hover:underline">
             ← All imports
