@@ -200,10 +200,11 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   // walk. It runs beside the first step (on another connection of the pool), so it costs a search next
   // to nothing when that step finds the page, and little when it does not. It only advises: a sample
   // that fails leaves the steps as they are.
-  const estimating = params.q && tried.some((s) => (s.kind === 'collect') === (s.limit !== null)) ? estimateSearch(q, filter, keys, from, ascending).catch(() => null) : null;
+  const advised = (s: SearchStep) => (s.kind === 'collect') === (s.limit !== null);
+  const estimating = params.q && tried.some(advised) ? estimateSearch(q, filter, keys, from, ascending).catch(() => null) : null;
   let skipped = false;
   for (const step of tried) {
-    const estimate = (step.kind === 'collect') === (step.limit !== null) ? await estimating : null;
+    const estimate = advised(step) ? await estimating : null;
     if (step.kind === 'collect' && estimate && !estimate.collect(step.limit!)) {
       skipped = true;
       continue;
