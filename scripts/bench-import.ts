@@ -5,6 +5,8 @@
 // (startImport, claimJob, runJob, with invitations queued; --no-invitations leaves them out).
 // Prints each phase's time, rows per second and the peak RSS; then the floor: a plain read of the same file plus a plain COPY of its rows into
 // the users table of a fresh database, and the ratio. Repeats at 200,000 rows for the scaling ratio.
+// --existing N imports into a database that already holds N users (seeded as bench:users seeds them,
+// in a process of its own so the peak RSS stays the import's).
 // Budgets: end to end <= 10 s; peak RSS <= 500 MB; <= 3x the floor; 200k <= 2.2x the 100k time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +25,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     'no-scale': { type: 'boolean', default: false },
     'no-invitations': { type: 'boolean', default: false },
+    existing: { type: 'string', default: '0' },
+    prepare: { type: 'boolean', default: false },
   },
 });
 const serverUrl = process.env.DATABASE_URL;
@@ -70,10 +74,10 @@ async function dropDatabase(name: string) {
 }
 
 /** The measured run, in a process of its own so its peak RSS is the import's. */
-async function child(file: string, rows: number): Promise<ChildResult> {
+async function child(file: string, rows: number): Promise<ChildResult | null> {
   const { closeClient, getClient, openClient } = await import('@/db/client');
   const { runMigrations } = await import('@/db/migrate');
-  const { environments, roles } = await import('@/db/schema');
+  const { environments, roles, users } = await import('@/db/schema');
   const { setupOrganization } = await import('@/lib/org/setup');
   const { createImport, startImport } = await import('@/lib/import/jobs');
   const { claimJob, runJob } = await import('@/lib/import/run');
@@ -83,6 +87,8 @@ async function child(file: string, rows: number): Promise<ChildResult> {
   const setUp = async () => {
     await runMigrations();
     const { db } = getClient();
+    const [prepared] = await db.select({ id: users.id }).from(users).where(eq(users.email, 'admin@bench.test'));
+    if (prepared) return { db, userId: prepared.id };
     const { userId } = await db.transaction((tx) =>
       setupOrganization(tx, { organizationName: 'Benchmark', firstName: 'Bench', lastName: 'Admin', email: 'admin@bench.test', password: 'Sturdy-Owl-Passphrase-91' }, { ip: null, userAgent: null }),
     );
@@ -90,6 +96,15 @@ async function child(file: string, rows: number): Promise<ChildResult> {
     return { db, userId };
   };
 
+  if (values.prepare) {
+    const { db } = await setUp();
+    const { seedContext, seedPostgres } = await import('@/db/seed');
+    const loader = postgres(process.env.DATABASE_URL!, { max: 8, onnotice: () => {} });
+    await seedPostgres(loader, await seedContext(db), Number(values.existing));
+    await loader.end();
+    await closeClient();
+    return null;
+  }
   const { db, userId } = await setUp();
   const [production] = await db.select().from(environments).where(eq(environments.name, 'Production'));
   const principal = { actor: { type: 'user' as const, id: userId, label: 'admin@bench.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
@@ -158,8 +173,8 @@ async function child(file: string, rows: number): Promise<ChildResult> {
   };
 }
 
-function runChild(file: string, rows: number): ChildResult {
-  const flags = values['no-invitations'] ? ['--no-invitations'] : [];
+function runChild(file: string, rows: number, flags: string[] = []): ChildResult {
+  if (values['no-invitations']) flags.push('--no-invitations');
   const out = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', '--file', file, '--rows', String(rows), ...flags], {
     env: process.env,
     encoding: 'utf8',
@@ -176,6 +191,7 @@ if (values.child) {
   process.exit(0);
 }
 
+const existing = Number(values.existing);
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-import-'));
 const sizes = values['no-scale'] ? [Number(values.rows)] : [Number(values.rows), Number(values.rows) * 2];
 const results: ChildResult[] = [];
@@ -190,13 +206,18 @@ try {
     const name = `userdesk_bench_import_${Date.now()}`;
     databases.push(name, `${name}_floor`);
     process.env.DATABASE_URL = await createDatabase(name);
+    if (existing > 0) {
+      const s = performance.now();
+      runChild(file, n, ['--prepare', '--existing', String(existing)]);
+      console.log(`Seeded ${existing.toLocaleString('en')} existing users in ${((performance.now() - s) / 1000).toFixed(1)} s`);
+    }
     results.push(runChild(file, n));
     process.env.DATABASE_URL = serverUrl;
   }
   for (const r of results) {
     const floor = r.floor.parse + r.floor.copy;
     const ratio = r.endToEnd / floor;
-    console.log(`\n${r.rows.toLocaleString('en')} rows (${r.counts.new} new, ${r.counts.skipped} skipped, ${r.counts.errors} errors)`);
+    console.log(`\n${r.rows.toLocaleString('en')} rows${existing > 0 ? ` into ${existing.toLocaleString('en')} existing users` : ''} (${r.counts.new} new, ${r.counts.skipped} skipped, ${r.counts.errors} errors)`);
     for (const p of r.phases)
       console.log(`  ${p.label.padEnd(40)} ${p.seconds.toFixed(2).padStart(6)} s  ${Math.round(p.rows / p.seconds).toLocaleString('en').padStart(9)} rows/s`);
     const ok = (cond: boolean) => ((failed ||= !cond), cond ? 'ok' : 'OVER');
