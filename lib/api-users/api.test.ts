@@ -320,6 +320,28 @@ describe('the router', () => {
   });
 });
 
+describe('list queries', () => {
+  it('GET /users/locked refuses an environment that is not an id with 400 naming it, as GET /users does', async () => {
+    for (const path of ['/users/locked', '/users']) {
+      const response = await call('GET', `${path}?environment=abc`, { key: orgKey });
+      expect(response, path).toMatchObject({ status: 400, body: { errors: { environment: [expect.any(String)] } } });
+    }
+  });
+
+  it('a cursor the list did not make (garbled, or from another sort order) is 400 on `after`, never the first page again', async () => {
+    for (let i = 0; i < 52; i++) await insertUser(db, { email: `cursor${String(i).padStart(2, '0')}@cursor.test`, environmentId: production });
+    const first = await call('GET', `/users?q=cursor.test&sort=email&environment=${production}`, { key: orgKey });
+    const after = new URL(first.body.next, BASE).searchParams.get('after')!;
+    expect((await call('GET', `/users?q=cursor.test&sort=email&environment=${production}&after=${after}`, { key: orgKey })).body.users).toHaveLength(2);
+    for (const query of [`sort=email&after=garbage`, `sort=name&after=${after}`, `sort=email&after=${Buffer.from('[1]').toString('base64url')}`]) {
+      const response = await call('GET', `/users?q=cursor.test&environment=${production}&${query}`, { key: orgKey });
+      expect(response, query).toMatchObject({ status: 400, body: { errors: { after: [expect.any(String)] } } });
+    }
+    const locked = await call('GET', `/users/locked?environment=${production}&after=garbage`, { key: orgKey });
+    expect(locked).toMatchObject({ status: 400, body: { errors: { after: [expect.any(String)] } } });
+  });
+});
+
 describe('OpenAPI', () => {
   it('is a valid OpenAPI 3.1 document listing every route', async () => {
     const response = await call('GET', '/openapi.json');

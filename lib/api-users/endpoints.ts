@@ -8,14 +8,14 @@ import { AppError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
 import { resetUser, unlockUser } from '@/lib/users/access';
 import { createUserFieldsSchema, createUserFromFields, updateUserFieldsSchema, updateUserFromFields } from '@/lib/users/fields';
-import { countUsers, listFilter, listUsers } from '@/lib/users/list';
+import { countUsers, isCursorOf, listFilter, listUsers, type SortKey } from '@/lib/users/list';
 import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
 import { banUser, STALE_EDIT, validateUser } from '@/lib/users/update';
 import { issueApiToken, RateLimited, tokenRequestSchema } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, nextLink, PreconditionFailed, problem, problemFrom, readBody, STALE_IF_MATCH } from './http';
 import type { ApiRoute } from './openapi';
 import { userActionRoute } from './user-action';
-import { banBodySchema, listQuerySchema, resolveEnvironment, viewOf, viewUser } from './users-api';
+import { banBodySchema, listQuerySchema, lockedQuerySchema, resolveEnvironment, viewOf, viewUser } from './users-api';
 
 /** The path's parameters: `id` for /users/{id}..., empty for the others. */
 export type PathParams = { id: string };
@@ -36,15 +36,23 @@ async function exchangeToken(request: Request): Promise<Response> {
 type Person = { id: string; email: string; firstName: string; lastName: string };
 const person = ({ id, email, firstName, lastName }: Person): Person => ({ id, email, firstName, lastName });
 
+/**
+ * A list's query parameters: 400 naming each bad one, and a cursor this sort order did not make (taken
+ * as "from the start", it would hand a client paging through the list its first page again, forever).
+ */
+function listQuery<S extends z.ZodType<{ after?: string }>>(schema: S, url: URL, sortOf: (params: z.infer<S>) => SortKey): z.infer<S> {
+  const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
+  const fieldErrors: FieldErrors = parsed.success ? {} : (z.flattenError(parsed.error).fieldErrors as FieldErrors);
+  if (parsed.success && parsed.data.after && !isCursorOf(parsed.data.after, sortOf(parsed.data)))
+    fieldErrors.after = ['Not a cursor of this list: follow the `next` link of the previous page, with the same parameters.'];
+  if (!parsed.success || Object.keys(fieldErrors).length > 0) throw new AppError('invalid', 'Check the query parameters named in errors.', fieldErrors);
+  return parsed.data;
+}
+
 /** GET /users: the All Users query of one environment, by cursor. */
 const listAll = apiRoute(async ({ caller, request }) => {
   const url = new URL(request.url);
-  const parsed = listQuerySchema.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) {
-    const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
-    throw new AppError('invalid', 'Check the query parameters named in errors.', fieldErrors);
-  }
-  const params = parsed.data;
+  const params = listQuery(listQuerySchema, url, (p) => p.sort);
   const { principal } = caller;
   requirePermissionOf(principal, 'users.read');
   const environmentId = await resolveEnvironment(db, principal, params.environment);
@@ -79,9 +87,9 @@ const create = apiRoute(async ({ caller, meta, request }) => {
 const listLocked = apiRoute(async ({ caller, request }) => {
   requirePermissionOf(caller.principal, 'users.read');
   const url = new URL(request.url);
-  const environmentId = await resolveEnvironment(db, caller.principal, url.searchParams.get('environment') ?? undefined);
-  // Bad values are dropped, as on the page: a garbled cursor starts from the first page.
-  const params = lockedParamsSchema.parse({ q: url.searchParams.get('q') ?? undefined, after: url.searchParams.get('after') ?? undefined });
+  const query = listQuery(lockedQuerySchema, url, () => 'lockedAt');
+  const environmentId = await resolveEnvironment(db, caller.principal, query.environment);
+  const params = lockedParamsSchema.parse({ q: query.q, after: query.after });
   const page = await listLockedUsers(db, caller.principal, environmentId, params);
   return json({
     users: page.users.map((u) => ({

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { tokenRequestSchema } from './authenticate';
 import { createUserFieldsSchema, updateUserFieldsSchema } from '@/lib/users/fields';
-import { banBodySchema, listQuerySchema, lockedListSchema, problemSchema, tokenResponseSchema, userListSchema, userSchema } from './users-api';
+import { banBodySchema, listQuerySchema, lockedListSchema, lockedQuerySchema, problemSchema, tokenResponseSchema, userListSchema, userSchema } from './users-api';
 
 type SchemaName = 'User' | 'UserList' | 'LockedUserList' | 'TokenResponse' | 'Problem' | 'CreateUserRequest' | 'UpdateUserRequest' | 'BanRequest' | 'TokenRequest';
 
@@ -75,7 +75,7 @@ export const ROUTES: ApiRoute[] = [
     summary: 'List locked users',
     description: 'Users of one environment locked out by failed sign-ins or an expired password, most recently locked first, 50 a page with a `next` link; `q` searches names and email.',
     permission: 'users.read',
-    query: listQuerySchema.pick({ environment: true, q: true, after: true }),
+    query: lockedQuerySchema,
     response: { status: 200, schema: 'LockedUserList' },
     errors: [400, 401, 403, 404, 429],
   },

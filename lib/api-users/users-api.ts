@@ -112,6 +112,9 @@ export const listQuerySchema = z
     limit: z.coerce.number().int().min(PAGE_SIZE).max(PAGE_SIZE).default(PAGE_SIZE).describe(`Page size: ${PAGE_SIZE} (fixed).`),
   });
 
+/** GET /users/locked: most recently locked first, so no sort parameters. */
+export const lockedQuerySchema = listQuerySchema.pick({ environment: true, q: true, after: true });
+
 export const userSummarySchema = z.object({
   id: z.uuid(),
   email: z.string(),

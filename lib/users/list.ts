@@ -143,6 +143,9 @@ export function decodeCursor(cursor: string | undefined, casts: readonly string[
   }
 }
 
+/** True when the cursor is one this sort order makes: the API refuses any other rather than start again. */
+export const isCursorOf = (cursor: string, sort: SortKey) => decodeCursor(cursor, [...KEY_CASTS[sort], 'uuid']) !== null;
+
 /**
  * One step of a search: `collect` takes the hits from the trigram index (at most `limit` of them,
  * else the step gives up) and sorts them; `walk` reads the sort index in order from the cursor,
