@@ -342,6 +342,18 @@ describe('list queries', () => {
   });
 });
 
+describe('request bodies', () => {
+  it('a field the request does not have is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
+    const body = { email: 'typo@example.test', firstName: 'Ty', lastName: 'Po', roleId: await roleId('User'), environmentIds: [production], requirePasswordchange: true };
+    const created = await call('POST', '/users', { key: orgKey, body });
+    expect(created).toMatchObject({ status: 400, body: { errors: { requirePasswordchange: [expect.any(String)] } } });
+    expect(await db.select().from(users).where(eq(users.email, 'typo@example.test'))).toEqual([]);
+    const [someone] = await db.select().from(users).limit(1);
+    const patched = await call('PATCH', `/users/${someone!.id}`, { key: orgKey, body: { firstName: 'X', isAdmin: true } });
+    expect(patched).toMatchObject({ status: 400, body: { errors: { isAdmin: [expect.any(String)] } } });
+  });
+});
+
 describe('OpenAPI', () => {
   it('is a valid OpenAPI 3.1 document listing every route', async () => {
     const response = await call('GET', '/openapi.json');

@@ -78,7 +78,10 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const { fieldErrors, formErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors; formErrors: string[] };
-    throw new AppError('invalid', formErrors[0] ?? 'Check the fields named in errors.', fieldErrors);
+    // An unknown field is named in errors like any other, not only in the detail.
+    for (const issue of parsed.error.issues)
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) for (const key of issue.keys) fieldErrors[key] = ['This request has no such field.'];
+    throw new AppError('invalid', Object.keys(fieldErrors).length > 0 ? 'Check the fields named in errors.' : (formErrors[0] ?? 'Check the fields named in errors.'), fieldErrors);
   }
   return parsed.data;
 }

@@ -60,13 +60,16 @@ export type UpdateUserFields = {
 // Passwords are length-capped before hashing (bcrypt reads 72 bytes; the policy decides the rest).
 const passwordSchema = z.string().min(1, 'Enter a password.').max(256, 'Passwords are at most 256 characters.');
 
-export const createUserFieldsSchema = newUserSchema.extend({
-  password: passwordSchema.optional(),
-  autoGeneratePassword: z.boolean().default(false),
-  requirePasswordChange: z.boolean().default(false),
-  inactive: z.boolean().default(false),
-  sendCredentialsViaEmail: z.boolean().default(false),
-});
+// Strict, as updateUserFieldsSchema: a misspelt flag (requirePasswordchange) is refused, never dropped.
+export const createUserFieldsSchema = newUserSchema
+  .extend({
+    password: passwordSchema.optional(),
+    autoGeneratePassword: z.boolean().default(false),
+    requirePasswordChange: z.boolean().default(false),
+    inactive: z.boolean().default(false),
+    sendCredentialsViaEmail: z.boolean().default(false),
+  })
+  .strict();
 
 export const updateUserFieldsSchema = z
   .object({
