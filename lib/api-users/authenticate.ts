@@ -218,7 +218,7 @@ export const tokenRequestSchema = z.object({
   apiUsername: z.string().trim().min(1, 'Enter the API username.').max(100),
   key: z.string().trim().min(1, 'Enter the API key.').max(200),
   sessionLengthInMinutes: z.number().int().min(1, 'At least 1 minute.').max(1440, 'At most 1,440 minutes (one day).').default(60),
-});
+}).strict();
 
 /**
  * AssureSign's token exchange: the key and its username for a bearer token that expires after
