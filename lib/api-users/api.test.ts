@@ -356,6 +356,17 @@ describe('request bodies', () => {
   });
 });
 
+describe('preconditions', () => {
+  it('If-Match: * matches any version of a user that exists (RFC 9110), on PATCH and the actions', async () => {
+    const user = await insertUser(db, { email: 'star@example.test', environmentId: production });
+    const patched = await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { firstName: 'Star' }, headers: { 'if-match': '*' } });
+    expect(patched).toMatchObject({ status: 200, body: { firstName: 'Star' } });
+    const banned = await call('POST', `/users/${user.id}/ban`, { key: orgKey, body: { reason: 'Left' }, headers: { 'if-match': '*' } });
+    expect(banned).toMatchObject({ status: 200, body: { status: 'banned' } });
+    expect((await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { firstName: 'X' }, headers: { 'if-match': 'v1' } })).status).toBe(412);
+  });
+});
+
 describe('OpenAPI', () => {
   it('is a valid OpenAPI 3.1 document listing every route', async () => {
     const response = await call('GET', '/openapi.json');

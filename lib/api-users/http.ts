@@ -128,10 +128,10 @@ export function methodNotAllowed(operations: string, allow: string) {
 /** ETag of a user: their version, which every change bumps. */
 export const etagOf = (version: number) => `"v${version}"`;
 
-/** The version an If-Match header names; null without one; a 412 when it is not one of our ETags. */
+/** The version an If-Match header names; null without one or with "*" (any version: RFC 9110); a 412 when it is not one of our ETags. */
 export function ifMatchVersion(request: Request): number | null {
   const header = request.headers.get('if-match');
-  if (header === null) return null;
+  if (header === null || header.trim() === '*') return null;
   const match = /^\s*(?:W\/)?"v(\d{1,9})"\s*$/.exec(header);
   if (!match) throw new PreconditionFailed('If-Match must be an ETag this API returned, like "v3".');
   return Number(match[1]);
