@@ -286,6 +286,16 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(user).toMatchObject({ status: 'active', failedAttempts: 0, requirePasswordChange: false });
   });
 
+  it('names NewUserName, not UserName, when the new user name of an UpdateUser is refused', async () => {
+    await insertUser(db, { email: 'rename.me@example.test', environmentId });
+    for (const newName of ['not-an-email', 'ADA@example.test']) {
+      const { result, exceptions } = await call('UpdateUser', request('UserName="rename.me@example.test"', `<NewUserName>${newName}</NewUserName>`));
+      expect(result.Success).toBe('false');
+      expect(exceptions[0]!.message, newName).toMatch(/^NewUserName: /);
+    }
+    expect(await userNamed('rename.me@example.test')).toBeDefined();
+  });
+
   it('refuses SendCredentialsViaEmail to a user whose link could not set a password, naming the field, and writes nothing', async () => {
     const locked = await insertUser(db, { email: 'locked.creds.soap@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), environmentId });
     const refused = await call('UpdateUser', request(`UserName="${locked.email}" FirstName="Changed"`, '<SendCredentialsViaEmail>true</SendCredentialsViaEmail>'));

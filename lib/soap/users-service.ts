@@ -49,12 +49,14 @@ const WIRE_NAMES: Record<string, string> = {
   environmentIds: 'ContextIdentifier',
   reason: 'Reason',
 };
-const wireName = (field: string) => WIRE_NAMES[field.split('.')[0]!] ?? field;
+/** The wire's name of a field; in UpdateUser the email is NewUserName (UserName names who is changed). */
+const wireName = (field: string, operation: Operation) =>
+  operation === 'UpdateUser' && field === 'email' ? 'NewUserName' : (WIRE_NAMES[field.split('.')[0]!] ?? field);
 
 const error = (message: string, severity: Severity = 'Error'): UserException => ({ severity, message });
 
-function exceptionsOf(e: AppError): UserException[] {
-  const fields = Object.entries(e.fieldErrors ?? {}).flatMap(([field, messages]) => messages.map((m) => error(`${wireName(field)}: ${m}`)));
+function exceptionsOf(e: AppError, operation: Operation): UserException[] {
+  const fields = Object.entries(e.fieldErrors ?? {}).flatMap(([field, messages]) => messages.map((m) => error(`${wireName(field, operation)}: ${m}`)));
   return fields.length > 0 ? fields : [error(e.message, e.code === 'unauthenticated' ? 'Fatal' : 'Error')];
 }
 
@@ -435,7 +437,7 @@ export async function handleUsersRequest(db: Db, request: { body: string; soapAc
   } catch (e) {
     if (e instanceof SoapFault) throw e;
     if (operation && e instanceof Refusal) return { status: 200, body: envelope(result(operation, e.exceptions)) };
-    if (operation && e instanceof AppError) return { status: 200, body: envelope(result(operation, exceptionsOf(e))) };
+    if (operation && e instanceof AppError) return { status: 200, body: envelope(result(operation, exceptionsOf(e, operation))) };
     const reference = randomUUID().slice(0, 8);
     console.error(`SOAP ${operation ?? 'request'} failed (reference ${reference})`, e);
     throw new SoapFault(`Something went wrong and nothing was saved (reference ${reference}).`, 'Server');
