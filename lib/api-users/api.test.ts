@@ -365,6 +365,17 @@ describe('preconditions', () => {
     expect(banned).toMatchObject({ status: 200, body: { status: 'banned' } });
     expect((await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { firstName: 'X' }, headers: { 'if-match': 'v1' } })).status).toBe(412);
   });
+
+  it('a key that may not take an action gets 403 whatever its If-Match says: 412 never answers before 403', async () => {
+    const member = await insertUser(db, { email: 'no.rights@example.test', environmentId: production });
+    const target = await insertUser(db, { email: 'precondition.target@example.test', environmentId: production });
+    const { key } = await newKey({ username: 'no-rights', scope: 'user', userId: member.id });
+    for (const action of ['ban', 'validate', 'unlock', 'reset']) {
+      const response = await call('POST', `/users/${target.id}/${action}`, { key, body: { reason: 'x' }, headers: { 'if-match': '"v99"' } });
+      expect(response.status, action).toBe(403);
+    }
+    expect((await call('PATCH', `/users/${target.id}`, { key, body: { firstName: 'X' }, headers: { 'if-match': '"v99"' } })).status).toBe(403);
+  });
 });
 
 describe('OpenAPI', () => {

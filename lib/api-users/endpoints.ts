@@ -142,14 +142,14 @@ export const ENDPOINTS: Record<`${ApiRoute['method']} ${string}`, Endpoint> = {
   'GET /users/{id}': getOne,
   'PATCH /users/{id}': update,
   // The portal's Ban (banUser keeps the last-Administrator rule itself).
-  'POST /users/{id}/ban': userActionRoute(async (tx, principal, userId, { request, version }, meta) => {
+  'POST /users/{id}/ban': userActionRoute('users.ban', async (tx, principal, userId, { request, version }, meta) => {
     const { reason } = await readBody(request, banBodySchema);
     await banUser(tx, principal, userId, { reason, version }, meta);
   }),
   // Lifts a ban.
-  'POST /users/{id}/validate': userActionRoute((tx, principal, userId, _ctx, meta) => validateUser(tx, principal, userId, meta)),
+  'POST /users/{id}/validate': userActionRoute('users.ban', (tx, principal, userId, _ctx, meta) => validateUser(tx, principal, userId, meta)),
   // The password stays.
-  'POST /users/{id}/unlock': userActionRoute((tx, principal, userId, _ctx, meta) => unlockUser(tx, principal, userId, meta)),
+  'POST /users/{id}/unlock': userActionRoute('users.unlock', (tx, principal, userId, _ctx, meta) => unlockUser(tx, principal, userId, meta)),
   // Password cleared, reset link emailed.
-  'POST /users/{id}/reset': userActionRoute((tx, principal, userId, _ctx, meta) => resetUser(tx, principal, userId, meta)),
+  'POST /users/{id}/reset': userActionRoute('users.unlock', (tx, principal, userId, _ctx, meta) => resetUser(tx, principal, userId, meta)),
 };
