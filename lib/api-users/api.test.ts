@@ -8,7 +8,7 @@ import { apiUsers, auditEvents, environments, outboxMessages, roles, users } fro
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { ROUTES, openApiDocument } from '@/lib/api-users/openapi';
+import { curlExample, ROUTES, openApiDocument } from '@/lib/api-users/openapi';
 import { createApiUser, newApiUserSchema, revokeApiUser } from '@/lib/api-users/manage';
 import { viewUser } from '@/lib/api-users/users-api';
 import { handleApiRequest } from './router';
@@ -379,6 +379,14 @@ describe('preconditions', () => {
 });
 
 describe('OpenAPI', () => {
+  it('the reference’s curl examples of the lists work as written for an organization key, with several environments', async () => {
+    for (const path of ['/users', '/users/locked']) {
+      const example = curlExample(ROUTES.find((r) => r.method === 'GET' && r.path === path)!);
+      const url = /"\$USERDESK_URL\/api\/v1([^"]+)"/.exec(example)![1]!.replace('$ENVIRONMENT_ID', production);
+      expect((await call('GET', url, { key: orgKey })).status, path).toBe(200);
+    }
+  });
+
   it('is a valid OpenAPI 3.1 document listing every route', async () => {
     const response = await call('GET', '/openapi.json');
     expect(response.headers.get('cache-control')).toBe('public, max-age=300');

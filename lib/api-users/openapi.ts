@@ -227,7 +227,8 @@ export function openApiDocument(serverUrl = '/api/v1') {
 /** A curl command for the route, with the key and base URL in shell variables. */
 export function curlExample(route: ApiRoute): string {
   const path = route.path.replace('{id}', '$USER_ID');
-  const query = route.method === 'GET' && route.path === '/users' ? '?q=lee&status=active' : '';
+  // A key that reaches several environments must name one (the first thing a real call would hit).
+  const query = route.path === '/users' && route.method === 'GET' ? '?environment=$ENVIRONMENT_ID&q=lee&status=active' : route.path === '/users/locked' ? '?environment=$ENVIRONMENT_ID' : '';
   const lines = [`curl -X ${route.method} "$USERDESK_URL/api/v1${path}${query}"`];
   if (route.permission) lines.push('  -H "Authorization: Bearer $USERDESK_KEY"');
   if (route.ifMatch && route.method === 'PATCH') lines.push(`  -H 'If-Match: "v3"'`);
