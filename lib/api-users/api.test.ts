@@ -356,6 +356,20 @@ describe('request bodies', () => {
   });
 });
 
+describe('ids', () => {
+  it('ids in bodies and queries are read whatever their case (RFC 9562): no false refusal, no change that is not one', async () => {
+    const upper = production.toUpperCase();
+    const body = { email: 'upper.ids@example.test', firstName: 'Up', lastName: 'Per', roleId: (await roleId('User')).toUpperCase(), environmentIds: [upper] };
+    const created = await call('POST', '/users', { key: envKey, body });
+    expect(created).toMatchObject({ status: 201, body: { environmentIds: [production] } });
+    expect((await call('GET', `/users?environment=${upper}`, { key: envKey })).status).toBe(200);
+    const patched = await call('PATCH', `/users/${created.body.id}`, { key: envKey, body: { environmentIds: [upper] } });
+    expect(patched).toMatchObject({ status: 200, body: { version: created.body.version, environmentIds: [production] } });
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetId, created.body.id));
+    expect(events.map((e) => e.action)).toEqual(['user.created']);
+  });
+});
+
 describe('preconditions', () => {
   it('If-Match: * matches any version of a user that exists (RFC 9110), on PATCH and the actions', async () => {
     const user = await insertUser(db, { email: 'star@example.test', environmentId: production });

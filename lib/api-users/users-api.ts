@@ -101,11 +101,12 @@ export const listQuerySchema = z
   .object({
     environment: z
       .uuid('environment must be an environment id.')
+      .toLowerCase()
       .optional()
       .describe('The environment to list. Required when the key reaches more than one environment.'),
     q: listParamsSchema.shape.q.describe('Substring of first name, last name or email, case- and accent-insensitive.'),
     status: z.enum(userStatus.enumValues).optional(),
-    role: z.uuid().optional().describe('A role id.'),
+    role: z.uuid().toLowerCase().optional().describe('A role id.'),
     sort: z.enum(['name', 'email', 'lastSignIn']).default('name'),
     dir: z.enum(['asc', 'desc']).default('asc'),
     after: z.string().max(2000).optional().describe('The cursor of the `next` link.'),

@@ -19,8 +19,9 @@ export const newUserSchema = z.object({
   firstName: nameSchema('first name'),
   lastName: nameSchema('last name'),
   email: emailSchema,
-  roleId: z.uuid('Choose a role.'),
-  environmentIds: z.array(z.uuid()).default([]),
+  // Ids are compared as text in places (reach, memberships): read in one case, as PostgreSQL prints them.
+  roleId: z.uuid('Choose a role.').toLowerCase(),
+  environmentIds: z.array(z.uuid().toLowerCase()).default([]),
   tags: z.array(tagSchema).max(50).default([]),
   profile: z
     .record(z.string(), plainTextSchema('profile field', 500))
