@@ -351,6 +351,9 @@ describe('request bodies', () => {
     const [someone] = await db.select().from(users).limit(1);
     const patched = await call('PATCH', `/users/${someone!.id}`, { key: orgKey, body: { firstName: 'X', isAdmin: true } });
     expect(patched).toMatchObject({ status: 400, body: { errors: { isAdmin: [expect.any(String)] } } });
+    const proto = await call('PATCH', `/users/${someone!.id}`, { key: orgKey, body: '{"__proto__": {"inactive": true}}' });
+    expect(proto.status).toBe(400);
+    expect(Object.keys(proto.body.errors)).toEqual(['__proto__']);
     const token = await call('POST', '/auth/token', { body: { apiUsername: 'org', key: orgKey, sessionLengthInMinute: 5 } });
     expect(token).toMatchObject({ status: 400, body: { errors: { sessionLengthInMinute: [expect.any(String)] } } });
   });

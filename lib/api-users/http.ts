@@ -78,10 +78,11 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const { fieldErrors, formErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors; formErrors: string[] };
-    // An unknown field is named in errors like any other, not only in the detail.
+    // An unknown field is named in errors like any other (defined, so that "__proto__" is a key too).
     for (const issue of parsed.error.issues)
-      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) for (const key of issue.keys) fieldErrors[key] = ['This request has no such field.'];
-    throw new AppError('invalid', Object.keys(fieldErrors).length > 0 ? 'Check the fields named in errors.' : (formErrors[0] ?? 'Check the fields named in errors.'), fieldErrors);
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0)
+        for (const key of issue.keys) Object.defineProperty(fieldErrors, key, { value: ['This request has no such field.'], enumerable: true });
+    throw new AppError('invalid', formErrors[0] ?? 'Check the fields named in errors.', fieldErrors);
   }
   return parsed.data;
 }
