@@ -354,6 +354,10 @@ describe('request bodies', () => {
     const proto = await call('PATCH', `/users/${someone!.id}`, { key: orgKey, body: '{"__proto__": {"inactive": true}}' });
     expect(proto.status).toBe(400);
     expect(Object.keys(proto.body.errors)).toEqual(['__proto__']);
+    // PATCH takes a version in the body; ban does not (If-Match is its precondition): never silently ignored.
+    const ban = await call('POST', `/users/${someone!.id}/ban`, { key: orgKey, body: { reason: 'Left', version: 1 } });
+    expect(ban).toMatchObject({ status: 400, body: { errors: { version: [expect.any(String)] } } });
+    expect((await db.select().from(users).where(eq(users.id, someone!.id)))[0]!.status).not.toBe('banned');
     const token = await call('POST', '/auth/token', { body: { apiUsername: 'org', key: orgKey, sessionLengthInMinute: 5 } });
     expect(token).toMatchObject({ status: 400, body: { errors: { sessionLengthInMinute: [expect.any(String)] } } });
   });

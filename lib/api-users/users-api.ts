@@ -169,7 +169,7 @@ export async function resolveEnvironment(q: Queryable, principal: Principal, req
   throw new AppError('invalid', 'This key reaches several environments: name one.', { environment: ['Give the environment id to list.'] });
 }
 
-export const banBodySchema = z.object({ reason: banReasonSchema });
+export const banBodySchema = z.object({ reason: banReasonSchema }).strict();
 
 export const problemSchema = z
   .object({
