@@ -148,3 +148,16 @@ describe('request size', () => {
     }
   });
 });
+
+describe('parseEnvelope: headers', () => {
+  it('a header entry marked mustUnderstand is a MustUnderstand fault (SOAP 1.1, 4.2.3): the service understands no header', () => {
+    const withHeader = (entry: string) =>
+      `<s:Envelope xmlns:s="${SOAP_ENVELOPE_NS}"><s:Header>${entry}</s:Header><s:Body><ListUsers xmlns="${USERS_NS}"><Request /></ListUsers></s:Body></s:Envelope>`;
+    const fault = refusal(withHeader('<w:Security xmlns:w="urn:wsse" s:mustUnderstand="1"><w:Token>x</w:Token></w:Security>'));
+    expect(fault.code).toBe('MustUnderstand');
+    expect(fault.message).toMatch(/Security/);
+    // Not marked, marked 0, or an attribute of that name in another namespace: read as before.
+    for (const entry of ['<w:Trace xmlns:w="urn:x">1</w:Trace>', '<w:Trace xmlns:w="urn:x" s:mustUnderstand="0" />', '<w:Trace xmlns:w="urn:x" w:mustUnderstand="1" />'])
+      expect(parseEnvelope(withHeader(entry)).operation, entry).toBe('ListUsers');
+  });
+});

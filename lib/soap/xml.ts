@@ -27,7 +27,7 @@ export const MAX_ATTRIBUTES = 1_000;
 export class SoapFault extends Error {
   constructor(
     message: string,
-    readonly code: 'Client' | 'Server' | 'VersionMismatch' = 'Client',
+    readonly code: 'Client' | 'Server' | 'VersionMismatch' | 'MustUnderstand' = 'Client',
     readonly httpStatus = 500,
   ) {
     super(message);
@@ -203,6 +203,22 @@ function withLocalNames(value: unknown): unknown {
 
 const NOT_AN_ENVELOPE = 'The request is not a SOAP 1.1 envelope with a Body.';
 
+/**
+ * SOAP 1.1, section 4.2.3: a header entry marked mustUnderstand="1" must be refused by a service that
+ * does not understand it, and this one understands none (authentication is the AuthenticationToken).
+ * Ignored, a client's WS-Security or transaction header would look honoured when it was not.
+ */
+function checkHeaders(envelope: XmlNode) {
+  for (const header of childrenOf(envelope, []).filter((c) => c.local === 'Header' && c.namespace === SOAP_ENVELOPE_NS))
+    for (const entry of childrenOf(header.node, [envelope]))
+      for (const [key, value] of Object.entries(entry.node)) {
+        if (!key.startsWith('@_') || !key.includes(':') || key.startsWith('@_xmlns:') || (value !== '1' && value !== 'true')) continue;
+        const attribute = expand(key.slice(2), [entry.node, header.node, envelope]);
+        if (attribute.local === 'mustUnderstand' && attribute.namespace === SOAP_ENVELOPE_NS)
+          throw new SoapFault(`The header ${entry.local} must be understood, and this service understands no header: send the request without it.`, 'MustUnderstand');
+      }
+}
+
 /** The operation element inside the SOAP Body: its local name, its namespace and its content. */
 export function parseEnvelope(body: string): { operation: string; namespace: string | undefined; content: XmlNode } {
   // A DTD is how XXE and entity-expansion ("billion laughs") attacks arrive: none is ever accepted.
@@ -223,6 +239,7 @@ export function parseEnvelope(body: string): { operation: string; namespace: str
   // SOAP 1.1, section 4.4.1: an Envelope in any other namespace (SOAP 1.2's, or none) is a version mismatch.
   if (envelope.namespace !== SOAP_ENVELOPE_NS)
     throw new SoapFault(`The Envelope is in ${namespaceLabel(envelope.namespace)}: this service speaks SOAP 1.1, whose Envelope is in ${SOAP_ENVELOPE_NS}.`, 'VersionMismatch');
+  checkHeaders(envelope.node);
   const bodies = childrenOf(envelope.node, []).filter((c) => c.local === 'Body' && c.namespace === SOAP_ENVELOPE_NS);
   if (bodies.length !== 1 || bodies[0]!.repeated) throw new SoapFault(NOT_AN_ENVELOPE);
   const operations = childrenOf(bodies[0]!.node, [envelope.node]);
