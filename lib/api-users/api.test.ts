@@ -400,6 +400,18 @@ describe('preconditions', () => {
 });
 
 describe('OpenAPI', () => {
+  it('every problem links to a row of /docs/api that documents its status, the 500 too', async () => {
+    const { problemFrom, PROBLEM_DOCS } = await import('./http');
+    const original = console.error;
+    console.error = () => {};
+    const internal = await problemFrom(new Error('boom')).json();
+    console.error = original;
+    const code = String(internal.type).replace('/docs/api#problem-', '') as keyof typeof PROBLEM_DOCS;
+    expect(PROBLEM_DOCS[code]?.[0]).toBe(500);
+    const forbidden = await call('GET', '/users', { key: 'hunter2' });
+    expect(PROBLEM_DOCS[String(forbidden.body.type).replace('/docs/api#problem-', '') as keyof typeof PROBLEM_DOCS]?.[0]).toBe(401);
+  });
+
   it('the reference’s curl examples of the lists work as written for an organization key, with several environments', async () => {
     for (const path of ['/users', '/users/locked']) {
       const example = curlExample(ROUTES.find((r) => r.method === 'GET' && r.path === path)!);

@@ -26,6 +26,20 @@ const TITLES: Record<AppError['code'] | 'method_not_allowed' | 'precondition_fai
 
 export type ProblemCode = keyof typeof TITLES;
 
+/** Each problem's status and meaning, for /docs/api: every `type` a problem carries links to its row there. */
+export const PROBLEM_DOCS: Record<ProblemCode, readonly [status: number, text: string]> = {
+  invalid: [400, 'The body or query is not valid; errors names each field.'],
+  unauthenticated: [401, 'No credential, or a malformed, unknown, revoked or expired one; detail says which.'],
+  forbidden: [403, 'The key may not do this (its scope lacks the permission, or the user is beyond its reach).'],
+  not_found: [404, 'No such user or environment within the key’s scope, or no such endpoint.'],
+  method_not_allowed: [405, 'The endpoint does not take this method; Allow lists the ones it takes.'],
+  conflict: [409, 'The change conflicts with the user’s state (already banned, the last Administrator…).'],
+  precondition_failed: [412, 'If-Match no longer matches the user’s version.'],
+  too_large: [413, 'The body is larger than 64 KiB, far beyond any request of this API; nothing was changed.'],
+  rate_limited: [429, 'Over the key’s requests per minute; wait Retry-After seconds.'],
+  internal: [500, 'Something failed on our side and nothing was changed; try again (the server log has the details).'],
+};
+
 /** RFC 9457 problem details; `errors` carries field errors keyed by the body's field names. */
 export function problem(status: number, code: ProblemCode, detail: string, init: { errors?: FieldErrors; headers?: HeadersInit } = {}) {
   const body = { type: `/docs/api#problem-${code}`, title: TITLES[code], status, detail, ...(init.errors ? { errors: init.errors } : {}) };

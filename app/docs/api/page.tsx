@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { PROBLEM_DOCS } from '@/lib/api-users/http';
 import { curlExample, ROUTES } from '@/lib/api-users/openapi';
 
 export const metadata: Metadata = { title: 'REST API reference' };
@@ -17,17 +18,7 @@ function Described({ text }: { text: string }) {
 
 const anchor = (method: string, path: string) => `${method}-${path}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-$/, '');
 
-const PROBLEMS = [
-  ['invalid', 400, 'The body or query is not valid; errors names each field.'],
-  ['unauthenticated', 401, 'No credential, or a malformed, unknown, revoked or expired one; detail says which.'],
-  ['forbidden', 403, 'The key may not do this (its scope lacks the permission, or the user is beyond its reach).'],
-  ['not_found', 404, 'No such user or environment within the key’s scope, or no such endpoint.'],
-  ['method_not_allowed', 405, 'The endpoint does not take this method; Allow lists the ones it takes.'],
-  ['conflict', 409, 'The change conflicts with the user’s state (already banned, the last Administrator…).'],
-  ['precondition_failed', 412, 'If-Match no longer matches the user’s version.'],
-  ['too_large', 413, 'The body is larger than 64 KiB, far beyond any request of this API; nothing was changed.'],
-  ['rate_limited', 429, 'Over the key’s requests per minute; wait Retry-After seconds.'],
-] as const;
+const PROBLEMS = Object.entries(PROBLEM_DOCS).map(([code, [status, text]]) => [code, status, text] as const);
 
 /** The REST API reference: readable by anyone (it holds no secret), built from the same ROUTES as openapi.json. */
 export default function ApiReferencePage() {
