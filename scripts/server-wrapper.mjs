@@ -33,7 +33,7 @@ function badPath(req, res) {
   });
   res.end(
     api
-      ? JSON.stringify({ type: '/docs/api#problem-invalid', title: 'Bad request', status: 400, detail })
+      ? JSON.stringify({ type: '/docs/api#problem-invalid', title: 'Invalid request', status: 400, detail })
       : `<!doctype html><html lang="en"><title>Bad request — Userdesk</title><h1>Bad request</h1><p>${detail}</p><p><a href="/">Go to Userdesk</a></p></html>`,
   );
 }

@@ -59,7 +59,8 @@ describe('paths with a broken percent-escape', () => {
       expect(await page.text()).toContain('broken percent-escape');
       const api = await fetch(`${base}/api/v1/users/%ZZ`);
       expect([api.status, api.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
-      expect(await api.json()).toMatchObject({ status: 400, title: 'Bad request' });
+      // The title every other problem of type invalid carries (lib/api-users/http.ts).
+      expect(await api.json()).toMatchObject({ status: 400, title: 'Invalid request' });
       expect(reached).toBe(0);
       expect(await (await fetch(`${base}/users/%E0%A4%A4?q=%zz`)).text()).toBe('app');
       expect(reached).toBe(1);
