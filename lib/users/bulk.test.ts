@@ -101,6 +101,45 @@ describe('runBulk on all users matching the filters', () => {
   });
 });
 
+describe('runBulk when the caller changes while it runs', () => {
+  // A bulk change outlives the request that started it (a Ban of 100,000 users takes many minutes):
+  // the caller banned, or demoted, meanwhile must not go on acting with the rights they had.
+  const run = async (prefix: string, change: string) => {
+    const manager = await insertUser(db, { email: `mgr-${prefix}@example.test`, role: 'Account Manager', environmentId });
+    const victims = [];
+    for (let i = 0; i < 3; i++) victims.push(await insertUser(db, { email: `${prefix}${i}@example.test`, environmentId }));
+    // Banning the first victim changes the manager, in that batch's transaction (as another instance would between batches).
+    await db.execute(sql.raw(`create function ${prefix.replaceAll('-', '_')}() returns trigger language plpgsql as $$
+      begin ${change.replace('$MGR', `'${manager.id}'`)}; return new; end $$`));
+    await db.execute(sql.raw(`create trigger ${prefix.replaceAll('-', '_')} after update on users for each row
+      when (new.id = '${victims[0]!.id}' and new.status = 'banned') execute function ${prefix.replaceAll('-', '_')}()`));
+    const principal: Principal = {
+      actor: { type: 'user', id: manager.id, label: manager.email },
+      permissions: ['users.read', 'users.write', 'users.ban', 'users.unlock'],
+      allEnvironments: false,
+      environmentIds: [environmentId],
+      actsAs: manager.id,
+    };
+    const outcome = await runBulk(db, principal, { ids: victims.map((v) => v.id) }, { kind: 'ban', reason: 'x' }, undefined, 1, 1).catch((e: Error) => e);
+    await db.execute(sql.raw(`drop trigger ${prefix.replaceAll('-', '_')} on users`));
+    const banned = (await statusOf(prefix)).filter((u) => u.status === 'banned').length;
+    return { outcome, banned };
+  };
+
+  it('stops when the caller is banned', async () => {
+    const { outcome, banned } = await run('stale-ban', `update users set status = 'banned', ban_reason = 'x' where id = $MGR`);
+    expect(banned).toBe(1);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toMatch(/1 user banned\. Stopped/);
+  });
+
+  it('stops when the caller loses the permission (their role changed)', async () => {
+    const { outcome, banned } = await run('stale-role', `update users set role_id = (select id from roles where name = 'User') where id = $MGR`);
+    expect(banned).toBe(1);
+    expect((outcome as Error).message).toMatch(/no longer/);
+  });
+});
+
 describe('list filters (environment, tag, idle days) and Locked Users', () => {
   it('filters by tag, idle days and a second environment', async () => {
     await insertUser(db, { email: 'tagged-a@example.test', environmentId, tags: [{ name: 'Dept', value: 'Sales' }], lastSignInAt: new Date() });

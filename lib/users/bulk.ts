@@ -6,11 +6,11 @@
 // rules refuse is skipped (and reported) without undoing the others.
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, Tx } from '@/db/client';
-import { roles, users } from '@/db/schema';
+import type { Db, Queryable, Tx } from '@/db/client';
+import { roles, userEnvironments, users } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import { isAdministrator, type Permission } from '@/lib/auth/permissions';
+import { isAdministrator, isPermission, type Permission } from '@/lib/auth/permissions';
 import { AppError } from '@/lib/errors';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
@@ -130,11 +130,32 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
 }
 
 /**
+ * The calling person's rights as they are now. A bulk change outlives the request that started it (a
+ * Ban of 100,000 users takes many minutes), so each batch re-reads them: a caller banned, locked or
+ * inactivated since, or whose role no longer holds the permission, stops the run; a narrower role or
+ * fewer environments apply from the next batch. Principals that are not people are taken as given.
+ */
+async function currentRights(q: Queryable, principal: Principal, op: BulkOperation, result: BulkResult): Promise<Principal> {
+  if (principal.actor.type !== 'user') return principal;
+  const [row] = await q
+    .select({ status: users.status, permissions: roles.permissions, allEnvironments: roles.allEnvironments })
+    .from(users)
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(eq(users.id, principal.actor.id));
+  const permissions = row?.status === 'active' ? row.permissions.filter(isPermission) : [];
+  if (!permissions.includes(PERMISSION[op.kind]))
+    throw new AppError('forbidden', `${describeBulkResult(op, result)} Stopped there: you no longer have permission to do that.`);
+  const environmentIds = (await q.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, principal.actor.id))).map((m) => m.id);
+  return { ...principal, permissions, allEnvironments: row!.allEnvironments, environmentIds };
+}
+
+/**
  * One batch in one transaction. Active Administrators in it go last, each in a short transaction of
  * its own: the guard's advisory lock is then held for one user, not for a whole batch, so batches can
  * overlap.
  */
-async function runBatch(db: Db, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+  const principal = await currentRights(db, caller, op, result);
   const risky = op.kind === 'ban' || op.kind === 'role';
   const admins = risky
     ? new Set(
