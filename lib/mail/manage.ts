@@ -5,14 +5,24 @@ import type { Tx } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
+import { findToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
-import { SUPERSEDED } from './outbox';
+import { LINK_KINDS, SUPERSEDED } from './outbox';
 
 const target = (m: { id: string; subject: string; toAddress: string }) => ({ type: 'outbox_message', id: m.id, label: `${m.subject} to ${m.toAddress}` });
 
 async function current(tx: Tx, id: string) {
   const [message] = await tx
-    .select({ id: outboxMessages.id, status: outboxMessages.status, subject: outboxMessages.subject, toAddress: outboxMessages.toAddress, lastError: outboxMessages.lastError })
+    .select({
+      id: outboxMessages.id,
+      status: outboxMessages.status,
+      subject: outboxMessages.subject,
+      toAddress: outboxMessages.toAddress,
+      lastError: outboxMessages.lastError,
+      kind: outboxMessages.kind,
+      links: outboxMessages.links,
+      userId: outboxMessages.userId,
+    })
     .from(outboxMessages)
     .where(eq(outboxMessages.id, id))
     // Held until commit: a sender's claim skips it meanwhile, so the status read here stays true.
@@ -33,12 +43,25 @@ const CANNOT_CANCEL: Partial<Record<string, string>> = {
   cancelled: 'That message was already cancelled.',
 };
 
+/**
+ * A message carrying a single-use link goes out again only while that link works. Voiding marks the
+ * messages still waiting, but not one an Administrator had already cancelled (a typo'd address, then
+ * corrected), nor a link used or expired since: the link itself is the answer.
+ */
+async function linkStillWorks(tx: Tx, message: { kind: string; links: unknown; userId: string | null }) {
+  if (!LINK_KINDS.includes(message.kind)) return true;
+  const tokens = (Array.isArray(message.links) ? message.links : []).map((url) => (typeof url === 'string' ? /[?&]token=([^&#]+)/.exec(url)?.[1] : undefined));
+  if (tokens.length === 0 || tokens.some((t) => !t)) return false;
+  for (const token of tokens) if ((await findToken(tx, decodeURIComponent(token!)))?.userId !== message.userId) return false;
+  return true;
+}
+
 /** A failed or cancelled message goes back in the queue, due now, with a fresh set of attempts. */
 export async function retryOutboxMessage(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
   requireAdministratorOf(principal);
   const actor = principal.actor;
   const message = await current(tx, id);
-  if (message.lastError === SUPERSEDED)
+  if (message.lastError === SUPERSEDED || !(await linkStillWorks(tx, message)))
     throw new AppError('conflict', 'That message\'s link no longer works. Send a new invitation or reset link from the user\'s page instead.');
   const [updated] = await tx
     .update(outboxMessages)

@@ -33,7 +33,7 @@ export async function enqueueMail(
 }
 
 /** Messages carrying a single-use link (lib/auth/tokens): any newer link, or a voiding, kills theirs. */
-const LINK_KINDS = ['invitation', 'reset', 'credentials'];
+export const LINK_KINDS = ['invitation', 'reset', 'credentials'];
 export const SUPERSEDED = 'Not sent: its link was replaced by a newer one or voided, so it would no longer work.';
 
 /**

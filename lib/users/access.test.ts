@@ -12,7 +12,7 @@ import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitat
 import { SUPERSEDED } from '@/lib/mail/outbox';
 import type { Transporter } from 'nodemailer';
 import { claimDue, sendClaimed } from '@/lib/mail/deliver';
-import { retryOutboxMessage } from '@/lib/mail/manage';
+import { cancelOutboxMessage, retryOutboxMessage } from '@/lib/mail/manage';
 import { inviteUser } from './create';
 import { updateUser } from './update';
 
@@ -126,6 +126,29 @@ describe('invitations', () => {
     await db.transaction((tx) => completePasswordLink(tx, second, 'Welcome-Aboard-Passphrase-1'));
     expect(await reload(user.id)).toMatchObject({ status: 'active' });
     expect((await reload(user.id)).activatedAt).not.toBeNull();
+  });
+
+  it('refuses to send again a message its administrator cancelled once its link was voided (a typo\'d address corrected since)', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const input = { firstName: 'Tia', lastName: 'Typo', email: 'tia@exampel.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} };
+    const user = await db.transaction((tx) => inviteUser(tx, admin, input, meta));
+    const typo = await lastMailTo('tia@exampel.test');
+    // Cancelled by hand in the outbox, then the address corrected: that voids the link it carries.
+    await db.transaction((tx) => cancelOutboxMessage(tx, admin, typo.id, meta));
+    const { profile: _, ...fields } = input;
+    const { version } = await reload(user.id);
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...fields, email: 'tia@example.test', inactive: false, version }, meta));
+    await expect(db.transaction((tx) => retryOutboxMessage(tx, admin, typo.id))).rejects.toThrow('link no longer works');
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.id, typo.id)))[0]).toMatchObject({ status: 'cancelled', nextAttemptAt: null });
+  });
+
+  it('refuses to send again a failed message whose link was used meanwhile (read from the outbox)', async () => {
+    const user = await lockedUser();
+    await db.transaction((tx) => resetUser(tx, admin, user.id, meta));
+    const mail = await lastMailTo(user.email);
+    await db.update(outboxMessages).set({ status: 'failed', nextAttemptAt: null }).where(eq(outboxMessages.id, mail.id));
+    await db.transaction((tx) => completePasswordLink(tx, tokenFrom(mail.text), 'Fresh-Start-Passphrase-3', meta));
+    await expect(db.transaction((tx) => retryOutboxMessage(tx, admin, mail.id))).rejects.toThrow('link no longer works');
   });
 
   it('refuses an email already in use, whatever its case', async () => {

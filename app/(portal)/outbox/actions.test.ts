@@ -8,7 +8,7 @@ import { auditEvents, outboxMessages } from '@/db/schema';
 import { setUpOrganization, testDb } from '@/db/testing';
 import type { SessionUser } from '@/lib/auth/session';
 import { enqueueMail } from '@/lib/mail/outbox';
-import { resetMail } from '@/lib/mail/templates';
+import { passwordChangedMail } from '@/lib/mail/templates';
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock('@/lib/auth/session', async (original) => ({ ...(await original<object>()), getCurrentUser: async () => session.user }));
@@ -31,7 +31,8 @@ const form = (id: string) => {
 };
 const message = async (email: string) => (await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, email)))[0]!;
 const queued = async (email: string, status: 'pending' | 'failed' | 'sending' | 'sent' = 'pending') => {
-  await enqueueMail(db, { email }, resetMail('Acme', 'P', 'http://localhost/x', 60_000));
+  // A notice without a link: a link message goes out again only while its link works (lib/mail/manage).
+  await enqueueMail(db, { email }, passwordChangedMail('Acme', 'P'));
   if (status !== 'pending')
     await db.update(outboxMessages).set({ status, nextAttemptAt: status === 'sending' ? sql`now() + interval '1 minute'` : null, attempts: 8, lastError: status === 'failed' ? '451 busy' : null }).where(eq(outboxMessages.toAddress, email));
   return message(email);
