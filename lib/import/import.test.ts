@@ -419,6 +419,41 @@ describe('commit', () => {
     expect(after).toMatchObject({ nextRow: 47, rowsDone: 45, createdCount: 45 });
   });
 
+  it('"all or nothing" run twice at once (one taken for dead): imported once, done, one end event', async () => {
+    const job = await claimedJob('twiceall', 25, { allOrNothing: true, sendInvitations: true });
+    const results = await Promise.all([runJob(db, job.id, { batchSize: 10 }), runJob(db, job.id, { batchSize: 10 })]);
+    expect(results).toContain('done');
+    expect((await writtenFor('twiceall')).created.length).toBe(25);
+    // The runner that lost found the users there: it must not call the import failed ("Nothing was imported").
+    const [after] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(after).toMatchObject({ status: 'done', error: null, createdCount: 25, rowsDone: 25 });
+    const ends = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, job.id));
+    expect(ends.map((e) => e.action)).toEqual(['import.completed']);
+  });
+
+  it('"all or nothing" never ends with its users written but the job failed or running (a failure after the commit)', async () => {
+    const job = await claimedJob('diedall', 15, { allOrNothing: true, sendInvitations: false });
+    // Recording the end fails once (the database went away, the process died): whatever was committed must agree with the job.
+    await db.execute(sql.raw(`create function refuse_end() returns trigger language plpgsql as $$
+      begin if new.action = 'import.completed' and new.target_label = 'diedall.csv' then raise exception 'gone'; end if; return new; end $$`));
+    await db.execute(sql.raw(`create trigger refuse_end before insert on audit_events for each row execute function refuse_end()`));
+    await runJob(db, job.id, { batchSize: 10 }).catch(() => null);
+    await db.execute(sql.raw(`drop trigger refuse_end on audit_events`));
+    // Its runner taken for dead: another instance claims whatever is left.
+    await db.execute(sql`update import_jobs set heartbeat_at = now() - interval '5 minutes' where id = ${job.id}::uuid and status = 'running'`);
+    if ((await claimJob(db)) === job.id) await runJob(db, job.id, { batchSize: 10 });
+    const [after] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    const created = (await writtenFor('diedall')).created.length;
+    expect([after!.status, after!.createdCount, created]).toEqual(created === 0 ? ['failed', 0, 0] : ['done', 15, 15]);
+  });
+
+  it('two runners on one job, batch by batch: one end event', async () => {
+    const job = await claimedJob('twiceend', 25, { allOrNothing: false, sendInvitations: false });
+    await Promise.all([runJob(db, job.id, { batchSize: 10 }), runJob(db, job.id, { batchSize: 10 })]);
+    const ends = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, job.id));
+    expect(ends.map((e) => e.action)).toEqual(['import.completed']);
+  });
+
   it('cancelling keeps only whole batches', async () => {
     const job = await claimedJob('cancel', 25, { allOrNothing: false, sendInvitations: false });
     const result = await runJob(db, job.id, {

@@ -315,32 +315,43 @@ async function loadBatch(q: Queryable, jobId: string, fromRow: number, size: num
   );
 }
 
-/** Settles every row not yet settled, writes the import's one audit event and the job's end state. */
-async function finish(db: Db, job: JobRow, status: 'done' | 'failed' | 'cancelled', error: string | null) {
-  await db.transaction(async (tx) => {
-    const reason = status === 'done' ? null : status === 'cancelled' ? 'Not imported: the import was cancelled.' : `Not imported: ${error}`;
-    // Rows of committed batches keep a null outcome when they went as planned (created); see rowOutcome.
-    await tx.execute(sql`update import_rows set
-        outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
-        message = case when kind in ('new', 'update') then ${reason} else message end
-      where job_id = ${job.id}::uuid and outcome is null
-        and (kind in ('skip', 'error') or row_no >= (select next_row from import_jobs where id = ${job.id}::uuid))`);
-    const [counts] = await rows<{ createdCount: number; updatedCount: number; skipCount: number; errorCount: number }>(
-      tx,
-      sql`update import_jobs set status = ${status}, error = ${error}, finished_at = now(), heartbeat_at = now()
-          where id = ${job.id}::uuid
-          returning created_count as "createdCount", updated_count as "updatedCount", skip_count as "skipCount", error_count as "errorCount"`,
-    );
-    const verb = { done: 'completed', failed: 'failed', cancelled: 'cancelled' }[status];
-    await recordAudit(tx, {
-      actor: { type: 'user', id: job.createdBy, label: job.createdByLabel },
-      action: `import.${verb}`,
-      target: { type: 'import', id: job.id, label: job.source },
-      detail: `Import of ${job.source} ${verb}: ${counts?.createdCount ?? 0} created, ${counts?.updatedCount ?? 0} updated${error ? `. ${error}` : ''}`,
-      changes: { created: { before: null, after: counts?.createdCount ?? 0 }, updated: { before: null, after: counts?.updatedCount ?? 0 } },
-      meta: { ip: job.ip, userAgent: job.userAgent },
-    });
+/**
+ * Settles every row not yet settled, writes the import's one audit event and the job's end state, in
+ * tx. Only a job still running ends here: of two runners on one job (one taken for dead), the second
+ * to finish changes nothing and returns false, so a job that completed is never then called failed.
+ */
+async function settle(tx: Tx, job: JobRow, status: 'done' | 'failed' | 'cancelled', error: string | null): Promise<boolean> {
+  const [counts] = await rows<{ createdCount: number; updatedCount: number; skipCount: number; errorCount: number }>(
+    tx,
+    sql`update import_jobs set status = ${status}, error = ${error}, finished_at = now(), heartbeat_at = now()
+        where id = ${job.id}::uuid and status = 'running'
+        returning created_count as "createdCount", updated_count as "updatedCount", skip_count as "skipCount", error_count as "errorCount"`,
+  );
+  if (!counts) return false;
+  const reason = status === 'done' ? null : status === 'cancelled' ? 'Not imported: the import was cancelled.' : `Not imported: ${error}`;
+  // Rows of committed batches keep a null outcome when they went as planned (created); see rowOutcome.
+  await tx.execute(sql`update import_rows set
+      outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
+      message = case when kind in ('new', 'update') then ${reason} else message end
+    where job_id = ${job.id}::uuid and outcome is null
+      and (kind in ('skip', 'error') or row_no >= (select next_row from import_jobs where id = ${job.id}::uuid))`);
+  const verb = { done: 'completed', failed: 'failed', cancelled: 'cancelled' }[status];
+  await recordAudit(tx, {
+    actor: { type: 'user', id: job.createdBy, label: job.createdByLabel },
+    action: `import.${verb}`,
+    target: { type: 'import', id: job.id, label: job.source },
+    detail: `Import of ${job.source} ${verb}: ${counts.createdCount} created, ${counts.updatedCount} updated${error ? `. ${error}` : ''}`,
+    changes: { created: { before: null, after: counts.createdCount }, updated: { before: null, after: counts.updatedCount } },
+    meta: { ip: job.ip, userAgent: job.userAgent },
   });
+  return true;
+}
+
+/** The job's end state, in a transaction of its own; the status it has now (another runner's, when that one ended it first). */
+async function finish(db: Db, job: JobRow, status: 'done' | 'failed' | 'cancelled', error: string | null): Promise<'done' | 'failed' | 'cancelled'> {
+  if (await db.transaction((tx) => settle(tx, job, status, error))) return status;
+  const [now] = await rows<{ status: 'done' | 'failed' | 'cancelled' }>(db, sql`select status from import_jobs where id = ${job.id}::uuid`);
+  return now?.status ?? status;
 }
 
 const Cancelled = Symbol('cancelled');
@@ -431,10 +442,7 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
   );
   if (!job) throw new AppError('not_found', 'No such import.');
   const principal = await importerPrincipal(db, job);
-  if (!principal) {
-    await finish(db, job, 'failed', `${job.createdByLabel} can no longer import users.`);
-    return 'failed';
-  }
+  if (!principal) return finish(db, job, 'failed', `${job.createdByLabel} can no longer import users.`);
   const settings = await getSecuritySettings(db);
   const mailing = job.sendInvitations ? { org: await organizationName(db), lifetimeMs: settings.invitationLifetimeDays * 86_400_000 } : null;
 
@@ -461,25 +469,25 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
           from = batch[batch.length - 1]!.rowNo + 1;
           // PGlite has one connection, busy with this transaction; there the bar moves at the end.
           if (getClient().driver === 'postgres')
-            await db.execute(sql`update import_jobs set rows_done = ${done}, heartbeat_at = now() where id = ${job.id}::uuid`);
+            await db.execute(sql`update import_jobs set rows_done = ${done}, heartbeat_at = now() where id = ${job.id}::uuid and status = 'running'`);
         }
         await tx.execute(sql`update import_jobs set next_row = ${from}, rows_done = ${done}, created_count = ${total.created},
             updated_count = ${total.updated}, skip_count = skip_count + ${total.skipped} where id = ${job.id}::uuid`);
+        // Ended in the same commit as its rows: no moment where they are written and the job still
+        // runs (a runner dying there would leave it to be run again from the start, and failed). A
+        // job another runner ended meanwhile rolls all of this back.
+        if (!(await settle(tx, job, 'done', null))) throw new Superseded();
       });
     } else await runBatches(db, job, mailing, size, hooks);
   } catch (error) {
-    if (error === Cancelled) {
-      await finish(db, job, 'cancelled', null);
-      return 'cancelled';
-    }
+    if (error === Cancelled) return finish(db, job, 'cancelled', null);
+    if (error instanceof Superseded) return finish(db, job, 'done', null);
     const message = error instanceof AppError ? error.message : 'An unexpected error stopped the import.';
     if (!(error instanceof AppError)) console.error('Import failed:', error);
-    if (job.allOrNothing) await db.execute(sql`update import_jobs set rows_done = 0 where id = ${job.id}::uuid`);
-    await finish(db, job, 'failed', job.allOrNothing ? `${message} Nothing was imported.` : message);
-    return 'failed';
+    if (job.allOrNothing) await db.execute(sql`update import_jobs set rows_done = 0 where id = ${job.id}::uuid and status = 'running'`);
+    return finish(db, job, 'failed', job.allOrNothing ? `${message} Nothing was imported.` : message);
   }
-  await finish(db, job, 'done', null);
-  return 'done';
+  return job.allOrNothing ? 'done' : finish(db, job, 'done', null);
 }
 
 /** Claims and runs jobs until none is left. One runner per process at a time. */
