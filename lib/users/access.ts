@@ -7,7 +7,7 @@ import { users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
-import { consumeToken, issueToken } from '@/lib/auth/tokens';
+import { consumeToken, findToken, issueToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
 import { invitationMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
@@ -102,14 +102,18 @@ export const INVALID_LINK = 'This link is invalid, has expired or has already be
 
 /** Sets the password from an invitation or reset link; activates an invited user. Returns who to sign in. */
 export async function completePasswordLink(tx: Tx, token: string, password: string, meta?: RequestMeta) {
-  const link = await consumeToken(tx, token);
-  if (!link) throw new AppError('invalid', INVALID_LINK);
+  // The user's row is locked before the link's, the order of every change that voids links (resend,
+  // reset, email change, ban): the other way round, a link used while one of them ran deadlocked.
+  const found = await findToken(tx, token);
+  if (!found) throw new AppError('invalid', INVALID_LINK);
   const [user] = await tx
     .select({ id: users.id, email: users.email, firstName: users.firstName, lastName: users.lastName, status: users.status })
     .from(users)
-    .where(eq(users.id, link.userId))
+    .where(eq(users.id, found.userId))
     .for('update');
-  if (!user || (user.status !== 'invited' && user.status !== 'active')) throw new AppError('invalid', INVALID_LINK);
+  // Used up only now, atomically: a change that voided it meanwhile leaves nothing to use.
+  const link = await consumeToken(tx, token);
+  if (!link || !user || (user.status !== 'invited' && user.status !== 'active')) throw new AppError('invalid', INVALID_LINK);
   await assertPasswordAllowed(tx, password, user.email, 'password');
   const sessionVersion = await storePassword(tx, user.id, password);
   // Setting the password from a link signs the user in: that is a sign-in like any other.
