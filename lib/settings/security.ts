@@ -46,6 +46,9 @@ export async function updateSecuritySettings(tx: Tx, principal: Principal, input
   requirePermissionOf(principal, 'settings.manage');
   // They bind every account, Administrators included: only someone whose reach is the whole organization sets them.
   if (!principal.allEnvironments) throw new AppError('forbidden', 'Only Administrators change the security settings.');
+  // Locked before it is read: a save that commits meanwhile is then the "before" of this one, so a
+  // value this form carries back over it is audited too, never written unrecorded.
+  await tx.select({ id: securitySettings.organizationId }).from(securitySettings).for('update');
   const current = await getSecuritySettings(tx);
   const changes = diff(current, input);
   if (Object.keys(changes).length === 0) return { changed: 0 };
