@@ -225,10 +225,13 @@ export async function updateUserFromFields(
   let changed = false;
 
   // Unlocking first, so "locked: false, inactive: true" ends inactive and the profile edit sees the new status.
-  if (fields.locked === false && user.status === 'locked') {
+  const unlockIfLocked = async () => {
+    const [now] = await tx.select({ status: users.status }).from(users).where(eq(users.id, user.id));
+    if (fields.locked !== false || now?.status !== 'locked') return;
     await unlockUser(tx, principal, user.id, meta);
     changed = true;
-  }
+  };
+  await unlockIfLocked();
 
   const profileFields = ['email', 'firstName', 'lastName', 'roleId', 'environmentIds', 'tags', 'inactive'] as const;
   if (profileFields.some((f) => fields[f] !== undefined)) {
@@ -252,6 +255,8 @@ export async function updateUserFromFields(
       meta,
     );
     changed ||= result.changed;
+    // Reactivated onto the lock it kept (updateUser): "locked: false" lifts that too.
+    await unlockIfLocked();
   }
 
   const email = fields.email ?? user.email;

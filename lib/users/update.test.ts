@@ -42,6 +42,27 @@ describe('updateUser', () => {
     const after = (await db.select().from(users).where(eq(users.id, user.id)))[0]!;
     expect(after.sessionVersion).toBe(user.sessionVersion + 1);
   });
+
+  // A role with users.write or users.ban but not users.unlock ("Unlock and reset") must not unlock by
+  // a detour: Inactive then active again, or Ban then Validate. The lock outlasts both; Unlock lifts it.
+  it('a lock outlasts Inactive and reactivation, and a ban and Validate', async () => {
+    const editor: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write', 'users.ban'], allEnvironments: false, environmentIds: [environmentId] };
+    const reload = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
+    const userRole = await roleId('User');
+    const locked = () => ({ status: 'locked' as const, lockReason: 'failed_attempts' as const, lockedAt: new Date(Date.now() - 60_000), failedAttempts: 10, passwordHash: 'x' });
+    const a = await insertUser(db, { email: 'detour-inactive@example.test', environmentId, ...locked() });
+    const input = { firstName: 'D', lastName: 'T', email: a.email, roleId: userRole, environmentIds: [environmentId], tags: [] };
+    await db.transaction((tx) => updateUser(tx, editor, a.id, { ...input, inactive: true, version: a.version }));
+    expect(await reload(a.id)).toMatchObject({ status: 'inactive' });
+    const { version } = await reload(a.id);
+    await db.transaction((tx) => updateUser(tx, editor, a.id, { ...input, inactive: false, version }));
+    expect(await reload(a.id)).toMatchObject({ status: 'locked', lockReason: 'failed_attempts' });
+
+    const b = await insertUser(db, { email: 'detour-ban@example.test', environmentId, ...locked() });
+    await db.transaction((tx) => banUser(tx, editor, b.id, { version: b.version, reason: 'Left the company' }));
+    await db.transaction((tx) => validateUser(tx, editor, b.id));
+    expect(await reload(b.id)).toMatchObject({ status: 'locked', lockReason: 'failed_attempts', banReason: null });
+  });
 });
 
 describe('ban and validate', () => {

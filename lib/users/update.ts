@@ -36,7 +36,8 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
 
   let status = user.status;
   if (input.inactive && (status === 'active' || status === 'locked')) status = 'inactive';
-  if (!input.inactive && status === 'inactive') status = 'active';
+  // A lock outlasts inactivity: only Unlock or Reset (users.unlock) lift it, never a detour through Inactive.
+  if (!input.inactive && status === 'inactive') status = user.lockReason ? 'locked' : 'active';
 
   const before = { email: user.email, firstName: user.firstName, lastName: user.lastName, role: user.roleName, tags: user.tags, status: user.status };
   const after = { email: input.email, firstName: input.firstName, lastName: input.lastName, role: role.name, tags: input.tags, status };
@@ -66,7 +67,6 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
       tags: input.tags,
       status,
       ...(status === 'active' && user.status === 'inactive' ? { activatedAt: new Date() } : {}),
-      ...(status === 'inactive' ? { lockReason: null, lockedAt: null } : {}),
       ...(endSessions ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
       version: sql`${users.version} + 1`,
       updatedAt: new Date(),
@@ -122,7 +122,8 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   const wasAdministrator = await isActiveAdministrator(tx, user.id);
   await tx
     .update(users)
-    .set({ status: 'banned', banReason: reason.data, lockReason: null, lockedAt: null, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    // A lock stays underneath the ban (see validateUser).
+    .set({ status: 'banned', banReason: reason.data, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
   if (wasAdministrator) await assertActiveAdministratorRemains(tx);
   // Outstanding invitation and reset links die with the ban.
@@ -138,15 +139,23 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
 }
 
 /** Validate: a banned user gets access back: active (their password still works), or invited again if
- * they had never set a password (a manager then resends the invitation). */
+ * they had never set a password (a manager then resends the invitation), or locked again if they were
+ * locked when banned: a lock is lifted by Unlock or Reset (users.unlock), never by a ban and Validate. */
 export async function validateUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.ban');
   const user = await findChangeableUser(tx, principal, userId);
   if (user.status !== 'banned') throw new AppError('conflict', `${user.email} is not banned.`);
-  const status = user.activatedAt ? 'active' : 'invited';
+  const status: 'locked' | 'active' | 'invited' = user.lockReason ? 'locked' : user.activatedAt ? 'active' : 'invited';
   await tx
     .update(users)
-    .set({ status, banReason: null, failedAttempts: 0, ...(status === 'active' ? { activatedAt: new Date() } : {}), version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .set({
+      status,
+      banReason: null,
+      ...(status === 'locked' ? {} : { failedAttempts: 0 }),
+      ...(status === 'active' ? { activatedAt: new Date() } : {}),
+      version: sql`${users.version} + 1`,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, user.id));
   await recordAudit(tx, {
     actor: principal.actor,
@@ -156,4 +165,5 @@ export async function validateUser(tx: Tx, principal: Principal, userId: string,
     detail: user.banReason ? `Ban lifted (was: ${user.banReason})` : 'Ban lifted',
     meta,
   });
+  return { status };
 }

@@ -28,8 +28,13 @@ export const banUserAction = action('users.ban', banSchema.extend(target.shape),
 });
 
 export const validateUserAction = action('users.ban', target, async ({ userId }, { tx, user, meta }) => {
-  await validateUser(tx, principalOf(user), userId, meta);
-  return { message: 'The user is active again and can sign in.', revalidate: page(userId) };
+  const { status } = await validateUser(tx, principalOf(user), userId, meta);
+  const message = {
+    active: 'The user is active again and can sign in.',
+    invited: 'The ban is lifted. They never set a password: resend the invitation so they can.',
+    locked: 'The ban is lifted, but they were locked when banned and still are: unlock or reset them to let them sign in.',
+  }[status];
+  return { message, revalidate: page(userId) };
 });
 
 export const unlockUserAction = action('users.unlock', target, async ({ userId }, { tx, user, meta }) => {
