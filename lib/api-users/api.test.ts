@@ -343,6 +343,12 @@ describe('list queries', () => {
 });
 
 describe('request bodies', () => {
+  it('valid JSON nested deeper than the parser walks is 400 saying so, not "not valid JSON"', async () => {
+    const [someone] = await db.select().from(users).limit(1);
+    const deep = await call('PATCH', `/users/${someone!.id}`, { key: orgKey, body: `{"tags":${'['.repeat(20_000)}${']'.repeat(20_000)}}` });
+    expect(deep).toMatchObject({ status: 400, body: { detail: expect.stringMatching(/nested too deeply/) } });
+  });
+
   it('a field the request does not have is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
     const body = { email: 'typo@example.test', firstName: 'Ty', lastName: 'Po', roleId: await roleId('User'), environmentIds: [production], requirePasswordchange: true };
     const created = await call('POST', '/users', { key: orgKey, body });

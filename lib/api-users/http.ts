@@ -87,6 +87,8 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new AppError('too_large', `${error.message} Nothing was changed.`);
     if (error instanceof AppError) throw error;
+    // Valid JSON can still be too deep for the reviver's recursion (64 KiB holds 30,000 levels).
+    if (error instanceof RangeError) throw new AppError('invalid', 'The request body is nested too deeply: no request of this API goes past three levels.');
     throw new AppError('invalid', 'The request body is not valid JSON.');
   }
   const parsed = schema.safeParse(raw);
