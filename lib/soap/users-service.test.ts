@@ -286,6 +286,20 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(user).toMatchObject({ status: 'active', failedAttempts: 0, requirePasswordChange: false });
   });
 
+  it('UpdateUser with only Locked=false needs the unlock permission, as Unlock in the portal does, not users.write', async () => {
+    await db.insert(roles).values({ name: 'Helpdesk', permissions: ['users.read', 'users.unlock'] });
+    await insertUser(db, { email: 'helpdesk.soap@example.test', role: 'Helpdesk', passwordHash, environmentId });
+    const locked = await insertUser(db, { email: 'locked.helpdesk@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), environmentId });
+    const helpdesk = await tokenFor('helpdesk.soap@example.test');
+    const as = (fields: string) => `<Request ContextIdentifier="${context}" AuthenticationToken="${helpdesk}" UserName="${locked.email}" ${fields} />`;
+    const renamed = await call('UpdateUser', as('Locked="false" FirstName="Renamed"'));
+    expect(renamed.result.Success).toBe('false');
+    expect(await userNamed(locked.email)).toMatchObject({ status: 'locked', firstName: 'Test' });
+    const unlocked = await call('UpdateUser', as('Locked="false"'));
+    expect(unlocked.exceptions).toEqual([]);
+    expect(await userNamed(locked.email)).toMatchObject({ status: 'active' });
+  });
+
   it('names NewUserName, not UserName, when the new user name of an UpdateUser is refused', async () => {
     await insertUser(db, { email: 'rename.me@example.test', environmentId });
     for (const newName of ['not-an-email', 'ADA@example.test']) {

@@ -218,7 +218,9 @@ export async function updateUserFromFields(
   if (fields.locked === true) throw fieldError('locked', 'Users are locked by failed sign-ins, not on request. To stop someone signing in, ban them or make them inactive.');
   if (fields.password !== undefined && fields.autoGenerateNewPassword)
     throw fieldError('autoGenerateNewPassword', 'Give a password or ask for one to be generated, not both.');
-  requirePermissionOf(principal, 'users.write');
+  // Locked=false alone is the portal's Unlock (users.unlock): the only way to unlock through SOAP.
+  const onlyUnlock = fields.locked === false && Object.entries(fields).every(([field, value]) => value === undefined || field === 'locked' || field === 'version');
+  requirePermissionOf(principal, onlyUnlock ? 'users.unlock' : 'users.write');
 
   const user = await findChangeableUser(tx, principal, userId);
   if (fields.version !== undefined && fields.version !== user.version) throw new AppError('conflict', STALE_EDIT);
