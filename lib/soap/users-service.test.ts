@@ -300,6 +300,14 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(await userNamed(locked.email)).toMatchObject({ status: 'active' });
   });
 
+  it('Inactive=false on a banned user (listed as Inactive="true") is refused naming the field, never a silent success', async () => {
+    const banned = await insertUser(db, { email: 'banned.reenable@example.test', status: 'banned', banReason: 'x', environmentId });
+    const { result, exceptions } = await call('UpdateUser', request(`UserName="${banned.email}"`, '<Inactive>false</Inactive>'));
+    expect(result.Success).toBe('false');
+    expect(exceptions[0]!.message).toMatch(/^Inactive: .*banned/);
+    expect(await userNamed(banned.email)).toMatchObject({ status: 'banned', version: banned.version });
+  });
+
   it('names NewUserName, not UserName, when the new user name of an UpdateUser is refused', async () => {
     await insertUser(db, { email: 'rename.me@example.test', environmentId });
     for (const newName of ['not-an-email', 'ADA@example.test']) {

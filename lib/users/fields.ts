@@ -240,6 +240,9 @@ export async function updateUserFromFields(
     const [current] = await tx.select({ version: users.version, status: users.status }).from(users).where(eq(users.id, user.id));
     if (fields.inactive !== undefined && fields.inactive && !['active', 'locked', 'inactive'].includes(current!.status))
       throw fieldError('inactive', `${user.email} is ${current!.status}: only active or locked users can be made inactive.`);
+    // A ban reads as Inactive on the SOAP wire; "inactive: false" must not look as if it lifted one.
+    if (fields.inactive === false && current!.status === 'banned')
+      throw fieldError('inactive', `${user.email} is banned: lift the ban (Validate) to give them access again.`);
     const result = await updateUser(
       tx,
       principal,
