@@ -429,7 +429,16 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
 
   it('never leaves the organization without an active Administrator, even with two concurrent requests', async () => {
     await insertUser(db, { email: 'second.admin@example.test', role: 'Administrator', passwordHash });
-    const inactivate = (email: string) => call('UpdateUser', request(`UserName="${email}"`, '<Inactive>true</Inactive>'));
+    // Through an Organization key (nobody makes themselves inactive, so not as ada): both Administrators at once.
+    const { createApiUser } = await import('@/lib/api-users/manage');
+    const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    const person = { actor: { type: 'user' as const, id: ada!.id, label: ada!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const { key } = await db.transaction((tx) =>
+      createApiUser(tx, person, { username: 'soap-org', description: '', scope: 'organization', environmentIds: [], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 600 }),
+    );
+    const orgToken = String((await authenticate('soap-org', key)).result.AuthenticationToken);
+    const inactivate = (email: string) =>
+      call('UpdateUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${orgToken}" UserName="${email}"><Inactive>true</Inactive></Request>`);
     const results = await Promise.all([inactivate('ada@example.test'), inactivate('second.admin@example.test')]);
     const succeeded = results.filter((r) => r.result.Success === 'true');
     expect(succeeded).toHaveLength(1);

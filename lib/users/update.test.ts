@@ -43,6 +43,19 @@ describe('updateUser', () => {
     expect(after.sessionVersion).toBe(user.sessionVersion + 1);
   });
 
+  it('nobody makes themselves inactive (in the portal or through a key acting as them); nothing is written', async () => {
+    const self = await insertUser(db, { email: 'self-inactive@example.test', environmentId, status: 'active' });
+    const input = { firstName: 'S', lastName: 'I', email: self.email, roleId: await roleId('Account Manager'), environmentIds: [environmentId], tags: [], inactive: true, version: self.version };
+    const asThemselves: Principal = { actor: { type: 'user', id: self.id, label: self.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const asKey: Principal = { ...admin, actor: { type: 'api_user', id: 'k', label: 'key' }, actsAs: self.id };
+    for (const principal of [asThemselves, asKey])
+      await expect(db.transaction((tx) => updateUser(tx, principal, self.id, input))).rejects.toMatchObject({ code: 'invalid', fieldErrors: { inactive: [expect.stringMatching(/cannot make yourself inactive/)] } });
+    expect((await db.select().from(users).where(eq(users.id, self.id)))[0]).toMatchObject({ status: 'active', version: self.version });
+    // Another manager may.
+    await db.transaction((tx) => updateUser(tx, admin, self.id, input));
+    expect((await db.select().from(users).where(eq(users.id, self.id)))[0]!.status).toBe('inactive');
+  });
+
   // A role with users.write or users.ban but not users.unlock ("Unlock and reset") must not unlock by
   // a detour: Inactive then active again, or Ban then Validate. The lock outlasts both; Unlock lifts it.
   it('a lock outlasts Inactive and reactivation, and a ban and Validate', async () => {

@@ -38,6 +38,9 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   if (input.inactive && (status === 'active' || status === 'locked')) status = 'inactive';
   // A lock outlasts inactivity: only Unlock or Reset (users.unlock) lift it, never a detour through Inactive.
   if (!input.inactive && status === 'inactive') status = user.lockReason ? 'locked' : 'active';
+  // As with a ban: nobody signs themselves out of the portal for good by a tick on their own profile.
+  if (status === 'inactive' && user.status !== 'inactive' && isSelf(principal, user.id))
+    throw fieldError('inactive', 'You cannot make yourself inactive: you would be signed out until someone reactivates you.');
 
   const before = { email: user.email, firstName: user.firstName, lastName: user.lastName, role: user.roleName, tags: user.tags, status: user.status };
   const after = { email: input.email, firstName: input.firstName, lastName: input.lastName, role: role.name, tags: input.tags, status };
