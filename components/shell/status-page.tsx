@@ -13,7 +13,7 @@ export function StatusPage({ code }: { code: keyof typeof PAGES }) {
     <section aria-labelledby={`status-${code}-title`} className="mx-auto max-w-md py-16 text-center">
       <Icon aria-hidden className="mx-auto size-8 text-slate-400" />
       <p className="mt-3 text-sm font-medium text-slate-500">Error {code}</p>
-      <h1 id={`status-${code}-title`} className="mt-1 text-xl font-semibold text-slate-900">{title}</h1>
+      <h1 id={`status-${code}-title`} tabIndex={-1} className="mt-1 rounded-sm text-xl font-semibold text-slate-900 focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{title}</h1>
       <p className="mt-2 text-sm text-slate-600">{body}</p>
       <Link href="/" className="mt-6 inline-block text-sm font-medium text-indigo-700 hover:underline">Go to your start page</Link>
     </section>

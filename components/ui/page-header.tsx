@@ -10,7 +10,7 @@ export function PageHeader({ title, description, actions, back }: { title: React
       {back && <div className="mb-2 text-sm">{back}</div>}
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <h1 className="text-xl font-semibold tracking-tight text-slate-900 [overflow-wrap:anywhere]">{title}</h1>
+          <h1 tabIndex={-1} className="rounded-sm text-xl font-semibold tracking-tight text-slate-900 [overflow-wrap:anywhere] focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{title}</h1>
           {description && <p className="mt-1 text-sm text-slate-600">{description}</p>}
         </div>
         {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}

@@ -1,0 +1,57 @@
+// Focus after moving to another page: a form that redirects (Add user to the new profile, Check rows to
+// the check) or a link in the phone menu (which closes as it is chosen) leaves focus on the new page's
+// title, never on the page body, so the next Tab starts on that page, not at the top of the document.
+// Also: the Users tabs read the same on each tab (the Locked Users count), and the import pages lead back.
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const run = Date.now().toString(36);
+const focusedHeading = (page: Page) => page.evaluate(() => (document.activeElement?.tagName === 'H1' ? document.activeElement.textContent : null));
+
+test.describe('Focus after navigation', () => {
+  test('Add user: focus is on the new profile\'s title, and Tab goes on into the page', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/new');
+    await page.getByLabel('First name').fill('Nav');
+    await page.getByLabel('Last name').fill('Focus');
+    await page.getByLabel('Email').fill(`nav.focus.${run}@acme.test`);
+    await page.getByRole('button', { name: 'Add user and send invitation' }).press('Enter');
+    await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+    await expect.poll(() => focusedHeading(page)).toMatch(/^Nav Focus/);
+    await page.keyboard.press('Tab');
+    // Past the title, into the profile's content (not back to the skip link at the top of the document).
+    expect(await page.evaluate(() => !!document.activeElement?.closest('main'))).toBe(true);
+  });
+
+  test('Check rows: focus is on the check\'s title; the check leads back to all imports, and Import back to Users', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    await expect(page.getByRole('main').getByRole('link', { name: 'Users', exact: true })).toHaveAttribute('href', '/users');
+    await page.getByLabel('Row 1 First name').fill('Grid');
+    await page.getByLabel('Row 1 Last name').fill('Focus');
+    await page.getByLabel('Row 1 Email').fill(`grid.focus.${run}@acme.test`);
+    await page.getByRole('button', { name: 'Check rows' }).press('Enter');
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}/);
+    await expect.poll(() => focusedHeading(page)).toBe('Check the import');
+    await expect(page.getByRole('main').getByRole('link', { name: 'All imports' })).toHaveAttribute('href', '/users/import');
+  });
+
+  test('phone menu: a chosen page takes focus on its title', async ({ page, login }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await login.signInAs('admin');
+    await page.goto('/users');
+    await page.getByRole('button', { name: 'Menu', exact: true }).press('Enter');
+    await page.getByRole('link', { name: 'Audit log' }).press('Enter');
+    await expect(page).toHaveURL(/\/audit$/);
+    await expect.poll(() => focusedHeading(page)).toBe('Audit log');
+  });
+});
+
+test('the Locked Users tab shows its count on the API Users tab too', async ({ page, login }) => {
+  await login.signInAs('admin');
+  await page.goto('/users/locked');
+  const count = await page.getByRole('link', { name: /Locked Users/ }).textContent();
+  expect(count).toMatch(/\d/);
+  await page.goto('/users/api');
+  await expect(page.getByRole('link', { name: /Locked Users/ })).toHaveText(count!);
+});
