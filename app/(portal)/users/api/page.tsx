@@ -6,9 +6,14 @@ import { PageHeader } from '@/components/ui/page-header';
 import { UsersTabs } from '@/components/users/users-tabs';
 import { db } from '@/db';
 import { listApiUsers } from '@/lib/api-users/manage';
+import { hasPermission } from '@/lib/auth/permissions';
+import { principalOf } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
+import { countLockedUsers } from '@/lib/users/locked';
 
 export const metadata: Metadata = { title: 'API Users · Users' };
+
+const number = new Intl.NumberFormat('en');
 
 export default async function ApiUsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('apiUsers.manage');
@@ -16,6 +21,8 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
   const [rows, environments, current] = await Promise.all([listApiUsers(db, { includeInactive: showAll }), getVisibleEnvironments(user), getCurrentEnvironment(user)]);
   // Managing API users needs reach over every environment, not only the permission.
   const canManage = user.allEnvironments;
+  // The Locked Users badge reads the same on every tab of the Users screen (exact up to 1,000, as on All Users).
+  const locked = current && hasPermission(user, 'users.read') ? await countLockedUsers(db, principalOf(user), current.id, {}, 1_000) : null;
   return (
     <>
       <PageHeader
@@ -23,11 +30,11 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
         description="API users are credentials for integrations: they never sign in to the portal and never count as seats."
         actions={canManage ? <AddApiUserDialog environments={environments.map((e) => ({ id: e.id, name: e.name }))} currentEnvironmentId={current?.id} /> : undefined}
       />
-      <UsersTabs current="api" permissions={user.permissions} />
+      <UsersTabs current="api" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-slate-600">
-          {rows.length} API user{rows.length === 1 ? '' : 's'}
-          {showAll ? '' : ' (active)'} · <a className="text-indigo-700 underline" href="/docs/api">REST API reference</a>
+          {number.format(rows.length)} {showAll ? '' : 'active '}API user{rows.length === 1 ? '' : 's'}
+          {' · '}<a className="text-indigo-700 underline" href="/docs/api">REST API reference</a>
         </p>
         <ShowInactiveToggle checked={showAll} />
       </div>

@@ -11,7 +11,7 @@ import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
 import { countLockedUsers, listLockedUsers, lockedParamsSchema, type LockedParams } from '@/lib/users/locked';
 
-export const metadata: Metadata = { title: 'Locked Users' };
+export const metadata: Metadata = { title: 'Locked Users · Users' };
 
 const number = new Intl.NumberFormat('en');
 
