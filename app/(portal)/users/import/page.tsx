@@ -1,3 +1,4 @@
+import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ImportStatusBadge } from '@/components/import/import-status';
@@ -46,6 +47,12 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
   return (
     <>
         <PageHeader
+          back={
+            <Link href="/users" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900">
+              <ChevronLeft aria-hidden className="size-4" />
+              Users
+            </Link>
+          }
           title="Import users"
           description="Add or update many users at once: type or paste them in the grid, or upload a spreadsheet. You see every problem before anything is saved."
         />

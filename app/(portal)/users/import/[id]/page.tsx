@@ -1,3 +1,4 @@
+import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
@@ -25,7 +26,7 @@ const GRID_LIMIT = 1_000;
 function Count({ label, value, tone }: { label: string; value: number; tone?: string }) {
   return (
     <div className="rounded-lg bg-white px-4 py-3 shadow-sm ring-1 ring-slate-200">
-      <dt className="text-xs font-medium tracking-wide text-slate-600 uppercase">{label}</dt>
+      <dt className="text-xs font-medium text-slate-600">{label}</dt>
       <dd className={`mt-1 text-2xl font-semibold tabular-nums ${tone ?? 'text-slate-900'}`}>{number.format(value)}</dd>
     </div>
   );
@@ -82,13 +83,14 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
   return (
     <>
       <PageHeader
-        title={job.status === 'validated' ? 'Check the import' : 'Import'}
-        description={`${sourceLabel(job.source)} · ${number.format(job.totalRows)} ${job.totalRows === 1 ? 'row' : 'rows'} · by ${job.createdByLabel}`}
-        actions={
-          <Link href="/users/import" className="text-sm font-medium text-indigo-700 hover:underline">
-            ← All imports
+        back={
+          <Link href="/users/import" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900">
+            <ChevronLeft aria-hidden className="size-4" />
+            All imports
           </Link>
         }
+        title={job.status === 'validated' ? 'Check the import' : 'Import'}
+        description={`${sourceLabel(job.source)} · ${number.format(job.totalRows)} ${job.totalRows === 1 ? 'row' : 'rows'} · by ${job.createdByLabel}`}
       />
       <div className="mb-4 flex flex-wrap items-center gap-3 text-sm text-slate-700">
         <ImportStatusBadge status={job.status} />
