@@ -78,11 +78,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <form method="get" action="/audit" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:grid-cols-2 lg:grid-cols-4">
         <div className="space-y-1">
           <label htmlFor="audit-actor" className="block text-sm font-medium text-slate-800">Actor</label>
-          <input id="audit-actor" name="actor" type="search" defaultValue={params.actor} placeholder="Email or id" className={inputClass} />
+          <input id="audit-actor" name="actor" type="search" defaultValue={params.actor} placeholder="Email address or id" className={inputClass} />
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-target" className="block text-sm font-medium text-slate-800">Target</label>
-          <input id="audit-target" name="target" type="search" defaultValue={params.target} placeholder="Email, role or environment" className={inputClass} />
+          <input id="audit-target" name="target" type="search" defaultValue={params.target} placeholder="Email, role or environment name" className={inputClass} />
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">Action</label>
@@ -140,7 +140,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <span id="audit-range-error">From ({params.from}) is after To ({params.to}), so no event can match. Choose a From date on or before the To date.</span>
           </Alert>
         ) : unresolved ? (
-          <Alert tone="info">No user, role or environment matches {params.actor && params.target ? 'that actor or target' : params.actor ? `the actor “${params.actor}”` : `the target “${params.target}”`}. Use an email address, a name or an id.</Alert>
+          // Say what each box takes (lib/audit/search resolveIds): an actor is a person's email or id; a target also a role or environment name.
+          <Alert tone="info">
+            {params.actor && params.target
+              ? 'No one matches that actor or target. Actor: an email address or an id. Target: an email address, a role or environment name, or an id.'
+              : params.actor
+                ? `No user matches the actor “${params.actor}”. Use their full email address or their id.`
+                : `No user, role or environment matches the target “${params.target}”. Use a full email address, a role or environment name, or an id.`}
+          </Alert>
         ) : described.length === 0 ? (
           <Alert tone="info">No events match these filters. Widen the dates or remove a filter.</Alert>
         ) : (
