@@ -15,11 +15,14 @@ export function ErrorSummary({ message, errors, fields, token }: { message: stri
     ref.current?.focus();
   }, [token]);
   const entries = Object.entries(errors ?? {}).filter(([, list]) => list.length > 0);
+  // A refusal that is one field's error (a name or email already taken) is listed below with its field
+  // and shown under it: as the title too, the same sentence would be read three times.
+  const title = entries.some(([, list]) => list[0] === message) ? 'Check the highlighted fields.' : message;
   return (
     <div ref={ref} tabIndex={-1} role="alert" aria-labelledby="error-summary-title" className="rounded-md bg-red-50 p-3 text-sm text-red-900 ring-1 ring-red-200 focus:outline-2 focus:outline-offset-2 focus:outline-red-600">
       <p id="error-summary-title" className="flex items-center gap-2 font-medium">
         <CircleAlert aria-hidden className="size-4 shrink-0" />
-        {message}
+        {title}
       </p>
       {entries.length > 0 && (
         <ul className="mt-2 list-disc space-y-1 pl-9">
@@ -29,7 +32,8 @@ export function ErrorSummary({ message, errors, fields, token }: { message: stri
               <li key={key}>
                 {field ? (
                   <a href={`#${field.id}`} className="underline underline-offset-2 hover:text-red-700" onClick={(e) => { e.preventDefault(); document.getElementById(field.id)?.focus(); }}>
-                    {field.label}: {list[0]}
+                    {/* A message that already names its field ("Minimum password length must be…") is not prefixed again. */}
+                    {list[0]!.toLowerCase().startsWith(field.label.toLowerCase()) ? list[0] : `${field.label}: ${list[0]}`}
                   </a>
                 ) : (
                   list[0]

@@ -1,0 +1,23 @@
+// What an error summary says: each problem once, each field named once.
+import { expect, test } from './fixtures';
+
+test('a name already taken is said once in the summary, under a "Check the highlighted fields." title', async ({ page, login }) => {
+  await login.signInAs('admin');
+  await page.goto('/settings/environments');
+  await page.getByLabel('New environment name').fill('Production');
+  await page.getByRole('button', { name: 'Add environment' }).click();
+  const summary = page.getByRole('main').getByRole('alert');
+  await expect(summary).toBeFocused();
+  await expect(summary.locator('#error-summary-title')).toHaveText('Check the highlighted fields.');
+  await expect(summary.getByRole('link')).toHaveText('New environment name: An environment with this name already exists.');
+});
+
+test('a message that names its field is not prefixed with the label again', async ({ page, login }) => {
+  await login.signInAs('admin');
+  await page.goto('/settings/security');
+  await page.getByLabel('Minimum password length').fill('200');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  const summary = page.getByRole('main').getByRole('alert');
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole('link')).toHaveText('Minimum password length must be at most 72.');
+});
