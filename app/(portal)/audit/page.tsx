@@ -173,12 +173,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                             <th scope="col" className="py-1 font-medium">After</th>
                           </tr>
                         </thead>
+                        {/* A phone cannot show a title tooltip: there values wrap, and only wider screens truncate. */}
                         <tbody>
                           {d.changes.map((c) => (
                             <tr key={c.field} className="align-top">
                               <th scope="row" className="py-0.5 pr-2 text-left font-normal text-slate-700">{c.field}</th>
-                              <td className="truncate py-0.5 pr-2 text-slate-600" title={c.before}>{c.before}</td>
-                              <td className="truncate py-0.5 text-slate-900" title={c.after}>{c.after}</td>
+                              <td className="py-0.5 pr-2 text-slate-600 [overflow-wrap:anywhere] sm:truncate" title={c.before}>{c.before}</td>
+                              <td className="py-0.5 text-slate-900 [overflow-wrap:anywhere] sm:truncate" title={c.after}>{c.after}</td>
                             </tr>
                           ))}
                         </tbody>

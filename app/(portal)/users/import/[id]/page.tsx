@@ -99,7 +99,9 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
         </span>
         {job.finishedAt && (
           <span>
-            · Ended <LocalTime value={job.finishedAt} inline />
+            {/* On a phone this wraps to a line of its own, where a leading dot would dangle. */}
+            <span aria-hidden className="hidden sm:inline">· </span>
+            Ended <LocalTime value={job.finishedAt} inline />
           </span>
         )}
       </div>

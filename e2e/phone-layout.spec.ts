@@ -1,0 +1,20 @@
+// On a phone (390 px) nothing a manager needs is cut off where no tooltip can show it.
+import { expect, test } from './fixtures';
+
+test('audit log on a phone: changed values (a new user\'s email) wrap instead of being cut off', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const email = `a.rather.long.address.${Date.now().toString(36)}@acme.test`;
+  await page.goto('/users/new');
+  await page.getByLabel('First name').fill('Wren');
+  await page.getByLabel('Last name').fill('Wrap');
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+  await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+  await page.goto('/audit');
+  const cell = page.getByRole('cell', { name: email }).first();
+  await expect(cell).toBeVisible();
+  // Every character is shown: the cell's content is not wider than the cell.
+  expect(await cell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});
