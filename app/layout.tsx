@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import { FormSizeGuard } from '@/components/forms/form-size-guard';
+import { RouteFocus } from '@/components/shell/route-focus';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -14,6 +15,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body className="min-h-screen bg-slate-50 font-sans text-slate-900 antialiased">
         {children}
         <FormSizeGuard />
+        <RouteFocus />
       </body>
     </html>
   );

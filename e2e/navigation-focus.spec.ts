@@ -36,6 +36,38 @@ test.describe('Focus after navigation', () => {
     await expect(page.getByRole('main').getByRole('link', { name: 'All imports' })).toHaveAttribute('href', '/users/import');
   });
 
+  test('invitation link: a weak password focuses the error summary; once set, focus is on the portal page\'s title', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    const email = `link.focus.${run}@acme.test`;
+    await page.goto('/users/new');
+    await page.getByLabel('First name').fill('Link');
+    await page.getByLabel('Last name').fill('Focus');
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+    await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+    await page.goto('/outbox');
+    const message = page.getByRole('article', { name: new RegExp(`invited.* to ${email.replace(/\./g, '\\.')}`) }).first();
+    await message.getByText('Show message').click();
+    const link = (await message.getByRole('link', { name: /set-password\?token=/ }).getAttribute('href'))!;
+
+    const context = await browser.newContext();
+    const invited = await context.newPage();
+    await invited.goto(link);
+    await invited.getByLabel('New password', { exact: true }).fill('short');
+    await invited.getByLabel('Confirm new password').fill('short');
+    await invited.getByLabel('Confirm new password').press('Enter');
+    const summary = invited.getByRole('main').getByRole('alert');
+    await expect(summary).toBeFocused();
+    await summary.getByRole('link', { name: /^New password:/ }).click();
+    await expect(invited.getByLabel('New password', { exact: true })).toBeFocused();
+    await invited.getByLabel('New password', { exact: true }).fill('Link-Focus-Garden-77');
+    await invited.getByLabel('Confirm new password').fill('Link-Focus-Garden-77');
+    await invited.getByLabel('Confirm new password').press('Enter');
+    await expect(invited).toHaveURL(/\/profile$/);
+    await expect.poll(() => focusedHeading(invited)).toBe('My profile');
+    await context.close();
+  });
+
   test('phone menu: a chosen page takes focus on its title', async ({ page, login }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await login.signInAs('admin');

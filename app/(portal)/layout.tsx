@@ -2,7 +2,6 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { EnvironmentSwitcher } from '@/components/shell/environment-switcher';
 import { NavLinks, type NavItem } from '@/components/shell/nav-links';
-import { RouteFocus } from '@/components/shell/route-focus';
 import { UserMenu } from '@/components/shell/user-menu';
 import { ToastProvider, ToastViewport } from '@/components/ui/toast';
 import { TooltipProvider } from '@/components/ui/tooltip';
@@ -64,7 +63,6 @@ export default async function PortalLayout({ children }: { children: ReactNode }
               {children}
               <ToastViewport />
             </main>
-            <RouteFocus />
           </div>
         </div>
       </TooltipProvider>

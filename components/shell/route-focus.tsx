@@ -9,10 +9,12 @@ import { useEffect, useRef } from 'react';
  * as it is chosen, would otherwise leave focus on the page body, and the next Tab would start from the
  * top of the document. Focus set on purpose (a list's results summary, an import's progress bar, a link
  * that stays on screen) is left where it is. The title may arrive after a loading skeleton: it is waited
- * for briefly, and #main takes focus if none comes.
+ * for briefly, and #main takes focus if none comes. Rendered by the root layout, so it also acts when a
+ * sign-in page (set password, change password) leads into the portal without a page load.
  */
 export function RouteFocus() {
   const pathname = usePathname();
+  // A page opened by URL or reload keeps the browser's own start.
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {

@@ -6,14 +6,20 @@ import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
 import { setPasswordAction } from './actions';
 
+// As on change password: errors show as a summary that takes focus and links each field.
+const FIELDS = {
+  password: { id: 'set-password-new', label: 'New password' },
+  confirmPassword: { id: 'set-password-confirm', label: 'Confirm new password' },
+};
+
 export function SetPasswordForm({ token, passwordHelp }: { token: string; passwordHelp: string }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(setPasswordAction);
   return (
     <form {...formProps} className="mt-6 space-y-4">
-      <FormStatus state={state} />
+      <FormStatus state={state} fields={FIELDS} />
       <input type="hidden" name="token" value={token} />
-      <Field label="New password" name="password" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.password} />
-      <Field label="Confirm new password" name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
+      <Field label="New password" id={FIELDS.password.id} name="password" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.password} />
+      <Field label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
       <SubmitButton pending={pending} className="w-full">Set password and sign in</SubmitButton>
     </form>
   );
