@@ -33,9 +33,10 @@ export function MessageActions({ id, status, label }: { id: string; status: 'pen
           variant="secondary"
           aria-disabled={pending || undefined}
           onClick={() => run(status === 'pending' ? 'cancel' : 'retry')}
-          aria-label={status === 'pending' ? `Cancel ${label}` : `Send again: ${label}`}
+          aria-label={status === 'pending' ? `Cancel sending: ${label}` : `Send again: ${label}`}
         >
-          {status === 'pending' ? 'Cancel' : 'Send again'}
+          {/* Not a bare "Cancel", which beside an opened message reads like closing it. */}
+          {status === 'pending' ? 'Cancel sending' : 'Send again'}
         </Button>
       </div>
     </div>
