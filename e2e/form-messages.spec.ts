@@ -21,3 +21,15 @@ test('a message that names its field is not prefixed with the label again', asyn
   await expect(summary).toBeFocused();
   await expect(summary.getByRole('link')).toHaveText('Minimum password length must be at most 72.');
 });
+
+test('a wrong current password is said once, not after its own label', async ({ page, login }) => {
+  await login.signInAs('member');
+  await page.goto('/profile');
+  await page.getByLabel('Current password').fill('Not-The-Password-1');
+  await page.getByLabel('New password', { exact: true }).fill('Uma-Changes-Garden-77');
+  await page.getByLabel('Confirm new password').fill('Uma-Changes-Garden-77');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  const summary = page.getByRole('main').getByRole('alert');
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole('link')).toHaveText('The current password is incorrect.');
+});

@@ -32,8 +32,9 @@ export function ErrorSummary({ message, errors, fields, token }: { message: stri
               <li key={key}>
                 {field ? (
                   <a href={`#${field.id}`} className="underline underline-offset-2 hover:text-red-700" onClick={(e) => { e.preventDefault(); document.getElementById(field.id)?.focus(); }}>
-                    {/* A message that already names its field ("Minimum password length must be…") is not prefixed again. */}
-                    {list[0]!.toLowerCase().startsWith(field.label.toLowerCase()) ? list[0] : `${field.label}: ${list[0]}`}
+                    {/* A message that already names its field ("Minimum password length must be…", "The current password
+                        is incorrect.") is not prefixed with the label again. */}
+                    {list[0]!.toLowerCase().includes(field.label.toLowerCase()) ? list[0] : `${field.label}: ${list[0]}`}
                   </a>
                 ) : (
                   list[0]
