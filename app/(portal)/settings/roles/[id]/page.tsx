@@ -1,7 +1,9 @@
+import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import { eq } from 'drizzle-orm';
 import { forbidden, notFound } from 'next/navigation';
 import { z } from 'zod';
+import Link from 'next/link';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { roles } from '@/db/schema';
@@ -31,7 +33,7 @@ export default async function EditRolePage({ params }: Props) {
   if (!canGrant(principalOf(user), role)) forbidden();
   return (
     <>
-      <PageHeader title={`Edit ${role.name}`} description="Changing permissions or reach signs out everyone who holds this role at their next request." />
+      <PageHeader back={<Link href="/settings/roles" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Roles</Link>} title={`Edit ${role.name}`} description="Changing permissions or reach signs out everyone who holds this role at their next request." />
       <RoleForm
         action={updateRoleAction}
         roleId={role.id}
