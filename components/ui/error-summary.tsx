@@ -9,6 +9,13 @@ import type { FieldErrors } from '@/lib/errors';
  * disabled submit button or falls to the body) and links each message to its field.
  * `fields` maps an error key to the field's id and label; unknown keys are listed without a link.
  */
+/** The message opens with its field's name ("Minimum password length must be…", "The current password is…"). */
+const namesField = (message: string, label: string) => {
+  const m = message.toLowerCase();
+  const l = label.toLowerCase();
+  return m.startsWith(l) || m.startsWith(`the ${l}`);
+};
+
 export function ErrorSummary({ message, errors, fields, token }: { message: string; errors?: FieldErrors; fields: Record<string, { id: string; label: string }>; token: unknown }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -32,9 +39,8 @@ export function ErrorSummary({ message, errors, fields, token }: { message: stri
               <li key={key}>
                 {field ? (
                   <a href={`#${field.id}`} className="underline underline-offset-2 hover:text-red-700" onClick={(e) => { e.preventDefault(); document.getElementById(field.id)?.focus(); }}>
-                    {/* A message that already names its field ("Minimum password length must be…", "The current password
-                        is incorrect.") is not prefixed with the label again. */}
-                    {list[0]!.toLowerCase().includes(field.label.toLowerCase()) ? list[0] : `${field.label}: ${list[0]}`}
+                    {/* A message that already names its field is not prefixed with the label again. */}
+                    {namesField(list[0]!, field.label) ? list[0] : `${field.label}: ${list[0]}`}
                   </a>
                 ) : (
                   list[0]
