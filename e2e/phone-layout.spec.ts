@@ -18,3 +18,32 @@ test('audit log on a phone: changed values (a new user\'s email) wrap instead of
   expect(await cell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
+
+test('phone cards show a long email and a long API username in full', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const stamp = Date.now().toString(36);
+  const email = `a.very.long.mailbox.name.for.phone.cards.${stamp}@subsidiary.acme.test`;
+  await page.goto('/users/new');
+  await page.getByLabel('First name').fill('Cora');
+  await page.getByLabel('Last name').fill('Card');
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+  await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+  await page.goto(`/users?q=${stamp}`);
+  const card = page.getByRole('list', { name: 'Users' }).getByText(email, { exact: true });
+  await expect(card).toBeVisible();
+  expect(await card.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+
+  const username = `nightly-invoice-sync-for-the-billing-department-${stamp}`;
+  await page.goto('/users/api');
+  await page.getByRole('button', { name: 'Add API User' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add API User' });
+  await dialog.getByLabel('Username').fill(username);
+  await dialog.getByRole('button', { name: 'Create API User' }).click();
+  await page.getByRole('button', { name: 'I have copied the key' }).click();
+  const name = page.getByRole('list', { name: 'API users' }).getByText(username, { exact: true });
+  await expect(name).toBeVisible();
+  expect(await name.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});

@@ -113,16 +113,17 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
               <li key={row.id} className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
                 <div className="flex items-start justify-between gap-2">
                   <div className="min-w-0">
-                    <p className="truncate font-medium">{row.username}</p>
-                    {row.description && <p className="truncate text-xs text-slate-600">{row.description}</p>}
+                    {/* A card has room to wrap, and a phone no tooltip to show what a truncated value hid. */}
+                    <p className="font-medium [overflow-wrap:anywhere]">{row.username}</p>
+                    {row.description && <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.description}</p>}
                   </div>
                   <ApiUserStatusBadge status={row.status} />
                 </div>
                 <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-x-2 gap-y-1 text-sm">
                   <dt className="text-slate-600">Scope</dt>
-                  <dd className="min-w-0 truncate">{SCOPES[row.scope]}{scopeDetail(row) ? `: ${scopeDetail(row)}` : ''}</dd>
+                  <dd className="min-w-0 [overflow-wrap:anywhere]">{SCOPES[row.scope]}{scopeDetail(row) ? `: ${scopeDetail(row)}` : ''}</dd>
                   <dt className="text-slate-600">Created</dt>
-                  <dd className="min-w-0 truncate"><ShortDate value={row.createdAt} /> by {row.createdByLabel}</dd>
+                  <dd className="min-w-0 [overflow-wrap:anywhere]"><ShortDate value={row.createdAt} /> by {row.createdByLabel}</dd>
                   <dt className="text-slate-600">Expires</dt>
                   <dd><ShortDate value={row.expiresAt} /></dd>
                   <dt className="text-slate-600">Last used</dt>

@@ -286,8 +286,10 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
             <li key={row.id} className={`flex items-center gap-2 px-2 py-2 ${isSelected ? 'bg-indigo-50/60' : ''}`}>
               {selectable && <Checkbox aria-label={`Select ${row.firstName} ${row.lastName}`} checked={isSelected} onChange={() => toggle(row.id)} />}
               <div className="min-w-0 flex-1">
-                <Link href={`/users/${row.id}`} className="block truncate text-sm font-medium text-slate-900">{row.firstName} {row.lastName}</Link>
-                <p className="truncate text-xs text-slate-600">{row.email}</p>
+                {/* Long names and emails wrap: a phone has no tooltip to show what truncation hid, and two
+                    addresses that differ only at the end must not look alike. */}
+                <Link href={`/users/${row.id}`} className="block text-sm font-medium text-slate-900 [overflow-wrap:anywhere]">{row.firstName} {row.lastName}</Link>
+                <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.email}</p>
                 {variant === 'locked' && (
                   <>
                     <p className="text-xs text-slate-600">

@@ -32,7 +32,8 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
       />
       <UsersTabs current="api" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
-        <p className="text-sm text-slate-600">
+        {/* Where focus goes when a Revoke or Delete leaves no row to return to (components/ui/keep-focus.ts): the new count. */}
+        <p className="rounded-sm text-sm text-slate-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" tabIndex={-1} data-focus-fallback>
           {number.format(rows.length)} {showAll ? '' : 'active '}API user{rows.length === 1 ? '' : 's'}
           {' · '}<a className="text-indigo-700 underline" href="/docs/api">REST API reference</a>
         </p>
