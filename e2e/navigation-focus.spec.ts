@@ -87,3 +87,21 @@ test('the Locked Users tab shows its count on the API Users tab too', async ({ p
   await page.goto('/users/api');
   await expect(page.getByRole('link', { name: /Locked Users/ })).toHaveText(count!);
 });
+
+test('removing a tag keeps focus in the tags: the next tag\'s Remove, then Add tag', async ({ page, login }) => {
+  await login.signInAs('admin');
+  await page.goto('/users/new');
+  const add = page.getByRole('button', { name: 'Add tag' });
+  await add.press('Enter');
+  await expect(page.getByLabel('Tag 1 name')).toBeFocused();
+  await page.keyboard.type('First');
+  await add.press('Enter');
+  await expect(page.getByLabel('Tag 2 name')).toBeFocused();
+  await page.keyboard.type('Second');
+  await page.getByRole('button', { name: 'Remove tag 1' }).press('Enter');
+  await expect(page.getByLabel('Tag 1 name')).toHaveValue('Second');
+  await expect(page.getByRole('button', { name: 'Remove tag 1' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Tag 1 name')).toHaveCount(0);
+  await expect(add).toBeFocused();
+});

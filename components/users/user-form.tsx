@@ -214,7 +214,18 @@ export function UserForm({
             <div key={tag.key} className="flex items-center gap-2">
               <input aria-label={`Tag ${i + 1} name`} name="tagName" defaultValue={tag.name} placeholder="Name" className={inputClass} />
               <input aria-label={`Tag ${i + 1} value`} name="tagValue" defaultValue={tag.value} placeholder="Value" className={inputClass} />
-              <Button type="button" variant="ghost" size="icon" onClick={() => setTags((t) => t.filter((x) => x.key !== tag.key))} aria-label={`Remove tag ${i + 1}`}>
+              <Button type="button" variant="ghost" size="icon" onClick={() => {
+                  setTags((t) => t.filter((x) => x.key !== tag.key));
+                  // The button goes with its tag: focus the next tag's Remove (now at this place), else the one
+                  // before, else Add tag, never the page body.
+                  requestAnimationFrame(() =>
+                    (
+                      document.querySelector<HTMLElement>(`[aria-label="Remove tag ${i + 1}"]`) ??
+                      document.querySelector<HTMLElement>(`[aria-label="Remove tag ${i}"]`) ??
+                      document.getElementById('user-tags-add')
+                    )?.focus(),
+                  );
+                }} aria-label={`Remove tag ${i + 1}`}>
                 <X aria-hidden className="size-4" />
               </Button>
             </div>
