@@ -189,6 +189,7 @@ test.describe('Profile', () => {
     await expect(page).toHaveURL(url); // the notice is not in the URL any more: a reload does not repeat it
     await page.reload();
     await expect(page.getByText('was added and an invitation was sent')).toHaveCount(0);
+    await expect(page.getByRole('checkbox', { name: /^Inactive/ })).toBeVisible();
 
     // A failed submit: the error summary takes focus and links the field.
     await page.getByLabel('Email').fill('not-an-email');
@@ -232,6 +233,14 @@ test.describe('Profile', () => {
     expect(text).not.toMatch(/\b(user|auth|settings)\.[a-z_]+/);
     expect(text).not.toMatch(/[{}"]|null/);
     await expectAccessibleAtBothWidths(page, 'profile');
+  });
+
+  test('one\'s own profile offers no Inactive box (nobody makes themselves inactive)', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users?q=ada.admin%40acme.test');
+    await page.getByRole('link', { name: 'Admin, Ada' }).click();
+    await expect(page.getByRole('button', { name: 'Save changes' })).toBeVisible();
+    await expect(page.getByRole('checkbox', { name: /^Inactive/ })).toHaveCount(0);
   });
 
   test('a stale edit shows who changed what, and keeps the typed values on top of theirs', async ({ page, login }) => {

@@ -57,6 +57,7 @@ export function UserForm({
   mode,
   userId,
   loadConflict,
+  canDeactivate = true,
 }: {
   action: (state: ActionState, data: FormData) => Promise<ActionState>;
   roles: RoleOption[];
@@ -65,6 +66,8 @@ export function UserForm({
   mode: 'add' | 'edit';
   userId?: string;
   loadConflict?: (userId: string, seenAt: string) => Promise<ConflictInfo | null>;
+  /** False on one's own profile: nobody makes themselves inactive (lib/users/update.ts refuses it). */
+  canDeactivate?: boolean;
 }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(action);
   const [roleId, setRoleId] = useState(initial.roleId);
@@ -249,7 +252,7 @@ export function UserForm({
         <FieldErrors id="user-tags-error" errors={errors?.tags} />
       </fieldset>
 
-      {mode === 'edit' && (
+      {mode === 'edit' && canDeactivate && (
         <label className="flex min-h-8 items-center gap-2 text-sm">
           <input type="checkbox" name="inactive" defaultChecked={initial.inactive} className="size-4 rounded border-slate-300 accent-indigo-600" />
           Inactive (cannot sign in until made active again)

@@ -105,6 +105,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
               roles={grantableRoles(principal, roles)}
               environments={environments}
               userId={user.id}
+              canDeactivate={user.id !== viewer.id}
               initial={{
                 firstName: user.firstName,
                 lastName: user.lastName,
