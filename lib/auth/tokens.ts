@@ -10,12 +10,13 @@ export type TokenPurpose = 'invitation' | 'reset';
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /** Every unused link of the user stops working, and the messages still waiting to carry one are cancelled. */
-export async function revokeTokens(q: Queryable, userId: string): Promise<void> {
+export async function revokeTokens(q: Queryable, userIds: string | readonly string[]): Promise<void> {
+  if (typeof userIds !== 'string' && userIds.length === 0) return;
   await q
     .update(userTokens)
     .set({ consumedAt: sql`now()` })
-    .where(and(eq(userTokens.userId, userId), isNull(userTokens.consumedAt)));
-  await cancelLinkMail(q, userId);
+    .where(and(typeof userIds === 'string' ? eq(userTokens.userId, userIds) : sql`${userTokens.userId} = any(${`{${userIds.join(',')}}`}::uuid[])`, isNull(userTokens.consumedAt)));
+  await cancelLinkMail(q, userIds);
 }
 
 /** Issues a new link for the user; any earlier unused link of theirs stops working. */

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, securitySettings, users } from '@/db/schema';
+import { auditEvents, outboxMessages, securitySettings, users } from '@/db/schema';
+import { findToken } from '@/lib/auth/tokens';
+import { sendResetLink } from '@/lib/users/access';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { runInactivityJob } from './inactivity';
 
@@ -33,6 +35,16 @@ describe('runInactivityJob', () => {
 
     expect(await runInactivityJob(db)).toEqual({ ran: true, inactivated: 0 });
     expect(await db.select().from(auditEvents).where(eq(auditEvents.action, 'user.inactivated'))).toHaveLength(2);
+  });
+
+  it('voids the outstanding reset links of those it inactivates, and cancels their waiting emails', async () => {
+    const idle = await insertUser(db, { email: 'idle.link@example.test', lastSignInAt: daysAgo(200), activatedAt: daysAgo(300) });
+    const token = new URL(await db.transaction((tx) => sendResetLink(tx, { id: idle.id, email: idle.email, firstName: 'I' }))).searchParams.get('token')!;
+    expect(await findToken(db, token)).not.toBeNull();
+    expect((await runInactivityJob(db)).inactivated).toBe(1);
+    expect(await findToken(db, token)).toBeNull();
+    const [mail] = await db.select().from(outboxMessages).where(eq(outboxMessages.userId, idle.id));
+    expect(mail!.status).toBe('cancelled');
   });
 
   it('does nothing when the setting is 0', async () => {

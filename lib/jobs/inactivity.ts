@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { rateLimits } from '@/db/schema';
 import { recordAudit, SYSTEM } from '@/lib/audit';
+import { revokeTokens } from '@/lib/auth/tokens';
 import { rows } from '@/lib/db-rows';
 import { getOrganization, getSecuritySettings } from '@/lib/settings';
 import { administratorRole, assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
@@ -35,6 +36,8 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
           returning id, email`,
     );
     if (inactivated.length > 0) await assertActiveAdministratorRemains(tx);
+    // Their outstanding reset links die too, as when a manager makes someone inactive.
+    await revokeTokens(tx, inactivated.map((u) => u.id));
     for (const user of inactivated) {
       await recordAudit(tx, {
         actor: SYSTEM,

@@ -43,12 +43,14 @@ export const SUPERSEDED = 'Not sent: its link was replaced by a newer one or voi
  * the organization's invitation to the wrong address). A sender's result for a cancelled message is not
  * recorded (it marks only rows still `sending`), so one already on the wire may still arrive.
  */
-export async function cancelLinkMail(q: Queryable, userId: string): Promise<void> {
+export async function cancelLinkMail(q: Queryable, userIds: string | readonly string[]): Promise<void> {
+  // One id, or many as one array parameter (a job may void the links of thousands at once).
+  const whose = typeof userIds === 'string' ? eq(outboxMessages.userId, userIds) : sql`${outboxMessages.userId} = any(${`{${userIds.join(',')}}`}::uuid[])`;
   await q
     .update(outboxMessages)
     .set({ status: 'cancelled', nextAttemptAt: null, claimedBy: null, lastError: SUPERSEDED })
     // The statuses as written, not parameters: so the planner can use the partial index outbox_user_waiting_idx.
-    .where(and(eq(outboxMessages.userId, userId), sql`${outboxMessages.status} <> 'sent' and ${outboxMessages.status} <> 'cancelled'`, inArray(outboxMessages.kind, LINK_KINDS)));
+    .where(and(whose, sql`${outboxMessages.status} <> 'sent' and ${outboxMessages.status} <> 'cancelled'`, inArray(outboxMessages.kind, LINK_KINDS)));
 }
 
 export async function organizationName(q: Queryable): Promise<string> {

@@ -56,6 +56,19 @@ describe('updateUser', () => {
     expect((await db.select().from(users).where(eq(users.id, self.id)))[0]!.status).toBe('inactive');
   });
 
+  it('making a user inactive voids their reset link and cancels its email; reactivated, the old link stays dead', async () => {
+    const user = await insertUser(db, { email: 'inactive-link@example.test', environmentId, status: 'active' });
+    const token = new URL(await db.transaction((tx) => sendResetLink(tx, { id: user.id, email: user.email, firstName: 'L' }))).searchParams.get('token')!;
+    expect(await findToken(db, token)).not.toBeNull();
+    const input = { firstName: 'L', lastName: 'K', email: user.email, roleId: await roleId('User'), environmentIds: [environmentId], tags: [] };
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...input, inactive: true, version: user.version }));
+    expect(await findToken(db, token)).toBeNull();
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.userId, user.id)))[0]!.status).toBe('cancelled');
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...input, inactive: false, version: user.version + 1 }));
+    expect(await findToken(db, token)).toBeNull();
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, TEST_PASSWORD))).rejects.toThrow(INVALID_LINK);
+  });
+
   // A role with users.write or users.ban but not users.unlock ("Unlock and reset") must not unlock by
   // a detour: Inactive then active again, or Ban then Validate. The lock outlasts both; Unlock lifts it.
   it('a lock outlasts Inactive and reactivation, and a ban and Validate', async () => {

@@ -82,6 +82,8 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
   if (toAdd.length) await tx.insert(userEnvironments).values(toAdd.map((environmentId) => ({ userId: user.id, environmentId })));
   if (wasAdministrator && endSessions) await assertActiveAdministratorRemains(tx);
   if (changes.email) await moveSignInEmail(tx, { id: user.id, firstName: input.firstName, oldEmail: user.email, newEmail: input.email, status });
+  // Outstanding reset links die with access, as with a ban: reactivated later, the user gets no old link back.
+  else if (status === 'inactive' && user.status !== 'inactive') await revokeTokens(tx, user.id);
 
   await recordAudit(tx, {
     actor: principal.actor,
