@@ -53,6 +53,9 @@ test.describe('Focus after navigation', () => {
     const context = await browser.newContext();
     const invited = await context.newPage();
     await invited.goto(link);
+    // The page names the account the link is for, and hands it to password managers.
+    await expect(invited.getByRole('main')).toContainText(`For ${email}.`);
+    await expect(invited.locator('input[autocomplete="username"]')).toHaveValue(email);
     await invited.getByLabel('New password', { exact: true }).fill('short');
     await invited.getByLabel('Confirm new password').fill('short');
     await invited.getByLabel('Confirm new password').press('Enter');

@@ -2,7 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { connection } from 'next/server';
 import { Alert } from '@/components/ui/alert';
+import { eq } from 'drizzle-orm';
 import { db } from '@/db';
+import { users } from '@/db/schema';
 import { describePolicy } from '@/lib/auth/password-policy';
 import { findToken } from '@/lib/auth/tokens';
 import { firstParam } from '@/lib/search-params';
@@ -27,12 +29,15 @@ export default async function SetPasswordPage({ searchParams }: { searchParams: 
       </>
     );
   }
-  const settings = await getSecuritySettings(db);
+  const [settings, [user]] = await Promise.all([getSecuritySettings(db), db.select({ email: users.email }).from(users).where(eq(users.id, link.userId))]);
   return (
     <>
       <h1 className="text-xl font-semibold">{link.purpose === 'invitation' ? 'Welcome! Choose your password' : 'Choose a new password'}</h1>
-      <p className="mt-1 text-sm text-slate-600">You will be signed in once it is set.</p>
-      <SetPasswordForm token={token} passwordHelp={describePolicy(settings)} />
+      {/* Whose account the link is for (the link went to that address), so nobody sets a password for the wrong one. */}
+      <p className="mt-1 text-sm text-slate-600">
+        For <span className="font-medium text-slate-900 [overflow-wrap:anywhere]">{user?.email}</span>. You will be signed in once it is set.
+      </p>
+      <SetPasswordForm token={token} email={user?.email ?? ''} passwordHelp={describePolicy(settings)} />
     </>
   );
 }

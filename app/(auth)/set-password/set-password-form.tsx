@@ -12,12 +12,14 @@ const FIELDS = {
   confirmPassword: { id: 'set-password-confirm', label: 'Confirm new password' },
 };
 
-export function SetPasswordForm({ token, passwordHelp }: { token: string; passwordHelp: string }) {
+export function SetPasswordForm({ token, email, passwordHelp }: { token: string; email: string; passwordHelp: string }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(setPasswordAction);
   return (
     <form {...formProps} className="mt-6 space-y-4">
       <FormStatus state={state} fields={FIELDS} />
       <input type="hidden" name="token" value={token} />
+      {/* For password managers: the account the new password belongs to (not submitted as a field that counts). */}
+      <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
       <Field label="New password" id={FIELDS.password.id} name="password" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.password} />
       <Field label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
       <SubmitButton pending={pending} className="w-full">Set password and sign in</SubmitButton>
