@@ -37,6 +37,10 @@ test.describe('lockout and unlock', () => {
     const row = page.getByRole('row', { name: /Lars Lockable/ });
     await expect(row).toContainText('Too many failed attempts');
     await expect(row.getByRole('cell', { name: '10', exact: true })).toBeVisible();
+    // The profile says why, counting the attempts once.
+    await row.getByRole('link', { name: /Lars/ }).click();
+    await expect(page.getByRole('main')).toContainText(/Locked after 10 failed sign-in attempts, since /);
+    await page.goBack();
     await row.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('dialog', { name: `Unlock ${ACCOUNTS.lockable.email}?` }).getByRole('button', { name: 'Unlock' }).click();
     await expect(page.getByRole('main').getByRole('status')).toHaveText('1 user unlocked.');

@@ -24,7 +24,13 @@ import { changeRefusal, findVisibleUser, membershipsOf } from '@/lib/users/scope
 import { loadConflict, updateUserAction } from './actions';
 import { StatusActions } from './status-actions';
 
-const REASONS = { failed_attempts: 'too many failed sign-in attempts', password_expired: 'an expired password' } as const;
+/** Why a user is locked, in a sentence: the attempts are counted once, and only where they are the reason. */
+const lockedBecause = (user: { lockReason: string | null; failedAttempts: number }) =>
+  user.lockReason === 'failed_attempts'
+    ? `Locked after ${user.failedAttempts} failed sign-in ${user.failedAttempts === 1 ? 'attempt' : 'attempts'}`
+    : user.lockReason === 'password_expired'
+      ? 'Locked because the password expired'
+      : 'Locked';
 
 // One lookup per request, shared by the title and the page.
 const visibleUser = cache(async (id: string) => {
@@ -72,7 +78,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
             <span className="[overflow-wrap:anywhere]">{user.email}</span> · {user.roleName}
             {user.status === 'locked' && (
               <span className="mt-1 block text-amber-800">
-                Locked because of {user.lockReason ? REASONS[user.lockReason] : 'an unknown reason'} ({user.failedAttempts} failed attempts) since{' '}
+                {lockedBecause(user)}, since{' '}
                 <LocalTime value={user.lockedAt} fallback="an unknown time" inline />.
               </span>
             )}
