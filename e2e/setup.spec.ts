@@ -25,6 +25,13 @@ test('first run: create the organization and its first Administrator, then sign 
   // Nothing typed is lost on an error.
   await expect(page.getByLabel('Organization name')).toHaveValue('Globex');
 
+  // Weak and mistyped at once: both are said in one try.
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByLabel('Confirm password').fill('shorter');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(summary).toContainText('Confirm password: The passwords do not match.');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAccessibleDescription(/Use at least 12 characters\./);
+
   // The only account's password is typed twice: a typo would lock everyone out of a new organization.
   await page.getByLabel('Password', { exact: true }).fill('Volcano-Lair-Hammock-9');
   await page.getByLabel('Confirm password').fill('Volcano-Lair-Hammok-9');

@@ -4,7 +4,7 @@ import type { Db } from '@/db/client';
 import { auditEvents, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
 import { hashPassword } from '@/lib/auth/password';
-import { changeOwnPassword } from './password';
+import { changeOwnPassword, PASSWORDS_DIFFER, refuseUnconfirmed } from './password';
 
 let db: Db;
 let environmentId: string;
@@ -42,5 +42,17 @@ describe('changing one\'s own password', () => {
     expect(after!.passwordHash).not.toBe(hash);
     expect(sessionVersion).toBe(user.sessionVersion + 1);
     expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.password_changed')))).toHaveLength(1);
+  });
+});
+
+describe('a new password typed twice differently', () => {
+  it('is refused with the policy\'s complaints about it too, so one try shows every problem', async () => {
+    await expect(refuseUnconfirmed(db, 'short', 'someone@example.test', 'newPassword')).rejects.toMatchObject({
+      code: 'invalid',
+      fieldErrors: { newPassword: expect.arrayContaining(['Use at least 12 characters.']), confirmPassword: [PASSWORDS_DIFFER] },
+    });
+    // A good password differing only in its confirmation: that alone is named.
+    await expect(refuseUnconfirmed(db, NEW_PASSWORD, 'someone@example.test', 'newPassword')).rejects.toMatchObject({ fieldErrors: { confirmPassword: [PASSWORDS_DIFFER] } });
+    await expect(refuseUnconfirmed(db, NEW_PASSWORD, 'someone@example.test', 'newPassword').catch((e: { fieldErrors: object }) => Object.keys(e.fieldErrors))).resolves.toEqual(['confirmPassword']);
   });
 });

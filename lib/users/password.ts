@@ -1,13 +1,25 @@
 // Changing a user's own password: checked against the current one and the organization's policy.
 import { eq, sql } from 'drizzle-orm';
-import type { Db, Tx } from '@/db/client';
-import { users } from '@/db/schema';
+import type { Db, Queryable, Tx } from '@/db/client';
+import { SECURITY_DEFAULTS, users } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
 import { hashPassword } from '@/lib/auth/password';
 import { checkPassword } from '@/lib/auth/password-policy';
 import { reverifyPassword, SIGN_IN_MESSAGES } from '@/lib/auth/sign-in';
 import { AppError, fieldError } from '@/lib/errors';
-import { getSecuritySettings } from '@/lib/settings';
+import { getOrganization, getSecuritySettings } from '@/lib/settings';
+
+export const PASSWORDS_DIFFER = 'The passwords do not match.';
+
+/**
+ * A new password typed twice differently: refused, with what the policy says of it too (on `field`),
+ * so the form names every problem at once instead of one per try. Before setup the defaults apply.
+ */
+export async function refuseUnconfirmed(q: Queryable, password: string, email: string | null, field: string): Promise<never> {
+  const policy = (await getOrganization(q)) ? await getSecuritySettings(q) : SECURITY_DEFAULTS;
+  const failures = email === null ? [] : checkPassword(password, policy, { email });
+  throw new AppError('invalid', 'Check the highlighted fields.', { ...(failures.length > 0 ? { [field]: failures } : {}), confirmPassword: [PASSWORDS_DIFFER] });
+}
 
 /** Policy failures as a field error on `field`; nothing when the password is acceptable. */
 export async function assertPasswordAllowed(tx: Tx, password: string, email: string, field = 'newPassword') {

@@ -1,20 +1,33 @@
 'use server';
 
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Tx } from '@/db/client';
+import { users } from '@/db/schema';
 import { action } from '@/lib/action';
 import { renewSession } from '@/lib/auth/session';
+import { findToken } from '@/lib/auth/tokens';
 import { completePasswordLink } from '@/lib/users/access';
+import { refuseUnconfirmed } from '@/lib/users/password';
+
+/** The email of the account a link is for (null for a link that does not work). */
+async function linkEmail(tx: Tx, token: string) {
+  const link = await findToken(tx, token);
+  if (!link) return null;
+  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, link.userId));
+  return user?.email ?? null;
+}
 
 const setPasswordSchema = z
   .object({
     token: z.string().min(1),
     password: z.string().min(1, 'Choose a password.'),
     confirmPassword: z.string(),
-  })
-  .refine((v) => v.password === v.confirmPassword, { path: ['confirmPassword'], message: 'The passwords do not match.' });
+  });
 
 // Public: the link is the credential. Setting the password signs the user in.
 export const setPasswordAction = action('public', setPasswordSchema, async (input, { tx, meta }) => {
+  if (input.password !== input.confirmPassword) await refuseUnconfirmed(tx, input.password, await linkEmail(tx, input.token), 'password');
   const user = await completePasswordLink(tx, input.token, input.password, meta);
   await renewSession(user, user.sessionVersion);
   return { message: 'Your password is set.', redirectTo: '/' };
