@@ -77,7 +77,7 @@ export function ImportWorkbench({
       setUpload({ state: 'error', message: 'The grid is empty. Type or paste at least one user.' });
       return;
     }
-    const csv = toCsv(gridColumns(rows, roles, defaultRole), rows, defaultRole);
+    const csv = toCsv(gridColumns(rows, roles, defaultRole), rows);
     void submit(new Blob([csv], { type: 'text/csv' }), 'grid.csv', `Checking ${filled.length} ${filled.length === 1 ? 'row' : 'rows'}…`, 'grid');
   };
 
@@ -137,7 +137,7 @@ export function ImportWorkbench({
             </h2>
             <p id="grid-help" className="text-sm text-slate-600">
               One user per row. Arrow keys and Tab move between cells; paste a block copied from a spreadsheet (with or without its header row).{' '}
-              {defaultRole && `Role: pick one from the list (the up and down arrows change it); a row left at "${defaultRole} (default)" gets the ${defaultRole} role. `}
+              {defaultRole && `Role: pick one from the list (the up and down arrows change it); a new user left at "${defaultRole} (default)" gets the ${defaultRole} role; an existing user keeps their role. `}
               Environments: names separated by &quot;;&quot;, empty for your current environment.
             </p>
             {loadedFrom && (

@@ -26,13 +26,13 @@ describe('the grid as CSV', () => {
 
   it('keeps the empty rows between filled ones, so grid row n is line n + 1', () => {
     const rows = [row({ 'First name': 'A', Role: 'User' }), row(), row({ 'First name': 'C', Role: 'User' }), row(), row()];
-    expect(toCsv(['First name', 'Role'], rows, 'User').split('\r\n')).toEqual(['First name,Role', 'A,User', ',', 'C,User', '']);
+    expect(toCsv(['First name', 'Role'], rows).split('\r\n')).toEqual(['First name,Role', 'A,User', ',', 'C,User', '']);
   });
 
-  it('sends an empty Role cell as the default role, and takes that role\'s fields', () => {
+  it('sends an empty Role cell empty (the check gives a new user the default role, an existing one keeps theirs), and shows the default role\'s fields', () => {
     const rows = [row({ 'First name': 'A' }), row()];
     expect(gridColumns(rows, roles, 'Notary')).toContain('Commission');
-    expect(toCsv(['First name', 'Role'], rows, 'User')).toBe('First name,Role\r\nA,User\r\n');
+    expect(toCsv(['First name', 'Role'], rows)).toBe('First name,Role\r\nA,\r\n');
   });
 });
 
@@ -62,7 +62,7 @@ describe('row numbers of a check', () => {
       row({ 'First name': 'Dee', 'Last name': 'Fox', Email: 'already@example.test', Environments: 'Production' }),
     ];
     const columns = gridColumns(grid, roles, 'User');
-    const job = await check('grid.csv', toCsv(columns, grid, 'User'), GRID_SOURCE);
+    const job = await check('grid.csv', toCsv(columns, grid), GRID_SOURCE);
     expect(job).toMatchObject({ totalRows: 4, newCount: 2, errorCount: 1, skipCount: 1 });
     const [bad] = await errorRows(db, job.id);
     expect(shownRowNo(GRID_SOURCE, bad!.rowNo)).toBe(4);
@@ -74,7 +74,7 @@ describe('row numbers of a check', () => {
     const back = checkedGridRows({ source: GRID_SOURCE, headers: columns }, await gridRows(db, job.id, 100), roles);
     expect(back.map((r) => r.values['First name'] ?? '')).toEqual(['Ann', '', 'Bob', 'Cid', 'Dee']);
     expect(back[3]!.errors).toHaveProperty('Email');
-    expect(back[3]!.values.Role).toBe('User');
+    expect(back[3]!.values.Role).toBe('');
     expect(back.some((r) => r.fileRow !== undefined)).toBe(false);
   });
 
@@ -91,16 +91,20 @@ describe('row numbers of a check', () => {
     expect(back[1]!.values['First name']).toBe('Fay');
   });
 
-  it('say of a file\'s empty Role, shown in the grid as the default role, what the next check does with it', () => {
-    const headers = ['First name', 'Last name', 'Email', 'Role'];
+  it('show every problem of a column, not only the last one', () => {
+    const headers = ['First name', 'Last name', 'Email', 'Role', 'Environments'];
     const stored = [
-      { rowNo: 2, cells: ['Ann', 'Lee', 'ann@example.test', ''], errors: [{ column: 'Role', message: 'Enter a role.' }] },
-      { rowNo: 3, cells: ['Bo', 'Lee', 'bo@example.test', 'Wizard'], errors: [{ column: 'Role', message: 'There is no role named "Wizard".' }] },
+      {
+        rowNo: 2,
+        cells: ['Ann', 'Lee', 'ann@example.test', 'User', 'Mars; Venus'],
+        errors: [
+          { column: 'Environments', message: 'There is no environment named "Mars".' },
+          { column: 'Environments', message: 'There is no environment named "Venus".' },
+        ],
+      },
     ];
-    const back = checkedGridRows({ source: 'people.csv', headers }, stored, roles, 'User');
-    expect(back[0]!.errors?.Role).toBe('Empty in the file: checked again, this row gets the User role, or pick another.');
-    expect(back[1]!.errors?.Role).toBe('There is no role named "Wizard".');
-    // Without a default role the grid asks for one, and so does the error.
-    expect(checkedGridRows({ source: 'people.csv', headers }, stored, roles)[0]!.errors?.Role).toBe('Enter a role.');
+    expect(checkedGridRows({ source: 'people.csv', headers }, stored, roles)[0]!.errors).toEqual({
+      Environments: 'There is no environment named "Mars". There is no environment named "Venus".',
+    });
   });
 });

@@ -34,14 +34,15 @@ export function gridColumns(rows: GridRow[], roles: GridRole[], defaultRole = ''
 /**
  * As CSV (RFC 4180), for the upload route. Empty rows between filled ones are sent too (the check
  * skips them), so grid row n is the file's row n + 1 and the check's row numbers are the grid's.
- * An empty Role cell of a filled row is sent as the default role.
+ * An empty Role cell is sent empty, as in a file: the check gives a new user the default role and
+ * leaves an existing user's role as it is (sending the default would demote them).
  */
-export function toCsv(columns: string[], rows: GridRow[], defaultRole = ''): string {
+export function toCsv(columns: string[], rows: GridRow[]): string {
   const quote = (v: string) => (/[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const lines = [columns.map(quote).join(',')];
   const last = rows.findLastIndex((r) => !isEmpty(r));
   for (const r of rows.slice(0, last + 1)) {
-    const values: Record<string, string> = isEmpty(r) ? {} : { ...r.values, Role: roleOf(r, defaultRole) };
+    const values: Record<string, string> = isEmpty(r) ? {} : r.values;
     lines.push(columns.map((c) => quote(values[c] ?? '')).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
@@ -55,15 +56,13 @@ type StoredRow = { rowNo: number; cells: string[]; errors: { column: string; mes
 /**
  * A checked import as grid rows. A grid check puts each row back on its own line (empty lines
  * between rows come back empty), so the numbers of the error list still point at the right rows. A
- * file's rows are listed in order, each carrying its file row number. A file's empty Role cell is an
- * error there, but in the grid it shows as "`defaultRole` (default)" and is checked as that role: its
- * error says so rather than "Enter a role." beside a role already shown.
+ * file's rows are listed in order, each carrying its file row number. A column with several problems
+ * shows them all.
  */
 export function checkedGridRows(
   job: { source: string; headers: string[] },
   stored: StoredRow[],
   roles: readonly { requiredFields: readonly RequiredField[] }[],
-  defaultRole = '',
 ): GridRow[] {
   const profile = profileColumns(roles);
   const map = matchColumns(job.headers, profile);
@@ -73,9 +72,11 @@ export function checkedGridRows(
   ].filter((c): c is [string, number] => c[1] !== undefined);
   const toGrid = (r: StoredRow, id: number): GridRow => {
     const values = Object.fromEntries(columns.map(([label, index]) => [label, r.cells[index] ?? '']));
-    const errors = r.errors ? Object.fromEntries(r.errors.map((e) => [e.column, e.message])) : undefined;
-    if (errors?.Role && defaultRole && !(values.Role ?? '').trim())
-      errors.Role = `Empty in the file: checked again, this row gets the ${defaultRole} role, or pick another.`;
+    let errors: Record<string, string> | undefined;
+    for (const e of r.errors ?? []) {
+      errors ??= {};
+      errors[e.column] = errors[e.column] ? `${errors[e.column]} ${e.message}` : e.message;
+    }
     return { id, values, errors };
   };
   if (job.source !== GRID_SOURCE) return stored.map((r, i) => ({ ...toGrid(r, -(i + 1)), fileRow: r.rowNo }));

@@ -111,6 +111,40 @@ describe('validation', () => {
     expect(await db.select().from(users).where(eq(users.email, 'ann@example.test'))).toEqual([]);
   });
 
+  it('lists every problem of a row at once: an unknown role does not hide the environments\' or the email\'s', async () => {
+    const job = await createImport(db, admin, file('all-at-once.csv', csv('Eve,Fox,not-an-email,Wizard,Mars; Sandbox; Venus,')), skip);
+    const [row] = await rowsOf(job.id);
+    expect(row!.errors).toEqual([
+      { column: 'Role', message: expect.stringContaining('There is no role named "Wizard"') },
+      { column: 'Environments', message: 'There is no environment named "Mars".' },
+      { column: 'Environments', message: 'There is no environment named "Venus".' },
+      { column: 'Email', message: expect.any(String) },
+    ]);
+  });
+
+  it('an empty Role cell makes a new user a User (as the grid and Add do) and keeps an existing user\'s role', async () => {
+    const keeper = await insertUser(db, { email: 'keeper@example.test', role: 'Account Manager', environmentId });
+    const job = await createImport(
+      db,
+      admin,
+      file('no-role.csv', csv('Nia,New,nia.norole@example.test,,Production,', 'Kip,Keeper,keeper@example.test,,,', 'Ola,Odd,ola.norole@example.test,  ,Mars,')),
+      { existing: 'update', environmentId },
+    );
+    expect(job).toMatchObject({ newCount: 1, updateCount: 1, errorCount: 1 });
+    expect((await rowsOf(job.id))[2]!.errors).toEqual([{ column: 'Environments', message: 'There is no environment named "Mars".' }]);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
+    expect(await run(job.id)).toBe('done');
+    const roleOf = async (email: string) =>
+      (await db.select({ role: roles.name, firstName: users.firstName }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(eq(users.email, email)))[0];
+    expect(await roleOf('nia.norole@example.test')).toEqual({ role: 'User', firstName: 'Nia' });
+    expect(await roleOf(keeper.email)).toEqual({ role: 'Account Manager', firstName: 'Kip' });
+  });
+
+  it('an empty Role cell never demotes an Administrator', async () => {
+    const job = await createImport(db, admin, file('admin-norole.csv', csv('Ada,Renamed,ada@example.test,,,')), { existing: 'update', environmentId: null });
+    expect(job).toMatchObject({ updateCount: 1, errorCount: 0 });
+  });
+
   it('checks a role\'s field pattern on each row, naming the column', async () => {
     await db.insert(roles).values({ name: 'Clerk', permissions: [], requiredFields: [{ label: 'Clerk number', key: 'clerkNo', pattern: 'C[0-9]{3}' }] });
     const content = [`${HEADER},Clerk number`, 'Cal,One,cal1@example.test,Clerk,Production,,C123', 'Cal,Two,cal2@example.test,Clerk,Production,,X9'].join('\n');

@@ -20,6 +20,9 @@ export const importLimits = () => ({
 
 export { GRID_SOURCE } from './grid-rows';
 
+/** The built-in role a new user gets when the Role cell is empty. */
+const USER_ROLE = 'User';
+
 export type ImportOptions = { existing: 'skip' | 'update'; environmentId: string | null };
 
 function visibleJobs(principal: Principal): SQL | undefined {
@@ -35,7 +38,10 @@ export async function validationContext(q: Queryable, principal: Principal, opti
   // Archived environments stay known by name (a row naming one is told so), but take no one, as in Add.
   const usable = (id: string) => environmentRows.some((e) => e.id === id && !e.archived) && canSeeEnvironment(principal, id);
   const defaultEnvironmentId = options.environmentId && usable(options.environmentId) ? options.environmentId : null;
-  return { principal, roles: roleRows, environments: environmentRows, defaultEnvironmentId, existing: options.existing };
+  // As on the Add form (and the grid's "User (default)"): an empty Role cell makes a new user a User.
+  const userRole = roleRows.find((r) => r.builtIn && r.name === USER_ROLE);
+  const defaultRoleId = userRole && canGrant(principal, userRole) ? userRole.id : null;
+  return { principal, roles: roleRows, environments: environmentRows, defaultEnvironmentId, defaultRoleId, existing: options.existing };
 }
 
 /**

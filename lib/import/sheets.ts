@@ -61,7 +61,7 @@ export function templateStream(roles: ImportRole[], environments: Pick<ImportEnv
     values
       .addRow([])
       .commit();
-    values.addRow(['Environments: names separated by ";". Tags: Name=Value pairs separated by ";". Leave Environments empty for your current environment.']).commit();
+    values.addRow(['Environments: names separated by ";". Tags: Name=Value pairs separated by ";". Leave Environments empty for your current environment, and Role empty for the User role; when updating existing users, an empty Role, Environments or Tags keeps theirs.']).commit();
     await values.commit();
   });
 }

@@ -27,6 +27,8 @@ export type ValidationContext = {
   environments: ImportEnvironment[];
   /** Rows that name no environment go here (the importer's current environment). */
   defaultEnvironmentId: string | null;
+  /** A new user's role when the Role cell is empty (User, as on the Add form); an existing user keeps theirs. */
+  defaultRoleId: string | null;
   existing: 'skip' | 'update';
 };
 
@@ -41,6 +43,10 @@ export type NewUserData = {
   profile: Record<string, string>;
   /** Updates: the file named no environment, so the user's memberships stay as they are. */
   keepEnvironments?: boolean;
+  /** The Role cell was empty: a new user gets the default role, an existing user keeps theirs. */
+  keepRole?: boolean;
+  /** No environment named and no current one: fine for an update (memberships kept), an error for a new user. */
+  noEnvironment?: boolean;
   userId?: string;
   /** Updates: the user's version at the preview; the run skips a user changed since. */
   version?: number;
@@ -78,6 +84,9 @@ const splitList = (cell: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+const NO_ENVIRONMENT: RowError = { column: 'Environments', message: 'Enter at least one environment.' };
+const errorMessage = (errors: RowError[]) => errors.map((e) => `${e.column}: ${e.message}`).join(' ');
+
 /** Checks what one row can be checked on its own; the email's use elsewhere is checked per chunk. */
 export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx: ValidationContext, lookups: Lookups): CheckedRow {
   const errors: RowError[] = [];
@@ -95,14 +104,16 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
   }
 
   const roleName = get('role').trim();
-  const role = roleName ? lookups.roleByName.get(roleName.toLowerCase()) : undefined;
+  const role = roleName ? lookups.roleByName.get(roleName.toLowerCase()) : lookups.defaultRole;
   if (!role) errors.push({ column: header('role'), message: roleName ? `There is no role named "${roleName}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
   else if (!canGrant(ctx.principal, role))
     errors.push({ column: header('role'), message: `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.` });
 
+  // Environments are checked whatever the role cell holds, so one pass shows every problem of the row;
+  // a role that reaches every environment needs none and takes none.
   let environmentIds: string[] = [];
   const names = splitList(get('environments'));
-  if (role && !role.allEnvironments) {
+  if (!role?.allEnvironments) {
     for (const name of names) {
       const env = lookups.environmentByName.get(name.toLowerCase());
       if (!env) errors.push({ column: header('environments'), message: `There is no environment named "${name}".` });
@@ -112,7 +123,6 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
       else environmentIds.push(env.id);
     }
     if (names.length === 0 && ctx.defaultEnvironmentId) environmentIds = [ctx.defaultEnvironmentId];
-    if (names.length === 0 && !ctx.defaultEnvironmentId) errors.push({ column: header('environments'), message: 'Enter at least one environment.' });
     environmentIds = [...new Set(environmentIds)];
   }
 
@@ -138,13 +148,18 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
       if (!errors.some((e) => e.column === column)) errors.push({ column, message: issue.message });
     }
   }
+  // No environment named and no current one: a new user has nowhere to go, but an update keeps the
+  // user's memberships, so a row with no other problem waits for checkExisting to know which it is.
+  const noEnvironment = role !== undefined && !role.allEnvironments && names.length === 0 && !ctx.defaultEnvironmentId;
+  if (noEnvironment && errors.length > 0 && !errors.some((e) => e.column === NO_ENVIRONMENT.column)) errors.push(NO_ENVIRONMENT);
   if (errors.length > 0 || !parsed.success || !role)
-    return { rowNo, cells, kind: 'error', data: null, errors, message: errors.map((e) => `${e.column}: ${e.message}`).join(' ') };
-  return { rowNo, cells, kind: 'new', data: { ...parsed.data, roleId: role.id, keepEnvironments: names.length === 0 }, errors: [], message: null };
+    return { rowNo, cells, kind: 'error', data: null, errors, message: errorMessage(errors) };
+  return { rowNo, cells, kind: 'new', data: { ...parsed.data, roleId: role.id, keepEnvironments: names.length === 0, keepRole: !roleName, ...(noEnvironment && { noEnvironment }) }, errors: [], message: null };
 }
 
 type Lookups = {
   roleByName: Map<string, ImportRole>;
+  defaultRole: ImportRole | undefined;
   roleNames: string;
   environmentByName: Map<string, ImportEnvironment>;
   profileLabel: Map<string, string>;
@@ -154,13 +169,14 @@ function lookupsFor(ctx: ValidationContext): Lookups {
   const grantable = ctx.roles.filter((r) => canGrant(ctx.principal, r));
   return {
     roleByName: new Map(ctx.roles.map((r) => [r.name.toLowerCase(), r])),
+    defaultRole: ctx.roles.find((r) => r.id === ctx.defaultRoleId),
     roleNames: grantable.map((r) => r.name).join(', ') || 'none you may grant',
     environmentByName: new Map(ctx.environments.map((e) => [e.name.toLowerCase(), e])),
     profileLabel: new Map(profileColumns(ctx.roles).map((f) => [f.key, f.label])),
   };
 }
 
-type Existing = { id: string; email: string; status: string; version: number; name: string; builtIn: boolean; permissions: string[]; allEnvironments: boolean; environmentIds: string[] };
+type Existing = { id: string; roleId: string; email: string; status: string; version: number; name: string; builtIn: boolean; permissions: string[]; allEnvironments: boolean; environmentIds: string[] };
 
 /** Settles rows whose email is already taken (skip, update or refuse), with one query for the chunk. */
 async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: ValidationContext, demotions: number[]) {
@@ -169,7 +185,7 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
   const emails = candidates.map((r) => r.data!.email.toLowerCase());
   const found = await rowsOf<Existing>(
     db,
-    sql`select u.id, lower(u.email) as email, u.status, u.version, r.name, r.built_in as "builtIn", r.permissions, r.all_environments as "allEnvironments", u.environment_ids as "environmentIds"
+    sql`select u.id, u.role_id as "roleId", lower(u.email) as email, u.status, u.version, r.name, r.built_in as "builtIn", r.permissions, r.all_environments as "allEnvironments", u.environment_ids as "environmentIds"
         from users u join roles r on r.id = u.role_id
         where lower(u.email) = any(${`{${emails.map((e) => `"${e.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[])`,
   );
@@ -177,7 +193,10 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
   const roleById = new Map(ctx.roles.map((r) => [r.id, r]));
   for (const row of candidates) {
     const user = byEmail.get(row.data!.email.toLowerCase());
-    if (!user) continue;
+    if (!user) {
+      if (row.data!.noEnvironment) Object.assign(row, { kind: 'error', data: null, errors: [NO_ENVIRONMENT], message: errorMessage([NO_ENVIRONMENT]) });
+      continue;
+    }
     if (ctx.existing === 'skip') {
       Object.assign(row, { kind: 'skip', message: 'A user with this email already exists: skipped.' });
       continue;
@@ -195,6 +214,8 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
     }
     row.kind = 'update';
     row.data!.userId = user.id;
+    // An empty Role cell keeps the user's role, as an empty Environments or Tags cell keeps theirs.
+    if (row.data!.keepRole) row.data!.roleId = user.roleId;
     row.data!.version = user.version;
     if (user.status === 'active' && isAdministratorRole(user) && !isAdministratorRole(roleById.get(row.data!.roleId)!))
       demotions.push(row.rowNo);

@@ -27,8 +27,8 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
   const { from } = await searchParams;
   const [roles, environments, imports] = await Promise.all([listRoles(db), getVisibleEnvironments(user), listImports(db, principal)]);
   const grantable = grantableRoles(principal, roles);
-  // As on the Add form: User when the importer may grant it.
-  const defaultRole = grantable.find((r) => r.name === 'User') ?? grantable[0];
+  // As on the Add form and the check of a file (validationContext): User, which everyone may grant.
+  const defaultRole = grantable.find((r) => r.name === 'User');
 
   let initialRows: GridRow[] = [];
   let loadedFrom: string | undefined;
@@ -38,7 +38,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
       throw error;
     });
     if (job && job.totalRows <= GRID_LIMIT) {
-      initialRows = checkedGridRows(job, await gridRows(db, job.id, GRID_LIMIT), roles, defaultRole?.name);
+      initialRows = checkedGridRows(job, await gridRows(db, job.id, GRID_LIMIT), roles);
       loadedFrom = job.source;
     }
   }
