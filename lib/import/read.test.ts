@@ -6,7 +6,7 @@ import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { matchColumns, normalizeHeader } from './columns';
-import { checkWorkbookSize, detectDelimiter, MAX_COLUMNS, maxSharedStrings, readRows, sharedStringsCounter } from './read';
+import { checkWorkbookSize, detectDelimiter, MAX_COLUMNS, maxSharedStrings, readRows, sharedStringsCounter, verticalMergeFinder } from './read';
 import { neutralise, templateStream } from './sheets';
 import { saveUpload } from './upload';
 
@@ -168,6 +168,46 @@ describe('xlsx', () => {
     const rows = await all(p, 'xlsx');
     expect(rows[2]).toEqual(['b']);
   });
+
+  it('reads the first visible sheet with text: a hidden helper sheet or an empty Sheet1 before the users is passed over', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Lookup', { state: 'hidden' }).addRow(['Code', 'Label']);
+    workbook.addWorksheet('Sheet1');
+    const users = workbook.addWorksheet('Users');
+    users.addRow([]);
+    users.addRow(['Email', 'Role']);
+    users.addRow(['ann@example.test', 'User']);
+    workbook.addWorksheet('Notes').addRow(['not users']);
+    const p = path.join(dir, `${++n}.xlsx`);
+    await workbook.xlsx.writeFile(p);
+    // Row numbers stay the sheet's: the header is on its row 2.
+    expect(await all(p, 'xlsx')).toEqual([[], ['Email', 'Role'], ['ann@example.test', 'User']]);
+  });
+
+  it('refuses cells merged over several rows (all but the first read as empty), naming them; cells merged within a row are fine', async () => {
+    const merged = await xlsx([['Email', 'Role', 'Environments'], ['a@example.test', 'Account Manager', 'Sandbox'], ['b@example.test', '', '']], (sheet) => {
+      sheet.mergeCells('B2:B3');
+      sheet.mergeCells('C2:C3');
+    });
+    await expect(all(merged, 'xlsx')).rejects.toThrow('The sheet "Users" has merged cells (B2:B3, C2:C3): only the first row of a merged range holds its value.');
+    const across = await xlsx([['Email', 'Role', 'Environments'], ['a@example.test', 'User', 'Production']], (sheet) => {
+      sheet.mergeCells('B2:C2');
+    });
+    expect(await all(across, 'xlsx')).toHaveLength(2);
+  });
+
+  it('finds merged ranges however the sheet\'s XML is cut into chunks', () => {
+    const xml = Buffer.from('<mergeCells count="3"><mergeCell ref="A1:C1"/><mergeCell ref="D2:D40"/><mergeCell ref="AB10:AC12"/></mergeCells>');
+    for (let cut = 1; cut < xml.length; cut++) {
+      const finder = verticalMergeFinder();
+      finder.push(xml.subarray(0, cut));
+      finder.push(xml.subarray(cut));
+      expect(finder.found).toEqual([
+        { ref: 'D2:D40', lastRow: 40 },
+        { ref: 'AB10:AC12', lastRow: 12 },
+      ]);
+    }
+  });
 });
 
 describe('bad input', () => {
@@ -288,7 +328,7 @@ describe('wide rows and big shared-strings tables', () => {
     await expect(checkWorkbookSize(p, limits, 1048576)).rejects.toThrow(
       'The text of this workbook unpacks to more than 1 MB, more than an import may hold. It may be damaged or built to overload servers',
     );
-    await expect(checkWorkbookSize(p, limits, 2 * 1048576)).resolves.toBeUndefined();
+    await expect(checkWorkbookSize(p, limits, 2 * 1048576)).resolves.toBeInstanceOf(Map);
   });
 });
 

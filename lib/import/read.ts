@@ -3,6 +3,7 @@
 // (quotes, BOM, ";" or "," detected). Anything that is not what its name says is refused with a message.
 // What a file may cost is bounded by its real content: columns past MAX_COLUMNS are not read, and the
 // parts a reader would hold whole in memory (a workbook's shared strings, a CSV line) are capped first.
+import type { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
@@ -80,12 +81,42 @@ export function sharedStringsCounter(): (chunk: Buffer) => number {
   };
 }
 
+/** A merged range that spans rows, as "D2:D5" with its last row. */
+export type VerticalMerge = { ref: string; lastRow: number };
+
+/**
+ * Finds the merged ranges (<mergeCell ref="A1:B2"/>) of a worksheet's XML that span more than one row,
+ * as its chunks come out; a tag cut between two chunks is found whole in the next one. exceljs's
+ * streaming reader ignores merges: every row of a merged range but its first reads as empty.
+ */
+export function verticalMergeFinder(): { push: (chunk: Buffer) => void; found: VerticalMerge[] } {
+  const tag = /<mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"[^>]*>/g;
+  const found: VerticalMerge[] = [];
+  let carry = '';
+  return {
+    found,
+    push(chunk) {
+      const text = carry + chunk.toString('latin1');
+      let end = 0;
+      for (const match of text.matchAll(tag)) {
+        end = match.index + match[0].length;
+        const [, c1, r1, c2, r2] = match;
+        if (r1 !== r2 && found.length < 100) found.push({ ref: `${c1}${r1}:${c2}${r2}`, lastRow: Number(r2) });
+      }
+      // What may be the start of a tag cut by the chunk's end waits for the next chunk.
+      const open = text.lastIndexOf('<');
+      carry = open >= end && text.length - open < 200 ? text.slice(open) : '';
+    },
+  };
+}
+
 /**
  * Unpacks every part of the workbook once, counting bytes as they come out, so a zip bomb is stopped
  * at the limit instead of filling memory or disk, and so is a shared-strings table exceljs could not
- * hold (its byte cap is lower in tests); also proves the zip is whole before anything is read.
+ * hold (its byte cap is lower in tests); also proves the zip is whole before anything is read. Returns
+ * each worksheet's merged ranges that span rows, by its part's number (xl/worksheets/sheetN.xml).
  */
-export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES): Promise<void> {
+export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES): Promise<Map<string, VerticalMerge[]>> {
   const { maxUnpackedBytes } = limits;
   const maxStrings = maxSharedStrings(limits.maxRows);
   // A whole zip ends with its directory's end record (within the last 64 KiB + 22 bytes); a cut-off one
@@ -98,12 +129,16 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
     throw bad('This workbook is damaged (it looks cut off) and cannot be read. Open it in Excel, save it again as .xlsx, and upload it again.');
   let total = 0;
   let sawWorkbook = false;
+  const merges = new Map<string, VerticalMerge[]>();
   const zip = createReadStream(path).pipe(unzipper.Parse({ forceStream: true }));
   try {
     for await (const entry of zip as AsyncIterable<Entry>) {
       if (entry.path === 'xl/workbook.xml') sawWorkbook = true;
       // The path exceljs's streaming reader takes the table from.
       const countStrings = entry.path === 'xl/sharedStrings.xml' ? sharedStringsCounter() : undefined;
+      const sheetNo = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(entry.path)?.[1];
+      const mergeFinder = sheetNo ? verticalMergeFinder() : undefined;
+      if (sheetNo && mergeFinder) merges.set(sheetNo, mergeFinder.found);
       let bytes = 0;
       let strings = 0;
       for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -113,6 +148,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
           zip.destroy();
           throw bad(`This workbook unpacks to more than ${Math.round(maxUnpackedBytes / 1048576)} MB, which is more than an import may hold. It may be damaged or built to overload servers.`);
         }
+        mergeFinder?.push(chunk);
         if (!countStrings) continue;
         strings += countStrings(chunk);
         if (bytes > maxSharedStringsBytes || strings > maxStrings) {
@@ -130,6 +166,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
     throw bad('This workbook is damaged and cannot be read. Open it in Excel, save it again as .xlsx, and upload it again.');
   }
   if (!sawWorkbook) throw bad('This file is a zip archive but not an Excel workbook. Save it from Excel as .xlsx.');
+  return merges;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -153,35 +190,58 @@ export function cellText(value: ExcelJS.CellValue): string {
 }
 
 async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<string[]> {
-  await checkWorkbookSize(path, limits);
+  const merges = await checkWorkbookSize(path, limits);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
     worksheets: 'emit',
-    entries: 'ignore',
+    entries: 'emit',
+  });
+  // The part number of the sheet about to be emitted (its merges are kept under it).
+  let sheetNo = '';
+  (reader as unknown as EventEmitter).on('entry', (entry: { type: string; id?: string }) => {
+    if (entry.type === 'worksheet') sheetNo = String(entry.id);
   });
   let rows = 0;
   try {
-    // Only the first sheet holds users (the template's second sheet lists roles and environments).
+    // The users are on the first visible sheet with any text (the template's second sheet lists roles
+    // and environments): a hidden helper sheet or an empty "Sheet1" before it is passed over.
     for await (const sheet of reader) {
+      const { state, name } = sheet as unknown as { state?: string; name?: string };
+      const merged = merges.get(sheetNo) ?? [];
       // exceljs widens the sheet's dimensions at each row by walking every column up to the row's last
       // cell (a millisecond a row for a cell in XFD); they are never used here.
       (sheet as unknown as { dimensions: ExcelJS.Range }).dimensions.expandRow = () => {};
+      const hidden = state === 'hidden' || state === 'veryHidden';
       let expected = 1;
+      let started = false;
       for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
-        // Empty rows are left out by the reader: keep row numbers true to the file.
-        for (; expected < row.number; expected++) yield [];
-        expected = row.number + 1;
+        // A sheet passed over is still read through: the next one comes after it in the file.
+        if (hidden) continue;
         // Cell by cell, up to the last one within the cap: row.values and row.eachCell would walk every
         // column up to the row's last cell, however far.
         let width = Math.min(row.cellCount, MAX_COLUMNS);
         while (width > 0 && !row.findCell(width)) width--;
         const cells = Array.from({ length: width }, (_, i) => cellText(row.findCell(i + 1)?.value ?? null));
+        if (!started) {
+          if (!cells.some((c) => c.trim())) continue;
+          started = true;
+          // Merged cells read as empty below their first row: a merged Role or Environments would give
+          // the rows under it the default silently, so the file is refused before any row is checked.
+          const spanning = merged.filter((m) => m.lastRow > row.number);
+          if (spanning.length > 0)
+            throw bad(
+              `The sheet "${name ?? 'Sheet1'}" has merged cells (${spanning.slice(0, 3).map((m) => m.ref).join(', ')}${spanning.length > 3 ? ', ...' : ''}): only the first row of a merged range holds its value. Unmerge them and fill in every row (in Excel: select the cells, then Home → Merge & Center), then upload the file again.`,
+            );
+        }
+        // Empty rows are left out by the reader: keep row numbers true to the file.
+        for (; expected < row.number; expected++) yield [];
+        expected = row.number + 1;
         if (++rows > limits.maxRows + 1) throw tooManyRows(limits.maxRows);
         yield cells;
       }
-      break;
+      if (started) break;
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
