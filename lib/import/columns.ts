@@ -44,13 +44,23 @@ export type ColumnMap = {
   missing: string[];
   /** Headers that matched nothing (ignored). */
   ignored: string[];
+  /** Fields named by more than one column (the first is used; a file with any is refused): their header and each column's letter and header. */
+  duplicates: { field: string; columns: { letter: string; header: string }[] }[];
 };
+
+/** A column's letter as a spreadsheet shows it: 0 → A, 26 → AA. */
+export function columnLetter(index: number): string {
+  let letter = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) letter = String.fromCharCode(65 + ((n - 1) % 26)) + letter;
+  return letter;
+}
 
 /** Matches a header row to fields. Profile fields match their label or their key. */
 export function matchColumns(headers: readonly string[], profileFields: readonly RequiredField[]): ColumnMap {
   const base: ColumnMap['base'] = {};
   const profile: ColumnMap['profile'] = {};
   const ignored: string[] = [];
+  const named = new Map<string, { field: string; columns: { letter: string; header: string }[] }>();
   const profileIndex = new Map<string, string>();
   for (const f of profileFields) {
     profileIndex.set(normalizeHeader(f.label), f.key);
@@ -60,6 +70,13 @@ export function matchColumns(headers: readonly string[], profileFields: readonly
     const header = normalizeHeader(raw ?? '');
     if (!header) return;
     const field = ALIAS_INDEX.get(header);
+    const key = field ?? profileIndex.get(header);
+    if (key) {
+      const label = field ? BASE_COLUMNS.find((c) => c.field === field)!.header : (profileFields.find((f) => f.key === key)?.label ?? key);
+      const entry = named.get(key) ?? { field: label, columns: [] };
+      entry.columns.push({ letter: columnLetter(index), header: raw.trim() });
+      named.set(key, entry);
+    }
     if (field && base[field] === undefined) base[field] = index;
     else if (!field && profileIndex.has(header) && profile[profileIndex.get(header)!] === undefined)
       profile[profileIndex.get(header)!] = index;
@@ -68,7 +85,8 @@ export function matchColumns(headers: readonly string[], profileFields: readonly
   const missing = BASE_COLUMNS.filter((c) => ['firstName', 'lastName', 'email', 'role'].includes(c.field) && base[c.field] === undefined).map(
     (c) => c.header,
   );
-  return { base, profile, missing, ignored };
+  const duplicates = [...named.values()].filter((d) => d.columns.length > 1);
+  return { base, profile, missing, ignored, duplicates };
 }
 
 /** The unique required fields of a set of roles, in first-seen order (one grid column each). */

@@ -230,6 +230,15 @@ describe('validation', () => {
     );
   });
 
+  it('refuses two columns for one field (which holds the users\' emails is a guess), naming their letters, and keeps no job', async () => {
+    const before = (await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n;
+    const content = `${HEADER},E-mail address,Commission number,commission\nAnn,Lee,ann.work@example.test,User,,,ann.home@example.test,,`;
+    await expect(createImport(db, admin, file('two-emails.csv', content), skip)).rejects.toThrow(
+      'The file has 2 Email columns (C "Email", G "E-mail address"). The file has 2 Commission number columns (H "Commission number", I "commission"). Keep one column per field',
+    );
+    expect((await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n).toBe(before);
+  });
+
   it('names the missing required columns, and keeps no job', async () => {
     const before = (await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n;
     await expect(createImport(db, admin, file('cols.csv', 'Given name;E-mail\nA;a@example.test'), skip)).rejects.toThrow(

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { matchColumns, normalizeHeader } from './columns';
+import { columnLetter, matchColumns, normalizeHeader } from './columns';
 import { checkWorkbookSize, detectDelimiter, MAX_COLUMNS, maxSharedStrings, readRows, sharedStringsCounter, verticalMergeFinder } from './read';
 import { neutralise, templateStream } from './sheets';
 import { saveUpload } from './upload';
@@ -112,6 +112,11 @@ describe('header matching', () => {
     expect(map.profile).toEqual({ commission: 6 });
     expect(map.missing).toEqual([]);
     expect(map.ignored).toEqual(['Notes']);
+    expect(map.duplicates).toEqual([]);
+  });
+
+  it('names columns by letter as a spreadsheet does', () => {
+    expect([0, 25, 26, 51, 52, 701, 702, 16_383].map(columnLetter)).toEqual(['A', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA', 'XFD']);
   });
 
   it('names every missing required column', () => {

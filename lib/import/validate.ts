@@ -260,6 +260,16 @@ export async function validateImport(
       `The file has no ${columns.missing.join(', ')} column${columns.missing.length > 1 ? 's' : ''}. The first row must name the columns: First name, Last name, Email, Role (Environments, Tags and the roles' required fields are optional columns).${headers.length === MAX_COLUMNS ? ` Only the first ${MAX_COLUMNS} columns are read.` : ''}`,
     );
 
+  // Two columns for one field (an "Email" and an "E-mail address", say): which one holds the users'
+  // values is a guess the import does not make.
+  if (columns.duplicates.length > 0)
+    throw new AppError(
+      'invalid',
+      `${columns.duplicates
+        .map((d) => `The file has ${d.columns.length} ${d.field} columns (${d.columns.map((c) => `${c.letter} "${c.header}"`).join(', ')})`)
+        .join('. ')}. Keep one column per field (delete or rename the others), then upload the file again.`,
+    );
+
   const counts: ImportCounts = { totalRows: 0, newCount: 0, updateCount: 0, skipCount: 0, errorCount: 0 };
   const seen = new Map<string, number>();
   const demotions: number[] = [];
