@@ -145,6 +145,26 @@ describe('CSV dialects', () => {
     ]);
   });
 
+  it('reads UTF-16 text (Excel\'s "Unicode Text", tab-separated, renamed .csv), either byte order, whatever the chunks', async () => {
+    const text = 'First name\tLast name\tEmail\r\nJosé\tNuñez 🙂\tjose@example.test\r\n"Zoë\r\nAnn"\tŁoś\tzoe@example.test\r\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    const expected = [
+      ['First name', 'Last name', 'Email'],
+      ['José', 'Nuñez 🙂', 'jose@example.test'],
+      ['Zoë\r\nAnn', 'Łoś', 'zoe@example.test'],
+    ];
+    expect(await all(file('le.csv', le), 'csv')).toEqual(expected);
+    expect(await all(file('be.csv', be), 'csv')).toEqual(expected);
+    // Past the first 64 KiB (the stream's chunks), at an odd byte.
+    const long = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`Email\tNote\r\n${`a@example.test\t${'é'.repeat(40)}\r\n`.repeat(900)}`, 'utf16le')]);
+    expect(long.length).toBeGreaterThan(65_536);
+    const rows = await all(file('long.csv', long), 'csv');
+    expect(rows).toHaveLength(901);
+    expect(rows.every((r, i) => i === 0 || (r[0] === 'a@example.test' && r[1] === 'é'.repeat(40)))).toBe(true);
+  });
+
   it('refuses a CSV saved in a legacy encoding instead of garbling names', async () => {
     const latin1 = Buffer.concat([Buffer.from('First name,Last name\n'), Buffer.from([0x4a, 0x6f, 0x73, 0xe9]), Buffer.from(',Nu\n')]);
     await expect(all(file('l.csv', latin1), 'csv')).rejects.toThrow('Line 2 of this CSV file is not UTF-8');
@@ -187,6 +207,26 @@ describe('xlsx', () => {
     await workbook.xlsx.writeFile(p);
     // Row numbers stay the sheet's: the header is on its row 2.
     expect(await all(p, 'xlsx')).toEqual([[], ['Email', 'Role'], ['ann@example.test', 'User']]);
+  });
+
+  it('knows a hidden sheet and the tabs\' names when the workbook part comes after the sheets in the zip', async () => {
+    const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+    const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+    const sheet = (rows: string, merges = '') => `<worksheet ${ns}><sheetData>${rows}</sheetData>${merges}</worksheet>`;
+    const p = file(
+      'late-workbook.xlsx',
+      zip({
+        'xl/_rels/workbook.xml.rels': `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId7" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId8" Type="${rel}/worksheet" Target="/xl/worksheets/sheet2.xml"/></Relationships>`,
+        'xl/sharedStrings.xml': `<sst ${ns}></sst>`,
+        'xl/worksheets/sheet1.xml': sheet(`<row r="1">${inline('A1', 'Code')}</row>`),
+        'xl/worksheets/sheet2.xml': sheet(
+          `<row r="1">${inline('A1', 'Email')}${inline('B1', 'Role')}</row><row r="2">${inline('A2', 'a@example.test')}${inline('B2', 'User')}</row><row r="3">${inline('A3', 'b@example.test')}</row>`,
+          '<mergeCells count="1"><mergeCell ref="B2:B3"/></mergeCells>',
+        ),
+        'xl/workbook.xml': `<workbook ${ns} xmlns:r="${rel}"><sheets><sheet name="Codes" sheetId="1" state="hidden" r:id="rId7"/><sheet name="R&amp;D staff" sheetId="2" r:id="rId8"/></sheets></workbook>`,
+      }),
+    );
+    await expect(all(p, 'xlsx')).rejects.toThrow('The sheet "R&D staff" has merged cells (B2:B3)');
   });
 
   it('refuses cells merged over several rows (all but the first read as empty), naming them; cells merged within a row are fine', async () => {

@@ -59,8 +59,26 @@ export async function sniff(path: string, kind: FileKind): Promise<void> {
     if (!isZip) throw bad('This file is named .xlsx but is not an Excel workbook. Save it from Excel as .xlsx, or as .csv and upload that.');
   } else {
     if (isZip || isOle) throw bad('This file is named .csv but is an Excel workbook. Rename it to .xlsx, or save it as CSV.');
-    if (bytes.includes(0)) throw bad('This file is named .csv but is not text. Save the sheet as CSV (UTF-8) and upload that.');
+    if (bytes.includes(0) && !utf16Of(bytes)) throw bad('This file is named .csv but is not text. Save the sheet as CSV (UTF-8) and upload that.');
   }
+}
+
+/**
+ * The encoding a byte-order mark announces for UTF-16 text (Excel's "Unicode Text", tab-separated,
+ * which people rename to .csv), or null: without a mark, text is read as UTF-8.
+ */
+export function utf16Of(head: Buffer): 'utf-16le' | 'utf-16be' | null {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
+/** UTF-16 text as UTF-8, chunk by chunk (a character cut between chunks waits for the rest); the mark is dropped. */
+async function* toUtf8(source: AsyncIterable<Buffer>, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding);
+  for await (const chunk of source) yield Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8');
+  const rest = decoder.decode();
+  if (rest) yield Buffer.from(rest, 'utf8');
 }
 
 /**
@@ -110,13 +128,42 @@ export function verticalMergeFinder(): { push: (chunk: Buffer) => void; found: V
   };
 }
 
+/** A worksheet as the workbook names it: its tab's name and whether the tab is hidden. */
+export type SheetInfo = { name: string; hidden: boolean; merges: VerticalMerge[] };
+
+const xmlText = (s: string) =>
+  s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
+const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+
+/** Each worksheet part's number (xl/worksheets/sheetN.xml) with its tab's name and visibility, from the workbook and its relationships. */
+function sheetsOf(workbookXml: string, relsXml: string): Map<string, { name: string; hidden: boolean }> {
+  const targets = new Map<string, string>();
+  for (const [tag] of relsXml.matchAll(/<Relationship\b[^>]*>/g)) {
+    const id = attribute(tag, 'Id');
+    const sheetNo = /worksheets\/sheet(\d+)\.xml$/.exec(attribute(tag, 'Target') ?? '')?.[1];
+    if (id && sheetNo) targets.set(id, sheetNo);
+  }
+  const sheets = new Map<string, { name: string; hidden: boolean }>();
+  for (const [tag] of workbookXml.matchAll(/<(?:\w+:)?sheet\b[^>]*>/g)) {
+    const sheetNo = targets.get(attribute(tag, '\\w+:id') ?? '');
+    const state = attribute(tag, 'state');
+    if (sheetNo) sheets.set(sheetNo, { name: xmlText(attribute(tag, 'name') ?? ''), hidden: state === 'hidden' || state === 'veryHidden' });
+  }
+  return sheets;
+}
+
+/** The workbook's description of its sheets is small; anything past this is not one. */
+const MAX_WORKBOOK_XML = 4 * 1048576;
+
 /**
  * Unpacks every part of the workbook once, counting bytes as they come out, so a zip bomb is stopped
  * at the limit instead of filling memory or disk, and so is a shared-strings table exceljs could not
  * hold (its byte cap is lower in tests); also proves the zip is whole before anything is read. Returns
- * each worksheet's merged ranges that span rows, by its part's number (xl/worksheets/sheetN.xml).
+ * each worksheet's tab name, visibility and merged ranges that span rows, by its part's number
+ * (xl/worksheets/sheetN.xml): exceljs's streaming reader knows names and visibility only when the
+ * workbook part comes before the sheets in the zip, and never knows merges.
  */
-export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES): Promise<Map<string, VerticalMerge[]>> {
+export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES): Promise<Map<string, SheetInfo>> {
   const { maxUnpackedBytes } = limits;
   const maxStrings = maxSharedStrings(limits.maxRows);
   // A whole zip ends with its directory's end record (within the last 64 KiB + 22 bytes); a cut-off one
@@ -130,6 +177,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
   let total = 0;
   let sawWorkbook = false;
   const merges = new Map<string, VerticalMerge[]>();
+  const described = { workbook: '', rels: '' };
   const zip = createReadStream(path).pipe(unzipper.Parse({ forceStream: true }));
   try {
     for await (const entry of zip as AsyncIterable<Entry>) {
@@ -139,6 +187,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
       const sheetNo = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(entry.path)?.[1];
       const mergeFinder = sheetNo ? verticalMergeFinder() : undefined;
       if (sheetNo && mergeFinder) merges.set(sheetNo, mergeFinder.found);
+      const part = entry.path === 'xl/workbook.xml' ? 'workbook' : entry.path === 'xl/_rels/workbook.xml.rels' ? 'rels' : undefined;
       let bytes = 0;
       let strings = 0;
       for await (const chunk of entry as AsyncIterable<Buffer>) {
@@ -149,6 +198,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
           throw bad(`This workbook unpacks to more than ${Math.round(maxUnpackedBytes / 1048576)} MB, which is more than an import may hold. It may be damaged or built to overload servers.`);
         }
         mergeFinder?.push(chunk);
+        if (part && bytes <= MAX_WORKBOOK_XML) described[part] += chunk.toString('utf8');
         if (!countStrings) continue;
         strings += countStrings(chunk);
         if (bytes > maxSharedStringsBytes || strings > maxStrings) {
@@ -166,7 +216,8 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
     throw bad('This workbook is damaged and cannot be read. Open it in Excel, save it again as .xlsx, and upload it again.');
   }
   if (!sawWorkbook) throw bad('This file is a zip archive but not an Excel workbook. Save it from Excel as .xlsx.');
-  return merges;
+  const tabs = sheetsOf(described.workbook, described.rels);
+  return new Map([...merges].map(([sheetNo, found]) => [sheetNo, { name: tabs.get(sheetNo)?.name ?? `Sheet${sheetNo}`, hidden: tabs.get(sheetNo)?.hidden ?? false, merges: found }]));
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -190,7 +241,7 @@ export function cellText(value: ExcelJS.CellValue): string {
 }
 
 async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<string[]> {
-  const merges = await checkWorkbookSize(path, limits);
+  const sheets = await checkWorkbookSize(path, limits);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'cache',
     styles: 'cache',
@@ -200,6 +251,9 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
   });
   // The part number of the sheet about to be emitted (its merges are kept under it).
   let sheetNo = '';
+  // exceljs looks up each sheet's tab in the workbook part and fails when that part comes after the
+  // sheets in the zip (it is read from the SheetInfo instead).
+  Object.assign(reader, { model: { sheets: [] } });
   (reader as unknown as EventEmitter).on('entry', (entry: { type: string; id?: string }) => {
     if (entry.type === 'worksheet') sheetNo = String(entry.id);
   });
@@ -208,12 +262,10 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
     // The users are on the first visible sheet with any text (the template's second sheet lists roles
     // and environments): a hidden helper sheet or an empty "Sheet1" before it is passed over.
     for await (const sheet of reader) {
-      const { state, name } = sheet as unknown as { state?: string; name?: string };
-      const merged = merges.get(sheetNo) ?? [];
+      const { name, hidden, merges: merged } = sheets.get(sheetNo) ?? { name: `Sheet${sheetNo}`, hidden: false, merges: [] };
       // exceljs widens the sheet's dimensions at each row by walking every column up to the row's last
       // cell (a millisecond a row for a cell in XFD); they are never used here.
       (sheet as unknown as { dimensions: ExcelJS.Range }).dimensions.expandRow = () => {};
-      const hidden = state === 'hidden' || state === 'veryHidden';
       let expected = 1;
       let started = false;
       for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
@@ -232,7 +284,7 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
           const spanning = merged.filter((m) => m.lastRow > row.number);
           if (spanning.length > 0)
             throw bad(
-              `The sheet "${name ?? 'Sheet1'}" has merged cells (${spanning.slice(0, 3).map((m) => m.ref).join(', ')}${spanning.length > 3 ? ', ...' : ''}): only the first row of a merged range holds its value. Unmerge them and fill in every row (in Excel: select the cells, then Home → Merge & Center), then upload the file again.`,
+              `The sheet "${name}" has merged cells (${spanning.slice(0, 3).map((m) => m.ref).join(', ')}${spanning.length > 3 ? ', ...' : ''}): only the first row of a merged range holds its value. Unmerge them and fill in every row (in Excel: select the cells, then Home → Merge & Center), then upload the file again.`,
             );
         }
         // Empty rows are left out by the reader: keep row numbers true to the file.
@@ -292,11 +344,14 @@ async function* readCsv(path: string, limits: ReadLimits): AsyncGenerator<string
   const handle = await open(path, 'r');
   const head = Buffer.alloc(65536);
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
-  const firstLine = head.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+  const encoding = utf16Of(head.subarray(0, bytesRead));
+  const text = encoding ? new TextDecoder(encoding).decode(head.subarray(0, bytesRead & ~1)) : head.subarray(0, bytesRead).toString('utf8');
+  const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
   const delimiter = detectDelimiter(firstLine);
   // pipeline, not pipe: a refusal from notTooWide reaches the loop below instead of leaving it waiting.
   const parser = pipeline(
     createReadStream(path),
+    (source: AsyncIterable<Buffer>) => (encoding ? toUtf8(source, encoding) : source),
     (source: AsyncIterable<Buffer>) => notTooWide(source, delimiter),
     parse({ bom: true, delimiter, relax_column_count: true, skip_empty_lines: false, relax_quotes: false }),
     () => {},
