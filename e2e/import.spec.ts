@@ -89,12 +89,14 @@ test.describe('Import', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();
     const file = testInfo.outputPath('fix-me.csv');
-    writeFileSync(file, `Email;First name;Last name;Role;Environments\nfile.one.${tag}@acme.test;File;One;User;Production\n\nfile.two.${tag}-at-acme.test;File;Two;User;Production\n`);
+    writeFileSync(file, `Email;First name;Last name;Role;Environments;Department\nfile.one.${tag}@acme.test;File;One;User;Production;Sales\n\nfile.two.${tag}-at-acme.test;File;Two;User;Production;Sales\n`);
     await login.signInAs('admin');
     await page.goto('/users/import');
     await page.getByLabel('Choose a file').setInputFiles(file);
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     await expect(page.getByRole('table', { name: 'Rows with errors' }).getByRole('row', { name: /^4 Email/ })).toBeVisible();
+    // A column no field takes is named, so a misspelt one is not lost unnoticed.
+    await expect(page.getByText(/^This column was not read: F “Department”\./)).toBeVisible();
     await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
     await expect(page.getByText('"File row" is each row\'s number in that file')).toBeVisible();
     const grid = page.getByRole('table', { name: 'Users to import, one per row' });

@@ -95,3 +95,13 @@ export function profileColumns(roles: readonly { requiredFields: readonly Requir
   for (const role of roles) for (const f of role.requiredFields) if (!seen.has(f.key)) seen.set(f.key, f);
   return [...seen.values()];
 }
+
+/** The columns of a header row that no field takes (a misspelt or extra column), by letter and header, for the preview. */
+export function ignoredColumns(headers: readonly string[], roles: readonly { requiredFields: readonly RequiredField[] }[]): { letter: string; header: string }[] {
+  const map = matchColumns(headers, profileColumns(roles));
+  const used = new Set([...Object.values(map.base), ...Object.values(map.profile)]);
+  const duplicated = new Set(map.duplicates.flatMap((d) => d.columns.map((c) => c.letter)));
+  return headers.flatMap((header, index) =>
+    header.trim() && !used.has(index) && !duplicated.has(columnLetter(index)) ? [{ letter: columnLetter(index), header: header.trim() }] : [],
+  );
+}

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { columnLetter, matchColumns, normalizeHeader } from './columns';
+import { columnLetter, ignoredColumns, matchColumns, normalizeHeader } from './columns';
 import { checkWorkbookSize, detectDelimiter, MAX_COLUMNS, maxSharedStrings, readRows, sharedStringsCounter, verticalMergeFinder } from './read';
 import { neutralise, templateStream } from './sheets';
 import { saveUpload } from './upload';
@@ -113,6 +113,15 @@ describe('header matching', () => {
     expect(map.missing).toEqual([]);
     expect(map.ignored).toEqual(['Notes']);
     expect(map.duplicates).toEqual([]);
+  });
+
+  it('lists the columns no field takes (a misspelt Environments, an extra column), by letter, for the preview', () => {
+    const roles = [{ requiredFields: [{ label: 'Commission number', key: 'commission' }] }];
+    const headers = ['First name', 'Last name', 'Email', 'Role', 'Enviroments', '', 'Department', 'commission'];
+    expect(ignoredColumns(headers, roles)).toEqual([
+      { letter: 'E', header: 'Enviroments' },
+      { letter: 'G', header: 'Department' },
+    ]);
   });
 
   it('names columns by letter as a spreadsheet does', () => {

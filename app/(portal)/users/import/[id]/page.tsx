@@ -13,8 +13,10 @@ import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
+import { ignoredColumns } from '@/lib/import/columns';
 import { GRID_SOURCE, shownRowNo, sourceLabel } from '@/lib/import/grid-rows';
 import { errorRows, getImport, skippedRows } from '@/lib/import/jobs';
+import { listRoles } from '@/lib/roles';
 import { cancelImportAction, startImportAction } from '../actions';
 
 export const metadata: Metadata = { title: 'Import · Users' };
@@ -68,10 +70,13 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
     if (error instanceof AppError && error.code === 'not_found') notFound();
     throw error;
   });
-  const [errors, skipped] = await Promise.all([
+  const [errors, skipped, roles] = await Promise.all([
     job.errorCount > 0 ? errorRows(db, job.id, ROWS_SHOWN) : [],
     job.skipCount > 0 ? skippedRows(db, job.id, ROWS_SHOWN) : [],
+    listRoles(db),
   ]);
+  // A misspelt "Enviroments" column would otherwise send every row to the current environment unnoticed.
+  const ignored = ignoredColumns(job.headers, roles);
   const toImport = job.newCount + job.updateCount;
   const ended = ['done', 'failed', 'cancelled'].includes(job.status);
   const mine = job.createdBy === user.id;
@@ -128,6 +133,14 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
           )}
         </dl>
       </section>
+
+      {ignored.length > 0 && (
+        <p className="mb-6 text-sm text-slate-700">
+          {ignored.length === 1 ? 'This column was not read: ' : 'These columns were not read: '}
+          {ignored.map((c) => `${c.letter} “${c.header}”`).join(', ')}. Only First name, Last name, Email, Role, Environments, Tags and the
+          roles&apos; required fields are imported; if a column was meant as one of them, rename it and upload the file again.
+        </p>
+      )}
 
       {/* Stays while its content changes (form, progress, outcome), so focus can rest here between them. */}
       <div id={IMPORT_OUTCOME_ID} tabIndex={-1} className="mb-6 space-y-3 rounded-lg focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600">
