@@ -122,6 +122,14 @@ describe('validation', () => {
     ]);
   });
 
+  it('finds roles and environments whatever their case and spacing (a doubled or non-breaking space)', async () => {
+    const job = await createImport(db, admin, file('spacing.csv', csv('Sal,One,sal.spacing@example.test,account  MANAGER,production ;\u00a0SANDBOX,', 'Sal,Two,sal2.spacing@example.test,Account\u00a0Manager,Sand box,')), skip);
+    const stored = await rowsOf(job.id);
+    expect(stored.map((r) => r.kind)).toEqual(['new', 'error']);
+    expect(stored[0]!.data!.environmentIds).toHaveLength(2);
+    expect(stored[1]!.errors).toEqual([{ column: 'Environments', message: 'There is no environment named "Sand box".' }]);
+  });
+
   it('an empty Role cell makes a new user a User (as the grid and Add do) and keeps an existing user\'s role', async () => {
     const keeper = await insertUser(db, { email: 'keeper@example.test', role: 'Account Manager', environmentId });
     const job = await createImport(

@@ -78,6 +78,12 @@ export function parseTags(cell: string): { name: string; value: string }[] {
     });
 }
 
+/**
+ * A role or environment name as looked up: case ignored, and runs of spaces (a doubled space, a
+ * non-breaking space pasted from a web page or a mail) taken as one.
+ */
+const nameKey = (name: string) => name.replace(/\s+/g, ' ').trim().toLowerCase();
+
 const splitList = (cell: string) =>
   cell
     .split(/[;,\n]/)
@@ -104,7 +110,7 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
   }
 
   const roleName = get('role').trim();
-  const role = roleName ? lookups.roleByName.get(roleName.toLowerCase()) : lookups.defaultRole;
+  const role = roleName ? lookups.roleByName.get(nameKey(roleName)) : lookups.defaultRole;
   if (!role) errors.push({ column: header('role'), message: roleName ? `There is no role named "${roleName}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
   else if (!canGrant(ctx.principal, role))
     errors.push({ column: header('role'), message: `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.` });
@@ -115,7 +121,7 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
   const names = splitList(get('environments'));
   if (!role?.allEnvironments) {
     for (const name of names) {
-      const env = lookups.environmentByName.get(name.toLowerCase());
+      const env = lookups.environmentByName.get(nameKey(name));
       if (!env) errors.push({ column: header('environments'), message: `There is no environment named "${name}".` });
       else if (!canSeeEnvironment(ctx.principal, env.id))
         errors.push({ column: header('environments'), message: `You do not manage the ${env.name} environment.` });
@@ -168,10 +174,10 @@ type Lookups = {
 function lookupsFor(ctx: ValidationContext): Lookups {
   const grantable = ctx.roles.filter((r) => canGrant(ctx.principal, r));
   return {
-    roleByName: new Map(ctx.roles.map((r) => [r.name.toLowerCase(), r])),
+    roleByName: new Map(ctx.roles.map((r) => [nameKey(r.name), r])),
     defaultRole: ctx.roles.find((r) => r.id === ctx.defaultRoleId),
     roleNames: grantable.map((r) => r.name).join(', ') || 'none you may grant',
-    environmentByName: new Map(ctx.environments.map((e) => [e.name.toLowerCase(), e])),
+    environmentByName: new Map(ctx.environments.map((e) => [nameKey(e.name), e])),
     profileLabel: new Map(profileColumns(ctx.roles).map((f) => [f.key, f.label])),
   };
 }
