@@ -3,7 +3,6 @@
 // (quotes, BOM, ";" or "," detected). Anything that is not what its name says is refused with a message.
 // What a file may cost is bounded by its real content: columns past MAX_COLUMNS are not read, and the
 // parts a reader would hold whole in memory (a workbook's shared strings, a CSV line) are capped first.
-import type { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
@@ -247,21 +246,18 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
     styles: 'cache',
     hyperlinks: 'ignore',
     worksheets: 'emit',
-    entries: 'emit',
+    entries: 'ignore',
   });
-  // The part number of the sheet about to be emitted (its merges are kept under it).
-  let sheetNo = '';
   // exceljs looks up each sheet's tab in the workbook part and fails when that part comes after the
   // sheets in the zip (it is read from the SheetInfo instead).
   Object.assign(reader, { model: { sheets: [] } });
-  (reader as unknown as EventEmitter).on('entry', (entry: { type: string; id?: string }) => {
-    if (entry.type === 'worksheet') sheetNo = String(entry.id);
-  });
   let rows = 0;
   try {
     // The users are on the first visible sheet with any text (the template's second sheet lists roles
     // and environments): a hidden helper sheet or an empty "Sheet1" before it is passed over.
     for await (const sheet of reader) {
+      // The sheet's part number (xl/worksheets/sheetN.xml), under which its tab and merges are kept.
+      const sheetNo = String((sheet as unknown as { id: string | number }).id);
       const { name, hidden, merges: merged } = sheets.get(sheetNo) ?? { name: `Sheet${sheetNo}`, hidden: false, merges: [] };
       // exceljs widens the sheet's dimensions at each row by walking every column up to the row's last
       // cell (a millisecond a row for a cell in XFD); they are never used here.
