@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
-import { isPermission } from '@/lib/auth/permissions';
+import { principalNow } from '@/lib/auth/rights';
 import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
@@ -59,21 +59,7 @@ export async function claimJob(db: Db, staleSeconds = STALE_SECONDS): Promise<st
 }
 
 /** The importer as they are now: a user who lost users.write (or their account) since cannot import. */
-async function importerPrincipal(q: Queryable, job: JobRow): Promise<Principal | null> {
-  const [user] = await rows<{ status: string; permissions: string[]; allEnvironments: boolean; environmentIds: string[] }>(
-    q,
-    sql`select u.status, r.permissions, r.all_environments as "allEnvironments",
-          coalesce((select array_agg(environment_id) from user_environments where user_id = u.id), '{}') as "environmentIds"
-        from users u join roles r on r.id = u.role_id where u.id = ${job.createdBy}`,
-  );
-  if (!user || user.status !== 'active' || !user.permissions.includes('users.write')) return null;
-  return {
-    actor: { type: 'user', id: job.createdBy, label: job.createdByLabel },
-    permissions: user.permissions.filter(isPermission),
-    allEnvironments: user.allEnvironments,
-    environmentIds: user.environmentIds,
-  };
-}
+const importerPrincipal = (q: Queryable, job: JobRow) => principalNow(q, { type: 'user', id: job.createdBy, label: job.createdByLabel }, 'users.write');
 
 type Mailing = { org: string; lifetimeMs: number };
 type BatchRow = { rowNo: number; kind: 'new' | 'update'; data: NewUserData };

@@ -7,10 +7,11 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
-import { roles, userEnvironments, users } from '@/db/schema';
+import { roles, users } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import { isAdministrator, isPermission, type Permission } from '@/lib/auth/permissions';
+import { isAdministrator, type Permission } from '@/lib/auth/permissions';
+import { principalNow } from '@/lib/auth/rights';
 import { AppError } from '@/lib/errors';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
@@ -137,16 +138,9 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
  */
 async function currentRights(q: Queryable, principal: Principal, op: BulkOperation, result: BulkResult): Promise<Principal> {
   if (principal.actor.type !== 'user') return principal;
-  const [row] = await q
-    .select({ status: users.status, permissions: roles.permissions, allEnvironments: roles.allEnvironments })
-    .from(users)
-    .innerJoin(roles, eq(roles.id, users.roleId))
-    .where(eq(users.id, principal.actor.id));
-  const permissions = row?.status === 'active' ? row.permissions.filter(isPermission) : [];
-  if (!permissions.includes(PERMISSION[op.kind]))
-    throw new AppError('forbidden', `${describeBulkResult(op, result)} Stopped there: you no longer have permission to do that.`);
-  const environmentIds = (await q.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, principal.actor.id))).map((m) => m.id);
-  return { ...principal, permissions, allEnvironments: row!.allEnvironments, environmentIds };
+  const now = await principalNow(q, principal.actor, PERMISSION[op.kind]);
+  if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result)} Stopped there: you no longer have permission to do that.`);
+  return { ...principal, permissions: now.permissions, allEnvironments: now.allEnvironments, environmentIds: now.environmentIds };
 }
 
 /**
