@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -218,6 +218,72 @@ describe('xlsx', () => {
     expect(await all(p, 'xlsx')).toEqual([[], ['Email', 'Role'], ['ann@example.test', 'User']]);
   });
 
+  it('leaves no copy of a sheet in the temporary directory, whether it reads to the end, stops at the users\' sheet or refuses the file', async () => {
+    // exceljs names its temporary files tmp-<pid>-...; it made one for each sheet that comes before the
+    // shared strings (where Excel and exceljs put them) and kept it when a read stopped early.
+    const copies = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`tmp-${process.pid}-`));
+    const before = copies();
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Users').addRows([['Email', 'Role', 'Joined'], ['ann@example.test', 'User', new Date(Date.UTC(2024, 1, 3))]]);
+    workbook.addWorksheet('Roles').addRow(['User']);
+    const p = path.join(dir, `${++n}.xlsx`);
+    await workbook.xlsx.writeFile(p);
+    const stream = path.join(dir, `${++n}.xlsx`);
+    const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: stream, useSharedStrings: true });
+    writer.addWorksheet('Users').addRow(['Email', 'Role']).commit();
+    await writer.commit();
+    const merged = await xlsx([['Email', 'Role'], ['a@example.test', 'User'], ['b@example.test', '']], (sheet) => sheet.mergeCells('B2:B3'));
+
+    // Shared strings, styles (the date) and tabs are known before the sheet is read.
+    expect(await all(p, 'xlsx')).toEqual([['Email', 'Role', 'Joined'], ['ann@example.test', 'User', '2024-02-03']]);
+    expect(await all(stream, 'xlsx')).toEqual([['Email', 'Role']]);
+    await expect(all(merged, 'xlsx')).rejects.toThrow('merged cells');
+    expect(copies()).toEqual(before);
+  });
+
+  it('refuses a part the zip\'s directory names but its entries in order hide (so the size checks never saw it)', async () => {
+    const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+    // The shared strings as a whole entry (local header, name, data), cut from a zip of its own...
+    const strings = zip({ 'xl/sharedStrings.xml': `<sst ${ns}><si><t>Email</t></si><si><t>${'x'.repeat(100_000)}</t></si></sst>` });
+    const hiddenEntry = strings.subarray(0, strings.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    // ...stored (uncompressed) as the data of a harmless-looking entry, where an unzip reading entries in
+    // order passes over it, while the directory at the end points into it.
+    const sheet = `<worksheet ${ns}><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>`;
+    const plain = zip({ 'xl/workbook.xml': `<workbook ${ns}/>`, 'xl/worksheets/sheet1.xml': sheet });
+    const directoryAt = plain.readUInt32LE(plain.length - 6);
+    // A directory record made from a local header (the same fields, 4 bytes on), pointing at offset.
+    const centralOf = (localHeader: Buffer, fileName: string, offset: number) => {
+      const head = Buffer.alloc(46);
+      head.writeUInt32LE(0x02014b50, 0);
+      head.writeUInt16LE(20, 4);
+      localHeader.copy(head, 6, 4, 30);
+      head.writeUInt32LE(offset, 42);
+      return Buffer.concat([head, Buffer.from(fileName)]);
+    };
+    const name = 'docProps/blob.bin';
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc32(hiddenEntry), 14);
+    local.writeUInt32LE(hiddenEntry.length, 18);
+    local.writeUInt32LE(hiddenEntry.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const entries = Buffer.concat([plain.subarray(0, directoryAt), local, Buffer.from(name), hiddenEntry]);
+    const directory = Buffer.concat([
+      plain.subarray(directoryAt, plain.length - 22),
+      centralOf(local, name, directoryAt),
+      centralOf(hiddenEntry, 'xl/sharedStrings.xml', directoryAt + local.length + name.length),
+    ]);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(4, 8);
+    end.writeUInt16LE(4, 10);
+    end.writeUInt32LE(directory.length, 12);
+    end.writeUInt32LE(entries.length, 16);
+    const p = file('hidden-part.xlsx', Buffer.concat([entries, directory, end]));
+    await expect(all(p, 'xlsx')).rejects.toThrow('This workbook is damaged and cannot be read.');
+  });
+
   it('knows a hidden sheet and the tabs\' names when the workbook part comes after the sheets in the zip', async () => {
     const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
     const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
@@ -382,7 +448,7 @@ describe('wide rows and big shared-strings tables', () => {
     await expect(checkWorkbookSize(p, limits, 1048576)).rejects.toThrow(
       'The text of this workbook unpacks to more than 1 MB, more than an import may hold. It may be damaged or built to overload servers',
     );
-    await expect(checkWorkbookSize(p, limits, 2 * 1048576)).resolves.toBeInstanceOf(Map);
+    await expect(checkWorkbookSize(p, limits, 2 * 1048576)).resolves.toMatchObject({ sheets: expect.any(Map) });
   });
 });
 

@@ -5,7 +5,7 @@
 // parts a reader would hold whole in memory (a workbook's shared strings, a CSV line) are capped first.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import unzipper, { type Entry } from 'unzipper';
@@ -162,7 +162,11 @@ const MAX_WORKBOOK_XML = 4 * 1048576;
  * (xl/worksheets/sheetN.xml): exceljs's streaming reader knows names and visibility only when the
  * workbook part comes before the sheets in the zip, and never knows merges.
  */
-export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES): Promise<Map<string, SheetInfo>> {
+export async function checkWorkbookSize(
+  path: string,
+  limits: ReadLimits,
+  maxSharedStringsBytes = MAX_SHARED_STRINGS_BYTES,
+): Promise<{ sheets: Map<string, SheetInfo>; sizes: Map<string, number> }> {
   const { maxUnpackedBytes } = limits;
   const maxStrings = maxSharedStrings(limits.maxRows);
   // A whole zip ends with its directory's end record (within the last 64 KiB + 22 bytes); a cut-off one
@@ -177,6 +181,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
   let sawWorkbook = false;
   const merges = new Map<string, VerticalMerge[]>();
   const described = { workbook: '', rels: '' };
+  const sizes = new Map<string, number>();
   const zip = createReadStream(path).pipe(unzipper.Parse({ forceStream: true }));
   try {
     for await (const entry of zip as AsyncIterable<Entry>) {
@@ -192,6 +197,7 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
       for await (const chunk of entry as AsyncIterable<Buffer>) {
         total += chunk.length;
         bytes += chunk.length;
+        sizes.set(entry.path, bytes);
         if (total > maxUnpackedBytes) {
           zip.destroy();
           throw bad(`This workbook unpacks to more than ${Math.round(maxUnpackedBytes / 1048576)} MB, which is more than an import may hold. It may be damaged or built to overload servers.`);
@@ -216,7 +222,8 @@ export async function checkWorkbookSize(path: string, limits: ReadLimits, maxSha
   }
   if (!sawWorkbook) throw bad('This file is a zip archive but not an Excel workbook. Save it from Excel as .xlsx.');
   const tabs = sheetsOf(described.workbook, described.rels);
-  return new Map([...merges].map(([sheetNo, found]) => [sheetNo, { name: tabs.get(sheetNo)?.name ?? `Sheet${sheetNo}`, hidden: tabs.get(sheetNo)?.hidden ?? false, merges: found }]));
+  const sheets = new Map([...merges].map(([sheetNo, found]) => [sheetNo, { name: tabs.get(sheetNo)?.name ?? `Sheet${sheetNo}`, hidden: tabs.get(sheetNo)?.hidden ?? false, merges: found }]));
+  return { sheets, sizes };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -239,8 +246,67 @@ export function cellText(value: ExcelJS.CellValue): string {
   return '';
 }
 
+type WorkbookParts = {
+  model?: unknown;
+  sharedStrings?: unknown[];
+  workbookRels?: unknown[];
+  _parseWorkbook(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseRels(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseStyles(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+};
+
+/**
+ * Gives exceljs's streaming reader the workbook's parts that describe its sheets (the workbook, its
+ * relationships, the styles and the shared strings) before the sheets, read by random access from the
+ * zip's directory. Excel and exceljs write the shared strings after the sheets; without them first,
+ * exceljs copies each sheet that comes before them, unpacked, to a temporary file, and deletes it only
+ * once every sheet was read (or at exit): a read that stops at the users' sheet, or at an error, left a
+ * copy of the whole sheet (every name and email of the file) in the temporary directory. Met again in
+ * the stream, those parts are passed over. `sizes` are the parts' sizes as checkWorkbookSize unpacked
+ * them: a part the zip's directory makes longer (a crafted zip whose directory names other bytes than
+ * its entries in order) is refused as damaged, never held.
+ */
+async function preloadWorkbookParts(workbookReader: ExcelJS.stream.xlsx.WorkbookReader, path: string, sizes: Map<string, number>) {
+  const reader = workbookReader as unknown as WorkbookParts;
+  const { files } = await unzipper.Open.file(path);
+  const part = (name: string) => {
+    const found = files.find((f) => f.path === name);
+    if (!found) return undefined;
+    const max = sizes.get(name) ?? 0;
+    let bytes = 0;
+    const limited = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done(bytes > max ? new Error(`${name} is longer than the part checked`) : null, chunk);
+      },
+    });
+    pipeline(found.stream(), limited, () => {});
+    return limited;
+  };
+  const workbook = part('xl/workbook.xml');
+  // exceljs looks up each sheet's tab in the workbook part (the tab is read from the SheetInfo instead).
+  if (workbook) await reader._parseWorkbook(workbook);
+  reader.model ??= { sheets: [] };
+  const rels = part('xl/_rels/workbook.xml.rels');
+  if (rels) await reader._parseRels(rels);
+  const styles = part('xl/styles.xml');
+  if (styles) await reader._parseStyles(styles);
+  const strings = part('xl/sharedStrings.xml');
+  if (strings) for await (const _ of reader._parseSharedStrings(strings));
+  // Set, so that no sheet waits for them in a temporary file.
+  reader.sharedStrings ??= [];
+  reader.workbookRels ??= [];
+  Object.assign(reader, {
+    _parseWorkbook: async () => {},
+    _parseRels: async () => {},
+    _parseStyles: async () => {},
+    _parseSharedStrings: async function* () {},
+  });
+}
+
 async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<string[]> {
-  const sheets = await checkWorkbookSize(path, limits);
+  const { sheets, sizes } = await checkWorkbookSize(path, limits);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     sharedStrings: 'cache',
     styles: 'cache',
@@ -248,11 +314,9 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
     worksheets: 'emit',
     entries: 'ignore',
   });
-  // exceljs looks up each sheet's tab in the workbook part and fails when that part comes after the
-  // sheets in the zip (it is read from the SheetInfo instead).
-  Object.assign(reader, { model: { sheets: [] } });
   let rows = 0;
   try {
+    await preloadWorkbookParts(reader, path, sizes);
     // The users are on the first visible sheet with any text (the template's second sheet lists roles
     // and environments): a hidden helper sheet or an empty "Sheet1" before it is passed over.
     for await (const sheet of reader) {

@@ -1,4 +1,4 @@
-// The part of unzipper's streaming API that lib/import/read.ts uses (the package ships no types).
+// The part of unzipper's API that lib/import/read.ts uses (the package ships no types).
 declare module 'unzipper' {
   import type { Duplex, PassThrough } from 'node:stream';
   export interface Entry extends PassThrough {
@@ -7,6 +7,8 @@ declare module 'unzipper' {
     autodrain(): void;
   }
   export function Parse(options?: { forceStream?: boolean }): Duplex;
-  const unzipper: { Parse: typeof Parse };
+  /** Random access through the zip's central directory. */
+  export const Open: { file(path: string): Promise<{ files: { path: string; stream(): PassThrough }[] }> };
+  const unzipper: { Parse: typeof Parse; Open: typeof Open };
   export default unzipper;
 }
