@@ -1,8 +1,18 @@
-// Gives each test file a fresh, migrated database of its own (see vitest.config.ts).
+// Gives each test file a fresh, migrated database of its own (see vitest.config.ts), and a temporary
+// directory of its own, removed after it (files a test writes, and any a library leaves).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, inject } from 'vitest';
 import { closeClient } from '@/db/client';
+
+// The system's, remembered: a worker that runs several files would otherwise nest each in the last one's.
+process.env.USERDESK_SYSTEM_TMPDIR ??= tmpdir();
+const scratch = mkdtempSync(path.join(process.env.USERDESK_SYSTEM_TMPDIR, 'userdesk-test-'));
+process.env.TMPDIR = scratch;
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 if (process.env.VITEST_DB === 'postgres') {
   const base = process.env.TEST_DATABASE_URL!;
