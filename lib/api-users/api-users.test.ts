@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { apiTokens, apiUsers, auditEvents, outboxMessages, users } from '@/db/schema';
+import { apiTokens, apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -108,6 +108,34 @@ describe.each([
     // The user's state is re-read at every call.
     await db.update(users).set({ status: 'banned' }).where(eq(users.id, person.id));
     expect(await failure(authenticate(db, bearer(usr.key)))).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('a key never does more than the person who made it may now: nothing once they are banned or inactive, less once demoted', async () => {
+    const [sandbox] = await db.insert(environments).values({ name: `Sandbox ${_name}` }).returning();
+    const maker = await insertUser(db, { email: `key-maker-${_name}@example.test`, role: 'Administrator' });
+    const makerPrincipal: Principal = { ...admin, actor: { type: 'user', id: maker.id, label: maker.email } };
+    const person = await insertUser(db, { email: `made-for-${_name}@example.test`, role: 'Account Manager', environmentId });
+    const org = await create({ username: `made-org-${_name}` }, makerPrincipal);
+    const env = await create({ username: `made-env-${_name}`, scope: 'environments', environmentIds: [environmentId, sandbox!.id] }, makerPrincipal);
+    const usr = await create({ username: `made-usr-${_name}`, scope: 'user', userId: person.id }, makerPrincipal);
+    const keys = [org.key, env.key, usr.key];
+    for (const key of keys) expect((await authenticate(db, bearer(key))).principal.permissions.length).toBeGreaterThan(0);
+
+    for (const status of ['banned', 'inactive'] as const) {
+      await db.update(users).set({ status }).where(eq(users.id, maker.id));
+      for (const key of keys) expect(await failure(authenticate(db, bearer(key)))).toMatchObject({ code: 'forbidden', message: expect.stringContaining(status) });
+    }
+    // Demoted to Account Manager of the Sandbox alone: each key keeps only what both it and its maker hold.
+    const [manager] = await db.select().from(roles).where(eq(roles.name, 'Account Manager'));
+    await db.update(users).set({ status: 'active', roleId: manager!.id }).where(eq(users.id, maker.id));
+    await db.insert(userEnvironments).values({ userId: maker.id, environmentId: sandbox!.id });
+    expect((await authenticate(db, bearer(org.key))).principal).toMatchObject({ permissions: ENVIRONMENT_KEY_PERMISSIONS, allEnvironments: false, environmentIds: [sandbox!.id] });
+    expect((await authenticate(db, bearer(env.key))).principal).toMatchObject({ permissions: ENVIRONMENT_KEY_PERMISSIONS, allEnvironments: false, environmentIds: [sandbox!.id] });
+    expect((await authenticate(db, bearer(usr.key))).principal).toMatchObject({ allEnvironments: false, environmentIds: [] });
+    // Demoted to User: no permission left to hand on.
+    const [plain] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    await db.update(users).set({ roleId: plain!.id }).where(eq(users.id, maker.id));
+    for (const key of keys) expect((await authenticate(db, bearer(key))).principal.permissions).toEqual([]);
   });
 
   it('says why a key is refused: missing, malformed, wrong, revoked, expired', async () => {

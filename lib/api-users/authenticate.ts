@@ -10,7 +10,12 @@
 //                 chosen environments, no roles/settings/audit/API-user permissions;
 //   user          exactly that user's role and environments, re-read at every call; refused while the
 //                 user is not active (banned, inactive, locked, still invited).
+// Whatever the scope, a key never does more than the person who created it may now (re-read at every
+// call, like the user of a user key): nothing while that person is banned or inactive, and only the
+// permissions and environments they still hold once demoted. A lock (which anyone can cause with wrong
+// passwords) does not stop their keys: it says nothing about what the person may do.
 import { and, eq, gt, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { apiRateWindows, apiTokens, apiUserEnvironments, apiUsers, roles, users } from '@/db/schema';
@@ -34,6 +39,9 @@ export const expiredMessage = (at: Date) => `This API user's key expired on ${at
 
 export type ApiCaller = { apiUserId: string; username: string; rateLimitPerMinute: number; principal: Principal };
 
+const creators = alias(users, 'creator');
+const creatorRoles = alias(roles, 'creator_role');
+
 const callerColumns = {
   id: apiUsers.id,
   username: apiUsers.username,
@@ -48,10 +56,21 @@ const callerColumns = {
   userAllEnvironments: roles.allEnvironments,
   userEnvironmentIds: users.environmentIds,
   keyEnvironmentIds: sql<string[]>`array(select ${apiUserEnvironments.environmentId} from ${apiUserEnvironments} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id})`,
+  createdById: apiUsers.createdById,
+  creatorStatus: creators.status,
+  creatorPermissions: creatorRoles.permissions,
+  creatorAllEnvironments: creatorRoles.allEnvironments,
+  creatorEnvironmentIds: creators.environmentIds,
 };
 
 const selectCaller = (q: Queryable) =>
-  q.select(callerColumns).from(apiUsers).leftJoin(users, eq(users.id, apiUsers.userId)).leftJoin(roles, eq(roles.id, users.roleId));
+  q
+    .select(callerColumns)
+    .from(apiUsers)
+    .leftJoin(users, eq(users.id, apiUsers.userId))
+    .leftJoin(roles, eq(roles.id, users.roleId))
+    .leftJoin(creators, eq(creators.id, apiUsers.createdById))
+    .leftJoin(creatorRoles, eq(creatorRoles.id, creators.roleId));
 
 type CallerRow = Awaited<ReturnType<ReturnType<typeof selectCaller>['execute']>>[number];
 
@@ -76,6 +95,24 @@ function prepared(q: Db) {
 }
 
 function principalFor(row: CallerRow): Principal {
+  return withinCreator(scopePrincipal(row), row);
+}
+
+/** What the key's scope gives, narrowed to what its creator holds now (see the header). */
+function withinCreator(principal: Principal, row: CallerRow): Principal {
+  // Keys are only made by people (manage.ts); one without a creator predates that record.
+  if (!row.createdById) return principal;
+  if (row.creatorStatus === 'banned' || row.creatorStatus === 'inactive' || !row.creatorStatus)
+    throw new AppError('forbidden', `The person who created this key is ${row.creatorStatus ?? 'gone'}: the key works again once they are active.`);
+  const held = row.creatorPermissions ?? [];
+  const permissions = principal.permissions.filter((p) => held.includes(p));
+  if (row.creatorAllEnvironments === true) return { ...principal, permissions };
+  const reach = row.creatorEnvironmentIds ?? [];
+  const environmentIds = principal.allEnvironments ? reach : principal.environmentIds.filter((id) => reach.includes(id));
+  return { ...principal, permissions, allEnvironments: false, environmentIds };
+}
+
+function scopePrincipal(row: CallerRow): Principal {
   const actor = { type: 'api_user' as const, id: row.id, label: row.username };
   if (row.scope === 'organization') return { actor, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
   if (row.scope === 'environments')
@@ -168,8 +205,11 @@ export async function authenticateAndCount(
                  a.rate_limit_per_minute as "rateLimitPerMinute", a.user_id as "userId", u.status as "userStatus", r.permissions as "userPermissions",
                  r.all_environments as "userAllEnvironments", u.environment_ids as "userEnvironmentIds",
                  array(select e.environment_id from ${apiUserEnvironments} e where e.api_user_id = a.id) as "keyEnvironmentIds",
+                 a.created_by_id as "createdById", c.status as "creatorStatus", cr.permissions as "creatorPermissions",
+                 cr.all_environments as "creatorAllEnvironments", c.environment_ids as "creatorEnvironmentIds",
                  (${matches} and a.revoked_at is null and a.expires_at > now()) as countable
           from ${apiUsers} a left join ${users} u on u.id = a.user_id left join ${roles} r on r.id = u.role_id
+               left join ${users} c on c.id = a.created_by_id left join ${roles} cr on cr.id = c.role_id
           where ${match} limit 1),
         used as (
           update ${apiUsers} set last_used_at = now()

@@ -68,6 +68,10 @@ export default function ApiReferencePage() {
             <strong>Specific User</strong> keys act exactly as that user, with their role and environments at the time of each call, and stop working while that user is not active.
           </li>
         </ul>
+        <p>
+          Whatever its scope, a key never does more than the person who created it may at the time of the call: it stops working (403) while that person is banned or inactive, and keeps
+          only the permissions and environments they still hold if their role or environments shrink.
+        </p>
         <p>A user outside the key’s environments is answered 404; an action the key may not take is answered 403. Every change is audited with the API user as the actor.</p>
         <p>
           Each API user may make 600 requests a minute unless configured otherwise; beyond that the API answers 429 with <code className="font-mono text-sm">Retry-After</code>.
