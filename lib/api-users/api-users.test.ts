@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { apiTokens, apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
@@ -9,7 +10,7 @@ import { AppError } from '@/lib/errors';
 import { authenticate, authenticateAndCount, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
 import { warnExpiringApiUsers } from './expiry';
 import { parseCredential } from './keys';
-import { apiUserStatus, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, usernameTaken } from './manage';
+import { apiUserStatus, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
 
 let db: Db;
 let environmentId: string;
@@ -88,6 +89,36 @@ describe('creating API users', () => {
     expect(env.error!.issues.map((i) => i.path.join('.'))).toEqual(['environmentIds']);
     const user = newApiUserSchema.safeParse({ username: 'usr', scope: 'user', expiresAt: inAYear() });
     expect(user.error!.issues.map((i) => i.path.join('.'))).toEqual(['userId']);
+  });
+});
+
+describe('garbage in the create form, sent straight to the action', () => {
+  const issues = (input: Record<string, unknown>) => {
+    const parsed = newApiUserSchema.safeParse({ username: 'garbage', scope: 'organization', expiresAt: inAYear(), ...input });
+    return parsed.success ? {} : z.flattenError(parsed.error).fieldErrors;
+  };
+
+  it('an expiration date that is not on the calendar, or not an unambiguous ISO date, is refused rather than moved', () => {
+    const year = new Date().getUTCFullYear() + 1;
+    for (const expiresAt of [`${year}-02-30`, `${year}-04-31`, `${year}-13-01`, `${year}-02-30T12:00:00Z`, '12/31/' + year, String(year), '0', `${year}-06-01T12:00`, 'tomorrow'])
+      expect(issues({ expiresAt }), expiresAt).toMatchObject({ expiresAt: ['Enter a date as YYYY-MM-DD.'] });
+    const parsed = newApiUserSchema.parse({ username: 'garbage', scope: 'organization', expiresAt: `${year}-02-28` });
+    expect(parsed.expiresAt.toISOString()).toBe(`${year}-02-28T23:59:59.999Z`);
+    expect(newApiUserSchema.parse({ username: 'garbage', scope: 'organization', expiresAt: `${year}-06-01T12:00:00+02:00` }).expiresAt.toISOString()).toBe(`${year}-06-01T10:00:00.000Z`);
+    expect(issues({ expiresAt: `${year + 10}-01-01` })).toMatchObject({ expiresAt: ['Keys expire within five years.'] });
+    expect(issues({ expiresAt: '+275760-09-13T00:00:00Z' })).toHaveProperty('expiresAt');
+  });
+
+  it('a description with NUL or hidden characters is a field error, not a failed save; line breaks are kept as spaces', async () => {
+    expect(issues({ description: 'ERP\u0000sync' })).toHaveProperty('description');
+    expect(issues({ description: 'ERP \u202esync' })).toHaveProperty('description');
+    expect(newApiUserSchema.parse({ username: 'garbage', scope: 'organization', expiresAt: inAYear(), description: 'line one\r\nline\ttwo' }).description).toBe('line one line two');
+  });
+
+  it('the email of a Specific User key finds its user whatever the case; garbage finds no one and never reaches SQL as text PostgreSQL refuses', async () => {
+    const person = await insertUser(db, { email: 'Find.Me@example.test', role: 'User', environmentId });
+    expect(await userIdByEmail(db, '  find.me@EXAMPLE.test ')).toBe(person.id);
+    for (const email of ['find.me\u0000@example.test', '', 'not an email', 'x'.repeat(10_000), '\ud800@example.test']) expect(await userIdByEmail(db, email)).toBeUndefined();
   });
 });
 

@@ -9,6 +9,8 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
+import { isPgText } from '@/lib/search-params';
+import { emailSchema, plainTextSchema } from '@/lib/validation';
 import { ENVIRONMENT_KEY_PERMISSIONS } from './authenticate';
 import { generateKey } from './keys';
 
@@ -33,15 +35,24 @@ export const usernameSchema = z
   .max(100, { message: 'Usernames are at most 100 characters.', abort: true })
   .regex(/^[A-Za-z0-9._@+-]+$/, 'Use letters, digits and . _ @ + - only.');
 
-/** A date (YYYY-MM-DD: the end of that day, UTC) or a date-time, in the future. */
+// A calendar date (the end of that day, UTC), or a date-time with its offset: nothing that Date would
+// read in the server's time zone ("12/31/2027") or roll over to another day ("2027-02-30" is March 2).
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+const isCalendarDate = (day: string) => {
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+};
+
 const expiresAtSchema = z
   .string()
   .trim()
   .min(1, 'Choose an expiration date.')
   .transform((v, ctx) => {
-    const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a valid date.' });
+    const day = DATE.test(v) ? v : DATE_TIME.exec(v)?.[1];
+    const date = day && isCalendarDate(day) ? new Date(day === v ? `${v}T23:59:59.999Z` : v) : null;
+    if (!date || Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a date as YYYY-MM-DD.' });
       return z.NEVER;
     }
     return date;
@@ -52,7 +63,12 @@ const expiresAtSchema = z
 export const newApiUserSchema = z
   .object({
     username: usernameSchema,
-    description: z.string().trim().max(500, 'Descriptions are at most 500 characters.').default(''),
+    // One line in the table: line breaks and tabs become spaces; hidden characters (NUL among them) are refused.
+    description: z
+      .string()
+      .transform((v) => v.replace(/\r\n|[\r\n\t]/g, ' '))
+      .pipe(plainTextSchema('description', 500))
+      .default(''),
     scope: z.enum(apiUserScope.enumValues, 'Choose a scope.'),
     userId: z.uuid('Choose the user this key acts as.').optional(),
     environmentIds: z.array(z.uuid()).default([]),
@@ -81,6 +97,14 @@ export async function usernameTaken(q: Queryable, username: string): Promise<boo
     .where(eq(sql`lower(${apiUsers.username})`, username.trim().toLowerCase()))
     .limit(1);
   return row !== undefined;
+}
+
+/** The user a Specific User key is to act as, named by email (ignoring case); undefined for no one or garbage. */
+export async function userIdByEmail(q: Queryable, email: string): Promise<string | undefined> {
+  const parsed = emailSchema.safeParse(email);
+  if (!parsed.success || !isPgText(parsed.data)) return undefined;
+  const [found] = await q.select({ id: users.id }).from(users).where(eq(sql`lower(${users.email})`, parsed.data.toLowerCase())).limit(1);
+  return found?.id;
 }
 
 const USERNAME_TAKEN = 'An API user with this username already exists.';

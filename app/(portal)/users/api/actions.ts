@@ -1,15 +1,13 @@
 'use server';
 // The API Users tab's actions. Creating returns the key, once: it is never stored in clear, so this is
 // the only moment it exists outside the integration that receives it.
-import { eq, sql } from 'drizzle-orm';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { db } from '@/db';
-import { users } from '@/db/schema';
 import { action, formToObject, requestMeta } from '@/lib/action';
 import type { FieldErrors } from '@/lib/errors';
 import { AppError } from '@/lib/errors';
-import { createApiUser, deleteApiUser, newApiUserSchema, requireApiUserManager, revokeApiUser, usernameSchema, usernameTaken } from '@/lib/api-users/manage';
+import { createApiUser, deleteApiUser, newApiUserSchema, requireApiUserManager, revokeApiUser, userIdByEmail, usernameSchema, usernameTaken } from '@/lib/api-users/manage';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser } from '@/lib/auth/session';
 
@@ -37,9 +35,8 @@ export async function createApiUserAction(_previous: CreateApiUserState, formDat
     let userId: string | undefined;
     const email = typeof form.userEmail === 'string' ? form.userEmail.trim() : '';
     if (form.scope === 'user' && email) {
-      const [found] = await db.select({ id: users.id }).from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase())).limit(1);
-      if (!found) return { status: 'error', message: 'Check the highlighted fields.', fieldErrors: { userEmail: ['No user has this email address.'] } };
-      userId = found.id;
+      userId = await userIdByEmail(db, email);
+      if (!userId) return { status: 'error', message: 'Check the highlighted fields.', fieldErrors: { userEmail: ['No user has this email address.'] } };
     }
     const parsed = newApiUserSchema.safeParse({ ...form, userId, environmentIds: list(form.environmentIds) });
     if (!parsed.success) {
