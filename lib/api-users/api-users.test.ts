@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { apiTokens, apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
@@ -223,6 +223,19 @@ describe('rate limit and last use', () => {
     expect(used!.lastUsedAt).not.toBeNull();
     await db.transaction((tx) => revokeApiUser(tx, admin, id));
     expect(await failure(authenticateAndCount(db, bearer(key)))).toMatchObject({ message: REVOKED });
+  });
+
+  // PostgreSQL only: PGlite's clock is this process's, so the two cannot disagree there.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('a key the database holds expired is refused even when this server’s clock is behind: never served uncounted', async () => {
+    const { id, key } = await create({ username: 'skewed-clock', rateLimitPerMinute: 1 });
+    await db.update(apiUsers).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(apiUsers.id, id));
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 3_600_000 });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => authenticateAndCount(db, bearer(key))));
+      for (const r of results) expect(r.status === 'rejected' && (r.reason as AppError).message).toMatch(/expired on/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('writes last use at most once a minute', async () => {

@@ -228,6 +228,9 @@ export async function authenticateAndCount(
   if (parsed.kind === 'key' && !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
   const caller: CallerRow = { ...row, expiresAt: new Date(row.expiresAt), revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt) };
   usable(caller, Date.now());
+  // The database's clock decided whether the request counted; a server whose clock is behind would
+  // otherwise serve a key past its expiry, and uncounted, for as long as the two disagree.
+  if (row.count === null) throw new AppError('unauthenticated', expiredMessage(caller.expiresAt));
   const result = callerOf(caller);
   const count = Number(row.count);
   return { caller: result, retryAfter: count <= row.rateLimitPerMinute ? 0 : Math.max(1, Number(row.retry)), user: row.user ?? null };
