@@ -6,8 +6,11 @@ const LOOK: Record<ApiUserStatus, { tone: 'green' | 'amber' | 'red' | 'slate'; l
   expires_soon: { tone: 'amber', label: 'Expires soon' },
   expired: { tone: 'slate', label: 'Expired' },
   revoked: { tone: 'red', label: 'Revoked' },
+  suspended: { tone: 'amber', label: 'Suspended' },
 };
 
-export function ApiUserStatusBadge({ status }: { status: ApiUserStatus }) {
-  return <Badge tone={LOOK[status].tone}>{LOOK[status].label}</Badge>;
+/** A suspended key says why: its creator's state stops it until they are active again. */
+export function ApiUserStatusBadge({ status, creatorStatus }: { status: ApiUserStatus; creatorStatus?: string | null }) {
+  const label = status === 'suspended' ? `Suspended: its creator is ${creatorStatus}` : LOOK[status].label;
+  return <Badge tone={LOOK[status].tone}>{label}</Badge>;
 }

@@ -101,7 +101,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                     </td>
                     <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
                     <td className="px-3 py-2"><ShortDate value={row.lastUsedAt} /></td>
-                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} /></td>
+                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} creatorStatus={row.creatorStatus} /></td>
                     <td className="px-3 py-2">{actions(row)}</td>
                   </tr>
                 ))}
@@ -117,7 +117,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                     <p className="font-medium [overflow-wrap:anywhere]">{row.username}</p>
                     {row.description && <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.description}</p>}
                   </div>
-                  <ApiUserStatusBadge status={row.status} />
+                  <ApiUserStatusBadge status={row.status} creatorStatus={row.creatorStatus} />
                 </div>
                 <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-x-2 gap-y-1 text-sm">
                   <dt className="text-slate-600">Scope</dt>
@@ -144,7 +144,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
             <p>The key of <strong>{confirm.row.username}</strong> and its tokens stop working at once, for good. Integrations using it will fail until they get a new API user’s key.</p>
           ) : (
             <p>
-              <strong>{confirm?.row.username}</strong> is removed from this list{confirm?.row.status === 'active' || confirm?.row.status === 'expires_soon' ? ' and its key stops working at once' : ''}. Its past actions stay in the audit log.
+              <strong>{confirm?.row.username}</strong> is removed from this list{confirm?.row.status === 'active' || confirm?.row.status === 'expires_soon' || confirm?.row.status === 'suspended' ? ' and its key stops working at once' : ''}. Its past actions stay in the audit log.
             </p>
           )
         }

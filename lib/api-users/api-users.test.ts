@@ -155,6 +155,9 @@ describe.each([
     for (const status of ['banned', 'inactive'] as const) {
       await db.update(users).set({ status }).where(eq(users.id, maker.id));
       for (const key of keys) expect(await failure(authenticate(db, bearer(key)))).toMatchObject({ code: 'forbidden', message: expect.stringContaining(status) });
+      // The API Users tab says so, instead of "Active" for keys that answer 403.
+      const listed = (await listApiUsers(db, { includeInactive: false })).filter((r) => r.username.startsWith('made-') && r.username.endsWith(_name));
+      expect(listed.map((r) => [r.status, r.creatorStatus])).toEqual(keys.map(() => ['suspended', status]));
     }
     // Demoted to Account Manager of the Sandbox alone: each key keeps only what both it and its maker hold.
     const [manager] = await db.select().from(roles).where(eq(roles.name, 'Account Manager'));

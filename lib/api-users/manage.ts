@@ -17,11 +17,13 @@ import { generateKey } from './keys';
 export const EXPIRES_SOON_DAYS = 14;
 const DAY = 86_400_000;
 
-export type ApiUserStatus = 'active' | 'expires_soon' | 'expired' | 'revoked';
+export type ApiUserStatus = 'active' | 'expires_soon' | 'expired' | 'revoked' | 'suspended';
 
-export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date }, now = new Date()): ApiUserStatus {
+/** A key's state; `suspended` while the person who created it is banned or inactive (see authenticate.ts). */
+export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date; creatorStatus?: string | null }, now = new Date()): ApiUserStatus {
   if (row.revokedAt) return 'revoked';
   if (row.expiresAt <= now) return 'expired';
+  if (row.creatorStatus === 'banned' || row.creatorStatus === 'inactive') return 'suspended';
   if (row.expiresAt.getTime() - now.getTime() <= EXPIRES_SOON_DAYS * DAY) return 'expires_soon';
   return 'active';
 }
@@ -214,6 +216,7 @@ export async function listApiUsers(q: Queryable, options: { includeInactive: boo
       expiresAt: apiUsers.expiresAt,
       lastUsedAt: apiUsers.lastUsedAt,
       revokedAt: apiUsers.revokedAt,
+      creatorStatus: sql<string | null>`(select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById})`,
       environments: sql<string[]>`array(select ${environments.name} from ${apiUserEnvironments} join ${environments} on ${environments.id} = ${apiUserEnvironments.environmentId} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} order by 1)`,
     })
     .from(apiUsers)
