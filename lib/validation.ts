@@ -37,3 +37,12 @@ export const requiredTextSchema = (what: string, max: number, required = `Enter 
   plainTextSchema(what, max).refine((v) => v.replace(INVISIBLE_LETTERS, '').length > 0, required);
 
 export const nameSchema = (what: string) => requiredTextSchema(what, 100);
+
+/**
+ * A name people pick from a list (a role, an environment): as requiredTextSchema, with each run of
+ * spaces (a doubled or non-breaking space) stored as one, so two names never differ only in spacing.
+ */
+export const listNameSchema = (what: string, max: number) => requiredTextSchema(what, max).transform((v) => v.replace(/\s+/g, ' '));
+
+/** How a role or environment name is matched: case ignored, and runs of spaces taken as one. */
+export const nameKey = (name: string) => name.replace(/\s+/g, ' ').trim().toLowerCase();

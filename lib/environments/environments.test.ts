@@ -20,8 +20,8 @@ describe('environments', () => {
   it('adds, renames (names unique, case-insensitively) and audits', async () => {
     const env = await db.transaction((tx) => addEnvironment(tx, admin, 'Sandbox'));
     await expect(db.transaction((tx) => addEnvironment(tx, admin, 'sandbox'))).rejects.toThrow('already exists');
-    await expect(db.transaction((tx) => renameEnvironment(tx, admin, env.id, 'PRODUCTION'))).rejects.toThrow('already exists');
-    await db.transaction((tx) => renameEnvironment(tx, admin, env.id, 'Staging'));
+    await expect(db.transaction((tx) => renameEnvironment(tx, admin, env.id, { name: 'PRODUCTION' }))).rejects.toThrow('already exists');
+    await db.transaction((tx) => renameEnvironment(tx, admin, env.id, { name: 'Staging' }));
     const [row] = await db.select().from(environments).where(eq(environments.id, env.id));
     expect(row).toMatchObject({ name: 'Staging', contextIdentifier: env.contextIdentifier });
     const actions = (await db.select().from(auditEvents).where(eq(auditEvents.targetId, env.id)).orderBy(auditEvents.id)).map((e) => e.action);
@@ -52,5 +52,33 @@ describe('environments', () => {
     await expect(db.transaction((tx) => addEnvironment(tx, manager, 'Mine'))).rejects.toThrow('Only Administrators');
     const reader: Principal = { ...admin, permissions: ['users.read'] };
     await expect(db.transaction((tx) => addEnvironment(tx, reader, 'Mine'))).rejects.toThrow('permission');
+  });
+
+  it('refuses names with control or bidi characters and names differing only in case or spacing, straight to lib', async () => {
+    for (const name of ['Prod\u202euction', 'Sand\u200bbox', 'Nul\u0000l', 'Tab\there', '   ']) {
+      const refused = await db.transaction((tx) => addEnvironment(tx, admin, name)).catch((e) => e);
+      expect(refused, JSON.stringify(name)).toMatchObject({ code: 'invalid', fieldErrors: { name: [expect.any(String)] } });
+    }
+    await expect(db.transaction((tx) => addEnvironment(tx, admin, ' production\u00a0'))).rejects.toThrow('already exists');
+    const spaced = await db.transaction((tx) => addEnvironment(tx, admin, 'Europe   West'));
+    expect(spaced.name).toBe('Europe West');
+    await expect(db.transaction((tx) => addEnvironment(tx, admin, 'europe\u00a0west'))).rejects.toThrow('already exists');
+    const other = await db.transaction((tx) => addEnvironment(tx, admin, 'Europe North'));
+    await expect(db.transaction((tx) => renameEnvironment(tx, admin, other.id, { name: 'EUROPE  west' }))).rejects.toThrow('already exists');
+    await expect(db.transaction((tx) => renameEnvironment(tx, admin, other.id, { name: 'Europe\u2066North' }))).rejects.toThrow('invisible');
+    // Its own name in another case is a rename, not a clash.
+    expect(await db.transaction((tx) => renameEnvironment(tx, admin, other.id, { name: 'EUROPE NORTH' }))).toMatchObject({ changed: true, name: 'EUROPE NORTH' });
+  });
+
+  it('of two renames of one environment, the second is refused, not a silent overwrite; concurrent adds of one name give one', async () => {
+    const env = await db.transaction((tx) => addEnvironment(tx, admin, 'Asia'));
+    await db.transaction((tx) => renameEnvironment(tx, admin, env.id, { name: 'Asia Pacific', from: 'Asia' }));
+    const late = await db.transaction((tx) => renameEnvironment(tx, admin, env.id, { name: 'APAC', from: 'Asia' })).catch((e) => e);
+    expect(late).toMatchObject({ code: 'conflict', message: expect.stringContaining('Someone else renamed this environment') });
+    expect((await db.select().from(environments).where(eq(environments.id, env.id)))[0]!.name).toBe('Asia Pacific');
+
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => db.transaction((tx) => addEnvironment(tx, admin, 'Twin'))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const refused of results.filter((r) => r.status === 'rejected')) expect(refused.reason).toMatchObject({ code: 'invalid', message: 'An environment with this name already exists.' });
   });
 });

@@ -1,7 +1,7 @@
 // Environments ("My Accounts"): adding, renaming, archiving, restoring and deleting them (Administrators).
 // An environment with users or API users is never deleted: it is archived, which takes it out of every
 // switcher and picker (lib/auth/session.ts) while its users and history stay.
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable, Tx } from '@/db/client';
 import { environments, type Environment } from '@/db/schema';
@@ -9,10 +9,17 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
+import { listNameSchema, nameKey } from '@/lib/validation';
 
-export const environmentNameSchema = z.object({
-  name: z.string().trim().min(1, 'Enter the environment name.').max(60, 'Environment names are at most 60 characters.'),
-});
+export const environmentNameSchema = z.object({ name: listNameSchema('environment name', 60) });
+
+/** The name as stored, checked here too: lib callers other than the form get the same rules. */
+function checkedName(name: string): string {
+  const parsed = environmentNameSchema.shape.name.safeParse(name);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]!.message;
+  throw new AppError('invalid', message, { name: [message] });
+}
 
 /** Who is in each environment: its users, and the API users scoped to it (scope "environments"). */
 export async function environmentCounts(q: Queryable): Promise<Map<string, { users: number; apiUsers: number }>> {
@@ -38,14 +45,15 @@ function requireAdministrator(principal: Principal) {
 
 const NAME_TAKEN = 'An environment with this name already exists.';
 
+// Matched as the import matches names (case and spacing aside): few rows, read them all. The lock queues
+// two concurrent adds of one name, so the second is told the name is taken (not hit by the unique index).
 async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
-  const [row] = await tx
-    .select({ id: environments.id })
-    .from(environments)
-    .where(and(eq(sql`lower(${environments.name})`, name.toLowerCase()), exceptId ? ne(environments.id, exceptId) : undefined))
-    .limit(1);
-  if (row) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
+  await tx.execute(sql`select pg_advisory_xact_lock(7311013)`);
+  const all = await tx.select({ id: environments.id, name: environments.name }).from(environments).where(exceptId ? ne(environments.id, exceptId) : undefined);
+  if (all.some((e) => nameKey(e.name) === nameKey(name))) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
 }
+
+const STALE_NAME = 'Someone else renamed this environment after you opened it. Reload the page to see its name now.';
 
 async function findEnvironment(tx: Tx, id: string): Promise<Environment> {
   const [env] = await tx.select().from(environments).where(eq(environments.id, id)).for('update');
@@ -55,8 +63,9 @@ async function findEnvironment(tx: Tx, id: string): Promise<Environment> {
 
 const target = (env: Pick<Environment, 'id' | 'name'>) => ({ type: 'environment', id: env.id, label: env.name });
 
-export async function addEnvironment(tx: Tx, principal: Principal, name: string, meta?: RequestMeta) {
+export async function addEnvironment(tx: Tx, principal: Principal, rawName: string, meta?: RequestMeta) {
   requireAdministrator(principal);
+  const name = checkedName(rawName);
   await assertNameFree(tx, name);
   const [env] = await tx.insert(environments).values({ name }).returning();
   await recordAudit(tx, {
@@ -70,10 +79,13 @@ export async function addEnvironment(tx: Tx, principal: Principal, name: string,
   return env!;
 }
 
-export async function renameEnvironment(tx: Tx, principal: Principal, id: string, name: string, meta?: RequestMeta) {
+/** `from` is the name the renamer saw (the form always sends it): a rename over a newer one is refused. */
+export async function renameEnvironment(tx: Tx, principal: Principal, id: string, rename: { name: string; from?: string }, meta?: RequestMeta) {
   requireAdministrator(principal);
+  const name = checkedName(rename.name);
   const env = await findEnvironment(tx, id);
-  if (env.name === name) return { changed: false };
+  if (rename.from !== undefined && rename.from !== env.name) throw new AppError('conflict', STALE_NAME);
+  if (env.name === name) return { changed: false, name };
   await assertNameFree(tx, name, env.id);
   await tx.update(environments).set({ name }).where(eq(environments.id, env.id));
   await recordAudit(tx, {
@@ -84,7 +96,7 @@ export async function renameEnvironment(tx: Tx, principal: Principal, id: string
     changes: { name: { before: env.name, after: name } },
     meta,
   });
-  return { changed: true };
+  return { changed: true, name };
 }
 
 async function activeCount(tx: Tx) {

@@ -14,6 +14,7 @@ import { profileProblems } from '@/lib/roles';
 import { administratorRole } from '@/lib/users/admin-guard';
 import { newUserSchema } from '@/lib/users/create';
 import { changeRefusal } from '@/lib/users/scope';
+import { nameKey } from '@/lib/validation';
 import { copyRows } from './copy';
 import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type ColumnMap } from './columns';
 import { MAX_COLUMNS } from './read';
@@ -78,11 +79,6 @@ export function parseTags(cell: string): { name: string; value: string }[] {
     });
 }
 
-/**
- * A role or environment name as looked up: case ignored, and runs of spaces (a doubled space, a
- * non-breaking space pasted from a web page or a mail) taken as one.
- */
-const nameKey = (name: string) => name.replace(/\s+/g, ' ').trim().toLowerCase();
 
 const splitList = (cell: string) =>
   cell

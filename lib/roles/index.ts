@@ -1,6 +1,7 @@
 // Roles: listing them for the user screens and the roles screen, and the rules of changing them
 // (SPEC.md section 2): built-in roles keep what makes them work, nobody grants what they lack, a role
 // in use is not deleted until its users are moved, and a change of permissions ends its holders' sessions.
+import { createHash } from 'node:crypto';
 import { RE2JS } from 're2js';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { diff, recordAudit, recordAudits, type RequestMeta } from '@/lib/audit';
 import { ADMINISTRATOR, BUILT_IN_ROLES, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
-import { plainTextSchema } from '@/lib/validation';
+import { listNameSchema, nameKey, plainTextSchema } from '@/lib/validation';
 import { PERMISSION_HELP } from './permission-help';
 import { rows } from '@/lib/db-rows';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
@@ -94,7 +95,7 @@ export function profileProblems(fields: readonly RequiredField[], profile: Reado
 
 export const roleInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'Enter the role name.').max(60, 'Role names are at most 60 characters.'),
+    name: listNameSchema('role name', 60),
     permissions: z.array(z.enum(PERMISSIONS, 'Choose permissions from the list.')).default([]),
     allEnvironments: z.boolean().default(false),
     requiredFields: z.array(requiredFieldSchema).max(20, 'A role asks for at most 20 fields.').default([]),
@@ -112,9 +113,12 @@ function assertGrantable(principal: Principal, role: { permissions: readonly str
   if (!canGrant(principal, role)) throw new AppError('forbidden', NOT_GRANTABLE, { [field]: [NOT_GRANTABLE] });
 }
 
+// Matched as the import matches names (case and spacing aside): few roles, read them all. The lock queues
+// two concurrent saves of one name, so the second is told the name is taken (not hit by the unique index).
 async function nameTaken(tx: Tx, name: string, exceptId?: string) {
-  const [row] = await tx.select({ id: roles.id }).from(roles).where(eq(sql`lower(${roles.name})`, name.toLowerCase())).limit(1);
-  return row !== undefined && row.id !== exceptId;
+  await tx.execute(sql`select pg_advisory_xact_lock(7311014)`);
+  const all = await tx.select({ id: roles.id, name: roles.name }).from(roles);
+  return all.some((r) => r.id !== exceptId && nameKey(r.name) === nameKey(name));
 }
 
 const NAME_TAKEN = 'A role with this name already exists.';
@@ -126,6 +130,15 @@ const auditView = (r: Pick<Role, 'name' | 'permissions' | 'allEnvironments' | 'r
   allEnvironments: r.allEnvironments,
   requiredFields: r.requiredFields.map((f) => ({ name: f.label, value: f.key + (f.pattern ? ` /${f.pattern}/` : '') })),
 });
+
+/**
+ * What the editor of a role saw, as a short fingerprint of what a save changes: a save made from an
+ * older view is refused instead of silently overwriting a change saved meanwhile.
+ */
+export const roleVersion = (r: Pick<Role, 'name' | 'permissions' | 'allEnvironments' | 'requiredFields'>) =>
+  createHash('sha256').update(JSON.stringify([r.name, [...r.permissions].sort(), r.allEnvironments, r.requiredFields])).digest('hex').slice(0, 20);
+
+export const STALE_ROLE = 'Someone else changed this role after you opened it. Reload the page to see their change, then make yours again.';
 
 export async function createRole(tx: Tx, principal: Principal, input: RoleInput, meta?: RequestMeta) {
   requirePermissionOf(principal, 'roles.manage');
@@ -178,11 +191,13 @@ async function assertHoldersWithin(tx: Tx, principal: Principal, role: { id: str
   if (outside) throw new AppError('forbidden', `Some users of ${role.name} are in environments you do not manage.`);
 }
 
-export async function updateRole(tx: Tx, principal: Principal, roleId: string, input: RoleInput, meta?: RequestMeta) {
+/** `input.version` is the roleVersion the editor saw (the form always sends it). */
+export async function updateRole(tx: Tx, principal: Principal, roleId: string, input: RoleInput & { version?: string }, meta?: RequestMeta) {
   requirePermissionOf(principal, 'roles.manage');
   const role = await findRole(tx, roleId, true);
   // Editing a role is granting it: one may neither add nor touch what one lacks.
   assertGrantable(principal, role);
+  if (input.version !== undefined && input.version !== roleVersion(role)) throw new AppError('conflict', STALE_ROLE);
   assertGrantable(principal, input);
   const violation = builtInViolation(role, input);
   if (violation) throw new AppError('invalid', violation, { permissions: [violation] });

@@ -8,7 +8,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { inviteUser } from '@/lib/users/create';
 import { LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
-import { createRole, deleteRole, matchesPattern, moveRoleUsers, profileProblems, roleFormSchema, roleInputSchema, updateRole } from '.';
+import { createRole, deleteRole, matchesPattern, moveRoleUsers, profileProblems, roleFormSchema, roleInputSchema, roleVersion, STALE_ROLE, updateRole } from '.';
 
 let db: Db;
 let environmentId: string;
@@ -160,5 +160,39 @@ describe('roles', () => {
     const administrator = await roleId('Administrator');
     await expect(db.transaction((tx) => moveRoleUsers(tx, admin, administrator, auditor.id))).rejects.toThrow(LAST_ADMINISTRATOR);
     expect((await db.select().from(users).where(eq(users.roleId, administrator))).length).toBeGreaterThan(0);
+  });
+
+  it('refuses role names with control or bidi characters, and names differing only in spacing', async () => {
+    for (const name of ['Admin\u202eistrator', 'Sales\u200bRep', 'Sales\u0000Rep', 'Line\nbreak', '\u3164']) {
+      const parsed = roleFormSchema.safeParse({ name });
+      expect(parsed.success, JSON.stringify(name)).toBe(false);
+      expect(z.flattenError(parsed.error!).fieldErrors.name).toHaveLength(1);
+    }
+    // Straight to lib (past the form): the taken check ignores case and spacing as the import's lookup does.
+    await expect(db.transaction((tx) => createRole(tx, admin, input({ name: 'account\u00a0 MANAGER' })))).rejects.toThrow('already exists');
+    const spaced = await db.transaction((tx) => createRole(tx, admin, input({ name: '  Night   shift\u00a0lead ' })));
+    expect(spaced.name).toBe('Night shift lead');
+    const other = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Day lead' })));
+    await expect(db.transaction((tx) => updateRole(tx, admin, other.id, input({ name: 'night  SHIFT lead' })))).rejects.toThrow('already exists');
+  });
+
+  it('concurrent creates of one name: one role, and the other is told the name is taken', async () => {
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => db.transaction((tx) => createRole(tx, admin, input({ name: 'Twin' })))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const refused of results.filter((r) => r.status === 'rejected')) expect(refused.reason).toMatchObject({ code: 'invalid', message: 'A role with this name already exists.' });
+  });
+
+  it('of two editors of one role, the second save is refused, not a silent overwrite', async () => {
+    const role = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Shared desk', permissions: ['users.read'] })));
+    const seen = roleVersion(role);
+    await db.transaction((tx) => updateRole(tx, admin, role.id, { ...input({ name: 'Shared desk', permissions: ['users.read', 'users.unlock'] }), version: seen }));
+    const late = await db
+      .transaction((tx) => updateRole(tx, admin, role.id, { ...input({ name: 'Shared desk renamed', permissions: ['users.read'] }), version: seen }))
+      .catch((e) => e);
+    expect(late).toMatchObject({ code: 'conflict', message: STALE_ROLE });
+    const [now] = await db.select().from(roles).where(eq(roles.id, role.id));
+    expect(now).toMatchObject({ name: 'Shared desk', permissions: ['users.read', 'users.unlock'] });
+    // Reloaded, the same editor saves.
+    await db.transaction((tx) => updateRole(tx, admin, role.id, { ...input({ name: 'Shared desk renamed', permissions: ['users.read'] }), version: roleVersion(now!) }));
   });
 });

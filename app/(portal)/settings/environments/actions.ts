@@ -20,9 +20,12 @@ export const addEnvironmentAction = action('settings.manage', environmentNameSch
   return { message: `${env.name} was added.`, revalidate: PATH };
 });
 
-export const renameEnvironmentAction = action('settings.manage', idSchema.extend(environmentNameSchema.shape), async (input, { tx, user, meta }) => {
-  const { changed } = await renameEnvironment(tx, principalOf(user), input.environmentId, input.name, meta);
-  return { message: changed ? `Renamed to ${input.name}.` : 'Nothing changed.', revalidate: PATH };
+// from: the name the renamer saw, so a rename over someone else's newer one is refused.
+const renameSchema = idSchema.extend({ name: z.string(), from: z.string() });
+
+export const renameEnvironmentAction = action('settings.manage', renameSchema, async (input, { tx, user, meta }) => {
+  const { changed, name } = await renameEnvironment(tx, principalOf(user), input.environmentId, { name: input.name, from: input.from }, meta);
+  return { message: changed ? `Renamed to ${name}.` : 'Nothing changed.', revalidate: PATH };
 });
 
 export const archiveEnvironmentAction = action('settings.manage', idSchema, async (input, { tx, user, meta }) => {

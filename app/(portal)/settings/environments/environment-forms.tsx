@@ -120,7 +120,7 @@ export function EnvironmentActions({ env }: { env: Row }) {
         description="Its context identifier stays the same, so integrations keep working."
         confirmLabel="Rename"
         tone="primary"
-        onConfirm={() => run(renameEnvironmentAction, { name })}
+        onConfirm={() => run(renameEnvironmentAction, { name, from: env.name })}
       >
         <div className="mt-4 space-y-2">
           <Field
@@ -132,7 +132,7 @@ export function EnvironmentActions({ env }: { env: Row }) {
             onKeyDown={(e) => {
               if (e.key !== 'Enter' || e.nativeEvent.isComposing) return;
               e.preventDefault();
-              if (!pending) run(renameEnvironmentAction, { name });
+              if (!pending) run(renameEnvironmentAction, { name, from: env.name });
             }}
             autoComplete="off"
             errors={renameErrors}

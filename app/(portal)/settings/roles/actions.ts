@@ -14,7 +14,8 @@ const idSchema = z.object({ roleId: z.uuid('Choose a role.') });
 
 export const updateRoleAction = action(
   'roles.manage',
-  z.intersection(idSchema, roleFormSchema),
+  // version: what the editor saw (roleVersion), so a save over someone else's newer change is refused.
+  z.intersection(idSchema.extend({ version: z.string().min(1) }), roleFormSchema),
   async (input, { tx, user, meta }) => {
     const { changed, sessionsEnded } = await updateRole(tx, principalOf(user), input.roleId, input, meta);
     const signedOut = sessionsEnded > 0 ? ` ${sessionsEnded} holder${sessionsEnded === 1 ? ' was' : 's were'} signed out.` : '';

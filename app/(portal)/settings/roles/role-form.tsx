@@ -48,6 +48,7 @@ export function RoleForm({
   permissions,
   initial,
   roleId,
+  version,
   builtIn,
   canReachAll,
 }: {
@@ -55,6 +56,7 @@ export function RoleForm({
   permissions: PermissionChoice[];
   initial: Values;
   roleId?: string;
+  version?: string;
   builtIn?: boolean;
   canReachAll: boolean;
 }) {
@@ -80,6 +82,7 @@ export function RoleForm({
     <form {...formProps} className="max-w-3xl space-y-6 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
       <FormStatus state={state} fields={summaryFields} />
       {roleId && <input type="hidden" name="roleId" value={roleId} />}
+      {version && <input type="hidden" name="version" value={version} />}
       <Field
         id={FIELDS.name.id}
         label="Name"

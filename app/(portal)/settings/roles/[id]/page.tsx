@@ -9,6 +9,7 @@ import { db } from '@/db';
 import { roles } from '@/db/schema';
 import { canGrant, principalOf } from '@/lib/auth/principal';
 import { requirePermission } from '@/lib/auth/session';
+import { roleVersion } from '@/lib/roles';
 import { updateRoleAction } from '../actions';
 import { permissionChoices } from '../permission-choices';
 import { RoleForm } from '../role-form';
@@ -37,6 +38,7 @@ export default async function EditRolePage({ params }: Props) {
       <RoleForm
         action={updateRoleAction}
         roleId={role.id}
+        version={roleVersion(role)}
         builtIn={role.builtIn}
         permissions={permissionChoices(user.permissions)}
         canReachAll={user.allEnvironments}
