@@ -82,6 +82,35 @@ test.describe('Roles', () => {
     await expect(page.getByRole('row').filter({ hasText: roleName })).toHaveCount(0);
   });
 
+  test('editing a role: saves twice in a row; a save from a page opened before someone else saved is refused, nothing typed lost', async ({ page, login, context }) => {
+    const roleName = `Desk ${Date.now()}`;
+    await login.signInAs('admin');
+    await page.goto('/settings/roles/new');
+    await page.getByLabel('Name').fill(roleName);
+    await page.getByRole('checkbox', { name: /See users/ }).check();
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await expect(page).toHaveURL(/\/settings\/roles\?saved=/);
+    await page.getByRole('link', { name: `Edit ${roleName}` }).click();
+    await expect(page).toHaveURL(/\/settings\/roles\/[0-9a-f-]{36}$/);
+    const other = await context.newPage();
+    await other.goto(page.url());
+
+    await page.getByRole('checkbox', { name: /Unlock and reset/ }).check();
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await expect(page.getByText(`The ${roleName} role was saved.`).first()).toBeVisible();
+    await page.getByLabel('Name').fill(`${roleName} A`);
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await expect(page.getByText(`The ${roleName} A role was saved.`).first()).toBeVisible();
+
+    await other.getByLabel('Name').fill(`${roleName} B`);
+    await other.getByRole('button', { name: 'Save role' }).click();
+    await expect(other.getByText('Someone else changed this role after you opened it').first()).toBeVisible();
+    await expect(other.getByLabel('Name')).toHaveValue(`${roleName} B`);
+    await page.goto('/settings/roles');
+    await expect(page.getByRole('row').filter({ hasText: `${roleName} A` })).toHaveCount(1);
+    await other.close();
+  });
+
   test('an Account Manager cannot open the roles screen', async ({ page, login }) => {
     await login.signInAs('manager');
     const response = await page.goto('/settings/roles');
