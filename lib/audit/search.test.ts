@@ -5,7 +5,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { addEnvironment } from '@/lib/environments';
 import { recordAudit } from '.';
-import { auditParamsSchema, listActionKinds, searchAudit } from './search';
+import { auditParamsSchema, listActionKinds, readAuditParams, searchAudit } from './search';
 import { auditCsvStream, csvCell } from './search-export';
 
 let db: Db;
@@ -99,5 +99,12 @@ describe('audit search', () => {
     expect(lines).toHaveLength(7);
     expect(csv).not.toMatch(/,=HYPERLINK/);
     expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);
+  });
+
+  it('reads a repeated key by its first value on the page and in the export alike', () => {
+    const url = new URL('http://x/audit/export?action=user.updated&action=user.banned&after=x&after=y&env=nope');
+    const fromPage = readAuditParams({ action: ['user.updated', 'user.banned'], after: ['x', 'y'], env: 'nope' });
+    expect(readAuditParams(url.searchParams)).toEqual(fromPage);
+    expect(fromPage).toMatchObject({ action: 'user.updated', env: undefined, after: undefined });
   });
 });

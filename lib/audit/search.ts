@@ -7,7 +7,7 @@ import type { Queryable } from '@/db/client';
 import { auditEvents, environments, roles, users, type AuditEvent } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
-import { textParam } from '@/lib/search-params';
+import { pageParams, textParam } from '@/lib/search-params';
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -44,6 +44,15 @@ export const auditParamsSchema = z.object({
 });
 
 export type AuditParams = z.infer<typeof auditParamsSchema>;
+
+/**
+ * The params of /audit and of its export, read alike: a repeated key counts by its first value on both,
+ * so the CSV holds exactly the view on screen (the export used to take the last one).
+ */
+export const readAuditParams = (raw: URLSearchParams | Record<string, string | string[] | undefined>): AuditParams =>
+  auditParamsSchema.parse(
+    pageParams(raw instanceof URLSearchParams ? Object.fromEntries([...new Set(raw.keys())].map((k) => [k, raw.getAll(k)])) : raw),
+  );
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 

@@ -8,7 +8,7 @@ import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { getRetentionDays, lastVerification } from '@/lib/audit/chain';
 import { actionLabel, describeAuditEvent, groupByDay } from '@/lib/audit/describe';
-import { auditParamsSchema, listActionKinds, namesFor, searchAudit, type AuditParams } from '@/lib/audit/search';
+import { listActionKinds, namesFor, readAuditParams, searchAudit, type AuditParams } from '@/lib/audit/search';
 import { isAdministrator } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
@@ -28,7 +28,7 @@ function auditHref(params: AuditParams, change: Partial<AuditParams>, path = '/a
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('audit.read');
   const raw = await searchParams;
-  const params = auditParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  const params = readAuditParams(raw);
   const principal = principalOf(user);
   const [{ events, next, unresolved }, kinds, environments, verification, retention] = await Promise.all([
     searchAudit(db, principal, params),
