@@ -165,7 +165,11 @@ async function findRole(tx: Tx, roleId: string, lock = false) {
   return role;
 }
 
-/** What a built-in role must keep: its name, and the permissions and reach it exists for. */
+/**
+ * What a built-in role must keep: its name, and exactly the permissions and reach it exists for (SPEC.md
+ * section 2: a User has no admin screens, an Account Manager manages the users of their environments).
+ * Adding users.write to User would make every User a manager; another set is a custom role.
+ */
 function builtInViolation(role: Role, input: RoleInput): string | null {
   if (!role.builtIn) return null;
   if (input.name !== role.name) return `The ${role.name} role is built in: its name cannot change.`;
@@ -173,6 +177,9 @@ function builtInViolation(role: Role, input: RoleInput): string | null {
   if (!spec) return null;
   const missing = spec.permissions.filter((p: Permission) => !input.permissions.includes(p));
   if (missing.length > 0) return `The ${role.name} role is built in and keeps its permissions (${missing.join(', ')}).`;
+  const extra = input.permissions.filter((p) => !(spec.permissions as readonly string[]).includes(p));
+  if (extra.length > 0)
+    return `The ${role.name} role is built in and takes no other permissions (${extra.join(', ')}). Add a custom role for people who need more.`;
   if (role.name === ADMINISTRATOR && !input.allEnvironments) return 'The Administrator role always reaches every environment.';
   if (role.name !== ADMINISTRATOR && input.allEnvironments) return `The ${role.name} role is limited to its holders' environments.`;
   return null;

@@ -53,10 +53,12 @@ describe('roles', () => {
     await insertUser(db, { email: 'helper-here@example.test', role: 'Desk helper', environmentId });
     await insertUser(db, { email: 'helper-elsewhere@example.test', role: 'Desk helper', environmentId: elsewhere!.id });
     await insertUser(db, { email: 'plain-elsewhere@example.test', role: 'User', environmentId: elsewhere!.id });
-    for (const [id, name] of [[helper.id, 'Desk helper'], [await roleId('User'), 'User']] as const) {
-      const refused = await db.transaction((tx) => updateRole(tx, manager, id, input({ name, permissions: ['users.read', 'users.write'] }))).catch((e) => e);
-      expect(refused).toMatchObject({ code: 'forbidden', message: expect.stringContaining('environments you do not manage') });
-    }
+    const refused = await db.transaction((tx) => updateRole(tx, manager, helper.id, input({ name: 'Desk helper', permissions: ['users.read', 'users.write'] }))).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'forbidden', message: expect.stringContaining('environments you do not manage') });
+    // The built-in User role takes no permission from anyone (see the next test).
+    const userRole = await roleId('User');
+    const user = await db.transaction((tx) => updateRole(tx, manager, userRole, input({ name: 'User', permissions: ['users.read', 'users.write'] }))).catch((e) => e);
+    expect(user).toMatchObject({ message: expect.stringContaining('takes no other permissions') });
     expect((await db.select().from(roles).where(eq(roles.id, helper.id)))[0]!.permissions).toEqual(['users.read']);
     expect((await db.select().from(roles).where(eq(roles.name, 'User')))[0]!.permissions).toEqual([]);
     // An Administrator still may.
@@ -73,6 +75,16 @@ describe('roles', () => {
     await expect(
       db.transaction((tx) => updateRole(tx, admin, manager, input({ name: 'Account Manager', permissions: ['users.read', 'users.write', 'users.unlock'] }))),
     ).rejects.toThrow('keeps its permissions (users.ban)');
+    // Nor given more: a User with users.write would be a manager, an Account Manager with settings.manage an administrator.
+    const user = await roleId('User');
+    await expect(db.transaction((tx) => updateRole(tx, admin, user, input({ name: 'User', permissions: ['users.read', 'users.write'] })))).rejects.toThrow(
+      'The User role is built in and takes no other permissions (users.read, users.write).',
+    );
+    await expect(
+      db.transaction((tx) => updateRole(tx, admin, manager, input({ name: 'Account Manager', permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban', 'settings.manage'] }))),
+    ).rejects.toThrow('takes no other permissions (settings.manage)');
+    // Their required fields stay theirs to choose.
+    await db.transaction((tx) => updateRole(tx, admin, user, input({ name: 'User', permissions: [], requiredFields: [{ label: 'Badge', key: 'badge' }] })));
     await expect(db.transaction((tx) => createRole(tx, admin, input({ name: 'account manager' })))).rejects.toThrow('already exists');
   });
 

@@ -97,7 +97,9 @@ export function RoleForm({
 
       <fieldset id={FIELDS.permissions.id} tabIndex={-1} aria-describedby={errors?.permissions ? 'role-permissions-error' : undefined}>
         <legend className="text-sm font-semibold text-slate-800">Permissions</legend>
-        <p className="text-xs text-slate-600">You can only give permissions you hold yourself.</p>
+        <p className="text-xs text-slate-600">
+          {builtIn ? 'A built-in role keeps the permissions it exists for. For another set, add a custom role.' : 'You can only give permissions you hold yourself.'}
+        </p>
         <ul className="mt-3 space-y-3">
           {permissions.map((p) => (
             <li key={p.value}>
@@ -107,7 +109,7 @@ export function RoleForm({
                   name="permissions"
                   value={p.value}
                   defaultChecked={initial.permissions.includes(p.value)}
-                  disabled={!p.held}
+                  disabled={!p.held || builtIn}
                   aria-describedby={`perm-${p.value}-help`}
                   className="mt-0.5 size-4 rounded border-slate-300"
                 />
@@ -115,12 +117,12 @@ export function RoleForm({
                   <span className="font-medium text-slate-900">{p.label}</span>
                   <span id={`perm-${p.value}-help`} className="block text-xs text-slate-600">
                     {p.help}
-                    {!p.held && ' You do not hold this permission.'}
+                    {!p.held && !builtIn && ' You do not hold this permission.'}
                   </span>
                 </span>
               </label>
               {/* A disabled checkbox is not posted: keep what the role already has. */}
-              {!p.held && initial.permissions.includes(p.value) && <input type="hidden" name="permissions" value={p.value} />}
+              {(!p.held || builtIn) && initial.permissions.includes(p.value) && <input type="hidden" name="permissions" value={p.value} />}
             </li>
           ))}
         </ul>
@@ -133,10 +135,11 @@ export function RoleForm({
           type="checkbox"
           name="allEnvironments"
           defaultChecked={initial.allEnvironments}
-          disabled={!canReachAll}
+          disabled={!canReachAll || builtIn}
           aria-describedby="role-all-help"
           className="mt-0.5 size-4 rounded border-slate-300"
         />
+        {builtIn && initial.allEnvironments && <input type="hidden" name="allEnvironments" value="on" />}
         <span>
           <span className="font-medium text-slate-900">All environments</span>
           <span id="role-all-help" className="block text-xs text-slate-600">
