@@ -34,7 +34,12 @@ export default async function EditRolePage({ params }: Props) {
   if (!canGrant(principalOf(user), role)) forbidden();
   return (
     <>
-      <PageHeader back={<Link href="/settings/roles" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Roles</Link>} title={`Edit ${role.name}`} description="Changing permissions or reach signs out everyone who holds this role at their next request." />
+      <PageHeader back={<Link href="/settings/roles" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Roles</Link>} title={`Edit ${role.name}`} description={
+          role.builtIn
+            ? 'A built-in role keeps its name, permissions and reach; the profile fields the Add form asks for are yours to choose.'
+            : 'Changing permissions or reach signs out everyone who holds this role at their next request.'
+        }
+      />
       <RoleForm
         action={updateRoleAction}
         roleId={role.id}
