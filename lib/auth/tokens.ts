@@ -2,7 +2,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { userTokens } from '@/db/schema';
+import { securitySettings, userTokens } from '@/db/schema';
 import { cancelLinkMail } from '@/lib/mail/outbox';
 
 export type TokenPurpose = 'invitation' | 'reset';
@@ -27,7 +27,12 @@ export async function issueToken(q: Queryable, userId: string, purpose: TokenPur
   return token;
 }
 
-const usable = (hash: string) => and(eq(userTokens.tokenHash, hash), isNull(userTokens.consumedAt), gt(userTokens.expiresAt, sql`now()`));
+// A link works until the earlier of its own expiry and its age reaching the lifetime set now: an
+// Administrator who shortens a lifetime shortens the links already sent too (lengthening it does not
+// revive or extend them).
+const lifetimeNow = sql`(select case when ${userTokens.purpose} = 'invitation' then make_interval(days => ${securitySettings.invitationLifetimeDays}) else make_interval(mins => ${securitySettings.resetLifetimeMinutes}) end from ${securitySettings} limit 1)`;
+const usable = (hash: string) =>
+  and(eq(userTokens.tokenHash, hash), isNull(userTokens.consumedAt), gt(userTokens.expiresAt, sql`now()`), sql`${userTokens.createdAt} > now() - ${lifetimeNow}`);
 
 // The lookup is by hash, so timing reveals nothing of the token; the final comparison is constant-time anyway.
 const matches = (stored: string, hash: string) => timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(hash, 'hex'));

@@ -1,7 +1,7 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, environments, outboxMessages, rateLimits, roles, userEnvironments, userTokens, users } from '@/db/schema';
+import { auditEvents, environments, outboxMessages, rateLimits, roles, securitySettings, userEnvironments, userTokens, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { hashPassword } from '@/lib/auth/password';
@@ -90,6 +90,51 @@ describe('reset', () => {
     const token = tokenFrom((await lastMailTo(user.email)).text);
     await db.update(userTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(userTokens.tokenHash, hashToken(token)));
     await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3'))).rejects.toThrow(INVALID_LINK);
+  });
+});
+
+describe('a link lifetime changed after the link was sent', () => {
+  const setLifetimes = (values: { invitationLifetimeDays?: number; resetLifetimeMinutes?: number }) => db.update(securitySettings).set(values).where(sql`true`);
+  const sentAgo = (token: string, ms: number) =>
+    db.update(userTokens).set({ createdAt: new Date(Date.now() - ms) }).where(eq(userTokens.tokenHash, hashToken(token)));
+
+  it('a shortened reset lifetime ends a link sent under the longer one; a lengthened one does not extend it', async () => {
+    const user = await lockedUser();
+    await db.transaction((tx) => resetUser(tx, admin, user.id));
+    const token = tokenFrom((await lastMailTo(user.email)).text);
+    await sentAgo(token, 30 * 60_000);
+    try {
+      await setLifetimes({ resetLifetimeMinutes: 15 });
+      await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3'))).rejects.toThrow(INVALID_LINK);
+      // Lengthened again: the link's own expiry (60 minutes from sending) still holds.
+      await setLifetimes({ resetLifetimeMinutes: 600 });
+      await sentAgo(token, 61 * 60_000);
+      await db.update(userTokens).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(userTokens.tokenHash, hashToken(token)));
+      await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3'))).rejects.toThrow(INVALID_LINK);
+    } finally {
+      await setLifetimes({ resetLifetimeMinutes: 60 });
+    }
+  });
+
+  it('a shortened invitation lifetime ends an invitation sent under the longer one, and only that one', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const invite = (email: string) =>
+      db.transaction((tx) => inviteUser(tx, admin, { firstName: 'Ivy', lastName: 'Later', email, roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} }, meta));
+    const old = await invite('ivy.old@example.test');
+    const fresh = await invite('ivy.fresh@example.test');
+    const oldToken = tokenFrom((await lastMailTo(old.email)).text);
+    const freshToken = tokenFrom((await lastMailTo(fresh.email)).text);
+    await sentAgo(oldToken, 3 * 86_400_000);
+    await sentAgo(freshToken, 86_400_000 / 2);
+    try {
+      await setLifetimes({ invitationLifetimeDays: 2 });
+      await expect(db.transaction((tx) => completePasswordLink(tx, oldToken, 'Fresh-Start-Passphrase-3'))).rejects.toThrow(INVALID_LINK);
+      await db.transaction((tx) => completePasswordLink(tx, freshToken, 'Fresh-Start-Passphrase-3'));
+      expect(await reload(fresh.id)).toMatchObject({ status: 'active' });
+      expect(await reload(old.id)).toMatchObject({ status: 'invited' });
+    } finally {
+      await setLifetimes({ invitationLifetimeDays: 7 });
+    }
   });
 });
 
