@@ -5,7 +5,7 @@ import { auditEvents, outboxMessages, rateLimits, securitySettings, users } from
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
-import { signIn } from './sign-in';
+import { passwordChangeNotice, signIn } from './sign-in';
 
 const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
 let db: Db;
@@ -169,5 +169,30 @@ describe('signIn', () => {
     }
     const invited = await newUser({ status: 'invited', passwordHash: null });
     expect(await signIn(db, invited.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('passwordChangeNotice (what /change-password says)', () => {
+  const settings = { passwordMaxAgeDays: 90, passwordWarningDays: 14 };
+  const now = new Date('2026-03-29T12:00:00Z');
+  const changed = (daysAgo: number) => ({ requirePasswordChange: false, passwordChangedAt: new Date(now.getTime() - daysAgo * 86_400_000) });
+
+  it('says nothing to someone who came of their own accord', () => {
+    expect(passwordChangeNotice(changed(10), settings, now)).toBeNull();
+    // Passwords that never expire: no "expires in null days".
+    expect(passwordChangeNotice(changed(400), { passwordMaxAgeDays: 0, passwordWarningDays: 14 }, now)).toBeNull();
+    expect(passwordChangeNotice({ requirePasswordChange: false, passwordChangedAt: null }, settings, now)).toBeNull();
+  });
+
+  it('counts the days left inside the warning window, to its first moment', () => {
+    expect(passwordChangeNotice(changed(76), settings, now)).toBe('Your password expires in 14 days. Choose a new one now to keep access.');
+    expect(passwordChangeNotice(changed(75.99), settings, now)).toBeNull();
+    expect(passwordChangeNotice(changed(88.5), settings, now)).toBe('Your password expires in 2 days. Choose a new one now to keep access.');
+    expect(passwordChangeNotice(changed(89.9), settings, now)).toBe('Your password expires within a day. Choose a new one now to keep access.');
+    expect(passwordChangeNotice(changed(90), settings, now)).toBe('Your password has expired. Choose a new one now to keep access.');
+  });
+
+  it('puts a required change first', () => {
+    expect(passwordChangeNotice({ ...changed(80), requirePasswordChange: true }, settings, now)).toBe('You must choose a new password before you continue.');
   });
 });

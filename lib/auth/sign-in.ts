@@ -43,6 +43,23 @@ export function inPasswordWarningWindow(
   return expires !== null && expires.getTime() - settings.passwordWarningDays * DAY <= now.getTime();
 }
 
+/**
+ * What /change-password says above the form: why a change is asked for, or nothing when the user came
+ * of their own accord (no change required, the password not in its warning window or never expiring).
+ */
+export function passwordChangeNotice(
+  user: { requirePasswordChange: boolean; passwordChangedAt: Date | null },
+  settings: Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'>,
+  now = new Date(),
+): string | null {
+  if (user.requirePasswordChange) return 'You must choose a new password before you continue.';
+  const expires = passwordExpiresAt(user.passwordChangedAt, settings);
+  if (!expires || !inPasswordWarningWindow(user.passwordChangedAt, settings, now)) return null;
+  const days = Math.ceil((expires.getTime() - now.getTime()) / DAY);
+  if (days <= 0) return 'Your password has expired. Choose a new one now to keep access.';
+  return `Your password expires ${days === 1 ? 'within a day' : `in ${days} days`}. Choose a new one now to keep access.`;
+}
+
 export async function signIn(db: Db, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
   // Per-IP budget first, taken in one atomic statement before the password check: of a burst of any
   // size from one address, at most the limit reach bcrypt or count against the accounts they name.

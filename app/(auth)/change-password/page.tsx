@@ -6,7 +6,7 @@ import { Alert } from '@/components/ui/alert';
 import { db } from '@/db';
 import { describePolicy } from '@/lib/auth/password-policy';
 import { requireUser } from '@/lib/auth/session';
-import { passwordExpiresAt } from '@/lib/auth/sign-in';
+import { passwordChangeNotice } from '@/lib/auth/sign-in';
 import { safePath } from '@/lib/safe-path';
 import { firstParam } from '@/lib/search-params';
 import { getSecuritySettings } from '@/lib/settings';
@@ -14,22 +14,19 @@ import { changePasswordAction } from '../../(portal)/profile/actions';
 
 export const metadata: Metadata = { title: 'Change your password' };
 
-const daysUntil = (date: Date) => Math.max(0, Math.ceil((date.getTime() - Date.now()) / 86_400_000));
-
 export default async function ChangePasswordPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
   const user = await requireUser({ allowPendingPasswordChange: true });
   const settings = await getSecuritySettings(db);
   const safeNext = safePath(firstParam((await searchParams).next));
-  const expires = passwordExpiresAt(user.passwordChangedAt, settings);
-  const days = expires ? daysUntil(expires) : null;
+  const notice = passwordChangeNotice(user, settings);
   return (
     <>
       <h1 className="text-xl font-semibold">Change your password</h1>
-      <Alert tone="info" className="mt-4">
-        {user.requirePasswordChange
-          ? 'You must choose a new password before you continue.'
-          : `Your password expires in ${days} day${days === 1 ? '' : 's'}. Choose a new one now to keep access.`}
-      </Alert>
+      {notice && (
+        <Alert tone="info" className="mt-4">
+          {notice}
+        </Alert>
+      )}
       <div className="mt-6">
         <ChangePasswordForm email={user.email} passwordHelp={describePolicy(settings)} changePassword={changePasswordAction} afterChange={safeNext} />
       </div>
@@ -41,7 +38,7 @@ export default async function ChangePasswordPage({ searchParams }: { searchParam
             <SignOutButton />
           </>
         ) : (
-          <Link href={safeNext} className="font-medium text-indigo-700 hover:underline">Skip for now</Link>
+          <Link href={safeNext} className="font-medium text-indigo-700 hover:underline">{notice ? 'Skip for now' : 'Cancel'}</Link>
         )}
       </p>
     </>
