@@ -5,7 +5,7 @@ import { auditEvents, outboxMessages, rateLimits, securitySettings, users } from
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
-import { passwordChangeNotice, signIn } from './sign-in';
+import { passwordChangeNotice, SIGN_IN_MESSAGES, signIn } from './sign-in';
 
 const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
 let db: Db;
@@ -76,10 +76,24 @@ describe('signIn', () => {
   it('unlocks automatically at the next attempt once the lockout period has passed', async () => {
     await db.update(securitySettings).set({ autoUnlockMinutes: 15 }).where(eq(securitySettings.lockoutThreshold, 10));
     const recent = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5 * 60_000), failedAttempts: 10 });
-    expect(await signIn(db, recent.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'locked' });
+    expect(await signIn(db, recent.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'locked_for_now' });
     const old = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 20 * 60_000), failedAttempts: 10 });
     expect(await signIn(db, old.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true });
     expect(await reload(old.id)).toMatchObject({ status: 'active', failedAttempts: 0, lockReason: null });
+  });
+
+  it('with automatic unlock on, the locked user is told it lifts by itself, at sign-in and in the lock notice', async () => {
+    await db.update(securitySettings).set({ lockoutThreshold: 3, autoUnlockMinutes: 15 }).where(eq(securitySettings.lockoutThreshold, 10));
+    const user = await newUser();
+    for (let i = 0; i < 3; i++) await signIn(db, user.email, 'Wrong-Password-123', meta);
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'locked_for_now' });
+    expect(SIGN_IN_MESSAGES.locked_for_now).toMatch(/unlocks by itself/);
+    const [notice] = await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, user.email), eq(outboxMessages.kind, 'locked')));
+    expect(notice!.text).toContain('It unlocks by itself 15 minutes after the lock');
+    expect(notice!.text).not.toContain('Contact your account manager to unlock it');
+    // A password-expiry lock does not lift by itself: still "contact your account manager".
+    const expired = await newUser({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(Date.now() - 60 * 60_000) });
+    expect(await signIn(db, expired.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('never unlocks automatically when the period is 0', async () => {

@@ -13,7 +13,7 @@ import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR } from '@/lib/user
 import { verifyPassword } from './password';
 import { refund, SIGN_IN_PER_IP, spend } from './rate-limit';
 
-export type SignInFailure = 'invalid' | 'locked' | 'expired' | 'unavailable' | 'rate_limited';
+export type SignInFailure = 'invalid' | 'locked' | 'locked_for_now' | 'expired' | 'unavailable' | 'rate_limited';
 export type SignInResult =
   | { ok: true; user: { id: string; email: string; name: string; sessionVersion: number }; mustChangePassword: boolean }
   | { ok: false; reason: SignInFailure };
@@ -21,6 +21,8 @@ export type SignInResult =
 export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
   invalid: 'The email or password is incorrect.',
   locked: 'Your account is locked. Contact your account manager to unlock it.',
+  // Automatic unlock is on: "contact your manager" alone would send them asking for what comes by itself.
+  locked_for_now: 'Your account is locked after too many failed sign-in attempts. It unlocks by itself after a while: try again later, or contact your account manager.',
   expired: 'Your password has expired and your account is locked. Contact your account manager.',
   unavailable: 'Your account is not active. Contact your account manager.',
   rate_limited: 'Too many failed sign-in attempts from your network. Wait a few minutes and try again.',
@@ -104,13 +106,13 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   }
 
   if (!passwordOk) {
-    await recordFailure(db, user, settings.lockoutThreshold, meta);
+    await recordFailure(db, user, settings, meta);
     return { ok: false, reason: 'invalid' };
   }
   // The password is right: only now may the caller learn why they cannot come in.
   if (status === 'locked') {
     await recordAudit(db, { actor: self, action: 'auth.sign_in_refused', target, detail: 'Account is locked', meta });
-    return { ok: false, reason: user.lockReason === 'password_expired' ? 'expired' : 'locked' };
+    return { ok: false, reason: lockedReason(user.lockReason, settings) };
   }
   if (status !== 'active') {
     await recordAudit(db, { actor: self, action: 'auth.sign_in_refused', target, detail: `Account is ${status}`, meta });
@@ -147,7 +149,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   if (!signedIn) {
     const [now] = await db.select({ status: users.status, lockReason: users.lockReason }).from(users).where(eq(users.id, user.id));
     await recordAudit(db, { actor: self, action: 'auth.sign_in_refused', target, detail: `Account changed during sign-in (now ${now?.status ?? 'gone'})`, meta });
-    if (now?.status === 'locked') return { ok: false, reason: now.lockReason === 'password_expired' ? 'expired' : 'locked' };
+    if (now?.status === 'locked') return { ok: false, reason: lockedReason(now.lockReason, settings) };
     return { ok: false, reason: 'unavailable' };
   }
   return {
@@ -175,7 +177,7 @@ export async function reverifyPassword(
     await refund(db, ipKey, budget.window);
     return null;
   }
-  await recordFailure(db, user, (await getSecuritySettings(db)).lockoutThreshold, meta, 'Wrong current password at Change password');
+  await recordFailure(db, user, await getSecuritySettings(db), meta, 'Wrong current password at Change password');
   return 'invalid';
 }
 
@@ -215,16 +217,22 @@ async function lockExpired(
  * otherwise leave the organization without one, for good. Their failures are still counted (the
  * per-IP limit still holds), the lock is withheld, audited, and they are told once, at the threshold.
  */
-async function recordFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta, what = 'Wrong password') {
+type Lockout = Pick<SecuritySettings, 'lockoutThreshold' | 'autoUnlockMinutes'>;
+
+async function recordFailure(db: Db, user: { id: string; email: string; firstName: string }, settings: Lockout, meta: RequestMeta, what = 'Wrong password') {
   try {
-    await countFailure(db, user, threshold, meta, true, what);
+    await countFailure(db, user, settings, meta, true, what);
   } catch (error) {
     if (!(error instanceof AppError && error.message === LAST_ADMINISTRATOR)) throw error;
-    await countFailure(db, user, threshold, meta, false, what);
+    await countFailure(db, user, settings, meta, false, what);
   }
 }
 
-async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, threshold: number, meta: RequestMeta, mayLock: boolean, what: string) {
+const lockedReason = (lockReason: string | null, settings: Lockout): SignInFailure =>
+  lockReason === 'password_expired' ? 'expired' : lockReason === 'failed_attempts' && settings.autoUnlockMinutes > 0 ? 'locked_for_now' : 'locked';
+
+async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, settings: Lockout, meta: RequestMeta, mayLock: boolean, what: string) {
+  const threshold = settings.lockoutThreshold;
   const userId = user.id;
   const target = { type: 'user', id: user.id, label: user.email };
   const locks = sql`(${mayLock} and u.status = 'active' and u.failed_attempts + 1 >= ${threshold})`;
@@ -253,7 +261,7 @@ async function countFailure(db: Db, user: { id: string; email: string; firstName
         changes: { status: { before: 'active', after: 'locked' } },
         meta,
       });
-      await enqueueMail(tx, { email: user.email, userId }, lockedMail(await organizationName(tx), user.firstName, 'failed_attempts'));
+      await enqueueMail(tx, { email: user.email, userId }, lockedMail(await organizationName(tx), user.firstName, 'failed_attempts', settings.autoUnlockMinutes));
     }
     if (!mayLock && row?.status === 'active' && row.failed_attempts === threshold) {
       await recordAudit(tx, { actor: SYSTEM, action: 'user.lock_withheld', target, detail: `Not locked after ${row.failed_attempts} failed sign-in attempts: the last active Administrator`, meta });

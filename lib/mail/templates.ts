@@ -40,12 +40,14 @@ export const passwordChangedMail = (org: string, name: string) =>
     'The password of your account was just changed. If this was not you, contact your account manager at once.',
   ]);
 
-export const lockedMail = (org: string, name: string, reason: 'failed_attempts' | 'password_expired') =>
+export const lockedMail = (org: string, name: string, reason: 'failed_attempts' | 'password_expired', autoUnlockMinutes = 0) =>
   compose('locked', org, 'Your account is locked', [
     `Hello ${name},`,
-    reason === 'failed_attempts'
-      ? 'Your account was locked after too many failed sign-in attempts. Contact your account manager to unlock it.'
-      : 'Your password expired, so your account was locked. Contact your account manager to get a new password.',
+    reason === 'password_expired'
+      ? 'Your password expired, so your account was locked. Contact your account manager to get a new password.'
+      : autoUnlockMinutes > 0
+        ? `Your account was locked after too many failed sign-in attempts. It unlocks by itself ${lifetime(autoUnlockMinutes * 60_000)} after the lock; your account manager can unlock it sooner. If these attempts were not yours, choose a new password once you are back in.`
+        : 'Your account was locked after too many failed sign-in attempts. Contact your account manager to unlock it.',
   ]);
 
 /** To the last active Administrator, whose account is never locked (that would leave the organization without one). */
