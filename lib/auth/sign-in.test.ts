@@ -170,6 +170,23 @@ describe('signIn', () => {
     expect(await signIn(db, required.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
   });
 
+  it('a password that no longer meets a tightened policy must be changed at the next sign-in', async () => {
+    const user = await newUser();
+    try {
+      await db.update(securitySettings).set({ passwordMinLength: 30 }).where(sql`true`);
+      expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+      expect(await reload(user.id)).toMatchObject({ requirePasswordChange: true, status: 'active' });
+      const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'auth.sign_in')));
+      expect(event!.detail).toMatch(/no longer meets the password policy/);
+    } finally {
+      await db.update(securitySettings).set({ passwordMinLength: 12 }).where(sql`true`);
+    }
+    // A password that meets it asks for nothing.
+    const fine = await newUser();
+    expect(await signIn(db, fine.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: false });
+    expect(await reload(fine.id)).toMatchObject({ requirePasswordChange: false });
+  });
+
   it('does not expire passwords when the maximum age is 0', async () => {
     await db.update(securitySettings).set({ passwordMaxAgeDays: 0 }).where(eq(securitySettings.lockoutThreshold, 10));
     const user = await newUser({ passwordChangedAt: new Date(Date.now() - 1000 * 86_400_000) });

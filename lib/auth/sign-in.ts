@@ -11,6 +11,7 @@ import { AppError } from '@/lib/errors';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
 import { verifyPassword } from './password';
+import { checkPassword } from './password-policy';
 import { refund, SIGN_IN_PER_IP, spend } from './rate-limit';
 
 export type SignInFailure = 'invalid' | 'locked' | 'locked_for_now' | 'expired' | 'unavailable' | 'rate_limited';
@@ -127,13 +128,17 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
     // The last active Administrator is not locked out by age: they must choose a new password now.
     mustChangeNow = true;
   }
+  // The policy may have been tightened since this password was chosen: the password is in hand only
+  // now, so only now can it be checked, and a change is then required like any other.
+  const breaksPolicy = !user.requirePasswordChange && checkPassword(password, settings, { email: user.email }).length > 0;
+  const requireChange = mustChangeNow || breaksPolicy;
 
   // Conditional on what was read before bcrypt: a lock, ban or any session-ending change made while the
   // password was being checked wins, and this attempt neither records a success nor gets a session.
   const signedIn = await db.transaction(async (tx) => {
     const done = await tx
       .update(users)
-      .set({ failedAttempts: 0, lastSignInAt: new Date(), ...(mustChangeNow ? { requirePasswordChange: true } : {}) })
+      .set({ failedAttempts: 0, lastSignInAt: new Date(), ...(requireChange ? { requirePasswordChange: true } : {}) })
       .where(and(eq(users.id, user.id), eq(users.status, 'active'), eq(users.sessionVersion, user.sessionVersion)))
       .returning({ id: users.id });
     if (done.length === 0) return false;
@@ -141,7 +146,11 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
       actor: self,
       action: 'auth.sign_in',
       target,
-      ...(mustChangeNow ? { detail: 'Password expired: the last active Administrator must change it now instead of being locked' } : {}),
+      ...(mustChangeNow
+        ? { detail: 'Password expired: the last active Administrator must change it now instead of being locked' }
+        : breaksPolicy
+          ? { detail: 'The password no longer meets the password policy: a change is required' }
+          : {}),
       meta,
     });
     return true;
@@ -155,7 +164,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   return {
     ok: true,
     user: { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}`, sessionVersion: user.sessionVersion },
-    mustChangePassword: mustChangeNow || user.requirePasswordChange || inPasswordWarningWindow(user.passwordChangedAt, settings),
+    mustChangePassword: requireChange || user.requirePasswordChange || inPasswordWarningWindow(user.passwordChangedAt, settings),
   };
 }
 
