@@ -178,6 +178,9 @@ export const securitySettings = pgTable('security_settings', {
   inactivityDays: integer().notNull().default(d.inactivityDays),
   invitationLifetimeDays: integer().notNull().default(d.invitationLifetimeDays),
   resetLifetimeMinutes: integer().notNull().default(d.resetLifetimeMinutes),
+  // When the password maximum age was last shortened (or turned on): the passwords that made expire at
+  // once get the warning window from then instead (lib/auth/sign-in.ts passwordExpiresAt).
+  passwordMaxAgeShortenedAt: timestamp({ withTimezone: true }),
   updatedAt: createdAt(),
 });
 

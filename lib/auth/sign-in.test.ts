@@ -6,6 +6,9 @@ import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testi
 import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
 import { passwordChangeNotice, SIGN_IN_MESSAGES, signIn } from './sign-in';
+import { getSecuritySettings } from '@/lib/settings';
+import { securitySettingsSchema, updateSecuritySettings } from '@/lib/settings/security';
+import { PERMISSIONS } from './permissions';
 
 const meta = { ip: '203.0.113.9', userAgent: 'vitest' };
 let db: Db;
@@ -185,6 +188,45 @@ describe('signIn', () => {
     const fine = await newUser();
     expect(await signIn(db, fine.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: false });
     expect(await reload(fine.id)).toMatchObject({ requirePasswordChange: false });
+  });
+
+  it('a shortened maximum age asks for a change first, and locks only after the warning window', async () => {
+    const [admin] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    const principal = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const { organizationId: _o, updatedAt: _u, ...current } = await getSecuritySettings(db);
+    const user = await newUser({ passwordChangedAt: new Date(Date.now() - 60 * 86_400_000) });
+    try {
+      await db.transaction((tx) => updateSecuritySettings(tx, principal, { ...securitySettingsSchema.parse(current), passwordMaxAgeDays: 30 }));
+      // Past the new age, but warned first instead of locked.
+      expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+      expect(passwordChangeNotice({ requirePasswordChange: false, passwordChangedAt: user.passwordChangedAt }, await getSecuritySettings(db))).toBe('Your password expires in 14 days. Choose a new one now to keep access.');
+      // The warning window over: locked as expired.
+      await db.update(securitySettings).set({ passwordMaxAgeShortenedAt: new Date(Date.now() - 15 * 86_400_000) }).where(sql`true`);
+      expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+      // A password set after the change follows the new age alone.
+      const later = await newUser({ passwordChangedAt: new Date(Date.now() - 31 * 86_400_000) });
+      await db.update(securitySettings).set({ passwordMaxAgeShortenedAt: new Date(Date.now() - 40 * 86_400_000) }).where(sql`true`);
+      expect(await signIn(db, later.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+    } finally {
+      await db.update(securitySettings).set({ passwordMaxAgeDays: 90, passwordMaxAgeShortenedAt: null }).where(sql`true`);
+    }
+  });
+
+  it('a maximum age lengthened leaves no grace behind; one turned on from "never" gives it', async () => {
+    const [admin] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    const principal = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const save = async (passwordMaxAgeDays: number) => {
+      const { organizationId: _o, updatedAt: _u, ...current } = await getSecuritySettings(db);
+      await db.transaction((tx) => updateSecuritySettings(tx, principal, { ...securitySettingsSchema.parse(current), passwordMaxAgeDays }));
+      return (await getSecuritySettings(db)).passwordMaxAgeShortenedAt;
+    };
+    try {
+      expect(await save(120)).toBeNull();
+      expect(await save(0)).toBeNull();
+      expect(await save(90)).toBeInstanceOf(Date);
+    } finally {
+      await db.update(securitySettings).set({ passwordMaxAgeDays: 90, passwordMaxAgeShortenedAt: null }).where(sql`true`);
+    }
   });
 
   it('does not expire passwords when the maximum age is 0', async () => {

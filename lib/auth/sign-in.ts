@@ -31,17 +31,23 @@ export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
 
 const DAY = 86_400_000;
 
-export function passwordExpiresAt(changedAt: Date | null, settings: Pick<SecuritySettings, 'passwordMaxAgeDays'>) {
+type Expiry = Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'> & Partial<Pick<SecuritySettings, 'passwordMaxAgeShortenedAt'>>;
+
+/**
+ * When the password expires. A maximum age shortened (or turned on) never expires a password at once:
+ * one it leaves already past its age, or inside the warning window, gets the whole warning window
+ * from the change, so its holder is asked to change it at sign-in before the lock.
+ */
+export function passwordExpiresAt(changedAt: Date | null, settings: Expiry) {
   if (!changedAt || settings.passwordMaxAgeDays <= 0) return null;
-  return new Date(changedAt.getTime() + settings.passwordMaxAgeDays * DAY);
+  const byAge = changedAt.getTime() + settings.passwordMaxAgeDays * DAY;
+  const shortened = settings.passwordMaxAgeShortenedAt;
+  const grace = shortened && changedAt < shortened ? shortened.getTime() + settings.passwordWarningDays * DAY : 0;
+  return new Date(Math.max(byAge, grace));
 }
 
 /** True inside the warning window before the password expires: the user is asked to change it. */
-export function inPasswordWarningWindow(
-  changedAt: Date | null,
-  settings: Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'>,
-  now = new Date(),
-) {
+export function inPasswordWarningWindow(changedAt: Date | null, settings: Expiry, now = new Date()) {
   const expires = passwordExpiresAt(changedAt, settings);
   return expires !== null && expires.getTime() - settings.passwordWarningDays * DAY <= now.getTime();
 }
@@ -52,7 +58,7 @@ export function inPasswordWarningWindow(
  */
 export function passwordChangeNotice(
   user: { requirePasswordChange: boolean; passwordChangedAt: Date | null },
-  settings: Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'>,
+  settings: Expiry,
   now = new Date(),
 ): string | null {
   if (user.requirePasswordChange) return 'You must choose a new password before you continue.';

@@ -57,9 +57,11 @@ export async function updateSecuritySettings(tx: Tx, principal: Principal, input
   const current = await getSecuritySettings(tx);
   const changes = diff(current, input);
   if (Object.keys(changes).length === 0) return { changed: 0 };
+  // Shortened or turned on: passwords it would expire at once get the warning window first (passwordExpiresAt).
+  const shortened = input.passwordMaxAgeDays > 0 && (current.passwordMaxAgeDays === 0 || input.passwordMaxAgeDays < current.passwordMaxAgeDays);
   await tx
     .update(securitySettings)
-    .set({ ...input, updatedAt: new Date() })
+    .set({ ...input, ...(shortened ? { passwordMaxAgeShortenedAt: new Date() } : {}), updatedAt: new Date() })
     .where(eq(securitySettings.organizationId, current.organizationId));
   await recordAudit(tx, { actor: principal.actor, action: 'settings.security_updated', target: { type: 'settings', id: current.organizationId, label: 'Security settings' }, changes, meta });
   return { changed: Object.keys(changes).length };

@@ -34,7 +34,7 @@ const SECTIONS: { title: string; numbers: { key: NumberKey; label: string; help:
   {
     title: 'Expiry and inactivity',
     numbers: [
-      { key: 'passwordMaxAgeDays', label: 'Password maximum age (days)', help: 'After this the account locks at the next sign-in; 0 means passwords never expire.', min: 0, max: 3650 },
+      { key: 'passwordMaxAgeDays', label: 'Password maximum age (days)', help: 'After this the account locks at the next sign-in; 0 means passwords never expire. Shortened, it gives the passwords it expires the warning days first.', min: 0, max: 3650 },
       { key: 'passwordWarningDays', label: 'Expiry warning (days)', help: 'During these last days users are asked to change their password at sign-in.', min: 0, max: 365 },
       { key: 'inactivityDays', label: 'Inactivate after days without sign-in', help: 'Checked hourly; 0 never inactivates anyone automatically.', min: 0, max: 3650 },
     ],

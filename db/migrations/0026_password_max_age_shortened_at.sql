@@ -1,0 +1,1 @@
+ALTER TABLE "security_settings" ADD COLUMN "password_max_age_shortened_at" timestamp with time zone;
