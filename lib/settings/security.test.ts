@@ -18,10 +18,17 @@ describe('securitySettingsSchema', () => {
     expect(errorsFor('lockoutThreshold', value)).toEqual(['Failed attempts before lock must be a whole number.']);
   });
 
+  it('names each field as the form labels it', () => {
+    expect(errorsFor('passwordMaxAgeDays', '')).toEqual(['Password maximum age (days) is required.']);
+    expect(errorsFor('autoUnlockMinutes', '99999')).toEqual(['Automatic unlock after (minutes) must be at most 10080.']);
+    expect(errorsFor('resetLifetimeMinutes', '1')).toEqual(['Reset link lifetime (minutes) must be at least 5.']);
+    expect(errorsFor('passwordWarningDays', '90')).toEqual([expect.stringMatching(/^Expiry warning \(days\) must be fewer than the password maximum age/)]);
+  });
+
   it('keeps the ranges and reads what a form sends', () => {
     expect(errorsFor('lockoutThreshold', '2')).toEqual(['Failed attempts before lock must be at least 3.']);
     expect(errorsFor('lockoutThreshold', '101')).toEqual(['Failed attempts before lock must be at most 100.']);
-    expect(errorsFor('inactivityDays', '-1')).toEqual(['Inactivity before inactivation must be at least 0.']);
+    expect(errorsFor('inactivityDays', '-1')).toEqual(['Inactivate after days without sign-in must be at least 0.']);
     expect(errorsFor('lockoutThreshold', ' 12 ')).toEqual({ accepted: 12 });
     expect(errorsFor('passwordMaxAgeDays', '0')).toEqual({ accepted: 0 });
     expect(errorsFor('resetLifetimeMinutes', 15)).toEqual({ accepted: 15 });

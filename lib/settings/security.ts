@@ -24,25 +24,26 @@ const whole = (label: string, min: number, max: number) =>
 // Unchecked checkboxes are absent from a form; "on" (forms) and booleans (APIs) mean checked.
 const flag = z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean());
 
+// Each message opens with the field's label exactly as the form shows it, so the error summary need not repeat it.
 export const securitySettingsSchema = z
   .object({
     lockoutThreshold: whole('Failed attempts before lock', 3, 100),
-    autoUnlockMinutes: whole('Automatic unlock', 0, 10_080),
+    autoUnlockMinutes: whole('Automatic unlock after (minutes)', 0, 10_080),
     passwordMinLength: whole('Minimum password length', 8, 72),
     requireLowercase: flag,
     requireUppercase: flag,
     requireDigit: flag,
     requireSymbol: flag,
     rejectCommonPasswords: flag,
-    passwordMaxAgeDays: whole('Password maximum age', 0, 3650),
-    passwordWarningDays: whole('Expiry warning', 0, 365),
-    inactivityDays: whole('Inactivity before inactivation', 0, 3650),
-    invitationLifetimeDays: whole('Invitation link lifetime', 1, 90),
-    resetLifetimeMinutes: whole('Reset link lifetime', 5, 10_080),
+    passwordMaxAgeDays: whole('Password maximum age (days)', 0, 3650),
+    passwordWarningDays: whole('Expiry warning (days)', 0, 365),
+    inactivityDays: whole('Inactivate after days without sign-in', 0, 3650),
+    invitationLifetimeDays: whole('Invitation link lifetime (days)', 1, 90),
+    resetLifetimeMinutes: whole('Reset link lifetime (minutes)', 5, 10_080),
   })
   .refine((s) => s.passwordMaxAgeDays === 0 || s.passwordWarningDays < s.passwordMaxAgeDays, {
     path: ['passwordWarningDays'],
-    message: 'The expiry warning must be shorter than the password maximum age.',
+    message: 'Expiry warning (days) must be fewer than the password maximum age.',
   });
 
 export type SecuritySettingsInput = z.infer<typeof securitySettingsSchema>;
