@@ -42,9 +42,12 @@ export async function recordAudit(q: Queryable, e: AuditInput): Promise<void> {
   await q.insert(auditEvents).values(rowOf(e));
 }
 
-/** Many events in one statement (bulk changes: one event per user, one round trip per batch). */
+/**
+ * Many events, a thousand to a statement (bulk changes: one event per user, one round trip per batch;
+ * a statement holds at most 65,535 parameters, about 5,000 events).
+ */
 export async function recordAudits(q: Queryable, events: AuditInput[]): Promise<void> {
-  if (events.length > 0) await q.insert(auditEvents).values(events.map(rowOf));
+  for (let i = 0; i < events.length; i += 1_000) await q.insert(auditEvents).values(events.slice(i, i + 1_000).map(rowOf));
 }
 
 /** The before/after of each field that differs; secrets are never passed in. */

@@ -5,7 +5,7 @@ import { auditEvents, outboxMessages, rateLimits, securitySettings, users } from
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
-import { passwordChangeNotice, SIGN_IN_MESSAGES, signIn } from './sign-in';
+import { liftExpiredLocks, passwordChangeNotice, SIGN_IN_MESSAGES, signIn } from './sign-in';
 import { getSecuritySettings } from '@/lib/settings';
 import { securitySettingsSchema, updateSecuritySettings } from '@/lib/settings/security';
 import { PERMISSIONS } from './permissions';
@@ -83,6 +83,28 @@ describe('signIn', () => {
     const old = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 20 * 60_000), failedAttempts: 10 });
     expect(await signIn(db, old.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true });
     expect(await reload(old.id)).toMatchObject({ status: 'active', failedAttempts: 0, lockReason: null });
+  });
+
+  it('the minutely job lifts every lock whose period has passed, each audited once however many run at once, and no other', async () => {
+    const at = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const due = [await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: at(20), failedAttempts: 10 }), await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: at(16), failedAttempts: 12 })];
+    const recent = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: at(5), failedAttempts: 10 });
+    const expired = await newUser({ status: 'locked', lockReason: 'password_expired', lockedAt: at(60) });
+    const banned = await newUser({ status: 'banned', lockReason: 'failed_attempts', lockedAt: at(60) });
+    // Off (0): nothing moves.
+    expect(await db.transaction((tx) => liftExpiredLocks(tx, 0))).toBe(0);
+    const lifted = await Promise.all([1, 2, 3].map(() => db.transaction((tx) => liftExpiredLocks(tx, 15))));
+    expect(lifted.reduce((a, b) => a + b, 0)).toBe(2);
+    for (const user of due) {
+      expect(await reload(user.id)).toMatchObject({ status: 'active', failedAttempts: 0, lockReason: null, lockedAt: null });
+      const events = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.unlocked')));
+      expect(events).toMatchObject([{ actorType: 'system', detail: 'Automatic unlock after the lockout period' }]);
+    }
+    expect(await reload(recent.id)).toMatchObject({ status: 'locked' });
+    expect(await reload(expired.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
+    expect(await reload(banned.id)).toMatchObject({ status: 'banned', lockReason: 'failed_attempts' });
+    await db.update(users).set({ status: 'active', lockReason: null, lockedAt: null }).where(eq(users.id, recent.id));
+    await db.update(users).set({ status: 'active', lockReason: null, lockedAt: null }).where(eq(users.id, expired.id));
   });
 
   it('with automatic unlock on, the locked user is told it lifts by itself, at sign-in and in the lock notice', async () => {

@@ -1,9 +1,9 @@
 // Sign-in: password check, failed-attempt counting and lockout, automatic unlock, password expiry.
 // Counting is one atomic statement in PostgreSQL, exact under concurrency and across app instances.
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import type { Db, Queryable } from '@/db/client';
 import { users, type SecuritySettings } from '@/db/schema';
-import { recordAudit, SYSTEM, type RequestMeta } from '@/lib/audit';
+import { recordAudit, recordAudits, SYSTEM, type RequestMeta } from '@/lib/audit';
 import { rows } from '@/lib/db-rows';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { lockedMail, lockWithheldMail } from '@/lib/mail/templates';
@@ -109,7 +109,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   let status = user.status;
 
   if (status === 'locked' && user.lockReason === 'failed_attempts' && settings.autoUnlockMinutes > 0) {
-    status = await autoUnlock(db, user.id, settings.autoUnlockMinutes, target);
+    status = await autoUnlock(db, user.id, settings.autoUnlockMinutes);
   }
 
   if (!passwordOk) {
@@ -285,24 +285,43 @@ async function countFailure(db: Db, user: { id: string; email: string; firstName
   });
 }
 
-async function autoUnlock(db: Db, userId: string, minutes: number, target: { type: string; id: string; label: string }) {
+async function autoUnlock(db: Db, userId: string, minutes: number) {
   return db.transaction(async (tx) => {
-    // The conditions make this a no-op when the period has not passed or another request already unlocked.
-    const done = await tx
-      .update(users)
-      .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0 })
-      .where(
-        and(
-          eq(users.id, userId),
-          eq(users.status, 'locked'),
-          eq(users.lockReason, 'failed_attempts'),
-          sql`${users.lockedAt} <= now() - make_interval(mins => ${minutes})`,
-        ),
-      )
-      .returning({ id: users.id });
-    if (done.length > 0)
-      await recordAudit(tx, { actor: SYSTEM, action: 'user.unlocked', target, detail: 'Automatic unlock after the lockout period', changes: { status: { before: 'locked', after: 'active' } } });
+    await liftExpiredLocks(tx, minutes, userId);
     const [current] = await tx.select({ status: users.status }).from(users).where(eq(users.id, userId));
     return current!.status;
   });
+}
+
+/**
+ * Lifts the failed-attempt locks whose period (automatic unlock after `minutes`) has passed: one user's
+ * at their sign-in, or everyone's (lib/jobs/schedule.ts, every minute, so the Locked Users lists show
+ * who is still locked). The conditions make this a no-op for a lock not yet due or already lifted by
+ * another caller, so each lift is audited once, whoever gets there first.
+ */
+export async function liftExpiredLocks(tx: Queryable, minutes: number, userId?: string): Promise<number> {
+  if (minutes <= 0) return 0;
+  const lifted = await tx
+    .update(users)
+    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0 })
+    .where(
+      and(
+        userId ? eq(users.id, userId) : undefined,
+        eq(users.status, 'locked'),
+        eq(users.lockReason, 'failed_attempts'),
+        sql`${users.lockedAt} <= now() - make_interval(mins => ${minutes})`,
+      ),
+    )
+    .returning({ id: users.id, email: users.email });
+  await recordAudits(
+    tx,
+    lifted.map((u) => ({
+      actor: SYSTEM,
+      action: 'user.unlocked',
+      target: { type: 'user', id: u.id, label: u.email },
+      detail: 'Automatic unlock after the lockout period',
+      changes: { status: { before: 'locked', after: 'active' } },
+    })),
+  );
+  return lifted.length;
 }

@@ -1,5 +1,5 @@
-// Background work of a server: the inactivity job at start and hourly, audit retention, bulk imports, and
-// outbox delivery when SMTP_URL is set. Safe with several instances: they coordinate through PostgreSQL.
+// Background work of a server: the inactivity job at start and hourly, automatic unlock every minute,
+// audit retention, bulk imports, and outbox delivery when SMTP_URL is set. Safe with several instances: they coordinate through PostgreSQL.
 // A server of several processes (scripts/server.mjs) runs imports in each, and the rest in its first
 // only: SMTP_POOL_SIZE and SMTP_RATE_PER_SECOND are per server, and hourly work needs doing once.
 import type { Db } from '@/db/client';
@@ -7,6 +7,8 @@ import { mailDomain, runDelivery, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
 import { SYSTEM } from '@/lib/audit';
 import { purgeExpired } from '@/lib/audit/chain';
+import { liftExpiredLocks } from '@/lib/auth/sign-in';
+import { getSecuritySettings } from '@/lib/settings';
 import { runInactivityJob } from './inactivity';
 import { warnExpiringApiUsers } from '@/lib/api-users/expiry';
 
@@ -27,6 +29,14 @@ export function startBackgroundJobs(db: Db, env: JobsEnv) {
       .catch((error) => console.error('API user expiry warnings failed:', error));
   void inactivity();
   setInterval(inactivity, 60 * 60_000).unref();
+
+  // Automatic unlock: locks whose period has passed are lifted within a minute, not only at the user's
+  // next sign-in, so the Locked Users lists (portal, REST, SOAP) hold only users still locked.
+  const unlock = () =>
+    db
+      .transaction(async (tx) => liftExpiredLocks(tx, (await getSecuritySettings(tx)).autoUnlockMinutes))
+      .catch((error) => console.error('Automatic unlock failed:', error));
+  setInterval(unlock, 60_000).unref();
 
   // Audit retention (0 = keep forever, the default): hourly, audited as a purge by the system.
   const retention = () =>
