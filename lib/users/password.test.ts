@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, securitySettings, users } from '@/db/schema';
+import { auditEvents, outboxMessages, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
 import { hashPassword } from '@/lib/auth/password';
+import { completePasswordLink, INVALID_LINK, requestPasswordReset } from './access';
 import { changeOwnPassword, PASSWORDS_DIFFER, refuseUnconfirmed } from './password';
 
 let db: Db;
@@ -54,5 +55,20 @@ describe('a new password typed twice differently', () => {
     // A good password differing only in its confirmation: that alone is named.
     await expect(refuseUnconfirmed(db, NEW_PASSWORD, 'someone@example.test', 'newPassword')).rejects.toMatchObject({ fieldErrors: { confirmPassword: [PASSWORDS_DIFFER] } });
     await expect(refuseUnconfirmed(db, NEW_PASSWORD, 'someone@example.test', 'newPassword').catch((e: { fieldErrors: object }) => Object.keys(e.fieldErrors))).resolves.toEqual(['confirmPassword']);
+  });
+});
+
+describe('a password changed while a link is out', () => {
+  it('voids the reset link (and its waiting email) and tells the owner, whoever changed it', async () => {
+    const user = await insertUser(db, { email: 'linked@example.test', passwordHash: hash, environmentId });
+    await db.transaction((tx) => requestPasswordReset(tx, user.email, { ip: '203.0.113.77', userAgent: null }));
+    const [resetMessage] = await db.select().from(outboxMessages).where(and(eq(outboxMessages.userId, user.id), eq(outboxMessages.kind, 'reset')));
+    const token = /token=([A-Za-z0-9_-]+)/.exec(resetMessage!.text)![1]!;
+    await changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta);
+    // The link in the mailbox no longer overrides the password just chosen.
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Attacker-Chosen-Pass-71', meta))).rejects.toThrow(INVALID_LINK);
+    const messages = await db.select().from(outboxMessages).where(eq(outboxMessages.userId, user.id));
+    expect(messages.find((m) => m.kind === 'reset')!.status).toBe('cancelled');
+    expect(messages.filter((m) => m.kind === 'password_changed')).toHaveLength(1);
   });
 });

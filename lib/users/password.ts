@@ -4,6 +4,9 @@ import type { Db, Queryable, Tx } from '@/db/client';
 import { SECURITY_DEFAULTS, users } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
 import { hashPassword } from '@/lib/auth/password';
+import { revokeTokens } from '@/lib/auth/tokens';
+import { enqueueMail, organizationName } from '@/lib/mail/outbox';
+import { passwordChangedMail } from '@/lib/mail/templates';
 import { checkPassword } from '@/lib/auth/password-policy';
 import { reverifyPassword, SIGN_IN_MESSAGES } from '@/lib/auth/sign-in';
 import { AppError, fieldError } from '@/lib/errors';
@@ -27,7 +30,10 @@ export async function assertPasswordAllowed(tx: Tx, password: string, email: str
   if (failures.length > 0) throw new AppError('invalid', 'Choose a stronger password.', { [field]: failures });
 }
 
-/** Stores a new password and ends every session of the user; returns their new session version. */
+/**
+ * Stores a new password and ends every session of the user; returns their new session version. Any
+ * link still out (a reset asked for earlier) stops working: it must not override the password chosen now.
+ */
 export async function storePassword(tx: Tx, userId: string, password: string): Promise<number> {
   const [row] = await tx
     .update(users)
@@ -42,6 +48,7 @@ export async function storePassword(tx: Tx, userId: string, password: string): P
     .where(eq(users.id, userId))
     .returning({ sessionVersion: users.sessionVersion });
   if (!row) throw new AppError('not_found', 'The user no longer exists.');
+  await revokeTokens(tx, userId);
   return row.sessionVersion;
 }
 
@@ -74,6 +81,8 @@ export async function changeOwnPassword(
     const sessionVersion = await storePassword(tx, userId, input.newPassword);
     const actor: Actor = { type: 'user', id: userId, label: user.email };
     await recordAudit(tx, { actor, action: 'user.password_changed', target: { type: 'user', id: userId, label: user.email }, meta });
+    // Told, as after a link: a session left open somewhere must not change the password unnoticed.
+    await enqueueMail(tx, { email: user.email, userId }, passwordChangedMail(await organizationName(tx), user.firstName));
     return { sessionVersion };
   });
 }
