@@ -8,7 +8,7 @@ import { hashPassword } from '@/lib/auth/password';
 import { hit, SIGN_IN_PER_IP } from '@/lib/auth/rate-limit';
 import { signIn } from '@/lib/auth/sign-in';
 import { hashToken } from '@/lib/auth/tokens';
-import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitation, resetUser, unlockUser } from './access';
+import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitation, resetUser, sendInvitation, unlockUser } from './access';
 import { SUPERSEDED } from '@/lib/mail/outbox';
 import type { Transporter } from 'nodemailer';
 import { claimDue, sendClaimed } from '@/lib/mail/deliver';
@@ -283,6 +283,34 @@ describe('forgot password', () => {
     const audited = await db.select().from(auditEvents).where(eq(auditEvents.targetId, user.id));
     expect(audited.filter((e) => e.action === 'user.reset_requested')).toHaveLength(3);
     expect(audited.filter((e) => e.action === 'user.reset_request_limited')).toHaveLength(9);
+  });
+
+  it('sends each account what makes sense for it: an invited one a new invitation, a locked one how it gets unlocked; banned and inactive nothing', async () => {
+    const ask = (email: string, i: number) => db.transaction((tx) => requestPasswordReset(tx, email, { ip: `198.51.100.${100 + i}`, userAgent: null }));
+    const invited = await insertUser(db, { email: `lost-invite${++n}@example.test`, status: 'invited', environmentId });
+    await db.transaction((tx) => sendInvitation(tx, invited));
+    const oldToken = tokenFrom((await lastMailTo(invited.email)).text);
+    await ask(invited.email.toUpperCase(), 1);
+    const invitation = await lastMailTo(invited.email);
+    expect(invitation.kind).toBe('invitation');
+    // The new invitation works, once; the one it replaced does not.
+    await expect(db.transaction((tx) => completePasswordLink(tx, oldToken, 'Brand-New-Staple-58', meta))).rejects.toThrow(INVALID_LINK);
+    await db.transaction((tx) => completePasswordLink(tx, tokenFrom(invitation.text), 'Brand-New-Staple-58', meta));
+    expect((await reload(invited.id)).status).toBe('active');
+
+    const locked = await lockedUser();
+    await ask(locked.email, 2);
+    const notice = await lastMailTo(locked.email);
+    expect(notice).toMatchObject({ kind: 'locked' });
+    expect(notice.text).toContain('Contact your account manager');
+    expect(notice.text).not.toContain('token=');
+    expect(await reload(locked.id)).toMatchObject({ status: 'locked', passwordHash: hash });
+
+    for (const status of ['banned', 'inactive'] as const) {
+      const user = await insertUser(db, { email: `${status}${++n}@example.test`, passwordHash: hash, status, environmentId });
+      await ask(user.email, 3);
+      expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, user.email))).toEqual([]);
+    }
   });
 
   it('is rate limited per IP', async () => {

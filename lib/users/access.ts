@@ -1,7 +1,7 @@
 // Getting users back in: Unlock (keeps the password), Reset (a new password via an emailed link),
 // Resend invitation, and the links themselves (set a password from an invitation or reset link,
 // self-service "Forgot password?").
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
@@ -10,7 +10,7 @@ import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/aut
 import { consumeToken, findToken, issueToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
-import { invitationMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
+import { invitationMail, lockedMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertPasswordAllowed, storePassword } from './password';
 import { findChangeableUser, targetOf } from './scope';
@@ -133,17 +133,19 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
 }
 
 /**
- * "Forgot password?": emails a reset link when an active account has this address, at most
- * RESET_EMAILS_PER_ACCOUNT an hour. The caller says the same thing either way, so the form does not
- * reveal which addresses have accounts.
+ * "Forgot password?": at most RESET_EMAILS_PER_ACCOUNT messages an hour to an account, each what makes
+ * sense for it: an active account gets a reset link; an invited one (its invitation lost or expired) a
+ * new invitation; a locked one a notice that only its account manager (or time) unlocks it. Banned,
+ * inactive and unknown addresses get nothing. The caller says the same thing either way, so the form
+ * does not reveal which addresses have accounts.
  */
 export async function requestPasswordReset(tx: Tx, email: string, meta: RequestMeta) {
   if (!(await take(tx, `reset:${meta.ip ?? 'unknown'}`, RESET_REQUESTS_PER_IP)))
     throw new AppError('rate_limited', 'Too many reset requests from your network. Wait a few minutes and try again.');
   const [user] = await tx
-    .select({ id: users.id, email: users.email, firstName: users.firstName })
+    .select({ id: users.id, email: users.email, firstName: users.firstName, status: users.status, lockReason: users.lockReason })
     .from(users)
-    .where(and(eq(sql`lower(${users.email})`, email.trim().toLowerCase()), eq(users.status, 'active')))
+    .where(and(eq(sql`lower(${users.email})`, email.trim().toLowerCase()), inArray(users.status, ['active', 'invited', 'locked'])))
     .limit(1)
     // Locked, so an email change in progress is waited for: once it commits the old address no longer
     // matches and gets nothing, where a plain read would mail it a live link the change did not void.
@@ -161,6 +163,15 @@ export async function requestPasswordReset(tx: Tx, email: string, meta: RequestM
     });
     return;
   }
-  await sendResetLink(tx, user);
-  await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'user.reset_requested', target: targetOf(user), meta });
+  let detail: string | undefined;
+  if (user.status === 'active') await sendResetLink(tx, user);
+  else if (user.status === 'invited') {
+    await sendInvitation(tx, user);
+    detail = 'Invitation not yet accepted: a new one was sent; earlier links no longer work';
+  } else {
+    const { autoUnlockMinutes } = await getSecuritySettings(tx);
+    await enqueueMail(tx, { email: user.email, userId: user.id }, lockedMail(await organizationName(tx), user.firstName, user.lockReason ?? 'failed_attempts', autoUnlockMinutes));
+    detail = 'Account locked: no link sent; told how it gets unlocked';
+  }
+  await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'user.reset_requested', target: targetOf(user), detail, meta });
 }

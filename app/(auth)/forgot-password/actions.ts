@@ -8,5 +8,5 @@ import { z } from 'zod';
 export const forgotPasswordAction = action('public', z.object({ email: emailSchema }), async ({ email }, { tx, meta }) => {
   await requestPasswordReset(tx, email, meta);
   // The same answer whether or not the address has an account.
-  return { message: 'If an active account uses this address, a link to choose a new password is on its way. It works once and expires soon.' };
+  return { message: 'If an account uses this address, an email with what to do next is on its way. A link in it works once and expires soon.' };
 });
