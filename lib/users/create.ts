@@ -15,6 +15,19 @@ export const tagSchema = z.object({
   value: plainTextSchema('tag value', 500),
 });
 
+/** A user's tags: each name once (whatever its case), so an integration reading `ExternalUserId` gets one value. */
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(50, 'A user has at most 50 tags.')
+  .superRefine((tags, ctx) => {
+    const seen = new Set<string>();
+    for (const { name } of tags) {
+      const key = name.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `The tag ${name} is there twice. Keep one value per tag name.` });
+      seen.add(key);
+    }
+  });
+
 export const newUserSchema = z.object({
   firstName: nameSchema('first name'),
   lastName: nameSchema('last name'),
@@ -22,7 +35,7 @@ export const newUserSchema = z.object({
   // Ids are compared as text in places (reach, memberships): read in one case, as PostgreSQL prints them.
   roleId: z.uuid('Choose a role.').toLowerCase(),
   environmentIds: z.array(z.uuid().toLowerCase()).default([]),
-  tags: z.array(tagSchema).max(50).default([]),
+  tags: tagsSchema.default([]),
   profile: z
     .record(z.string(), plainTextSchema('profile field', 500))
     .refine((profile) => Object.keys(profile).every((key) => FIELD_KEY.test(key)), 'Profile fields are named by the keys of the fields a role asks for.')

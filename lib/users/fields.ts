@@ -20,7 +20,7 @@ import { credentialsMail, passwordChangedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
 import { assertActiveAdministratorRemains } from './admin-guard';
-import { checkGrant, emailInUse, inviteUser, mapEmailTaken, newUserSchema, tagSchema } from './create';
+import { checkGrant, emailInUse, inviteUser, mapEmailTaken, newUserSchema, tagsSchema } from './create';
 import { assertPasswordAllowed, storePassword } from './password';
 import { findChangeableUser, membershipsOf, targetOf } from './scope';
 import { STALE_EDIT, updateUser } from './update';
@@ -79,7 +79,7 @@ export const updateUserFieldsSchema = z
     lastName: newUserSchema.shape.lastName.optional(),
     roleId: newUserSchema.shape.roleId.optional(),
     environmentIds: z.array(z.uuid().toLowerCase()).optional(),
-    tags: z.array(tagSchema).max(50).optional(),
+    tags: tagsSchema.optional(),
     password: passwordSchema.optional(),
     autoGenerateNewPassword: z.boolean().optional(),
     requirePasswordChange: z.boolean().optional(),
