@@ -87,7 +87,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
     data.set('scope', target.scope);
     if (target.scope === 'selection') for (const id of target.ids) data.append('userIds', id);
     else for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
-    if (variant === 'locked' && target.scope === 'matching') data.set('status', 'locked');
+    if (variant === 'locked') data.set('status', 'locked');
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
     startTransition(async () => {
       const result = await bulkUsersAction(idle, data);

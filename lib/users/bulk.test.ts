@@ -169,3 +169,36 @@ describe('list filters (environment, tag, idle days) and Locked Users', () => {
     expect((await countUsers(db, listFilter(admin(), environmentId, { q: 'paged-lock', sort: 'lockedAt' }))).count).toBe(13);
   });
 });
+
+describe('runBulk on users whose state changes between the selection and the action', () => {
+  it('acts on all matching only where the action applies: Unlock of a search counts the locked, not the rest as skipped', async () => {
+    for (let i = 0; i < 3; i++) await insertUser(db, { email: `mixunlock-a${i}@example.test`, environmentId });
+    for (let i = 0; i < 2; i++) await insertUser(db, { email: `mixunlock-l${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    await insertUser(db, { email: 'mixunlock-b@example.test', environmentId, status: 'banned', banReason: 'x' });
+    expect(await runBulk(db, admin(), { environmentId, filter: { q: 'mixunlock' } }, { kind: 'unlock' })).toEqual({ done: 2, skipped: 0, problems: [] });
+    expect(await runBulk(db, admin(), { environmentId, filter: { q: 'mixunlock' } }, { kind: 'ban', reason: 'x' })).toEqual({ done: 5, skipped: 0, problems: [] });
+  });
+
+  it('leaves alone a user who no longer matches when reached (unlocked meanwhile): not reset, not mailed, not counted', async () => {
+    const made: { id: string }[] = [];
+    for (let i = 0; i < 3; i++) made.push(await insertUser(db, { email: `driftreset${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() }));
+    // Another manager's Unlock of the last commits after the walk chose the batch, before its transaction.
+    const racing = Object.create(db) as Db;
+    racing.transaction = (async (run: Parameters<Db['transaction']>[0]) => {
+      await db.update(users).set({ status: 'active', lockReason: null, lockedAt: null }).where(eq(users.id, made[2]!.id));
+      return db.transaction(run);
+    }) as Db['transaction'];
+    const result = await runBulk(racing, admin(), { environmentId, filter: { q: 'driftreset', status: 'locked' } }, { kind: 'reset' });
+    expect(result).toEqual({ done: 2, skipped: 0, problems: [] });
+    expect(await auditCount('user.reset', [made[2]!.id])).toBe(0);
+    expect(await db.select().from(outboxMessages).where(eq(outboxMessages.userId, made[2]!.id))).toHaveLength(0);
+  });
+
+  it('a selection made on Locked Users (status locked) skips, by name, a user unlocked since', async () => {
+    const locked = await insertUser(db, { email: 'selreset-l@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    const since = await insertUser(db, { email: 'selreset-a@example.test', environmentId });
+    const result = await runBulk(db, admin(), { ids: [locked.id, since.id, since.id], status: 'locked' }, { kind: 'reset' });
+    expect(result).toEqual({ done: 1, skipped: 1, problems: [{ email: 'selreset-a@example.test', message: 'selreset-a@example.test is no longer locked.' }] });
+    expect(await auditCount('user.reset', [since.id])).toBe(0);
+  });
+});

@@ -4,10 +4,10 @@
 // the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
 // one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
 // rules refuse is skipped (and reported) without undoing the others.
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
-import { roles, users } from '@/db/schema';
+import { roles, users, type UserStatus } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { isAdministrator, type Permission } from '@/lib/auth/permissions';
@@ -43,9 +43,30 @@ const PERMISSION: Record<BulkOperation['kind'], Permission> = {
   removeEnvironment: 'users.write',
 };
 
+/**
+ * A selection (with the status its users had where it was made: Locked Users selects locked users), or
+ * every user matching the list's filters in an environment.
+ */
 export type BulkTarget =
-  | { ids: string[] }
+  | { ids: string[]; status?: UserStatus }
   | { environmentId: string; filter: FilterParams };
+
+/** The users an operation can apply to at all: "all matching" leaves the others out rather than skipping each. */
+const APPLIES: Record<BulkOperation['kind'], SQL | undefined> = {
+  ban: ne(users.status, 'banned'),
+  unlock: eq(users.status, 'locked'),
+  reset: inArray(users.status, ['locked', 'active']),
+  role: undefined,
+  addEnvironment: undefined,
+  removeEnvironment: undefined,
+};
+
+/**
+ * What each user must still be when the batch reaches them. A user who no longer matches all matching
+ * (unlocked by someone else meanwhile) is left out and not counted; one of a selection who is no longer
+ * in the status it was made in is skipped, by name.
+ */
+type Still = { where: SQL; skip?: UserStatus } | undefined;
 
 export type BulkResult = { done: number; skipped: number; problems: { email: string; message: string }[] };
 
@@ -113,9 +134,25 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
   }
 }
 
-async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta) {
+  // Every row of the batch locked first, in id order: two bulk actions over the same users (in whatever
+  // order they were selected) then wait for each other instead of deadlocking, and the rows are tested
+  // against `still` as they are now, after any change that committed since the batch was chosen.
+  const rows = await tx
+    .select({ id: users.id, matches: still ? sql<boolean>`coalesce(${still.where}, false)` : sql<boolean>`true` })
+    .from(users)
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(inArray(users.id, ids))
+    .orderBy(asc(users.id))
+    .for('update', { of: users });
+  const stale = new Set(rows.filter((r) => !r.matches).map((r) => r.id));
   for (const id of ids) {
     try {
+      if (stale.has(id)) {
+        if (!still?.skip) continue;
+        const user = await findChangeableUser(tx, principal, id);
+        throw new AppError('conflict', `${user.email} is no longer ${still.skip}.`);
+      }
       await applyTo(tx, principal, id, op, meta);
       result.done++;
     } catch (error) {
@@ -148,7 +185,7 @@ async function currentRights(q: Queryable, principal: Principal, op: BulkOperati
  * its own: the guard's advisory lock is then held for one user, not for a whole batch, so batches can
  * overlap.
  */
-async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, meta?: RequestMeta) {
+async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta) {
   const principal = await currentRights(db, caller, op, result);
   const risky = op.kind === 'ban' || op.kind === 'role';
   const admins = risky
@@ -162,8 +199,8 @@ async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperat
         ).map((r) => r.id),
       )
     : new Set<string>();
-  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, result, meta));
-  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, result, meta));
+  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, result, still, meta));
+  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, result, still, meta));
 }
 
 /**
@@ -185,10 +222,11 @@ export async function runBulk(
   if ('ids' in target) {
     const ids = [...new Set(target.ids)];
     if (ids.length > MAX_SELECTION) throw new AppError('invalid', `Select at most ${MAX_SELECTION} users, or act on all users matching the filters.`);
-    for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, meta);
+    const still: Still = target.status ? { where: eq(users.status, target.status), skip: target.status } : undefined;
+    for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, still, meta);
     return result;
   }
-  const filter = listFilter(principal, target.environmentId, target.filter);
+  const filter = and(listFilter(principal, target.environmentId, target.filter), APPLIES[op.kind])!;
   // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
   let last: string | undefined;
   let finished = false;
@@ -214,7 +252,7 @@ export async function runBulk(
     return turn;
   };
   const worker = async () => {
-    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, meta);
+    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, { where: filter }, meta);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return result;

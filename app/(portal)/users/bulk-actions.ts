@@ -42,7 +42,8 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
   let target;
   if (input.scope === 'selection') {
     if (input.userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
-    target = { ids: input.userIds };
+    // Made on Locked Users: each user must still be locked when reached (one unlocked meanwhile is skipped).
+    target = { ids: input.userIds, status: listParamsSchema.shape.status.parse(input.status) };
   } else {
     const environment = await getCurrentEnvironment(user);
     if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
