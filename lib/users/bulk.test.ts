@@ -5,7 +5,7 @@ import { auditEvents, environments, outboxMessages, roles, users } from '@/db/sc
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { runBulk } from './bulk';
+import { describeBulkResult, runBulk } from './bulk';
 import { countLockedUsers, listLockedUsers, lockedParamsSchema } from './locked';
 import { countUsers, listFilter, listParamsSchema, listUsers } from './list';
 
@@ -200,5 +200,16 @@ describe('runBulk on users whose state changes between the selection and the act
     const result = await runBulk(db, admin(), { ids: [locked.id, since.id, since.id], status: 'locked' }, { kind: 'reset' });
     expect(result).toEqual({ done: 1, skipped: 1, problems: [{ email: 'selreset-a@example.test', message: 'selreset-a@example.test is no longer locked.' }] });
     expect(await auditCount('user.reset', [since.id])).toBe(0);
+  });
+
+  it('says so when every matching user was dealt with by someone else first', async () => {
+    await insertUser(db, { email: 'gone-first@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    const racing = Object.create(db) as Db;
+    racing.transaction = (async (run: Parameters<Db['transaction']>[0]) => {
+      await db.update(users).set({ status: 'active', lockReason: null, lockedAt: null }).where(like(users.email, 'gone-first%'));
+      return db.transaction(run);
+    }) as Db['transaction'];
+    const result = await runBulk(racing, admin(), { environmentId, filter: { q: 'gone-first', status: 'locked' } }, { kind: 'unlock' });
+    expect(describeBulkResult({ kind: 'unlock' }, result)).toBe('No user was unlocked: none matches the filters any more.');
   });
 });

@@ -261,6 +261,8 @@ export async function runBulk(
 export function describeBulkResult(op: BulkOperation, result: BulkResult): string {
   const verb = { ban: 'banned', unlock: 'unlocked', reset: 'reset and emailed a link', role: 'given the new role', addEnvironment: 'added to the environment', removeEnvironment: 'removed from the environment' }[op.kind];
   const n = (count: number) => `${new Intl.NumberFormat('en').format(count)} ${count === 1 ? 'user' : 'users'}`;
+  // Nothing done and nothing refused: every user had left the filters (another manager got there first).
+  if (result.done === 0 && result.skipped === 0) return `No user was ${verb}: none matches the filters any more.`;
   const head = result.done === 0 ? `No user was ${verb}.` : `${n(result.done)} ${verb}.`;
   if (result.skipped === 0) return head;
   const first = result.problems[0];
