@@ -8,7 +8,7 @@ import { startImportWorker } from '@/lib/import/run';
 import { SYSTEM } from '@/lib/audit';
 import { purgeExpired } from '@/lib/audit/chain';
 import { liftExpiredLocks } from '@/lib/auth/sign-in';
-import { getSecuritySettings } from '@/lib/settings';
+import { getOrganization, getSecuritySettings } from '@/lib/settings';
 import { runInactivityJob } from './inactivity';
 import { warnExpiringApiUsers } from '@/lib/api-users/expiry';
 
@@ -32,10 +32,13 @@ export function startBackgroundJobs(db: Db, env: JobsEnv) {
 
   // Automatic unlock: locks whose period has passed are lifted within a minute, not only at the user's
   // next sign-in, so the Locked Users lists (portal, REST, SOAP) hold only users still locked.
-  const unlock = () =>
-    db
+  // Nothing to do before the first-run setup (no settings yet).
+  const unlock = async () => {
+    if (!(await getOrganization(db).catch(() => null))) return;
+    await db
       .transaction(async (tx) => liftExpiredLocks(tx, (await getSecuritySettings(tx)).autoUnlockMinutes))
       .catch((error) => console.error('Automatic unlock failed:', error));
+  };
   setInterval(unlock, 60_000).unref();
 
   // Audit retention (0 = keep forever, the default): hourly, audited as a purge by the system.
