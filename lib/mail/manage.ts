@@ -2,7 +2,7 @@
 // is still waiting. Each is audited in the same transaction.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
-import { outboxMessages } from '@/db/schema';
+import { outboxMessages, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 import { findToken } from '@/lib/auth/tokens';
@@ -56,6 +56,17 @@ async function linkStillWorks(tx: Tx, message: { kind: string; links: unknown; u
   return true;
 }
 
+/**
+ * A message to a user goes out again only to the address they sign in with now: a notice written
+ * before their email was corrected would go to the old (perhaps mistyped, perhaps someone else's)
+ * address. The notice of the change itself is meant for the old address.
+ */
+async function addressStillTheirs(tx: Tx, message: { kind: string; userId: string | null; toAddress: string }) {
+  if (!message.userId || message.kind === 'email_changed') return true;
+  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, message.userId));
+  return user !== undefined && user.email.toLowerCase() === message.toAddress.toLowerCase();
+}
+
 /** A failed or cancelled message goes back in the queue, due now, with a fresh set of attempts. */
 export async function retryOutboxMessage(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
   requireAdministratorOf(principal);
@@ -63,6 +74,8 @@ export async function retryOutboxMessage(tx: Tx, principal: Principal, id: strin
   const message = await current(tx, id);
   if (message.lastError === SUPERSEDED || !(await linkStillWorks(tx, message)))
     throw new AppError('conflict', 'That message\'s link no longer works. Send a new invitation or reset link from the user\'s page instead.');
+  if (!(await addressStillTheirs(tx, message)))
+    throw new AppError('conflict', `That message is addressed to ${message.toAddress}, which this user no longer signs in with: it is not sent again.`);
   const [updated] = await tx
     .update(outboxMessages)
     .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedBy: null })

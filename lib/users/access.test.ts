@@ -196,6 +196,31 @@ describe('invitations', () => {
     await expect(db.transaction((tx) => retryOutboxMessage(tx, admin, mail.id))).rejects.toThrow('link no longer works');
   });
 
+  it('refuses to send a notice again to an address the user no longer signs in with, but sends the change notice to the old one', async () => {
+    const user = await lockedUser();
+    await db.transaction((tx) => unlockUser(tx, admin, user.id, meta));
+    const notice = await lastMailTo(user.email);
+    expect(notice.kind).toBe('unlocked');
+    await db.update(outboxMessages).set({ status: 'failed', nextAttemptAt: null }).where(eq(outboxMessages.id, notice.id));
+    // The address was wrong (the mail failed): corrected since, the old notice must not go to it again.
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const current = await reload(user.id);
+    const corrected = `fixed${n}@example.test`;
+    const fields = { firstName: current.firstName, lastName: current.lastName, roleId: userRole!.id, environmentIds: [environmentId], tags: [], inactive: false };
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...fields, email: corrected, version: current.version }, meta));
+    await expect(db.transaction((tx) => retryOutboxMessage(tx, admin, notice.id))).rejects.toThrow(`addressed to ${user.email}, which this user no longer signs in with`);
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.id, notice.id)))[0]!.status).toBe('failed');
+    // The notice of the change goes to the old address on purpose, and may be sent again there.
+    const changed = await lastMailTo(user.email);
+    expect(changed.kind).toBe('email_changed');
+    await db.update(outboxMessages).set({ status: 'failed', nextAttemptAt: null }).where(eq(outboxMessages.id, changed.id));
+    await db.transaction((tx) => retryOutboxMessage(tx, admin, changed.id));
+    // An address differing from theirs only in case is theirs.
+    await db.update(outboxMessages).set({ toAddress: corrected.toUpperCase() }).where(eq(outboxMessages.id, notice.id));
+    await db.transaction((tx) => retryOutboxMessage(tx, admin, notice.id));
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.id, notice.id)))[0]!.status).toBe('pending');
+  });
+
   it('refuses an email already in use, whatever its case', async () => {
     const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
     const error = await db
