@@ -6,7 +6,7 @@ import { expect, expectAccessible, test } from './fixtures';
 
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
-async function createApiUser(page: Page, username: string, scope: 'Environment' | 'Organization (All Environments)') {
+async function createApiUser(page: Page, username: string, scope: 'Environment' | 'Organization (All Environments)', perMinute?: string) {
   await page.goto('/users/api');
   await page.getByRole('button', { name: 'Add API User' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add API User' });
@@ -18,6 +18,7 @@ async function createApiUser(page: Page, username: string, scope: 'Environment' 
     await dialog.getByRole('checkbox', { name: 'Production' }).uncheck();
     await dialog.getByRole('checkbox', { name: 'Sandbox' }).check();
   }
+  if (perMinute) await dialog.getByLabel('Requests per minute').fill(perMinute);
   await dialog.getByRole('button', { name: 'Create API User' }).click();
   const keyDialog = page.getByRole('dialog', { name: `Key for ${username}` });
   await expect(keyDialog).toBeVisible();
@@ -54,7 +55,7 @@ test.describe('API Users tab', () => {
     await expect(firstEnvironment).toHaveAccessibleDescription('Choose at least one environment.');
     await page.keyboard.press('Escape');
 
-    const keyDialog = await createApiUser(page, username, 'Environment');
+    const keyDialog = await createApiUser(page, username, 'Environment', '120');
     await expect(keyDialog.getByText('It cannot be shown again')).toBeVisible();
     await expectAccessible(page);
     await keyDialog.getByRole('button', { name: 'Copy' }).click();
@@ -77,6 +78,7 @@ test.describe('API Users tab', () => {
     const row = page.getByRole('row').filter({ hasText: username });
     await expect(row).toContainText('Environment');
     await expect(row).toContainText('Sandbox');
+    await expect(row).toContainText('120 a minute');
     await expect(row).toContainText('Active');
 
     // The key works on the API, within its environment only.

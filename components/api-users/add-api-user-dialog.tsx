@@ -190,6 +190,19 @@ function AddApiUserForm({ environments, currentEnvironmentId, onKey, onDone }: {
         </fieldset>
       )}
       <Field label="Expiration date" name="expiresAt" type="date" required defaultValue={defaultExpiry} min={tomorrow} help="The key stops working at the end of this day (UTC)." errors={errors?.expiresAt} />
+      <Field
+        label="Requests per minute"
+        name="rateLimitPerMinute"
+        type="number"
+        inputMode="numeric"
+        required
+        min={1}
+        max={100_000}
+        step={1}
+        defaultValue={600}
+        help="Calls beyond this in a minute are answered 429 with Retry-After."
+        errors={errors?.rateLimitPerMinute}
+      />
       <div className="flex justify-end gap-2 pt-2">
         <Dialog.Close asChild>
           <Button variant="secondary" type="button">

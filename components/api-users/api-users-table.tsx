@@ -12,6 +12,8 @@ import { ShortDate } from './short-date';
 
 const SCOPES = { user: 'Specific User', environments: 'Environment', organization: 'Organization (All Environments)' } as const;
 
+const perMinute = (n: number) => `${n.toLocaleString('en')} a minute`;
+
 function scopeDetail(row: ApiUserRow) {
   if (row.scope === 'user') return row.actsAsEmail ?? 'a deleted user';
   if (row.scope === 'environments') return row.environments.join(', ');
@@ -79,6 +81,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                   <th scope="col" className="px-3 py-2">Scope</th>
                   <th scope="col" className="px-3 py-2">Created</th>
                   <th scope="col" className="px-3 py-2">Expires</th>
+                  <th scope="col" className="px-3 py-2">Rate limit</th>
                   <th scope="col" className="px-3 py-2">Last used</th>
                   <th scope="col" className="px-3 py-2">Status</th>
                   <th scope="col" className="w-44 px-3 py-2"><span className="sr-only">Actions</span></th>
@@ -100,6 +103,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                       <span className="block truncate text-xs text-slate-600" title={row.createdByLabel}>{row.createdByLabel}</span>
                     </td>
                     <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
+                    <td className="px-3 py-2 whitespace-nowrap">{perMinute(row.rateLimitPerMinute)}</td>
                     <td className="px-3 py-2"><ShortDate value={row.lastUsedAt} /></td>
                     <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} creatorStatus={row.creatorStatus} /></td>
                     <td className="px-3 py-2">{actions(row)}</td>
@@ -126,6 +130,8 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                   <dd className="min-w-0 [overflow-wrap:anywhere]"><ShortDate value={row.createdAt} /> by {row.createdByLabel}</dd>
                   <dt className="text-slate-600">Expires</dt>
                   <dd><ShortDate value={row.expiresAt} /></dd>
+                  <dt className="text-slate-600">Rate limit</dt>
+                  <dd>{perMinute(row.rateLimitPerMinute)}</dd>
                   <dt className="text-slate-600">Last used</dt>
                   <dd><ShortDate value={row.lastUsedAt} /></dd>
                 </dl>

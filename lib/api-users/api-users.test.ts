@@ -98,6 +98,15 @@ describe('garbage in the create form, sent straight to the action', () => {
     return parsed.success ? {} : z.flattenError(parsed.error).fieldErrors;
   };
 
+  it('a rate limit is a whole number of requests a minute, 1 to 100,000; an emptied field is pointed out, not taken as 0', () => {
+    for (const rateLimitPerMinute of ['', '   ', '0', '-5', '1.5', '1e3', '0x10', 'Infinity', '100001', '9'.repeat(400)])
+      expect(issues({ rateLimitPerMinute }), rateLimitPerMinute).toHaveProperty('rateLimitPerMinute');
+    expect(issues({ rateLimitPerMinute: '' })).toMatchObject({ rateLimitPerMinute: ['Enter a whole number of requests a minute.'] });
+    expect(issues({ rateLimitPerMinute: '100001' })).toMatchObject({ rateLimitPerMinute: ['At most 100,000 requests a minute.'] });
+    const parse = (rateLimitPerMinute?: unknown) => newApiUserSchema.parse({ username: 'garbage', scope: 'organization', expiresAt: inAYear(), rateLimitPerMinute }).rateLimitPerMinute;
+    expect([parse(), parse(' 120 '), parse(60), parse('100000')]).toEqual([600, 120, 60, 100_000]);
+  });
+
   it('an expiration date that is not on the calendar, or not an unambiguous ISO date, is refused rather than moved', () => {
     const year = new Date().getUTCFullYear() + 1;
     for (const expiresAt of [`${year}-02-30`, `${year}-04-31`, `${year}-13-01`, `${year}-02-30T12:00:00Z`, '12/31/' + year, String(year), '0', `${year}-06-01T12:00`, 'tomorrow'])

@@ -75,7 +75,18 @@ export const newApiUserSchema = z
     userId: z.uuid('Choose the user this key acts as.').optional(),
     environmentIds: z.array(z.uuid()).default([]),
     expiresAt: expiresAtSchema,
-    rateLimitPerMinute: z.coerce.number().int().min(1, 'At least 1 request a minute.').max(100_000).default(600),
+    // Digits only: an emptied field is a mistake to point out, not 0 (z.coerce makes '' 0) nor 1e3.
+    rateLimitPerMinute: z
+      .preprocess(
+        (v) => (typeof v === 'number' ? String(v) : v),
+        z
+          .string('Enter a whole number of requests a minute.')
+          .trim()
+          .regex(/^\d{1,7}$/, 'Enter a whole number of requests a minute.')
+          .transform(Number)
+          .pipe(z.number().min(1, 'At least 1 request a minute.').max(100_000, 'At most 100,000 requests a minute.')),
+      )
+      .default(600),
   })
   .superRefine((v, ctx) => {
     if (v.scope === 'user' && !v.userId) ctx.addIssue({ code: 'custom', path: ['userId'], message: 'Choose the user this key acts as.' });
@@ -216,6 +227,7 @@ export async function listApiUsers(q: Queryable, options: { includeInactive: boo
       expiresAt: apiUsers.expiresAt,
       lastUsedAt: apiUsers.lastUsedAt,
       revokedAt: apiUsers.revokedAt,
+      rateLimitPerMinute: apiUsers.rateLimitPerMinute,
       creatorStatus: sql<string | null>`(select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById})`,
       environments: sql<string[]>`array(select ${environments.name} from ${apiUserEnvironments} join ${environments} on ${environments.id} = ${apiUserEnvironments.environmentId} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} order by 1)`,
     })
