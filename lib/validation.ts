@@ -46,3 +46,17 @@ export const listNameSchema = (what: string, max: number) => requiredTextSchema(
 
 /** How a role or environment name is matched: case ignored, and runs of spaces taken as one. */
 export const nameKey = (name: string) => name.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/**
+ * A whole number from a form or an API, digits only: an emptied field is `required` (z.coerce would make
+ * it 0, which switches things off), and "1e1" or "0x10" are not whole numbers.
+ */
+export const wholeNumberSchema = (min: number, max: number, messages: { required: string; whole: string; min: string; max: string }) =>
+  z.preprocess(
+    (v) => (v === null ? undefined : typeof v !== 'string' ? v : v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN),
+    z
+      .number({ error: (issue) => (issue.input === undefined ? messages.required : messages.whole) })
+      .int(messages.whole)
+      .min(min, messages.min)
+      .max(max, messages.max),
+  );

@@ -10,7 +10,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { isPgText } from '@/lib/search-params';
-import { emailSchema, plainTextSchema } from '@/lib/validation';
+import { emailSchema, plainTextSchema, wholeNumberSchema } from '@/lib/validation';
 import { ENVIRONMENT_KEY_PERMISSIONS } from './authenticate';
 import { generateKey } from './keys';
 
@@ -75,18 +75,12 @@ export const newApiUserSchema = z
     userId: z.uuid('Choose the user this key acts as.').optional(),
     environmentIds: z.array(z.uuid()).default([]),
     expiresAt: expiresAtSchema,
-    // Digits only: an emptied field is a mistake to point out, not 0 (z.coerce makes '' 0) nor 1e3.
-    rateLimitPerMinute: z
-      .preprocess(
-        (v) => (typeof v === 'number' ? String(v) : v),
-        z
-          .string('Enter a whole number of requests a minute.')
-          .trim()
-          .regex(/^\d{1,7}$/, 'Enter a whole number of requests a minute.')
-          .transform(Number)
-          .pipe(z.number().min(1, 'At least 1 request a minute.').max(100_000, 'At most 100,000 requests a minute.')),
-      )
-      .default(600),
+    rateLimitPerMinute: wholeNumberSchema(1, 100_000, {
+      required: 'Enter a whole number of requests a minute.',
+      whole: 'Enter a whole number of requests a minute.',
+      min: 'At least 1 request a minute.',
+      max: 'At most 100,000 requests a minute.',
+    }).default(600),
   })
   .superRefine((v, ctx) => {
     if (v.scope === 'user' && !v.userId) ctx.addIssue({ code: 'custom', path: ['userId'], message: 'Choose the user this key acts as.' });

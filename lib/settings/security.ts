@@ -7,19 +7,16 @@ import { securitySettings } from '@/db/schema';
 import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
+import { wholeNumberSchema } from '@/lib/validation';
 import { getSecuritySettings } from './index';
 
-// Only digits count: an emptied field is "required", never the 0 that z.coerce makes of it (0 turns
-// password expiry, inactivation and automatic unlock off), and "1e1" or "0x10" are not whole numbers.
 const whole = (label: string, min: number, max: number) =>
-  z.preprocess(
-    (v) => (v === null ? undefined : typeof v !== 'string' ? v : v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN),
-    z
-      .number({ error: (issue) => (issue.input === undefined ? `${label} is required.` : `${label} must be a whole number.`) })
-      .int(`${label} must be a whole number.`)
-      .min(min, `${label} must be at least ${min}.`)
-      .max(max, `${label} must be at most ${max}.`),
-  );
+  wholeNumberSchema(min, max, {
+    required: `${label} is required.`,
+    whole: `${label} must be a whole number.`,
+    min: `${label} must be at least ${min}.`,
+    max: `${label} must be at most ${max}.`,
+  });
 
 // Unchecked checkboxes are absent from a form; "on" (forms) and booleans (APIs) mean checked.
 const flag = z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean());
