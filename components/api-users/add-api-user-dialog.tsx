@@ -154,7 +154,7 @@ function AddApiUserForm({ environments, currentEnvironmentId, onKey, onDone }: {
         <legend className="text-sm font-medium text-slate-800">Scope</legend>
         {SCOPES.map((s) => (
           <label key={s.value} className="flex items-start gap-2 text-sm">
-            <input type="radio" name="scope" value={s.value} checked={scope === s.value} onChange={() => setScope(s.value)} className="mt-0.5 size-4" />
+            <input type="radio" name="scope" value={s.value} checked={scope === s.value} onChange={() => setScope(s.value)} className="mt-0.5 size-4 shrink-0" />
             <span>
               <span className="font-medium">{s.label}</span>
               <span className="block text-xs text-slate-600">{s.help}</span>

@@ -111,7 +111,7 @@ export function RoleForm({
                   defaultChecked={initial.permissions.includes(p.value)}
                   disabled={!p.held || builtIn}
                   aria-describedby={`perm-${p.value}-help`}
-                  className="mt-0.5 size-4 rounded border-slate-300"
+                  className="mt-0.5 size-4 shrink-0 rounded border-slate-300"
                 />
                 <span>
                   <span className="font-medium text-slate-900">{p.label}</span>
@@ -137,7 +137,7 @@ export function RoleForm({
           defaultChecked={initial.allEnvironments}
           disabled={!canReachAll || builtIn}
           aria-describedby="role-all-help"
-          className="mt-0.5 size-4 rounded border-slate-300"
+          className="mt-0.5 size-4 shrink-0 rounded border-slate-300"
         />
         {builtIn && initial.allEnvironments && <input type="hidden" name="allEnvironments" value="on" />}
         <span>
