@@ -10,7 +10,7 @@ import { AppError } from '@/lib/errors';
 import { authenticate, authenticateAndCount, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
 import { warnExpiringApiUsers } from './expiry';
 import { parseCredential } from './keys';
-import { apiUserStatus, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
+import { apiUserStatus, apiUsersSummary, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
 
 let db: Db;
 let environmentId: string;
@@ -266,6 +266,14 @@ describe('rate limit and last use', () => {
 });
 
 describe('listing and expiry warnings', () => {
+  it('counts as active only the keys that work: a suspended key (its creator banned) is named apart', () => {
+    expect(apiUsersSummary(['active', 'expires_soon', 'suspended'], false)).toBe('2 active API users, 1 suspended');
+    expect(apiUsersSummary(['suspended'], false)).toBe('0 active API users, 1 suspended');
+    expect(apiUsersSummary(['active'], false)).toBe('1 active API user');
+    expect(apiUsersSummary([], false)).toBe('0 active API users');
+    expect(apiUsersSummary(['active', 'revoked', 'expired', 'suspended'], true)).toBe('4 API users');
+  });
+
   it('hides revoked and expired API users unless asked; warns each Administrator once', async () => {
     const soon = await create({ username: 'soon-expiring', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
     const gone = await create({ username: 'gone-revoked' });

@@ -28,6 +28,18 @@ export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date; cr
   return 'active';
 }
 
+/**
+ * The line above the API Users table: how many keys work now, and how many are held back by their
+ * creator's state (a suspended key is listed with the working ones but answers every call with 403).
+ */
+export function apiUsersSummary(statuses: readonly ApiUserStatus[], showAll: boolean): string {
+  const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+  if (showAll) return count(statuses.length, 'API user');
+  const working = statuses.filter((s) => s === 'active' || s === 'expires_soon').length;
+  const suspended = statuses.filter((s) => s === 'suspended').length;
+  return `${count(working, 'active API user')}${suspended ? `, ${suspended.toLocaleString('en')} suspended` : ''}`;
+}
+
 // One message at a time, the most useful first (an empty username is not also "letters only").
 export const usernameSchema = z
   .string()

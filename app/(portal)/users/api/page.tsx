@@ -5,7 +5,7 @@ import { ShowInactiveToggle } from '@/components/api-users/show-inactive-toggle'
 import { PageHeader } from '@/components/ui/page-header';
 import { UsersTabs } from '@/components/users/users-tabs';
 import { db } from '@/db';
-import { listApiUsers } from '@/lib/api-users/manage';
+import { apiUsersSummary, listApiUsers } from '@/lib/api-users/manage';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
@@ -34,7 +34,7 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         {/* Where focus goes when a Revoke or Delete leaves no row to return to (components/ui/keep-focus.ts): the new count. */}
         <p className="rounded-sm text-sm text-slate-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" tabIndex={-1} data-focus-fallback>
-          {number.format(rows.length)} {showAll ? '' : 'active '}API user{rows.length === 1 ? '' : 's'}
+          {apiUsersSummary(rows.map((r) => r.status), showAll)}
           {' · '}<a className="text-indigo-700 underline" href="/docs/api">REST API reference</a>
         </p>
         <ShowInactiveToggle checked={showAll} />
