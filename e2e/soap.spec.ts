@@ -69,6 +69,14 @@ test('hostile SOAP requests get faults, never a crash', async ({ request }) => {
   expect(garbage.status()).toBe(500);
   expect(await garbage.text()).toContain('soap:Fault');
 
+  // What a web page could make its visitors' browsers send cross-site (no CORS preflight): refused before any sign-in.
+  const form = await request.post(ENDPOINT, {
+    headers: { 'content-type': 'text/plain' },
+    data: envelope('AuthenticateUser', `<AuthenticateUserRequest UserName="${ACCOUNTS.manager.email}" Password="${PASSWORD}" />`),
+  });
+  expect(form.status()).toBe(415);
+  expect(await form.text()).toContain('SOAP 1.1 requests are sent as text/xml');
+
   const get = await request.get(ENDPOINT);
   expect(get.status()).toBe(405);
 });

@@ -9,12 +9,12 @@ export class BodyTooLarge extends Error {
   }
 }
 
-/** The body as UTF-8 text (a TypeError for bytes that are not UTF-8); BodyTooLarge past `limit` bytes. */
-export async function readTextBody(request: Request, limit: number): Promise<string> {
+/** The body's bytes; BodyTooLarge past `limit` bytes, declared or streamed. */
+export async function readBodyBytes(request: Request, limit: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > limit) throw new BodyTooLarge(limit);
   const reader = request.body?.getReader();
-  if (!reader) return '';
+  if (!reader) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -27,5 +27,10 @@ export async function readTextBody(request: Request, limit: number): Promise<str
     }
     chunks.push(value);
   }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/** The body as UTF-8 text (a TypeError for bytes that are not UTF-8); BodyTooLarge past `limit` bytes. */
+export async function readTextBody(request: Request, limit: number): Promise<string> {
+  return new TextDecoder('utf-8', { fatal: true }).decode(await readBodyBytes(request, limit));
 }

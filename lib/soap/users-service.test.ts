@@ -347,7 +347,7 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
       ['<Tags>x<UserTag Name="a" Value="b" /></Tags>', `${only}, not text.`],
       ['<Tags><UserTag Name="a" Value="b" /></Tags><Tags><UserTag Name="c" Value="d" /></Tags>', 'Tags must appear once: put every UserTag in one Tags element.'],
       ['<Tags><Tag Name="a" Value="b" /></Tags>', `${only}, not <Tag>.`],
-      ['<Tags><UserTag>ExternalUserId</UserTag></Tags>', 'Tags each UserTag carries its Name and Value as attributes, not as text.'],
+      ['<Tags><UserTag>ExternalUserId</UserTag></Tags>', 'Tags each UserTag carries its Name and Value as attributes, not as text or elements.'],
     ];
     for (const [children, message] of cases) {
       const { result, exceptions } = await update(children);
@@ -385,6 +385,68 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(result.Success).toBe('false');
     expect(exceptions[0]!.message).toBe('UserName: there is no user elsewhere.soap@example.test in this account.');
     expect((await userNamed('elsewhere.soap@example.test'))!.firstName).toBe('Test');
+  });
+
+  it('reads each field strictly: a field the operation lacks, one given twice, an empty boolean or a nil with a value is an Error naming it, and nothing is written', async () => {
+    const user = await insertUser(db, { email: 'strict.soap@example.test', tags: [{ name: 'Dept', value: 'Ops' }], environmentId });
+    const nil = 'xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+    const update = (fields: string, children = '') => call('UpdateUser', request(`UserName="${user.email}" ${fields}`, children));
+    const cases: [string, string, string][] = [
+      // UpdateUser's generator is AutoGenerateNewPassword: CreateUser's name, ignored, would generate nothing.
+      ['', '<AutoGeneratePassword>true</AutoGeneratePassword>', 'AutoGeneratePassword is not a field of UpdateUser (its fields: '],
+      ['RequirePasswordchange="true"', '', 'RequirePasswordchange is not a field of UpdateUser'],
+      // An attribute in another namespace is not the field of that local name.
+      ['xmlns:a="urn:other" a:FirstName="Mallory"', '', 'a:FirstName is not a field of UpdateUser'],
+      ['FirstName="Attr"', '<FirstName>Element</FirstName>', 'FirstName must appear once: it is given as an attribute and as an element.'],
+      ['', '<Inactive></Inactive>', 'Inactive must be true or false (to leave it as it is, leave it out or send xsi:nil="true").'],
+      ['Locked=""', '', 'Locked must be true or false (to leave it as it is'],
+      ['', `<FirstName ${nil}>Nilled</FirstName>`, 'FirstName is xsi:nil and has a value: send one or the other.'],
+      ['', `<Inactive xsi:nil="perhaps" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" />`, 'Inactive has an xsi:nil that is neither true nor false.'],
+      // Empty is a value, refused as one: never read as "leave it as it is".
+      ['NewUserName=""', '', 'NewUserName: Enter an email address.'],
+      ['Password=""', '', 'Password: Enter a password.'],
+      ['Role=" "', '', 'Role: name a role, or leave Role out to keep the current one.'],
+      ['', '<Tags><UserTag Name="Dept" /></Tags>', 'Tags each UserTag needs both Name and Value (Value="" for an empty value).'],
+      ['', '<Tags><UserTag Name="Dept" Vaule="Sales" /></Tags>', 'Tags each UserTag has a Name and a Value only, not Vaule.'],
+      ['', '<Tags><UserTag Name="Dept"><Value>Sales</Value></UserTag></Tags>', 'Tags each UserTag carries its Name and Value as attributes, not as text or elements.'],
+      ['', 'stray text', 'Request holds text: its fields are attributes or elements.'],
+    ];
+    for (const [fields, children, message] of cases) {
+      const { result, exceptions } = await update(`LastName="Changed" ${fields}`, children);
+      expect(result.Success, `${fields} ${children}`).toBe('false');
+      expect(exceptions.map((e) => e.message).join(' | '), `${fields} ${children}`).toContain(message);
+    }
+    expect(await userNamed(user.email)).toMatchObject({ lastName: 'User', tags: [{ name: 'Dept', value: 'Ops' }], version: user.version });
+
+    // A nil field asks for nothing, whatever its name: a client generated from a fuller description may send one for every field.
+    const nils = await update('', `<LastName>Changed</LastName><Title ${nil} /><Inactive xsi:nil="1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" />`);
+    expect(nils.exceptions).toEqual([]);
+    // Role names are matched as the portal matches them: case and runs of spaces aside.
+    expect((await update('Role="  account   MANAGER "')).exceptions).toEqual([]);
+    expect(await userNamed(user.email)).toMatchObject({ lastName: 'Changed', status: 'active' });
+
+    // CreateUser: an empty Password is refused, not taken as "invite them"; AuthenticateUser refuses a field it lacks before any attempt counts.
+    const created = await call('CreateUser', request('UserName="empty.password.soap@example.test" FirstName="E" LastName="P" Role="User" Password=""'));
+    expect(created.exceptions).toEqual([{ severity: 'Error', message: 'Password: Enter a password.' }]);
+    expect(await userNamed('empty.password.soap@example.test')).toBeUndefined();
+    const signIn = await call('AuthenticateUser', `<AuthenticateUserRequest UserName="${user.email}" Password="wrong" ContextIdentifier="${context}" />`);
+    expect(signIn.exceptions[0]!.message).toMatch(/^ContextIdentifier is not a field of AuthenticateUser \(its fields: UserName, Password\)/);
+    expect(await userNamed(user.email)).toMatchObject({ failedAttempts: 0 });
+  });
+
+  it('a second request element, or anything else beside it, is a Client fault', async () => {
+    for (const inner of [`${request('')}${request('')}`, `${request('')}<ListUsersRequest />`, `${request('')}<Extra />`])
+      expect(await fault(soap('ListUsers', inner))).toMatchObject({ code: 'Client', message: expect.stringMatching(/^ListUsers must hold one Request element and nothing else; it holds <Request>, </) });
+  });
+
+  it('CreateUser with a role that asks for profile fields says so on Role: the wire has no element for them', async () => {
+    await db.insert(roles).values({ name: 'Contractor', permissions: [], requiredFields: [{ key: 'employeeId', label: 'Employee ID' }, { key: 'agency', label: 'Agency' }] });
+    const { result, exceptions } = await call('CreateUser', request('UserName="contractor.soap@example.test" FirstName="C" LastName="T" Role="contractor"'));
+    expect(result.Success).toBe('false');
+    expect(exceptions).toEqual([
+      { severity: 'Error', message: 'Role: the Contractor role asks for Employee ID, Agency when a user is added, which this service has no field for: add such users in the portal, by import or through the REST API.' },
+    ]);
+    expect(await userNamed('contractor.soap@example.test')).toBeUndefined();
   });
 
   it('answers DeleteUser with a ban that keeps the user and their history', async () => {

@@ -18,6 +18,7 @@ import { portalUrl } from '@/lib/mail/outbox';
 import { getSecuritySettings } from '@/lib/settings';
 import { createUserFromFields, updateUserFromFields, type CreateUserFields, type UpdateUserFields } from '@/lib/users/fields';
 import { listFilter } from '@/lib/users/list';
+import { nameKey } from '@/lib/validation';
 import { findChangeableUser, membershipsOf } from '@/lib/users/scope';
 import { banUser } from '@/lib/users/update';
 import { issueSoapToken, resolveSoapToken, SOAP_TOKEN_MINUTES } from './sessions';
@@ -70,20 +71,68 @@ function result(operation: Operation, exceptions: UserException[], attributes: R
 /** The names of an element's child elements (not its attributes or text). */
 const elementNames = (node: XmlNode) => Object.keys(node).filter((key) => !key.startsWith('@_') && key !== '#text');
 
-/** The request's fields, whether sent as attributes of the request element or as child elements. */
+const CALLER = ['ContextIdentifier', 'AuthenticationToken'];
+const USER = ['UserName', 'FirstName', 'LastName', 'Password', 'Role', 'RequirePasswordChange', 'Inactive', 'SendCredentialsViaEmail', 'Tags'];
+
+/** The fields of each operation's request (shared/reference/assuresign-users-soap.md). */
+const FIELDS: Record<Operation, readonly string[]> = {
+  AuthenticateUser: ['UserName', 'Password'],
+  ListUsers: CALLER,
+  CreateUser: [...CALLER, ...USER, 'AutoGeneratePassword'],
+  UpdateUser: [...CALLER, ...USER, 'NewUserName', 'Locked', 'AutoGenerateNewPassword'],
+  DeleteUser: [...CALLER, 'UserName'],
+};
+
+/**
+ * The request's fields, whether sent as attributes of the request element or as child elements.
+ * What is not a value is a field error rather than read as "not given" or as a default: a field the
+ * operation does not have (a misspelt RequirePasswordchange, UpdateUser's AutoGeneratePassword, an
+ * attribute in another namespace), one given twice (as an attribute and an element too), an empty
+ * boolean, xsi:nil with a value. Only xsi:nil asks for nothing, so a nil field of any name is let through.
+ */
 class Fields {
   readonly errors: FieldErrors = {};
-  constructor(private readonly node: XmlNode) {}
+  constructor(
+    private readonly node: XmlNode,
+    operation: Operation,
+  ) {
+    const known = FIELDS[operation];
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '@_xsi:type' || key === '@_xsi:nil') continue;
+      if (key === '#text') {
+        if (typeof value === 'string' && value.trim() !== '') this.fail('Request', 'holds text: its fields are attributes or elements.');
+        continue;
+      }
+      const name = key.startsWith('@_') ? key.slice(2) : key;
+      if (known.includes(name) || (name === key && this.nil(name, value) === true)) continue;
+      this.fail(name, `is not a field of ${operation} (its fields: ${known.join(', ')}).`);
+    }
+  }
+
+  /** True for an element with xsi:nil="true"; a field error when it also has a value, or nil is neither true nor false. */
+  private nil(name: string, value: unknown): boolean | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const el = value as XmlNode;
+    const nil = el['@_xsi:nil'];
+    if (nil === undefined) return false;
+    const flag = typeof nil === 'string' ? nil.trim() : '';
+    if (flag === 'false' || flag === '0') return false;
+    if (flag !== 'true' && flag !== '1') return this.fail(name, 'has an xsi:nil that is neither true nor false.');
+    if (elementNames(el).length > 0 || (typeof el['#text'] === 'string' && el['#text'] !== ''))
+      return this.fail(name, 'is xsi:nil and has a value: send one or the other.');
+    return true;
+  }
 
   text(name: string): string | undefined {
     const attribute = this.node[`@_${name}`];
-    if (typeof attribute === 'string') return attribute;
     const child = this.node[name];
+    if (attribute !== undefined && child !== undefined) return this.fail(name, 'must appear once: it is given as an attribute and as an element.');
+    if (typeof attribute === 'string') return attribute;
     if (typeof child === 'string') return child;
     if (child && typeof child === 'object') {
       const el = child as XmlNode;
-      if (el['@_nil'] === 'true') return undefined;
       if (Array.isArray(child)) return this.fail(name, 'must appear once.');
+      if (this.nil(name, el) !== false) return undefined;
       // Elements where text belongs would otherwise read as an empty value, i.e. as "not given".
       if (elementNames(el).length > 0) return this.fail(name, 'must be text, not elements.');
       return typeof el['#text'] === 'string' ? el['#text'] : '';
@@ -99,16 +148,18 @@ class Fields {
 
   bool(name: string): boolean | undefined {
     const value = this.text(name)?.trim();
-    if (value === undefined || value === '') return undefined;
+    if (value === undefined) return undefined;
     if (value === 'true' || value === '1') return true;
     if (value === 'false' || value === '0') return false;
-    return this.fail(name, 'must be true or false.');
+    // Empty is no answer either way: left as it is, it would silently keep (or default) the value.
+    return this.fail(name, value === '' ? 'must be true or false (to leave it as it is, leave it out or send xsi:nil="true").' : 'must be true or false.');
   }
 
   /**
    * The UserTag elements of Tags. Left out or nil, the tags stay as they are (undefined); an empty Tags
-   * clears them. Anything else (text, other elements, a second Tags, a Tags attribute) is a field error:
-   * read as "no tags", it would silently clear every tag the user has.
+   * clears them. Anything else (text, other elements, a second Tags, a Tags attribute, a UserTag without
+   * Name or Value or with anything else) is a field error: read as "no tags", or as a tag with an empty
+   * value, it would silently clear what the user has.
    */
   tags(): UserTag[] | undefined {
     const only = 'must hold only UserTag elements (<UserTag Name="..." Value="..." />)';
@@ -119,16 +170,22 @@ class Fields {
     if (typeof container === 'string') return container.trim() === '' ? [] : this.fail('Tags', `${only}, not text.`);
     if (typeof container !== 'object' || container === null) return this.fail('Tags', `${only}.`);
     const el = container as XmlNode;
-    if (el['@_nil'] === 'true') return undefined;
+    if (this.nil('Tags', el) !== false) return undefined;
     if (typeof el['#text'] === 'string' && el['#text'].trim() !== '') return this.fail('Tags', `${only}, not text.`);
     const others = elementNames(el).filter((n) => n !== 'UserTag');
     if (others.length > 0) return this.fail('Tags', `${only}, not ${others.map((n) => `<${n}>`).join(', ')}.`);
-    const list = (el.UserTag ?? []) as unknown[];
-    if (list.some((t) => typeof t === 'string' && t.trim() !== '')) return this.fail('Tags', 'each UserTag carries its Name and Value as attributes, not as text.');
-    return list.map((t) => {
-      const tag = (typeof t === 'object' && t !== null ? t : {}) as XmlNode;
-      return { name: String(tag['@_Name'] ?? ''), value: String(tag['@_Value'] ?? '') };
-    });
+    const tags: UserTag[] = [];
+    for (const item of (el.UserTag ?? []) as unknown[]) {
+      const tag = (typeof item === 'object' && item !== null ? item : { '#text': item }) as XmlNode;
+      const text = typeof tag['#text'] === 'string' ? tag['#text'].trim() : '';
+      const extra = Object.keys(tag).filter((k) => !['@_Name', '@_Value', '@_xsi:type', '#text'].includes(k));
+      if (text !== '' || extra.some((k) => !k.startsWith('@_'))) return this.fail('Tags', 'each UserTag carries its Name and Value as attributes, not as text or elements.');
+      if (extra.length > 0) return this.fail('Tags', `each UserTag has a Name and a Value only, not ${extra.map((k) => k.slice(2)).join(', ')}.`);
+      const { '@_Name': name, '@_Value': value } = tag;
+      if (typeof name !== 'string' || typeof value !== 'string') return this.fail('Tags', 'each UserTag needs both Name and Value (Value="" for an empty value).');
+      tags.push({ name, value });
+    }
+    return tags;
   }
 
   private fail(name: string, message: string): undefined {
@@ -149,11 +206,19 @@ class Refusal extends Error {
   }
 }
 
-/** The request element inside the operation: `Request`, or `{Op}Request` as AuthenticateUser sends it. */
+/** The request element inside the operation: `Request`, or `{Op}Request` as AuthenticateUser sends it; nothing else. */
 function requestOf(operation: Operation, content: XmlNode): Fields {
-  const node = content.Request ?? content[`${operation}Request`];
-  if (!node || typeof node !== 'object' || Array.isArray(node)) throw new SoapFault(`${operation} needs a Request element.`);
-  return new Fields(node as XmlNode);
+  const names = elementNames(content);
+  if (names.length === 0) throw new SoapFault(`${operation} needs a Request element.`);
+  const [name] = names as [string];
+  const node = content[name];
+  const text = content['#text'];
+  if (names.length > 1 || (name !== 'Request' && name !== `${operation}Request`) || Array.isArray(node) || (typeof text === 'string' && text.trim() !== ''))
+    throw new SoapFault(
+      `${operation} must hold one Request element and nothing else; it holds ${names.flatMap((n) => ([] as unknown[]).concat(content[n]).map(() => `<${n}>`)).join(', ')}${typeof text === 'string' && text.trim() ? ' and text' : ''}.`,
+    );
+  // <Request /> is an element without fields; <Request>text</Request> one with text, refused by Fields.
+  return new Fields(typeof node === 'object' && node !== null ? (node as XmlNode) : { '#text': node }, operation);
 }
 
 function operationOf({ operation: name, namespace }: { operation: string; namespace: string | undefined }, soapAction: string | null): Operation {
@@ -208,12 +273,15 @@ async function principalOfToken(db: Db, token: string): Promise<Principal> {
   return principalOf(user);
 }
 
+/** A role by name, as people write it: case and runs of spaces ignored, as the portal's lists match names. */
 async function roleByName(tx: Tx, name: string | undefined) {
   if (name === undefined) return undefined;
+  const key = nameKey(name);
+  if (!key) throw new Refusal([error('Role: name a role, or leave Role out to keep the current one.')]);
   const [role] = await tx
-    .select({ id: roles.id, allEnvironments: roles.allEnvironments })
+    .select({ id: roles.id, name: roles.name, allEnvironments: roles.allEnvironments, requiredFields: roles.requiredFields })
     .from(roles)
-    .where(eq(sql`lower(${roles.name})`, name.trim().toLowerCase()));
+    .where(eq(sql`lower(${roles.name})`, key));
   if (!role) throw new Refusal([error(`Role: there is no role named "${name.trim()}".`)]);
   return role;
 }
@@ -353,7 +421,8 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     firstName: fields.required('FirstName'),
     lastName: fields.required('LastName'),
     role: fields.required('Role'),
-    password: fields.text('Password') || undefined,
+    // Given empty, it is refused as empty (Password: Enter a password.), never read as "invite them".
+    password: fields.text('Password'),
     requirePasswordChange: fields.bool('RequirePasswordChange'),
     inactive: fields.bool('Inactive'),
     sendCredentialsViaEmail: fields.bool('SendCredentialsViaEmail'),
@@ -364,7 +433,12 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
   const { principal, environment } = await contextOf(db, fields, 'users.write');
   await db.transaction(async (tx) => {
     const { role, ...rest } = input;
-    const roleId = (await roleByName(tx, role))!.id;
+    const { id: roleId, name, requiredFields } = (await roleByName(tx, role))!;
+    // The portal's Add asks for them; the AssureSign wire has no element to carry them.
+    if (requiredFields.length > 0)
+      throw new Refusal([
+        error(`Role: the ${name} role asks for ${requiredFields.map((f) => f.label).join(', ')} when a user is added, which this service has no field for: add such users in the portal, by import or through the REST API.`),
+      ]);
     const create: CreateUserFields = { ...rest, roleId, environmentIds: [environment.id], tags: rest.tags ?? [] };
     await createUserFromFields(tx, principal, create, meta);
   });
@@ -375,11 +449,12 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
   const userName = fields.required('UserName');
   const locked = fields.bool('Locked');
   const input = {
-    email: fields.text('NewUserName')?.trim() || undefined,
+    // Given empty, these are refused as empty (the field is named), never read as "left as it is".
+    email: fields.text('NewUserName'),
     firstName: fields.text('FirstName'),
     lastName: fields.text('LastName'),
     role: fields.text('Role'),
-    password: fields.text('Password') || undefined,
+    password: fields.text('Password'),
     requirePasswordChange: fields.bool('RequirePasswordChange'),
     inactive: fields.bool('Inactive'),
     locked,

@@ -96,7 +96,7 @@ describe('parseEnvelope: namespaces', () => {
     expect(parsed.namespace).toBe(USERS_NS);
     const request = parsed.content.Request as XmlNode;
     expect(request['@_UserName']).toBe('a@example.test');
-    expect((request.Inactive as XmlNode)['@_nil']).toBe('true');
+    expect((request.Inactive as XmlNode)['@_xsi:nil']).toBe('true');
     expect(((request.Tags as XmlNode).UserTag as XmlNode[]).map((t) => t['@_Name'])).toEqual(['A', 'B']);
     // x:__proto__ is an element like any other, never the prototype of the Request read.
     expect(request['@_polluted']).toBeUndefined();
@@ -133,7 +133,7 @@ describe('request size', () => {
 
   it('reads a body up to 64 KiB and refuses a longer one with 413, declared or streamed', async () => {
     const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-      new Request('http://localhost/Services/DocumentNOW/Users', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+      new Request('http://localhost/Services/DocumentNOW/Users', { method: 'POST', body, headers: { 'content-type': 'text/xml', ...headers }, duplex: 'half' } as RequestInit);
     expect(await readSoapBody(post('a'.repeat(MAX_REQUEST_BYTES)))).toHaveLength(MAX_REQUEST_BYTES);
     const declared = await readSoapBody(post('a'.repeat(MAX_REQUEST_BYTES + 1), { 'content-length': String(MAX_REQUEST_BYTES + 1) })).catch((e: unknown) => e);
     const streamed = new ReadableStream<Uint8Array>({
@@ -146,6 +146,87 @@ describe('request size', () => {
       expect(fault).toBeInstanceOf(SoapFault);
       expect(fault).toMatchObject({ code: 'Client', httpStatus: 413, message: 'The request body is larger than 64 KiB.' });
     }
+  });
+});
+
+describe('readSoapBody: media type and encoding', () => {
+  const post = (body: BodyInit, contentType?: string) =>
+    new Request('http://localhost/Services/DocumentNOW/Users', { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+  const refused = (request: Request) =>
+    readSoapBody(request).then(
+      () => null,
+      (e: unknown) => e as SoapFault,
+    );
+  const envelope = (declaration = '<?xml version="1.0" encoding="utf-8"?>') => `${declaration}${soap('<Request LastName="Müller" />').replace(/^<\?xml[^>]*>/, '')}`;
+  const utf16 = (text: string, order: 'le' | 'be') => {
+    const le = Buffer.from(`\uFEFF${text}`, 'utf16le');
+    return order === 'le' ? le : Buffer.from(le).swap16();
+  };
+
+  it('takes SOAP 1.1 media type only: SOAP 1.2, other XML types and what a cross-site form can send are refused with 415', async () => {
+    const cases: [string | undefined, string, RegExp][] = [
+      ['application/soap+xml; charset=utf-8', 'VersionMismatch', /sent as application\/soap\+xml, which is SOAP 1\.2: this service speaks SOAP 1\.1, sent as text\/xml/],
+      ['application/xml', 'Client', /^The request is sent as application\/xml: SOAP 1\.1 requests are sent as text\/xml/],
+      // What a web page can post to another site without asking (no CORS preflight).
+      ['text/plain', 'Client', /sent as text\/plain/],
+      ['application/x-www-form-urlencoded', 'Client', /sent as application\/x-www-form-urlencoded/],
+      [undefined, 'Client', /sent as no Content-Type/],
+    ];
+    for (const [contentType, code, message] of cases) {
+      // Bytes, not a string: fetch gives a string body text/plain by itself.
+      const fault = await refused(post(Buffer.from(envelope()), contentType));
+      expect(fault, contentType).toMatchObject({ code, httpStatus: 415 });
+      expect(fault!.message).toMatch(message);
+    }
+    expect(await readSoapBody(post(envelope(), 'Text/XML; charset="UTF-8"'))).toContain('Müller');
+  });
+
+  it('reads UTF-8 and UTF-16 (as the original service), by byte order mark, charset or XML declaration', async () => {
+    expect(await readSoapBody(post(envelope(), 'text/xml'))).toContain('Müller');
+    expect(await readSoapBody(post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(envelope())]), 'text/xml'))).toMatch(/^<\?xml.*Müller/);
+    for (const order of ['le', 'be'] as const) {
+      const text = await readSoapBody(post(utf16(envelope('<?xml version="1.0" encoding="utf-16"?>'), order), 'text/xml; charset=utf-16'));
+      expect(text, order).toMatch(/^<\?xml version="1\.0" encoding="utf-16"\?>.*Müller/);
+      expect(parseEnvelope(text).operation).toBe('ListUsers');
+    }
+    expect(await readSoapBody(post(envelope('<?xml version="1.0" encoding="us-ascii"?>'), 'text/xml; charset=us-ascii'))).toContain('<Request');
+  });
+
+  it('refuses other encodings naming them, and a body whose charset, byte order mark and declaration disagree, rather than garble names', async () => {
+    const latin1 = Buffer.from(envelope('<?xml version="1.0" encoding="ISO-8859-1"?>'), 'latin1');
+    const cases: [Request, number, string | RegExp][] = [
+      [post(latin1, 'text/xml'), 415, 'The request is in ISO-8859-1 (its XML declaration says so): this service reads UTF-8 or UTF-16 only. Send it in UTF-8.'],
+      [post(envelope(), 'text/xml; charset=windows-1252'), 415, 'The request is in windows-1252 (its Content-Type says so): this service reads UTF-8 or UTF-16 only. Send it in UTF-8.'],
+      [post(envelope('<?xml version="1.0" encoding="utf-16"?>'), 'text/xml'), 500, 'The request declares encoding="utf-16", but it is UTF-8 text.'],
+      [post(utf16(envelope(), 'le'), 'text/xml; charset=utf-8'), 500, 'The Content-Type says charset=utf-8, but the body is UTF-16: send the charset the body is in.'],
+      [post(Buffer.from(envelope(''), 'latin1'), 'text/xml'), 500, 'The request body is not UTF-8 text.'],
+    ];
+    for (const [request, status, message] of cases) {
+      const fault = await refused(request);
+      expect(fault).toBeInstanceOf(SoapFault);
+      expect(fault).toMatchObject({ code: 'Client', httpStatus: status, message });
+    }
+  });
+});
+
+describe('parseEnvelope: what a SOAP message may not hold', () => {
+  it('refuses processing instructions (SOAP 1.1, section 3) and declarations outside a DTD', () => {
+    expect(refusal(soap('<?evil x?><Request />')).message).toMatch(/holds no processing instructions/);
+    expect(refusal(`<?xml-stylesheet href="x"?>${soap('<Request />').replace(/^<\?xml[^>]*>/, '')}`).message).toMatch(/holds no processing instructions/);
+    expect(refusal(soap('<!ELEMENT x ANY><Request />')).message).toMatch(/^The request is not well-formed XML: <!ELEMENT is a declaration, which only a DTD may hold/);
+    expect(parseEnvelope(soap('<Request />')).operation).toBe('ListUsers');
+  });
+
+  it('reads xsi:nil under any prefix bound to XML Schema instance, and keeps attributes of other namespaces apart from the fields', () => {
+    const request = requestOf(
+      soap('<Request xmlns:a="urn:other" xmlns:i="http://www.w3.org/2001/XMLSchema-instance" UserName="u@example.test" a:FirstName="Mallory"><Inactive i:nil="true" /><Locked a:nil="true" /></Request>'),
+    );
+    expect(request['@_UserName']).toBe('u@example.test');
+    expect(request['@_FirstName']).toBeUndefined();
+    expect(request['@_a:FirstName']).toBe('Mallory');
+    expect((request.Inactive as XmlNode)['@_xsi:nil']).toBe('true');
+    expect((request.Locked as XmlNode)['@_xsi:nil']).toBeUndefined();
+    expect(refusal(soap('<Request b:FirstName="x" />')).message).toMatch(/the prefix b of b:FirstName is not declared/);
   });
 });
 

@@ -3,7 +3,7 @@
 // the namespaces of Envelope, Body and operation) and writing responses and faults. The wire format is
 // in shared/reference/assuresign-users-soap.md.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BodyTooLarge, readTextBody } from '@/lib/request-body';
+import { BodyTooLarge, readBodyBytes } from '@/lib/request-body';
 
 export const SOAP_ENVELOPE_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
@@ -38,11 +38,67 @@ export class SoapFault extends Error {
 /** A parsed element: attributes under '@_' keys, children by local name, text under '#text'. */
 export type XmlNode = { [key: string]: unknown };
 
-/** The request body as text; past MAX_REQUEST_BYTES it is refused (HTTP 413) while it streams in. */
+/** What SOAP 1.2 is sent as; a client sending it speaks the wrong version. */
+const SOAP_12_MEDIA_TYPE = 'application/soap+xml';
+
+type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+const UTF_16 = ['utf-16', 'utf-16le', 'utf-16be', 'unicode', 'unicodefffe'];
+
+/** The encodings a client may name (charset, XML declaration): UTF-8 (ASCII is a part of it) and UTF-16, as the original service's. */
+function familyOf(label: string): 'UTF-8' | 'UTF-16' | null {
+  const name = label.trim().toLowerCase();
+  if (['utf-8', 'utf8', 'us-ascii', 'ascii'].includes(name)) return 'UTF-8';
+  return UTF_16.includes(name) ? 'UTF-16' : null;
+}
+const familyOfEncoding = (encoding: Encoding) => (encoding === 'utf-8' ? 'UTF-8' : 'UTF-16');
+
+const unsupported = (label: string, where: string) =>
+  new SoapFault(`The request is in ${label} (${where}): this service reads UTF-8 or UTF-16 only. Send it in UTF-8.`, 'Client', 415);
+
+/** The encoding the bytes show: a byte order mark, or a UTF-16 "<" (XML 1.0, appendix F); null for UTF-8 and the like. */
+function sniff(bytes: Buffer): Encoding | null {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0x3c && bytes[1] === 0x00)) return 'utf-16le';
+  if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0x00 && bytes[1] === 0x3c)) return 'utf-16be';
+  return null;
+}
+
+/**
+ * The request body as text. SOAP 1.1 is sent as text/xml (SOAP 1.1, section 6.1.1), which a browser
+ * cannot send to another site without asking first (CORS): so no web page can make its visitors'
+ * browsers call AuthenticateUser for it, each from another address. The body is UTF-8 or UTF-16,
+ * and its byte order mark, charset and XML declaration must agree: read in an encoding it is not
+ * in, a name would be stored garbled. Past MAX_REQUEST_BYTES it is refused (HTTP 413) while it streams in.
+ */
 export async function readSoapBody(request: Request): Promise<string> {
-  return readTextBody(request, MAX_REQUEST_BYTES).catch((e: unknown) => {
-    throw e instanceof BodyTooLarge ? new SoapFault(e.message, 'Client', 413) : new SoapFault('The request body is not UTF-8 text.');
+  const contentType = request.headers.get('content-type') ?? '';
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  if (mediaType === SOAP_12_MEDIA_TYPE)
+    throw new SoapFault(`The request is sent as ${SOAP_12_MEDIA_TYPE}, which is SOAP 1.2: this service speaks SOAP 1.1, sent as text/xml.`, 'VersionMismatch', 415);
+  if (mediaType !== 'text/xml')
+    throw new SoapFault(`The request is sent as ${mediaType || 'no Content-Type'}: SOAP 1.1 requests are sent as text/xml (Content-Type: text/xml; charset=utf-8).`, 'Client', 415);
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType)?.[1];
+  if (charset !== undefined && !familyOf(charset)) throw unsupported(charset, 'its Content-Type says so');
+
+  const bytes = await readBodyBytes(request, MAX_REQUEST_BYTES).catch((e: unknown) => {
+    throw e instanceof BodyTooLarge ? new SoapFault(e.message, 'Client', 413) : new SoapFault('The request body could not be read to its end.');
   });
+  const shown = sniff(bytes);
+  const encoding: Encoding = shown ?? (charset && familyOf(charset) === 'UTF-16' ? 'utf-16be' : 'utf-8');
+  const family = familyOfEncoding(encoding);
+  if (charset !== undefined && familyOf(charset) !== family)
+    throw new SoapFault(`The Content-Type says charset=${charset}, but the body is ${family}: send the charset the body is in.`);
+  // The XML declaration is ASCII in any encoding this reads, so the start of the body decoded leniently shows it.
+  const declared = /^<\?xml\s[^>]*?\bencoding\s*=\s*(["'])(.*?)\1/.exec(new TextDecoder(encoding).decode(bytes.subarray(0, 512)))?.[2];
+  if (declared !== undefined) {
+    if (!familyOf(declared)) throw unsupported(declared, 'its XML declaration says so');
+    if (familyOf(declared) !== family) throw new SoapFault(`The request declares encoding="${declared}", but it is ${family} text.`);
+  }
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new SoapFault(`The request body is not ${family} text.`);
+  }
 }
 
 // XML 1.0's Char production: what a document may hold, literally or through a character reference.
@@ -136,7 +192,12 @@ function checkLexically(xml: string) {
     } else if (xml.startsWith('<![CDATA[', open)) {
       i = closing(xml, ']]>', open + 9, 'a CDATA section') + 3;
     } else if (xml.startsWith('<?', open)) {
-      i = closing(xml, '?>', open + 2, 'a processing instruction') + 2;
+      // SOAP 1.1, section 3: a SOAP message holds no processing instructions; the XML declaration is not one.
+      if (open !== 0 || !/^<\?xml\s/.test(xml)) throw new SoapFault('A SOAP message holds no processing instructions (<?...?>) other than the XML declaration at its very start.');
+      i = closing(xml, '?>', open + 2, 'the XML declaration') + 2;
+    } else if (xml.startsWith('<!', open)) {
+      // <!ELEMENT, <!ATTLIST, <!NOTATION: declarations, which only a DTD may hold (and DTDs are refused).
+      throw notWellFormed(`${/^<![A-Za-z]*/.exec(xml.slice(open))![0]} is a declaration, which only a DTD may hold, and DTDs are not allowed`, xml, open);
     } else {
       // A tag: its quoted attribute values may hold ">", never "<".
       let j = open + 1;
@@ -185,18 +246,32 @@ function childrenOf(parent: XmlNode, ancestors: XmlNode[]): Child[] {
     });
 }
 
-/** The operation's content as the service reads it: names without prefixes, no xmlns declarations. */
-function withLocalNames(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withLocalNames);
+/** XML Schema's instance namespace: xsi:nil says "no value", as the vendor's clients send for a field left as it is. */
+export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+
+/**
+ * The operation's content as the service reads it: elements by local name, no xmlns declarations.
+ * Unprefixed attributes are the request's fields. XML Schema instance attributes are `@_xsi:nil` and
+ * `@_xsi:type` whatever their prefix; an attribute in any other namespace keeps its prefix, so that
+ * a:FirstName is never taken for FirstName (and is refused as a field the request does not have).
+ */
+function withLocalNames(value: unknown, ancestors: XmlNode[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => withLocalNames(item, ancestors));
   if (typeof value !== 'object' || value === null) return value;
+  const scopes = [value as XmlNode, ...ancestors];
   // Without a prototype, x:__proto__ becomes an ordinary key, never the object's prototype.
   const node = Object.create(null) as XmlNode;
   for (const [key, child] of Object.entries(value)) {
     if (key === '@_xmlns' || key.startsWith('@_xmlns:')) continue;
-    const name = key.replace(/^(@_)?[^:]*:/, '$1');
-    const local = withLocalNames(child);
-    // Elements of one name under different prefixes are repeated elements; for attributes the last wins.
-    node[name] = name in node && !name.startsWith('@_') ? ([] as unknown[]).concat(node[name], local) : local;
+    const colon = key.indexOf(':');
+    if (key.startsWith('@_')) {
+      node[colon !== -1 && expand(key.slice(2), scopes).namespace === XSI_NS ? `@_xsi:${key.slice(colon + 1)}` : key] = child;
+      continue;
+    }
+    const name = key.slice(colon + 1);
+    const local = withLocalNames(child, scopes);
+    // Elements of one name under different prefixes are repeated elements.
+    node[name] = name in node ? ([] as unknown[]).concat(node[name], local) : local;
   }
   return node;
 }
@@ -245,7 +320,7 @@ export function parseEnvelope(body: string): { operation: string; namespace: str
   const operations = childrenOf(bodies[0]!.node, [envelope.node]);
   if (operations.length !== 1 || operations[0]!.repeated) throw new SoapFault('The SOAP Body must hold exactly one operation.');
   const [operation] = operations as [Child];
-  return { operation: operation.local, namespace: operation.namespace, content: withLocalNames(operation.node) as XmlNode };
+  return { operation: operation.local, namespace: operation.namespace, content: withLocalNames(operation.node, [bodies[0]!.node, envelope.node]) as XmlNode };
 }
 
 export function escapeXml(value: string): string {
