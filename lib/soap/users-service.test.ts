@@ -398,6 +398,8 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
       // An attribute in another namespace is not the field of that local name.
       ['xmlns:a="urn:other" a:FirstName="Mallory"', '', 'a:FirstName is not a field of UpdateUser'],
       ['FirstName="Attr"', '<FirstName>Element</FirstName>', 'FirstName must appear once: it is given as an attribute and as an element.'],
+      // Named, not read as missing (which would answer that the account or token is unknown).
+      ['', `<ContextIdentifier>${context}</ContextIdentifier>`, 'ContextIdentifier must appear once: it is given as an attribute and as an element.'],
       ['', '<Inactive></Inactive>', 'Inactive must be true or false (to leave it as it is, leave it out or send xsi:nil="true").'],
       ['Locked=""', '', 'Locked must be true or false (to leave it as it is'],
       ['', `<FirstName ${nil}>Nilled</FirstName>`, 'FirstName is xsi:nil and has a value: send one or the other.'],

@@ -234,10 +234,15 @@ function operationOf({ operation: name, namespace }: { operation: string; namesp
 const UNKNOWN_CONTEXT = 'The ContextIdentifier does not name an account you can use.';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The caller (by AuthenticationToken) and the environment (by ContextIdentifier) of a request. */
+/**
+ * The caller (by AuthenticationToken) and the environment (by ContextIdentifier) of a request, once
+ * every field the operation read before is checked: no one is authenticated for a request refused.
+ */
 async function contextOf(db: Db, fields: Fields, permission: Permission) {
   const token = fields.text('AuthenticationToken')?.trim() ?? '';
   const contextIdentifier = fields.text('ContextIdentifier')?.trim() ?? '';
+  // After reading these two, so that either given twice is named rather than read as missing.
+  fields.check();
   const principal = await principalOfToken(db, token);
   const [environment] = GUID.test(contextIdentifier)
     ? await db
@@ -354,7 +359,6 @@ const LIST_BATCH = 500;
 
 /** Every user of the environment the caller may see, streamed in keyset batches: memory stays flat. */
 async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
-  fields.check();
   const { principal, environment } = await contextOf(db, fields, 'users.read');
   const filter = listFilter(principal, environment.id, {});
   const batch = (after: string | null) =>
@@ -429,7 +433,6 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     autoGeneratePassword: fields.bool('AutoGeneratePassword'),
     tags: fields.tags(),
   };
-  fields.check();
   const { principal, environment } = await contextOf(db, fields, 'users.write');
   await db.transaction(async (tx) => {
     const { role, ...rest } = input;
@@ -462,7 +465,6 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     autoGenerateNewPassword: fields.bool('AutoGenerateNewPassword'),
     tags: fields.tags(),
   };
-  fields.check();
   const { principal, environment } = await contextOf(db, fields, 'users.read');
   await db.transaction(async (tx) => {
     const { role: roleName, ...rest } = input;
@@ -480,7 +482,6 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
 /** Userdesk never deletes a user: DeleteUser bans them (access withdrawn, history kept; Validate undoes it). */
 async function remove(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
   const userName = fields.required('UserName');
-  fields.check();
   const { principal, environment } = await contextOf(db, fields, 'users.ban');
   await db.transaction(async (tx) => {
     const userId = await userIdByName(tx, principal, environment.id, userName);
