@@ -457,6 +457,15 @@ describe('spreadsheets the portal writes', () => {
     expect(['=1+2', '+1', '-2', '@SUM(A1)', '\t=x', 'ann', 'a=b'].map(neutralise)).toEqual(["'=1+2", "'+1", "'-2", "'@SUM(A1)", "'\t=x", 'ann', 'a=b']);
   });
 
+  it('neutralises a formula behind a control character (which the writer drops) and full-width formula signs', () => {
+    // exceljs leaves control characters out of the XML: "\u0001=x" would be written as "=x".
+    expect(['\u0001=HYPERLINK("http://evil.test")', '\u007f+1', '\u0000\u0008-2'].map(neutralise)).toEqual(["'=HYPERLINK(\"http://evil.test\")", "'+1", "'-2"]);
+    expect(['\uff1dSUM(A1)', '\uff0b1', '\uff0d1', '\uff20x', '\r=x'].map(neutralise)).toEqual(["'\uff1dSUM(A1)", "'\uff0b1", "'\uff0d1", "'\uff20x", "'\r=x"]);
+    // Not characters XML may hold: a report carrying one would not open in Excel.
+    expect(neutralise('An\ufffen\uffff\ud800a')).toBe('Anna');
+    expect(neutralise('Zoë 😀')).toBe('Zoë 😀');
+  });
+
   it('writes the template with the headers and a sheet of valid roles and environments, neutralised', async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of templateStream(

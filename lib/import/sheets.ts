@@ -1,6 +1,7 @@
 // The spreadsheets the portal writes: the import template and an import's result report. Written with
 // exceljs's streaming writer (flat memory at 200,000 rows). Every text that Excel could take for a
-// formula (starting with = + - @, or a tab or carriage return before one) is neutralised.
+// formula (starting with = + - @ or their full-width forms, or a tab or carriage return before one) is
+// neutralised.
 import { PassThrough, type Readable } from 'node:stream';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
@@ -10,8 +11,17 @@ import { BASE_COLUMNS, profileColumns } from './columns';
 import { GRID_SOURCE, shownRowNo } from './grid-rows';
 import type { ImportEnvironment, ImportRole } from './validate';
 
+// What XML cannot hold: the writer drops the control characters itself (so "\u0001=x" would reach the
+// sheet as "=x"), and noncharacters or half a surrogate pair would make the file one Excel will not open.
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]|\p{Cs}/gu;
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
 /** A leading apostrophe makes Excel, LibreOffice and Sheets show the text instead of running it. */
-export const neutralise = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+export const neutralise = (value: string) => {
+  const text = value.replace(NOT_XML, '');
+  return FORMULA_START.test(text) ? `'${text}` : text;
+};
 
 function workbookStream(build: (workbook: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<void>): Readable {
   const out = new PassThrough();
