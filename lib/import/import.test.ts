@@ -122,6 +122,34 @@ describe('validation', () => {
     ]);
   });
 
+  it('quotes a Role or Environments cell in its message without its control characters, and cut short (a NUL there failed the whole check with a 500)', async () => {
+    // Past the first 4 KB, where the check for a binary file looks.
+    const gap = '\n'.repeat(5_000);
+    const job = await createImport(db, admin, file('nul.csv', `${HEADER}${gap}\nAnn,Lee,nul.role@example.test,Wiz\u0000ard,Ma\u0000rs,\nBob,Lee,long.role@example.test,${'R'.repeat(10_000)},${'E'.repeat(10_000)},\n`), skip);
+    expect(job).toMatchObject({ totalRows: 2, errorCount: 2 });
+    const [nul, long] = await rowsOf(job.id);
+    expect(nul!.errors).toEqual(
+      expect.arrayContaining([
+        { column: 'Role', message: expect.stringContaining('control character (U+0000)') },
+        { column: 'Role', message: expect.stringContaining('There is no role named "Wizard"') },
+        { column: 'Environments', message: 'There is no environment named "Mars".' },
+      ]),
+    );
+    expect(long!.errors!.map((e) => e.message)).toEqual([expect.stringContaining(`There is no role named "${'R'.repeat(40)}…"`), `There is no environment named "${'E'.repeat(40)}…".`]);
+    expect(long!.message!.length).toBeLessThan(1_000);
+  });
+
+  it('an Environments cell naming thousands of environments gives a handful of messages, not one per name', async () => {
+    const unknown = Array.from({ length: 100_000 }, (_, i) => `Planet ${i}`).join(';');
+    const repeated = Array(100_000).fill('Production').join(';');
+    const job = await createImport(db, admin, file('many-environments.csv', csv(`Ann,Lee,many.envs@example.test,User,${unknown},`, `Bob,Lee,same.env@example.test,User,${repeated},`)), skip);
+    expect(job).toMatchObject({ totalRows: 2, newCount: 1, errorCount: 1 });
+    const [many, same] = await rowsOf(job.id);
+    expect(many!.errors!.length).toBeLessThanOrEqual(11);
+    expect(many!.errors!.at(-1)).toEqual({ column: 'Environments', message: 'And 99,990 more environments that cannot be used.' });
+    expect(same!.data!.environmentIds).toEqual([environmentId]);
+  });
+
   it('finds roles and environments whatever their case and spacing (a doubled or non-breaking space)', async () => {
     const job = await createImport(db, admin, file('spacing.csv', csv('Sal,One,sal.spacing@example.test,account  MANAGER,production ;\u00a0SANDBOX,', 'Sal,Two,sal2.spacing@example.test,Account\u00a0Manager,Sand box,')), skip);
     const stored = await rowsOf(job.id);

@@ -80,6 +80,19 @@ export function parseTags(cell: string): { name: string; value: string }[] {
 }
 
 
+/**
+ * A cell's value as quoted in a message: without the characters the control-character error already
+ * names (a NUL cannot even be stored), and cut short, so a 10 MB cell makes a one-line message.
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu;
+const shown = (value: string) => {
+  const text = value.replace(HIDDEN, '');
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+};
+
+/** Problems listed for one Environments cell; a cell naming thousands of unknown ones gets a count for the rest. */
+const MAX_ENVIRONMENT_ERRORS = 10;
+
 const splitList = (cell: string) =>
   cell
     .split(/[;,\n]/)
@@ -107,23 +120,28 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
 
   const roleName = get('role').trim();
   const role = roleName ? lookups.roleByName.get(nameKey(roleName)) : lookups.defaultRole;
-  if (!role) errors.push({ column: header('role'), message: roleName ? `There is no role named "${roleName}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
+  if (!role) errors.push({ column: header('role'), message: roleName ? `There is no role named "${shown(roleName)}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
   else if (!canGrant(ctx.principal, role))
     errors.push({ column: header('role'), message: `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.` });
 
   // Environments are checked whatever the role cell holds, so one pass shows every problem of the row;
   // a role that reaches every environment needs none and takes none.
   let environmentIds: string[] = [];
-  const names = splitList(get('environments'));
+  // Each name once: a cell repeating one name 100,000 times is checked (and told) once.
+  const names = [...new Set(splitList(get('environments')))];
   if (!role?.allEnvironments) {
+    let refused = 0;
     for (const name of names) {
       const env = lookups.environmentByName.get(nameKey(name));
-      if (!env) errors.push({ column: header('environments'), message: `There is no environment named "${name}".` });
-      else if (!canSeeEnvironment(ctx.principal, env.id))
-        errors.push({ column: header('environments'), message: `You do not manage the ${env.name} environment.` });
-      else if (env.archived) errors.push({ column: header('environments'), message: `The ${env.name} environment is archived: choose an active one.` });
+      let message: string | undefined;
+      if (!env) message = `There is no environment named "${shown(name)}".`;
+      else if (!canSeeEnvironment(ctx.principal, env.id)) message = `You do not manage the ${env.name} environment.`;
+      else if (env.archived) message = `The ${env.name} environment is archived: choose an active one.`;
       else environmentIds.push(env.id);
+      if (message && ++refused <= MAX_ENVIRONMENT_ERRORS) errors.push({ column: header('environments'), message });
     }
+    if (refused > MAX_ENVIRONMENT_ERRORS)
+      errors.push({ column: header('environments'), message: `And ${(refused - MAX_ENVIRONMENT_ERRORS).toLocaleString('en')} more environments that cannot be used.` });
     if (names.length === 0 && ctx.defaultEnvironmentId) environmentIds = [ctx.defaultEnvironmentId];
     environmentIds = [...new Set(environmentIds)];
   }
