@@ -139,6 +139,15 @@ describe('validation', () => {
     expect(long!.message!.length).toBeLessThan(1_000);
   });
 
+  it('keeps a header or a file name with control characters (a NUL failed the check with a 500), without them', async () => {
+    const gap = '\n'.repeat(5_000);
+    const upload = file('header.csv', `${gap}${HEADER},No\u0000te\nAnn,Lee,nul.header@example.test,User,Production,,x\n`);
+    const job = await createImport(db, admin, { ...upload, fileName: 'peo\u0000ple\u202egpj.csv' }, skip);
+    expect(job).toMatchObject({ newCount: 1, headers: [...HEADER.split(','), 'Note'] });
+    const [stored] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(stored).toMatchObject({ source: 'peoplegpj.csv', headers: [...HEADER.split(','), 'Note'] });
+  });
+
   it('an Environments cell naming thousands of environments gives a handful of messages, not one per name', async () => {
     const unknown = Array.from({ length: 100_000 }, (_, i) => `Planet ${i}`).join(';');
     const repeated = Array(100_000).fill('Production').join(';');

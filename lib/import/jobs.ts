@@ -10,7 +10,7 @@ import { rows } from '@/lib/db-rows';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { kindOf, readRows } from './read';
-import { validateImport, type ValidationContext } from './validate';
+import { validateImport, visibleText, type ValidationContext } from './validate';
 
 export const importLimits = () => ({
   maxBytes: Math.floor(env.IMPORT_MAX_MB * 1048576),
@@ -73,7 +73,8 @@ export async function createImport(db: Db, principal: Principal, file: { path: s
       .values({
         createdBy: actor.id,
         createdByLabel: actor.label,
-        source: file.source ?? file.fileName.slice(0, 200),
+        // The name as the uploader's browser sent it: shown in lists and the audit log, so nothing hidden or reordering.
+        source: file.source ?? visibleText(file.fileName).slice(0, 200),
         existing: options.existing,
         environmentId: ctx.defaultEnvironmentId,
         ip: meta?.ip ?? null,

@@ -84,9 +84,12 @@ export function parseTags(cell: string): { name: string; value: string }[] {
  * A cell's value as quoted in a message: without the characters the control-character error already
  * names (a NUL cannot even be stored), and cut short, so a 10 MB cell makes a one-line message.
  */
+const CONTROL_OR_BROKEN = /[\p{Cc}\p{Cs}]/gu;
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu;
+/** Text without the characters that hide or reorder what is around it, or that PostgreSQL cannot store (NUL). */
+export const visibleText = (value: string) => value.replace(HIDDEN, '');
 const shown = (value: string) => {
-  const text = value.replace(HIDDEN, '');
+  const text = visibleText(value);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 };
 
@@ -271,7 +274,8 @@ export async function validateImport(
     if (next.done) throw new AppError('invalid', 'The file is empty. Add a header row (First name, Last name, Email, Role, ...) and one row per user.');
     rowNo++;
     const width = next.value.findLastIndex((c) => c.trim()) + 1;
-    if (width > 0) headers = next.value.slice(0, width).map((c) => c.trim());
+    // A header is a label, never stored data: control characters (a NUL cannot be stored) are left out.
+    if (width > 0) headers = next.value.slice(0, width).map((c) => c.replace(CONTROL_OR_BROKEN, '').trim());
   }
   const columns = matchColumns(headers, profileColumns(ctx.roles));
   if (columns.missing.length > 0)
