@@ -143,6 +143,21 @@ describe('CSV dialects', () => {
     ]);
   });
 
+  it('reads a CSV that mixes CR LF, LF and CR line ends line by line (read by its first line end, two rows became one)', async () => {
+    const text = 'First name,Last name,Email,Tags\r\nAnn,Lee,ann@x.test,team=blue\nBob,Roe,bob@x.test,\rCid,Fox,cid@x.test,"a\r\nb"\r\n';
+    expect(await all(file('mixed.csv', text), 'csv')).toEqual([
+      ['First name', 'Last name', 'Email', 'Tags'],
+      ['Ann', 'Lee', 'ann@x.test', 'team=blue'],
+      ['Bob', 'Roe', 'bob@x.test', ''],
+      ['Cid', 'Fox', 'cid@x.test', 'a\r\nb'],
+    ]);
+    // A CR LF cut by the stream's 64 KiB chunks is one line end, not two (an empty row would shift the row numbers).
+    const head = 'Email,Note\n';
+    const filler = `a@x.test,${'x'.repeat(65_536 - head.length - 'a@x.test,'.length - 1)}\r\n`;
+    const rows = await all(file('cut.csv', `${head}${filler}b@x.test,y\r\n`), 'csv');
+    expect(rows.map((r) => r[0])).toEqual(['Email', 'a@x.test', 'b@x.test']);
+  });
+
   it('detects ";" as the separator (European Excel), and keeps commas inside cells', async () => {
     expect(detectDelimiter('First name;Last name;"Email, work"')).toBe(';');
     expect(detectDelimiter('a,b;c,d')).toBe(',');

@@ -406,14 +406,16 @@ async function* readCsv(path: string, limits: ReadLimits): AsyncGenerator<string
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
   const encoding = utf16Of(head.subarray(0, bytesRead));
   const text = encoding ? new TextDecoder(encoding).decode(head.subarray(0, bytesRead & ~1)) : head.subarray(0, bytesRead).toString('utf8');
-  const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+  const firstLine = text.replace(/^\uFEFF/, '').split(/\r\n?|\n/)[0] ?? '';
   const delimiter = detectDelimiter(firstLine);
   // pipeline, not pipe: a refusal from notTooWide reaches the loop below instead of leaving it waiting.
+  // Each line may end its own way (rows pasted together from several files): left to itself, csv-parse
+  // takes the first line end it meets for the whole file, and reads a line ended otherwise into the next.
   const parser = pipeline(
     createReadStream(path),
     (source: AsyncIterable<Buffer>) => (encoding ? toUtf8(source, encoding) : source),
     (source: AsyncIterable<Buffer>) => notTooWide(source, delimiter),
-    parse({ bom: true, delimiter, relax_column_count: true, skip_empty_lines: false, relax_quotes: false }),
+    parse({ bom: true, delimiter, record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, skip_empty_lines: false, relax_quotes: false }),
     () => {},
   );
   let rows = 0;
