@@ -8,6 +8,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { checkedGridRows, GRID_SOURCE, gridColumns, shownRowNo, toCsv, type GridRow } from './grid-rows';
 import { createImport, errorRows, gridRows, skippedRows } from './jobs';
+import { detectDelimiter } from './read';
 
 const roles = [
   { name: 'User', requiredFields: [], allEnvironments: false },
@@ -22,6 +23,13 @@ describe('the grid as CSV', () => {
     const columns = gridColumns(rows, roles);
     expect(columns).toEqual(['First name', 'Last name', 'Email', 'Role', 'Environments', 'Tags', 'Commission']);
     expect(toCsv(columns, rows)).toBe('First name,Last name,Email,Role,Environments,Tags,Commission\r\n"A, ""B""",,,notary,,,=7\r\n');
+  });
+
+  it('quotes semicolons and tabs, so a required field\'s label full of them does not make the check take ";" for the separator', () => {
+    const columns = ['First name', 'Last name', 'Email', 'Role', 'Environments', 'Tags', 'Seal; state; county; number; bond; expiry; clerk'];
+    const csv = toCsv(columns, [row({ 'First name': 'A;B\tC', Role: 'User' })]);
+    expect(detectDelimiter(csv.split('\r\n')[0]!)).toBe(',');
+    expect(csv.split('\r\n')[1]).toBe('"A;B\tC",,,User,,,');
   });
 
   it('keeps the empty rows between filled ones, so grid row n is line n + 1', () => {

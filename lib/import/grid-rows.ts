@@ -38,7 +38,7 @@ export function gridColumns(rows: GridRow[], roles: GridRole[], defaultRole = ''
  * leaves an existing user's role as it is (sending the default would demote them).
  */
 export function toCsv(columns: string[], rows: GridRow[]): string {
-  const quote = (v: string) => (/[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const quote = (v: string) => (/[",;\t\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const lines = [columns.map(quote).join(',')];
   const last = rows.findLastIndex((r) => !isEmpty(r));
   for (const r of rows.slice(0, last + 1)) {
