@@ -304,6 +304,11 @@ describe('access', () => {
     await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }).then(() => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false })))).rejects.toThrow('already been started');
   });
 
+  it('an import id that only looks like one (36 dashes) is "No such import", not a 500', async () => {
+    for (const id of ['-'.repeat(36), 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaa-', `${'a'.repeat(36)}`])
+      await expect(getImport(db, admin, id)).rejects.toThrow('No such import.');
+  });
+
   it('refuses "all or nothing" while rows have errors', async () => {
     const job = await createImport(db, admin, file('aon.csv', csv('A,B,aon1@example.test,User,Production,', 'A,,aon2@example.test,User,Production,')), skip);
     await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: true, sendInvitations: false }))).rejects.toThrow('1 row has errors');

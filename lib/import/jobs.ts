@@ -7,6 +7,7 @@ import { environments, importJobs, importRows, roles } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
+import { UUID } from '@/lib/search-params';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
 import { kindOf, readRows } from './read';
@@ -89,7 +90,7 @@ export async function createImport(db: Db, principal: Principal, file: { path: s
 
 export async function getImport(q: Queryable, principal: Principal, id: string) {
   requirePermissionOf(principal, 'users.write');
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', 'No such import.');
+  if (!UUID.test(id)) throw new AppError('not_found', 'No such import.');
   const [job] = await q.select().from(importJobs).where(and(eq(importJobs.id, id), visibleJobs(principal)));
   if (!job) throw new AppError('not_found', 'No such import.');
   return job;
