@@ -1,21 +1,14 @@
 // The CSV export of a filtered audit view: streamed one keyset page at a time, so memory stays flat at
-// any size, with every value that a spreadsheet would run as a formula neutralised.
+// any size, with every value that a spreadsheet would run as a formula neutralised (lib/spreadsheet-safety.ts).
 import type { Queryable } from '@/db/client';
 import type { AuditEvent } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
+import { csvLine } from '@/lib/spreadsheet-safety';
 import { describeAuditEvent } from './describe';
 import { auditPages, namesFor, type AuditParams } from './search';
 
 export const CSV_HEADER = ['Event', 'Time (UTC)', 'Actor type', 'Actor', 'Actor id', 'Action', 'Sentence', 'Target', 'Target id', 'Environment id', 'Changes', 'Detail', 'IP', 'User agent'];
 
-/** A cell as CSV: values a spreadsheet would evaluate (= + - @ tab CR) get a leading quote; quotes doubled. */
-export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export const csvLine = (cells: unknown[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 function rowOf(event: AuditEvent, names: ReadonlyMap<string, string>) {
   const described = describeAuditEvent(event, names);

@@ -6,7 +6,8 @@ import type { Principal } from '@/lib/auth/principal';
 import { addEnvironment } from '@/lib/environments';
 import { recordAudit } from '.';
 import { auditParamsSchema, listActionKinds, readAuditParams, searchAudit } from './search';
-import { auditCsvStream, csvCell } from './search-export';
+import { csvCell } from '@/lib/spreadsheet-safety';
+import { auditCsvStream } from './search-export';
 
 let db: Db;
 let envA: string;
@@ -93,7 +94,7 @@ describe('audit search', () => {
 
   it('the export neutralises formula-leading values', async () => {
     for (const lead of ['=', '+', '-', '@', '\t', '\r']) expect(csvCell(`${lead}1+1`).replace(/^"/, '')).toMatch(/^'/);
-    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('plain')).toBe('"plain"');
     const csv = await new Response(auditCsvStream(db, admin, params({ action: 'user.banned' }))).text();
     const lines = csv.trim().split('\r\n');
     expect(lines).toHaveLength(7);

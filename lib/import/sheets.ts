@@ -6,6 +6,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import type { Queryable } from '@/db/client';
+import { neutraliseFormula } from '@/lib/spreadsheet-safety';
 import { importRows, type ImportJob } from '@/db/schema';
 import { BASE_COLUMNS, profileColumns } from './columns';
 import { GRID_SOURCE, shownRowNo } from './grid-rows';
@@ -15,13 +16,9 @@ import type { ImportEnvironment, ImportRole } from './validate';
 // sheet as "=x"), and noncharacters or half a surrogate pair would make the file one Excel will not open.
 // eslint-disable-next-line no-control-regex -- removing control characters is the point
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]|\p{Cs}/gu;
-const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
-/** A leading apostrophe makes Excel, LibreOffice and Sheets show the text instead of running it. */
-export const neutralise = (value: string) => {
-  const text = value.replace(NOT_XML, '');
-  return FORMULA_START.test(text) ? `'${text}` : text;
-};
+/** The text as a cell can hold it, neutralised if a spreadsheet could run it (lib/spreadsheet-safety.ts). */
+export const neutralise = (value: string) => neutraliseFormula(value.replace(NOT_XML, ''));
 
 function workbookStream(build: (workbook: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<void>): Readable {
   const out = new PassThrough();

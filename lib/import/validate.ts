@@ -14,6 +14,7 @@ import { profileProblems } from '@/lib/roles';
 import { administratorRole } from '@/lib/users/admin-guard';
 import { newUserSchema } from '@/lib/users/create';
 import { changeRefusal } from '@/lib/users/scope';
+import { unneutraliseFormula } from '@/lib/spreadsheet-safety';
 import { nameKey } from '@/lib/validation';
 import { copyRows } from './copy';
 import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type ColumnMap } from './columns';
@@ -109,7 +110,8 @@ const errorMessage = (errors: RowError[]) => errors.map((e) => `${e.column}: ${e
 export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx: ValidationContext, lookups: Lookups): CheckedRow {
   const errors: RowError[] = [];
   const header = (field: BaseField) => BASE_COLUMNS.find((c) => c.field === field)!.header;
-  const cell = (index: number | undefined) => (index === undefined ? '' : (cells[index] ?? ''));
+  // A report or export fixed and uploaded again holds the apostrophes its writer put before = + - @.
+  const cell = (index: number | undefined) => (index === undefined ? '' : unneutraliseFormula(cells[index] ?? ''));
   const get = (field: BaseField) => cell(columns.base[field]);
 
   const mapped: [string, string][] = [

@@ -1,23 +1,17 @@
 // CSV export of a user list view: the same filter as the page (listFilter), walked in keyset batches
 // by id so memory stays flat at any size, each batch one query. Cells that a spreadsheet would run as
-// a formula (starting with = + - @, tab or carriage return) are neutralised with a leading quote.
+// a formula are neutralised with a leading quote (lib/spreadsheet-safety.ts).
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
+import { csvLine } from '@/lib/spreadsheet-safety';
 import { listFilter, type FilterParams } from './list';
 
 export const EXPORT_BATCH = 1000;
 
 const HEADER = ['First name', 'Last name', 'Email', 'Role', 'Status', 'Environments', 'Tags', 'Last sign-in (UTC)', 'Created (UTC)'];
 
-/** One CSV cell: formula-looking text gets a leading apostrophe; quotes doubled; always quoted. */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
-export const csvLine = (cells: string[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 /** The rows of the view, batch by batch, as CSV text (the header first). */
 export async function* exportUsersCsv(q: Queryable, principal: Principal, environmentId: string, params: FilterParams, batchSize = EXPORT_BATCH): AsyncGenerator<string> {
