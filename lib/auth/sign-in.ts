@@ -101,7 +101,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? null);
   if (passwordOk) await refund(db, ipKey, budget.window);
   if (!user) {
-    await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${email.slice(0, 254)}`, meta });
+    await recordUnknownEmail(db, email, settings, meta);
     return { ok: false, reason: 'invalid' };
   }
   const target = { type: 'user', id: user.id, label: user.email };
@@ -246,15 +246,10 @@ async function recordFailure(db: Db, user: { id: string; email: string; firstNam
 const lockedReason = (lockReason: string | null, settings: Lockout): SignInFailure =>
   lockReason === 'password_expired' ? 'expired' : lockReason === 'failed_attempts' && settings.autoUnlockMinutes > 0 ? 'locked_for_now' : 'locked';
 
-async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, settings: Lockout, meta: RequestMeta, mayLock: boolean, what: string) {
-  const threshold = settings.lockoutThreshold;
-  const userId = user.id;
-  const target = { type: 'user', id: user.id, label: user.email };
+/** The one statement that counts a failed attempt (and locks at the threshold when `mayLock`). */
+function countStatement(userId: string, threshold: number, mayLock: boolean) {
   const locks = sql`(${mayLock} and u.status = 'active' and u.failed_attempts + 1 >= ${threshold})`;
-  await db.transaction(async (tx) => {
-    const [row] = await rows<{ failed_attempts: number; previous_status: string; status: string }>(
-      tx,
-      sql`with previous as (select id, status from users where id = ${userId} for update)
+  return sql`with previous as (select id, status from users where id = ${userId} for update)
           update users u set
             failed_attempts = u.failed_attempts + 1,
             status = case when ${locks} then 'locked'::user_status else u.status end,
@@ -262,8 +257,29 @@ async function countFailure(db: Db, user: { id: string; email: string; firstName
             locked_at = case when ${locks} then now() else u.locked_at end,
             session_version = case when ${locks} then u.session_version + 1 else u.session_version end
           from previous where u.id = previous.id
-          returning u.failed_attempts, previous.status as previous_status, u.status`,
-    );
+          returning u.failed_attempts, previous.status as previous_status, u.status`;
+}
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * An unknown email is answered after the same work as a wrong password for a real account (the
+ * counting statement, on no row, and the audit event, in one transaction): answered sooner, the time
+ * an answer takes would tell which emails have accounts (SPEC.md section 5).
+ */
+async function recordUnknownEmail(db: Db, email: string, settings: Lockout, meta: RequestMeta) {
+  await db.transaction(async (tx) => {
+    await rows(tx, countStatement(NO_USER, settings.lockoutThreshold, true));
+    await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${email.slice(0, 254)}`, meta });
+  });
+}
+
+async function countFailure(db: Db, user: { id: string; email: string; firstName: string }, settings: Lockout, meta: RequestMeta, mayLock: boolean, what: string) {
+  const threshold = settings.lockoutThreshold;
+  const userId = user.id;
+  const target = { type: 'user', id: user.id, label: user.email };
+  await db.transaction(async (tx) => {
+    const [row] = await rows<{ failed_attempts: number; previous_status: string; status: string }>(tx, countStatement(userId, threshold, mayLock));
     await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', target, detail: `${what} (attempt ${row?.failed_attempts ?? '?'})`, meta });
     if (row && row.previous_status === 'active' && row.status === 'locked') {
       // Throws (rolling this attempt back whole) when this would lock the last active Administrator.
