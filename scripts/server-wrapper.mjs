@@ -19,6 +19,19 @@ export function hasBrokenEscape(url) {
 }
 
 /**
+ * The security headers of lib/security-headers.ts (this file is plain JavaScript and cannot import it;
+ * scripts/server-wrapper.test.ts holds the two together), with a stricter policy: this page runs nothing.
+ */
+const BAD_PATH_SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/**
  * The answer to a path with a broken escape, which Next.js would answer with a 500 before any of our
  * code runs: 400, as problem+json under the REST API, as a short page elsewhere.
  */
@@ -28,8 +41,7 @@ function badPath(req, res) {
   res.writeHead(400, {
     'content-type': api ? 'application/problem+json' : 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    ...BAD_PATH_SECURITY_HEADERS,
   });
   res.end(
     api

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SECURITY_HEADERS } from '@/lib/security-headers';
 import { hasBrokenEscape, serverProcesses, withPeerAddress } from './server-wrapper.mjs';
 
 describe('serverProcesses', () => {
@@ -57,6 +58,11 @@ describe('paths with a broken percent-escape', () => {
       const page = await fetch(`${base}/users/%E0%A4%A`);
       expect([page.status, page.headers.get('content-type')]).toEqual([400, 'text/html; charset=utf-8']);
       expect(await page.text()).toContain('broken percent-escape');
+      // Every security header the application sends, the policy stricter still (nothing runs here).
+      for (const { key, value } of SECURITY_HEADERS) {
+        if (key === 'Content-Security-Policy') for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "default-src 'none'", "base-uri 'none'"]) expect(page.headers.get(key), key).toContain(directive);
+        else expect(page.headers.get(key), key).toBe(value);
+      }
       const api = await fetch(`${base}/api/v1/users/%ZZ`);
       expect([api.status, api.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
       // The title every other problem of type invalid carries (lib/api-users/http.ts).
