@@ -17,6 +17,14 @@ describe('clientIp', () => {
     expect(clientIp('203.0.113.7', 3)).toBe('203.0.113.7');
     expect(clientIp(null, 1)).toBeNull();
   });
+
+  it('takes only an IP address (a port some proxies add is dropped); anything else is no address', () => {
+    expect(clientIp('203.0.113.7:51234')).toBe('203.0.113.7');
+    expect(clientIp('[2001:db8::1]:443')).toBe('2001:db8::1');
+    expect(clientIp('[2001:db8::1]')).toBe('2001:db8::1');
+    for (const forged of ['x'.repeat(5000), 'unknown', '<script>', '203.0.113.7 evil', '999.1.1.1', '203.0.113.7:80:80', '::ffff:evil'])
+      expect(clientIp(`6.6.6.6, ${forged}`), forged.slice(0, 20)).toBeNull();
+  });
 });
 
 const headersOf = (values: Record<string, string>) => ({ get: (name: string) => values[name] });

@@ -3,6 +3,7 @@
 //   N >= 1: behind N reverse proxies that append to X-Forwarded-For: the N-th entry from the right.
 //   0: no proxy: the TCP peer address, written by our own server (scripts/server.mjs) into
 //      x-userdesk-peer over anything the client sent; X-Forwarded-For is ignored entirely.
+import { isIP } from 'node:net';
 import type { RequestMeta } from '@/lib/audit';
 
 export const PEER_HEADER = 'x-userdesk-peer';
@@ -26,13 +27,25 @@ export function clientIp(forwardedFor: string | null | undefined, hops = proxyHo
   const entries = (forwardedFor ?? '').split(',').map((e) => e.trim()).filter(Boolean);
   if (entries.length === 0) return null;
   const entry = entries[Math.max(0, entries.length - Math.max(1, hops))] ?? null;
+  return entry === null ? null : address(entry);
+}
+
+/**
+ * The entry as an IP address, or null when it is none. Some proxies add the port (a.b.c.d:port,
+ * [v6]:port), which is dropped. Anything else (a forged or garbled header) is no address: it must not
+ * reach the audit log as one, nor become a rate-limit key (a long one cannot be indexed, and sign-in
+ * failed with an internal error even for the right password).
+ */
+function address(entry: string): string | null {
+  const ip = entry.replace(/^\[([^\]]+)\](?::\d+)?$/, '$1').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
+  if (isIP(ip) === 0) return null;
   // An IPv4 client on a dual-stack socket is ::ffff:a.b.c.d: the audit log and rate limits use a.b.c.d.
-  return entry?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '') ?? null;
+  return ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 }
 
 /** The client address under the configured source (see the header comment). */
 export function clientAddress(h: HeaderSource, hops = proxyHops(), peerTrusted = peerHeaderIsOurs()): string | null {
-  if (hops === 0) return peerTrusted ? (h.get(PEER_HEADER)?.trim() || null) : null;
+  if (hops === 0) return peerTrusted ? address(h.get(PEER_HEADER)?.trim() ?? '') : null;
   return clientIp(h.get('x-forwarded-for'), hops);
 }
 
