@@ -54,6 +54,40 @@ describe('safePath', () => {
     for (const input of ['/.//x', '/%2e%2e/%2e%2e//x', '/x/..//..//y', '/./././/x'])
       expect(new URL(safePath(input), 'https://portal.example').origin).toBe('https://portal.example');
   });
+
+  // Encoded backslashes and control characters, tabs and newlines inside, look-alike slashes, script
+  // schemes in every case, and addresses too long for a Location header.
+  it.each([
+    '/%5c/evil.example',
+    '/%5C%5Cevil.example',
+    '/%2e%2e%5cevil.example',
+    '//%09/evil.example',
+    '//%0a/evil.example',
+    '/%2f/evil.example',
+    '/users/\t/x',
+    '/us\ters',
+    '/users\n//evil.example',
+    '/a?\\evil',
+    '/a#\\evil',
+    'jAvAsCrIpT:alert(1)',
+    ' javascript:alert(1)',
+    'java\tscript:alert(1)',
+    'vbscript:msgbox(1)',
+    '\u2215\u2215evil.example',
+    '\uff0f\uff0fevil.example',
+    `/users?q=${'a'.repeat(2100)}`,
+  ])('refuses %j', (input) => {
+    expect(safePath(input)).toBe('/');
+  });
+
+  it('keeps look-alike slashes and encoded controls as harmless path text, never as a host', () => {
+    for (const input of ['/\u2215\u2215evil.example', '/\uff0f\uff0fevil.example', '/\u2044evil.example', '/%09/evil.example', '/%0d%0aSet-Cookie:x=1', '/javascript:alert(1)', '/\u0085/evil']) {
+      const out = safePath(input);
+      expect(out.startsWith('/') && !out.startsWith('//'), input).toBe(true);
+      expect(/[\s\\]/.test(out), input).toBe(false);
+      expect(new URL(out, 'https://portal.example').origin, input).toBe('https://portal.example');
+    }
+  });
 });
 
 describe('safeRedirectUrl (next-auth callbackUrl)', () => {
@@ -66,6 +100,15 @@ describe('safeRedirectUrl (next-auth callbackUrl)', () => {
     ['/.//evil.example', 'https://portal.example/'],
     ['https://portal.example/.//evil.example', 'https://portal.example/'],
     ['//evil.example', 'https://portal.example/'],
+    ['https://portal.example//evil.example', 'https://portal.example/'],
+    ['https://portal.example/%5cevil.example', 'https://portal.example/'],
+    ['https://portal.example\\@evil.example', 'https://portal.example/@evil.example'],
+    ['https://user:pass@evil.example/', 'https://portal.example/'],
+    ['http://portal.example/users', 'https://portal.example/'],
+    ['javascript:alert(1)', 'https://portal.example/'],
+    ['/%5c%5cevil.example', 'https://portal.example/'],
+    ['//%09/evil.example', 'https://portal.example/'],
+    [`/${'a'.repeat(3000)}`, 'https://portal.example/'],
   ])('%s → %s', (input, expected) => {
     expect(safeRedirectUrl(input, base)).toBe(expected);
   });

@@ -59,3 +59,40 @@ describe('/api/auth/session', () => {
     expect(clearsCookie(response.cookies)).toBe(true);
   });
 });
+
+describe("next-auth's own redirects (callbackUrl as a parameter or in its cookie)", () => {
+  const hostile = [
+    'https://evil.example/',
+    '//evil.example',
+    '/.//evil.example',
+    '/%5cevil.example',
+    '//%09/evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    'javascript:alert(1)',
+    'http://localhost:3000//evil.example',
+    'http://localhost:3000.evil.example/',
+    `/${'a'.repeat(3000)}`,
+  ];
+
+  it.each(hostile)('stay on this site for %j', async (callbackUrl) => {
+    const asParameter = await AuthHandler({
+      options: authOptions,
+      req: { action: 'signin', method: 'GET', query: { callbackUrl }, cookies: {}, headers: { host: 'localhost:3000' } },
+    });
+    const asCookie = await AuthHandler({
+      options: authOptions,
+      req: { action: 'signin', method: 'GET', query: {}, cookies: { 'next-auth.callback-url': callbackUrl }, headers: { host: 'localhost:3000' } },
+    });
+    for (const response of [asParameter, asCookie] as { redirect?: string; cookies?: { name: string; value: string }[] }[]) {
+      const location = new URL(response.redirect!, 'http://localhost:3000');
+      expect(location.origin).toBe('http://localhost:3000');
+      // The way back it carries to /login, and the one it remembers, are this site's root (or, for a
+      // value next-auth cannot parse at all, none: it answers with its configuration error).
+      expect(location.pathname).toBe('/login');
+      expect([location.searchParams.get('callbackUrl') ?? location.searchParams.get('error')]).toEqual([expect.stringMatching(/^(http:\/\/localhost:3000\/|Configuration)$/)]);
+      const remembered = response.cookies?.find((c) => c.name === 'next-auth.callback-url')?.value;
+      if (remembered !== undefined) expect(remembered).toBe('http://localhost:3000/');
+    }
+  });
+});
