@@ -2,10 +2,14 @@
 // permission, so a refusal never hints that the user exists), 403 without the action's permission, 412
 // for a stale If-Match (only then: a version is no business of a key that may not act), then the
 // portal's own lib/users action in one transaction with its audit event, answering with the user as
-// they now are.
+// they now are. If-Match is checked again on the user's row, locked in that transaction: a change
+// committed between the first read and the action is a 412 too, and without If-Match the action
+// applies to the user as it finds them (never a 409 for a change the client did not know of).
 import 'server-only';
+import { eq } from 'drizzle-orm';
 import { db } from '@/db';
 import type { Tx } from '@/db/client';
+import { users } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import type { Permission } from '@/lib/auth/permissions';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
@@ -24,7 +28,10 @@ export function userActionRoute(permission: Permission, run: Run) {
     if (ifMatch !== null && ifMatch !== before.version) throw new PreconditionFailed(STALE_IF_MATCH);
     try {
       const user = await db.transaction(async (tx) => {
-        await run(tx, ctx.caller.principal, id, { ...ctx, version: ifMatch ?? before.version }, ctx.meta);
+        const [row] = await tx.select({ version: users.version }).from(users).where(eq(users.id, id)).for('update');
+        if (!row) throw new AppError('not_found', 'No such user in your environments.');
+        if (ifMatch !== null && ifMatch !== row.version) throw new PreconditionFailed(STALE_IF_MATCH);
+        await run(tx, ctx.caller.principal, id, { ...ctx, version: row.version }, ctx.meta);
         return viewUser(tx, ctx.caller.principal, id);
       });
       return json(user, { headers: { etag: etagOf(user.version) } });

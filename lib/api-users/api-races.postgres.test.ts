@@ -1,0 +1,94 @@
+// The REST API under real concurrency (PostgreSQL, several connections; two clients stand for two app
+// instances on one database): the per-key budget, and a user's action racing another change of them.
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openClient, type Db } from '@/db/client';
+import { users } from '@/db/schema';
+import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { authenticateAndCount } from './authenticate';
+import { createApiUser, newApiUserSchema } from './manage';
+import { handleApiRequest } from './router';
+
+let db: Db;
+let admin: Principal;
+let production: string;
+let orgKey: string;
+
+async function newKey(input: Record<string, unknown>) {
+  const parsed = newApiUserSchema.parse({ expiresAt: new Date(Date.now() + 86_400_000).toISOString(), scope: 'organization', ...input });
+  return db.transaction((tx) => createApiUser(tx, admin, parsed));
+}
+
+async function call(method: string, path: string, key: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...init.headers };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await handleApiRequest(new Request(`http://api.test/api/v1${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }));
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+/**
+ * Runs `request` while another session holds the user's row, then commits `change` (a change of the
+ * user, as another manager's save would make) there, so the request meets the user as that change left them.
+ */
+async function whileChanged<T>(userId: string, change: string, request: () => Promise<T>): Promise<T> {
+  const other = openClient(process.env.DATABASE_URL, '');
+  let pending: Promise<T> | undefined;
+  try {
+    await other.db.transaction(async (tx) => {
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+      pending = request();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await tx.execute(sql.raw(`update users set ${change}, version = version + 1 where id = '${userId}'`));
+    });
+    return await pending!;
+  } finally {
+    await other.close();
+  }
+}
+
+beforeAll(async () => {
+  db = await testDb();
+  const org = await setUpOrganization(db);
+  production = org.environmentId;
+  admin = { actor: { type: 'user', id: org.adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  orgKey = (await newKey({ username: 'race-org' })).key;
+});
+
+describe('the per-key budget', () => {
+  it('100 simultaneous requests through two instances get exactly the budget; the rest a Retry-After', async () => {
+    const { key } = await newKey({ username: 'race-burst', rateLimitPerMinute: 10 });
+    const second = openClient(process.env.DATABASE_URL, '');
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => authenticateAndCount(i % 2 ? second.db : db, `Bearer ${key}`)),
+      );
+      expect(results.filter((r) => r.retryAfter === 0)).toHaveLength(10);
+      expect(results.filter((r) => r.retryAfter > 0 && r.retryAfter <= 60)).toHaveLength(90);
+    } finally {
+      await second.close();
+    }
+    const refused = await call('GET', `/users?environment=${production}`, key);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('a user action racing another change of the user', () => {
+  it('If-Match is checked against the user as the action finds them: a change committed meanwhile is 412, and nothing is done', async () => {
+    const user = await insertUser(db, { email: 'race.reset@example.test', environmentId: production });
+    const etag = `"v${user.version}"`;
+    const reset = await whileChanged(user.id, `first_name = 'Changed'`, () => call('POST', `/users/${user.id}/reset`, orgKey, { headers: { 'if-match': etag } }));
+    expect(reset).toMatchObject({ status: 412, body: { title: 'Precondition failed' } });
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after).toMatchObject({ firstName: 'Changed', requirePasswordChange: false, version: user.version + 1 });
+    expect(after!.passwordHash).toBe(user.passwordHash);
+  }, 30_000);
+
+  it('without If-Match, a ban applies to the user as they are, whatever changed since the request began', async () => {
+    const user = await insertUser(db, { email: 'race.ban@example.test', environmentId: production });
+    const ban = await whileChanged(user.id, `last_name = 'Renamed'`, () => call('POST', `/users/${user.id}/ban`, orgKey, { body: { reason: 'Left' } }));
+    expect(ban).toMatchObject({ status: 200, body: { status: 'banned', lastName: 'Renamed' } });
+  }, 30_000);
+});
