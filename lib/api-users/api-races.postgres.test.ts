@@ -92,3 +92,27 @@ describe('a user action racing another change of the user', () => {
     expect(ban).toMatchObject({ status: 200, body: { status: 'banned', lastName: 'Renamed' } });
   }, 30_000);
 });
+
+describe('slow clients', () => {
+  it('a ban whose body is still arriving holds no transaction (nor the user’s row) while it waits for it', async () => {
+    const user = await insertUser(db, { email: 'race.slow@example.test', environmentId: production });
+    let finish!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"reason": '));
+        finish = () => (controller.enqueue(new TextEncoder().encode('"Left"}')), controller.close());
+      },
+    });
+    const headers = { authorization: `Bearer ${orgKey}`, 'content-type': 'application/json' };
+    const pending = handleApiRequest(new Request(`http://api.test/api/v1/users/${user.id}/ban`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const open = await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and (state like 'idle in transaction%' or wait_event_type = 'Lock')`);
+    expect((open as unknown as { n: number }[])[0]!.n).toBe(0);
+    // Another manager's change goes through at once.
+    expect((await call('PATCH', `/users/${user.id}`, orgKey, { body: { firstName: 'Meanwhile' } })).status).toBe(200);
+    finish();
+    const banned = await pending;
+    expect(banned.status).toBe(200);
+    expect(await banned.json()).toMatchObject({ status: 'banned', firstName: 'Meanwhile' });
+  }, 30_000);
+});

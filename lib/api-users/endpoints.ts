@@ -142,10 +142,11 @@ export const ENDPOINTS: Record<`${ApiRoute['method']} ${string}`, Endpoint> = {
   'GET /users/{id}': getOne,
   'PATCH /users/{id}': update,
   // The portal's Ban (banUser keeps the last-Administrator rule itself).
-  'POST /users/{id}/ban': userActionRoute('users.ban', async (tx, principal, userId, { request, version }, meta) => {
-    const { reason } = await readBody(request, banBodySchema);
-    await banUser(tx, principal, userId, { reason, version }, meta);
-  }),
+  'POST /users/{id}/ban': userActionRoute(
+    'users.ban',
+    (tx, principal, userId, { body, version }, meta) => banUser(tx, principal, userId, { reason: body.reason, version }, meta),
+    banBodySchema,
+  ),
   // Lifts a ban.
   'POST /users/{id}/validate': userActionRoute('users.ban', (tx, principal, userId, _ctx, meta) => validateUser(tx, principal, userId, meta)),
   // The password stays.

@@ -7,6 +7,7 @@
 // applies to the user as it finds them (never a 409 for a change the client did not know of).
 import 'server-only';
 import { eq } from 'drizzle-orm';
+import type { z } from 'zod';
 import { db } from '@/db';
 import type { Tx } from '@/db/client';
 import { users } from '@/db/schema';
@@ -15,23 +16,28 @@ import type { Permission } from '@/lib/auth/permissions';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
 import { STALE_EDIT } from '@/lib/users/update';
-import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, STALE_IF_MATCH, type ApiContext } from './http';
+import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, readBody, STALE_IF_MATCH, type ApiContext } from './http';
 import { viewUser } from './users-api';
 
-type Run = (tx: Tx, principal: Principal, userId: string, ctx: ApiContext & { version: number }, meta: RequestMeta) => Promise<unknown>;
+type Run<B> = (tx: Tx, principal: Principal, userId: string, ctx: ApiContext & { version: number; body: B }, meta: RequestMeta) => Promise<unknown>;
 
-export function userActionRoute(permission: Permission, run: Run) {
+/**
+ * `bodySchema`: the action's JSON body, read in full before the transaction begins, so a client that
+ * sends it slowly holds no connection, transaction or row lock meanwhile.
+ */
+export function userActionRoute<B = undefined>(permission: Permission, run: Run<B>, bodySchema?: z.ZodType<B>) {
   return apiRoute<{ id: string }>(async (ctx, { id }) => {
     const before = await viewUser(db, ctx.caller.principal, id);
     requirePermissionOf(ctx.caller.principal, permission);
     const ifMatch = ifMatchVersion(ctx.request);
     if (ifMatch !== null && ifMatch !== before.version) throw new PreconditionFailed(STALE_IF_MATCH);
+    const body = (bodySchema ? await readBody(ctx.request, bodySchema) : undefined) as B;
     try {
       const user = await db.transaction(async (tx) => {
         const [row] = await tx.select({ version: users.version }).from(users).where(eq(users.id, id)).for('update');
         if (!row) throw new AppError('not_found', 'No such user in your environments.');
         if (ifMatch !== null && ifMatch !== row.version) throw new PreconditionFailed(STALE_IF_MATCH);
-        await run(tx, ctx.caller.principal, id, { ...ctx, version: row.version }, ctx.meta);
+        await run(tx, ctx.caller.principal, id, { ...ctx, version: row.version, body }, ctx.meta);
         return viewUser(tx, ctx.caller.principal, id);
       });
       return json(user, { headers: { etag: etagOf(user.version) } });
