@@ -441,3 +441,18 @@ describe('OpenAPI', () => {
     expect(openApiDocument().components.schemas.UpdateUserRequest).toMatchObject({ properties: { locked: { type: 'boolean' }, autoGenerateNewPassword: { type: 'boolean' } } });
   });
 });
+
+describe('a key that acts as a user', () => {
+  it('cannot set that user’s own password (the person needs their current one to): 403, nothing changed; others’ it can', async () => {
+    const manager = await insertUser(db, { email: 'self.pw@example.test', role: 'Account Manager', environmentId: production });
+    const colleague = await insertUser(db, { email: 'self.pw.colleague@example.test', environmentId: production });
+    const { key } = await newKey({ username: 'as-self-pw', scope: 'user', userId: manager.id });
+    for (const body of [{ password: 'Brand-New-Passphrase-77' }, { autoGenerateNewPassword: true }, { firstName: 'Me', password: 'Brand-New-Passphrase-77' }]) {
+      const refused = await call('PATCH', `/users/${manager.id}`, { key, body });
+      expect(refused, JSON.stringify(body)).toMatchObject({ status: 403, body: { detail: expect.stringContaining('own password') } });
+    }
+    const [after] = await db.select().from(users).where(eq(users.id, manager.id));
+    expect(after).toMatchObject({ passwordHash: manager.passwordHash, firstName: manager.firstName, version: manager.version });
+    expect((await call('PATCH', `/users/${colleague.id}`, { key, body: { password: 'Brand-New-Passphrase-77' } })).status).toBe(200);
+  });
+});

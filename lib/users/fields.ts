@@ -224,6 +224,10 @@ export async function updateUserFromFields(
 
   const user = await findChangeableUser(tx, principal, userId);
   if (fields.version !== undefined && fields.version !== user.version) throw new AppError('conflict', STALE_EDIT);
+  // The person themselves needs their current password to change it (Profile): a key acting as them
+  // must not set a new one, which would turn an integration's credential into their portal sign-in.
+  if ((fields.password !== undefined || fields.autoGenerateNewPassword) && principal.actsAs === user.id)
+    throw new AppError('forbidden', 'A key cannot set the password of the user it acts as: they change their own password in the portal (Profile), with their current one.');
   let changed = false;
 
   // Unlocking first, so "locked: false, inactive: true" ends inactive and the profile edit sees the new status.
