@@ -456,3 +456,13 @@ describe('a key that acts as a user', () => {
     expect((await call('PATCH', `/users/${colleague.id}`, { key, body: { password: 'Brand-New-Passphrase-77' } })).status).toBe(200);
   });
 });
+
+describe('query parameters', () => {
+  it('a parameter the list does not have (a misspelt filter) is 400 naming it, never the whole unfiltered list', async () => {
+    for (const path of ['/users', '/users/locked']) {
+      const response = await call('GET', `${path}?environment=${production}&stauts=banned`, { key: orgKey });
+      expect(response, path).toMatchObject({ status: 400, body: { errors: { stauts: [expect.any(String)] } } });
+    }
+    expect((await call('GET', `/users/locked?environment=${production}&sort=name`, { key: orgKey })).body.errors).toHaveProperty('sort');
+  });
+});

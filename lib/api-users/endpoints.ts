@@ -43,6 +43,9 @@ const person = ({ id, email, firstName, lastName }: Person): Person => ({ id, em
 function listQuery<S extends z.ZodType<{ after?: string }>>(schema: S, url: URL, sortOf: (params: z.infer<S>) => SortKey): z.infer<S> {
   const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
   const fieldErrors: FieldErrors = parsed.success ? {} : (z.flattenError(parsed.error).fieldErrors as FieldErrors);
+  for (const issue of parsed.error?.issues ?? [])
+    if (issue.code === 'unrecognized_keys')
+      for (const key of issue.keys) Object.defineProperty(fieldErrors, key, { value: ['This list has no such query parameter.'], enumerable: true });
   if (parsed.success && parsed.data.after && !isCursorOf(parsed.data.after, sortOf(parsed.data)))
     fieldErrors.after = ['Not a cursor of this list: follow the `next` link of the previous page, with the same parameters.'];
   if (!parsed.success || Object.keys(fieldErrors).length > 0) throw new AppError('invalid', 'Check the query parameters named in errors.', fieldErrors);

@@ -111,7 +111,9 @@ export const listQuerySchema = z
     dir: z.enum(['asc', 'desc']).default('asc'),
     after: z.string().max(2000).optional().describe('The cursor of the `next` link.'),
     limit: z.coerce.number().int().min(PAGE_SIZE).max(PAGE_SIZE).default(PAGE_SIZE).describe(`Page size: ${PAGE_SIZE} (fixed).`),
-  });
+  })
+  // A misspelt filter (stauts=banned) is refused, never dropped: dropped, it would list everyone.
+  .strict();
 
 /** GET /users/locked: most recently locked first, so no sort parameters. */
 export const lockedQuerySchema = listQuerySchema.pick({ environment: true, q: true, after: true });
