@@ -526,3 +526,17 @@ export const soapSessions = pgTable(
   },
   (t) => [uniqueIndex('soap_sessions_token_idx').on(t.tokenHash), index('soap_sessions_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * Portal sessions ended by signing out, until they would have expired anyway. A session is a signed
+ * cookie (next-auth JWT) carrying a random id; signing out records that id here, so a copy of the
+ * cookie taken before (another tab, a stolen one) is refused from then on, on every instance.
+ */
+export const endedSessions = pgTable(
+  'ended_sessions',
+  {
+    sessionId: text().primaryKey(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [index('ended_sessions_expires_idx').on(t.expiresAt)],
+);

@@ -45,9 +45,19 @@ test.describe('sign-in', () => {
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveAttribute('aria-current', 'page');
     await expect(page.getByRole('button', { name: /^Environment: Production/ })).toBeVisible();
     await expectAccessible(page);
+    // A copy of the session cookie, taken before signing out (another tab, or a stolen one).
+    const copied = await page.context().cookies();
     await signOut(page);
     await page.goto('/users');
     await expect(page).toHaveURL(/\/login/);
+    // Signing out ended the session on the server: the copy signs nobody in.
+    const replay = await page.context().browser()!.newContext({ baseURL: new URL(page.url()).origin });
+    await replay.addCookies(copied);
+    const again = await replay.newPage();
+    await again.goto('/users');
+    await expect(again).toHaveURL(/\/login/);
+    expect(await (await again.request.get('/api/auth/session')).json()).toEqual({});
+    await replay.close();
   });
 
   test('on a phone the main navigation opens from a Menu button, every link in view; Escape or a choice closes it', async ({ page, login }) => {

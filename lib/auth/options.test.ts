@@ -1,17 +1,19 @@
 // /api/auth/session must apply the same status and session-version check as pages (issue 7, item 8).
 import { eq, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { encode } from 'next-auth/jwt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { users } from '@/db/schema';
+import { endedSessions, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 
 const secret = 'options-test-secret-options-test-secret-0123';
 process.env.NEXTAUTH_SECRET = secret;
 process.env.NEXTAUTH_URL = 'http://localhost:3000';
-const { authOptions } = await import('./options');
+const { authOptions, newSessionId } = await import('./options');
+const { purgeEndedSessions } = await import('./ended-sessions');
 // next-auth's core (what its route handler runs), loaded by file: the package does not export it, and
 // the route handler itself needs a Next.js request context.
 const { AuthHandler } = createRequire(import.meta.url)(path.resolve('node_modules/next-auth/core/index.js')) as {
@@ -24,9 +26,12 @@ beforeAll(async () => {
   await setUpOrganization(db);
 });
 
+const sessionToken = (user: { id: string; email: string }, sessionVersion: number) =>
+  encode({ token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), email: user.email, name: 'Test User' }, secret });
+
 /** GET /api/auth/session with the user's session cookie, as next-auth's route handler runs it. */
-async function sessionEndpoint(user: { id: string; email: string }, sessionVersion: number) {
-  const token = await encode({ token: { sub: user.id, sv: sessionVersion, email: user.email, name: 'Test User' }, secret });
+async function sessionEndpoint(user: { id: string; email: string }, sessionVersion: number, token?: string) {
+  token ??= await sessionToken(user, sessionVersion);
   return AuthHandler({
     options: authOptions,
     req: { action: 'session', method: 'GET', cookies: { 'next-auth.session-token': token }, headers: { host: 'localhost:3000' } },
@@ -57,6 +62,68 @@ describe('/api/auth/session', () => {
     const response = await sessionEndpoint(user, user.sessionVersion);
     expect(response.body).toEqual({});
     expect(clearsCookie(response.cookies)).toBe(true);
+  });
+});
+
+/** POST /api/auth/signout with the session cookie and a valid CSRF token, as the Sign out menu item sends it. */
+async function signOutEndpoint(token: string) {
+  const csrf = 'csrf-token-of-this-browser';
+  const hash = createHash('sha256').update(`${csrf}${secret}`).digest('hex');
+  return AuthHandler({
+    options: authOptions,
+    req: {
+      action: 'signout',
+      method: 'POST',
+      body: { csrfToken: csrf },
+      cookies: { 'next-auth.session-token': token, 'next-auth.csrf-token': `${csrf}|${hash}` },
+      headers: { host: 'localhost:3000' },
+    },
+  });
+}
+
+describe('signing out', () => {
+  it('ends the session on the server: a copy of its cookie taken before gets no user, on any instance', async () => {
+    const user = await insertUser(db, { email: 'signs-out@example.test' });
+    const token = await sessionToken(user, user.sessionVersion);
+    const other = await sessionToken(user, user.sessionVersion); // the same user in another browser
+    expect((await sessionEndpoint(user, user.sessionVersion, token)).body).toMatchObject({ userId: user.id });
+
+    expect(clearsCookie((await signOutEndpoint(token)).cookies)).toBe(true);
+    const replayed = await sessionEndpoint(user, user.sessionVersion, token);
+    expect(replayed.body).toEqual({});
+    expect(clearsCookie(replayed.cookies)).toBe(true);
+    // Only that session ended: the user's other browser is still signed in.
+    expect((await sessionEndpoint(user, user.sessionVersion, other)).body).toMatchObject({ userId: user.id });
+    // Signing out twice (a second tab) is harmless.
+    expect(clearsCookie((await signOutEndpoint(token)).cookies)).toBe(true);
+  });
+
+  it('a sign-out without a valid CSRF token ends nothing', async () => {
+    const user = await insertUser(db, { email: 'csrf-signout@example.test' });
+    const token = await sessionToken(user, user.sessionVersion);
+    await AuthHandler({
+      options: authOptions,
+      req: { action: 'signout', method: 'POST', body: { csrfToken: 'forged' }, cookies: { 'next-auth.session-token': token }, headers: { host: 'localhost:3000' } },
+    });
+    expect((await sessionEndpoint(user, user.sessionVersion, token)).body).toMatchObject({ userId: user.id });
+  });
+
+  it('a token without a session id (or with a forged empty one) is no session', async () => {
+    const user = await insertUser(db, { email: 'no-sid@example.test' });
+    const base = { sub: user.id, sv: user.sessionVersion, email: user.email, name: 'Test User' };
+    for (const token of [base, { ...base, sid: '' }])
+      expect((await sessionEndpoint(user, user.sessionVersion, await encode({ token, secret }))).body).toEqual({});
+  });
+
+  it('forgets ended sessions once they would have expired anyway', async () => {
+    await db.insert(endedSessions).values([
+      { sessionId: 'long-gone', expiresAt: new Date(Date.now() - 1000) },
+      { sessionId: 'still-running', expiresAt: new Date(Date.now() + 3_600_000) },
+    ]);
+    await purgeEndedSessions(db);
+    const left = (await db.select({ id: endedSessions.sessionId }).from(endedSessions)).map((r) => r.id);
+    expect(left).toContain('still-running');
+    expect(left).not.toContain('long-gone');
   });
 });
 

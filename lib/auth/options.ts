@@ -1,12 +1,15 @@
 // next-auth configuration: Credentials sign-in over lib/auth/sign-in, JWT sessions that carry the
-// user's id and session version; lib/auth/session re-checks both against the database on every request.
+// user's id, session version and a random session id; every read of the session re-checks them against
+// the database (the user still active at that version, the session not signed out).
+import { randomBytes } from 'node:crypto';
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, notExists, sql } from 'drizzle-orm';
 import { db } from '@/db';
-import { users } from '@/db/schema';
+import { endedSessions, users } from '@/db/schema';
 import { metaFromHeaders } from '@/lib/request';
 import { safeRedirectUrl } from '@/lib/safe-path';
+import { recordEndedSession } from './ended-sessions';
 import { signIn } from './sign-in';
 
 declare module 'next-auth' {
@@ -22,21 +25,45 @@ declare module 'next-auth' {
 declare module 'next-auth/jwt' {
   interface JWT {
     sv?: number;
+    /** This session's own id: signing out records it as ended (endedSessions). */
+    sid?: string;
   }
 }
+
+/** A new session's id: 128 random bits. */
+export const newSessionId = () => randomBytes(16).toString('base64url');
 
 /** Thrown by the jwt callback for a session that has ended: next-auth then answers with no session and clears the cookie. */
 export const SESSION_ENDED = 'Session ended: the user is no longer active, or their session version changed.';
 
-/** The same check pages make (lib/auth/session.ts loadSessionUser): active, at the token's session version. */
-export async function sessionStillValid(userId: string | undefined, sessionVersion: number | undefined): Promise<boolean> {
-  if (!userId || sessionVersion === undefined || !/^[0-9a-f-]{36}$/i.test(userId)) return false;
+/**
+ * Whether a session still holds: its user active at the token's session version (the check pages make
+ * again in lib/auth/session.ts loadSessionUser), and the session not signed out. A token without a
+ * session id (made before sessions had one) is ended.
+ */
+export async function sessionStillValid(userId: string | undefined, sessionVersion: number | undefined, sessionId: string | undefined): Promise<boolean> {
+  if (!userId || sessionVersion === undefined || !sessionId || !/^[0-9a-f-]{36}$/i.test(userId)) return false;
   const [row] = await db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.id, userId), eq(users.status, 'active'), eq(users.sessionVersion, sessionVersion)))
+    .where(
+      and(
+        eq(users.id, userId),
+        eq(users.status, 'active'),
+        eq(users.sessionVersion, sessionVersion),
+        notExists(db.select({ one: sql`1` }).from(endedSessions).where(eq(endedSessions.sessionId, sessionId))),
+      ),
+    )
     .limit(1);
   return row !== undefined;
+}
+
+/** Signing out: the session's id is recorded as ended until the token would have expired, so no copy of its cookie works again. */
+export async function endSession(sessionId: string | undefined, expiresAtSeconds: unknown) {
+  if (!sessionId) return;
+  const maxAgeMs = (authOptions.session?.maxAge ?? 0) * 1000;
+  const expiresAt = typeof expiresAtSeconds === 'number' && Number.isFinite(expiresAtSeconds) ? new Date(expiresAtSeconds * 1000) : new Date(Date.now() + maxAgeMs);
+  await recordEndedSession(db, sessionId, expiresAt);
 }
 
 export const authOptions: NextAuthOptions = {
@@ -74,6 +101,12 @@ export const authOptions: NextAuthOptions = {
       },
     }),
   ],
+  events: {
+    // POST /api/auth/signout (after its CSRF check) with the session's own, verified token.
+    async signOut({ token }) {
+      await endSession(token?.sid, token?.exp);
+    },
+  },
   callbacks: {
     // callbackUrl is the caller's to choose: the same rule as every redirect, a path on this site.
     redirect({ url, baseUrl }) {
@@ -86,9 +119,10 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.sub = user.id;
         token.sv = user.sessionVersion;
+        token.sid = newSessionId();
         return token;
       }
-      if (!(await sessionStillValid(token.sub, token.sv))) throw new Error(SESSION_ENDED);
+      if (!(await sessionStillValid(token.sub, token.sv, token.sid))) throw new Error(SESSION_ENDED);
       return token;
     },
     session({ session, token }) {

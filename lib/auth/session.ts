@@ -10,7 +10,7 @@ import { cache } from 'react';
 import { db } from '@/db';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
-import { authOptions } from './options';
+import { authOptions, newSessionId } from './options';
 import { hasPermission, isAdministrator, isPermission, type Permission } from './permissions';
 
 export type SessionUser = {
@@ -121,7 +121,7 @@ export async function renewSession(user: { id: string; email: string; name: stri
   const secure = (process.env.NEXTAUTH_URL ?? '').startsWith('https:');
   const maxAge = authOptions.session!.maxAge!;
   const token = await encode({
-    token: { sub: user.id, sv: sessionVersion, email: user.email, name: user.name },
+    token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), email: user.email, name: user.name },
     secret: authOptions.secret!,
     maxAge,
   });

@@ -7,6 +7,7 @@ import { mailDomain, runDelivery, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
 import { SYSTEM } from '@/lib/audit';
 import { purgeExpired } from '@/lib/audit/chain';
+import { purgeEndedSessions } from '@/lib/auth/ended-sessions';
 import { liftExpiredLocks } from '@/lib/auth/sign-in';
 import { getOrganization, getSecuritySettings } from '@/lib/settings';
 import { runInactivityJob } from './inactivity';
@@ -41,9 +42,14 @@ export function startBackgroundJobs(db: Db, env: JobsEnv) {
   };
   setInterval(unlock, 60_000).unref();
 
-  // Audit retention (0 = keep forever, the default): hourly, audited as a purge by the system.
+  // Audit retention (0 = keep forever, the default): hourly, audited as a purge by the system. Signed-out
+  // sessions are forgotten once they would have expired anyway.
   const retention = () =>
-    db.transaction((tx) => purgeExpired(tx, SYSTEM)).catch((error) => console.error('Audit retention failed:', error));
+    db
+      .transaction((tx) => purgeExpired(tx, SYSTEM))
+      .catch((error) => console.error('Audit retention failed:', error))
+      .then(() => purgeEndedSessions(db))
+      .catch((error) => console.error('Forgetting ended sessions failed:', error));
   setInterval(retention, 60 * 60_000).unref();
 
   if (env.SMTP_URL) startMailDelivery(db, env, env.SMTP_URL);
