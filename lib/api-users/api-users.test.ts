@@ -10,7 +10,7 @@ import { AppError } from '@/lib/errors';
 import { authenticate, authenticateAndCount, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
 import { warnExpiringApiUsers } from './expiry';
 import { parseCredential } from './keys';
-import { apiUserStatus, apiUsersSummary, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
+import { apiUserStatus, apiUsersSummary, countApiUsers, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
 
 let db: Db;
 let environmentId: string;
@@ -165,7 +165,7 @@ describe.each([
       await db.update(users).set({ status }).where(eq(users.id, maker.id));
       for (const key of keys) expect(await failure(authenticate(db, bearer(key)))).toMatchObject({ code: 'forbidden', message: expect.stringContaining(status) });
       // The API Users tab says so, instead of "Active" for keys that answer 403.
-      const listed = (await listApiUsers(db, { includeInactive: false })).filter((r) => r.username.startsWith('made-') && r.username.endsWith(_name));
+      const listed = (await listApiUsers(db, { includeInactive: false, limit: 1000 })).rows.filter((r) => r.username.startsWith('made-') && r.username.endsWith(_name));
       expect(listed.map((r) => [r.status, r.creatorStatus])).toEqual(keys.map(() => ['suspended', status]));
     }
     // Demoted to Account Manager of the Sandbox alone: each key keeps only what both it and its maker hold.
@@ -267,21 +267,49 @@ describe('rate limit and last use', () => {
 
 describe('listing and expiry warnings', () => {
   it('counts as active only the keys that work: a suspended key (its creator banned) is named apart', () => {
-    expect(apiUsersSummary(['active', 'expires_soon', 'suspended'], false)).toBe('2 active API users, 1 suspended');
-    expect(apiUsersSummary(['suspended'], false)).toBe('0 active API users, 1 suspended');
-    expect(apiUsersSummary(['active'], false)).toBe('1 active API user');
-    expect(apiUsersSummary([], false)).toBe('0 active API users');
-    expect(apiUsersSummary(['active', 'revoked', 'expired', 'suspended'], true)).toBe('4 API users');
+    expect(apiUsersSummary({ total: 3, suspended: 1 }, false)).toBe('2 active API users, 1 suspended');
+    expect(apiUsersSummary({ total: 1, suspended: 1 }, false)).toBe('0 active API users, 1 suspended');
+    expect(apiUsersSummary({ total: 1, suspended: 0 }, false)).toBe('1 active API user');
+    expect(apiUsersSummary({ total: 0, suspended: 0 }, false)).toBe('0 active API users');
+    expect(apiUsersSummary({ total: 1234, suspended: 0 }, true)).toBe('1,234 API users');
+  });
+
+  it('pages through every API user by name (the list stopped at 1,000), counting them all, and ignores a cursor that is not text', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      made.push(`page-${String(i).padStart(2, '0')}`);
+      await create({ username: made.at(-1) });
+    }
+    const maker = await insertUser(db, { email: 'page-maker@example.test', role: 'Administrator' });
+    await create({ username: 'page-suspended' }, { ...admin, actor: { type: 'user', id: maker.id, label: maker.email } });
+    await db.update(users).set({ status: 'banned' }).where(eq(users.id, maker.id));
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; ; pages++) {
+      expect(pages).toBeLessThan(100);
+      const { rows, next } = await listApiUsers(db, { includeInactive: false, after, limit: 3 });
+      expect(rows.length).toBeLessThanOrEqual(3);
+      seen.push(...rows.map((r) => r.username));
+      if (!next) break;
+      after = next;
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const name of [...made, 'page-suspended']) expect(seen).toContain(name);
+    const counts = await countApiUsers(db, { includeInactive: false });
+    expect(counts.total).toBe(seen.length);
+    expect(counts.suspended).toBeGreaterThanOrEqual(1);
+    for (const bad of ['\u0000', 'x'.repeat(5000)]) expect((await listApiUsers(db, { includeInactive: false, after: bad, limit: 3 })).rows.length).toBeGreaterThan(0);
   });
 
   it('hides revoked and expired API users unless asked; warns each Administrator once', async () => {
     const soon = await create({ username: 'soon-expiring', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
     const gone = await create({ username: 'gone-revoked' });
     await db.transaction((tx) => revokeApiUser(tx, admin, gone.id));
-    const visible = await listApiUsers(db, { includeInactive: false });
+    const { rows: visible } = await listApiUsers(db, { includeInactive: false, limit: 1000 });
     expect(visible.find((r) => r.id === soon.id)?.status).toBe('expires_soon');
     expect(visible.some((r) => r.id === gone.id)).toBe(false);
-    expect((await listApiUsers(db, { includeInactive: true })).some((r) => r.id === gone.id)).toBe(true);
+    expect((await listApiUsers(db, { includeInactive: true, limit: 1000 })).rows.some((r) => r.id === gone.id)).toBe(true);
 
     await warnExpiringApiUsers(db);
     await warnExpiringApiUsers(db);

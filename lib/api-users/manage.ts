@@ -1,7 +1,7 @@
 // API users: credentials for integrations (SPEC.md section 2). Creating, revoking, deleting and listing
 // them; only principals that administer every environment (apiUsers.manage + all environments) may,
 // and never through a key: a key cannot mint, revoke or delete keys.
-import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable, Tx } from '@/db/client';
 import { apiTokens, apiUserEnvironments, apiUsers, apiUserScope, environments, roles, users, type ApiUserScope } from '@/db/schema';
@@ -32,12 +32,11 @@ export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date; cr
  * The line above the API Users table: how many keys work now, and how many are held back by their
  * creator's state (a suspended key is listed with the working ones but answers every call with 403).
  */
-export function apiUsersSummary(statuses: readonly ApiUserStatus[], showAll: boolean): string {
+export function apiUsersSummary(counts: { total: number; suspended: number }, showAll: boolean): string {
   const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
-  if (showAll) return count(statuses.length, 'API user');
-  const working = statuses.filter((s) => s === 'active' || s === 'expires_soon').length;
-  const suspended = statuses.filter((s) => s === 'suspended').length;
-  return `${count(working, 'active API user')}${suspended ? `, ${suspended.toLocaleString('en')} suspended` : ''}`;
+  if (showAll) return count(counts.total, 'API user');
+  const working = counts.total - counts.suspended;
+  return `${count(working, 'active API user')}${counts.suspended ? `, ${counts.suspended.toLocaleString('en')} suspended` : ''}`;
 }
 
 // One message at a time, the most useful first (an empty username is not also "letters only").
@@ -220,8 +219,21 @@ export async function deleteApiUser(tx: Tx, principal: Principal, id: string, me
   return row;
 }
 
-export async function listApiUsers(q: Queryable, options: { includeInactive: boolean }) {
-  const rows = await q
+export const API_USERS_PAGE = 100;
+
+/** Listed: active ones (suspended included: they are not over), or every one. */
+const listed = (includeInactive: boolean) => (includeInactive ? undefined : and(isNull(apiUsers.revokedAt), gt(apiUsers.expiresAt, sql`now()`)));
+const usernameKey = sql<string>`lower(${apiUsers.username})`;
+
+/**
+ * A page of API users by username (unique ignoring case, so the lower-cased name is the whole cursor),
+ * after `after` (the last name of the previous page, from the URL: ignored unless it is text PostgreSQL
+ * takes); `next` is the cursor of the following page, null on the last.
+ */
+export async function listApiUsers(q: Queryable, options: { includeInactive: boolean; after?: string; limit?: number }) {
+  const limit = options.limit ?? API_USERS_PAGE;
+  const after = options.after !== undefined && options.after.length <= 200 && isPgText(options.after) ? options.after : undefined;
+  const found = await q
     .select({
       id: apiUsers.id,
       username: apiUsers.username,
@@ -239,14 +251,28 @@ export async function listApiUsers(q: Queryable, options: { includeInactive: boo
     })
     .from(apiUsers)
     .leftJoin(users, eq(users.id, apiUsers.userId))
-    .where(options.includeInactive ? undefined : and(isNull(apiUsers.revokedAt), gt(apiUsers.expiresAt, sql`now()`)))
-    .orderBy(asc(sql`lower(${apiUsers.username})`), desc(apiUsers.id))
-    .limit(1000);
+    .where(and(listed(options.includeInactive), after === undefined ? undefined : gt(usernameKey, after)))
+    .orderBy(asc(usernameKey))
+    .limit(limit + 1);
   const now = new Date();
-  return rows.map((r) => ({ ...r, status: apiUserStatus(r, now) }));
+  const rows = found.slice(0, limit).map((r) => ({ ...r, status: apiUserStatus(r, now) }));
+  return { rows, next: found.length > limit ? rows.at(-1)!.username.toLowerCase() : null };
 }
 
-export type ApiUserRow = Awaited<ReturnType<typeof listApiUsers>>[number];
+/** How many API users the list holds in all (every page), and how many of those are suspended by their creator's state. */
+export async function countApiUsers(q: Queryable, options: { includeInactive: boolean }) {
+  const [counts] = await q
+    .select({
+      total: sql<number>`count(*)::int`,
+      suspended: sql<number>`(count(*) filter (where ${apiUsers.revokedAt} is null and ${apiUsers.expiresAt} > now()
+        and (select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById}) in ('banned', 'inactive')))::int`,
+    })
+    .from(apiUsers)
+    .where(listed(options.includeInactive));
+  return { total: counts?.total ?? 0, suspended: counts?.suspended ?? 0 };
+}
+
+export type ApiUserRow = Awaited<ReturnType<typeof listApiUsers>>['rows'][number];
 
 export const SCOPE_LABELS: Record<ApiUserScope, string> = {
   user: 'Specific User',
