@@ -74,6 +74,21 @@ describe('delivery', () => {
     expect(await rowFor('watched@example.test')).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
+  it('keeps the lease of a message while a slow server still talks: a second sender does not send it again', async () => {
+    await reset('slow@example.test');
+    // The mail server takes longer than a whole lease to answer (a tarpit, a slow relay).
+    sinkBehaviour.beforeAccept = () => new Promise((r) => setTimeout(r, 2_500));
+    const first = deliverDue(db, transport, { domain: DOMAIN, leaseMs: 1_000, sender: 'a' });
+    await new Promise((r) => setTimeout(r, 1_600));
+    const other = smtpTransport(sink.url, 'Userdesk <no-reply@acme.test>', { poolSize: 1 });
+    const second = await deliverDue(db, other, { domain: DOMAIN, leaseMs: 1_000, sender: 'b' });
+    other.close();
+    expect(await first).toBe(1);
+    expect(second).toBe(0);
+    expect(sink.received.map((r) => r.to)).toEqual(['slow@example.test']);
+    expect(await rowFor('slow@example.test')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
   it('retries a temporary refusal (4xx) with backoff', async () => {
     await reset('busy@example.test');
     sinkBehaviour.onRecipient = () => refusal(451, 'Mailbox busy, try later');

@@ -19,8 +19,14 @@ import { outboxMessages } from '@/db/schema';
 export const MAX_ATTEMPTS = 8;
 /** 1, 2, 4 … minutes between attempts, capped at an hour. */
 export const backoffMs = (attempts: number) => Math.min(60, 2 ** (attempts - 1)) * 60_000;
-/** How long a claim holds a row: longer than the slowest send the timeouts below allow (2 min). */
+/**
+ * How long a claim holds a row unless renewed. A live sender renews the leases of the messages it still
+ * has in flight (a slow server can take longer than a lease: each SMTP step has its own timeout, and a
+ * message may queue behind others for a connection), so only a dead sender's rows come back.
+ */
 export const LEASE_MS = 5 * 60_000;
+/** A claim is renewed for at most this long; a send still unfinished by then is given up to a new claim. */
+export const MAX_HOLD_MS = 60 * 60_000;
 
 export type PoolOptions = { poolSize?: number; ratePerSecond?: number };
 
@@ -125,6 +131,16 @@ const ours = (m: ClaimedMessage) => and(eq(outboxMessages.id, m.id), eq(outboxMe
 
 export type Outcome = 'sent' | 'retry' | 'failed';
 
+/** Extends the leases of claims still in flight (only those still ours: `sending` at the same attempt). */
+export async function renewLeases(q: Queryable, claims: readonly ClaimedMessage[], leaseMs = LEASE_MS): Promise<void> {
+  if (claims.length === 0) return;
+  const list = sql.join(claims.map((m) => sql`(${m.id}::uuid, ${m.attempts}::int)`), sql`, `);
+  await q
+    .update(outboxMessages)
+    .set({ nextAttemptAt: sql`now() + make_interval(secs => ${leaseMs / 1000}::double precision)` })
+    .where(and(eq(outboxMessages.status, 'sending'), sql`(${outboxMessages.id}, ${outboxMessages.attempts}) in (${list})`));
+}
+
 // A lost connection is retried (postgres.js reconnects); if the database stays away, the rows
 // simply come back when their leases end.
 async function withRetry(write: () => Promise<unknown>): Promise<void> {
@@ -227,6 +243,14 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
   const totals = { sent: 0, retried: 0, failed: 0 };
   const markSent = sentMarker(db);
   let inFlight = 0;
+  // The claims in flight, with when each was made: their leases are renewed at a third of the lease, so a
+  // slow send keeps its row and no sender (this one included) claims and sends it again meanwhile.
+  const held = new Map<string, { m: ClaimedMessage; since: number }>();
+  const renewal = setInterval(() => {
+    const live = [...held.values()].filter((h) => Date.now() - h.since < MAX_HOLD_MS).map((h) => h.m);
+    renewLeases(db, live, leaseMs).catch((error) => console.error(`Mail delivery: renewing leases failed: ${logText(error)}`));
+  }, Math.max(10, leaseMs / 3));
+  renewal.unref?.();
   let wake: (() => void) | undefined;
   const waitForWake = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -254,6 +278,7 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
     }
     for (const m of claimed) {
       inFlight++;
+      held.set(m.id, { m, since: Date.now() });
       void sendClaimed(db, transport, m, domain, markSent)
         .then((outcome) => {
           totals[outcome === 'sent' ? 'sent' : outcome === 'retry' ? 'retried' : 'failed']++;
@@ -261,6 +286,7 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
         })
         .catch((error) => console.error(`Mail delivery: recording the result of ${m.id} failed (it is sent again after its lease): ${logText(error)}`))
         .finally(() => {
+          if (held.get(m.id)?.m === m) held.delete(m.id);
           inFlight--;
           wake?.();
         });
@@ -271,6 +297,7 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
     }
   }
   while (inFlight > 0) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, 50)));
+  clearInterval(renewal);
   return totals;
 }
 
