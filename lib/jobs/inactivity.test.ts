@@ -1,18 +1,22 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, outboxMessages, securitySettings, users } from '@/db/schema';
+import { auditEvents, outboxMessages, roles, securitySettings, users } from '@/db/schema';
+import { principalOf, type Principal } from '@/lib/auth/principal';
 import { findToken } from '@/lib/auth/tokens';
-import { sendResetLink } from '@/lib/users/access';
+import { resetUser, sendResetLink, unlockUser } from '@/lib/users/access';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { runInactivityJob } from './inactivity';
 
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000);
 let db: Db;
+let admin: Principal;
 
 beforeAll(async () => {
   db = await testDb();
-  await setUpOrganization(db);
+  const { adminId } = await setUpOrganization(db);
+  const [adminRole] = await db.select().from(roles).where(eq(roles.name, 'Administrator'));
+  admin = principalOf({ id: adminId, email: 'ada@example.test', permissions: adminRole!.permissions as never, allEnvironments: true, environmentIds: [] });
 });
 
 describe('runInactivityJob', () => {
@@ -45,6 +49,24 @@ describe('runInactivityJob', () => {
     expect(await findToken(db, token)).toBeNull();
     const [mail] = await db.select().from(outboxMessages).where(eq(outboxMessages.userId, idle.id));
     expect(mail!.status).toBe('cancelled');
+  });
+
+  it('leaves alone a user a manager just unlocked or reset, and the reset link they were sent', async () => {
+    // Locked long ago (a lock is not inactivity: the job skips locked users), then brought back by a manager.
+    const locked = () => ({ lastSignInAt: daysAgo(200), activatedAt: daysAgo(300), status: 'locked' as const, lockReason: 'failed_attempts' as const, lockedAt: daysAgo(150) });
+    const unlocked = await insertUser(db, { email: 'unlocked.old@example.test', ...locked() });
+    const reset = await insertUser(db, { email: 'reset.old@example.test', ...locked() });
+    await db.transaction((tx) => unlockUser(tx, admin, unlocked.id));
+    await db.transaction((tx) => resetUser(tx, admin, reset.id));
+    const [mail] = await db.select().from(outboxMessages).where(eq(outboxMessages.userId, reset.id));
+    const token = decodeURIComponent(/token=([^&\s]+)/.exec(mail!.text)![1]!);
+    expect(await findToken(db, token)).not.toBeNull();
+
+    await runInactivityJob(db);
+    const status = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!.status;
+    expect(await status(unlocked.id)).toBe('active');
+    expect(await status(reset.id)).toBe('active');
+    expect(await findToken(db, token)).not.toBeNull();
   });
 
   it('does nothing when the setting is 0', async () => {

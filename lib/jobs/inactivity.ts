@@ -1,4 +1,5 @@
-// Automatic inactivation: users whose last sign-in or (re)activation, whichever is later, is older
+// Automatic inactivation: users whose last sign-in or (re)activation (by a manager: reactivate, Validate,
+// Unlock, Reset), whichever is later, is older
 // than the setting become inactive. One instance runs it at a time (advisory lock); running it again
 // changes nothing more. The last active Administrator is never inactivated (SPEC.md section 5): of the
 // active Administrators, the one seen most recently is always kept, so the job skips them instead of

@@ -21,7 +21,9 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
   if (user.status !== 'locked') throw new AppError('conflict', `${user.email} is not locked.`);
   await tx
     .update(users)
-    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    // A manager bringing someone back is a reactivation: the inactivity job counts from it (lib/jobs/inactivity.ts),
+    // or it would inactivate at its next run a user idle for longer than the setting, before they could sign in.
+    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0, activatedAt: new Date(), version: sql`${users.version} + 1`, updatedAt: new Date() })
     .where(eq(users.id, user.id));
   await recordAudit(tx, {
     actor: principal.actor,
@@ -47,6 +49,8 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
       lockReason: null,
       lockedAt: null,
       failedAttempts: 0,
+      // A reactivation, as an unlock: the inactivity job must not void the reset link before it can be used.
+      activatedAt: new Date(),
       passwordHash: null,
       requirePasswordChange: true,
       sessionVersion: sql`${users.sessionVersion} + 1`,
