@@ -7,6 +7,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 import { findToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
+import { isActiveAdministrator } from '@/lib/users/admin-guard';
 import { LINK_KINDS, SUPERSEDED } from './outbox';
 
 const target = (m: { id: string; subject: string; toAddress: string }) => ({ type: 'outbox_message', id: m.id, label: `${m.subject} to ${m.toAddress}` });
@@ -67,6 +68,20 @@ async function addressStillTheirs(tx: Tx, message: { kind: string; userId: strin
   return user !== undefined && user.email.toLowerCase() === message.toAddress.toLowerCase();
 }
 
+/**
+ * Nor to someone whose access was withdrawn since: a banned user is told nothing more ("your account was
+ * unlocked, sign in again" would be untrue), and a warning about API keys goes only to a person who is
+ * still an active Administrator. The notice of an email change is meant for the old address whatever came after.
+ */
+async function recipientRefusal(tx: Tx, message: { kind: string; userId: string | null; toAddress: string }): Promise<string | null> {
+  if (!message.userId || message.kind === 'email_changed') return null;
+  const [user] = await tx.select({ status: users.status }).from(users).where(eq(users.id, message.userId));
+  if (user?.status === 'banned') return `That message is for ${message.toAddress}, who is banned: it is not sent again.`;
+  if (message.kind === 'api_user_expiring' && !(await isActiveAdministrator(tx, message.userId)))
+    return `That message is for ${message.toAddress}, who is no longer an active Administrator: it is not sent again.`;
+  return null;
+}
+
 /** A failed or cancelled message goes back in the queue, due now, with a fresh set of attempts. */
 export async function retryOutboxMessage(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
   requireAdministratorOf(principal);
@@ -76,6 +91,8 @@ export async function retryOutboxMessage(tx: Tx, principal: Principal, id: strin
     throw new AppError('conflict', 'That message\'s link no longer works. Send a new invitation or reset link from the user\'s page instead.');
   if (!(await addressStillTheirs(tx, message)))
     throw new AppError('conflict', `That message is addressed to ${message.toAddress}, which this user no longer signs in with: it is not sent again.`);
+  const refusal = await recipientRefusal(tx, message);
+  if (refusal) throw new AppError('conflict', refusal);
   const [updated] = await tx
     .update(outboxMessages)
     .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, claimedBy: null })
