@@ -1,9 +1,8 @@
 // Automatic inactivation: users whose last sign-in or (re)activation (by a manager: reactivate, Validate,
-// Unlock, Reset), whichever is later, is older
-// than the setting become inactive. One instance runs it at a time (advisory lock); running it again
-// changes nothing more. The last active Administrator is never inactivated (SPEC.md section 5): of the
-// active Administrators, the one seen most recently is always kept, so the job skips them instead of
-// failing, and the guard then confirms one remains.
+// Unlock, Reset), whichever is later, is older than the setting become inactive. One instance runs it
+// at a time (advisory lock); running it again changes nothing more. The last active Administrator is
+// never inactivated (SPEC.md section 5): of the active Administrators, the one seen most recently is
+// always kept, so the job skips them instead of failing, and the guard then confirms one remains.
 import { sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { rateLimits } from '@/db/schema';
