@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
 import { testDb } from '@/db/testing';
-import { backoffMs, claimDue, deliverDue, MAX_ATTEMPTS, messageIdFor, smtpTransport } from './deliver';
+import { backoffMs, claimDue, deliverDue, isPermanentFailure, MAX_ATTEMPTS, messageIdFor, smtpTransport } from './deliver';
 import { enqueueMail } from './outbox';
 import { refusal, startSink, type SinkOptions } from './sink';
 import { invitationMail, lockedMail, resetMail } from './templates';
@@ -121,6 +121,15 @@ describe('delivery', () => {
     const row = await rowFor('gone@example.test');
     expect(row).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
     expect(row.lastError).toContain('550 No such user here');
+  });
+
+  it('takes as final only what cannot change: a 5xx to the envelope or message, or an envelope nodemailer refuses itself', () => {
+    const smtp = (code: string, responseCode?: number) => Object.assign(new Error('refused'), { code, responseCode });
+    expect([smtp('EENVELOPE', 550), smtp('EMESSAGE', 552), smtp('EENVELOPE')].map(isPermanentFailure)).toEqual([true, true, true]);
+    // Temporary refusals, the server's own trouble (greeting, AUTH), and the network are tried again.
+    expect([smtp('EENVELOPE', 451), smtp('EAUTH', 535), smtp('EPROTOCOL', 554), smtp('ECONNECTION'), smtp('ETIMEDOUT'), new Error('x'), null].map(isPermanentFailure)).toEqual(
+      [false, false, false, false, false, false, false],
+    );
   });
 
   it('ends `failed` at the last attempt', async () => {

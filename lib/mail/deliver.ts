@@ -112,9 +112,14 @@ export async function claimDue(q: Queryable, count: number, { leaseMs = LEASE_MS
     });
 }
 
-/** SMTP's verdict on one message: only a 5xx to the envelope or the message itself is final. */
+/**
+ * SMTP's verdict on one message: only a 5xx to the envelope or the message itself is final, or an
+ * envelope nodemailer refuses before asking the server (an address it cannot send to, with no reply
+ * code): trying again cannot change that.
+ */
 export function isPermanentFailure(error: unknown): boolean {
   const e = error as { responseCode?: unknown; code?: unknown };
+  if (e?.code === 'EENVELOPE' && e.responseCode === undefined) return true;
   // A 5xx to AUTH or the greeting is the server's or our configuration's problem, not this message's.
   return typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE');
 }
