@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_ATTRIBUTES, MAX_MARKUP, MAX_REQUEST_BYTES, parseEnvelope, readSoapBody, SOAP_ENVELOPE_NS, SoapFault, type XmlNode } from './xml';
 
@@ -179,6 +180,8 @@ describe('readSoapBody: media type and encoding', () => {
       expect(fault!.message).toMatch(message);
     }
     expect(await readSoapBody(post(envelope(), 'Text/XML; charset="UTF-8"'))).toContain('Müller');
+    const gzipped = new Request('http://localhost/', { method: 'POST', body: gzipSync(envelope()), headers: { 'content-type': 'text/xml', 'content-encoding': 'gzip' } });
+    expect(await refused(gzipped)).toMatchObject({ code: 'Client', httpStatus: 415, message: 'The request body is gzip-encoded: send it uncompressed (no Content-Encoding).' });
   });
 
   it('reads UTF-8 and UTF-16 (as the original service), by byte order mark, charset or XML declaration', async () => {

@@ -77,6 +77,8 @@ export async function readSoapBody(request: Request): Promise<string> {
     throw new SoapFault(`The request is sent as ${SOAP_12_MEDIA_TYPE}, which is SOAP 1.2: this service speaks SOAP 1.1, sent as text/xml.`, 'VersionMismatch', 415);
   if (mediaType !== 'text/xml')
     throw new SoapFault(`The request is sent as ${mediaType || 'no Content-Type'}: SOAP 1.1 requests are sent as text/xml (Content-Type: text/xml; charset=utf-8).`, 'Client', 415);
+  const coding = request.headers.get('content-encoding')?.trim().toLowerCase();
+  if (coding && coding !== 'identity') throw new SoapFault(`The request body is ${coding}-encoded: send it uncompressed (no Content-Encoding).`, 'Client', 415);
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType)?.[1];
   if (charset !== undefined && !familyOf(charset)) throw unsupported(charset, 'its Content-Type says so');
 
