@@ -98,7 +98,8 @@ class Fields {
   ) {
     const known = FIELDS[operation];
     for (const [key, value] of Object.entries(node)) {
-      if (key === '@_xsi:type' || key === '@_xsi:nil') continue;
+      // XML Schema instance attributes (xsi:type, xsi:schemaLocation) describe the request; they are not fields.
+      if (key.startsWith('@_xsi:')) continue;
       if (key === '#text') {
         if (typeof value === 'string' && value.trim() !== '') this.fail('Request', 'holds text: its fields are attributes or elements.');
         continue;
@@ -178,7 +179,7 @@ class Fields {
     for (const item of (el.UserTag ?? []) as unknown[]) {
       const tag = (typeof item === 'object' && item !== null ? item : { '#text': item }) as XmlNode;
       const text = typeof tag['#text'] === 'string' ? tag['#text'].trim() : '';
-      const extra = Object.keys(tag).filter((k) => !['@_Name', '@_Value', '@_xsi:type', '#text'].includes(k));
+      const extra = Object.keys(tag).filter((k) => !['@_Name', '@_Value', '#text'].includes(k) && !k.startsWith('@_xsi:'));
       if (text !== '' || extra.some((k) => !k.startsWith('@_'))) return this.fail('Tags', 'each UserTag carries its Name and Value as attributes, not as text or elements.');
       if (extra.length > 0) return this.fail('Tags', `each UserTag has a Name and a Value only, not ${extra.map((k) => k.slice(2)).join(', ')}.`);
       const { '@_Name': name, '@_Value': value } = tag;
