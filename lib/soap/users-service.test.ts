@@ -114,9 +114,36 @@ describe('ListUsers', () => {
     const bulk = listed.filter((u) => String(u.UserName).startsWith('bulk-'));
     expect(bulk).toHaveLength(1_203);
     expect(new Set(bulk.map((u) => u.UserName)).size).toBe(1_203);
-    expect(bulk[7]).toMatchObject({ UserName: 'bulk-0007@example.test', LastName: '<Row & "7">', Role: 'User', Inactive: 'false', Locked: 'false' });
-    expect(((bulk[7]!.Tags as Node).UserTag as Node[])[0]).toEqual({ Name: 'ExternalUserId', Value: 'bulk-0007@example.test' });
+    // Listed in id order (see listAll), not by name.
+    const seventh = bulk.find((u) => u.UserName === 'bulk-0007@example.test');
+    expect(seventh).toMatchObject({ LastName: '<Row & "7">', Role: 'User', Inactive: 'false', Locked: 'false' });
+    expect(((seventh!.Tags as Node).UserTag as Node[])[0]).toEqual({ Name: 'ExternalUserId', Value: 'bulk-0007@example.test' });
     expect(listed.some((u) => u.UserName === 'ada@example.test')).toBe(true);
+  });
+
+  it('lists each user exactly once while users are renamed during the walk, as a sync client needs (a missing user reads as a removed one)', async () => {
+    const token = await tokenFor('ada@example.test');
+    const response = await handleUsersRequest(db, { body: soap('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`), soapAction: null, meta });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let xml = '';
+    const first = await reader.read();
+    xml += decoder.decode(first.value, { stream: true });
+    // Between batches: one user not listed yet takes a name at the start of the alphabet, one already listed one at its end.
+    const listed = [...xml.matchAll(/UserName="(bulk-\d+@example\.test)"/g)].map((m) => m[1]!);
+    const notYet = Array.from({ length: 1_203 }, (_, i) => `bulk-${String(i).padStart(4, '0')}@example.test`).filter((e) => !listed.includes(e));
+    expect(listed.length).toBeGreaterThan(0);
+    expect(notYet.length).toBeGreaterThan(0);
+    const [before, after] = [notYet.at(-1)!, listed[0]!];
+    await db.update(users).set({ email: `aaa-${before}` }).where(eq(users.email, before));
+    await db.update(users).set({ email: `zzz-${after}` }).where(eq(users.email, after));
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) xml += decoder.decode(chunk.value, { stream: true });
+    const names = [...xml.matchAll(/<User UserName="([^"]+)"/g)].map((m) => m[1]!);
+    for (const email of [before, after]) expect(names.filter((n) => n.endsWith(email)), email).toHaveLength(1);
+    expect(names.filter((n) => n.includes('bulk-'))).toHaveLength(1_203);
+    expect(new Set(names).size).toBe(names.length);
+    await db.update(users).set({ email: before }).where(eq(users.email, `aaa-${before}`));
+    await db.update(users).set({ email: after }).where(eq(users.email, `zzz-${after}`));
   });
 
   it('shows locked, inactive and banned users as such', async () => {
@@ -518,9 +545,17 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
 });
 
 describe('integrations signing in as an API user', () => {
+  // Keys stay within their creator: made by whichever Administrator the concurrency test above left
+  // active (on PostgreSQL either may win that race), not by one it may have made inactive.
+  const activeAdministrator = async () => {
+    const { and: both, inArray: within } = await import('drizzle-orm');
+    const [admin] = await db.select().from(users).where(both(within(users.email, ['ada@example.test', 'second.admin@example.test']), eq(users.status, 'active')));
+    return admin;
+  };
+
   it('get a token for the API user key, limited to its scope; revoking the API user ends it', async () => {
     const { createApiUser, revokeApiUser } = await import('@/lib/api-users/manage');
-    const [admin] = await db.select().from(users).where(eq(users.email, 'second.admin@example.test'));
+    const admin = await activeAdministrator();
     const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
     const { id, key } = await db.transaction((tx) =>
       createApiUser(tx, person, { username: 'soap-erp', description: '', scope: 'environments', environmentIds: [environmentId], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 600 }),
@@ -558,7 +593,7 @@ describe('integrations signing in as an API user', () => {
 
   it('a concurrent burst of calls with an API user\'s token gets exactly its budget, the rest a clear refusal', async () => {
     const { createApiUser } = await import('@/lib/api-users/manage');
-    const [admin] = await db.select().from(users).where(eq(users.email, 'second.admin@example.test'));
+    const admin = await activeAdministrator();
     const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
     const { key } = await db.transaction((tx) =>
       createApiUser(tx, person, { username: 'soap-burst', description: '', scope: 'environments', environmentIds: [environmentId], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 4 }),
@@ -573,7 +608,7 @@ describe('integrations signing in as an API user', () => {
   it('AuthenticateUser with a key counts against its budget, as the REST exchange does: a burst gets exactly that many tokens', async () => {
     const { createApiUser } = await import('@/lib/api-users/manage');
     const { apiTokens } = await import('@/db/schema');
-    const [admin] = await db.select().from(users).where(eq(users.email, 'second.admin@example.test'));
+    const admin = await activeAdministrator();
     const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
     const { id, key } = await db.transaction((tx) =>
       createApiUser(tx, person, { username: 'soap-exchange', description: '', scope: 'environments', environmentIds: [environmentId], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 3 }),

@@ -358,14 +358,18 @@ async function accountsOf(db: Db, principal: Principal): Promise<string> {
 
 const LIST_BATCH = 500;
 
-/** Every user of the environment the caller may see, streamed in keyset batches: memory stays flat. */
+/**
+ * Every user of the environment the caller may see, streamed in keyset batches: memory stays flat.
+ * The walk goes by id, which never changes. By email, a user renamed between two batches was listed
+ * twice or not at all, and a sync client takes a user missing from the list for one removed.
+ */
 async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
   const { principal, environment } = await contextOf(db, fields, 'users.read');
   const filter = listFilter(principal, environment.id, {});
   const batch = (after: string | null) =>
     db
       .select({
-        key: sql<string>`lower(${users.email})`,
+        id: users.id,
         email: users.email,
         firstName: users.firstName,
         lastName: users.lastName,
@@ -376,8 +380,8 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
       })
       .from(users)
       .innerJoin(roles, eq(roles.id, users.roleId))
-      .where(and(filter, after === null ? undefined : gt(sql`lower(${users.email})`, after)))
-      .orderBy(sql`lower(${users.email})`)
+      .where(and(filter, after === null ? undefined : gt(users.id, after)))
+      .orderBy(asc(users.id))
       .limit(LIST_BATCH);
   const render = (u: Awaited<ReturnType<typeof batch>>[number]) =>
     element(
@@ -413,7 +417,7 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
         controller.close();
         return;
       }
-      rows = await batch(rows.at(-1)!.key);
+      rows = await batch(rows.at(-1)!.id);
       controller.enqueue(encoder.encode(rows.map(render).join('')));
     },
   });
