@@ -211,13 +211,13 @@ class Refusal extends Error {
 function requestOf(operation: Operation, content: XmlNode): Fields {
   const names = elementNames(content);
   if (names.length === 0) throw new SoapFault(`${operation} needs a Request element.`);
+  // Each element as often as it appears (a repeated one is an array), and any text beside them.
+  const held = names.flatMap((n) => ([] as unknown[]).concat(content[n]).map(() => `<${n}>`));
+  if (typeof content['#text'] === 'string' && content['#text'].trim() !== '') held.push('text');
   const [name] = names as [string];
+  if (held.length > 1 || (name !== 'Request' && name !== `${operation}Request`))
+    throw new SoapFault(`${operation} must hold one Request element and nothing else; it holds ${held.join(', ')}.`);
   const node = content[name];
-  const text = content['#text'];
-  if (names.length > 1 || (name !== 'Request' && name !== `${operation}Request`) || Array.isArray(node) || (typeof text === 'string' && text.trim() !== ''))
-    throw new SoapFault(
-      `${operation} must hold one Request element and nothing else; it holds ${names.flatMap((n) => ([] as unknown[]).concat(content[n]).map(() => `<${n}>`)).join(', ')}${typeof text === 'string' && text.trim() ? ' and text' : ''}.`,
-    );
   // <Request /> is an element without fields; <Request>text</Request> one with text, refused by Fields.
   return new Fields(typeof node === 'object' && node !== null ? (node as XmlNode) : { '#text': node }, operation);
 }
