@@ -464,6 +464,29 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(await userNamed(user.email)).toMatchObject({ failedAttempts: 0 });
   });
 
+  it('holds the portal\'s rules on what a field may hold and what a change voids: hidden characters refused, a new email voids every link and tells the old address', async () => {
+    const user = await insertUser(db, { email: 'links.soap@example.test', environmentId });
+    const { issueToken } = await import('@/lib/auth/tokens');
+    const { outboxMessages, userTokens } = await import('@/db/schema');
+    await db.transaction((tx) => issueToken(tx, user.id, 'reset', 3_600_000));
+    for (const [fields, children, message] of [
+      ['FirstName="Bob\u202Eevil"', '', /^FirstName: The first name contains invisible, control or broken characters/],
+      ['LastName="Zero\u200Bwidth"', '', /^LastName: The last name contains invisible/],
+      ['', '<Tags><UserTag Name="Dept" Value="Ops\u2066" /></Tags>', /^Tags: The tag value contains invisible/],
+    ] as const) {
+      const { result, exceptions } = await call('UpdateUser', request(`UserName="${user.email}" NewUserName="moved.soap@example.test" ${fields}`, children));
+      expect(result.Success).toBe('false');
+      expect(exceptions[0]!.message).toMatch(message);
+    }
+    expect(await userNamed(user.email)).toMatchObject({ version: user.version });
+    expect((await db.select().from(userTokens).where(eq(userTokens.userId, user.id)))[0]!.consumedAt).toBeNull();
+
+    const moved = await call('UpdateUser', request(`UserName="${user.email}" NewUserName="moved.soap@example.test"`));
+    expect(moved.exceptions).toEqual([]);
+    expect((await db.select().from(userTokens).where(eq(userTokens.userId, user.id))).every((t) => t.consumedAt !== null)).toBe(true);
+    expect((await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, user.email))).map((m) => m.kind)).toContain('email_changed');
+  });
+
   it('a second request element, or anything else beside it, is a Client fault', async () => {
     for (const inner of [`${request('')}${request('')}`, `${request('')}<ListUsersRequest />`, `${request('')}<Extra />`])
       expect(await fault(soap('ListUsers', inner))).toMatchObject({ code: 'Client', message: expect.stringMatching(/^ListUsers must hold one Request element and nothing else; it holds <Request>, </) });
