@@ -79,7 +79,7 @@ export async function readSoapBody(request: Request): Promise<string> {
     throw new SoapFault(`The request is sent as ${mediaType || 'no Content-Type'}: SOAP 1.1 requests are sent as text/xml (Content-Type: text/xml; charset=utf-8).`, 'Client', 415);
   const coding = request.headers.get('content-encoding')?.trim().toLowerCase();
   if (coding && coding !== 'identity') throw new SoapFault(`The request body is ${coding}-encoded: send it uncompressed (no Content-Encoding).`, 'Client', 415);
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType)?.[1];
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1];
   if (charset !== undefined && !familyOf(charset)) throw unsupported(charset, 'its Content-Type says so');
 
   const bytes = await readBodyBytes(request, MAX_REQUEST_BYTES).catch((e: unknown) => {
@@ -249,12 +249,12 @@ function childrenOf(parent: XmlNode, ancestors: XmlNode[]): Child[] {
 }
 
 /** XML Schema's instance namespace: xsi:nil says "no value", as the vendor's clients send for a field left as it is. */
-export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 
 /**
  * The operation's content as the service reads it: elements by local name, no xmlns declarations.
- * Unprefixed attributes are the request's fields. XML Schema instance attributes are `@_xsi:nil` and
- * `@_xsi:type` whatever their prefix; an attribute in any other namespace keeps its prefix, so that
+ * Unprefixed attributes are the request's fields. XML Schema instance attributes are `@_xsi:nil`,
+ * `@_xsi:type` and so on, whatever their prefix; an attribute in any other namespace keeps its prefix, so that
  * a:FirstName is never taken for FirstName (and is refused as a field the request does not have).
  */
 function withLocalNames(value: unknown, ancestors: XmlNode[]): unknown {
