@@ -85,6 +85,31 @@ test.describe('Import', () => {
     await expect(page.getByRole('row').filter({ hasText: `@acme.test` })).toHaveCount(3);
   });
 
+  test('the arrow keys move on through the Email cell, filled or empty, as through every other cell', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    const cell = (column: string) => page.getByLabel(`Row 1 ${column}`, { exact: true });
+    await cell('Last name').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(cell('Email')).toBeFocused();
+    await page.keyboard.press('ArrowRight');
+    await expect(cell('Role')).toBeFocused();
+    await page.keyboard.press('ArrowLeft');
+    await expect(cell('Email')).toBeFocused();
+    await page.keyboard.press('ArrowLeft');
+    await expect(cell('Last name')).toBeFocused();
+    // Typed in: the caret moves through the address first, then on to the next cell.
+    await cell('Email').fill('ab@acme.test');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await expect(cell('Email')).toBeFocused();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowRight');
+    await expect(cell('Role')).toBeFocused();
+    // A phone still gets its email keyboard.
+    await expect(cell('Email')).toHaveAttribute('inputmode', 'email');
+  });
+
   test('a file\'s rows fixed in the grid keep their file row numbers beside the grid\'s', async ({ page, login }, testInfo) => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();

@@ -205,7 +205,10 @@ export function ImportGrid({
                         value={value}
                         onChange={(e) => setCell(rowIndex, c, e.target.value)}
                         list={c === 'Environments' ? 'import-environments' : undefined}
-                        type={c === 'Email' ? 'email' : 'text'}
+                        // Text with the email keyboard, not type="email": an email input hides its caret
+                        // (selectionStart is null), so the arrows could never leave the Email column.
+                        type="text"
+                        inputMode={c === 'Email' ? 'email' : undefined}
                         autoComplete="off"
                         spellCheck={false}
                         placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
