@@ -110,6 +110,54 @@ test.describe('Import', () => {
     await expect(cell('Email')).toHaveAttribute('inputmode', 'email');
   });
 
+  test('a running import is read out at each tenth, not at every second\'s new count and time left', async ({ page, login }) => {
+    const tag = stamp();
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    await page.getByLabel('Row 1 First name').fill('Live');
+    await page.getByLabel('Row 1 Last name').fill(`Region${tag}`);
+    await page.getByLabel('Row 1 Email').fill(`live.region.${tag}@acme.test`);
+    await page.getByRole('button', { name: 'Check rows' }).click();
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
+    await page.getByLabel('Email each new user an invitation').uncheck();
+
+    // The bar's polls answer a long import moving on: 50, 60 ... 90 rows of 1,000, then 120.
+    const done = [50, 60, 70, 80, 90, 120];
+    const started = Date.now() - 60_000;
+    let poll = 0;
+    await page.route(/\/api\/import\/[0-9a-f-]{36}$/, (route) => {
+      const rowsDone = done[Math.min(poll, done.length - 1)]!;
+      poll++;
+      return route.fulfill({
+        json: { status: 'running', rowsDone, rowsToDo: 1000, startedAt: new Date(started).toISOString(), now: new Date(started + 60_000 + poll * 1000).toISOString(), cancelRequested: false },
+      });
+    });
+    // What the live regions of the import's region say, each time it changes.
+    const said: string[] = [];
+    await page.exposeFunction('noteLiveText', (text: string) => {
+      if (said.at(-1) !== text) said.push(text);
+    });
+    await page.evaluate(() => {
+      new MutationObserver((records) => {
+        for (const record of records) {
+          const node = record.target instanceof Element ? record.target : record.target.parentElement;
+          const live = node?.closest('#import-outcome [aria-live]');
+          if (live?.textContent?.trim()) void (window as unknown as { noteLiveText: (t: string) => void }).noteLiveText(live.textContent.trim());
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+
+    await page.getByRole('button', { name: 'Import 1 user' }).click();
+    await expect(page.getByText('120 of 1,000 rows')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByText(/about \d+ (s|min) left/)).toBeVisible();
+    expect(said.filter((text) => /rows|left/.test(text))).toEqual([]);
+    expect(said.filter((text) => /imported/.test(text))).toEqual(['10% imported']);
+
+    // Let the real import end.
+    await page.unroute(/\/api\/import\/[0-9a-f-]{36}$/);
+    await expect(page.getByText('Import finished: 1 created, 0 updated.')).toBeVisible({ timeout: 30_000 });
+  });
+
   test('a file\'s rows fixed in the grid keep their file row numbers beside the grid\'s', async ({ page, login }, testInfo) => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();

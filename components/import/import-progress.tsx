@@ -59,6 +59,7 @@ export function ImportProgress({ jobId, initial, cancel }: { jobId: string; init
   const { rowsDone, rowsToDo } = progress;
   const percent = rowsToDo > 0 ? Math.min(100, Math.floor((rowsDone / rowsToDo) * 100)) : 0;
   const elapsed = progress.startedAt ? (new Date(progress.now).getTime() - new Date(progress.startedAt).getTime()) / 1000 : 0;
+  const announcedStep = Math.floor(percent / 10) * 10;
   const left = rowsDone > 0 && elapsed > 0 ? ((rowsToDo - rowsDone) * elapsed) / rowsDone : null;
   const label = progress.status === 'queued' ? 'Waiting to start…' : progress.cancelRequested ? 'Cancelling after the current batch…' : 'Importing…';
 
@@ -68,11 +69,16 @@ export function ImportProgress({ jobId, initial, cancel }: { jobId: string; init
         <p className="font-medium text-slate-900" id="progress-label">
           {label}
         </p>
-        <p className="text-slate-600 tabular-nums" aria-live="polite">
+        <p className="text-slate-600 tabular-nums">
           {rowsDone.toLocaleString('en')} of {rowsToDo.toLocaleString('en')} rows
           {left !== null && rowsDone < rowsToDo ? ` · about ${duration(left)} left` : ''}
         </p>
       </div>
+      {/* Read out at each tenth only: the count and the time left above change every second, which a
+          live region would repeat for as long as the import runs. */}
+      <p className="sr-only" aria-live="polite">
+        {announcedStep > 0 ? `${announcedStep}% imported` : ''}
+      </p>
       <div
         role="progressbar"
         aria-labelledby="progress-label"
