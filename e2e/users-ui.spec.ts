@@ -2,7 +2,7 @@
 // after every action, keyboard-only use, readable history, titles, bulk actions, CSV export, Last
 // sign-in after an invitation link, and axe-core with the WCAG 2.2 AA tags at both widths.
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, Locator, Page } from '@playwright/test';
 import { expect, LoginPage, test } from './fixtures';
 
 const WIDE = { width: 1440, height: 900 };
@@ -395,6 +395,28 @@ test.describe('List navigation from the keyboard', () => {
 });
 
 test.describe('Bulk actions and export', () => {
+  test('the page\'s select box shows a partly selected page as mixed, at both widths', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users?q=pagefill');
+    const mixed = (box: Locator) => box.evaluate((input: HTMLInputElement) => input.indeterminate);
+    for (const size of [WIDE, PHONE]) {
+      await page.setViewportSize(size);
+      const pageBox = page.getByRole('checkbox', { name: 'Select every user on this page' }).filter({ visible: true });
+      const rowBox = page.getByRole('checkbox', { name: 'Select Filler01 Pagefill' }).filter({ visible: true });
+      expect(await mixed(pageBox)).toBe(false);
+      await rowBox.check();
+      await expect.poll(() => mixed(pageBox)).toBe(true);
+      // Choosing it selects the rest of the page; clearing the page leaves it plain again.
+      await pageBox.click();
+      const clearBox = page.getByRole('checkbox', { name: 'Clear the selection of this page' }).filter({ visible: true });
+      await expect(clearBox).toBeChecked();
+      expect(await mixed(clearBox)).toBe(false);
+      await clearBox.click();
+      await expect(pageBox).not.toBeChecked();
+      expect(await mixed(pageBox)).toBe(false);
+    }
+  });
+
   test('bulk Change role on a selection, and Ban on all users matching the filters, confirmed with the count', async ({ page, login }) => {
     await login.signInAs('admin');
     const tag = `grp${run}`;

@@ -73,6 +73,11 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
     setAllMatching(false);
     setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
   };
+  // Some of the page chosen, not all: the page's box shows (and says) "mixed", as native checkboxes do.
+  const partlyOnPage = !allOnPage && pageIds.some((id) => selected.includes(id));
+  const markPartly = (input: HTMLInputElement | null) => {
+    if (input) input.indeterminate = partlyOnPage;
+  };
   const togglePage = () => {
     setAllMatching(false);
     setSelected(allOnPage ? [] : pageIds);
@@ -149,7 +154,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
     <div className="space-y-2">
       {selectable && (
         <div role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
-          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} onChange={togglePage} className="sm:hidden" />
+          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className="sm:hidden" />
           <span className="px-1 text-slate-700 tabular-nums" aria-live="polite">
             {allMatching ? `All ${users(total.count)} matching selected` : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
           </span>
@@ -206,7 +211,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
             <tr>
               {selectable && (
                 <Th className="w-12">
-                  <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} onChange={togglePage} />
+                  <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} />
                 </Th>
               )}
               {sortHeader('name', 'Name', 'w-[22%]')}
