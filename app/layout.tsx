@@ -11,7 +11,9 @@ export const metadata: Metadata = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    // Scrolling to a control (Tab, Shift+Tab, a link to a field) keeps it clear of the portal's sticky
+    // header (3.5rem) and, from sm up where lists are tables, of the sticky column headings under it.
+    <html lang="en" className="scroll-pt-18 sm:scroll-pt-26">
       <body className="min-h-screen bg-slate-50 font-sans text-slate-900 antialiased">
         {children}
         <FormSizeGuard />

@@ -108,3 +108,33 @@ test('removing a tag keeps focus in the tags: the next tag\'s Remove, then Add t
   await expect(page.getByLabel('Tag 1 name')).toHaveCount(0);
   await expect(add).toBeFocused();
 });
+
+test('Shift+Tab back up a long page never leaves focus under the sticky header or the table\'s column headings', async ({ page, login }) => {
+  await login.signInAs('admin');
+  // From the last control of a long page: the last user's Actions, the last security setting.
+  for (const [width, height, path, last] of [
+    [1440, 900, '/users', /^Actions for /],
+    [390, 844, '/users', /^Actions for /],
+    [390, 844, '/settings/security', /^Save settings$/],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.goto(path);
+    await page.getByRole('button', { name: last }).filter({ visible: true }).last().focus();
+    const covered: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      await page.keyboard.press('Shift+Tab');
+      // Whatever is drawn over the top edge of the focused control (its focus ring included).
+      const cover = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body || !el.closest('main')) return 'left main';
+        const box = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(box.left + Math.min(box.width / 2, 8), Math.max(0, box.top - 2) + 1);
+        const over = hit?.closest('header, thead');
+        return over && !over.contains(el) ? `${el.getAttribute('aria-label') ?? el.textContent?.trim()} under the ${over.tagName.toLowerCase()}` : null;
+      });
+      if (cover === 'left main') break;
+      if (cover) covered.push(cover);
+    }
+    expect(covered, `${path} at ${width}`).toEqual([]);
+  }
+});
