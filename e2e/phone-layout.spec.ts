@@ -47,3 +47,22 @@ test('phone cards show a long email and a long API username in full', async ({ p
   expect(await name.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
+
+test('Roles on a phone: a long role name wraps inside its card instead of running off the screen', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const name = `Regional Customer Success Account Coordinator ${Date.now().toString(36)}`;
+  await page.goto('/settings/roles/new');
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page).toHaveURL(/\/settings\/roles(\?|$)/);
+  const link = page.getByRole('link', { name, exact: true });
+  await expect(link).toBeVisible();
+  const card = page.getByRole('row').filter({ has: link });
+  expect(await link.evaluate((a) => a.getBoundingClientRect().right)).toBeLessThanOrEqual(await card.evaluate((tr) => tr.getBoundingClientRect().right));
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  // Leave no long name behind for the other tests.
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
+  await expect(link).toHaveCount(0);
+});

@@ -50,8 +50,9 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
               const summary = perms.length === PERMISSIONS.length ? 'All permissions' : perms.map((p) => PERMISSION_HELP[p].label).join(', ') || 'None (own profile only)';
               return (
                 <tr key={role.id} className="block px-4 py-3 hover:bg-slate-50 sm:table-row sm:p-0">
-                  <td className="block py-1 sm:table-cell sm:px-4 sm:py-3 font-medium whitespace-nowrap">
-                    <div className="flex items-center gap-2">
+                  {/* On a phone a long name wraps inside its card; in the table it keeps to one line. */}
+                  <td className="block py-1 font-medium max-sm:[overflow-wrap:anywhere] sm:table-cell sm:px-4 sm:py-3 sm:whitespace-nowrap">
+                    <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
                       {manageable ? (
                         <Link href={`/settings/roles/${role.id}`} className="text-indigo-700 hover:underline">{role.name}</Link>
                       ) : (
