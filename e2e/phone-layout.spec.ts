@@ -66,3 +66,32 @@ test('Roles on a phone: a long role name wraps inside its card instead of runnin
   await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
   await expect(link).toHaveCount(0);
 });
+
+test('a long role name in a role picker (bulk Change role) is shown in full inside the screen on a phone', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const name = `Regional Customer Success Account Coordinator ${Date.now().toString(36)}`;
+  await page.goto('/settings/roles/new');
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page).toHaveURL(/\/settings\/roles(\?|$)/);
+
+  await page.goto('/users?q=pagefill');
+  await page.getByRole('list', { name: 'Users' }).getByRole('checkbox').first().check();
+  await page.getByRole('button', { name: 'Actions', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'Change role…' }).click();
+  await page.getByRole('dialog').getByRole('combobox', { name: 'New role' }).click();
+  const option = page.getByRole('option', { name, exact: true });
+  await expect(option).toBeVisible();
+  const box = (await page.getByRole('listbox').boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  expect(await option.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+
+  await page.goto('/settings/roles');
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
+  await expect(page.getByRole('link', { name, exact: true })).toHaveCount(0);
+});

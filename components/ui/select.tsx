@@ -54,7 +54,13 @@ export function Select({
         </RadixSelect.Icon>
       </RadixSelect.Trigger>
       <RadixSelect.Portal>
-        <RadixSelect.Content position="popper" sideOffset={4} className="z-50 max-h-72 min-w-[var(--radix-select-trigger-width)] overflow-hidden rounded-md bg-white p-1 text-sm shadow-lg ring-1 ring-slate-200">
+        {/* No wider than the screen: a long option (a long role name on a phone) wraps instead of running off it. */}
+        <RadixSelect.Content
+          position="popper"
+          sideOffset={4}
+          collisionPadding={8}
+          className="z-50 max-h-72 max-w-[calc(100vw-1rem)] min-w-[var(--radix-select-trigger-width)] overflow-hidden rounded-md bg-white p-1 text-sm shadow-lg ring-1 ring-slate-200 [overflow-wrap:anywhere]"
+        >
           <RadixSelect.Viewport>
             {options.map((o) => (
               <RadixSelect.Item key={o.value} value={o.value} className="relative flex min-h-8 cursor-pointer items-center rounded py-1.5 pr-2.5 pl-7 text-slate-800 outline-none select-none data-[highlighted]:bg-slate-100">
