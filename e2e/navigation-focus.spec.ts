@@ -138,3 +138,31 @@ test('Shift+Tab back up a long page never leaves focus under the sticky header o
     expect(covered, `${path} at ${width}`).toEqual([]);
   }
 });
+
+test('on a phone, a result message left at the bottom never covers the control Tab moves to, down to the page\'s last', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  await page.goto('/users/new');
+  await page.getByLabel('First name').fill('Toast');
+  await page.getByLabel('Last name').fill('Cover');
+  await page.getByLabel('Email').fill(`toast.cover.${run}@acme.test`);
+  await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+  await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+  await expect(page.getByRole('status').filter({ hasText: 'was added' })).toBeVisible();
+  await expect.poll(() => focusedHeading(page)).toMatch(/^Toast Cover/);
+  const covered: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      if (el.closest('[data-testid="toast"]')) return 'toast';
+      const box = el.getBoundingClientRect();
+      const points = [[box.left + 4, box.top + 2], [box.left + 4, box.bottom - 2]];
+      const under = points.some(([x, y]) => document.elementFromPoint(x!, y!)?.closest('[data-testid="toast"]'));
+      return under ? `${el.getAttribute('aria-label') ?? el.id ?? el.textContent} under the message` : null;
+    });
+    if (where === 'toast') break;
+    if (where) covered.push(where);
+  }
+  expect(covered).toEqual([]);
+});

@@ -1,7 +1,7 @@
 'use client';
 
 import { CheckCircle2, CircleAlert, Info, X } from 'lucide-react';
-import { createContext, useCallback, useContext, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { cn } from '@/lib/utils';
 
 type Tone = 'success' | 'error' | 'info';
@@ -44,14 +44,37 @@ const ToastState = createContext<{ toasts: Toast[]; close: (id: number) => void 
 /** Where the messages appear: place it inside the page's <main> (it is fixed to the bottom corner). */
 export function ToastViewport() {
   const { toasts, close } = useContext(ToastState);
+  const list = useRef<HTMLDivElement>(null);
+  const [space, setSpace] = useState(0);
+  // The messages stay until closed and sit over the bottom of the page (on a phone, its full width):
+  // the page keeps what Tab moves to clear of them (scroll padding), with room to scroll its end
+  // above them (the spacer).
+  useEffect(() => {
+    const element = list.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => {
+      const height = element.offsetHeight;
+      const next = height > 0 ? height + 32 : 0;
+      setSpace(next);
+      document.documentElement.style.scrollPaddingBottom = next ? `${next}px` : '';
+    });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      document.documentElement.style.scrollPaddingBottom = '';
+    };
+  }, []);
   return (
-    <section aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
-      <div aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
-        {toasts.map((t) => (
-          <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
-        ))}
-      </div>
-    </section>
+    <>
+      <div aria-hidden style={{ height: space }} />
+      <section aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
+        <div ref={list} aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
+          {toasts.map((t) => (
+            <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
+          ))}
+        </div>
+      </section>
+    </>
   );
 }
 
