@@ -37,6 +37,36 @@ test.describe('Outbox', () => {
     await expect(message.getByRole('button', { name: /^Cancel / })).toBeFocused();
   });
 
+  test('Waiting only: a message cancelled from the keyboard leaves the list; the result is announced and focus goes to the next message\'s Cancel', async ({ page, login }) => {
+    const stamp = Date.now().toString(36);
+    await login.signInAs('admin');
+    for (const name of ['first', 'second']) {
+      await page.goto('/users/new');
+      await page.getByLabel('First name').fill('Queue');
+      await page.getByLabel('Last name').fill(name);
+      await page.getByLabel('Email').fill(`queue.${name}.${stamp}@acme.test`);
+      await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+      await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+    }
+    await page.goto('/outbox?status=pending');
+    // Newest first: the second user's invitation, then the first's.
+    const second = page.getByRole('article', { name: new RegExp(`to queue\\.second\\.${stamp}@`) });
+    const first = page.getByRole('article', { name: new RegExp(`to queue\\.first\\.${stamp}@`) });
+    await second.getByRole('button', { name: /^Cancel sending/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect(second).toHaveCount(0);
+    await expect(page.getByRole('status').filter({ hasText: `to queue.second.${stamp}@acme.test is cancelled and will not be sent.` })).toBeVisible();
+    await expect(first.getByRole('button', { name: /^Cancel sending/ })).toBeFocused();
+    // Put both back in the queue as they were.
+    await page.keyboard.press('Enter');
+    await expect(first).toHaveCount(0);
+    await page.goto('/outbox');
+    for (const who of [first, second]) {
+      await who.getByRole('button', { name: /^Send again/ }).click();
+      await expect(who.getByText('Waiting', { exact: true })).toBeVisible();
+    }
+  });
+
   test('a garbage page link shows the newest messages with a note, never an error', async ({ page, login }) => {
     await login.signInAs('admin');
     for (const query of ['before=1_00000000-0000-0000-0000-000000000000', 'before=%00', 'before=2024-02-30T00:00:00.000000Z_00000000-0000-0000-0000-000000000000', 'status=nope', 'before=a&before=b']) {

@@ -128,7 +128,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
                   <p className="mt-2 text-sm break-words text-red-700">Last error ({m.attempts} {m.attempts === 1 ? 'attempt' : 'attempts'}): {m.lastError}</p>
                 )}
                 {(m.status === 'pending' || m.status === 'failed' || m.status === 'cancelled') && (
-                  <MessageActions id={m.id} status={m.status} label={`${m.subject} to ${m.toAddress}`} />
+                  <MessageActions id={m.id} status={m.status} label={`${m.subject} to ${m.toAddress}`} leavesList={Boolean(params.status)} />
                 )}
               </article>
             </li>
