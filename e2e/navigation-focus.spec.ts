@@ -2,7 +2,7 @@
 // the check) or a link in the phone menu (which closes as it is chosen) leaves focus on the new page's
 // title, never on the page body, so the next Tab starts on that page, not at the top of the document.
 // Also: the Users tabs read the same on each tab (the Locked Users count), and the import pages lead back.
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
 const run = Date.now().toString(36);
@@ -165,4 +165,36 @@ test('on a phone, a result message left at the bottom never covers the control T
     if (where) covered.push(where);
   }
   expect(covered).toEqual([]);
+});
+
+test('the Users tabs and the sidebar\'s links show their whole focus ring from the keyboard, not one cut off by the scrolling row or sidebar', async ({ page, login }) => {
+  await login.signInAs('admin');
+  // The ring (outline plus its offset) lies inside the nearest box that clips what sticks out of it.
+  const ringFits = (target: Locator) =>
+    target.evaluate((element) => {
+      const style = getComputedStyle(element);
+      if (style.outlineStyle === 'none') return 'no ring';
+      const reach = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+      let clip = element.parentElement;
+      while (clip && getComputedStyle(clip).overflowX === 'visible' && getComputedStyle(clip).overflowY === 'visible') clip = clip.parentElement;
+      const ring = element.getBoundingClientRect();
+      const box = (clip ?? document.documentElement).getBoundingClientRect();
+      return ring.top - reach >= box.top && ring.bottom + reach <= box.bottom && ring.left - reach >= box.left && ring.right + reach <= box.right ? 'fits' : 'cut off';
+    });
+  for (const width of [1440, 390]) {
+    await page.setViewportSize({ width, height: 844 });
+    await page.goto('/users');
+    const tab = page.getByRole('link', { name: /Locked Users/ });
+    await page.getByRole('link', { name: 'All Users' }).focus();
+    await page.keyboard.press('Tab');
+    await expect(tab).toBeFocused();
+    expect(await ringFits(tab), `Locked Users tab at ${width}`).toBe('fits');
+  }
+  await page.setViewportSize({ width: 1440, height: 844 });
+  await page.goto('/settings/security');
+  const first = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' });
+  await page.getByRole('link', { name: 'Userdesk' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(first).toBeFocused();
+  expect(await ringFits(first), 'the sidebar\'s first link').toBe('fits');
 });

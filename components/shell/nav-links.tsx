@@ -85,7 +85,8 @@ export function NavLinks({ items }: { items: NavItem[] }) {
                 aria-current={current ? 'page' : undefined}
                 onClick={() => setOpen(false)}
                 className={cn(
-                  'flex h-10 items-center gap-2.5 rounded-md px-2.5 text-sm font-medium whitespace-nowrap md:h-8',
+                  // The ring is drawn inside the link: the sidebar scrolls, so it clips whatever sticks out.
+                  'flex h-10 items-center gap-2.5 rounded-md px-2.5 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600 md:h-8',
                   current ? 'bg-slate-200/70 text-slate-900' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900',
                 )}
               >

@@ -15,8 +15,9 @@ export function LinkTabs({ label, items, current }: { label: string; items: read
               <Link
                 href={tab.href}
                 aria-current={active ? 'page' : undefined}
+                // The ring is drawn inside the tab: the row scrolls sideways, so it clips whatever sticks out.
                 className={cn(
-                  'inline-flex items-center gap-2 border-b-2 px-0.5 pb-2.5 text-sm font-medium whitespace-nowrap',
+                  'inline-flex items-center gap-2 rounded-t-sm border-b-2 px-0.5 pb-2.5 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600',
                   active ? 'border-indigo-600 text-slate-900' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900',
                 )}
               >
