@@ -1,4 +1,5 @@
 // On a phone (390 px) nothing a manager needs is cut off where no tooltip can show it.
+import { writeFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
 
 test('audit log on a phone: changed values (a new user\'s email) wrap instead of being cut off', async ({ page, login }) => {
@@ -94,4 +95,25 @@ test('a long role name in a role picker (bulk Change role) is shown in full insi
   await page.getByRole('button', { name: `Delete ${name}` }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
   await expect(page.getByRole('link', { name, exact: true })).toHaveCount(0);
+});
+
+test('an upload with a long file name: its check page and its Past imports card show the name in full on a phone', async ({ page, login }, testInfo) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const stamp = Date.now().toString(36);
+  const fileName = `Q3_onboarding_EMEA_subsidiaries_final_version_7_reviewed_${stamp}.csv`;
+  const file = testInfo.outputPath(fileName);
+  writeFileSync(file, `First name,Last name,Email,Role\nLong,Filename,long.filename.${stamp}@acme.test,User\n`);
+  await page.goto('/users/import');
+  await page.getByLabel('Choose a file').setInputFiles(file);
+  await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+  const description = page.getByRole('main').getByText(fileName);
+  await expect(description).toBeVisible();
+  expect(await description.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  await page.goto('/users/import');
+  const card = page.getByRole('list', { name: 'Past imports' }).getByRole('link', { name: new RegExp(`^${fileName.replace(/\./g, '\\.')}`) });
+  await expect(card).toHaveText(fileName);
+  expect(await card.evaluate((el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= 390)).toBe(true);
 });

@@ -11,7 +11,7 @@ export function PageHeader({ title, description, actions, back }: { title: React
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
           <h1 tabIndex={-1} className="rounded-sm text-xl font-semibold tracking-tight text-slate-900 [overflow-wrap:anywhere] focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{title}</h1>
-          {description && <p className="mt-1 text-sm text-slate-600">{description}</p>}
+          {description && <p className="mt-1 text-sm text-slate-600 [overflow-wrap:anywhere]">{description}</p>}
         </div>
         {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}
       </div>

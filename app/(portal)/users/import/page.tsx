@@ -108,18 +108,18 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
                 </tbody>
               </table>
             </div>
-            {/* On a phone each import is a card: nothing scrolls sideways. */}
+            {/* On a phone each import is a card: nothing scrolls sideways, and long file names wrap (no tooltip there). */}
             <ul aria-labelledby="past-title" className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200 sm:hidden">
               {imports.map((job) => (
                 <li key={job.id} className="space-y-1 px-4 py-3 text-sm">
                   <div className="flex items-start justify-between gap-2">
-                    <Link href={`/users/import/${job.id}`} className="min-w-0 truncate font-medium text-indigo-700 hover:underline" title={sourceLabel(job.source)} aria-label={`${sourceLabel(job.source)}, ${utcMinute(job.createdAt)}`}>
+                    <Link href={`/users/import/${job.id}`} className="min-w-0 font-medium text-indigo-700 [overflow-wrap:anywhere] hover:underline" aria-label={`${sourceLabel(job.source)}, ${utcMinute(job.createdAt)}`}>
                       {sourceLabel(job.source)}
                     </Link>
                     <ImportStatusBadge status={job.status} />
                   </div>
                   <p className="text-xs text-slate-600">
-                    <span className="block truncate">By {job.createdByLabel}</span>
+                    <span className="block [overflow-wrap:anywhere]">By {job.createdByLabel}</span>
                     <LocalTime value={job.createdAt} inline />
                   </p>
                   <p className="text-xs text-slate-700 tabular-nums">
