@@ -117,3 +117,22 @@ test('an upload with a long file name: its check page and its Past imports card 
   await expect(card).toHaveText(fileName);
   expect(await card.evaluate((el) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= 390)).toBe(true);
 });
+
+test('audit log on a phone: an event\'s sentence naming a long one-word role wraps inside its card', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const name = `CustomerSuccessAccountCoordinatorEMEA${Date.now().toString(36)}`;
+  await page.goto('/settings/roles/new');
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page).toHaveURL(/\/settings\/roles(\?|$)/);
+  await page.goto('/audit');
+  const sentence = page.getByRole('main').locator('li p').filter({ hasText: name }).first();
+  await expect(sentence).toBeVisible();
+  expect(await sentence.evaluate((p) => p.scrollWidth <= p.clientWidth)).toBe(true);
+
+  await page.goto('/settings/roles');
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
+  await expect(page.getByRole('link', { name, exact: true })).toHaveCount(0);
+});

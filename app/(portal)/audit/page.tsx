@@ -158,7 +158,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 {group.events.map((d) => (
                   <li key={d.id} className="px-4 py-3 text-sm">
                     <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-                      <p className="min-w-0 text-slate-900">{d.sentence}</p>
+                      <p className="min-w-0 text-slate-900 [overflow-wrap:anywhere]">{d.sentence}</p>
                       <span className="shrink-0 text-xs text-slate-600">
                         <LocalTime value={d.at} inline />
                       </span>
