@@ -53,7 +53,10 @@ test('filter the audit log by actor and date, then export the filtered view as C
   expect(download.suggestedFilename()).toMatch(/^audit-log-.*\.csv$/);
   const csv = (await readFile((await download.path())!, 'utf8')).replace(/^\uFEFF/, '');
   const lines = csv.trim().split('\r\n');
-  expect(lines[0]).toBe('Event,Time (UTC),Actor type,Actor,Actor id,Action,Sentence,Target,Target id,Environment id,Changes,Detail,IP,User agent');
+  // Every cell quoted (lib/spreadsheet-safety.ts), as in the users export.
+  expect(lines[0]).toBe(
+    ['Event', 'Time (UTC)', 'Actor type', 'Actor', 'Actor id', 'Action', 'Sentence', 'Target', 'Target id', 'Environment id', 'Changes', 'Detail', 'IP', 'User agent'].map((h) => `"${h}"`).join(','),
+  );
   const mine = lines.filter((l) => l.includes(name));
   expect(mine).toHaveLength(1);
   expect(mine[0]).toContain('environment.created');
