@@ -67,6 +67,21 @@ test.describe('Roles', () => {
     await page.getByRole('button', { name: 'Add user and send invitation' }).click();
     await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}(\?added=1)?$/);
 
+    // The profile shows the field with its value; it cannot be emptied, and a change is checked as on Add.
+    const stored = page.getByLabel('Employee number');
+    await expect(stored).toHaveValue('E1234');
+    await stored.fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.locator('#user-profile-employeeNo-error')).toHaveText('Enter the Employee number.');
+    await page.getByRole('alert').filter({ hasText: 'Employee number' }).getByRole('link', { name: /Employee number/ }).click();
+    await expect(stored).toBeFocused();
+    await stored.fill('E5678');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel('Employee number')).toHaveValue('E5678');
+    await accessibleAtBothWidths(page);
+
     // Delete while in use: refused, with the move offered in the same dialog.
     await page.goto('/settings/roles');
     await page.getByRole('row').filter({ hasText: roleName }).getByRole('button', { name: `Delete ${roleName}` }).click();

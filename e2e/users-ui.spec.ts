@@ -189,7 +189,8 @@ test.describe('Profile', () => {
     await expect(page).toHaveURL(url); // the notice is not in the URL any more: a reload does not repeat it
     await page.reload();
     await expect(page.getByText('was added and an invitation was sent')).toHaveCount(0);
-    await expect(page.getByRole('checkbox', { name: /^Inactive/ })).toBeVisible();
+    // Invited: there is no access to suspend yet, so no Inactive box (a tick did nothing before).
+    await expect(page.getByRole('checkbox', { name: /^Inactive/ })).toHaveCount(0);
 
     // A failed submit: the error summary takes focus and links the field.
     await page.getByLabel('Email').fill('not-an-email');
@@ -235,12 +236,25 @@ test.describe('Profile', () => {
     await expectAccessibleAtBothWidths(page, 'profile');
   });
 
-  test('one\'s own profile offers no Inactive box (nobody makes themselves inactive)', async ({ page, login }) => {
+  test('one\'s own profile offers no Inactive box, no Reset or Ban, and a role one cannot change', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users?q=ada.admin%40acme.test');
+    // The row's menu offers nothing but the profile: every action on oneself would be refused.
+    await page.getByRole('button', { name: 'Actions for Ada Admin' }).click();
+    await expect(page.getByRole('menuitem')).toHaveText(['Open profile']);
+    await page.keyboard.press('Escape');
     await page.getByRole('link', { name: 'Admin, Ada' }).click();
     await expect(page.getByRole('button', { name: 'Save changes' })).toBeVisible();
     await expect(page.getByRole('checkbox', { name: /^Inactive/ })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Reset' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Ban' })).toHaveCount(0);
+    const role = page.getByLabel('Role');
+    await expect(role).toBeDisabled();
+    await expect(role).toHaveAccessibleDescription(/changed by an Administrator/);
+    // Saving one's own names still works, the role is kept.
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: /Nothing changed|Changes saved/ })).toBeVisible();
+    await expect(page.getByText('ada.admin@acme.test · Administrator')).toBeVisible();
   });
 
   test('a stale edit shows who changed what, and keeps the typed values on top of theirs', async ({ page, login }) => {

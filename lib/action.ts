@@ -11,7 +11,7 @@ import type { Tx } from '@/db/client';
 import { recordAudit, type Actor, type AuditInput, type RequestMeta } from '@/lib/audit';
 import { getCurrentUser, type SessionUser } from '@/lib/auth/session';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
-import { AppError, type FieldErrors } from '@/lib/errors';
+import { AppError, StaleEditError, type FieldErrors } from '@/lib/errors';
 import type { ActionState } from './action-state';
 import { metaFromHeaders } from '@/lib/request';
 
@@ -88,6 +88,8 @@ function guarded<A extends Access, S extends z.ZodType>(
       const parsed = schema.safeParse(formToObject(formData));
       if (!parsed.success) {
         const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
+        // One value can fail two checks with one message ("1.5" is neither whole nor in range): say it once.
+        for (const [field, messages] of Object.entries(fieldErrors)) fieldErrors[field] = [...new Set(messages)];
         return { status: 'error', message: 'Check the highlighted fields.', fieldErrors };
       }
       const meta = await requestMeta();
@@ -95,8 +97,9 @@ function guarded<A extends Access, S extends z.ZodType>(
       outcome = await execute(parsed.data, user as UserFor<A>, actor, meta);
     } catch (error) {
       if (error instanceof AppError)
-        // A conflict (someone else saved first) is marked, so a form can show what changed instead.
-        return { status: 'error', message: error.message, fieldErrors: error.fieldErrors, ...(error.code === 'conflict' ? { code: 'conflict' as const } : {}) };
+        // A stale save (someone else saved first) is marked, so a form can show what changed instead.
+        // Other conflicts (the last Administrator, already banned) are shown as they are.
+        return { status: 'error', message: error.message, fieldErrors: error.fieldErrors, ...(error instanceof StaleEditError ? { code: 'conflict' as const } : {}) };
       console.error(error);
       return { status: 'error', message: 'Something went wrong and nothing was saved. Try again.' };
     }

@@ -18,5 +18,16 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A save made from an older view of the record (its version moved since). The one conflict a form can
+ * do something about, by showing what changed meanwhile: lib/action.ts marks it for the form, and
+ * only it (a refusal such as the last-Administrator rule is also a 409, but is shown as it is).
+ */
+export class StaleEditError extends AppError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
 export const fieldError = (field: string, message: string) =>
   new AppError('invalid', message, { [field]: [message] });

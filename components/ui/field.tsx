@@ -3,7 +3,7 @@ import { cn } from '@/lib/utils';
 
 // A readonly input (a built-in role's name) looks like text, not like a box waiting to be typed in.
 export const inputClass =
-  'block w-full rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-500 [&[readonly]]:bg-slate-50 [&[readonly]]:text-slate-600 [&[readonly]]:shadow-none';
+  'block w-full rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-500 [&[readonly]]:bg-slate-50 [&[readonly]]:text-slate-600 [&[readonly]]:shadow-none disabled:bg-slate-50 disabled:text-slate-600 disabled:shadow-none';
 
 type FieldProps = ComponentProps<'input'> & {
   label: string;

@@ -23,6 +23,8 @@ export type UserFormValues = {
   environmentIds: string[];
   tags: UserTag[];
   inactive?: boolean;
+  /** Values of role fields, by key (editing: what is stored now). */
+  profile?: Record<string, string>;
   version?: number;
   /** When the editor loaded the user (its updatedAt): a stale save shows what changed since. */
   seenAt?: string;
@@ -32,8 +34,11 @@ export type ConflictInfo = {
   version: number;
   seenAt: string;
   changes: { sentence: string; at: string; details: string[] }[];
-  current: { firstName: string; lastName: string; email: string; roleId: string; environmentIds: string[]; tags: UserTag[]; inactive: boolean };
+  current: { firstName: string; lastName: string; email: string; roleId: string; environmentIds: string[]; tags: UserTag[]; inactive: boolean; profile: Record<string, string> };
 };
+
+/** A stored profile value, read as the server reads it (own keys only: a field may be keyed `constructor`). */
+const valueOf = (profile: Record<string, string> | undefined, key: string) => (profile && Object.hasOwn(profile, key) ? profile[key] : undefined);
 
 const FIELDS: Record<string, { id: string; label: string }> = {
   firstName: { id: 'user-firstName', label: 'First name' },
@@ -42,6 +47,7 @@ const FIELDS: Record<string, { id: string; label: string }> = {
   roleId: { id: 'user-role', label: 'Role' },
   environmentIds: { id: 'user-environments-first', label: 'Environments' },
   tags: { id: 'user-tags-add', label: 'Tags' },
+  inactive: { id: 'user-inactive', label: 'Inactive' },
 };
 
 /**
@@ -58,6 +64,7 @@ export function UserForm({
   userId,
   loadConflict,
   canDeactivate = true,
+  self = false,
 }: {
   action: (state: ActionState, data: FormData) => Promise<ActionState>;
   roles: RoleOption[];
@@ -66,8 +73,10 @@ export function UserForm({
   mode: 'add' | 'edit';
   userId?: string;
   loadConflict?: (userId: string, seenAt: string) => Promise<ConflictInfo | null>;
-  /** False on one's own profile: nobody makes themselves inactive (lib/users/update.ts refuses it). */
+  /** False on one's own profile (nobody makes themselves inactive), and for users with no access to suspend (invited, banned). */
   canDeactivate?: boolean;
+  /** One's own profile: the role and the environments one is in are not one's own to change (lib/users/update.ts). */
+  self?: boolean;
 }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(action);
   const [roleId, setRoleId] = useState(initial.roleId);
@@ -123,6 +132,8 @@ export function UserForm({
       const input = form.elements.namedItem(name) as HTMLInputElement | null;
       if (input && input.value === input.defaultValue) input.value = current[name];
     }
+    for (const input of form.querySelectorAll<HTMLInputElement>('input[name^="profile."]'))
+      if (input.value === input.defaultValue) input.value = valueOf(current.profile, input.name.slice('profile.'.length)) ?? '';
     for (const box of form.querySelectorAll<HTMLInputElement>('input[name="environmentIds"]'))
       if (box.checked === box.defaultChecked) box.checked = current.environmentIds.includes(box.value);
     const inactive = form.elements.namedItem('inactive') as HTMLInputElement | null;
@@ -142,10 +153,15 @@ export function UserForm({
   };
 
   const showSummary = state.status === 'error' && state.code !== 'conflict';
+  // The summary links each of the chosen role's fields too.
+  const fields = { ...FIELDS, ...Object.fromEntries((role?.requiredFields ?? []).map((f) => [`profile.${f.key}`, { id: `user-profile-${f.key}`, label: f.label }])) };
+  // Editing, a field the role gained after the user got it may stay empty until someone fills it in
+  // (the server checks only new roles and changed values); one holding a value cannot be emptied.
+  const fieldRequired = (key: string) => mode === 'add' || roleId !== initial.roleId || Boolean(valueOf(initial.profile, key));
 
   return (
     <form ref={formRef} {...formProps} className="space-y-5 rounded-lg bg-white p-5 ring-1 ring-slate-200 sm:p-6">
-      {showSummary && <ErrorSummary message={state.message} errors={state.fieldErrors} fields={FIELDS} token={state} />}
+      {showSummary && <ErrorSummary message={state.message} errors={state.fieldErrors} fields={fields} token={state} />}
       {conflict && (
         <div ref={conflictRef} tabIndex={-1} role="alert" aria-labelledby="conflict-title" className="rounded-md bg-amber-50 p-4 text-sm text-amber-950 ring-1 ring-amber-200 focus:outline-2 focus:outline-offset-2 focus:outline-amber-600">
           <p id="conflict-title" className="font-medium">Someone else saved this user after you opened it. Your changes are not saved yet.</p>
@@ -174,20 +190,40 @@ export function UserForm({
       <Field id="user-email" label="Email" name="email" type="email" defaultValue={initial.email} required autoComplete="off" help="The user signs in with this address." errors={errors?.email} />
       <div className="space-y-1">
         <label htmlFor="user-role" className="block text-sm font-medium text-slate-800">Role</label>
-        <select id="user-role" name="roleId" value={roleId} onChange={(e) => setRoleId(e.target.value)} className={inputClass} aria-describedby={errors?.roleId ? 'user-role-error' : undefined} aria-invalid={errors?.roleId ? true : undefined}>
+        <select
+          id="user-role"
+          name={self ? undefined : 'roleId'}
+          value={roleId}
+          onChange={(e) => setRoleId(e.target.value)}
+          disabled={self}
+          className={inputClass}
+          aria-describedby={[self && 'user-role-help', errors?.roleId && 'user-role-error'].filter(Boolean).join(' ') || undefined}
+          aria-invalid={errors?.roleId ? true : undefined}
+        >
           {!role && <option value="">Choose a role</option>}
           {roles.map((r) => (
             <option key={r.id} value={r.id}>{r.name}</option>
           ))}
         </select>
+        {self && <input type="hidden" name="roleId" value={roleId} />}
+        {self && <p id="user-role-help" className="text-xs text-slate-600">Your own role, and the environments you are in, are changed by an Administrator.</p>}
         <FieldErrors id="user-role-error" errors={errors?.roleId} />
       </div>
 
-      {mode === 'add' && role && role.requiredFields.length > 0 && (
+      {role && role.requiredFields.length > 0 && (
         <fieldset className="space-y-4">
           <legend className="text-sm font-semibold text-slate-800">Required by the {role.name} role</legend>
           {role.requiredFields.map((f) => (
-            <Field key={`${role.id}-${f.key}`} id={`user-profile-${f.key}`} label={f.label} name={`profile.${f.key}`} help={f.hint} required errors={errors?.[`profile.${f.key}`]} />
+            <Field
+              key={`${role.id}-${f.key}`}
+              id={`user-profile-${f.key}`}
+              label={f.label}
+              name={`profile.${f.key}`}
+              defaultValue={valueOf(initial.profile, f.key) ?? ''}
+              help={f.hint}
+              required={fieldRequired(f.key)}
+              errors={errors?.[`profile.${f.key}`]}
+            />
           ))}
         </fieldset>
       )}
@@ -198,12 +234,17 @@ export function UserForm({
         <fieldset aria-describedby={errors?.environmentIds ? 'user-environments-error' : undefined}>
           <legend className="text-sm font-medium text-slate-800">Environments</legend>
           <div className="mt-1 flex flex-wrap gap-x-4">
-            {environments.map((env, i) => (
-              <label key={env.id} className="flex min-h-8 items-center gap-2 text-sm">
-                <input id={i === 0 ? 'user-environments-first' : undefined} type="checkbox" name="environmentIds" value={env.id} defaultChecked={initial.environmentIds.includes(env.id)} className="size-4 rounded border-slate-300 accent-indigo-600" />
-                {env.name}
-              </label>
-            ))}
+            {environments.map((env, i) => {
+              // One's own memberships stay (a disabled box is not sent: a hidden field carries it).
+              const kept = self && initial.environmentIds.includes(env.id);
+              return (
+                <label key={env.id} className="flex min-h-8 items-center gap-2 text-sm">
+                  <input id={i === 0 ? 'user-environments-first' : undefined} type="checkbox" name={kept ? undefined : 'environmentIds'} value={env.id} defaultChecked={initial.environmentIds.includes(env.id)} disabled={kept} className="size-4 rounded border-slate-300 accent-indigo-600" />
+                  {kept && <input type="hidden" name="environmentIds" value={env.id} />}
+                  {env.name}
+                </label>
+              );
+            })}
           </div>
           <FieldErrors id="user-environments-error" errors={errors?.environmentIds} />
         </fieldset>
@@ -253,10 +294,13 @@ export function UserForm({
       </fieldset>
 
       {mode === 'edit' && canDeactivate && (
-        <label className="flex min-h-8 items-center gap-2 text-sm">
-          <input type="checkbox" name="inactive" defaultChecked={initial.inactive} className="size-4 rounded border-slate-300 accent-indigo-600" />
-          Inactive (cannot sign in until made active again)
-        </label>
+        <div>
+          <label className="flex min-h-8 items-center gap-2 text-sm">
+            <input id="user-inactive" type="checkbox" name="inactive" defaultChecked={initial.inactive} aria-describedby={errors?.inactive ? 'user-inactive-error' : undefined} aria-invalid={errors?.inactive ? true : undefined} className="size-4 rounded border-slate-300 accent-indigo-600" />
+            Inactive (cannot sign in until made active again)
+          </label>
+          <FieldErrors id="user-inactive-error" errors={errors?.inactive} />
+        </div>
       )}
 
       </div>

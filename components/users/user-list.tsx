@@ -340,6 +340,7 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
 function rowAllows(kind: Kind, row: UserRow) {
   // A user the viewer may not change (a higher role, other environments): every action would be refused.
   if (!row.changeable) return false;
+  if (row.self) return false;
   if (kind === 'ban') return row.status !== 'banned';
   if (kind === 'unlock') return row.status === 'locked';
   if (kind === 'reset') return row.status === 'locked' || row.status === 'active';

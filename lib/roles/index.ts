@@ -77,15 +77,24 @@ const isValidPattern = (pattern: string) => compilePattern(pattern) !== null;
 /** True when the value matches the field's pattern in full (no pattern: anything). */
 export const matchesPattern = (field: RequiredField, value: string) => !field.pattern || (compilePattern(field.pattern)?.matches(value) ?? false);
 
+/**
+ * A profile's value for a key, trimmed, or undefined. Only the object's own values: a field keyed
+ * `constructor` or `toString` (both valid keys) must not read what every object inherits.
+ */
+export const profileValue = (profile: Readonly<Record<string, string | undefined>>, key: string): string | undefined => {
+  const value: unknown = Object.hasOwn(profile, key) ? profile[key] : undefined;
+  return typeof value === 'string' ? value.trim() : undefined;
+};
+
 /** The profile as stored: the role's own fields, trimmed; anything else sent along is not kept. */
 export const roleProfile = (fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): Record<string, string> =>
-  Object.fromEntries(fields.flatMap((f) => (profile[f.key]?.trim() ? [[f.key, profile[f.key]!.trim()]] : [])));
+  Object.fromEntries(fields.flatMap((f) => (profileValue(profile, f.key) ? [[f.key, profileValue(profile, f.key)!]] : [])));
 
 /** What is wrong with a profile for a role's required fields: each field missing or not matching its pattern. */
 export function profileProblems(fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): { field: RequiredField; missing: boolean; message: string }[] {
   const problems = [];
   for (const field of fields) {
-    const value = profile[field.key]?.trim();
+    const value = profileValue(profile, field.key);
     if (!value) problems.push({ field, missing: true, message: `Enter the ${field.label}.` });
     else if (!matchesPattern(field, value))
       problems.push({ field, missing: false, message: `The ${field.label} does not have the expected format${field.hint ? `: ${field.hint}` : ''}.` });

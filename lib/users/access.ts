@@ -5,7 +5,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
-import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { isSelf, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
 import { consumeToken, findToken, issueToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
@@ -40,6 +40,9 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
 export async function resetUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.unlock');
   const user = await findChangeableUser(tx, principal, userId);
+  // It would sign them out with no password, waiting on an email (which, without SMTP, only an
+  // Administrator can read in the outbox): people change their own password on their profile.
+  if (isSelf(principal, user.id)) throw new AppError('forbidden', 'You cannot reset yourself: change your password on your profile instead.');
   if (user.status !== 'locked' && user.status !== 'active')
     throw new AppError('conflict', `${user.email} is ${user.status}: only active or locked users can be reset.`);
   await tx
@@ -77,7 +80,15 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
 export async function resendInvitation(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.write');
   const user = await findChangeableUser(tx, principal, userId);
-  if (user.status !== 'invited') throw new AppError('conflict', `${user.email} has already accepted the invitation.`);
+  if (user.status !== 'invited')
+    throw new AppError(
+      'conflict',
+      user.status === 'banned'
+        ? `${user.email} is banned: Validate them first${user.activatedAt ? '' : ', then resend the invitation'}.`
+        : user.activatedAt
+          ? `${user.email} has already accepted the invitation.`
+          : `${user.email} is ${user.status}: only invited users are sent invitations.`,
+    );
   await sendInvitation(tx, user);
   await recordAudit(tx, { actor: principal.actor, action: 'user.invitation_sent', target: targetOf(user), detail: 'Invitation resent; earlier links no longer work', meta });
   return user;

@@ -28,18 +28,23 @@ export const tagsSchema = z
     }
   });
 
+/** Values of a role's required fields, by the fields' keys. */
+export const profileSchema = z
+  .record(z.string(), plainTextSchema('profile field', 500))
+  .refine((profile) => Object.keys(profile).every((key) => FIELD_KEY.test(key)), 'Profile fields are named by the keys of the fields a role asks for.');
+
+/** Environments picked from a list: anything else is not one of them. */
+export const environmentIdsSchema = z.array(z.uuid('Choose environments from the list.').toLowerCase());
+
 export const newUserSchema = z.object({
   firstName: nameSchema('first name'),
   lastName: nameSchema('last name'),
   email: emailSchema,
   // Ids are compared as text in places (reach, memberships): read in one case, as PostgreSQL prints them.
   roleId: z.uuid('Choose a role.').toLowerCase(),
-  environmentIds: z.array(z.uuid().toLowerCase()).default([]),
+  environmentIds: environmentIdsSchema.default([]),
   tags: tagsSchema.default([]),
-  profile: z
-    .record(z.string(), plainTextSchema('profile field', 500))
-    .refine((profile) => Object.keys(profile).every((key) => FIELD_KEY.test(key)), 'Profile fields are named by the keys of the fields a role asks for.')
-    .default({}),
+  profile: profileSchema.default({}),
 });
 
 export type NewUser = z.infer<typeof newUserSchema>;
@@ -76,20 +81,28 @@ export async function emailInUse(tx: Tx, email: string, exceptUserId?: string): 
   return row !== undefined && row.id !== exceptUserId;
 }
 
-/** Checks role and environments the principal may grant; returns the role. */
-export async function checkGrant(tx: Tx, principal: Principal, roleId: string, environmentIds: string[]) {
+/**
+ * Checks role and environments the principal may grant; returns the role. An environment the user
+ * already belongs to (`memberships`) may be named again even if it has been archived since (an API
+ * client sending back what it read); a new one must be an active environment the principal manages.
+ * At least one active environment is needed, unless the role spans them all.
+ */
+export async function checkGrant(tx: Tx, principal: Principal, roleId: string, environmentIds: string[], memberships: readonly string[] = []) {
   const errors: FieldErrors = {};
   const [role] = await tx.select().from(roles).where(eq(roles.id, roleId));
   if (!role) errors.roleId = ['Choose a role.'];
   else if (!canGrant(principal, role))
     errors.roleId = [`You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`];
   if (role && !role.allEnvironments) {
-    const found = environmentIds.length
-      ? await tx.select({ id: environments.id }).from(environments).where(and(inArray(environments.id, environmentIds), isNull(environments.archivedAt)))
-      : [];
-    if (found.length !== new Set(environmentIds).size || environmentIds.some((id) => !canSeeEnvironment(principal, id)))
+    const wanted = [...new Set(environmentIds)];
+    const active = new Set(
+      wanted.length
+        ? (await tx.select({ id: environments.id }).from(environments).where(and(inArray(environments.id, wanted), isNull(environments.archivedAt)))).map((e) => e.id)
+        : [],
+    );
+    if (wanted.some((id) => !memberships.includes(id) && (!active.has(id) || !canSeeEnvironment(principal, id))))
       errors.environmentIds = ['Choose environments you manage.'];
-    else if (environmentIds.length === 0) errors.environmentIds = ['Choose at least one environment.'];
+    else if (active.size === 0) errors.environmentIds = ['Choose at least one environment.'];
   }
   return { role, errors };
 }

@@ -256,3 +256,30 @@ describe('updateUserFromFields', () => {
     expect((await row(adminId)).status).toBe('active');
   });
 });
+
+describe("updateUserFromFields and a role's required fields (REST PATCH, SOAP UpdateUser)", () => {
+  it('a role change without the fields is refused on Role, by name; with `profile` it is made; values not named are kept', async () => {
+    const [contractor] = await db.insert(roles).values({ name: 'Fields Contractor', permissions: [], requiredFields: [{ label: 'Employee ID', key: 'employeeId' }, { label: 'Agency', key: 'agency' }] }).returning();
+    const user = await insertUser(db, { email: 'needs-fields@fields.test', environmentId });
+    const refused = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { roleId: contractor!.id })));
+    expect(refused).toMatchObject({ code: 'invalid', fieldErrors: { roleId: [expect.stringMatching(/^The Fields Contractor role asks for Employee ID and Agency, which needs-fields@fields\.test does not have/)] } });
+    expect(refused!.message).toBe(refused!.fieldErrors!.roleId![0]);
+    expect(await row(user.id)).toMatchObject({ roleId: userRoleId, profile: {}, version: user.version });
+
+    const partial = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { roleId: contractor!.id, profile: { employeeId: 'E7' } })));
+    expect(partial).toMatchObject({ fieldErrors: { 'profile.agency': ['Enter the Agency.'] } });
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { roleId: contractor!.id, profile: { employeeId: 'E7', agency: 'Acme' } }));
+    expect(await row(user.id)).toMatchObject({ roleId: contractor!.id, profile: { employeeId: 'E7', agency: 'Acme' } });
+    // A later PATCH naming one field changes only that one.
+    await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { profile: { agency: 'Globex' } }));
+    expect((await row(user.id)).profile).toEqual({ employeeId: 'E7', agency: 'Globex' });
+  });
+
+  it('inactive on an invited user is refused by name whoever calls', async () => {
+    const invited = await insertUser(db, { email: 'invited-inactive@fields.test', environmentId, status: 'invited', activatedAt: null });
+    expect(await failure(db.transaction((tx) => updateUserFromFields(tx, admin, invited.id, { inactive: true })))).toMatchObject({
+      fieldErrors: { inactive: [expect.stringContaining('has not accepted the invitation yet')] },
+    });
+    expect((await row(invited.id)).status).toBe('invited');
+  });
+});

@@ -13,14 +13,14 @@ import { userEnvironments, users, type UserTag } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { issueToken } from '@/lib/auth/tokens';
-import { AppError, fieldError, type FieldErrors } from '@/lib/errors';
+import { AppError, fieldError, StaleEditError, type FieldErrors } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
 import { profileProblems, roleProfile } from '@/lib/roles';
 import { credentialsMail, passwordChangedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
 import { assertActiveAdministratorRemains } from './admin-guard';
-import { checkGrant, emailInUse, inviteUser, mapEmailTaken, newUserSchema, tagsSchema } from './create';
+import { checkGrant, emailInUse, environmentIdsSchema, inviteUser, mapEmailTaken, newUserSchema, profileSchema, tagsSchema } from './create';
 import { assertPasswordAllowed, storePassword } from './password';
 import { findChangeableUser, membershipsOf, targetOf } from './scope';
 import { STALE_EDIT, updateUser } from './update';
@@ -48,6 +48,8 @@ export type UpdateUserFields = {
   roleId?: string;
   environmentIds?: string[];
   tags?: UserTag[];
+  /** Values for the role's required fields, by key; those not named keep their stored values. */
+  profile?: Record<string, string>;
   password?: string;
   autoGenerateNewPassword?: boolean;
   requirePasswordChange?: boolean;
@@ -78,8 +80,9 @@ export const updateUserFieldsSchema = z
     firstName: newUserSchema.shape.firstName.optional(),
     lastName: newUserSchema.shape.lastName.optional(),
     roleId: newUserSchema.shape.roleId.optional(),
-    environmentIds: z.array(z.uuid().toLowerCase()).optional(),
+    environmentIds: environmentIdsSchema.optional(),
     tags: tagsSchema.optional(),
+    profile: profileSchema.optional(),
     password: passwordSchema.optional(),
     autoGenerateNewPassword: z.boolean().optional(),
     requirePasswordChange: z.boolean().optional(),
@@ -223,7 +226,7 @@ export async function updateUserFromFields(
   requirePermissionOf(principal, onlyUnlock ? 'users.unlock' : 'users.write');
 
   const user = await findChangeableUser(tx, principal, userId);
-  if (fields.version !== undefined && fields.version !== user.version) throw new AppError('conflict', STALE_EDIT);
+  if (fields.version !== undefined && fields.version !== user.version) throw new StaleEditError(STALE_EDIT);
   // The person themselves needs their current password to change it (Profile): a key acting as them
   // must not set a new one, which would turn an integration's credential into their portal sign-in.
   if ((fields.password !== undefined || fields.autoGenerateNewPassword) && principal.actsAs === user.id)
@@ -239,11 +242,9 @@ export async function updateUserFromFields(
   };
   await unlockIfLocked();
 
-  const profileFields = ['email', 'firstName', 'lastName', 'roleId', 'environmentIds', 'tags', 'inactive'] as const;
+  const profileFields = ['email', 'firstName', 'lastName', 'roleId', 'environmentIds', 'tags', 'profile', 'inactive'] as const;
   if (profileFields.some((f) => fields[f] !== undefined)) {
     const [current] = await tx.select({ version: users.version, status: users.status }).from(users).where(eq(users.id, user.id));
-    if (fields.inactive !== undefined && fields.inactive && !['active', 'locked', 'inactive'].includes(current!.status))
-      throw fieldError('inactive', `${user.email} is ${current!.status}: only active or locked users can be made inactive.`);
     // A ban reads as Inactive on the SOAP wire; "inactive: false" must not look as if it lifted one.
     if (fields.inactive === false && current!.status === 'banned')
       throw fieldError('inactive', `${user.email} is banned: lift the ban (Validate) to give them access again.`);
@@ -259,6 +260,7 @@ export async function updateUserFromFields(
         roleId: fields.roleId ?? user.roleId,
         environmentIds: fields.environmentIds ?? (await membershipsOf(tx, user.id)),
         tags: fields.tags ?? user.tags,
+        profile: fields.profile,
         inactive: fields.inactive ?? current!.status === 'inactive',
       },
       meta,

@@ -14,7 +14,7 @@ import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users, userStatus, type UserStatus } from '@/db/schema';
-import type { Principal } from '@/lib/auth/principal';
+import { isSelf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { isPgText, isTimestamptzText, textParam, UUID } from '@/lib/search-params';
 import { changeRefusal, roleSpansAll, visibleTo } from './scope';
@@ -271,6 +271,8 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
       environments: names.filter((n) => n.userId === user.id).map((n) => n.name),
       /** Whether the viewer may change this user at all (the same test every change makes): the row offers no action otherwise. */
       changeable: changeRefusal(principal, { email: user.email, rolePermissions, roleAllEnvironments: user.allEnvironments }, environmentIds) === null,
+      /** The viewer's own row: nobody bans, resets, re-roles or removes themselves (lib/users refuses each). */
+      self: isSelf(principal, user.id),
     })),
     next: last && (forward ? more : true) ? encodeCursor(last) : null,
     previous: first && (forward ? cursor !== null : more) ? encodeCursor(first) : null,

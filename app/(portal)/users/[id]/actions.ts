@@ -28,9 +28,11 @@ export const banUserAction = action('users.ban', banSchema.extend(target.shape),
 });
 
 export const validateUserAction = action('users.ban', target, async ({ userId }, { tx, user, meta }) => {
-  const { status } = await validateUser(tx, principalOf(user), userId, meta);
+  const { status, passwordSet } = await validateUser(tx, principalOf(user), userId, meta);
   const message = {
-    active: 'The user is active again and can sign in.',
+    active: passwordSet
+      ? 'The user is active again and can sign in.'
+      : 'The ban is lifted, but their password had been reset and the ban voided the link to choose one: reset them to send a new link.',
     invited: 'The ban is lifted. They never set a password: resend the invitation so they can.',
     locked: 'The ban is lifted, but they were locked when banned and still are: unlock or reset them to let them sign in.',
   }[status];
@@ -57,7 +59,7 @@ export type Conflict = {
   seenAt: string;
   changes: { sentence: string; at: string; details: string[] }[];
   /** The values stored now: fields the editor did not touch take these when their changes go on top. */
-  current: { firstName: string; lastName: string; email: string; roleId: string; environmentIds: string[]; tags: { name: string; value: string }[]; inactive: boolean };
+  current: { firstName: string; lastName: string; email: string; roleId: string; environmentIds: string[]; tags: { name: string; value: string }[]; inactive: boolean; profile: Record<string, string> };
 };
 
 /**
@@ -75,7 +77,7 @@ export async function loadConflict(userId: unknown, seenAt: unknown): Promise<Co
     const names = await auditNames(db, events);
     const environmentIds = await membershipsOf(db, userId);
     return {
-      current: { firstName: user.firstName, lastName: user.lastName, email: user.email, roleId: user.roleId, environmentIds, tags: user.tags, inactive: user.status === 'inactive' },
+      current: { firstName: user.firstName, lastName: user.lastName, email: user.email, roleId: user.roleId, environmentIds, tags: user.tags, inactive: user.status === 'inactive', profile: user.profile },
       version: user.version,
       seenAt: user.updatedAt.toISOString(),
       changes: events.map((e) => {

@@ -65,7 +65,9 @@ export default async function UserPage({ params, searchParams }: { params: Promi
   const refusal = changeRefusal(principal, user, memberships);
   const changeable = refusal === null;
   const canEdit = changeable && hasPermission(viewer, 'users.write');
+  const self = user.id === viewer.id;
   const name = `${user.firstName} ${user.lastName}`;
+  const roleFields = roles.find((r) => r.id === user.roleId)?.requiredFields ?? [];
 
   return (
     <>
@@ -93,7 +95,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
               name={name}
               status={user.status}
               version={user.version}
-              allowed={{ ban: hasPermission(viewer, 'users.ban') && viewer.id !== user.id, unlock: hasPermission(viewer, 'users.unlock'), write: hasPermission(viewer, 'users.write') }}
+              allowed={{ ban: hasPermission(viewer, 'users.ban') && !self, unlock: hasPermission(viewer, 'users.unlock'), reset: hasPermission(viewer, 'users.unlock') && !self, write: hasPermission(viewer, 'users.write') }}
             />
           )
         }
@@ -111,7 +113,9 @@ export default async function UserPage({ params, searchParams }: { params: Promi
               roles={grantableRoles(principal, roles)}
               environments={environments}
               userId={user.id}
-              canDeactivate={user.id !== viewer.id}
+              // Nobody makes themselves inactive; invited and banned users have no access to suspend.
+              canDeactivate={!self && user.status !== 'invited' && user.status !== 'banned'}
+              self={self}
               initial={{
                 firstName: user.firstName,
                 lastName: user.lastName,
@@ -119,6 +123,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
                 roleId: user.roleId,
                 environmentIds: memberships,
                 tags: user.tags,
+                profile: user.profile,
                 inactive: user.status === 'inactive',
                 version: user.version,
                 seenAt: user.updatedAt.toISOString(),
@@ -128,7 +133,10 @@ export default async function UserPage({ params, searchParams }: { params: Promi
             <dl className="grid gap-3 rounded-lg bg-white p-5 text-sm ring-1 ring-slate-200 sm:grid-cols-2">
               <div><dt className="text-slate-600">Email</dt><dd className="font-medium [overflow-wrap:anywhere]">{user.email}</dd></div>
               <div><dt className="text-slate-600">Role</dt><dd className="font-medium">{user.roleName}</dd></div>
-              <div><dt className="text-slate-600">Tags</dt><dd className="font-medium">{user.tags.map((t) => `${t.name}=${t.value}`).join(', ') || 'None'}</dd></div>
+              <div><dt className="text-slate-600">Tags</dt><dd className="font-medium [overflow-wrap:anywhere]">{user.tags.map((t) => `${t.name}=${t.value}`).join(', ') || 'None'}</dd></div>
+              {roleFields.map((f) => (
+                <div key={f.key}><dt className="text-slate-600">{f.label}</dt><dd className="font-medium [overflow-wrap:anywhere]">{(Object.hasOwn(user.profile, f.key) && user.profile[f.key]) || 'None'}</dd></div>
+              ))}
             </dl>
           )}
           <dl className="mt-4 grid gap-3 text-sm sm:grid-cols-3">

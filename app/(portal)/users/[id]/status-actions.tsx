@@ -11,7 +11,7 @@ import { idle, type ActionState } from '@/lib/action-state';
 import type { UserStatus } from '@/db/schema';
 import { banUserAction, resendInvitationAction, resetUserAction, unlockUserAction, validateUserAction } from './actions';
 
-type Allowed = { ban: boolean; unlock: boolean; write: boolean };
+type Allowed = { ban: boolean; unlock: boolean; reset: boolean; write: boolean };
 type Dialog = 'ban' | 'reset' | 'validate' | 'unlock' | null;
 
 /**
@@ -57,7 +57,7 @@ export function StatusActions({ userId, email, name, status, version, allowed }:
     allowed.ban && status === 'banned' && <Button key="validate" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('validate')}><ShieldCheck aria-hidden className="size-4" />Validate</Button>,
     allowed.unlock && status === 'locked' && <Button key="unlock" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('unlock')}><LockOpen aria-hidden className="size-4" />Unlock</Button>,
     allowed.write && status === 'invited' && <Button key="resend" variant="secondary" aria-disabled={pending || undefined} onClick={() => run(resendInvitationAction)}><Mail aria-hidden className="size-4" />Resend invitation</Button>,
-    allowed.unlock && (status === 'locked' || status === 'active') && <Button key="reset" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('reset')}><KeyRound aria-hidden className="size-4" />Reset</Button>,
+    allowed.reset && (status === 'locked' || status === 'active') && <Button key="reset" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('reset')}><KeyRound aria-hidden className="size-4" />Reset</Button>,
     allowed.ban && status !== 'banned' && <Button key="ban" variant="danger-secondary" aria-disabled={pending || undefined} onClick={() => setDialog('ban')}><Ban aria-hidden className="size-4" />Ban</Button>,
   ].filter(Boolean);
 
