@@ -128,7 +128,9 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
 
   let mustChangeNow = false;
   const expires = passwordExpiresAt(user.passwordChangedAt, settings);
-  if (expires && expires.getTime() <= Date.now()) {
+  // A change already required (as Unlock of an expired password requires one) is what expiry asks for:
+  // the session can do nothing else, so the user is let in to make it instead of being locked again.
+  if (expires && expires.getTime() <= Date.now() && !user.requirePasswordChange) {
     const outcome = await lockExpired(db, user, meta);
     if (outcome !== 'last_administrator') return { ok: false, reason: outcome === 'locked' ? 'expired' : 'unavailable' };
     // The last active Administrator is not locked out by age: they must choose a new password now.

@@ -51,6 +51,24 @@ describe('unlock', () => {
     expect(notices.map((m) => ({ kind: m.kind, priority: m.priority }))).toEqual([{ kind: 'unlocked', priority: 0 }]);
   });
 
+  it('lets a user locked for an expired password sign in once, to choose a new one (not locked again at once)', async () => {
+    const user = await insertUser(db, {
+      email: `expired${++n}@example.test`,
+      passwordHash: hash,
+      status: 'locked',
+      lockReason: 'password_expired',
+      lockedAt: new Date(),
+      passwordChangedAt: new Date(Date.now() - 400 * 86_400_000),
+      environmentId,
+    });
+    await db.transaction((tx) => unlockUser(tx, admin, user.id, meta));
+    expect(await reload(user.id)).toMatchObject({ status: 'active', requirePasswordChange: true });
+    const [event] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.unlocked')));
+    expect(event!.changes).toMatchObject({ requirePasswordChange: { before: false, after: true } });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+    expect((await reload(user.id)).status).toBe('active');
+  });
+
   it('refuses a user who is not locked', async () => {
     const user = await insertUser(db, { email: `active${++n}@example.test`, environmentId });
     await expect(db.transaction((tx) => unlockUser(tx, admin, user.id))).rejects.toMatchObject({ code: 'conflict' });

@@ -19,17 +19,33 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
   requirePermissionOf(principal, 'users.unlock');
   const user = await findChangeableUser(tx, principal, userId);
   if (user.status !== 'locked') throw new AppError('conflict', `${user.email} is not locked.`);
+  // Locked because the password expired: the same password would lock them again at the next sign-in,
+  // so they are let in once, to choose a new one (sign-in does not lock a change already required).
+  const mustChange = user.lockReason === 'password_expired' && !user.requirePasswordChange;
   await tx
     .update(users)
     // A manager bringing someone back is a reactivation: the inactivity job counts from it (lib/jobs/inactivity.ts),
     // or it would inactivate at its next run a user idle for longer than the setting, before they could sign in.
-    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0, activatedAt: new Date(), version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .set({
+      status: 'active',
+      lockReason: null,
+      lockedAt: null,
+      failedAttempts: 0,
+      activatedAt: new Date(),
+      ...(mustChange ? { requirePasswordChange: true } : {}),
+      version: sql`${users.version} + 1`,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, user.id));
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'user.unlocked',
     target: targetOf(user),
-    changes: { status: { before: 'locked', after: 'active' }, lockReason: { before: user.lockReason, after: null } },
+    changes: {
+      status: { before: 'locked', after: 'active' },
+      lockReason: { before: user.lockReason, after: null },
+      ...(mustChange ? { requirePasswordChange: { before: false, after: true } } : {}),
+    },
     meta,
   });
   await enqueueMail(tx, { email: user.email, userId: user.id }, unlockedMail(await organizationName(tx), user.firstName, portalUrl('/login')));

@@ -182,6 +182,18 @@ describe('statuses the edit form cannot reach', () => {
   });
 });
 
+describe('Unlock of an expired password', () => {
+  it('says the user must choose a new one, and requires it', async () => {
+    await signInAs(adminId);
+    const user = await person({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), passwordChangedAt: new Date(Date.now() - 400 * 86_400_000) });
+    expect(await actions.unlockUserAction(idle, form({ userId: user.id }))).toEqual({
+      status: 'success',
+      message: 'The user is unlocked: at their next sign-in they must choose a new password, as theirs has expired.',
+    });
+    expect(await reload(user.id)).toMatchObject({ status: 'active', requirePasswordChange: true, lockReason: null });
+  });
+});
+
 describe('the last Administrator', () => {
   it('is refused on the Role field as what it is, not as "someone else changed this user"', async () => {
     // Only one active Administrator left: the org's own. Another Administrator tries to demote them.

@@ -40,8 +40,11 @@ export const validateUserAction = action('users.ban', target, async ({ userId },
 });
 
 export const unlockUserAction = action('users.unlock', target, async ({ userId }, { tx, user, meta }) => {
-  await unlockUser(tx, principalOf(user), userId, meta);
-  return { message: 'The user is unlocked and can sign in with their password.', revalidate: page(userId) };
+  const { lockReason } = await unlockUser(tx, principalOf(user), userId, meta);
+  const message = lockReason === 'password_expired'
+    ? 'The user is unlocked: at their next sign-in they must choose a new password, as theirs has expired.'
+    : 'The user is unlocked and can sign in with their password.';
+  return { message, revalidate: page(userId) };
 });
 
 export const resetUserAction = action('users.unlock', target, async ({ userId }, { tx, user, meta }) => {

@@ -95,6 +95,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
               name={name}
               status={user.status}
               version={user.version}
+              passwordExpired={user.status === 'locked' && user.lockReason === 'password_expired'}
               allowed={{ ban: hasPermission(viewer, 'users.ban') && !self, unlock: hasPermission(viewer, 'users.unlock'), reset: hasPermission(viewer, 'users.unlock') && !self, write: hasPermission(viewer, 'users.write') }}
             />
           )

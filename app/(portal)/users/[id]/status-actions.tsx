@@ -20,7 +20,7 @@ type Dialog = 'ban' | 'reset' | 'validate' | 'unlock' | null;
  * Results are toasts; afterwards focus goes to the next logical control (e.g. Validate after a Ban),
  * never to the page body.
  */
-export function StatusActions({ userId, email, name, status, version, allowed }: { userId: string; email: string; name: string; status: UserStatus; version: number; allowed: Allowed }) {
+export function StatusActions({ userId, email, name, status, version, passwordExpired = false, allowed }: { userId: string; email: string; name: string; status: UserStatus; version: number; passwordExpired?: boolean; allowed: Allowed }) {
   const [pending, startTransition] = useTransition();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [reason, setReason] = useState('');
@@ -80,7 +80,7 @@ export function StatusActions({ userId, email, name, status, version, allowed }:
         open={dialog === 'unlock'}
         onOpenChange={(open) => !open && close()}
         title={`Unlock ${email}?`}
-        description="They can sign in again at once with their current password."
+        description={passwordExpired ? 'They can sign in again with their current password, and must then choose a new one: it has expired.' : 'They can sign in again at once with their current password.'}
         confirmLabel="Unlock"
         tone="primary"
         onConfirm={() => { close(); run(unlockUserAction); }}
