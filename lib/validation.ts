@@ -1,8 +1,11 @@
 // Field schemas shared by forms, imports and the APIs, so a rule reads the same everywhere.
 import { z } from 'zod';
 
-export const emailSchema = z
-  .string()
+/** Text that is missing is asked for; anything else that is not one string (a field posted twice, a JSON number) is named. */
+const textOf = (what: string, required: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? required : `The ${what} must be one piece of text.`) });
+
+export const emailSchema = textOf('email address', 'Enter an email address.')
   .trim()
   .min(1, 'Enter an email address.')
   .max(254, 'Email addresses are at most 254 characters.')
@@ -25,16 +28,15 @@ const hiddenMessage = (what: string) =>
   `The ${what} contains invisible, control or broken characters (such as zero-width or right-to-left marks). Type it again without them.`;
 
 /** Free text shown to people (names, tags, reasons): trimmed, no hidden characters, at most `max`. */
-export const plainTextSchema = (what: string, max: number) =>
-  z
-    .string()
+export const plainTextSchema = (what: string, max: number, required = `Enter the ${what}.`) =>
+  textOf(what, required)
     .trim()
     .refine((v) => !hasHiddenCharacters(v), hiddenMessage(what))
     .max(max, `The ${what} is at most ${max} characters.`);
 
 /** As plainTextSchema, and required: blank (or only invisible letters) is refused with `required`. */
 export const requiredTextSchema = (what: string, max: number, required = `Enter the ${what}.`) =>
-  plainTextSchema(what, max).refine((v) => v.replace(INVISIBLE_LETTERS, '').length > 0, required);
+  plainTextSchema(what, max, required).refine((v) => v.replace(INVISIBLE_LETTERS, '').length > 0, required);
 
 export const nameSchema = (what: string) => requiredTextSchema(what, 100);
 

@@ -320,6 +320,13 @@ describe('what a posted form holds beyond its fields', () => {
     expect(await actions.banUserAction(idle, form({ userId: user.id, reason: 'x' }))).toMatchObject({ fieldErrors: { version: ['This page is out of date: reload it and try again.'] } });
     expect(await actions.updateUserAction(idle, edit(user, { environmentIds: ['nope'] }))).toMatchObject({ fieldErrors: { environmentIds: ['Choose environments from the list.'] } });
     expect(await actions.updateUserAction(idle, edit(user, { roleId: 'nope' }))).toMatchObject({ fieldErrors: { roleId: ['Choose a role.'] } });
+    // Fields left out, or posted twice, are asked for by name (never "expected string, received undefined").
+    expect(await addUserAction(idle, form({ email: ['a@example.test', 'b@example.test'], roleId: roleIds.User!, environmentIds: production }))).toMatchObject({
+      fieldErrors: { firstName: ['Enter the first name.'], lastName: ['Enter the last name.'], email: ['The email address must be one piece of text.'] },
+    });
+    expect(await actions.banUserAction(idle, form({ userId: user.id, version: String(user.version) }))).toMatchObject({
+      fieldErrors: { reason: ["Give a reason: it is kept in the user's history."] },
+    });
     const tags = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
     expect(await refusedUnchanged(user.id, () => actions.updateUserAction(idle, edit(user, { tagName: tags, tagValue: tags })))).toMatchObject({ fieldErrors: { tags: ['A user has at most 50 tags.'] } });
     expect(await refusedUnchanged(user.id, () => actions.updateUserAction(idle, edit(user, { tagName: ['Team', ' TEAM '], tagValue: ['a', 'b'] })))).toMatchObject({
