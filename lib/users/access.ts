@@ -24,14 +24,8 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
   const mustChange = user.lockReason === 'password_expired' && !user.requirePasswordChange;
   await tx
     .update(users)
-    // A manager bringing someone back is a reactivation: the inactivity job counts from it (lib/jobs/inactivity.ts),
-    // or it would inactivate at its next run a user idle for longer than the setting, before they could sign in.
     .set({
-      status: 'active',
-      lockReason: null,
-      lockedAt: null,
-      failedAttempts: 0,
-      activatedAt: new Date(),
+      ...reactivated(),
       ...(mustChange ? { requirePasswordChange: true } : {}),
       version: sql`${users.version} + 1`,
       updatedAt: new Date(),
@@ -52,6 +46,13 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
   return user;
 }
 
+/**
+ * A manager bringing someone back (Unlock, Reset): active, unlocked, and a reactivation the inactivity
+ * job counts from (lib/jobs/inactivity.ts), or it would inactivate at its next run a user idle for
+ * longer than the setting, before they could sign in.
+ */
+const reactivated = () => ({ status: 'active' as const, lockReason: null, lockedAt: null, failedAttempts: 0, activatedAt: new Date() });
+
 /** The user must choose a new password through an emailed link; the old one stops working at once. */
 export async function resetUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.unlock');
@@ -64,12 +65,8 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
   await tx
     .update(users)
     .set({
-      status: 'active',
-      lockReason: null,
-      lockedAt: null,
-      failedAttempts: 0,
-      // A reactivation, as an unlock: the inactivity job must not void the reset link before it can be used.
-      activatedAt: new Date(),
+      // The inactivity job must not void the reset link before it can be used.
+      ...reactivated(),
       passwordHash: null,
       requirePasswordChange: true,
       sessionVersion: sql`${users.sessionVersion} + 1`,
