@@ -78,7 +78,8 @@ export function matchColumns(headers: readonly string[], profileFields: readonly
       named.set(key, entry);
     }
     if (field && base[field] === undefined) base[field] = index;
-    else if (!field && profileIndex.has(header) && profile[profileIndex.get(header)!] === undefined)
+    // Own keys only: a field keyed "constructor" or "toString" is a valid key, not Object's.
+    else if (!field && profileIndex.has(header) && !Object.hasOwn(profile, profileIndex.get(header)!))
       profile[profileIndex.get(header)!] = index;
     else ignored.push(raw);
   });

@@ -167,6 +167,13 @@ describe('validation', () => {
     expect(stored[1]!.errors).toEqual([{ column: 'Environments', message: 'There is no environment named "Sand box".' }]);
   });
 
+  it('reads a role field keyed like a property every object has ("constructor"): its column is found, not taken as already matched', async () => {
+    await db.insert(roles).values({ name: 'Builder', permissions: [], requiredFields: [{ label: 'Constructor', key: 'constructor' }] });
+    const job = await createImport(db, admin, file('builder.csv', `${HEADER},Constructor\nBob,Build,bob.builder@example.test,Builder,Production,,ACME-7\n`), skip);
+    const [row] = await rowsOf(job.id);
+    expect([row!.kind, row!.errors, row!.data?.profile]).toEqual(['new', null, { constructor: 'ACME-7' }]);
+  });
+
   it('reads a report or export uploaded again without the apostrophes its writer put before = + - @', async () => {
     const job = await createImport(db, admin, file('again.csv', csv(`Ann,'-Lee,again.one@example.test,User,Production,'@team=blue`, `Bob,O'Neil,'again.two@example.test,User,Production,`)), skip);
     const stored = await rowsOf(job.id);

@@ -152,7 +152,7 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
   }
 
   const profile: Record<string, string> = {};
-  for (const field of role?.requiredFields ?? []) profile[field.key] = cell(columns.profile[field.key]).trim();
+  for (const field of role?.requiredFields ?? []) profile[field.key] = cell(Object.hasOwn(columns.profile, field.key) ? columns.profile[field.key] : undefined).trim();
   for (const { field, missing, message } of profileProblems(role?.requiredFields ?? [], profile))
     errors.push({ column: field.label, message: missing ? `Enter the ${field.label} (required for the ${role!.name} role).` : message });
 
