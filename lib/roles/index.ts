@@ -290,6 +290,17 @@ export async function moveRoleUsers(tx: Tx, principal: Principal, fromRoleId: st
       toRoleId: ['Choose a role with all environments.'],
     });
   await assertHoldersWithin(tx, principal, from);
+  // The new role's required fields, as a role change one by one asks for them: holders without a value
+  // for one of them would hold the role without it.
+  if (to.requiredFields.length > 0) {
+    const lacking = sql.join(to.requiredFields.map((f) => sql`coalesce(btrim(profile ->> ${f.key}), '') = ''`), sql` or `);
+    const [row] = await rows<{ n: number | string }>(tx, sql`select count(*) as n from users where role_id = ${from.id} and (${lacking})`);
+    const n = Number(row?.n ?? 0);
+    if (n > 0)
+      throw new AppError('invalid', `${n.toLocaleString('en')} of the users of ${from.name} have no ${to.requiredFields.map((f) => f.label).join(' or ')}, which ${to.name} asks for.`, {
+        toRoleId: [`${to.name} asks for ${to.requiredFields.map((f) => f.label).join(', ')}: give them to its users one by one (or by import), or choose another role.`],
+      });
+  }
   let moved = 0;
   for (;;) {
     const batch = await rows<{ id: string; email: string; environment_ids: string[] | string }>(

@@ -85,6 +85,7 @@ describe('roles', () => {
     ).rejects.toThrow('takes no other permissions (settings.manage)');
     // Their required fields stay theirs to choose.
     await db.transaction((tx) => updateRole(tx, admin, user, input({ name: 'User', permissions: [], requiredFields: [{ label: 'Badge', key: 'badge' }] })));
+    await db.transaction((tx) => updateRole(tx, admin, user, input({ name: 'User', permissions: [] })));
     await expect(db.transaction((tx) => createRole(tx, admin, input({ name: 'account manager' })))).rejects.toThrow('already exists');
   });
 
@@ -165,6 +166,19 @@ describe('roles', () => {
     await db.transaction((tx) => deleteRole(tx, admin, role.id));
     expect(await db.select().from(roles).where(eq(roles.id, role.id))).toHaveLength(0);
     expect(await db.select().from(auditEvents).where(sql`action = 'role.deleted' and target_id = ${role.id}`)).toHaveLength(1);
+  });
+
+  it("moving users to a role with required fields is refused while a holder lacks one, naming it; with the values, they move", async () => {
+    const from = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Temp staff', permissions: [] })));
+    const to = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Notaries', permissions: [], requiredFields: [{ label: 'Commission number', key: 'commission' }] })));
+    const [a, b] = await Promise.all(['move-a@example.test', 'move-b@example.test'].map((email) => insertUser(db, { email })));
+    await db.update(users).set({ roleId: from.id }).where(sql`${users.id} in (${a!.id}, ${b!.id})`);
+    await db.update(users).set({ profile: { commission: 'N-1' } }).where(eq(users.id, a!.id));
+    await db.update(users).set({ profile: { commission: '  ' } }).where(eq(users.id, b!.id));
+    await expect(db.transaction((tx) => moveRoleUsers(tx, admin, from.id, to.id))).rejects.toThrow('1 of the users of Temp staff have no Commission number');
+    expect((await db.select().from(users).where(eq(users.roleId, from.id))).length).toBe(2);
+    await db.update(users).set({ profile: { commission: 'N-2' } }).where(eq(users.id, b!.id));
+    expect((await db.transaction((tx) => moveRoleUsers(tx, admin, from.id, to.id))).moved).toBe(2);
   });
 
   it('moving the last Administrators off their role is refused and changes nothing', async () => {
