@@ -1,6 +1,7 @@
 // On a phone (390 px) nothing a manager needs is cut off where no tooltip can show it.
 import { writeFileSync } from 'node:fs';
-import { expect, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { expect, type LoginPage, test } from './fixtures';
 
 test('audit log on a phone: changed values (a new user\'s email) wrap instead of being cut off', async ({ page, login }) => {
   await page.setViewportSize({ width: 390, height: 844 });
@@ -49,7 +50,8 @@ test('phone cards show a long email and a long API username in full', async ({ p
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
 
-test('Roles on a phone: a long role name wraps inside its card instead of running off the screen', async ({ page, login }) => {
+/** Signed in as the admin on a phone, with a new role whose name is long (its name). */
+async function longRoleOnAPhone(page: Page, login: LoginPage) {
   await page.setViewportSize({ width: 390, height: 844 });
   await login.signInAs('admin');
   const name = `Regional Customer Success Account Coordinator ${Date.now().toString(36)}`;
@@ -57,6 +59,11 @@ test('Roles on a phone: a long role name wraps inside its card instead of runnin
   await page.getByLabel('Name').fill(name);
   await page.getByRole('button', { name: 'Create role' }).click();
   await expect(page).toHaveURL(/\/settings\/roles(\?|$)/);
+  return name;
+}
+
+test('Roles on a phone: a long role name wraps inside its card instead of running off the screen', async ({ page, login }) => {
+  const name = await longRoleOnAPhone(page, login);
   const link = page.getByRole('link', { name, exact: true });
   await expect(link).toBeVisible();
   const card = page.getByRole('row').filter({ has: link });
@@ -69,13 +76,7 @@ test('Roles on a phone: a long role name wraps inside its card instead of runnin
 });
 
 test('a long role name in a role picker (bulk Change role) is shown in full inside the screen on a phone', async ({ page, login }) => {
-  await page.setViewportSize({ width: 390, height: 844 });
-  await login.signInAs('admin');
-  const name = `Regional Customer Success Account Coordinator ${Date.now().toString(36)}`;
-  await page.goto('/settings/roles/new');
-  await page.getByLabel('Name').fill(name);
-  await page.getByRole('button', { name: 'Create role' }).click();
-  await expect(page).toHaveURL(/\/settings\/roles(\?|$)/);
+  const name = await longRoleOnAPhone(page, login);
 
   await page.goto('/users?q=pagefill');
   await page.getByRole('list', { name: 'Users' }).getByRole('checkbox').first().check();
