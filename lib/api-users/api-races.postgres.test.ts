@@ -3,12 +3,12 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openClient, type Db } from '@/db/client';
-import { users } from '@/db/schema';
+import { auditEvents, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { authenticateAndCount } from './authenticate';
-import { createApiUser, newApiUserSchema } from './manage';
+import { authenticateAndCount, confirmCaller } from './authenticate';
+import { createApiUser, newApiUserSchema, revokeApiUser } from './manage';
 import { handleApiRequest } from './router';
 
 let db: Db;
@@ -116,3 +116,70 @@ describe('slow clients', () => {
     expect(await banned.json()).toMatchObject({ status: 'banned', firstName: 'Meanwhile' });
   }, 30_000);
 });
+
+/** A ban by `key` whose body is still arriving (the credential already checked); `finish` sends the rest. */
+function slowBan(key: string, userId: string) {
+  let finish!: () => void;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"reason": '));
+      finish = () => (controller.enqueue(new TextEncoder().encode('"Left"}')), controller.close());
+    },
+  });
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const response = handleApiRequest(new Request(`http://api.test/api/v1/users/${userId}/ban`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit));
+  return { response, finish: () => finish() };
+}
+
+describe('a key that changes while its request is under way', () => {
+  it('revoked while a request’s body is still arriving: the request changes nothing (401), and nothing is audited after the revoke', async () => {
+    const { id, key } = await newKey({ username: 'race-revoked-mid-request' });
+    const user = await insertUser(db, { email: 'race.revoked@example.test', environmentId: production });
+    const ban = slowBan(key, user.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await db.transaction((tx) => revokeApiUser(tx, admin, id));
+    ban.finish();
+    const response = await ban.response;
+    expect(response.status).toBe(401);
+    expect((await response.json()).detail).toMatch(/revoked/);
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after!.status).toBe('active');
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.actorId, id))).toEqual([]);
+  }, 30_000);
+
+  it('its creator banned while a request’s body is still arriving: the request changes nothing (403)', async () => {
+    const creator = await insertUser(db, { email: 'race.creator@example.test', role: 'Administrator' });
+    const creatorPrincipal: Principal = { actor: { type: 'user', id: creator.id, label: creator.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const parsed = newApiUserSchema.parse({ username: 'race-creator-banned', scope: 'organization', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const { key } = await db.transaction((tx) => createApiUser(tx, creatorPrincipal, parsed));
+    const user = await insertUser(db, { email: 'race.target@example.test', environmentId: production });
+    const ban = slowBan(key, user.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await db.update(users).set({ status: 'banned' }).where(eq(users.id, creator.id));
+    ban.finish();
+    expect((await ban.response).status).toBe(403);
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after!.status).toBe('active');
+  }, 30_000);
+
+  it('a revoke on another instance waits for a change its key has under way, then the key is refused', async () => {
+    const { id, key } = await newKey({ username: 'race-revoke-waits' });
+    const { caller } = await authenticateAndCount(db, `Bearer ${key}`);
+    const second = openClient(process.env.DATABASE_URL, '');
+    try {
+      let revoked = false;
+      let revoke: Promise<unknown> | undefined;
+      await db.transaction(async (tx) => {
+        await confirmCaller(tx, caller);
+        revoke = second.db.transaction((other) => revokeApiUser(other, admin, id)).then(() => (revoked = true));
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(revoked).toBe(false);
+      });
+      await revoke;
+      await expect(db.transaction((tx) => confirmCaller(tx, caller))).rejects.toMatchObject({ code: 'unauthenticated' });
+    } finally {
+      await second.close();
+    }
+  }, 30_000);
+});
+

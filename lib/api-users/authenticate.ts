@@ -145,6 +145,20 @@ export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
   return row;
 }
 
+/**
+ * The caller again, inside the transaction of a change it asks for: its API user's row held FOR KEY
+ * SHARE (which a revoke or delete, FOR UPDATE, waits for) and re-read with its creator. A key revoked,
+ * expired or deleted since the request was authenticated (its body may take minutes to arrive) changes
+ * nothing, one whose creator was banned or demoted meanwhile acts with what they hold now, and a revoke
+ * never returns while a change by its key is still to commit. Returns the Principal to act with.
+ */
+export async function confirmCaller(tx: Tx, caller: ApiCaller): Promise<Principal> {
+  const [row] = await selectCaller(tx).where(eq(apiUsers.id, caller.apiUserId)).for('key share', { of: apiUsers });
+  if (!row) throw new AppError('unauthenticated', INVALID_KEY);
+  usable(row, Date.now());
+  return principalFor(row);
+}
+
 /** The credential of an Authorization header, parsed; throws 401 when missing or malformed. */
 function credentialOf(authorization: string | null) {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');

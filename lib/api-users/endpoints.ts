@@ -11,7 +11,7 @@ import { createUserFieldsSchema, createUserFromFields, updateUserFieldsSchema, u
 import { countUsers, isCursorOf, listFilter, listUsers, type SortKey } from '@/lib/users/list';
 import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
 import { banUser, STALE_EDIT, validateUser } from '@/lib/users/update';
-import { issueApiToken, RateLimited, tokenRequestSchema } from './authenticate';
+import { confirmCaller, issueApiToken, RateLimited, tokenRequestSchema } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, nextLink, PreconditionFailed, problem, problemFrom, readBody, STALE_IF_MATCH } from './http';
 import type { ApiRoute } from './openapi';
 import { userActionRoute } from './user-action';
@@ -80,8 +80,9 @@ const create = apiRoute(async ({ caller, meta, request }) => {
   requirePermissionOf(caller.principal, 'users.write');
   const input = await readBody(request, createUserFieldsSchema);
   const user = await db.transaction(async (tx) => {
-    const { userId } = await createUserFromFields(tx, caller.principal, input, meta);
-    return viewUser(tx, caller.principal, userId);
+    const principal = await confirmCaller(tx, caller);
+    const { userId } = await createUserFromFields(tx, principal, input, meta);
+    return viewUser(tx, principal, userId);
   });
   return json(user, { status: 201, headers: { location: `/api/v1/users/${user.id}`, etag: etagOf(user.version) } });
 });
@@ -127,8 +128,9 @@ const update = apiRoute<PathParams>(async ({ caller, meta, request }, { id }) =>
   const version = ifMatch ?? input.version;
   try {
     const user = await db.transaction(async (tx) => {
-      await updateUserFromFields(tx, caller.principal, id, { ...input, version }, meta);
-      return viewUser(tx, caller.principal, id);
+      const principal = await confirmCaller(tx, caller);
+      await updateUserFromFields(tx, principal, id, { ...input, version }, meta);
+      return viewUser(tx, principal, id);
     });
     return json(user, { headers: { etag: etagOf(user.version) } });
   } catch (error) {

@@ -16,6 +16,7 @@ import type { Permission } from '@/lib/auth/permissions';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
 import { STALE_EDIT } from '@/lib/users/update';
+import { confirmCaller } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, readBody, STALE_IF_MATCH, type ApiContext } from './http';
 import { viewUser } from './users-api';
 
@@ -34,11 +35,12 @@ export function userActionRoute<B = undefined>(permission: Permission, run: Run<
     const body = (bodySchema ? await readBody(ctx.request, bodySchema) : undefined) as B;
     try {
       const user = await db.transaction(async (tx) => {
+        const principal = await confirmCaller(tx, ctx.caller);
         const [row] = await tx.select({ version: users.version }).from(users).where(eq(users.id, id)).for('update');
         if (!row) throw new AppError('not_found', 'No such user in your environments.');
         if (ifMatch !== null && ifMatch !== row.version) throw new PreconditionFailed(STALE_IF_MATCH);
-        await run(tx, ctx.caller.principal, id, { ...ctx, version: row.version, body }, ctx.meta);
-        return viewUser(tx, ctx.caller.principal, id);
+        await run(tx, principal, id, { ...ctx, version: row.version, body }, ctx.meta);
+        return viewUser(tx, principal, id);
       });
       return json(user, { headers: { etag: etagOf(user.version) } });
     } catch (error) {
