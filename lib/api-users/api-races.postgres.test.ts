@@ -3,12 +3,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openClient, type Db } from '@/db/client';
-import { auditEvents, users } from '@/db/schema';
+import { apiUsers, auditEvents, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { authenticateAndCount, confirmCaller } from './authenticate';
 import { createApiUser, newApiUserSchema, revokeApiUser } from './manage';
+import { handleUsersRequest, USERS_NS } from '@/lib/soap/users-service';
 import { handleApiRequest } from './router';
 
 let db: Db;
@@ -180,6 +181,56 @@ describe('a key that changes while its request is under way', () => {
     } finally {
       await second.close();
     }
+  }, 30_000);
+
+  /**
+   * Revokes the key on another instance while `request` is in its credential check (waiting on the API
+   * user's row, whose last use it stamps), so the check reads the key as it was before the revoke.
+   */
+  async function revokedDuring<T>(apiUserId: string, request: () => Promise<T>): Promise<T> {
+    await db.update(apiUsers).set({ lastUsedAt: null }).where(eq(apiUsers.id, apiUserId));
+    const other = openClient(process.env.DATABASE_URL, '');
+    let pending: Promise<T> | undefined;
+    try {
+      await other.db.transaction(async (tx) => {
+        await tx.select({ id: apiUsers.id }).from(apiUsers).where(eq(apiUsers.id, apiUserId)).for('update');
+        pending = request();
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await revokeApiUser(tx, admin, apiUserId);
+      });
+      return await pending!;
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('revoked while its request is being authenticated: neither REST nor SOAP changes anything after the revoke', async () => {
+    const soap = (operation: string, inner: string) =>
+      `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><${operation} xmlns="${USERS_NS}">${inner}</${operation}></soap:Body></soap:Envelope>`;
+    const soapCall = async (operation: string, inner: string) => {
+      const { body } = await handleUsersRequest(db, { body: soap(operation, inner), soapAction: null, meta: { ip: null, userAgent: null } });
+      return typeof body === 'string' ? body : new Response(body).text();
+    };
+    const [environment] = await db.execute(sql`select context_identifier from environments where id = ${production}`);
+    const context = (environment as { context_identifier: string }).context_identifier;
+
+    const rest = await newKey({ username: 'race-revoked-rest' });
+    const restTarget = await insertUser(db, { email: 'race.rest.target@example.test', environmentId: production });
+    const banned = await revokedDuring(rest.id, () => call('POST', `/users/${restTarget.id}/ban`, rest.key, { body: { reason: 'Left' } }));
+    expect(banned.status).toBe(401);
+
+    const viaSoap = await newKey({ username: 'race-revoked-soap' });
+    const token = /AuthenticationToken="([^"]+)"/.exec(await soapCall('AuthenticateUser', `<AuthenticateUserRequest UserName="race-revoked-soap" Password="${viaSoap.key}" />`))![1]!;
+    const soapTarget = await insertUser(db, { email: 'race.soap.target@example.test', environmentId: production });
+    const deleted = await revokedDuring(viaSoap.id, () =>
+      soapCall('DeleteUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" UserName="${soapTarget.email}" />`),
+    );
+    expect(deleted).toMatch(/Success="false"/);
+
+    const after = await db.select({ status: users.status }).from(users).where(sql`${users.id} in (${restTarget.id}, ${soapTarget.id})`);
+    expect(after.map((u) => u.status)).toEqual(['active', 'active']);
+    const actions = await db.select({ action: auditEvents.action }).from(auditEvents).where(sql`${auditEvents.actorId} in (${rest.id}, ${viaSoap.id})`);
+    expect(actions.map((a) => a.action).filter((a) => a !== 'api_user.token_issued')).toEqual([]);
   }, 30_000);
 });
 

@@ -545,9 +545,11 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
   it('never leaves the organization without an active Administrator, even with two concurrent requests', async () => {
     await insertUser(db, { email: 'second.admin@example.test', role: 'Administrator', passwordHash });
     // Through an Organization key (nobody makes themselves inactive, so not as ada): both Administrators at once.
+    // Its creator is a third Administrator, locked: not an active one, yet their keys work (a lock says nothing
+    // about what they may do). Made by ada, the key would stop as soon as she is inactive, before the rule is met.
     const { createApiUser } = await import('@/lib/api-users/manage');
-    const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
-    const person = { actor: { type: 'user' as const, id: ada!.id, label: ada!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const maker = await insertUser(db, { email: 'key.maker@example.test', role: 'Administrator', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    const person = { actor: { type: 'user' as const, id: maker.id, label: maker.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
     const { key } = await db.transaction((tx) =>
       createApiUser(tx, person, { username: 'soap-org', description: '', scope: 'organization', environmentIds: [], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 600 }),
     );

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { environments, roles, users, type UserTag } from '@/db/schema';
-import { authenticate as authenticateApiCaller, authenticateAndCount, issueApiToken } from '@/lib/api-users/authenticate';
+import { authenticate as authenticateApiCaller, authenticateAndCount, confirmCaller, issueApiToken } from '@/lib/api-users/authenticate';
 import { parseCredential } from '@/lib/api-users/keys';
 import type { RequestMeta } from '@/lib/audit';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
@@ -244,7 +244,7 @@ async function contextOf(db: Db, fields: Fields, permission: Permission) {
   const contextIdentifier = fields.text('ContextIdentifier')?.trim() ?? '';
   // After reading these two, so that either given twice is named rather than read as missing.
   fields.check();
-  const principal = await principalOfToken(db, token);
+  const { principal, confirm } = await principalOfToken(db, token);
   const [environment] = GUID.test(contextIdentifier)
     ? await db
         .select({ id: environments.id, name: environments.name })
@@ -254,7 +254,7 @@ async function contextOf(db: Db, fields: Fields, permission: Permission) {
   if (!environment || !(principal.allEnvironments || principal.environmentIds.includes(environment.id)))
     throw new Refusal([error(UNKNOWN_CONTEXT, 'Fatal')]);
   if (!hasPermission(principal, permission)) throw new Refusal([error('You do not have permission to do that.')]);
-  return { principal, environment };
+  return { principal, environment, confirm };
 }
 
 const ENDED_TOKEN = 'The AuthenticationToken is missing, expired or no longer valid. Call AuthenticateUser again.';
@@ -264,19 +264,22 @@ const ENDED_TOKEN = 'The AuthenticationToken is missing, expired or no longer va
  * against their status and session version), or an API user (a token from AuthenticateUser with its
  * key: the REST API's own token, with its scope, revocation, expiry and per-key rate limit).
  */
-async function principalOfToken(db: Db, token: string): Promise<Principal> {
+async function principalOfToken(db: Db, token: string): Promise<{ principal: Principal; confirm: (tx: Tx) => Promise<Principal> }> {
+  const refused = (e: unknown): never => {
+    if (e instanceof AppError) throw new Refusal([error(e.code === 'unauthenticated' ? ENDED_TOKEN : e.message, 'Fatal')]);
+    throw e;
+  };
   if (parseCredential(token)?.kind === 'token') {
-    const { caller, retryAfter } = await authenticateAndCount(db, `Bearer ${token}`).catch((e: unknown) => {
-      if (e instanceof AppError) throw new Refusal([error(e.code === 'unauthenticated' ? ENDED_TOKEN : e.message, 'Fatal')]);
-      throw e;
-    });
+    const { caller, retryAfter } = await authenticateAndCount(db, `Bearer ${token}`).catch(refused);
     if (retryAfter > 0) throw new Refusal([error(`Too many requests for this API user: try again in ${retryAfter} seconds.`)]);
-    return caller.principal;
+    // A change re-reads the API user in its own transaction (confirmCaller): a revoke committed since counts.
+    return { principal: caller.principal, confirm: (tx) => confirmCaller(tx, caller).catch(refused) };
   }
   const user = token ? await resolveSoapToken(db, token) : null;
   if (!user) throw new Refusal([error(ENDED_TOKEN, 'Fatal')]);
   if (user.requirePasswordChange) throw new Refusal([error('Choose a new password in the portal before using this service.', 'Fatal')]);
-  return principalOf(user);
+  const principal = principalOf(user);
+  return { principal, confirm: async () => principal };
 }
 
 /** A role by name, as people write it: case and runs of spaces ignored, as the portal's lists match names. */
@@ -438,8 +441,9 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     autoGeneratePassword: fields.bool('AutoGeneratePassword'),
     tags: fields.tags(),
   };
-  const { principal, environment } = await contextOf(db, fields, 'users.write');
+  const { environment, confirm } = await contextOf(db, fields, 'users.write');
   await db.transaction(async (tx) => {
+    const principal = await confirm(tx);
     const { role, ...rest } = input;
     const { id: roleId, name, requiredFields } = (await roleByName(tx, role))!;
     // The portal's Add asks for them; the AssureSign wire has no element to carry them.
@@ -470,8 +474,9 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     autoGenerateNewPassword: fields.bool('AutoGenerateNewPassword'),
     tags: fields.tags(),
   };
-  const { principal, environment } = await contextOf(db, fields, 'users.read');
+  const { environment, confirm } = await contextOf(db, fields, 'users.read');
   await db.transaction(async (tx) => {
+    const principal = await confirm(tx);
     const { role: roleName, ...rest } = input;
     const userId = await userIdByName(tx, principal, environment.id, userName);
     const role = await roleByName(tx, roleName);
@@ -487,8 +492,9 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
 /** Userdesk never deletes a user: DeleteUser bans them (access withdrawn, history kept; Validate undoes it). */
 async function remove(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
   const userName = fields.required('UserName');
-  const { principal, environment } = await contextOf(db, fields, 'users.ban');
+  const { environment, confirm } = await contextOf(db, fields, 'users.ban');
   await db.transaction(async (tx) => {
+    const principal = await confirm(tx);
     const userId = await userIdByName(tx, principal, environment.id, userName);
     const user = await findChangeableUser(tx, principal, userId);
     await banUser(tx, principal, userId, { version: user.version, reason: 'Removed through the AssureSign DeleteUser operation' }, meta);
