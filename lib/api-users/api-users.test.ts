@@ -80,6 +80,13 @@ describe('creating API users', () => {
     expect((await create({ username: 'plain-user-key', scope: 'user', userId: plain.id }, keyKeeper)).key).toMatch(/^udk_/);
   });
 
+  it('an Environment key is for environments the form lists: an archived one, sent straight to the action, is a field error and nothing is made', async () => {
+    const [archived] = await db.insert(environments).values({ name: 'Retired', archivedAt: new Date() }).returning();
+    const error = await failure(create({ username: 'archived-env-key', scope: 'environments', environmentIds: [environmentId, archived!.id] }));
+    expect(error).toMatchObject({ code: 'invalid', fieldErrors: { environmentIds: ['Choose environments from the list.'] } });
+    expect(await db.select().from(apiUsers).where(eq(apiUsers.username, 'archived-env-key'))).toEqual([]);
+  });
+
   it('validates scope, expiry in the future, and the chosen user/environments', () => {
     const bad = newApiUserSchema.safeParse({ username: 'x', scope: 'user', expiresAt: '2001-01-01', environmentIds: [] });
     expect(bad.success).toBe(false);

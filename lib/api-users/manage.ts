@@ -148,7 +148,8 @@ export async function createApiUser(tx: Tx, principal: Principal, input: NewApiU
     throw new AppError('forbidden', NOT_GRANTABLE, { scope: [NOT_GRANTABLE] });
   const environmentIds = input.scope === 'environments' ? [...new Set(input.environmentIds)] : [];
   if (environmentIds.length) {
-    const found = await tx.select({ id: environments.id, name: environments.name }).from(environments).where(inArray(environments.id, environmentIds));
+    // The form lists environments that are not archived; an archived one is no choice (as on Add and edit).
+    const found = await tx.select({ id: environments.id }).from(environments).where(and(inArray(environments.id, environmentIds), isNull(environments.archivedAt)));
     if (found.length !== environmentIds.length) errors.environmentIds = ['Choose environments from the list.'];
   }
   if (Object.keys(errors).length > 0) throw new AppError('invalid', 'Check the highlighted fields.', errors);
