@@ -14,9 +14,13 @@ const SCOPES = { user: 'Specific User', environments: 'Environment', organizatio
 
 const perMinute = (n: number) => `${n.toLocaleString('en')} a minute`;
 
+/** What the key reaches, as far as the viewer may know (listApiUsers leaves out what lies beyond their environments). */
 function scopeDetail(row: ApiUserRow) {
-  if (row.scope === 'user') return row.actsAsEmail ?? 'a deleted user';
-  if (row.scope === 'environments') return row.environments.join(', ');
+  if (row.scope === 'user') return row.actsAsEmail ?? 'a user outside your environments';
+  if (row.scope === 'environments') {
+    const others = row.otherEnvironments ? `${row.otherEnvironments} other environment${row.otherEnvironments === 1 ? '' : 's'}` : '';
+    return [...row.environments, others].filter(Boolean).join(', ');
+  }
   return null;
 }
 

@@ -172,7 +172,7 @@ describe.each([
       await db.update(users).set({ status }).where(eq(users.id, maker.id));
       for (const key of keys) expect(await failure(authenticate(db, bearer(key)))).toMatchObject({ code: 'forbidden', message: expect.stringContaining(status) });
       // The API Users tab says so, instead of "Active" for keys that answer 403.
-      const listed = (await listApiUsers(db, { includeInactive: false, limit: 1000 })).rows.filter((r) => r.username.startsWith('made-') && r.username.endsWith(_name));
+      const listed = (await listApiUsers(db, admin, { includeInactive: false, limit: 1000 })).rows.filter((r) => r.username.startsWith('made-') && r.username.endsWith(_name));
       expect(listed.map((r) => [r.status, r.creatorStatus])).toEqual(keys.map(() => ['suspended', status]));
     }
     // Demoted to Account Manager of the Sandbox alone: each key keeps only what both it and its maker hold.
@@ -294,7 +294,7 @@ describe('listing and expiry warnings', () => {
     let after: string | undefined;
     for (let pages = 0; ; pages++) {
       expect(pages).toBeLessThan(100);
-      const { rows, next } = await listApiUsers(db, { includeInactive: false, after, limit: 3 });
+      const { rows, next } = await listApiUsers(db, admin, { includeInactive: false, after, limit: 3 });
       expect(rows.length).toBeLessThanOrEqual(3);
       seen.push(...rows.map((r) => r.username));
       if (!next) break;
@@ -306,17 +306,37 @@ describe('listing and expiry warnings', () => {
     const counts = await countApiUsers(db, { includeInactive: false });
     expect(counts.total).toBe(seen.length);
     expect(counts.suspended).toBeGreaterThanOrEqual(1);
-    for (const bad of ['\u0000', 'x'.repeat(5000)]) expect((await listApiUsers(db, { includeInactive: false, after: bad, limit: 3 })).rows.length).toBeGreaterThan(0);
+    for (const bad of ['\u0000', 'x'.repeat(5000)]) expect((await listApiUsers(db, admin, { includeInactive: false, after: bad, limit: 3 })).rows.length).toBeGreaterThan(0);
+  });
+
+  it('someone who only sees API users (no reach over every environment) is not shown who or what lies outside their environments', async () => {
+    const [elsewhere] = await db.insert(environments).values({ name: 'Elsewhere' }).returning();
+    const outsider = await insertUser(db, { email: 'outsider.key@example.test', role: 'User', environmentId: elsewhere!.id });
+    const insider = await insertUser(db, { email: 'insider.key@example.test', role: 'User', environmentId });
+    await create({ username: 'reach-user-out', scope: 'user', userId: outsider.id });
+    await create({ username: 'reach-user-in', scope: 'user', userId: insider.id });
+    await create({ username: 'reach-envs', scope: 'environments', environmentIds: [environmentId, elsewhere!.id] });
+    const viewer: Principal = { actor: { type: 'user', id: insider.id, label: 'v' }, permissions: ['apiUsers.manage', 'users.read'], allEnvironments: false, environmentIds: [environmentId] };
+    const shown = async (principal: Principal) =>
+      Object.fromEntries((await listApiUsers(db, principal, { includeInactive: false, limit: 1000 })).rows.filter((r) => r.username.startsWith('reach-')).map((r) => [r.username, r]));
+    const limited = await shown(viewer);
+    expect(limited['reach-user-out']).toMatchObject({ actsAsEmail: null });
+    expect(limited['reach-user-in']).toMatchObject({ actsAsEmail: 'insider.key@example.test' });
+    const [own] = await db.select({ name: environments.name }).from(environments).where(eq(environments.id, environmentId));
+    expect(limited['reach-envs']).toMatchObject({ environments: [own!.name], otherEnvironments: 1 });
+    const everything = await shown(admin);
+    expect(everything['reach-user-out']).toMatchObject({ actsAsEmail: 'outsider.key@example.test' });
+    expect(everything['reach-envs']).toMatchObject({ environments: ['Elsewhere', own!.name].sort(), otherEnvironments: 0 });
   });
 
   it('hides revoked and expired API users unless asked; warns each Administrator once', async () => {
     const soon = await create({ username: 'soon-expiring', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
     const gone = await create({ username: 'gone-revoked' });
     await db.transaction((tx) => revokeApiUser(tx, admin, gone.id));
-    const { rows: visible } = await listApiUsers(db, { includeInactive: false, limit: 1000 });
+    const { rows: visible } = await listApiUsers(db, admin, { includeInactive: false, limit: 1000 });
     expect(visible.find((r) => r.id === soon.id)?.status).toBe('expires_soon');
     expect(visible.some((r) => r.id === gone.id)).toBe(false);
-    expect((await listApiUsers(db, { includeInactive: true, limit: 1000 })).rows.some((r) => r.id === gone.id)).toBe(true);
+    expect((await listApiUsers(db, admin, { includeInactive: true, limit: 1000 })).rows.some((r) => r.id === gone.id)).toBe(true);
 
     await warnExpiringApiUsers(db);
     await warnExpiringApiUsers(db);

@@ -10,6 +10,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { isPgText } from '@/lib/search-params';
+import { visibleTo } from '@/lib/users/scope';
 import { emailSchema, plainTextSchema, wholeNumberSchema } from '@/lib/validation';
 import { ENVIRONMENT_KEY_PERMISSIONS } from './authenticate';
 import { generateKey } from './keys';
@@ -229,18 +230,22 @@ const usernameKey = sql<string>`lower(${apiUsers.username})`;
 /**
  * A page of API users by username (unique ignoring case, so the lower-cased name is the whole cursor),
  * after `after` (the last name of the previous page, from the URL: ignored unless it is text PostgreSQL
- * takes); `next` is the cursor of the following page, null on the last.
+ * takes); `next` is the cursor of the following page, null on the last. A viewer without reach over
+ * every environment (who may only see API users) is not told who or what lies beyond their own: a
+ * Specific User key's user outside them has no email here, and an Environment key names only theirs
+ * (`otherEnvironments` counts the rest).
  */
-export async function listApiUsers(q: Queryable, options: { includeInactive: boolean; after?: string; limit?: number }) {
+export async function listApiUsers(q: Queryable, viewer: Principal, options: { includeInactive: boolean; after?: string; limit?: number }) {
   const limit = options.limit ?? API_USERS_PAGE;
   const after = options.after !== undefined && options.after.length <= 200 && isPgText(options.after) ? options.after : undefined;
+  const within = viewer.allEnvironments ? sql`true` : sql`${apiUserEnvironments.environmentId} = any(${`{${viewer.environmentIds.join(',')}}`}::uuid[])`;
   const found = await q
     .select({
       id: apiUsers.id,
       username: apiUsers.username,
       description: apiUsers.description,
       scope: apiUsers.scope,
-      actsAsEmail: users.email,
+      actsAsEmail: viewer.allEnvironments ? users.email : sql<string | null>`case when ${visibleTo(viewer)} then ${users.email} end`,
       createdByLabel: apiUsers.createdByLabel,
       createdAt: apiUsers.createdAt,
       expiresAt: apiUsers.expiresAt,
@@ -248,7 +253,8 @@ export async function listApiUsers(q: Queryable, options: { includeInactive: boo
       revokedAt: apiUsers.revokedAt,
       rateLimitPerMinute: apiUsers.rateLimitPerMinute,
       creatorStatus: sql<string | null>`(select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById})`,
-      environments: sql<string[]>`array(select ${environments.name} from ${apiUserEnvironments} join ${environments} on ${environments.id} = ${apiUserEnvironments.environmentId} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} order by 1)`,
+      environments: sql<string[]>`array(select ${environments.name} from ${apiUserEnvironments} join ${environments} on ${environments.id} = ${apiUserEnvironments.environmentId} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} and ${within} order by 1)`,
+      otherEnvironments: sql<number>`(select count(*)::int from ${apiUserEnvironments} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} and not ${within})`,
     })
     .from(apiUsers)
     .leftJoin(users, eq(users.id, apiUsers.userId))

@@ -22,7 +22,7 @@ export default async function ApiUsersPage({ searchParams }: { searchParams: Pro
   const showAll = params.show === 'all';
   const after = typeof params.after === 'string' ? params.after : undefined;
   const [{ rows, next }, counts, environments, current] = await Promise.all([
-    listApiUsers(db, { includeInactive: showAll, after }),
+    listApiUsers(db, principalOf(user), { includeInactive: showAll, after }),
     countApiUsers(db, { includeInactive: showAll }),
     getVisibleEnvironments(user),
     getCurrentEnvironment(user),
