@@ -220,6 +220,42 @@ test.describe('security settings', () => {
     await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (1 change).');
   });
 
+  test('two Administrators saving at once: the other\'s change is kept, the same field is refused by name with what was typed kept', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    await page.goto('/settings/security');
+    const save = (on: Page) => on.getByRole('button', { name: 'Save settings' }).click();
+
+    const other = await asRecipient(browser);
+    await other.login.signInAs('admin');
+    await other.page.goto('/settings/security');
+    await other.page.getByLabel('Minimum password length').fill('14');
+    await other.page.getByLabel('Failed attempts before lock').fill('8');
+    await save(other.page);
+    await expect(other.page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (2 changes).');
+    await other.close();
+
+    // Opened before their save: ours changes the threshold too, and only it.
+    const threshold = page.getByLabel('Failed attempts before lock');
+    await threshold.fill('9');
+    await save(page);
+    const summary = page.getByRole('main').getByRole('alert');
+    await expect(summary).toBeFocused();
+    await expect(summary.getByRole('link')).toHaveText('Failed attempts before lock was changed to 8 by someone else after you opened this page. Save again to use 9.');
+    await expect(page.getByLabel('Minimum password length')).toHaveValue('14');
+    await expect(threshold).toHaveValue('9');
+
+    await save(page);
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (1 change).');
+    await page.reload();
+    await expect(threshold).toHaveValue('9');
+    await expect(page.getByLabel('Minimum password length')).toHaveValue('14');
+
+    await threshold.fill('10');
+    await page.getByLabel('Minimum password length').fill('12');
+    await save(page);
+    await expect(page.getByRole('main').getByRole('status')).toHaveText('Security settings saved (2 changes).');
+  });
+
   test('only Administrators reach the settings and the outbox', async ({ page, login }) => {
     await login.signInAs('manager');
     for (const path of ['/settings/security', '/outbox']) {

@@ -24,8 +24,8 @@ export class AppError extends Error {
  * only it (a refusal such as the last-Administrator rule is also a 409, but is shown as it is).
  */
 export class StaleEditError extends AppError {
-  constructor(message: string) {
-    super('conflict', message);
+  constructor(message: string, fieldErrors?: FieldErrors) {
+    super('conflict', message, fieldErrors);
   }
 }
 

@@ -1,7 +1,15 @@
 // The security settings form posted past the browser: garbage in a number field is refused with the
 // field's name, never turned into 0 (which switches expiry, inactivation or automatic unlock off).
-import { describe, expect, it } from 'vitest';
-import { securitySettingsSchema } from './security';
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '@/db/client';
+import { auditEvents, SECURITY_DEFAULTS, securitySettings } from '@/db/schema';
+import { setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { StaleEditError } from '@/lib/errors';
+import { getSecuritySettings } from './index';
+import { securitySettingsSchema, updateSecuritySettings } from './security';
 
 const form = { lockoutThreshold: '10', autoUnlockMinutes: '30', passwordMinLength: '12', passwordMaxAgeDays: '90', passwordWarningDays: '14', inactivityDays: '90', invitationLifetimeDays: '7', resetLifetimeMinutes: '60' };
 const errorsFor = (field: string, value: unknown) => {
@@ -32,5 +40,62 @@ describe('securitySettingsSchema', () => {
     expect(errorsFor('lockoutThreshold', ' 12 ')).toEqual({ accepted: 12 });
     expect(errorsFor('passwordMaxAgeDays', '0')).toEqual({ accepted: 0 });
     expect(errorsFor('resetLifetimeMinutes', 15)).toEqual({ accepted: 15 });
+  });
+});
+
+describe('two Administrators with the page open at once', () => {
+  let db: Db;
+  let admin: Principal;
+  const stored = async () => {
+    const { organizationId: _o, updatedAt: _u, passwordMaxAgeShortenedAt: _s, ...values } = await getSecuritySettings(db);
+    return values;
+  };
+  /** A save from the page: every field as shown or typed, and what the page showed when it was opened. */
+  const save = (opened: Awaited<ReturnType<typeof stored>>, typed: Record<string, unknown>) =>
+    db.transaction(async (tx) => updateSecuritySettings(tx, admin, securitySettingsSchema.parse({ ...opened, ...typed, opened: JSON.stringify(opened) })));
+  const events = async () =>
+    (await db.select({ changes: auditEvents.changes }).from(auditEvents).where(eq(auditEvents.action, 'settings.security_updated')).orderBy(auditEvents.id)).map((e) => e.changes);
+
+  beforeAll(async () => {
+    db = await testDb();
+    const { adminId } = await setUpOrganization(db);
+    admin = { actor: { type: 'user', id: adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  });
+  beforeEach(async () => {
+    await db.update(securitySettings).set(SECURITY_DEFAULTS).where(sql`true`);
+  });
+
+  it('the second save keeps the first one\'s change to another field instead of putting the old value back', async () => {
+    const opened = await stored();
+    await save(opened, { lockoutThreshold: '5' });
+    await save(opened, { passwordMinLength: '14', requireSymbol: !opened.requireSymbol ? 'on' : undefined });
+    expect(await stored()).toMatchObject({ lockoutThreshold: 5, passwordMinLength: 14, requireSymbol: !opened.requireSymbol });
+    expect((await events()).at(-1)).toEqual({ passwordMinLength: { before: 12, after: 14 }, requireSymbol: { before: opened.requireSymbol, after: !opened.requireSymbol } });
+  });
+
+  it('a field both changed is refused, naming the value saved meanwhile, until saved again from the page as it now is', async () => {
+    const opened = await stored();
+    await save(opened, { lockoutThreshold: '5' });
+    const refused = save(opened, { lockoutThreshold: '7', inactivityDays: '30' });
+    await expect(refused).rejects.toBeInstanceOf(StaleEditError);
+    await expect(refused).rejects.toMatchObject({ fieldErrors: { lockoutThreshold: [expect.stringMatching(/^Failed attempts before lock was changed to 5 by someone else/)] } });
+    expect(await stored()).toMatchObject({ lockoutThreshold: 5, inactivityDays: opened.inactivityDays });
+    await save(await stored(), { lockoutThreshold: '7', inactivityDays: '30' });
+    expect(await stored()).toMatchObject({ lockoutThreshold: 7, inactivityDays: 30 });
+  });
+
+  it('two changes that are fine apart but not together (the warning no longer below the maximum age) are refused', async () => {
+    const opened = await stored();
+    await save(opened, { passwordMaxAgeDays: '30' });
+    await expect(save(opened, { passwordWarningDays: '45' })).rejects.toMatchObject({ fieldErrors: { passwordWarningDays: [expect.stringMatching(/^Expiry warning \(days\) must be fewer/)] } });
+    expect(await stored()).toMatchObject({ passwordMaxAgeDays: 30, passwordWarningDays: 14 });
+  });
+
+  it('what the page showed, posted as garbage, is refused with nothing written', async () => {
+    for (const opened of ['{', '[]', 'null', '{"lockoutThreshold":"x"}', '']) {
+      const input = securitySettingsSchema.parse({ ...(await stored()), lockoutThreshold: '4', opened });
+      await expect(db.transaction((tx) => updateSecuritySettings(tx, admin, input)), opened).rejects.toThrow('This form is out of date');
+    }
+    expect((await stored()).lockoutThreshold).toBe(10);
   });
 });

@@ -1,16 +1,17 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
 import { ErrorSummary } from '@/components/ui/error-summary';
 import { Field } from '@/components/ui/field';
 import { useToast } from '@/components/ui/toast';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
-import type { SecuritySettingsInput } from '@/lib/settings/security';
+import type { SecuritySettingsValues } from '@/lib/settings/security';
 import { updateSecuritySettingsAction } from './actions';
 
-type NumberKey = { [K in keyof SecuritySettingsInput]: SecuritySettingsInput[K] extends number ? K : never }[keyof SecuritySettingsInput];
-type FlagKey = Exclude<keyof SecuritySettingsInput, NumberKey>;
+type NumberKey = { [K in keyof SecuritySettingsValues]: SecuritySettingsValues[K] extends number ? K : never }[keyof SecuritySettingsValues];
+type FlagKey = Exclude<keyof SecuritySettingsValues, NumberKey>;
 
 const SECTIONS: { title: string; numbers: { key: NumberKey; label: string; help: string; min: number; max: number }[]; flags?: { key: FlagKey; label: string }[] }[] = [
   {
@@ -54,18 +55,24 @@ const FIELDS = Object.fromEntries(SECTIONS.flatMap((s) => s.numbers).map((n) => 
  * The Save button is far below the top of this long form: its answer comes where the eye and focus
  * are. A success is a toast (announced; focus stays on Save); errors are a summary at the top that takes focus
  * and links each message to its field.
+ * The form sends what it showed (`opened`), so a save changes only what its editor changed. When someone
+ * else saved meanwhile, the page is refreshed: fields left alone show their values, typed ones keep the
+ * typing (an uncontrolled field follows its new default only until it is edited).
  */
-export function SecuritySettingsForm({ values }: { values: SecuritySettingsInput }) {
+export function SecuritySettingsForm({ values }: { values: SecuritySettingsValues }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(updateSecuritySettingsAction);
   const toast = useToast();
+  const router = useRouter();
   const answered = useRef(state);
   useEffect(() => {
     if (answered.current === state) return;
     answered.current = state;
     if (state.status === 'success') toast(state.message);
-  }, [state, toast]);
+    if (state.status === 'error' && state.code === 'conflict') router.refresh();
+  }, [state, toast, router]);
   return (
     <form {...formProps} className="max-w-3xl space-y-6">
+      <input type="hidden" name="opened" value={JSON.stringify(values)} />
       {state.status === 'error' && <ErrorSummary message={state.message} errors={state.fieldErrors} fields={FIELDS} token={state} />}
       {SECTIONS.map((section) => (
         <fieldset key={section.title} className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
