@@ -51,11 +51,14 @@ export const nameKey = (name: string) => name.replace(/\s+/g, ' ').trim().toLowe
 
 /**
  * A whole number from a form or an API, digits only: an emptied field is `required` (z.coerce would make
- * it 0, which switches things off), and "1e1" or "0x10" are not whole numbers.
+ * it 0, which switches things off), and "1e1" or "0x10" are not whole numbers. Digits past what a
+ * JavaScript number holds exactly are still a whole number: out of range (every range here is far inside it).
  */
+const exactOrBeyond = (n: number) => Math.min(Math.max(n, Number.MIN_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+
 export const wholeNumberSchema = (min: number, max: number, messages: { required: string; whole: string; min: string; max: string }) =>
   z.preprocess(
-    (v) => (v === null ? undefined : typeof v !== 'string' ? v : v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN),
+    (v) => (v === null ? undefined : typeof v !== 'string' ? v : v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? exactOrBeyond(Number(v.trim())) : Number.NaN),
     z
       .number({ error: (issue) => (issue.input === undefined ? messages.required : messages.whole) })
       .int(messages.whole)

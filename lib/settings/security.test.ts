@@ -22,7 +22,7 @@ describe('securitySettingsSchema', () => {
     for (const value of ['', '   ', undefined, null]) expect(errorsFor(field, value), JSON.stringify(value)).toEqual([expect.stringMatching(/ is required\.$/)]);
   });
 
-  it.each([['1.5'], ['1e1'], ['0x10'], ['ten'], ['9'.repeat(400)], ['Infinity'], ['NaN'], [true], [[]]])('refuses %s as a whole number', (value) => {
+  it.each([['1.5'], ['1e1'], ['0x10'], ['ten'], ['Infinity'], ['NaN'], [true], [[]]])('refuses %s as a whole number', (value) => {
     expect(errorsFor('lockoutThreshold', value)).toEqual(['Failed attempts before lock must be a whole number.']);
   });
 
@@ -31,6 +31,12 @@ describe('securitySettingsSchema', () => {
     expect(errorsFor('autoUnlockMinutes', '99999')).toEqual(['Automatic unlock after (minutes) must be at most 10080.']);
     expect(errorsFor('resetLifetimeMinutes', '1')).toEqual(['Reset link lifetime (minutes) must be at least 5.']);
     expect(errorsFor('passwordWarningDays', '90')).toEqual([expect.stringMatching(/^Expiry warning \(days\) must be fewer than the password maximum age/)]);
+  });
+
+  it('a whole number too large or too small for JavaScript is out of range, not "not a whole number"', () => {
+    expect(errorsFor('autoUnlockMinutes', '99999999999999999999')).toEqual(['Automatic unlock after (minutes) must be at most 10080.']);
+    expect(errorsFor('lockoutThreshold', '9'.repeat(400))).toEqual(['Failed attempts before lock must be at most 100.']);
+    expect(errorsFor('inactivityDays', '-9007199254740993')).toEqual(['Inactivate after days without sign-in must be at least 0.']);
   });
 
   it('keeps the ranges and reads what a form sends', () => {
