@@ -8,11 +8,12 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isSelf, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
 import { consumeToken, findToken, issueToken } from '@/lib/auth/tokens';
-import { AppError } from '@/lib/errors';
+import { verifyPassword } from '@/lib/auth/password';
+import { AppError, fieldError } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
 import { invitationMail, lockedMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
-import { assertPasswordAllowed, storePassword } from './password';
+import { assertPasswordAllowed, SAME_PASSWORD, storePassword } from './password';
 import { findChangeableUser, targetOf } from './scope';
 
 export async function unlockUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
@@ -134,6 +135,11 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
   // reset, email change, ban): the other way round, a link used while one of them ran deadlocked.
   const found = await findToken(tx, token);
   if (!found) throw new AppError('invalid', INVALID_LINK);
+  // A link sets a new password, never the one held now: "Forgot password?" would otherwise renew a
+  // password whose change is required, or which is about to expire, as it is. Compared before the row
+  // lock (bcrypt is slow): a password changed meanwhile voids this link, so nothing stale is let through.
+  const [held] = await tx.select({ hash: users.passwordHash }).from(users).where(eq(users.id, found.userId));
+  const unchanged = held?.hash ? await verifyPassword(password, held.hash) : false;
   const [user] = await tx
     .select({ id: users.id, email: users.email, firstName: users.firstName, lastName: users.lastName, status: users.status })
     .from(users)
@@ -143,6 +149,7 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
   const link = await consumeToken(tx, token);
   if (!link || !user || (user.status !== 'invited' && user.status !== 'active')) throw new AppError('invalid', INVALID_LINK);
   await assertPasswordAllowed(tx, password, user.email, 'password');
+  if (unchanged) throw fieldError('password', SAME_PASSWORD);
   const sessionVersion = await storePassword(tx, user.id, password);
   // Setting the password from a link signs the user in: that is a sign-in like any other.
   await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));

@@ -72,3 +72,22 @@ describe('a password changed while a link is out', () => {
     expect(messages.filter((m) => m.kind === 'password_changed')).toHaveLength(1);
   });
 });
+
+describe('a reset link asked for by someone who must change their password', () => {
+  it('does not renew the current password as it is: a required change or an ageing password is not dodged through "Forgot password?"', async () => {
+    const aged = new Date(Date.now() - 80 * 86_400_000);
+    const user = await insertUser(db, { email: 'dodger@example.test', passwordHash: hash, environmentId, requirePasswordChange: true, passwordChangedAt: aged });
+    await db.transaction((tx) => requestPasswordReset(tx, user.email, { ip: '203.0.113.78', userAgent: null }));
+    const [mail] = await db.select().from(outboxMessages).where(and(eq(outboxMessages.userId, user.id), eq(outboxMessages.kind, 'reset')));
+    const token = /token=([A-Za-z0-9_-]+)/.exec(mail!.text)![1]!;
+
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, TEST_PASSWORD, meta))).rejects.toMatchObject({
+      fieldErrors: { password: ['Choose a password different from the current one.'] },
+    });
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ passwordHash: hash, requirePasswordChange: true, passwordChangedAt: aged });
+
+    // The link still works for a new password.
+    await db.transaction((tx) => completePasswordLink(tx, token, NEW_PASSWORD, meta));
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ requirePasswordChange: false });
+  });
+});

@@ -13,6 +13,7 @@ import { AppError, fieldError } from '@/lib/errors';
 import { getOrganization, getSecuritySettings } from '@/lib/settings';
 
 export const PASSWORDS_DIFFER = 'The passwords do not match.';
+export const SAME_PASSWORD = 'Choose a password different from the current one.';
 
 /**
  * A new password typed twice differently: refused, with what the policy says of it too (on `field`),
@@ -71,7 +72,7 @@ export async function changeOwnPassword(
   if (refused === 'rate_limited') throw new AppError('rate_limited', SIGN_IN_MESSAGES.rate_limited);
   if (refused) throw fieldError('currentPassword', 'The current password is incorrect.');
   if (input.currentPassword === input.newPassword)
-    throw fieldError('newPassword', 'Choose a password different from the current one.');
+    throw fieldError('newPassword', SAME_PASSWORD);
   return db.transaction(async (tx) => {
     // Still the password just proven, on an account still active (not locked meanwhile by other guesses).
     const [now] = await tx.select({ status: users.status, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).for('update');
