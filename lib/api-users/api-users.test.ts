@@ -152,9 +152,14 @@ describe.each([
     const person = await insertUser(db, { email: `acts-as-${_name}@example.test`, role: 'Account Manager', environmentId });
     const usr = await create({ username: `user-key-${_name}`, scope: 'user', userId: person.id });
     expect((await authenticate(db, bearer(usr.key))).principal).toMatchObject({ allEnvironments: false, environmentIds: [environmentId], permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'] });
-    // The user's state is re-read at every call.
-    await db.update(users).set({ status: 'banned' }).where(eq(users.id, person.id));
-    expect(await failure(authenticate(db, bearer(usr.key)))).toMatchObject({ code: 'forbidden' });
+    // The user's state is re-read at every call. A lock (anyone can cause one with wrong passwords) does
+    // not stop the integration acting as them; a ban, inactivity or an invitation never accepted does.
+    await db.update(users).set({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() }).where(eq(users.id, person.id));
+    expect((await authenticate(db, bearer(usr.key))).principal.environmentIds).toEqual([environmentId]);
+    for (const status of ['banned', 'inactive', 'invited'] as const) {
+      await db.update(users).set({ status }).where(eq(users.id, person.id));
+      expect(await failure(authenticate(db, bearer(usr.key)))).toMatchObject({ code: 'forbidden', message: expect.stringContaining(status) });
+    }
   });
 
   it('a key never does more than the person who made it may now: nothing once they are banned or inactive, less once demoted', async () => {

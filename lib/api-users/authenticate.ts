@@ -9,7 +9,7 @@
 //   environments  Account Manager permissions (users.read, users.write, users.unlock, users.ban) in the
 //                 chosen environments, no roles/settings/audit/API-user permissions;
 //   user          exactly that user's role and environments, re-read at every call; refused while the
-//                 user is not active (banned, inactive, locked, still invited).
+//                 user is banned, inactive or still invited. A lock does not stop it (see below).
 // Whatever the scope, a key never does more than the person who created it may now (re-read at every
 // call, like the user of a user key): nothing while that person is banned or inactive, and only the
 // permissions and environments they still hold once demoted. A lock (which anyone can cause with wrong
@@ -117,7 +117,10 @@ function scopePrincipal(row: CallerRow): Principal {
   if (row.scope === 'organization') return { actor, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
   if (row.scope === 'environments')
     return { actor, permissions: ENVIRONMENT_KEY_PERMISSIONS, allEnvironments: false, environmentIds: row.keyEnvironmentIds };
-  if (row.userStatus !== 'active') throw new AppError('forbidden', `The user this key acts as is ${row.userStatus ?? 'gone'}: the key works again once they are active.`);
+  // Locked still works: a lock only stops signing in with a password, and anyone can cause one by typing
+  // wrong passwords, which would otherwise stop the integration that acts as this user.
+  if (row.userStatus !== 'active' && row.userStatus !== 'locked')
+    throw new AppError('forbidden', `The user this key acts as is ${row.userStatus ?? 'gone'}: the key works again once they are active.`);
   return {
     actor,
     permissions: (row.userPermissions ?? []).filter(isPermission),
