@@ -1,4 +1,5 @@
 // Raw statements return an array on postgres.js and { rows } on PGlite; callers get the rows either way.
+// Also: telling a unique index's refusal from other database errors.
 import type { SQL } from 'drizzle-orm';
 import type { Db, Queryable } from '@/db/client';
 
@@ -20,4 +21,25 @@ export async function preparedRows<T>(q: Db, statement: SQL): Promise<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(statement);
   const client = session.client;
   return ('unsafe' in client ? await client.unsafe(text, params, { prepare: true }) : (await client.query(text, params)).rows) as T[];
+}
+
+/** True for PostgreSQL's unique violation on that index (postgres.js, PGlite, or wrapped by drizzle). */
+export function isUniqueViolation(error: unknown, index: string): boolean {
+  for (let e = error as { code?: string; constraint?: string; constraint_name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505') return (e.constraint_name ?? e.constraint) === index;
+  }
+  return false;
+}
+
+/**
+ * Runs a write that a unique index may refuse, and throws `refusal()` instead of that index's error: a
+ * check before the write cannot see a concurrent one, nor fold letters exactly as PostgreSQL's lower() does.
+ */
+export async function onUniqueViolation<T>(index: string, refusal: () => Error, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error, index)) throw refusal();
+    throw error;
+  }
 }

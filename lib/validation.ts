@@ -40,14 +40,29 @@ export const requiredTextSchema = (what: string, max: number, required = `Enter 
 
 export const nameSchema = (what: string) => requiredTextSchema(what, 100);
 
-/**
- * A name people pick from a list (a role, an environment): as requiredTextSchema, with each run of
- * spaces (a doubled or non-breaking space) stored as one, so two names never differ only in spacing.
- */
-export const listNameSchema = (what: string, max: number) => requiredTextSchema(what, max).transform((v) => v.replace(/\s+/g, ' '));
+// A word that mixes Latin letters with Cyrillic or Greek ones ("Аdministrator", its first letter Cyrillic)
+// reads as another name. Words each in one alphabet ("Support команда") are fine.
+const LOOKALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
+const mixesScripts = (text: string) => text.split(' ').some((word) => LOOKALIKE_SCRIPTS.filter((script) => script.test(word)).length > 1);
 
-/** How a role or environment name is matched: case ignored, and runs of spaces taken as one. */
-export const nameKey = (name: string) => name.replace(/\s+/g, ' ').trim().toLowerCase();
+/**
+ * A name people pick from a list (a role, an environment): as requiredTextSchema, stored composed (NFC)
+ * with each run of spaces (a doubled or non-breaking space) as one, so two names never differ only in
+ * spacing or in how an accent is encoded; a word mixing look-alike alphabets is refused.
+ */
+export const listNameSchema = (what: string, max: number) =>
+  requiredTextSchema(what, max)
+    .transform((v) => v.normalize('NFC').replace(/\s+/g, ' '))
+    .refine(
+      (v) => !mixesScripts(v),
+      `The ${what} mixes Latin letters with Cyrillic or Greek ones in one word, so it can pass for another name. Type it again in one alphabet.`,
+    );
+
+/**
+ * How a role or environment name is matched: case ignored, runs of spaces taken as one, and look-alike
+ * encodings (a decomposed accent, full-width letters, ligatures) taken as the letters they show (NFKC).
+ */
+export const nameKey = (name: string) => name.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
 
 /**
  * A whole number from a form or an API, digits only: an emptied field is `required` (z.coerce would make

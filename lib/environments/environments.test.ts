@@ -70,6 +70,17 @@ describe('environments', () => {
     expect(await db.transaction((tx) => renameEnvironment(tx, admin, other.id, { name: 'EUROPE NORTH' }))).toMatchObject({ changed: true, name: 'EUROPE NORTH' });
   });
 
+  it('names that only look different are one name, or refused (a Cyrillic letter in a Latin word)', async () => {
+    const env = await db.transaction((tx) => addEnvironment(tx, admin, 'Produccio\u0301n'));
+    expect(env.name).toBe('Producci\u00f3n');
+    await expect(db.transaction((tx) => addEnvironment(tx, admin, 'producci\u00f3n'))).rejects.toThrow('already exists');
+    await expect(db.transaction((tx) => addEnvironment(tx, admin, '\uff30roduction'))).rejects.toThrow('already exists');
+    await expect(db.transaction((tx) => addEnvironment(tx, admin, 'S\u0430ndbox'))).rejects.toThrow('Cyrillic or Greek');
+    await db.transaction((tx) => addEnvironment(tx, admin, '\u0130stanbul'));
+    const folded = await db.transaction((tx) => renameEnvironment(tx, admin, env.id, { name: 'istanbul' })).catch((e) => e);
+    expect(folded).toMatchObject({ code: 'invalid', message: 'An environment with this name already exists.' });
+  });
+
   it('of two renames of one environment, the second is refused, not a silent overwrite; concurrent adds of one name give one', async () => {
     const env = await db.transaction((tx) => addEnvironment(tx, admin, 'Asia'));
     await db.transaction((tx) => renameEnvironment(tx, admin, env.id, { name: 'Asia Pacific', from: 'Asia' }));

@@ -7,7 +7,7 @@ import type { Queryable, Tx } from '@/db/client';
 import { environments, type Environment } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import { rows } from '@/lib/db-rows';
+import { onUniqueViolation, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
 import { listNameSchema, nameKey } from '@/lib/validation';
 
@@ -44,13 +44,14 @@ function requireAdministrator(principal: Principal) {
 }
 
 const NAME_TAKEN = 'An environment with this name already exists.';
+const nameTakenError = () => new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
 
 // Matched as the import matches names (case and spacing aside): few rows, read them all. The lock queues
 // two concurrent adds of one name, so the second is told the name is taken (not hit by the unique index).
 async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
   await tx.execute(sql`select pg_advisory_xact_lock(7311013)`);
   const all = await tx.select({ id: environments.id, name: environments.name }).from(environments).where(exceptId ? ne(environments.id, exceptId) : undefined);
-  if (all.some((e) => nameKey(e.name) === nameKey(name))) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
+  if (all.some((e) => nameKey(e.name) === nameKey(name))) throw nameTakenError();
 }
 
 const STALE_NAME = 'Someone else renamed this environment after you opened it. Reload the page to see its name now.';
@@ -67,7 +68,8 @@ export async function addEnvironment(tx: Tx, principal: Principal, rawName: stri
   requireAdministrator(principal);
   const name = checkedName(rawName);
   await assertNameFree(tx, name);
-  const [env] = await tx.insert(environments).values({ name }).returning();
+  // The index on lower(name) has the last word: PostgreSQL folds some letters (İ to i) that nameKey does not.
+  const [env] = await onUniqueViolation('environments_name_idx', nameTakenError, () => tx.insert(environments).values({ name }).returning());
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'environment.created',
@@ -87,7 +89,7 @@ export async function renameEnvironment(tx: Tx, principal: Principal, id: string
   if (rename.from !== undefined && rename.from !== env.name) throw new AppError('conflict', STALE_NAME);
   if (env.name === name) return { changed: false, name };
   await assertNameFree(tx, name, env.id);
-  await tx.update(environments).set({ name }).where(eq(environments.id, env.id));
+  await onUniqueViolation('environments_name_idx', nameTakenError, () => tx.update(environments).set({ name }).where(eq(environments.id, env.id)));
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'environment.renamed',

@@ -13,7 +13,7 @@ import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/princi
 import { AppError } from '@/lib/errors';
 import { listNameSchema, nameKey, plainTextSchema } from '@/lib/validation';
 import { PERMISSION_HELP } from './permission-help';
-import { rows } from '@/lib/db-rows';
+import { onUniqueViolation, rows } from '@/lib/db-rows';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 
 export async function listRoles(q: Queryable) {
@@ -131,6 +131,7 @@ async function nameTaken(tx: Tx, name: string, exceptId?: string) {
 }
 
 const NAME_TAKEN = 'A role with this name already exists.';
+const nameTakenError = () => new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
 
 const auditView = (r: Pick<Role, 'name' | 'permissions' | 'allEnvironments' | 'requiredFields'>) => ({
   name: r.name,
@@ -152,11 +153,14 @@ export const STALE_ROLE = 'Someone else changed this role after you opened it. R
 export async function createRole(tx: Tx, principal: Principal, input: RoleInput, meta?: RequestMeta) {
   requirePermissionOf(principal, 'roles.manage');
   assertGrantable(principal, input);
-  if (await nameTaken(tx, input.name)) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
-  const [role] = await tx
-    .insert(roles)
-    .values({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
-    .returning();
+  if (await nameTaken(tx, input.name)) throw nameTakenError();
+  // The index on lower(name) has the last word: PostgreSQL folds some letters (İ to i) that nameKey does not.
+  const [role] = await onUniqueViolation('roles_name_idx', nameTakenError, () =>
+    tx
+      .insert(roles)
+      .values({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
+      .returning(),
+  );
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'role.created',
@@ -217,16 +221,18 @@ export async function updateRole(tx: Tx, principal: Principal, roleId: string, i
   assertGrantable(principal, input);
   const violation = builtInViolation(role, input);
   if (violation) throw new AppError('invalid', violation, { permissions: [violation] });
-  if (await nameTaken(tx, input.name, role.id)) throw new AppError('invalid', NAME_TAKEN, { name: [NAME_TAKEN] });
+  if (await nameTaken(tx, input.name, role.id)) throw nameTakenError();
 
   const changes = diff(auditView(role), auditView({ ...role, ...input }));
   if (Object.keys(changes).length === 0) return { changed: false, sessionsEnded: 0 };
   // What a role grants is granted to each holder: not to people in environments the editor does not manage.
   if (changes.permissions || changes.allEnvironments) await assertHoldersWithin(tx, principal, role);
-  await tx
-    .update(roles)
-    .set({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
-    .where(eq(roles.id, role.id));
+  await onUniqueViolation('roles_name_idx', nameTakenError, () =>
+    tx
+      .update(roles)
+      .set({ name: input.name, permissions: input.permissions, allEnvironments: input.allEnvironments, requiredFields: input.requiredFields })
+      .where(eq(roles.id, role.id)),
+  );
   let sessionsEnded = 0;
   if (changes.permissions || changes.allEnvironments) {
     // Its holders' sessions end at their next request, as a role change does (set-wise, one statement).

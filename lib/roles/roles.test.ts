@@ -202,6 +202,23 @@ describe('roles', () => {
     await expect(db.transaction((tx) => updateRole(tx, admin, other.id, input({ name: 'night  SHIFT lead' })))).rejects.toThrow('already exists');
   });
 
+  it('names that only look different are one name: composed or decomposed accents, full-width letters, a Cyrillic letter in a Latin word', async () => {
+    const cafe = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Cafe\u0301 crew' })));
+    expect(cafe.name).toBe('Caf\u00e9 crew');
+    await expect(db.transaction((tx) => createRole(tx, admin, input({ name: 'CAFE\u0301 CREW' })))).rejects.toThrow('already exists');
+    await expect(db.transaction((tx) => createRole(tx, admin, input({ name: '\uff35\uff53\uff45\uff52' })))).rejects.toThrow('already exists');
+    const lookalike = roleFormSchema.safeParse({ name: '\u0410dministrator' });
+    expect(z.flattenError(lookalike.error!).fieldErrors.name).toEqual([expect.stringContaining('Cyrillic or Greek')]);
+    // Whole words in one alphabet each are fine.
+    expect(roleFormSchema.safeParse({ name: 'Support \u043a\u043e\u043c\u0430\u043d\u0434\u0430' }).success).toBe(true);
+    // The database folds İ to i where JavaScript does not: its index decides, and says so as the check would.
+    await db.transaction((tx) => createRole(tx, admin, input({ name: '\u0130nspector' })));
+    const folded = await db.transaction((tx) => createRole(tx, admin, input({ name: 'inspector' }))).catch((e) => e);
+    expect(folded).toMatchObject({ code: 'invalid', message: 'A role with this name already exists.', fieldErrors: { name: ['A role with this name already exists.'] } });
+    const renamed = await db.transaction((tx) => updateRole(tx, admin, cafe.id, input({ name: 'INSPECTOR' }))).catch((e) => e);
+    expect(renamed).toMatchObject({ code: 'invalid', message: 'A role with this name already exists.' });
+  });
+
   it('concurrent creates of one name: one role, and the other is told the name is taken', async () => {
     const results = await Promise.allSettled([1, 2, 3, 4].map(() => db.transaction((tx) => createRole(tx, admin, input({ name: 'Twin' })))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

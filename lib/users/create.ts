@@ -5,6 +5,7 @@ import type { Tx } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { onUniqueViolation } from '@/lib/db-rows';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
 import { FIELD_KEY, profileProblems, roleProfile } from '@/lib/roles';
@@ -51,26 +52,12 @@ export type NewUser = z.infer<typeof newUserSchema>;
 
 export const EMAIL_TAKEN = 'A user with this email already exists.';
 
-/** True for PostgreSQL's unique violation on that index (postgres.js, PGlite, or wrapped by drizzle). */
-export function isUniqueViolation(error: unknown, index: string): boolean {
-  for (let e = error as { code?: string; constraint?: string; constraint_name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === '23505') return (e.constraint_name ?? e.constraint) === index;
-  }
-  return false;
-}
-
 /**
  * Runs a write that may hit the case-insensitive email index: the check before it cannot see a
  * concurrent insert, so the index decides, and its refusal reads as the email field's error.
  */
-export async function mapEmailTaken<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error, 'users_email_idx')) throw new AppError('invalid', 'Check the highlighted fields.', { email: [EMAIL_TAKEN] });
-    throw error;
-  }
-}
+export const mapEmailTaken = <T>(write: () => Promise<T>): Promise<T> =>
+  onUniqueViolation('users_email_idx', () => new AppError('invalid', 'Check the highlighted fields.', { email: [EMAIL_TAKEN] }), write);
 
 export async function emailInUse(tx: Tx, email: string, exceptUserId?: string): Promise<boolean> {
   const [row] = await tx
