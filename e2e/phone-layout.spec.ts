@@ -137,3 +137,24 @@ test('audit log on a phone: an event\'s sentence naming a long one-word role wra
   await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
   await expect(page.getByRole('link', { name, exact: true })).toHaveCount(0);
 });
+
+test('Environments on a phone: a long one-word environment name wraps in its card and in the message that it was added', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  const name = `NortheasternRegionalPartnerIntegration${Date.now().toString(36)}`;
+  await page.goto('/settings/environments');
+  await page.getByLabel('New environment name').fill(name);
+  await page.getByRole('button', { name: 'Add environment' }).click();
+  const added = page.getByRole('status').filter({ hasText: `${name} was added.` });
+  await expect(added).toBeVisible();
+  expect(await added.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  const card = page.getByRole('row').filter({ has: page.getByRole('button', { name: `Rename ${name}` }) });
+  const cell = card.getByRole('cell').first();
+  await expect(cell).toHaveText(name);
+  expect(await cell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  // Leave no extra environment behind for the other tests.
+  await page.getByRole('button', { name: `Delete ${name}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(card).toHaveCount(0);
+});

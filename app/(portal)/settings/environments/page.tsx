@@ -33,9 +33,10 @@ export default async function EnvironmentsPage() {
           <tbody className="block divide-y divide-slate-100 sm:table-row-group">
             {all.map((env) => (
               <tr key={env.id} className="block px-4 py-3 hover:bg-slate-50 sm:table-row sm:p-0">
-                <td className="block py-1 sm:table-cell sm:px-4 sm:py-3 font-medium whitespace-nowrap text-slate-900">
-                  <div className="flex items-center gap-2">
-                    <span>{env.name}</span>
+                {/* On a phone a long name wraps inside its card; in the table it keeps to one line. */}
+                <td className="block py-1 font-medium text-slate-900 max-sm:[overflow-wrap:anywhere] sm:table-cell sm:px-4 sm:py-3 sm:whitespace-nowrap">
+                  <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+                    <span className="min-w-0">{env.name}</span>
                     {env.archivedAt && <Badge tone="slate">Archived</Badge>}
                   </div>
                 </td>
