@@ -2,15 +2,21 @@
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { auditEvents } from '@/db/schema';
+import { hasPermission } from '@/lib/auth/permissions';
+import type { Principal } from '@/lib/auth/principal';
+import { auditScope } from './search';
 
 export const HISTORY_PAGE_SIZE = 20;
 
 /**
  * Newest first; `beforeId` continues after the last event of the previous page. What the user did to
- * others (`asActor`) is for audit readers only: it can name people outside the viewer's environments.
+ * others is for audit readers only, and of it only what the viewer may read on /audit (auditScope): it
+ * can name people outside the viewer's environments, and roles, API users and settings.
  */
-export async function listUserHistory(q: Queryable, userId: string, options: { asActor: boolean; beforeId?: number }) {
-  const involving = options.asActor ? or(eq(auditEvents.targetId, userId), eq(auditEvents.actorId, userId)) : eq(auditEvents.targetId, userId);
+export async function listUserHistory(q: Queryable, userId: string, options: { viewer: Principal; beforeId?: number }) {
+  const involving = hasPermission(options.viewer, 'audit.read')
+    ? or(eq(auditEvents.targetId, userId), and(eq(auditEvents.actorId, userId), auditScope(options.viewer)))
+    : eq(auditEvents.targetId, userId);
   const rows = await q
     .select()
     .from(auditEvents)

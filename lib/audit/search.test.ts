@@ -8,6 +8,7 @@ import { recordAudit } from '.';
 import { auditParamsSchema, listActionKinds, readAuditParams, searchAudit } from './search';
 import { csvCell } from '@/lib/spreadsheet-safety';
 import { auditCsvStream } from './search-export';
+import { listUserHistory } from './list';
 
 let db: Db;
 let envA: string;
@@ -90,6 +91,21 @@ describe('audit search', () => {
     const mine = await new Response(auditCsvStream(db, manager, params({}))).text();
     expect(mine).toContain(userA.email);
     expect(mine).not.toContain(userB.email);
+  });
+
+  it("a user's history shows a reader of some environments what that user did only to users of those environments, as /audit does", async () => {
+    const managerId = manager.actor.type === 'user' ? manager.actor.id : '';
+    await db.transaction(async (tx) => {
+      await recordAudit(tx, { actor: manager.actor, action: 'user.unlocked', target: { type: 'user', id: userB.id, label: userB.email }, environmentId: envB, detail: 'elsewhere' });
+      await recordAudit(tx, { actor: manager.actor, action: 'role.updated', target: { type: 'role', id: envB, label: 'Some role' }, detail: 'a role' });
+    });
+    const scoped = (await listUserHistory(db, managerId, { viewer: manager })).events;
+    expect(scoped.filter((e) => e.targetId === userA.id)).toHaveLength(6);
+    expect(scoped.filter((e) => e.detail === 'elsewhere' || e.detail === 'a role')).toEqual([]);
+    const everything = (await listUserHistory(db, managerId, { viewer: admin })).events;
+    expect(everything.map((e) => e.detail)).toEqual(expect.arrayContaining(['elsewhere', 'a role']));
+    // Without audit.read, only what was done to the user.
+    expect((await listUserHistory(db, managerId, { viewer: { ...admin, permissions: ['users.read'] } })).events).toEqual([]);
   });
 
   it('the export neutralises formula-leading values', async () => {

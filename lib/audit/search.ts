@@ -86,11 +86,15 @@ export async function auditFilter(q: Queryable, principal: Principal, params: Au
   if (params.env) clauses.push(eq(auditEvents.environmentId, params.env));
   if (params.from) clauses.push(sql`${auditEvents.at} >= ${params.from}::date::timestamptz`);
   if (params.to) clauses.push(sql`${auditEvents.at} < (${params.to}::date + 1)::timestamptz`);
-  if (!principal.allEnvironments) {
-    const envs = `{${principal.environmentIds.join(',')}}`;
-    clauses.push(sql`${auditEvents.targetType} = 'user' and exists (select 1 from users u where u.id = ${auditEvents.targetId} and u.environment_ids && ${envs}::uuid[])`);
-  }
+  clauses.push(auditScope(principal));
   return and(...clauses);
+}
+
+/** What a reader may see of the log: everything, or (without every environment) events about users of their environments. */
+export function auditScope(principal: Principal): SQL | undefined {
+  if (principal.allEnvironments) return undefined;
+  const envs = `{${principal.environmentIds.join(',')}}`;
+  return sql`${auditEvents.targetType} = 'user' and exists (select 1 from users u where u.id = ${auditEvents.targetId} and u.environment_ids && ${envs}::uuid[])`;
 }
 
 // The cursor is the last row's time at full (microsecond) precision and its id: JS dates keep only ms.

@@ -58,7 +58,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
     listRoles(db),
     getVisibleEnvironments(viewer),
     membershipsOf(db, user.id),
-    listUserHistory(db, user.id, { asActor: hasPermission(viewer, 'audit.read'), beforeId }),
+    listUserHistory(db, user.id, { viewer: principal, beforeId }),
   ]);
   const names = await auditNames(db, history.events);
   const described = describeAuditEvents(history.events, names, { about: user.id });
