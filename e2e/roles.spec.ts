@@ -92,9 +92,14 @@ test.describe('Roles', () => {
     await dialog.getByLabel('Move its 1 user to').selectOption({ label: 'User' });
     await dialog.getByRole('button', { name: 'Move 1 user' }).click();
     await expect(dialog.getByRole('status')).toContainText(`1 user moved from ${roleName} to User`);
-    await dialog.getByRole('button', { name: 'Delete role' }).click();
+    // The move button is gone with the users: focus goes on to the next step, not to the dialog itself.
+    await expect(dialog.getByRole('button', { name: 'Delete role' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(dialog).toBeHidden();
     await expect(page.getByRole('row').filter({ hasText: roleName })).toHaveCount(0);
+    // The row is gone: the result is announced, and focus is on a control of the list, not the page body.
+    await expect(page.getByRole('status').filter({ hasText: `The ${roleName} role was deleted.` })).toBeVisible();
+    expect(await page.evaluate(() => document.activeElement?.closest('table') !== null)).toBe(true);
   });
 
   test('editing a role: saves twice in a row; a save from a page opened before someone else saved is refused, nothing typed lost', async ({ page, login, context }) => {

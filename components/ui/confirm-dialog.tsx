@@ -1,7 +1,7 @@
 'use client';
 
 import * as Dialog from '@radix-ui/react-dialog';
-import { useRef, type ReactNode } from 'react';
+import { useRef, type ReactNode, type Ref } from 'react';
 import { Button } from './button';
 import { keepFocusNear, spotOf, type FocusSpot } from './keep-focus';
 
@@ -33,6 +33,7 @@ export function ConfirmDialog({
   children,
   tone = 'danger',
   pending = false,
+  confirmRef,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
@@ -43,6 +44,8 @@ export function ConfirmDialog({
   children?: ReactNode;
   tone?: 'danger' | 'primary';
   pending?: boolean;
+  /** The confirming button, for a dialog that sends focus to it after a step inside it. */
+  confirmRef?: Ref<HTMLButtonElement>;
 }) {
   const returnTo = useRef<FocusSpot | null>(null);
   return (
@@ -72,7 +75,7 @@ export function ConfirmDialog({
             <Dialog.Close asChild>
               <Button variant="secondary">Cancel</Button>
             </Dialog.Close>
-            <Button variant={tone} onClick={onConfirm} disabled={pending}>
+            <Button ref={confirmRef} variant={tone} onClick={onConfirm} disabled={pending}>
               {confirmLabel}
             </Button>
           </div>

@@ -275,6 +275,7 @@ export async function deleteRole(tx: Tx, principal: Principal, roleId: string, m
     changes: diff<Record<string, unknown>>(auditView(role), { name: null, permissions: null, allEnvironments: null, requiredFields: null }),
     meta,
   });
+  return { name: role.name };
 }
 
 export const MOVE_BATCH = 500;

@@ -24,8 +24,8 @@ export const updateRoleAction = action(
 );
 
 export const deleteRoleAction = action('roles.manage', idSchema, async (input, { tx, user, meta }) => {
-  await deleteRole(tx, principalOf(user), input.roleId, meta);
-  return { message: 'The role was deleted.', revalidate: '/settings/roles' };
+  const { name } = await deleteRole(tx, principalOf(user), input.roleId, meta);
+  return { message: `The ${name} role was deleted.`, revalidate: '/settings/roles' };
 });
 
 export const moveRoleUsersAction = action(

@@ -5,18 +5,22 @@ import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { inputClass } from '@/components/ui/field';
 import { FormStatus } from '@/components/ui/form-status';
+import { useToast } from '@/components/ui/toast';
 import { idle, type ActionState } from '@/lib/action-state';
 import { deleteRoleAction, moveRoleUsersAction } from './actions';
 
 /**
  * Delete, confirmed in a dialog. A role in use is refused; the same dialog then offers to move its
- * users to another role, after which the role can be deleted.
+ * users to another role, after which focus goes to Delete role. Deleted, the row is gone: the result
+ * is a toast (ConfirmDialog puts focus on the next row).
  */
 export function DeleteRole({ role, others }: { role: { id: string; name: string; userCount: number }; others: { id: string; name: string }[] }) {
   const [open, setOpen] = useState(false);
   const [state, setState] = useState<ActionState>(idle);
   const [pending, startTransition] = useTransition();
   const target = useRef<HTMLSelectElement>(null);
+  const confirm = useRef<HTMLButtonElement>(null);
+  const toast = useToast();
 
   const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string>, after?: (s: ActionState) => void) => {
     const data = new FormData();
@@ -40,9 +44,12 @@ export function DeleteRole({ role, others }: { role: { id: string; name: string;
         title={`Delete the ${role.name} role?`}
         description={role.userCount > 0 ? `${role.name} is held by ${users}. A role in use cannot be deleted until its users are moved.` : 'The role is removed for good. Its history stays in the audit log.'}
         confirmLabel="Delete role"
+        confirmRef={confirm}
         onConfirm={() =>
           run(deleteRoleAction, { roleId: role.id }, (result) => {
-            if (result.status === 'success') setOpen(false);
+            if (result.status !== 'success') return;
+            setOpen(false);
+            toast(result.message);
           })
         }
       >
@@ -60,7 +67,12 @@ export function DeleteRole({ role, others }: { role: { id: string; name: string;
                 ))}
               </select>
               <p className="text-xs text-slate-600">Each user&apos;s role change is audited and they are signed out. Done in batches.</p>
-              <Button variant="secondary" disabled={pending} onClick={() => run(moveRoleUsersAction, { roleId: role.id, toRoleId: target.current?.value ?? '' })}>
+              <Button variant="secondary" disabled={pending} onClick={() =>
+                  run(moveRoleUsersAction, { roleId: role.id, toRoleId: target.current?.value ?? '' }, (result) => {
+                    // This section goes with the users it moved: on to the next step.
+                    if (result.status === 'success') confirm.current?.focus();
+                  })
+                }>
                 Move {users}
               </Button>
             </div>
