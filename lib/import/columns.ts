@@ -35,6 +35,9 @@ const ALIAS_INDEX = new Map<string, BaseField>(
   Object.entries(ALIASES).flatMap(([field, names]) => names.map((n) => [normalizeHeader(n), field as BaseField])),
 );
 
+/** True when an import reads this header as one of its standard columns (Email, Role, an alias of one). */
+export const isStandardColumn = (header: string) => ALIAS_INDEX.has(normalizeHeader(header));
+
 export type ColumnMap = {
   /** Column index of each base field found. */
   base: Partial<Record<BaseField, number>>;

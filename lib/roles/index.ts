@@ -13,6 +13,7 @@ import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/princi
 import { AppError } from '@/lib/errors';
 import { listNameSchema, nameKey, plainTextSchema } from '@/lib/validation';
 import { PERMISSION_HELP } from './permission-help';
+import { isStandardColumn, normalizeHeader } from '@/lib/import/columns';
 import { onUniqueViolation, rows } from '@/lib/db-rows';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 
@@ -112,6 +113,24 @@ export const roleInputSchema = z
   .refine((r) => new Set(r.requiredFields.map((f) => f.key.toLowerCase())).size === r.requiredFields.length, {
     message: 'Each required field needs its own key.',
     path: ['requiredFields'],
+  })
+  .superRefine((r, ctx) => {
+    // An import takes a column for a field by its label or its key (lib/import/columns.ts): each must name one field only.
+    const issue = (row: number, input: 'label' | 'key', message: string) => ctx.addIssue({ code: 'custom', path: ['requiredFields', row, input], message });
+    const labels = new Map<string, number>();
+    const keys = new Map<string, number>();
+    r.requiredFields.forEach((f, row) => {
+      const [label, key] = [normalizeHeader(f.label), normalizeHeader(f.key)];
+      const sameLabel = labels.get(label) ?? keys.get(label);
+      // Keys equal but for case are the refusal above.
+      const sameKey = labels.get(key) ?? [...r.requiredFields.keys()].find((i) => i < row && normalizeHeader(r.requiredFields[i]!.key) === key && r.requiredFields[i]!.key.toLowerCase() !== f.key.toLowerCase());
+      if (isStandardColumn(f.label)) issue(row, 'label', `“${f.label}” is already a column of every import: choose another label.`);
+      else if (isStandardColumn(f.key)) issue(row, 'key', `“${f.key}” reads as a column every import already has: choose another key.`);
+      else if (sameLabel !== undefined) issue(row, 'label', `Field ${sameLabel + 1} already goes by this label or key, so an import could not tell the two apart: choose another label.`);
+      else if (sameKey !== undefined) issue(row, 'key', `Field ${sameKey + 1} already goes by this label or key, so an import could not tell the two apart: choose another key.`);
+      if (!labels.has(label)) labels.set(label, row);
+      if (!keys.has(key)) keys.set(key, row);
+    });
   });
 
 export type RoleInput = z.infer<typeof roleInputSchema>;
@@ -128,6 +147,24 @@ async function nameTaken(tx: Tx, name: string, exceptId?: string) {
   await tx.execute(sql`select pg_advisory_xact_lock(7311014)`);
   const all = await tx.select({ id: roles.id, name: roles.name }).from(roles);
   return all.some((r) => r.id !== exceptId && nameKey(r.name) === nameKey(name));
+}
+
+/**
+ * A field that another role asks for under the same label or key but another key: an import, which
+ * has one column per key and reads a column by label or key, could not tell which one a column fills.
+ */
+async function assertFieldsAgreeWithOtherRoles(tx: Tx, fields: readonly RequiredField[], exceptId?: string) {
+  if (fields.length === 0) return;
+  const names = (f: RequiredField) => [normalizeHeader(f.label), normalizeHeader(f.key)];
+  for (const other of await tx.select({ id: roles.id, name: roles.name, requiredFields: roles.requiredFields }).from(roles)) {
+    if (other.id === exceptId) continue;
+    for (const theirs of other.requiredFields)
+      for (const mine of fields)
+        if (theirs.key !== mine.key && names(theirs).some((n) => names(mine).includes(n))) {
+          const message = `The ${other.name} role asks for “${theirs.label}” (key ${theirs.key}): use its label and key for “${mine.label}”, or other ones, so an import can tell the two apart.`;
+          throw new AppError('invalid', message, { requiredFields: [message] });
+        }
+  }
 }
 
 const NAME_TAKEN = 'A role with this name already exists.';
@@ -154,6 +191,7 @@ export async function createRole(tx: Tx, principal: Principal, input: RoleInput,
   requirePermissionOf(principal, 'roles.manage');
   assertGrantable(principal, input);
   if (await nameTaken(tx, input.name)) throw nameTakenError();
+  await assertFieldsAgreeWithOtherRoles(tx, input.requiredFields);
   // The index on lower(name) has the last word: PostgreSQL folds some letters (İ to i) that nameKey does not.
   const [role] = await onUniqueViolation('roles_name_idx', nameTakenError, () =>
     tx
@@ -222,6 +260,7 @@ export async function updateRole(tx: Tx, principal: Principal, roleId: string, i
   const violation = builtInViolation(role, input);
   if (violation) throw new AppError('invalid', violation, { permissions: [violation] });
   if (await nameTaken(tx, input.name, role.id)) throw nameTakenError();
+  await assertFieldsAgreeWithOtherRoles(tx, input.requiredFields, role.id);
 
   const changes = diff(auditView(role), auditView({ ...role, ...input }));
   if (Object.keys(changes).length === 0) return { changed: false, sessionsEnded: 0 };

@@ -96,6 +96,28 @@ describe('roles', () => {
     expect(roleInputSchema.safeParse({ name: 'X', permissions: ['root'] }).success).toBe(false);
   });
 
+  it("refuses a required field an import could not tell apart: a standard column's name, one label twice, or another role's label under another key", async () => {
+    // The import's template would have two Email columns (and refuse itself); the field could never be filled from a file.
+    for (const field of [{ label: 'Email', key: 'workEmail' }, { label: 'E-mail address', key: 'mailbox' }, { label: 'Badge', key: 'tags' }, { label: 'Given name', key: 'given' }]) {
+      const refused = roleFormSchema.safeParse({ name: 'X', fieldLabel: ['Code', field.label], fieldKey: ['code', field.key] });
+      expect(refused.success, JSON.stringify(field)).toBe(false);
+      expect(Object.values(z.flattenError(refused.error!).fieldErrors).flat().join()).toContain('import');
+      expect(Object.keys(z.flattenError(refused.error!).fieldErrors)[0]).toMatch(/^requiredFields\.1\.(label|key)$/);
+    }
+    const twice = roleFormSchema.safeParse({ name: 'X', fieldLabel: ['Badge no', 'badge-no'], fieldKey: ['badge', 'badgeNo'] });
+    expect((z.flattenError(twice.error!).fieldErrors as Record<string, string[]>)['requiredFields.1.label']).toEqual([expect.stringContaining('label')]);
+    const crossed = roleFormSchema.safeParse({ name: 'X', fieldLabel: ['Badge', 'Code'], fieldKey: ['code', 'badge'] });
+    expect(crossed.success).toBe(false);
+
+    await db.transaction((tx) => createRole(tx, admin, input({ name: 'Guard', requiredFields: [{ label: 'Site badge', key: 'siteBadge' }] })));
+    const clash = await db
+      .transaction((tx) => createRole(tx, admin, input({ name: 'Porter', requiredFields: [{ label: 'site badge', key: 'badge' }] })))
+      .catch((e) => e);
+    expect(clash).toMatchObject({ code: 'invalid', fieldErrors: { requiredFields: [expect.stringContaining('Guard')] } });
+    // The same field (label and key) in two roles is one column: fine.
+    await db.transaction((tx) => createRole(tx, admin, input({ name: 'Porter', requiredFields: [{ label: 'Site badge', key: 'siteBadge' }] })));
+  });
+
   it('keys a required field\'s error by its row on the form, blank rows counted', () => {
     const form = { name: 'X', fieldLabel: ['Code', '', 'Badge'], fieldKey: ['code', '', 'badge'], fieldPattern: ['E[0-9]{4}', '', '[0-9'] };
     const parsed = roleFormSchema.safeParse(form);
