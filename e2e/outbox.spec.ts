@@ -67,6 +67,19 @@ test.describe('Outbox', () => {
     }
   });
 
+  test('an empty status filter says what would show there and leads back to every message', async ({ page, login }) => {
+    await login.signInAs('admin');
+    // The browser-test server has no SMTP_URL: nothing is ever sent, so Sent is empty.
+    await page.goto('/outbox?status=sent');
+    const main = page.getByRole('main');
+    await expect(main.getByText('No sent messages')).toBeVisible();
+    await expect(main.getByText('Nothing is sent while mail is not configured on the server: messages stay under Waiting.')).toBeVisible();
+    await main.getByRole('link', { name: 'Show all messages' }).click();
+    await expect(page).toHaveURL(/\/outbox$/);
+    await expect(page.getByRole('navigation', { name: 'Filter by status' }).getByRole('link', { name: 'All' })).toHaveAttribute('aria-current', 'page');
+    await expectAccessible(page);
+  });
+
   test('a garbage page link shows the newest messages with a note, never an error', async ({ page, login }) => {
     await login.signInAs('admin');
     for (const query of ['before=1_00000000-0000-0000-0000-000000000000', 'before=%00', 'before=2024-02-30T00:00:00.000000Z_00000000-0000-0000-0000-000000000000', 'status=nope', 'before=a&before=b']) {

@@ -23,6 +23,24 @@ const STATUS = {
 } as const;
 const FILTERS: (OutboxStatus | undefined)[] = [undefined, 'pending', 'sending', 'failed', 'cancelled', 'sent'];
 
+/** What an empty status filter means, so the manager knows whether to expect anything there. */
+const emptyNote = (status: OutboxStatus | undefined, smtp: boolean) => {
+  switch (status) {
+    case undefined:
+      return 'Invitations, reset links and notices appear here when they are sent.';
+    case 'pending':
+      return 'New invitations, reset links and notices wait here until they are sent.';
+    case 'sending':
+      return 'A message shows here only while it is being handed to the mail server.';
+    case 'failed':
+      return 'A message the mail server refused shows here with the reason, and can be sent again.';
+    case 'cancelled':
+      return 'A message stopped with Cancel sending shows here, and can be sent again.';
+    case 'sent':
+      return smtp ? 'A message shows here once the mail server has accepted it.' : 'Nothing is sent while mail is not configured on the server: messages stay under Waiting.';
+  }
+};
+
 /** Message text with the portal's own links made clickable (React escapes the rest). */
 function MessageText({ text, links, origin }: { text: string; links: string[]; origin: string }) {
   return linkParts(text, links, origin).map((part, i) =>
@@ -103,7 +121,12 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
       {messages.length === 0 ? (
         <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
           <p className="text-base font-medium">{params.status ? `No ${STATUS[params.status].label.toLowerCase()} messages` : 'No messages yet'}</p>
-          <p className="mt-1 text-sm text-slate-600">Invitations, reset links and notices appear here when they are sent.</p>
+          <p className="mt-1 text-sm text-slate-600">{emptyNote(params.status, smtp)}</p>
+          {params.status && (
+            <Link href="/outbox" className="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">
+              Show all messages
+            </Link>
+          )}
         </div>
       ) : (
         <ol className="space-y-3">
