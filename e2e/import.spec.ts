@@ -290,6 +290,13 @@ test.describe('Import', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const errorList = page.getByRole('table', { name: 'Rows with errors' });
     expect(await errorList.evaluate((table) => table.getBoundingClientRect().right)).toBeLessThanOrEqual(390 - 16);
+    // A column's name stays whole: "Environments" on one line, not split into "Environ" and "ments".
+    const column = errorList.getByRole('cell', { name: 'Environments', exact: true });
+    expect(await column.evaluate((cell) => {
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return range.getClientRects().length;
+    })).toBe(1);
 
     // Past imports are cards on a phone: each one whole on screen, its counts included.
     await page.goto('/users/import');

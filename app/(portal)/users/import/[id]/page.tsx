@@ -52,7 +52,9 @@ function RowsSection({ id, title, note, headers, children }: { id: string; title
           <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
             <tr>
               <th scope="col" className={`w-14 ${cellX} py-2`}>Row</th>
-              <th scope="col" className={`${cellX} py-2`}>{headers[0]}</th>
+              {/* Wide enough for a column's name ("Environments") or an email's start to stay whole on a phone;
+                  longer values still wrap anywhere rather than widen the list. */}
+              <th scope="col" className={`min-w-32 ${cellX} py-2`}>{headers[0]}</th>
               <th scope="col" className={`${cellX} py-2`}>{headers[1]}</th>
             </tr>
           </thead>
