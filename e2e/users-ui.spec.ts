@@ -518,7 +518,8 @@ test.describe('Locked Users', () => {
     await login.signInAs('admin');
     const email = 'lou.one@acme.test';
     await page.goto('/users/locked?q=lou.one');
-    await expect(page.getByText('1 locked user matches the filters')).toBeVisible();
+    // The tab has a search box and no filters, and says so.
+    await expect(page.getByText('1 locked user matches the search')).toBeVisible();
     await expect(page.getByRole('link', { name: /Locked Users/ })).toContainText(/\d/);
     await expectAccessibleAtBothWidths(page, 'locked users');
     // On a phone the card says since when and why, and offers Unlock and Reset at hand.
@@ -535,6 +536,8 @@ test.describe('Locked Users', () => {
     await expect(page.getByRole('status').filter({ hasText: '1 user unlocked.' })).toBeVisible();
     await expect(page.getByRole('button', { name: `Unlock ${email}` })).toHaveCount(0);
     await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
+    await expect(page.getByText('0 locked users match the search')).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Clear search', exact: true })).toHaveAttribute('href', /^\/users\/locked(\?|$)/);
   });
 
   test('after a row action focus stays in the table: the opener, else the same action on the next row; never the toast', async ({ page, login }) => {

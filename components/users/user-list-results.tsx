@@ -24,20 +24,22 @@ export function UserListResults({
   const { total, base, params } = list;
   const noun = list.variant === 'locked' ? 'locked user' : 'user';
   const figure = `${total.exact ? '' : 'About '}${number.format(total.count)} ${noun}${total.count === 1 ? '' : 's'}`;
+  // Locked Users has a search box and no filters: its wording says so.
+  const narrowing = list.variant === 'locked' ? 'the search' : 'the filters';
   return (
     <>
       {/* Where focus goes when a row action leaves no row to return to (components/ui/keep-focus.ts). */}
       <ListFocus />
       <p className="mb-2 rounded-sm text-sm text-slate-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" aria-live="polite" tabIndex={-1} data-focus-fallback>
         <span className="font-medium text-slate-900">{figure}</span>
-        {filtered ? (total.count === 1 && total.exact ? ' matches the filters' : ' match the filters') : ' in this environment'}
+        {filtered ? `${total.count === 1 && total.exact ? ' matches' : ' match'} ${narrowing}` : ' in this environment'}
         {!total.exact && ' (an estimate: exact counts stop at large numbers)'}
       </p>
       {list.rows.length === 0 ? (
         <div className="rounded-lg bg-white px-6 py-12 text-center ring-1 ring-slate-200">
           <p className="text-base font-medium text-slate-900">{empty.title}</p>
           <div className="mt-1 text-sm text-slate-600">{empty.body}</div>
-          {filtered && <Link href={listHref(base, { sort: params.sort, dir: params.dir })} className="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">Clear search and filters</Link>}
+          {filtered && <Link href={listHref(base, { sort: params.sort, dir: params.dir })} className="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">{list.variant === 'locked' ? 'Clear search' : 'Clear search and filters'}</Link>}
         </div>
       ) : (
         <UserList {...list} />
