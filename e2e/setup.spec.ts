@@ -5,6 +5,8 @@ test('first run: create the organization and its first Administrator, then sign 
   await page.goto('/users');
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByRole('heading', { name: 'Set up Userdesk' })).toBeVisible();
+  // The browser tab names the product once, not "Set up Userdesk · Userdesk".
+  await expect(page).toHaveTitle('Set up Userdesk');
   await expectAccessible(page);
 
   await page.getByLabel('Organization name').fill('Globex');

@@ -7,7 +7,8 @@ import { describePolicy } from '@/lib/auth/password-policy';
 import { isSetupComplete } from '@/lib/org/setup';
 import { SetupForm } from './setup-form';
 
-export const metadata: Metadata = { title: 'Set up Userdesk' };
+// Absolute: the root template would add " · Userdesk" a second time.
+export const metadata: Metadata = { title: { absolute: 'Set up Userdesk' } };
 
 export default async function SetupPage() {
   await connection(); // reads the database: never prerendered at build time
