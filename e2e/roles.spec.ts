@@ -22,7 +22,8 @@ test.describe('Roles', () => {
     await page.getByRole('link', { name: 'Create role' }).click();
     await page.getByLabel('Name').fill(roleName);
     await page.getByRole('checkbox', { name: /See users/ }).check();
-    await page.getByRole('button', { name: '+ Add required field' }).click();
+    // Named by its words alone, like Add tag (the plus is an icon, not read out as "plus").
+    await page.getByRole('button', { name: 'Add required field', exact: true }).click();
     await expect(page.getByLabel('Field 1 label')).toBeFocused();
     await page.getByLabel('Field 1 label').fill('Employee number');
     // The key (the field's name in the APIs) is made from the label when left empty.

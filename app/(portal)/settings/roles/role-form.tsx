@@ -1,5 +1,6 @@
 'use client';
 
+import { Plus } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Field, FieldErrors } from '@/components/ui/field';
@@ -62,7 +63,7 @@ export function RoleForm({
 }) {
   const { state, pending, fieldErrors: errors, formProps } = useActionForm(action);
   const [fields, setFields] = useState(initial.requiredFields.map((f, i) => ({ ...f, id: i })));
-  // After "+ Add required field" focus goes to the new row's Label; after Remove, to the Add button.
+  // After "Add required field" focus goes to the new row's Label; after Remove, to the Add button.
   const focusNext = useRef<string | null>(null);
   const addButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -91,7 +92,7 @@ export function RoleForm({
         required
         readOnly={builtIn}
         autoComplete="off"
-        help={builtIn ? 'Built-in roles keep their name.' : 'Shown in the Role pickers, e.g. Support agent.'}
+        help={builtIn ? 'Built-in roles keep their name.' : 'Shown in the role pickers, e.g. Support agent.'}
         errors={errors?.name}
       />
 
@@ -201,7 +202,8 @@ export function RoleForm({
             focusNext.current = inputId(fields.length, 'label');
           }}
         >
-          + Add required field
+          <Plus aria-hidden className="size-4" />
+          Add required field
         </Button>
       </fieldset>
 
