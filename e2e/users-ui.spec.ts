@@ -226,6 +226,10 @@ test.describe('Profile', () => {
     await validate.getByRole('button', { name: 'Validate' }).press('Enter');
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Invited');
     await expect.poll(() => focusIsOnBody(page)).toBe(false);
+    // The Validate result replaces the Ban result: no "Banned" message left beside it.
+    const notices = page.getByRole('region', { name: 'Notifications' }).getByTestId('toast');
+    await expect(notices).toHaveCount(1);
+    await expect(notices).not.toContainText('Banned');
 
     const history = page.getByRole('region', { name: /History/ }).or(page.locator('section[aria-labelledby="history-heading"]'));
     await expect(history).toContainText('Ada Admin banned Kay Keys, giving the reason “Left the company”');

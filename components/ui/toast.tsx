@@ -5,8 +5,10 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, ty
 import { cn } from '@/lib/utils';
 
 type Tone = 'success' | 'error' | 'info';
-type Toast = { id: number; tone: Tone; message: string };
-type Show = (message: string, options?: { tone?: Tone }) => void;
+type Toast = { id: number; tone: Tone; message: string; key?: string };
+// `key` names what the message is about (a user's status): a newer one about it replaces the older,
+// so "Banned" does not stay beside "active again" after Validate.
+type Show = (message: string, options?: { tone?: Tone; key?: string }) => void;
 
 const ToastContext = createContext<Show>(() => {});
 
@@ -24,8 +26,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const nextId = useRef(1);
   const show = useCallback<Show>((message, options = {}) => {
-    const toast = { id: nextId.current++, tone: options.tone ?? 'success', message };
-    setToasts((list) => [...list.slice(-2), toast]);
+    const toast = { id: nextId.current++, tone: options.tone ?? 'success', message, key: options.key };
+    setToasts((list) => [...list.filter((t) => !toast.key || t.key !== toast.key).slice(-2), toast]);
   }, []);
   const close = (id: number) => {
     setToasts((list) => list.filter((t) => t.id !== id));

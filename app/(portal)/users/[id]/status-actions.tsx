@@ -45,8 +45,10 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
     startTransition(async () => {
       const result = await act(idle, data);
-      if (result.status === 'error') toast(result.message, { tone: 'error' });
-      else if (result.status === 'success') toast(result.message);
+      // One message per user's status: the latest result replaces the one before it.
+      const key = `status:${userId}`;
+      if (result.status === 'error') toast(result.message, { tone: 'error', key });
+      else if (result.status === 'success') toast(result.message, { key });
       router.refresh();
       setActed((n) => n + 1);
     });
