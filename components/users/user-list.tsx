@@ -42,6 +42,8 @@ export type UserListProps = {
   base: string;
   rows: UserRow[];
   total: { count: number; exact: boolean };
+  /** Locked Users: when its rows and count were read ("all matching" acts on those locked by then). */
+  readAt?: string;
   params: Record<string, string | undefined>;
   can: { ban: boolean; unlock: boolean; write: boolean };
   roles: Option[];
@@ -54,7 +56,7 @@ export type UserListProps = {
  * count, then reports in a toast; focus goes back to the row's control, or near it when the row is gone
  * (the confirm dialog sees to that).
  */
-export function UserList({ variant, base, rows, total, params, can, roles, environments }: UserListProps) {
+export function UserList({ variant, base, rows, total, readAt, params, can, roles, environments }: UserListProps) {
   const [selected, setSelected] = useState<string[]>([]);
   const [allMatching, setAllMatching] = useState(false);
   const [dialog, setDialog] = useState<{ kind: Kind; target: Target } | null>(null);
@@ -91,7 +93,10 @@ export function UserList({ variant, base, rows, total, params, can, roles, envir
     data.set('kind', kind);
     data.set('scope', target.scope);
     if (target.scope === 'selection') for (const id of target.ids) data.append('userIds', id);
-    else for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
+    else {
+      for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
+      if (readAt) data.set('lockedBefore', readAt);
+    }
     if (variant === 'locked') data.set('status', 'locked');
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
     startTransition(async () => {

@@ -202,6 +202,21 @@ describe('runBulk on users whose state changes between the selection and the act
     expect(await auditCount('user.reset', [since.id])).toBe(0);
   });
 
+  it('all matching on Locked Users acts on those locked when the list was shown, not on someone locked since', async () => {
+    // The page counted two; then a third was locked (an attacker's guesses, say). Unlocking "all 2"
+    // must not quietly unlock them too, with their failed attempts wiped.
+    const shown = new Date();
+    const before = [];
+    for (let i = 0; i < 2; i++) before.push(await insertUser(db, { email: `snaplock-${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() - 60_000), failedAttempts: 10 }));
+    const since = await insertUser(db, { email: 'snaplock-since@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() + 1_000), failedAttempts: 10 });
+    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'snaplock-', status: 'locked' }, lockedBefore: shown }, { kind: 'unlock' });
+    expect(result).toEqual({ done: 2, skipped: 0, problems: [] });
+    const [after] = await db.select({ status: users.status, failedAttempts: users.failedAttempts }).from(users).where(eq(users.id, since.id));
+    expect(after).toEqual({ status: 'locked', failedAttempts: 10 });
+    expect(await db.select().from(outboxMessages).where(eq(outboxMessages.userId, since.id))).toHaveLength(0);
+    expect(await auditCount('user.unlocked', before.map((b) => b.id))).toBe(2);
+  });
+
   it('says so when every matching user was dealt with by someone else first', async () => {
     await insertUser(db, { email: 'gone-first@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
     const racing = Object.create(db) as Db;

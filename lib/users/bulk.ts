@@ -4,7 +4,7 @@
 // the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
 // one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
 // rules refuse is skipped (and reported) without undoing the others.
-import { and, asc, eq, gt, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { roles, users, type UserStatus } from '@/db/schema';
@@ -45,11 +45,13 @@ const PERMISSION: Record<BulkOperation['kind'], Permission> = {
 
 /**
  * A selection (with the status its users had where it was made: Locked Users selects locked users), or
- * every user matching the list's filters in an environment.
+ * every user matching the list's filters in an environment. Locked Users' "all N matching" also says
+ * when its list was read (`lockedBefore`): someone locked after it, whom the manager never saw or
+ * counted (an account under attack, say), is left out rather than unlocked along with the rest.
  */
 export type BulkTarget =
   | { ids: string[]; status?: UserStatus }
-  | { environmentId: string; filter: FilterParams };
+  | { environmentId: string; filter: FilterParams; lockedBefore?: Date };
 
 /** The users an operation can apply to at all: "all matching" leaves the others out rather than skipping each. */
 const APPLIES: Record<BulkOperation['kind'], SQL | undefined> = {
@@ -226,7 +228,11 @@ export async function runBulk(
     for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, still, meta);
     return result;
   }
-  const filter = and(listFilter(principal, target.environmentId, target.filter), APPLIES[op.kind])!;
+  const filter = and(
+    listFilter(principal, target.environmentId, target.filter),
+    APPLIES[op.kind],
+    target.lockedBefore ? and(eq(users.status, 'locked'), lte(users.lockedAt, target.lockedBefore)) : undefined,
+  )!;
   // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
   let last: string | undefined;
   let finished = false;

@@ -25,6 +25,8 @@ const bulkFormSchema = z.object({
   env: z.string().optional(),
   tag: z.string().optional(),
   idle: z.string().optional(),
+  // Locked Users: when the list was read; anyone locked after it is left out.
+  lockedBefore: z.string().optional(),
 });
 
 /**
@@ -48,7 +50,10 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
     const environment = await getCurrentEnvironment(user);
     if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
     const filter = listParamsSchema.parse({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
-    target = { environmentId: environment.id, filter };
+    const lockedBefore = input.lockedBefore === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.lockedBefore);
+    // Never dropped: without it the action would reach users the manager was not shown.
+    if (lockedBefore && !lockedBefore.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
+    target = { environmentId: environment.id, filter, lockedBefore: lockedBefore ? new Date(lockedBefore.data) : undefined };
   }
   const result = await runBulk(db, principal, target, parsed.data, meta);
   // Every user refused: an error, not a success that did nothing.

@@ -295,6 +295,23 @@ describe("a role's required fields on the profile", () => {
   });
 });
 
+describe('Locked Users: "all N matching"', () => {
+  it('acts on those locked when the list was read; a garbled read time is refused, not dropped', async () => {
+    await signInAs(adminId);
+    const readAt = new Date();
+    const shown = await person({ email: `lockedsnap-shown${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(readAt.getTime() - 5_000), failedAttempts: 10 });
+    const later = await person({ email: `lockedsnap-later${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(readAt.getTime() + 5_000), failedAttempts: 10 });
+    const all = (lockedBefore: string) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'lockedsnap-', status: 'locked', lockedBefore }));
+    for (const garbled of ['yesterday', '275760-09-13T00:00:00Z', ''])
+      expect(await all(garbled)).toEqual({ status: 'error', message: 'The list you chose from is not recognised: reload the page and try again.' });
+    expect((await reload(shown.id)).status).toBe('locked');
+    expect(await all(readAt.toISOString())).toEqual({ status: 'success', message: '1 user unlocked.' });
+    expect((await reload(shown.id)).status).toBe('active');
+    expect(await reload(later.id)).toMatchObject({ status: 'locked', failedAttempts: 10 });
+    expect(await auditOf(later.id)).toHaveLength(0);
+  });
+});
+
 describe('what a posted form holds beyond its fields', () => {
   it('status, password hash, session version, ban reason and ids sent along are ignored by edit and Add', async () => {
     await signInAs(adminId);
