@@ -69,7 +69,7 @@ export async function seedE2e() {
     passwordChangedAt: new Date(),
     activatedAt: new Date(),
   }));
-  const locked = ['One', 'Two', 'Three', 'Four'].map((n) => ({
+  const locked = ['One', 'Two', 'Three', 'Four', 'Five'].map((n) => ({
     email: `lou.${n.toLowerCase()}@acme.test`,
     firstName: 'Lou',
     lastName: `Locked${n}`,

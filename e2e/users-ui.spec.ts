@@ -569,6 +569,31 @@ test.describe('Locked Users', () => {
     await expect(page.getByRole('button', { name: `Unlock ${second}` })).toBeFocused();
     await expect(page.getByTestId('toast').getByRole('button', { name: 'Dismiss notification' })).not.toBeFocused();
   });
+
+  test('once confirmed, an action cannot be cancelled: the dialog says it goes on, may be closed, and the result still comes', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = 'lou.five@acme.test';
+    await page.goto('/users/locked?q=lou.five');
+    // The action's request held, as thousands of users hold it for minutes.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/users/locked?**', async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: `Unlock ${email}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Unlock ${email}?` });
+    await dialog.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await expect(dialog.getByRole('status')).toHaveText(/closing this does not stop it/);
+    await expect(dialog.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+    await dialog.getByRole('button', { name: 'Close' }).press('Enter');
+    await expect(dialog).toHaveCount(0);
+    expect(await focusIsOnBody(page)).toBe(false);
+    release();
+    await expect(page.getByRole('status').filter({ hasText: '1 user unlocked.' })).toBeVisible();
+    await expect(page.getByRole('button', { name: `Unlock ${email}` })).toHaveCount(0);
+    await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
+  });
 });
 
 test.describe('Accessibility of every Users screen at both widths', () => {

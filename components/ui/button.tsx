@@ -18,7 +18,7 @@ export function Button({ variant = 'primary', size = 'md', asChild, className, .
   return (
     <Component
       className={cn(
-        'inline-flex shrink-0 items-center justify-center gap-1.5 rounded-md whitespace-nowrap font-medium shadow-sm transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed disabled:opacity-60',
+        'inline-flex shrink-0 items-center justify-center gap-1.5 rounded-md whitespace-nowrap font-medium shadow-sm transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed disabled:opacity-60 aria-disabled:cursor-not-allowed aria-disabled:opacity-60',
         size === 'sm' ? 'h-8 px-2.5 text-sm' : size === 'icon' ? 'size-8 text-sm shadow-none' : 'h-9 px-3.5 text-sm',
         variants[variant],
         className,

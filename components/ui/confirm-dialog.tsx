@@ -72,8 +72,9 @@ export function ConfirmDialog({
           </Dialog.Description>
           {children}
           <div className="mt-6 flex flex-wrap justify-end gap-2">
+            {/* Once confirmed, the action is under way on the server and cannot be called back: closing only hides it. */}
             <Dialog.Close asChild>
-              <Button variant="secondary">Cancel</Button>
+              <Button variant="secondary">{pending ? 'Close' : 'Cancel'}</Button>
             </Dialog.Close>
             <Button ref={confirmRef} variant={tone} onClick={onConfirm} disabled={pending}>
               {confirmLabel}

@@ -87,6 +87,11 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
   const currentTarget = (): Target =>
     allMatching ? { scope: 'matching', count: total.count } : { scope: 'selection', ids: selected, label: selected.length === 1 ? (rows.find((r) => r.id === selected[0])?.email ?? '1 user') : users(selected.length) };
   const rowTarget = (row: UserRow): Target => ({ scope: 'selection', ids: [row.id], label: row.email });
+  // While an action runs its buttons stay focusable (aria-disabled, not disabled): a dialog closed
+  // meanwhile gives focus back to its opener rather than to the page body. They open nothing until it ends.
+  const openDialog = (kind: Kind, target: Target) => {
+    if (!pending) setDialog({ kind, target });
+  };
 
   const run = (kind: Kind, target: Target, fields: Record<string, string>) => {
     const data = new FormData();
@@ -144,7 +149,7 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
         .map((k) => {
           const { icon: Icon, label, danger } = ACTIONS[k];
           return (
-            <DropdownMenuItem key={k} danger={danger} onSelect={() => setDialog({ kind: k, target: rowTarget(row) })}>
+            <DropdownMenuItem key={k} danger={danger} onSelect={() => openDialog(k, rowTarget(row))}>
               <Icon aria-hidden className="size-4" />
               {label}
             </DropdownMenuItem>
@@ -172,7 +177,7 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
           {count > 0 && variant === 'locked' && (
             <>
               {kinds.map((k) => (
-                <Button key={k} variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => setDialog({ kind: k, target: currentTarget() })}>
+                <Button key={k} variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => openDialog(k, currentTarget())}>
                   {ACTIONS[k].verb} {allMatching ? `all ${number.format(total.count)}` : 'selected'}
                 </Button>
               ))}
@@ -193,7 +198,7 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
                   {kinds.map((k) => {
                     const { icon: Icon, label, danger } = ACTIONS[k];
                     return (
-                      <DropdownMenuItem key={k} danger={danger} onSelect={() => setDialog({ kind: k, target: currentTarget() })}>
+                      <DropdownMenuItem key={k} danger={danger} onSelect={() => openDialog(k, currentTarget())}>
                         <Icon aria-hidden className="size-4" />
                         {label}
                       </DropdownMenuItem>
@@ -275,8 +280,8 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
                       <Td className="text-right">
                         {can.unlock && row.changeable && (
                           <span className="inline-flex gap-1.5">
-                            <Button size="sm" variant="secondary" disabled={pending} onClick={() => setDialog({ kind: 'unlock', target: rowTarget(row) })} aria-label={`Unlock ${row.email}`}>Unlock</Button>
-                            <Button size="sm" variant="ghost" disabled={pending} onClick={() => setDialog({ kind: 'reset', target: rowTarget(row) })} aria-label={`Reset ${row.email}`}>Reset</Button>
+                            <Button size="sm" variant="secondary" aria-disabled={pending || undefined} onClick={() => openDialog('unlock', rowTarget(row))} aria-label={`Unlock ${row.email}`}>Unlock</Button>
+                            <Button size="sm" variant="ghost" aria-disabled={pending || undefined} onClick={() => openDialog('reset', rowTarget(row))} aria-label={`Reset ${row.email}`}>Reset</Button>
                           </span>
                         )}
                       </Td>
@@ -311,8 +316,8 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
                     </p>
                     {can.unlock && row.changeable && (
                       <span className="mt-1.5 flex gap-1.5">
-                        <Button size="sm" variant="secondary" disabled={pending} onClick={() => setDialog({ kind: 'unlock', target: rowTarget(row) })} aria-label={`Unlock ${row.email}`}>Unlock</Button>
-                        <Button size="sm" variant="ghost" disabled={pending} onClick={() => setDialog({ kind: 'reset', target: rowTarget(row) })} aria-label={`Reset ${row.email}`}>Reset</Button>
+                        <Button size="sm" variant="secondary" aria-disabled={pending || undefined} onClick={() => openDialog('unlock', rowTarget(row))} aria-label={`Unlock ${row.email}`}>Unlock</Button>
+                        <Button size="sm" variant="ghost" aria-disabled={pending || undefined} onClick={() => openDialog('reset', rowTarget(row))} aria-label={`Reset ${row.email}`}>Reset</Button>
                       </span>
                     )}
                   </>
@@ -388,6 +393,7 @@ function BulkDialog({
     removeEnvironment: `Remove ${who} from an environment?`,
   }[kind];
   const one = target.scope === 'selection' && target.ids.length === 1;
+  const many = (target.scope === 'selection' ? target.ids.length : target.count) > 100;
   const fieldId = `bulk-${kind}-field`;
   // The missing value's field takes focus, as on the profile's Ban, so the error is read where it is fixed.
   const refuse = (message: string) => {
@@ -436,6 +442,10 @@ function BulkDialog({
       <div role="alert" className="mt-1">
         <FieldErrors id={`${fieldId}-error`} errors={error ? [error] : undefined} />
       </div>
+      {/* Each batch commits as it goes and the server carries on without the browser: say so, not "Cancel". */}
+      <p role="status" className="mt-3 text-sm text-slate-700 empty:hidden">
+        {pending && `Under way: closing this does not stop it, and the result appears on this page when it is done.${many ? ' Thousands of users can take several minutes.' : ''}`}
+      </p>
     </ConfirmDialog>
   );
 }
