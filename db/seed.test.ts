@@ -92,6 +92,7 @@ describe('seeding', () => {
         base: '/users',
         rows: page.users,
         total: { count: 301, exact: true },
+        environmentId: production!.id,
         params: {},
         can: { ban: true, unlock: true, write: true },
         roles: [],

@@ -42,6 +42,8 @@ export type UserListProps = {
   base: string;
   rows: UserRow[];
   total: { count: number; exact: boolean };
+  /** The environment the list shows: "all matching" acts there, whatever the switcher says by then. */
+  environmentId: string;
   /** Locked Users: when its rows and count were read ("all matching" acts on those locked by then). */
   readAt?: string;
   params: Record<string, string | undefined>;
@@ -56,7 +58,7 @@ export type UserListProps = {
  * count, then reports in a toast; focus goes back to the row's control, or near it when the row is gone
  * (the confirm dialog sees to that).
  */
-export function UserList({ variant, base, rows, total, readAt, params, can, roles, environments }: UserListProps) {
+export function UserList({ variant, base, rows, total, environmentId, readAt, params, can, roles, environments }: UserListProps) {
   const [selected, setSelected] = useState<string[]>([]);
   const [allMatching, setAllMatching] = useState(false);
   const [dialog, setDialog] = useState<{ kind: Kind; target: Target } | null>(null);
@@ -100,6 +102,7 @@ export function UserList({ variant, base, rows, total, readAt, params, can, role
     if (target.scope === 'selection') for (const id of target.ids) data.append('userIds', id);
     else {
       for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
+      data.set('listEnvironmentId', environmentId);
       if (readAt) data.set('lockedBefore', readAt);
     }
     if (variant === 'locked') data.set('status', 'locked');

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { db } from '@/db';
 import { batchedAction } from '@/lib/action';
 import { principalOf } from '@/lib/auth/principal';
-import { getCurrentEnvironment } from '@/lib/auth/session';
+import { getCurrentEnvironment, getVisibleEnvironments } from '@/lib/auth/session';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { bulkOperationSchema, describeBulkResult, MAX_SELECTION, runBulk } from '@/lib/users/bulk';
 import { listParamsSchema } from '@/lib/users/list';
 
+const fail = (message: string): never => {
+  throw new AppError('forbidden', message);
+};
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]);
 
 const bulkFormSchema = z.object({
@@ -27,6 +30,8 @@ const bulkFormSchema = z.object({
   idle: z.string().optional(),
   // Locked Users: when the list was read; anyone locked after it is left out.
   lockedBefore: z.string().optional(),
+  // The environment the list was shown in: the switcher may have moved on since (another tab).
+  listEnvironmentId: z.string().optional(),
 });
 
 /**
@@ -47,7 +52,11 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
     // Made on Locked Users: each user must still be locked when reached (one unlocked meanwhile is skipped).
     target = { ids: input.userIds, status: listParamsSchema.shape.status.parse(input.status) };
   } else {
-    const environment = await getCurrentEnvironment(user);
+    const environment =
+      input.listEnvironmentId === undefined
+        ? await getCurrentEnvironment(user)
+        : ((await getVisibleEnvironments(user)).find((e) => e.id === input.listEnvironmentId) ??
+          fail('The list you chose from is not of an environment you work in: reload the page and try again.'));
     if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
     const filter = listParamsSchema.parse({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
     const lockedBefore = input.lockedBefore === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.lockedBefore);

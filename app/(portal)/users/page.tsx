@@ -33,6 +33,7 @@ async function UsersResults({ user, principal, environmentId, params, roles, env
         base: '/users',
         rows: page.users,
         total,
+        environmentId,
         params: toStrings(params),
         can: { ban: hasPermission(user, 'users.ban'), unlock: hasPermission(user, 'users.unlock'), write: hasPermission(user, 'users.write') },
         roles: grantableRoles(principal, roles),

@@ -312,6 +312,27 @@ describe('Locked Users: "all N matching"', () => {
   });
 });
 
+describe('"all N matching" and the environment switcher', () => {
+  it('acts in the environment of the list it was chosen from, not one switched to since (in another tab); never in one the caller cannot see', async () => {
+    // The switcher's cookie is absent here, so the current environment is Production; the list was Sandbox's.
+    await signInAs(adminId);
+    const inSandbox = await person({ email: `envsnap-sandbox${++n}@example.test`, environmentId: sandbox, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5_000) });
+    const inProduction = await person({ email: `envsnap-production${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5_000) });
+    const all = (listEnvironmentId: string) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'envsnap-', status: 'locked', listEnvironmentId, lockedBefore: new Date().toISOString() }));
+    expect(await all(sandbox)).toEqual({ status: 'success', message: '1 user unlocked.' });
+    expect((await reload(inSandbox.id)).status).toBe('active');
+    expect((await reload(inProduction.id)).status).toBe('locked');
+
+    const manager = await person({ role: 'Account Manager' });
+    await signInAs(manager.id);
+    await db.update(users).set({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5_000) }).where(eq(users.id, inSandbox.id));
+    for (const elsewhere of [sandbox, 'not-an-id'])
+      expect(await all(elsewhere)).toEqual({ status: 'error', message: 'The list you chose from is not of an environment you work in: reload the page and try again.' });
+    expect((await reload(inSandbox.id)).status).toBe('locked');
+    expect((await reload(inProduction.id)).status).toBe('locked');
+  });
+});
+
 describe('what a posted form holds beyond its fields', () => {
   it('status, password hash, session version, ban reason and ids sent along are ignored by edit and Add', async () => {
     await signInAs(adminId);

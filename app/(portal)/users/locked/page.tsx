@@ -24,7 +24,7 @@ async function LockedResults({ principal, environmentId, params, canUnlock, coun
   const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <UserListResults
-      list={{ variant: 'locked', base: '/users/locked', rows: page.users, total, readAt, params: strings, can: { ban: false, unlock: canUnlock, write: false }, roles: [], environments: [] }}
+      list={{ variant: 'locked', base: '/users/locked', rows: page.users, total, environmentId, readAt, params: strings, can: { ban: false, unlock: canUnlock, write: false }, roles: [], environments: [] }}
       next={page.next}
       previous={page.previous}
       filtered={Boolean(params.q)}
