@@ -10,13 +10,14 @@ import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/aut
 import { consumeToken, findToken, issueToken } from '@/lib/auth/tokens';
 import { verifyPassword } from '@/lib/auth/password';
 import { AppError, fieldError } from '@/lib/errors';
-import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
+import { enqueueMail, organizationName, portalUrl, type MailPriority } from '@/lib/mail/outbox';
 import { invitationMail, lockedMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertPasswordAllowed, SAME_PASSWORD, storePassword } from './password';
 import { findChangeableUser, targetOf } from './scope';
 
-export async function unlockUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
+/** `notice: 'bulk'` when unlocking by the thousand: the notices then wait behind reset links and lock notices. */
+export async function unlockUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta, notice: MailPriority = 'urgent') {
   requirePermissionOf(principal, 'users.unlock');
   const user = await findChangeableUser(tx, principal, userId);
   if (user.status !== 'locked') throw new AppError('conflict', `${user.email} is not locked.`);
@@ -43,7 +44,7 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
     },
     meta,
   });
-  await enqueueMail(tx, { email: user.email, userId: user.id }, unlockedMail(await organizationName(tx), user.firstName, portalUrl('/login')));
+  await enqueueMail(tx, { email: user.email, userId: user.id }, unlockedMail(await organizationName(tx), user.firstName, portalUrl('/login')), { priority: notice });
   return user;
 }
 

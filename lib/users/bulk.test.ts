@@ -1,7 +1,7 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, environments, outboxMessages, roles, users } from '@/db/schema';
+import { auditEvents, environments, MAIL_PRIORITY, outboxMessages, roles, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -98,6 +98,19 @@ describe('runBulk on all users matching the filters', () => {
     const unlocked = await runBulk(db, admin(), { environmentId, filter: { q: 'lockbulk', status: 'locked' } }, { kind: 'unlock' }, undefined, 2);
     expect(unlocked.done).toBe(3);
     expect((await statusOf('lockbulk')).every((u) => u.status === 'active')).toBe(true);
+  });
+});
+
+describe('notices of "all matching"', () => {
+  it('an Unlock of every match sends its notices behind urgent mail, so a reset link asked for meanwhile is not stuck behind thousands; a selection\'s stay urgent', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await insertUser(db, { email: `noticeprio${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 1_000) }));
+    await runBulk(db, admin(), { ids: [made[0]!.id], status: 'locked' }, { kind: 'unlock' });
+    await runBulk(db, admin(), { environmentId, filter: { q: 'noticeprio', status: 'locked' } }, { kind: 'unlock' });
+    const priorities = await db.select({ userId: outboxMessages.userId, priority: outboxMessages.priority, kind: outboxMessages.kind }).from(outboxMessages).where(inArray(outboxMessages.userId, made.map((m) => m.id)));
+    expect(priorities.map((p) => [p.userId, p.kind, p.priority]).sort()).toEqual(
+      [[made[0]!.id, 'unlocked', MAIL_PRIORITY.urgent], [made[1]!.id, 'unlocked', MAIL_PRIORITY.bulk], [made[2]!.id, 'unlocked', MAIL_PRIORITY.bulk]].sort(),
+    );
   });
 });
 

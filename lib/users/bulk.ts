@@ -13,6 +13,7 @@ import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { isAdministrator, type Permission } from '@/lib/auth/permissions';
 import { principalNow } from '@/lib/auth/rights';
 import { AppError } from '@/lib/errors';
+import type { MailPriority } from '@/lib/mail/outbox';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
 import { listFilter, type FilterParams } from './list';
@@ -81,10 +82,10 @@ const isActiveAdministratorRow = (user: { status: string; roleAllEnvironments: b
  * so a refusal leaves nothing behind; only a change that may remove an Administrator runs in a
  * savepoint, because the guard (Contract A) can refuse after the write.
  */
-async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOperation, meta?: RequestMeta) {
+async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOperation, meta?: RequestMeta, notice?: MailPriority) {
   switch (op.kind) {
     case 'unlock':
-      await unlockUser(tx, principal, userId, meta);
+      await unlockUser(tx, principal, userId, meta, notice);
       return;
     case 'reset':
       await resetUser(tx, principal, userId, meta);
@@ -136,7 +137,7 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
   }
 }
 
-async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta) {
+async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta, notice?: MailPriority) {
   // Every row of the batch locked first, in id order: two bulk actions over the same users (in whatever
   // order they were selected) then wait for each other instead of deadlocking, and the rows are tested
   // against `still` as they are now, after any change that committed since the batch was chosen.
@@ -155,7 +156,7 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
         const user = await findChangeableUser(tx, principal, id);
         throw new AppError('conflict', `${user.email} is no longer ${still.skip}.`);
       }
-      await applyTo(tx, principal, id, op, meta);
+      await applyTo(tx, principal, id, op, meta, notice);
       result.done++;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -187,7 +188,7 @@ async function currentRights(q: Queryable, principal: Principal, op: BulkOperati
  * its own: the guard's advisory lock is then held for one user, not for a whole batch, so batches can
  * overlap.
  */
-async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta) {
+async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta, notice?: MailPriority) {
   const principal = await currentRights(db, caller, op, result);
   const risky = op.kind === 'ban' || op.kind === 'role';
   const admins = risky
@@ -201,8 +202,8 @@ async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperat
         ).map((r) => r.id),
       )
     : new Set<string>();
-  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, result, still, meta));
-  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, result, still, meta));
+  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, result, still, meta, notice));
+  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, result, still, meta, notice));
 }
 
 /**
@@ -258,7 +259,9 @@ export async function runBulk(
     return turn;
   };
   const worker = async () => {
-    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, { where: filter }, meta);
+    // Unlock notices by the thousand (30,000 after an attack) wait behind urgent mail: a reset link asked
+    // for meanwhile must not expire in the queue. Reset links stay urgent: they are the way back in.
+    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, { where: filter }, meta, 'bulk');
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return result;
