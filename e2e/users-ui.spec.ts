@@ -475,8 +475,10 @@ test.describe('Bulk actions and export', () => {
     await expect(page.getByText('60 users match the filters')).toBeVisible();
     await expect(page.locator('table tbody tr')).toHaveCount(50);
     await page.getByRole('checkbox', { name: 'Select every user on this page' }).check();
-    await page.getByRole('button', { name: 'Select all 60 matching' }).click();
+    // The button goes with the choice: focus moves on to what to do with it, not to the page body.
+    await page.getByRole('button', { name: 'Select all 60 matching' }).press('Enter');
     await expect(page.getByText('All 60 users matching selected')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Actions', exact: true })).toBeFocused();
     await page.getByRole('button', { name: 'Actions', exact: true }).click();
     await page.getByRole('menuitem', { name: 'Add to environment…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add all 60 users matching the filters to an environment?' });

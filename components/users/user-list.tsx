@@ -3,7 +3,8 @@
 import { Ban, ChevronDown, ChevronUp, ChevronsUpDown, KeyRound, LockOpen, Plus, Minus, UserCog, UserRound } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState, useTransition } from 'react';
+import { useRef, useState, useTransition } from 'react';
+import { flushSync } from 'react-dom';
 import { bulkUsersAction } from '@/app/(portal)/users/bulk-actions';
 import { Button } from '@/components/ui/button';
 import { Checkbox } from '@/components/ui/checkbox';
@@ -81,6 +82,12 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   const partlyOnPage = !allOnPage && pageIds.some((id) => selected.includes(id));
   const markPartly = (input: HTMLInputElement | null) => {
     if (input) input.indeterminate = partlyOnPage;
+  };
+  const toolbar = useRef<HTMLDivElement>(null);
+  // The button goes away with the choice: focus moves on to the first thing to do with it, not to the page body.
+  const selectAllMatching = () => {
+    flushSync(() => setAllMatching(true));
+    toolbar.current?.querySelector<HTMLElement>('[data-bulk-action]')?.focus();
   };
   const togglePage = () => {
     setAllMatching(false);
@@ -166,13 +173,13 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   return (
     <div className="space-y-2">
       {selectable && (
-        <div role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
+        <div ref={toolbar} role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
           <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className="sm:hidden" />
           <span className="px-1 text-slate-700 tabular-nums" aria-live="polite">
             {allMatching ? `All ${users(total.count)} matching selected` : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
           </span>
           {allOnPage && !allMatching && total.count > rows.length && (
-            <Button variant="ghost" size="sm" className="text-indigo-700" onClick={() => setAllMatching(true)}>
+            <Button variant="ghost" size="sm" className="text-indigo-700" onClick={selectAllMatching}>
               Select all {total.exact ? '' : 'about '}
               {number.format(total.count)} matching
             </Button>
@@ -180,7 +187,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
           {count > 0 && variant === 'locked' && (
             <>
               {kinds.map((k) => (
-                <Button key={k} variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => openDialog(k, currentTarget())}>
+                <Button key={k} data-bulk-action variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => openDialog(k, currentTarget())}>
                   {ACTIONS[k].verb} {allMatching ? `all ${number.format(total.count)}` : 'selected'}
                 </Button>
               ))}
@@ -193,7 +200,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
             <>
               <DropdownMenu modal={false}>
                 <DropdownMenuTrigger asChild>
-                  <Button variant="secondary" size="sm" disabled={pending}>
+                  <Button data-bulk-action variant="secondary" size="sm" disabled={pending}>
                     Actions <ChevronDown aria-hidden className="size-4" />
                   </Button>
                 </DropdownMenuTrigger>
