@@ -1,29 +1,6 @@
-// Runs once when a server starts: check the configuration, bring the database schema up to date,
-// and start the background jobs (inactivity, mail delivery).
+// Runs once when a server starts: see lib/startup.ts (Node.js runtime only).
 export async function register() {
-  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { assertProductionConfig } = await import('./lib/env');
-  assertProductionConfig();
-  // The operator's choice of client-address source (README, "Client address"), stated once per start.
-  const { clientAddressSource } = await import('./lib/request');
-  const source = clientAddressSource();
-  (source.ok ? console.log : console.error)(source.message);
-  const { runMigrations } = await import('./db/migrate');
-  try {
-    await runMigrations();
-  } catch (error) {
-    // Without its schema the portal can only answer errors: stop, and say why, rather than serve them.
-    console.error(
-      `Userdesk will not start: the database could not be brought up to date (${error instanceof Error ? error.message : String(error)}). Check DATABASE_URL and that the database is reachable.`,
-    );
-    process.exit(1);
-  }
-  const [{ getClient }, { startBackgroundJobs }, { env }] = await Promise.all([
-    import('./db/client'),
-    import('./lib/jobs/schedule'),
-    import('./lib/env'),
-  ]);
-  startBackgroundJobs(getClient().db, env);
+  if (process.env.NEXT_RUNTIME === 'nodejs') await (await import('./lib/startup')).startServer();
 }
 
 /**
