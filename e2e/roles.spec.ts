@@ -132,6 +132,52 @@ test.describe('Roles', () => {
     await other.close();
   });
 
+  test('someone who manages roles but not users is not offered the move of a role in use they cannot make', async ({ page, login, browser }) => {
+    const run = Date.now();
+    await login.signInAs('admin');
+    const createRole = async (name: string, permissions: RegExp[]) => {
+      await page.goto('/settings/roles/new');
+      await page.getByLabel('Name').fill(name);
+      for (const permission of permissions) await page.getByRole('checkbox', { name: permission }).check();
+      await page.getByRole('checkbox', { name: /^All environments Holders/ }).check();
+      await page.getByRole('button', { name: 'Create role' }).click();
+      await expect(page).toHaveURL(/\/settings\/roles\?saved=/);
+    };
+    const addUser = async (email: string, role: string) => {
+      await page.goto('/users/new');
+      await page.getByLabel('First name').fill('Rhea');
+      await page.getByLabel('Last name').fill('Keeper');
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Role').selectOption({ label: role });
+      await page.getByRole('button', { name: 'Add user and send invitation' }).click();
+      await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}/);
+    };
+    await createRole(`Role keeper ${run}`, [/Manage roles/]);
+    await createRole(`Visitor ${run}`, []);
+    const keeper = `rhea.keeper.${run}@acme.test`;
+    await addUser(keeper, `Role keeper ${run}`);
+    await addUser(`vic.visitor.${run}@acme.test`, `Visitor ${run}`);
+    await page.goto('/outbox');
+    const message = page.getByRole('article', { name: new RegExp(`You are invited to Userdesk.* to ${keeper}`) }).first();
+    await message.getByText('Show message').click();
+    const link = (await message.getByRole('link', { name: /set-password\?token=/ }).getAttribute('href'))!;
+
+    const context = await browser.newContext();
+    const rhea = await context.newPage();
+    await rhea.goto(link);
+    await rhea.getByLabel('New password', { exact: true }).fill('Keeps-The-Roles-42');
+    await rhea.getByLabel('Confirm new password').fill('Keeps-The-Roles-42');
+    await rhea.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(rhea).toHaveURL(/\/profile$/);
+    await rhea.goto('/settings/roles');
+    await rhea.getByRole('button', { name: `Delete Visitor ${run}` }).click();
+    const dialog = rhea.getByRole('dialog');
+    await expect(dialog).toContainText("Moving its users changes each one's role, which needs permission to edit users");
+    await expect(dialog.getByRole('combobox')).toHaveCount(0);
+    await expect(dialog.getByRole('button', { name: /^Move/ })).toHaveCount(0);
+    await context.close();
+  });
+
   test('an Account Manager cannot open the roles screen', async ({ page, login }) => {
     await login.signInAs('manager');
     const response = await page.goto('/settings/roles');

@@ -12,9 +12,10 @@ import { deleteRoleAction, moveRoleUsersAction } from './actions';
 /**
  * Delete, confirmed in a dialog. A role in use is refused; the same dialog then offers to move its
  * users to another role, after which focus goes to Delete role. Deleted, the row is gone: the result
- * is a toast (ConfirmDialog puts focus on the next row).
+ * is a toast (ConfirmDialog puts focus on the next row). `others` is null for someone who may not
+ * change users' roles (users.write): the dialog then says who can move them instead of offering it.
  */
-export function DeleteRole({ role, others }: { role: { id: string; name: string; userCount: number }; others: { id: string; name: string }[] }) {
+export function DeleteRole({ role, others }: { role: { id: string; name: string; userCount: number }; others: { id: string; name: string }[] | null }) {
   const [open, setOpen] = useState(false);
   const [state, setState] = useState<ActionState>(idle);
   const [pending, startTransition] = useTransition();
@@ -55,7 +56,10 @@ export function DeleteRole({ role, others }: { role: { id: string; name: string;
       >
         <div className="mt-4 space-y-3">
           <FormStatus state={state} />
-          {role.userCount > 0 && (
+          {role.userCount > 0 && !others && (
+            <p className="text-sm text-slate-700">Moving its users changes each one&apos;s role, which needs permission to edit users: ask someone who has it.</p>
+          )}
+          {role.userCount > 0 && others && (
             <div className="space-y-2 rounded-md bg-slate-50 p-3 ring-1 ring-slate-200">
               <label htmlFor={`move-${role.id}`} className="block text-sm font-medium text-slate-800">
                 Move its {users} to

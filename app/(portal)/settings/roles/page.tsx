@@ -5,7 +5,7 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
-import { PERMISSIONS } from '@/lib/auth/permissions';
+import { hasPermission, PERMISSIONS } from '@/lib/auth/permissions';
 import { canGrant, principalOf } from '@/lib/auth/principal';
 import { requirePermission } from '@/lib/auth/session';
 import { listRolesWithCounts } from '@/lib/roles';
@@ -73,7 +73,8 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
                     {manageable && !role.builtIn && (
                       <DeleteRole
                         role={{ id: role.id, name: role.name, userCount: role.userCount }}
-                        others={roles.filter((r) => r.id !== role.id && canGrant(principal, r)).map((r) => ({ id: r.id, name: r.name }))}
+                        // Moving users is a role change of each: it also takes users.write.
+                        others={hasPermission(principal, 'users.write') ? roles.filter((r) => r.id !== role.id && canGrant(principal, r)).map((r) => ({ id: r.id, name: r.name })) : null}
                       />
                     )}
                   </td>
