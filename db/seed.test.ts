@@ -93,6 +93,7 @@ describe('seeding', () => {
         rows: page.users,
         total: { count: 301, exact: true },
         environmentId: production!.id,
+        readAt: new Date().toISOString(),
         params: {},
         can: { ban: true, unlock: true, write: true },
         roles: [],

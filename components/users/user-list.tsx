@@ -45,8 +45,8 @@ export type UserListProps = {
   total: { count: number; exact: boolean };
   /** The environment the list shows: "all matching" acts there, whatever the switcher says by then. */
   environmentId: string;
-  /** Locked Users: when its rows and count were read ("all matching" acts on those locked by then). */
-  readAt?: string;
+  /** When its rows and count were read: "all matching" leaves out whoever began to match since. */
+  readAt: string;
   params: Record<string, string | undefined>;
   can: { ban: boolean; unlock: boolean; write: boolean };
   roles: Option[];
@@ -110,7 +110,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
     else {
       for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
       data.set('listEnvironmentId', environmentId);
-      if (readAt) data.set('lockedBefore', readAt);
+      data.set('readAt', readAt);
     }
     if (variant === 'locked') data.set('status', 'locked');
     for (const [k, v] of Object.entries(fields)) data.set(k, v);

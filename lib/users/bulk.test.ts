@@ -220,14 +220,36 @@ describe('runBulk on users whose state changes between the selection and the act
     // must not quietly unlock them too, with their failed attempts wiped.
     const shown = new Date();
     const before = [];
-    for (let i = 0; i < 2; i++) before.push(await insertUser(db, { email: `snaplock-${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() - 60_000), failedAttempts: 10 }));
-    const since = await insertUser(db, { email: 'snaplock-since@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() + 1_000), failedAttempts: 10 });
-    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'snaplock-', status: 'locked' }, lockedBefore: shown }, { kind: 'unlock' });
+    for (let i = 0; i < 2; i++) before.push(await insertUser(db, { email: `snaplock-${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() - 60_000), failedAttempts: 10, createdAt: new Date(shown.getTime() - 120_000) }));
+    const since = await insertUser(db, { email: 'snaplock-since@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() + 1_000), failedAttempts: 10, createdAt: new Date(shown.getTime() - 120_000) });
+    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'snaplock-', status: 'locked' }, readAt: shown }, { kind: 'unlock' });
     expect(result).toEqual({ done: 2, skipped: 0, problems: [] });
     const [after] = await db.select({ status: users.status, failedAttempts: users.failedAttempts }).from(users).where(eq(users.id, since.id));
     expect(after).toEqual({ status: 'locked', failedAttempts: 10 });
     expect(await db.select().from(outboxMessages).where(eq(outboxMessages.userId, since.id))).toHaveLength(0);
     expect(await auditCount('user.unlocked', before.map((b) => b.id))).toBe(2);
+  });
+
+  it('all matching on All Users leaves out whoever was locked, added or went idle after the list was shown', async () => {
+    // All Users offers Unlock and Reset of all matching too: the bound of Locked Users must hold there,
+    // and a Ban of "all 2" must not take in users invited since, nor those who only crossed the idle line since.
+    const shown = new Date();
+    const ago = (ms: number) => new Date(shown.getTime() - ms);
+    const day = 86_400_000;
+    await insertUser(db, { email: 'allsnap-seen@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: ago(60_000), failedAttempts: 10, createdAt: ago(40 * day), lastSignInAt: ago(31 * day) });
+    const lockedSince = await insertUser(db, { email: 'allsnap-locked@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() + 1_000), failedAttempts: 10, createdAt: ago(40 * day), lastSignInAt: ago(31 * day) });
+    const unlocked = await runBulk(db, admin(), { environmentId, filter: { q: 'allsnap-' }, readAt: shown }, { kind: 'unlock' });
+    expect(unlocked).toEqual({ done: 1, skipped: 0, problems: [] });
+    expect((await db.select({ status: users.status, failedAttempts: users.failedAttempts }).from(users).where(eq(users.id, lockedSince.id)))[0]).toEqual({ status: 'locked', failedAttempts: 10 });
+    expect(await runBulk(db, admin(), { environmentId, filter: { q: 'allsnap-locked' }, readAt: shown }, { kind: 'reset' })).toEqual({ done: 0, skipped: 0, problems: [] });
+
+    await insertUser(db, { email: 'allsnap-new@example.test', environmentId, status: 'invited', createdAt: new Date(shown.getTime() + 1_000) });
+    // Not yet idle for 30 days when the list was read (two minutes ago), but idle for 30 days now.
+    await insertUser(db, { email: 'allsnap-crossing@example.test', environmentId, createdAt: ago(40 * day), lastSignInAt: ago(30 * day + 60_000) });
+    const banned = await runBulk(db, admin(), { environmentId, filter: { q: 'allsnap-', idle: 30 }, readAt: new Date(shown.getTime() - 120_000) }, { kind: 'ban', reason: 'Left' });
+    expect(banned).toEqual({ done: 2, skipped: 0, problems: [] });
+    const statuses = Object.fromEntries((await db.select({ email: users.email, status: users.status }).from(users).where(like(users.email, 'allsnap-%'))).map((u) => [u.email, u.status]));
+    expect(statuses).toEqual({ 'allsnap-seen@example.test': 'banned', 'allsnap-locked@example.test': 'banned', 'allsnap-new@example.test': 'invited', 'allsnap-crossing@example.test': 'active' });
   });
 
   it('says so when every matching user was dealt with by someone else first', async () => {

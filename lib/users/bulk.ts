@@ -4,7 +4,7 @@
 // the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
 // one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
 // rules refuse is skipped (and reported) without undoing the others.
-import { and, asc, eq, gt, inArray, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { roles, users, type UserStatus } from '@/db/schema';
@@ -46,13 +46,13 @@ const PERMISSION: Record<BulkOperation['kind'], Permission> = {
 
 /**
  * A selection (with the status its users had where it was made: Locked Users selects locked users), or
- * every user matching the list's filters in an environment. Locked Users' "all N matching" also says
- * when its list was read (`lockedBefore`): someone locked after it, whom the manager never saw or
- * counted (an account under attack, say), is left out rather than unlocked along with the rest.
+ * every user matching the list's filters in an environment. "All N matching" also says when its list
+ * was read (`readAt`): whoever began to match after it, whom the manager never saw or counted, is left
+ * out (see asShown).
  */
 export type BulkTarget =
   | { ids: string[]; status?: UserStatus }
-  | { environmentId: string; filter: FilterParams; lockedBefore?: Date };
+  | { environmentId: string; filter: FilterParams; readAt?: Date };
 
 /** The users an operation can apply to at all: "all matching" leaves the others out rather than skipping each. */
 const APPLIES: Record<BulkOperation['kind'], SQL | undefined> = {
@@ -63,6 +63,18 @@ const APPLIES: Record<BulkOperation['kind'], SQL | undefined> = {
   addEnvironment: undefined,
   removeEnvironment: undefined,
 };
+
+/**
+ * The users of "all matching" as the list read at `readAt` had them: none added since (an import or
+ * invitation meanwhile is not banned or re-roled with the rest), and for Unlock and Reset none locked
+ * since (an account under attack keeps its lock and its count of failed attempts). Idle days count
+ * back from `readAt` too (listFilter).
+ */
+const asShown = (op: BulkOperation, readAt: Date) =>
+  and(
+    lte(users.createdAt, readAt),
+    op.kind === 'unlock' || op.kind === 'reset' ? or(ne(users.status, 'locked'), lte(users.lockedAt, readAt)) : undefined,
+  );
 
 /**
  * What each user must still be when the batch reaches them. A user who no longer matches all matching
@@ -229,11 +241,7 @@ export async function runBulk(
     for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, still, meta);
     return result;
   }
-  const filter = and(
-    listFilter(principal, target.environmentId, target.filter),
-    APPLIES[op.kind],
-    target.lockedBefore ? and(eq(users.status, 'locked'), lte(users.lockedAt, target.lockedBefore)) : undefined,
-  )!;
+  const filter = and(listFilter(principal, target.environmentId, target.filter, target.readAt), APPLIES[op.kind], target.readAt ? asShown(op, target.readAt) : undefined)!;
   // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
   let last: string | undefined;
   let finished = false;

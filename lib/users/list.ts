@@ -102,8 +102,12 @@ function tagMatches(tag: string) {
 
 export type FilterParams = Pick<ListParams, 'q' | 'status' | 'role'> & Partial<Pick<ListParams, 'env' | 'tag' | 'idle' | 'sort'>>;
 
-/** The filter of a list request: visibility, environment, search, status, role, tag, idle days. */
-export function listFilter(principal: Principal, environmentId: string, params: FilterParams): SQL {
+/**
+ * The filter of a list request: visibility, environment, search, status, role, tag, idle days. Idle
+ * days count back from `at` when given (the time a list was read: "all matching" then means the users
+ * idle when it was shown, not also those who crossed the line since), else from now.
+ */
+export function listFilter(principal: Principal, environmentId: string, params: FilterParams, at?: Date): SQL {
   // Inside one of the principal's own environments, membership of it already implies visibility.
   const ownEnvironment = principal.allEnvironments || principal.environmentIds.includes(environmentId);
   // The search first: a walk tests the filter row by row, in this order, and most rows fail the search,
@@ -116,7 +120,7 @@ export function listFilter(principal: Principal, environmentId: string, params: 
     params.role ? eq(users.roleId, params.role) : undefined,
     params.env ? sql`${users.environmentIds} @> array[${params.env}]::uuid[]` : undefined,
     params.tag ? tagMatches(params.tag) : undefined,
-    params.idle ? sql`coalesce(${users.lastSignInAt}, '-infinity'::timestamptz) < now() - make_interval(days => ${params.idle})` : undefined,
+    params.idle ? sql`coalesce(${users.lastSignInAt}, '-infinity'::timestamptz) < ${at ? sql`${at.toISOString()}::timestamptz` : sql`now()`} - make_interval(days => ${params.idle})` : undefined,
     params.sort === 'lockedAt' ? eq(users.status, 'locked') : undefined,
   )!;
 }
@@ -421,6 +425,16 @@ async function plannedRows(q: Queryable, query: SQL): Promise<number> {
   const json = plan?.['QUERY PLAN'];
   const parsed = (typeof json === 'string' ? JSON.parse(json) : json) as [{ Plan: { 'Plan Rows': number } }];
   return Math.round(parsed[0].Plan['Plan Rows']);
+}
+
+/**
+ * When a list page was read, by the database's clock (the one sign-in stamps locks with, and rows their
+ * creation): its "all N matching" then leaves out whoever began to match later (runBulk's `readAt`).
+ */
+export async function listReadAt(q: Queryable): Promise<string> {
+  // Rounded up to the millisecond a Date holds, so a change in the same millisecond as the read is in.
+  const [row] = await rows<{ at: Date | string }>(q, sql`select date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond' as at`);
+  return new Date(row!.at).toISOString();
 }
 
 /** Seats: people who hold or are about to hold access (active, locked, invited). API users never count. */

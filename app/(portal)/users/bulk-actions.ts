@@ -28,8 +28,8 @@ const bulkFormSchema = z.object({
   env: z.string().optional(),
   tag: z.string().optional(),
   idle: z.string().optional(),
-  // Locked Users: when the list was read; anyone locked after it is left out.
-  lockedBefore: z.string().optional(),
+  // When the list was read: whoever began to match after it (added, locked, gone idle) is left out.
+  readAt: z.string().optional(),
   // The environment the list was shown in: the switcher may have moved on since (another tab).
   listEnvironmentId: z.string().optional(),
 });
@@ -59,10 +59,10 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
           fail('The list you chose from is not of an environment you work in: reload the page and try again.'));
     if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
     const filter = listParamsSchema.parse({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
-    const lockedBefore = input.lockedBefore === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.lockedBefore);
+    const readAt = input.readAt === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.readAt);
     // Never dropped: without it the action would reach users the manager was not shown.
-    if (lockedBefore && !lockedBefore.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
-    target = { environmentId: environment.id, filter, lockedBefore: lockedBefore ? new Date(lockedBefore.data) : undefined };
+    if (readAt && !readAt.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
+    target = { environmentId: environment.id, filter, readAt: readAt ? new Date(readAt.data) : undefined };
   }
   const result = await runBulk(db, principal, target, parsed.data, meta);
   // Every user refused: an error, not a success that did nothing.

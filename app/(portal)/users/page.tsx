@@ -15,7 +15,7 @@ import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getVisibleEnvironments, requirePermission, type SessionUser } from '@/lib/auth/session';
 import { grantableRoles, listRoles, type RoleOption } from '@/lib/roles';
-import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, type ListParams } from '@/lib/users/list';
+import { countSeats, countUsers, listFilter, listParamsSchema, listReadAt, listUsers, type ListParams } from '@/lib/users/list';
 import { countLockedUsers } from '@/lib/users/locked';
 
 export const metadata: Metadata = { title: 'Users' };
@@ -24,6 +24,8 @@ const number = new Intl.NumberFormat('en');
 const STATUS_LABELS: Record<string, string> = { active: 'Active', invited: 'Invited', locked: 'Locked', inactive: 'Inactive', banned: 'Banned' };
 
 async function UsersResults({ user, principal, environmentId, params, roles, environments }: { user: SessionUser; principal: Principal; environmentId: string; params: ListParams; roles: RoleOption[]; environments: { id: string; name: string }[] }) {
+  // Read first: "all matching" then leaves out whoever began to match after the rows and count below.
+  const readAt = await listReadAt(db);
   const [page, total] = await Promise.all([listUsers(db, principal, environmentId, params), countUsers(db, listFilter(principal, environmentId, params))]);
   const filtered = Object.keys(filterOf(params)).length > 0;
   return (
@@ -34,6 +36,7 @@ async function UsersResults({ user, principal, environmentId, params, roles, env
         rows: page.users,
         total,
         environmentId,
+        readAt,
         params: toStrings(params),
         can: { ban: hasPermission(user, 'users.ban'), unlock: hasPermission(user, 'users.unlock'), write: hasPermission(user, 'users.write') },
         roles: grantableRoles(principal, roles),

@@ -299,9 +299,9 @@ describe('Locked Users: "all N matching"', () => {
   it('acts on those locked when the list was read; a garbled read time is refused, not dropped', async () => {
     await signInAs(adminId);
     const readAt = new Date();
-    const shown = await person({ email: `lockedsnap-shown${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(readAt.getTime() - 5_000), failedAttempts: 10 });
-    const later = await person({ email: `lockedsnap-later${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(readAt.getTime() + 5_000), failedAttempts: 10 });
-    const all = (lockedBefore: string) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'lockedsnap-', status: 'locked', lockedBefore }));
+    const shown = await person({ email: `lockedsnap-shown${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(readAt.getTime() - 5_000), failedAttempts: 10, createdAt: new Date(readAt.getTime() - 60_000) });
+    const later = await person({ email: `lockedsnap-later${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(readAt.getTime() + 5_000), failedAttempts: 10, createdAt: new Date(readAt.getTime() - 60_000) });
+    const all = (readAt: string) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'lockedsnap-', status: 'locked', readAt }));
     for (const garbled of ['yesterday', '275760-09-13T00:00:00Z', ''])
       expect(await all(garbled)).toEqual({ status: 'error', message: 'The list you chose from is not recognised: reload the page and try again.' });
     expect((await reload(shown.id)).status).toBe('locked');
@@ -318,7 +318,7 @@ describe('"all N matching" and the environment switcher', () => {
     await signInAs(adminId);
     const inSandbox = await person({ email: `envsnap-sandbox${++n}@example.test`, environmentId: sandbox, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5_000) });
     const inProduction = await person({ email: `envsnap-production${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5_000) });
-    const all = (listEnvironmentId: string) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'envsnap-', status: 'locked', listEnvironmentId, lockedBefore: new Date().toISOString() }));
+    const all = (listEnvironmentId: string) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'envsnap-', status: 'locked', listEnvironmentId, readAt: new Date().toISOString() }));
     expect(await all(sandbox)).toEqual({ status: 'success', message: '1 user unlocked.' });
     expect((await reload(inSandbox.id)).status).toBe('active');
     expect((await reload(inProduction.id)).status).toBe('locked');

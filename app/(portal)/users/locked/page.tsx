@@ -9,7 +9,8 @@ import { db } from '@/db';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
-import { countLockedUsers, listLockedUsers, lockedListReadAt, lockedParamsSchema, type LockedParams } from '@/lib/users/locked';
+import { countLockedUsers, listLockedUsers, lockedParamsSchema, type LockedParams } from '@/lib/users/locked';
+import { listReadAt } from '@/lib/users/list';
 
 export const metadata: Metadata = { title: 'Locked Users · Users' };
 
@@ -20,7 +21,7 @@ type Count = Awaited<ReturnType<typeof countLockedUsers>>;
 async function LockedResults({ principal, environmentId, params, canUnlock, counted }: { principal: Principal; environmentId: string; params: LockedParams; canUnlock: boolean; counted: Count | null }) {
   const [page, total] = await Promise.all([listLockedUsers(db, principal, environmentId, params), counted ?? countLockedUsers(db, principal, environmentId, params)]);
   // Read after the rows and the count: "all N matching" leaves out anyone locked after this.
-  const readAt = await lockedListReadAt(db);
+  const readAt = await listReadAt(db);
   const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <UserListResults
