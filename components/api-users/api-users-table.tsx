@@ -7,6 +7,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { useToast } from '@/components/ui/toast';
 import { idle, type ActionState } from '@/lib/action-state';
 import type { ApiUserRow } from '@/lib/api-users/manage';
+import { otherEnvironmentsLabel } from '@/lib/utils';
 import { ApiUserStatusBadge } from './api-user-status';
 import { ShortDate } from './short-date';
 
@@ -18,7 +19,7 @@ const perMinute = (n: number) => `${n.toLocaleString('en')} a minute`;
 function scopeDetail(row: ApiUserRow) {
   if (row.scope === 'user') return row.actsAsEmail ?? 'a user outside your environments';
   if (row.scope === 'environments') {
-    const others = row.otherEnvironments ? `${row.otherEnvironments} other environment${row.otherEnvironments === 1 ? '' : 's'}` : '';
+    const others = row.otherEnvironments ? otherEnvironmentsLabel(row.otherEnvironments) : '';
     return [...row.environments, others].filter(Boolean).join(', ');
   }
   return null;

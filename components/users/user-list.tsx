@@ -17,6 +17,7 @@ import { Table, Td, Th, Tr } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { idle } from '@/lib/action-state';
 import type { UserRow } from '@/lib/users/list';
+import { otherEnvironmentsLabel } from '@/lib/utils';
 import { listHref } from './list-href';
 import { ListLink } from './list-focus';
 import { StatusBadge } from './status-badge';
@@ -273,8 +274,8 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                     <>
                       <Td className="hidden md:table-cell" title={row.roleName}>{row.roleName}</Td>
                       <Td><StatusBadge status={row.status} /></Td>
-                      <Td className="hidden xl:table-cell" title={row.allEnvironments ? 'All environments' : row.environments.join(', ')}>
-                        {row.allEnvironments ? 'All' : row.environments.join(', ') || <span className="text-slate-500">None</span>}
+                      <Td className="hidden xl:table-cell" title={row.allEnvironments ? 'All environments' : environmentsText(row)}>
+                        {row.allEnvironments ? 'All' : environmentsText(row) || <span className="text-slate-500">None</span>}
                       </Td>
                       <Td className="hidden lg:table-cell"><LocalTime value={row.lastSignInAt} compact /></Td>
                       <Td className="hidden text-xs 2xl:table-cell" title={row.tags.map((t) => `${t.name}=${t.value}`).join(', ')}>
@@ -356,6 +357,9 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
     </div>
   );
 }
+
+/** The environments the viewer may name, then how many others (lib/users/scope.ts environmentsSeenBy). */
+const environmentsText = (row: UserRow) => [...row.environments, ...(row.otherEnvironments ? [otherEnvironmentsLabel(row.otherEnvironments)] : [])].join(', ');
 
 function rowAllows(kind: Kind, row: UserRow) {
   // A user the viewer may not change (a higher role, other environments): every action would be refused.

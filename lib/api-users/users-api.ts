@@ -126,7 +126,7 @@ export const userSummarySchema = z.object({
   status: z.enum(userStatus.enumValues),
   role: z.string().describe('The role name.'),
   lastSignInAt: z.iso.datetime().nullable(),
-  environments: z.array(z.string()).describe('Environment names.'),
+  environments: z.array(z.string()).describe('Names of the user’s environments that the key reaches (others are left out).'),
   tags: z.array(tagSchema),
 });
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
+import { environments, userEnvironments } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -33,5 +34,20 @@ describe('exportUsersCsv', () => {
     let text = '';
     for await (const chunk of exportUsersCsv(db, admin, environmentId, { q: 'elsewhere-csv' })) text += chunk;
     expect(text.trim().split('\r\n')).toHaveLength(1);
+  });
+
+  it('names to a manager only the environments they work in: the others are counted, not named', async () => {
+    const [secret] = await db.insert(environments).values({ name: 'Secret Merger' }).returning();
+    const both = await insertUser(db, { email: 'two-envs-csv@example.test', environmentId });
+    await db.insert(userEnvironments).values({ userId: both.id, environmentId: secret!.id });
+    const csv = async (principal: Principal) => {
+      let text = '';
+      for await (const chunk of exportUsersCsv(db, principal, environmentId, { q: 'two-envs-csv' })) text += chunk;
+      return text.trim().split('\r\n')[1];
+    };
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [environmentId] };
+    expect(await csv(manager)).toContain('"Production; 1 other environment"');
+    expect(await csv(manager)).not.toContain('Secret');
+    expect(await csv(admin)).toContain('"Production; Secret Merger"');
   });
 });

@@ -6,7 +6,9 @@ import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
 import { csvLine } from '@/lib/spreadsheet-safety';
+import { otherEnvironmentsLabel } from '@/lib/utils';
 import { listFilter, type FilterParams } from './list';
+import { environmentsSeenBy } from './scope';
 
 export const EXPORT_BATCH = 1000;
 
@@ -39,13 +41,15 @@ export async function* exportUsersCsv(q: Queryable, principal: Principal, enviro
       .limit(batchSize);
     if (batch.length === 0) return;
     const memberships = await q
-      .select({ userId: userEnvironments.userId, name: environments.name })
+      .select({ userId: userEnvironments.userId, environmentId: userEnvironments.environmentId, name: environments.name })
       .from(userEnvironments)
       .innerJoin(environments, eq(environments.id, userEnvironments.environmentId))
       .where(inArray(userEnvironments.userId, batch.map((u) => u.id)));
     let text = '';
     for (const u of batch) {
-      const envs = u.allEnvironments ? 'All' : memberships.filter((m) => m.userId === u.id).map((m) => m.name).sort().join('; ');
+      // Only the environments the exporter works in are named, as on the page (environmentsSeenBy).
+      const seen = environmentsSeenBy(principal, memberships.filter((m) => m.userId === u.id));
+      const envs = u.allEnvironments ? 'All' : [...seen.names.sort(), seen.others ? otherEnvironmentsLabel(seen.others) : ''].filter(Boolean).join('; ');
       text += csvLine([
         u.firstName,
         u.lastName,

@@ -113,6 +113,15 @@ describe("reach through another environment (the filter tests roles without join
     await insertUser(db, { email: 'only@reach.test', firstName: 'Reachable', lastName: 'Only', environmentId: otherId });
   });
 
+  it('names to a manager only the environments they work in, and counts the others (as the API Users tab does)', async () => {
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [otherId] };
+    const shown = async (principal: Principal) =>
+      (await listUsers(db, principal, otherId, params({ q: 'reach' }))).users.map((u) => [u.email, u.environments, u.otherEnvironments]).sort();
+    expect(await shown(manager)).toEqual([['both@reach.test', ['Reach'], 1], ['only@reach.test', ['Reach'], 0]]);
+    const [production] = await db.select({ name: environments.name }).from(environments).where(eq(environments.id, environmentId));
+    expect(await shown(admin)).toEqual([['both@reach.test', [production!.name, 'Reach'].sort(), 0], ['only@reach.test', ['Reach'], 0]]);
+  });
+
   it('shows a manager of another environment its shared members and everyone whose role spans all, by every strategy', async () => {
     const manager = (): Principal => ({ actor: { type: 'system' }, permissions: ['users.read'], allEnvironments: false, environmentIds: [otherId] });
     const all = await listUsers(db, manager(), environmentId, params());

@@ -17,7 +17,7 @@ import { environments, roles, userEnvironments, users, userStatus, type UserStat
 import { isSelf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { isPgText, isTimestamptzText, textParam, UUID } from '@/lib/search-params';
-import { changeRefusal, roleSpansAll, visibleTo } from './scope';
+import { changeRefusal, environmentsSeenBy, roleSpansAll, visibleTo } from './scope';
 
 export const PAGE_SIZE = 50;
 
@@ -261,7 +261,7 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   // Environment names for this page only (in the main query they would be computed for every row sorted).
   const names = page.length
     ? await q
-        .select({ userId: userEnvironments.userId, name: environments.name })
+        .select({ userId: userEnvironments.userId, environmentId: userEnvironments.environmentId, name: environments.name })
         .from(userEnvironments)
         .innerJoin(environments, eq(environments.id, userEnvironments.environmentId))
         .where(inArray(userEnvironments.userId, page.map((u) => u.id)))
@@ -270,14 +270,19 @@ export async function listUsers(q: Queryable, principal: Principal, environmentI
   const first = page[0]?.sortKey;
   const last = page.at(-1)?.sortKey;
   return {
-    users: page.map(({ sortKey: _key, rolePermissions, environmentIds, ...user }) => ({
-      ...user,
-      environments: names.filter((n) => n.userId === user.id).map((n) => n.name),
-      /** Whether the viewer may change this user at all (the same test every change makes): the row offers no action otherwise. */
-      changeable: changeRefusal(principal, { email: user.email, rolePermissions, roleAllEnvironments: user.allEnvironments }, environmentIds) === null,
-      /** The viewer's own row: nobody bans, resets, re-roles or removes themselves (lib/users refuses each). */
-      self: isSelf(principal, user.id),
-    })),
+    users: page.map(({ sortKey: _key, rolePermissions, environmentIds, ...user }) => {
+      const seen = environmentsSeenBy(principal, names.filter((n) => n.userId === user.id));
+      return {
+        ...user,
+        /** The names of those the viewer works in; `otherEnvironments` counts the rest (environmentsSeenBy). */
+        environments: seen.names,
+        otherEnvironments: seen.others,
+        /** Whether the viewer may change this user at all (the same test every change makes): the row offers no action otherwise. */
+        changeable: changeRefusal(principal, { email: user.email, rolePermissions, roleAllEnvironments: user.allEnvironments }, environmentIds) === null,
+        /** The viewer's own row: nobody bans, resets, re-roles or removes themselves (lib/users refuses each). */
+        self: isSelf(principal, user.id),
+      };
+    }),
     next: last && (forward ? more : true) ? encodeCursor(last) : null,
     previous: first && (forward ? cursor !== null : more) ? encodeCursor(first) : null,
     /** Which way the page was found, and whether a sample ruled out collecting (for tests and the benchmark). */

@@ -3,7 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { roles, userEnvironments, users } from '@/db/schema';
-import { holdsAll, type Principal } from '@/lib/auth/principal';
+import { canSeeEnvironment, holdsAll, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
 
 export const userColumns = {
@@ -70,6 +70,16 @@ export function changeRefusal(
   if (!principal.allEnvironments && (user.roleAllEnvironments || environmentIds.some((id) => !principal.environmentIds.includes(id))))
     return `You cannot change ${user.email}: they belong to environments you do not manage.`;
   return null;
+}
+
+/**
+ * A user's environments as the viewer may name them: those the viewer works in (every one, for an
+ * org-wide viewer), in the order given; the others are only counted. A member shared with another
+ * environment does not tell a manager that environment's name (nor does the API Users tab).
+ */
+export function environmentsSeenBy(principal: Principal, memberships: readonly { environmentId: string; name: string }[]) {
+  const names = memberships.filter((m) => canSeeEnvironment(principal, m.environmentId)).map((m) => m.name);
+  return { names, others: memberships.length - names.length };
 }
 
 export const membershipsOf = async (q: Queryable, userId: string) =>
