@@ -1,7 +1,7 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, environments, MAIL_PRIORITY, outboxMessages, roles, users } from '@/db/schema';
+import { auditEvents, environments, MAIL_PRIORITY, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -111,6 +111,31 @@ describe('notices of "all matching"', () => {
     expect(priorities.map((p) => [p.userId, p.kind, p.priority]).sort()).toEqual(
       [[made[0]!.id, 'unlocked', MAIL_PRIORITY.urgent], [made[1]!.id, 'unlocked', MAIL_PRIORITY.bulk], [made[2]!.id, 'unlocked', MAIL_PRIORITY.bulk]].sort(),
     );
+  });
+});
+
+describe('Add to / Remove from an environment', () => {
+  it('refuses an environment the caller cannot choose (archived, outside their own, unknown) before touching anyone', async () => {
+    const [archived] = await db.insert(environments).values({ name: 'Old Branch', archivedAt: new Date() }).returning();
+    const [hidden] = await db.insert(environments).values({ name: 'Hidden Branch' }).returning();
+    const member = await insertUser(db, { email: 'envpick-member@example.test', environmentId });
+    await db.insert(userEnvironments).values([{ userId: member.id, environmentId: archived!.id }, { userId: member.id, environmentId: hidden!.id }]);
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write'], allEnvironments: false, environmentIds: [environmentId, sandboxId] };
+    const cases: [Principal, string][] = [[admin(), archived!.id], [manager, hidden!.id], [admin(), '00000000-0000-4000-8000-000000000000']];
+    for (const [principal, chosen] of cases)
+      for (const kind of ['addEnvironment', 'removeEnvironment'] as const)
+        for (const target of [{ ids: [member.id] }, { environmentId, filter: { q: 'envpick-' } }])
+          await expect(runBulk(db, principal, target, { kind, environmentId: chosen }), `${kind} ${chosen}`).rejects.toMatchObject({ code: 'invalid', message: 'Choose an environment you manage.', fieldErrors: { environmentId: ['Choose an environment you manage.'] } });
+    expect((await statusOf('envpick-member'))[0]!.environmentIds.sort()).toEqual([environmentId, archived!.id, hidden!.id].sort());
+  });
+
+  it('counts only the users it moves: all matching leaves out those already in (or not in) the environment', async () => {
+    for (let i = 0; i < 3; i++) await insertUser(db, { email: `envcount-in${i}@example.test`, environmentId: sandboxId });
+    for (let i = 0; i < 2; i++) await insertUser(db, { email: `envcount-out${i}@example.test`, environmentId });
+    await db.insert(userEnvironments).select(db.select({ userId: users.id, environmentId: sql`${environmentId}::uuid`.as('environment_id') }).from(users).where(like(users.email, 'envcount-in%')));
+    expect(await runBulk(db, admin(), { environmentId, filter: { q: 'envcount-' } }, { kind: 'removeEnvironment', environmentId: sandboxId })).toEqual({ done: 3, skipped: 0, problems: [] });
+    expect(await runBulk(db, admin(), { environmentId, filter: { q: 'envcount-' } }, { kind: 'addEnvironment', environmentId: sandboxId })).toEqual({ done: 5, skipped: 0, problems: [] });
+    expect(await runBulk(db, admin(), { environmentId, filter: { q: 'envcount-' } }, { kind: 'addEnvironment', environmentId: sandboxId })).toEqual({ done: 0, skipped: 0, problems: [] });
   });
 });
 

@@ -4,12 +4,12 @@
 // the last-Administrator guard) and gets its own audit event and notice. Work is split into batches,
 // one transaction each (a few at once), so 100,000 users never sit in one transaction; a user the
 // rules refuse is skipped (and reported) without undoing the others.
-import { and, asc, eq, gt, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, ne, not, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
-import { roles, users, type UserStatus } from '@/db/schema';
+import { environments, roles, users, type UserStatus } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
-import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { isAdministrator, type Permission } from '@/lib/auth/permissions';
 import { principalNow } from '@/lib/auth/rights';
 import { AppError } from '@/lib/errors';
@@ -17,7 +17,7 @@ import type { MailPriority } from '@/lib/mail/outbox';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
 import { listFilter, type FilterParams } from './list';
-import { findChangeableUser, membershipsOf, visibleTo } from './scope';
+import { findChangeableUser, membershipsOf, roleSpansAll, visibleTo } from './scope';
 import { banReasonSchema, banUser, updateUser } from './update';
 
 export const BULK_BATCH_SIZE = 1000;
@@ -54,15 +54,39 @@ export type BulkTarget =
   | { ids: string[]; status?: UserStatus }
   | { environmentId: string; filter: FilterParams; readAt?: Date };
 
+const memberOf = (environmentId: string) => sql`${users.environmentIds} @> array[${environmentId}]::uuid[]`;
+
 /** The users an operation can apply to at all: "all matching" leaves the others out rather than skipping each. */
-const APPLIES: Record<BulkOperation['kind'], SQL | undefined> = {
-  ban: ne(users.status, 'banned'),
-  unlock: eq(users.status, 'locked'),
-  reset: inArray(users.status, ['locked', 'active']),
-  role: undefined,
-  addEnvironment: undefined,
-  removeEnvironment: undefined,
-};
+function applies(op: BulkOperation): SQL | undefined {
+  switch (op.kind) {
+    case 'ban':
+      return ne(users.status, 'banned');
+    case 'unlock':
+      return eq(users.status, 'locked');
+    case 'reset':
+      return inArray(users.status, ['locked', 'active']);
+    case 'role':
+      return undefined;
+    // Those already in (or not in) the environment, and those in every one through their role, have nothing to change.
+    case 'addEnvironment':
+      return and(not(roleSpansAll), not(memberOf(op.environmentId)));
+    case 'removeEnvironment':
+      return and(not(roleSpansAll), memberOf(op.environmentId));
+  }
+}
+
+const NOT_CHOOSABLE = 'Choose an environment you manage.';
+
+/**
+ * Add to / Remove from: the environment must be one the caller works in and could pick in the dialog
+ * (not archived). Checked once, before anyone is touched: otherwise a Remove from an archived or
+ * unseen environment changed no one (updateUser keeps such memberships) yet reported every user done.
+ */
+async function assertChoosable(q: Queryable, principal: Principal, op: BulkOperation) {
+  if (op.kind !== 'addEnvironment' && op.kind !== 'removeEnvironment') return;
+  const [found] = await q.select({ id: environments.id }).from(environments).where(and(eq(environments.id, op.environmentId), isNull(environments.archivedAt)));
+  if (!found || !canSeeEnvironment(principal, found.id)) throw new AppError('invalid', NOT_CHOOSABLE, { environmentId: [NOT_CHOOSABLE] });
+}
 
 /**
  * The users of "all matching" as the list read at `readAt` had them: none added since (an import or
@@ -117,6 +141,9 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
       const memberships = await membershipsOf(tx, userId);
       if (op.kind !== 'role' && user.roleAllEnvironments)
         throw new AppError('conflict', `${user.email} belongs to every environment through the ${user.roleName} role.`);
+      // A selected user with nothing to change is named, not counted as moved.
+      if (op.kind === 'addEnvironment' && memberships.includes(op.environmentId)) throw new AppError('conflict', `${user.email} is already in that environment.`);
+      if (op.kind === 'removeEnvironment' && !memberships.includes(op.environmentId)) throw new AppError('conflict', `${user.email} is not in that environment.`);
       const environmentIds =
         op.kind === 'addEnvironment'
           ? [...new Set([...memberships, op.environmentId])]
@@ -233,6 +260,7 @@ export async function runBulk(
   concurrency = process.env.DATABASE_URL ? BULK_CONCURRENCY : 1,
 ): Promise<BulkResult> {
   requirePermissionOf(principal, PERMISSION[op.kind]);
+  await assertChoosable(db, principal, op);
   const result: BulkResult = { done: 0, skipped: 0, problems: [] };
   if ('ids' in target) {
     const ids = [...new Set(target.ids)];
@@ -241,7 +269,7 @@ export async function runBulk(
     for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, still, meta);
     return result;
   }
-  const filter = and(listFilter(principal, target.environmentId, target.filter, target.readAt), APPLIES[op.kind], target.readAt ? asShown(op, target.readAt) : undefined)!;
+  const filter = and(listFilter(principal, target.environmentId, target.filter, target.readAt), applies(op), target.readAt ? asShown(op, target.readAt) : undefined)!;
   // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
   let last: string | undefined;
   let finished = false;
