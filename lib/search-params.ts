@@ -10,8 +10,12 @@ export function firstParam(value: Raw): string | undefined {
   return typeof first === 'string' && first !== '' ? first : undefined;
 }
 
-/** Every parameter reduced to its first value: the shape zod schemas of page params expect. */
-export function pageParams(raw: Record<string, Raw>): Record<string, string | undefined> {
+/**
+ * Every parameter reduced to its first value: the shape zod schemas of page params expect. A page's
+ * searchParams and a route's URL read alike (a route's Object.fromEntries would keep the last value).
+ */
+export function pageParams(raw: URLSearchParams | Record<string, Raw>): Record<string, string | undefined> {
+  if (raw instanceof URLSearchParams) return Object.fromEntries([...new Set(raw.keys())].map((key) => [key, firstParam(raw.get(key))]));
   return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, firstParam(value)]));
 }
 

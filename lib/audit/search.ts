@@ -51,7 +51,7 @@ export type AuditParams = z.infer<typeof auditParamsSchema>;
  */
 export const readAuditParams = (raw: URLSearchParams | Record<string, string | string[] | undefined>): AuditParams =>
   auditParamsSchema.parse(
-    pageParams(raw instanceof URLSearchParams ? Object.fromEntries([...new Set(raw.keys())].map((k) => [k, raw.getAll(k)])) : raw),
+    pageParams(raw),
   );
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;

@@ -6,7 +6,7 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { rows } from '@/lib/db-rows';
-import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE, SEARCH_STEPS, type SearchStep } from './list';
+import { countSeats, countUsers, listFilter, listParamsSchema, listUsers, PAGE_SIZE, readListParams, SEARCH_STEPS, type SearchStep } from './list';
 
 let db: Db;
 let environmentId: string;
@@ -20,6 +20,15 @@ beforeAll(async () => {
     await insertUser(db, { email: `user${String(i).padStart(3, '0')}@example.test`, firstName: `First${i}`, lastName: `Last${String(i).padStart(3, '0')}`, environmentId, status: i % 10 === 0 ? 'locked' : 'active' });
   await insertUser(db, { email: 'francois@example.test', firstName: 'François', lastName: 'Müller-Lüdenscheidt', environmentId });
   await insertUser(db, { email: 'elsewhere@example.test', firstName: 'Else', lastName: 'Where' });
+});
+
+describe('readListParams', () => {
+  it('reads All Users and its CSV export alike: a repeated key by its first value, and never the Locked Users order', () => {
+    const url = new URL('http://x/users/export?status=active&status=banned&tag=a%3D1&tag=b&idle=30&idle=1&sort=lockedAt&q=');
+    const fromPage = readListParams({ status: ['active', 'banned'], tag: ['a=1', 'b'], idle: ['30', '1'], sort: 'lockedAt', q: '' });
+    expect(readListParams(url.searchParams)).toEqual(fromPage);
+    expect(fromPage).toMatchObject({ status: 'active', tag: 'a=1', idle: 30, sort: 'name', q: undefined });
+  });
 });
 
 describe('listUsers', () => {

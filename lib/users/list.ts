@@ -16,7 +16,7 @@ import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users, userStatus, type UserStatus } from '@/db/schema';
 import { isSelf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
-import { isPgText, isTimestamptzText, textParam, UUID } from '@/lib/search-params';
+import { isPgText, isTimestamptzText, pageParams, textParam, UUID } from '@/lib/search-params';
 import { changeRefusal, environmentsSeenBy, roleSpansAll, visibleTo } from './scope';
 
 export const PAGE_SIZE = 50;
@@ -55,6 +55,16 @@ export const listParamsSchema = z.object({
 });
 
 export type ListParams = z.infer<typeof listParamsSchema>;
+
+/**
+ * The params of All Users and of its CSV export, read alike, so the file holds the view on screen: a
+ * repeated key counts by its first value on both (the export took the last), and the Locked Users
+ * order, which keeps only locked users, is not All Users' to take (it sorts by name).
+ */
+export function readListParams(raw: URLSearchParams | Record<string, string | string[] | undefined>): ListParams {
+  const params = listParamsSchema.parse(pageParams(raw));
+  return params.sort === 'lockedAt' ? { ...params, sort: 'name' } : params;
+}
 
 /**
  * The trigram index can collect the hits of a search holding three letters or digits in a row (pg_trgm's

@@ -15,7 +15,7 @@ import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getVisibleEnvironments, requirePermission, type SessionUser } from '@/lib/auth/session';
 import { grantableRoles, listRoles, type RoleOption } from '@/lib/roles';
-import { countSeats, countUsers, listFilter, listParamsSchema, listReadAt, listUsers, type ListParams } from '@/lib/users/list';
+import { countSeats, countUsers, listFilter, listReadAt, listUsers, readListParams, type ListParams } from '@/lib/users/list';
 import { countLockedUsers } from '@/lib/users/locked';
 
 export const metadata: Metadata = { title: 'Users' };
@@ -54,9 +54,7 @@ const toStrings = (params: Record<string, unknown>) => Object.fromEntries(Object
 
 export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePermission('users.read');
-  const raw = await searchParams;
-  const params = listParamsSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v || undefined])));
-  if (params.sort === 'lockedAt') params.sort = 'name';
+  const params = readListParams(await searchParams);
   const principal = principalOf(user);
   const environment = await getCurrentEnvironment(user);
   // The tab's badge counts exactly up to 1,000 and estimates above, like every other count on a page view.

@@ -3,7 +3,7 @@ import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getCurrentUser } from '@/lib/auth/session';
 import { exportUsersCsv } from '@/lib/users/export';
-import { listParamsSchema } from '@/lib/users/list';
+import { readListParams } from '@/lib/users/list';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,9 +17,7 @@ export async function GET(request: Request) {
   if (!hasPermission(user, 'users.read') || user.requirePasswordChange) return problem(403, 'You do not have permission to export users.');
   const environment = await getCurrentEnvironment(user);
   if (!environment) return problem(403, 'You do not belong to any environment yet.');
-  const url = new URL(request.url);
-  const raw = Object.fromEntries([...url.searchParams.entries()].filter(([, v]) => v !== ''));
-  const params = listParamsSchema.parse(raw);
+  const params = readListParams(new URL(request.url).searchParams);
   const rows = exportUsersCsv(db, principalOf(user), environment.id, params);
   const encoder = new TextEncoder();
   // Pulled one batch at a time: a slow client slows the walk instead of filling memory.
