@@ -139,6 +139,21 @@ describe('Add to / Remove from an environment', () => {
   });
 });
 
+describe('Change role', () => {
+  it('refuses a role the caller cannot grant, or no role at all, once and before touching anyone (not user by user through every match)', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await insertUser(db, { email: `rolepick-${i}@example.test`, environmentId }));
+    const manager: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.write'], allEnvironments: false, environmentIds: [environmentId] };
+    const administrator = await roleId('Administrator');
+    const refusal = 'You cannot grant the Administrator role: it has permissions or reach you do not hold.';
+    for (const target of [{ ids: made.map((m) => m.id) }, { environmentId, filter: { q: 'rolepick-' } }]) {
+      await expect(runBulk(db, manager, target, { kind: 'role', roleId: administrator })).rejects.toMatchObject({ code: 'invalid', message: refusal, fieldErrors: { roleId: [refusal] } });
+      await expect(runBulk(db, admin(), target, { kind: 'role', roleId: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'invalid', message: 'Choose a role.' });
+    }
+    expect(await auditCount('user.role_changed', made.map((m) => m.id))).toBe(0);
+  });
+});
+
 describe('runBulk when the caller changes while it runs', () => {
   // A bulk change outlives the request that started it (a Ban of 100,000 users takes many minutes):
   // the caller banned, or demoted, meanwhile must not go on acting with the rights they had.

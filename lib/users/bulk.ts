@@ -9,13 +9,14 @@ import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, roles, users, type UserStatus } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
-import { canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { isAdministrator, type Permission } from '@/lib/auth/permissions';
 import { principalNow } from '@/lib/auth/rights';
 import { AppError } from '@/lib/errors';
 import type { MailPriority } from '@/lib/mail/outbox';
 import { resetUser, unlockUser } from './access';
 import { administratorRole, assertActiveAdministratorRemains } from './admin-guard';
+import { grantRefusal } from './create';
 import { listFilter, type FilterParams } from './list';
 import { findChangeableUser, membershipsOf, roleSpansAll, visibleTo } from './scope';
 import { banReasonSchema, banUser, updateUser } from './update';
@@ -78,11 +79,17 @@ function applies(op: BulkOperation): SQL | undefined {
 const NOT_CHOOSABLE = 'Choose an environment you manage.';
 
 /**
- * Add to / Remove from: the environment must be one the caller works in and could pick in the dialog
- * (not archived). Checked once, before anyone is touched: otherwise a Remove from an archived or
- * unseen environment changed no one (updateUser keeps such memberships) yet reported every user done.
+ * The role or environment chosen in the dialog, checked once before anyone is touched. A role the
+ * caller cannot grant was otherwise refused user by user through every match (100,000 rows locked to
+ * learn the same thing); a Remove from an archived or unseen environment changed no one (updateUser
+ * keeps such memberships) yet reported every user done. Each user's own checks still follow.
  */
-async function assertChoosable(q: Queryable, principal: Principal, op: BulkOperation) {
+async function assertChoice(q: Queryable, principal: Principal, op: BulkOperation) {
+  if (op.kind === 'role') {
+    const [role] = await q.select({ name: roles.name, permissions: roles.permissions, allEnvironments: roles.allEnvironments }).from(roles).where(eq(roles.id, op.roleId));
+    const refusal = !role ? 'Choose a role.' : canGrant(principal, role) ? null : grantRefusal(role);
+    if (refusal) throw new AppError('invalid', refusal, { roleId: [refusal] });
+  }
   if (op.kind !== 'addEnvironment' && op.kind !== 'removeEnvironment') return;
   const [found] = await q.select({ id: environments.id }).from(environments).where(and(eq(environments.id, op.environmentId), isNull(environments.archivedAt)));
   if (!found || !canSeeEnvironment(principal, found.id)) throw new AppError('invalid', NOT_CHOOSABLE, { environmentId: [NOT_CHOOSABLE] });
@@ -260,7 +267,7 @@ export async function runBulk(
   concurrency = process.env.DATABASE_URL ? BULK_CONCURRENCY : 1,
 ): Promise<BulkResult> {
   requirePermissionOf(principal, PERMISSION[op.kind]);
-  await assertChoosable(db, principal, op);
+  await assertChoice(db, principal, op);
   const result: BulkResult = { done: 0, skipped: 0, problems: [] };
   if ('ids' in target) {
     const ids = [...new Set(target.ids)];

@@ -74,12 +74,15 @@ export async function emailInUse(tx: Tx, email: string, exceptUserId?: string): 
  * client sending back what it read); a new one must be an active environment the principal manages.
  * At least one active environment is needed, unless the role spans them all.
  */
+/** Why a role cannot be given by this principal (canGrant said no). */
+export const grantRefusal = (role: { name: string }) => `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`;
+
 export async function checkGrant(tx: Tx, principal: Principal, roleId: string, environmentIds: string[], memberships: readonly string[] = []) {
   const errors: FieldErrors = {};
   const [role] = await tx.select().from(roles).where(eq(roles.id, roleId));
   if (!role) errors.roleId = ['Choose a role.'];
   else if (!canGrant(principal, role))
-    errors.roleId = [`You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`];
+    errors.roleId = [grantRefusal(role)];
   if (role && !role.allEnvironments) {
     const wanted = [...new Set(environmentIds)];
     const active = new Set(
