@@ -165,6 +165,18 @@ describe('portal server actions refuse callers without the right', () => {
     expect(result).toMatchObject({ status: 'error', fieldErrors: { reason: [expect.stringContaining('reason')] } });
     expect((await db.select().from(users).where(eq(users.id, target.id)))[0]!.status).toBe('active');
   });
+
+  it('a crafted selection is refused by name: over 1,000 ids, an id that is not one, an unknown kind; a repeated id counts once', async () => {
+    session.user = manager;
+    const target = await insertUser(db, { email: `bulk-crafted${Math.random()}@example.test`, environmentId });
+    const many = Array.from({ length: 1001 }, () => target.id);
+    expect(await bulkUsersAction(idle, form({ scope: 'selection', kind: 'ban', reason: 'x', userIds: many }))).toMatchObject({ status: 'error', message: 'Select at most 1000 users at once.' });
+    expect(await bulkUsersAction(idle, form({ scope: 'selection', kind: 'ban', reason: 'x', userIds: [target.id, "x' or 1=1--"] }))).toMatchObject({ status: 'error', message: 'Select users from the list.' });
+    expect(await bulkUsersAction(idle, form({ scope: 'selection', kind: 'delete', userIds: target.id }))).toMatchObject({ status: 'error' });
+    expect(await bulkUsersAction(idle, form({ scope: 'everyone', kind: 'ban', reason: 'x', userIds: target.id }))).toMatchObject({ status: 'error', message: 'Choose the users to act on.' });
+    expect((await db.select().from(users).where(eq(users.id, target.id)))[0]!.status).toBe('active');
+    expect(await bulkUsersAction(idle, form({ scope: 'selection', kind: 'ban', reason: 'x', userIds: [target.id, target.id, target.id] }))).toMatchObject({ status: 'success', message: '1 user banned.' });
+  });
 });
 
 describe('switchEnvironment', () => {

@@ -14,9 +14,23 @@ const fail = (message: string): never => {
 };
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]);
 
-const bulkFormSchema = z.object({
+// The dialog has no field to highlight: what it sends is checked in the action, whose refusal is the message.
+const usersSchema = z.object({
   scope: z.enum(['selection', 'matching'], 'Choose the users to act on.'),
-  userIds: z.preprocess(list, z.array(z.uuid('Select users from the list.')).max(MAX_SELECTION, `Select at most ${MAX_SELECTION} users at once.`)),
+  userIds: z.array(z.uuid('Select users from the list.')).max(MAX_SELECTION, `Select at most ${MAX_SELECTION} users at once.`),
+});
+
+/** The value, or a refusal in the words of its first problem (with every field's problems attached). */
+function parseOrRefuse<T>(schema: z.ZodType<T>, value: unknown, fallback: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
+  throw new AppError('invalid', Object.values(fieldErrors)[0]?.[0] ?? fallback, fieldErrors);
+}
+
+const bulkFormSchema = z.object({
+  scope: z.string().optional(),
+  userIds: z.preprocess(list, z.array(z.string())),
   kind: z.string(),
   reason: z.string().optional(),
   roleId: z.string().optional(),
@@ -40,17 +54,14 @@ const bulkFormSchema = z.object({
  * action's rules to each user, in batches of its own transactions.
  */
 export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async (input, { user, meta }) => {
-  const parsed = bulkOperationSchema.safeParse({ kind: input.kind, reason: input.reason, roleId: input.roleId, environmentId: input.environmentId });
-  if (!parsed.success) {
-    const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
-    throw new AppError('invalid', Object.values(fieldErrors)[0]?.[0] ?? 'Choose what to do.', fieldErrors);
-  }
+  const op = parseOrRefuse(bulkOperationSchema, { kind: input.kind, reason: input.reason, roleId: input.roleId, environmentId: input.environmentId }, 'Choose what to do.');
+  const { scope, userIds } = parseOrRefuse(usersSchema, { scope: input.scope, userIds: input.userIds }, 'Choose the users to act on.');
   const principal = principalOf(user);
   let target;
-  if (input.scope === 'selection') {
-    if (input.userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
+  if (scope === 'selection') {
+    if (userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
     // Made on Locked Users: each user must still be locked when reached (one unlocked meanwhile is skipped).
-    target = { ids: input.userIds, status: listParamsSchema.shape.status.parse(input.status) };
+    target = { ids: userIds, status: listParamsSchema.shape.status.parse(input.status) };
   } else {
     const environment =
       input.listEnvironmentId === undefined
@@ -64,8 +75,8 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
     if (readAt && !readAt.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
     target = { environmentId: environment.id, filter, readAt: readAt ? new Date(readAt.data) : undefined };
   }
-  const result = await runBulk(db, principal, target, parsed.data, meta);
+  const result = await runBulk(db, principal, target, op, meta);
   // Every user refused: an error, not a success that did nothing.
-  if (result.done === 0 && result.skipped > 0) throw new AppError('forbidden', describeBulkResult(parsed.data, result));
-  return { message: describeBulkResult(parsed.data, result), revalidate: '/users' };
+  if (result.done === 0 && result.skipped > 0) throw new AppError('forbidden', describeBulkResult(op, result));
+  return { message: describeBulkResult(op, result), revalidate: '/users' };
 });
