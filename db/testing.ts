@@ -11,7 +11,8 @@ export function testDb(): Promise<Db> {
   return ready;
 }
 
-export const TEST_PASSWORD = 'Sturdy-Test-Passphrase-7';
+// Built on no fixture's name: a password containing "Test" is refused for the default user, Test User.
+export const TEST_PASSWORD = 'Sturdy-Fixture-Passphrase-7';
 
 /** A set-up organization with its Administrator (via the real setup code). */
 export async function setUpOrganization(db: Db, passwordHash?: string) {

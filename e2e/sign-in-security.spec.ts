@@ -101,8 +101,8 @@ test.describe('reset and emailed links', () => {
     await rita.page.goto(link);
     await expect(rita.page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
     await expectAccessible(rita.page);
-    await rita.page.getByLabel('New password', { exact: true }).fill('Reset-Worked-Fine-2026');
-    await rita.page.getByLabel('Confirm new password').fill('Reset-Worked-Fine-2026');
+    await rita.page.getByLabel('New password', { exact: true }).fill('Fresh-Start-Worked-2026');
+    await rita.page.getByLabel('Confirm new password').fill('Fresh-Start-Worked-2026');
     await rita.page.getByRole('button', { name: 'Set password and sign in' }).click();
     await expect(rita.page).toHaveURL(/\/profile$/);
 
@@ -112,7 +112,7 @@ test.describe('reset and emailed links', () => {
 
     await rita.page.goto('/profile');
     await signOut(rita.page);
-    await rita.login.signIn(ACCOUNTS.resettable.email, 'Reset-Worked-Fine-2026');
+    await rita.login.signIn(ACCOUNTS.resettable.email, 'Fresh-Start-Worked-2026');
     await expect(rita.page).toHaveURL(/\/profile$/);
     await rita.close();
   });
@@ -161,8 +161,8 @@ test.describe('forced password change', () => {
     await expect(page).toHaveURL(/\/change-password/);
 
     // No current password: an error summary takes focus, like Add user's.
-    await page.getByLabel('New password', { exact: true }).fill('Forced-But-Happy-2026');
-    await page.getByLabel('Confirm new password').fill('Forced-But-Happy-2026');
+    await page.getByLabel('New password', { exact: true }).fill('Happy-After-All-2026');
+    await page.getByLabel('Confirm new password').fill('Happy-After-All-2026');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByRole('main').getByRole('alert')).toBeFocused();
     await expect(page.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
@@ -173,8 +173,8 @@ test.describe('forced password change', () => {
     await expect(page).toHaveURL(/\/change-password/);
 
     await page.getByLabel('Current password').fill(PASSWORD);
-    await page.getByLabel('New password', { exact: true }).fill('Forced-But-Happy-2026');
-    await page.getByLabel('Confirm new password').fill('Forced-But-Happy-2026');
+    await page.getByLabel('New password', { exact: true }).fill('Happy-After-All-2026');
+    await page.getByLabel('Confirm new password').fill('Happy-After-All-2026');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page).toHaveURL(/\/profile$/);
   });

@@ -37,6 +37,18 @@ describe('checkPassword', () => {
     ]);
   });
 
+  it('refuses the whole email address however short its name part, and the person\'s name', () => {
+    // Before: an address like jd@example.test (a name part under 4 letters) was never looked for.
+    expect(checkPassword('Jd@example.test1', SECURITY_DEFAULTS, { email: 'jd@example.test' })).toEqual(['Do not include your email address.']);
+    expect(checkPassword('Margaret-Hamilton-1969', SECURITY_DEFAULTS, { email: 'mh@nasa.test', firstName: 'Margaret', lastName: 'Hamilton' })).toEqual([
+      'Do not include your name.',
+    ]);
+    // Short names count only written together; elsewhere they are too common to refuse.
+    expect(checkPassword('Bo-Sturdy-Li-Passphrase-7', SECURITY_DEFAULTS, { email: 'x@y.test', firstName: 'Bo', lastName: 'Li' })).toEqual([]);
+    expect(checkPassword('Bo-Li-Sturdy-Passphrase-7', SECURITY_DEFAULTS, { email: 'x@y.test', firstName: 'Bo', lastName: 'Li' })).toEqual(['Do not include your name.']);
+    expect(checkPassword('Margaret-Hamilton-1969', { ...SECURITY_DEFAULTS, rejectCommonPasswords: false }, { firstName: 'Margaret' })).toEqual([]);
+  });
+
   it('describes the policy in one sentence', () => {
     expect(describePolicy(SECURITY_DEFAULTS)).toBe(
       'Use at least 12 characters, a lowercase letter, an uppercase letter, a digit; common passwords are refused.',

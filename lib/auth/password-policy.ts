@@ -14,8 +14,23 @@ export type PasswordPolicy = {
 let common: Set<string> | undefined;
 const commonPasswords = () => (common ??= new Set(dictionary['passwords-common'] as string[]));
 
+/** Whose password it is: what it must not be built on. */
+export type PasswordOwner = { email?: string; firstName?: string; lastName?: string };
+
+// Letters and digits only, so "Margaret-Hamilton" and "margaret hamilton" are one name.
+const bare = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{Nd}]/gu, '');
+
+/** The person's name in the password: each name of 4 letters or more, or first and last written together. */
+function includesName(password: string, { firstName = '', lastName = '' }: PasswordOwner): boolean {
+  const plain = bare(password);
+  const names = [bare(firstName), bare(lastName)].filter((name) => name.length >= 4);
+  const full = bare(firstName + lastName);
+  if (full.length >= 4 && bare(firstName) && bare(lastName)) names.push(full);
+  return names.some((name) => plain.includes(name));
+}
+
 /** Every rule the password breaks, in words a user can act on; empty when it is acceptable. */
-export function checkPassword(password: string, policy: PasswordPolicy, context: { email?: string } = {}): string[] {
+export function checkPassword(password: string, policy: PasswordPolicy, context: PasswordOwner = {}): string[] {
   const failures: string[] = [];
   if ([...password].length < policy.passwordMinLength)
     failures.push(`Use at least ${policy.passwordMinLength} characters.`);
@@ -26,9 +41,12 @@ export function checkPassword(password: string, policy: PasswordPolicy, context:
   if (policy.requireSymbol && !/[^\p{L}\p{Nd}]/u.test(password)) failures.push('Include a symbol.');
   if (policy.rejectCommonPasswords) {
     const lower = password.toLowerCase();
-    const local = context.email?.split('@')[0]?.toLowerCase();
+    const email = context.email?.trim().toLowerCase();
+    const local = email?.split('@')[0];
     if (commonPasswords().has(lower)) failures.push('Choose a less common password.');
-    else if (local && local.length >= 4 && lower.includes(local)) failures.push('Do not include your email address.');
+    // The whole address however short; its name part from 4 characters (shorter ones are too common).
+    else if (email && (lower.includes(email) || (local && local.length >= 4 && lower.includes(local)))) failures.push('Do not include your email address.');
+    else if (includesName(password, context)) failures.push('Do not include your name.');
   }
   return failures;
 }

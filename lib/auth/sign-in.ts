@@ -138,7 +138,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   }
   // The policy may have been tightened since this password was chosen: the password is in hand only
   // now, so only now can it be checked, and a change is then required like any other.
-  const breaksPolicy = !user.requirePasswordChange && checkPassword(password, settings, { email: user.email }).length > 0;
+  const breaksPolicy = !user.requirePasswordChange && checkPassword(password, settings, user).length > 0;
   const requireChange = mustChangeNow || breaksPolicy;
 
   // Conditional on what was read before bcrypt: a lock, ban or any session-ending change made while the

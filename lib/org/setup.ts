@@ -35,7 +35,7 @@ export async function setupOrganization(tx: Tx, input: z.infer<typeof setupSchem
 
   const [org] = await tx.insert(organizations).values({ name: input.organizationName }).returning();
   const [settings] = await tx.insert(securitySettings).values({ organizationId: org!.id }).returning();
-  const failures = checkPassword(input.password, settings!, { email: input.email });
+  const failures = checkPassword(input.password, settings!, input);
   if (failures.length > 0) throw new AppError('invalid', 'Choose a stronger password.', { password: failures });
 
   // Rows it did not write (say, environments left by an older seeder) are taken over, not tripped over.

@@ -191,6 +191,22 @@ describe('invitations', () => {
     expect((await reload(user.id)).activatedAt).not.toBeNull();
   });
 
+  it('refuses a password that is the invitee\'s email (however short) or name, and leaves the link usable', async () => {
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const user = await db.transaction((tx) =>
+      inviteUser(tx, admin, { firstName: 'Jo', lastName: 'Dunmore', email: 'jd@example.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} }, meta),
+    );
+    const token = tokenFrom((await lastMailTo('jd@example.test')).text);
+    for (const [password, refusal] of [
+      ['Jd@example.test1', 'Do not include your email address.'],
+      ['Jo-Dunmore-2026!', 'Do not include your name.'],
+      ['JoDunmore-Passphrase-7', 'Do not include your name.'],
+    ] as const)
+      await expect(db.transaction((tx) => completePasswordLink(tx, token, password, meta))).rejects.toMatchObject({ fieldErrors: { password: [refusal] } });
+    await db.transaction((tx) => completePasswordLink(tx, token, 'Welcome-Aboard-Passphrase-1', meta));
+    expect(await reload(user.id)).toMatchObject({ status: 'active' });
+  });
+
   it('refuses to send again a message its administrator cancelled once its link was voided (a typo\'d address corrected since)', async () => {
     const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
     const input = { firstName: 'Tia', lastName: 'Typo', email: 'tia@exampel.test', roleId: userRole!.id, environmentIds: [environmentId], tags: [], profile: {} };

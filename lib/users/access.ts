@@ -149,7 +149,7 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
   // Used up only now, atomically: a change that voided it meanwhile leaves nothing to use.
   const link = await consumeToken(tx, token);
   if (!link || !user || (user.status !== 'invited' && user.status !== 'active')) throw new AppError('invalid', INVALID_LINK);
-  await assertPasswordAllowed(tx, password, user.email, 'password');
+  await assertPasswordAllowed(tx, password, user, 'password');
   if (unchanged) throw fieldError('password', SAME_PASSWORD);
   const sessionVersion = await storePassword(tx, user.id, password);
   // Setting the password from a link signs the user in: that is a sign-in like any other.

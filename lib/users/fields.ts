@@ -157,7 +157,7 @@ export async function createUserFromFields(tx: Tx, principal: Principal, input: 
   if (await emailInUse(tx, fields.email)) errors.email = ['A user with this email already exists.'];
   for (const { field, message } of profileProblems(role?.requiredFields ?? [], fields.profile)) errors[`profile.${field.key}`] = [message];
   if (Object.keys(errors).length > 0 || !role) throw new AppError('invalid', 'Check the highlighted fields.', errors);
-  if (!fields.autoGeneratePassword) await assertPasswordAllowed(tx, password, fields.email, 'password');
+  if (!fields.autoGeneratePassword) await assertPasswordAllowed(tx, password, fields, 'password');
 
   const status = fields.inactive ? 'inactive' : 'active';
   const [user] = await mapEmailTaken(() =>
@@ -275,7 +275,8 @@ export async function updateUserFromFields(
     const [current] = await tx.select({ status: users.status }).from(users).where(eq(users.id, user.id));
     if (current!.status === 'banned' || current!.status === 'invited')
       throw fieldError(fields.password !== undefined ? 'password' : 'autoGenerateNewPassword', `${email} is ${current!.status}: a password cannot be set now.`);
-    if (fields.password !== undefined) await assertPasswordAllowed(tx, fields.password, email, 'password');
+    if (fields.password !== undefined)
+      await assertPasswordAllowed(tx, fields.password, { email, firstName: fields.firstName ?? user.firstName, lastName: fields.lastName ?? user.lastName }, 'password');
     await storePassword(tx, user.id, fields.password ?? generatedPassword());
     // Told, as after a link or an email change: a password set through a key must not go unnoticed.
     await enqueueMail(tx, { email, userId: user.id }, passwordChangedMail(await organizationName(tx), fields.firstName ?? user.firstName));

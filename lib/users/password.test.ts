@@ -48,13 +48,13 @@ describe('changing one\'s own password', () => {
 
 describe('a new password typed twice differently', () => {
   it('is refused with the policy\'s complaints about it too, so one try shows every problem', async () => {
-    await expect(refuseUnconfirmed(db, 'short', 'someone@example.test', 'newPassword')).rejects.toMatchObject({
+    await expect(refuseUnconfirmed(db, 'short', { email: 'someone@example.test' }, 'newPassword')).rejects.toMatchObject({
       code: 'invalid',
       fieldErrors: { newPassword: expect.arrayContaining(['Use at least 12 characters.']), confirmPassword: [PASSWORDS_DIFFER] },
     });
     // A good password differing only in its confirmation: that alone is named.
-    await expect(refuseUnconfirmed(db, NEW_PASSWORD, 'someone@example.test', 'newPassword')).rejects.toMatchObject({ fieldErrors: { confirmPassword: [PASSWORDS_DIFFER] } });
-    await expect(refuseUnconfirmed(db, NEW_PASSWORD, 'someone@example.test', 'newPassword').catch((e: { fieldErrors: object }) => Object.keys(e.fieldErrors))).resolves.toEqual(['confirmPassword']);
+    await expect(refuseUnconfirmed(db, NEW_PASSWORD, { email: 'someone@example.test' }, 'newPassword')).rejects.toMatchObject({ fieldErrors: { confirmPassword: [PASSWORDS_DIFFER] } });
+    await expect(refuseUnconfirmed(db, NEW_PASSWORD, { email: 'someone@example.test' }, 'newPassword').catch((e: { fieldErrors: object }) => Object.keys(e.fieldErrors))).resolves.toEqual(['confirmPassword']);
   });
 });
 

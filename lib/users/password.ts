@@ -7,7 +7,7 @@ import { hashPassword } from '@/lib/auth/password';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { passwordChangedMail } from '@/lib/mail/templates';
-import { checkPassword } from '@/lib/auth/password-policy';
+import { checkPassword, type PasswordOwner } from '@/lib/auth/password-policy';
 import { reverifyPassword, SIGN_IN_MESSAGES } from '@/lib/auth/sign-in';
 import { AppError, fieldError } from '@/lib/errors';
 import { getOrganization, getSecuritySettings } from '@/lib/settings';
@@ -19,15 +19,15 @@ export const SAME_PASSWORD = 'Choose a password different from the current one.'
  * A new password typed twice differently: refused, with what the policy says of it too (on `field`),
  * so the form names every problem at once instead of one per try. Before setup the defaults apply.
  */
-export async function refuseUnconfirmed(q: Queryable, password: string, email: string | null, field: string): Promise<never> {
+export async function refuseUnconfirmed(q: Queryable, password: string, owner: PasswordOwner | null, field: string): Promise<never> {
   const policy = (await getOrganization(q)) ? await getSecuritySettings(q) : SECURITY_DEFAULTS;
-  const failures = email === null ? [] : checkPassword(password, policy, { email });
+  const failures = owner === null ? [] : checkPassword(password, policy, owner);
   throw new AppError('invalid', 'Check the highlighted fields.', { ...(failures.length > 0 ? { [field]: failures } : {}), confirmPassword: [PASSWORDS_DIFFER] });
 }
 
 /** Policy failures as a field error on `field`; nothing when the password is acceptable. */
-export async function assertPasswordAllowed(tx: Tx, password: string, email: string, field = 'newPassword') {
-  const failures = checkPassword(password, await getSecuritySettings(tx), { email });
+export async function assertPasswordAllowed(tx: Tx, password: string, owner: PasswordOwner, field = 'newPassword') {
+  const failures = checkPassword(password, await getSecuritySettings(tx), owner);
   if (failures.length > 0) throw new AppError('invalid', 'Choose a stronger password.', { [field]: failures });
 }
 
@@ -64,7 +64,7 @@ export async function changeOwnPassword(
   meta: RequestMeta,
 ) {
   const [user] = await db
-    .select({ email: users.email, firstName: users.firstName, passwordHash: users.passwordHash })
+    .select({ email: users.email, firstName: users.firstName, lastName: users.lastName, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(users.id, userId));
   if (!user) throw new AppError('not_found', 'Your account no longer exists.');
@@ -78,7 +78,7 @@ export async function changeOwnPassword(
     const [now] = await tx.select({ status: users.status, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).for('update');
     if (now?.status !== 'active' || now.passwordHash !== user.passwordHash)
       throw new AppError('conflict', 'Your account changed while your password was being checked. Sign in again.');
-    await assertPasswordAllowed(tx, input.newPassword, user.email);
+    await assertPasswordAllowed(tx, input.newPassword, user);
     const sessionVersion = await storePassword(tx, userId, input.newPassword);
     const actor: Actor = { type: 'user', id: userId, label: user.email };
     await recordAudit(tx, { actor, action: 'user.password_changed', target: { type: 'user', id: userId, label: user.email }, meta });

@@ -10,12 +10,12 @@ import { findToken } from '@/lib/auth/tokens';
 import { completePasswordLink } from '@/lib/users/access';
 import { refuseUnconfirmed } from '@/lib/users/password';
 
-/** The email of the account a link is for (null for a link that does not work). */
-async function linkEmail(tx: Tx, token: string) {
+/** The account a link is for, as the password policy reads it (null for a link that does not work). */
+async function linkOwner(tx: Tx, token: string) {
   const link = await findToken(tx, token);
   if (!link) return null;
-  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, link.userId));
-  return user?.email ?? null;
+  const [user] = await tx.select({ email: users.email, firstName: users.firstName, lastName: users.lastName }).from(users).where(eq(users.id, link.userId));
+  return user ?? null;
 }
 
 const setPasswordSchema = z
@@ -27,7 +27,7 @@ const setPasswordSchema = z
 
 // Public: the link is the credential. Setting the password signs the user in.
 export const setPasswordAction = action('public', setPasswordSchema, async (input, { tx, meta }) => {
-  if (input.password !== input.confirmPassword) await refuseUnconfirmed(tx, input.password, await linkEmail(tx, input.token), 'password');
+  if (input.password !== input.confirmPassword) await refuseUnconfirmed(tx, input.password, await linkOwner(tx, input.token), 'password');
   const user = await completePasswordLink(tx, input.token, input.password, meta);
   await renewSession(user, user.sessionVersion);
   return { message: 'Your password is set.', redirectTo: '/' };

@@ -10,7 +10,7 @@ import { refuseUnconfirmed } from '@/lib/users/password';
 const setupFormSchema = setupSchema.extend({ confirmPassword: z.string() });
 
 export const setupAction = action('public', setupFormSchema, async ({ confirmPassword, ...input }, { tx, meta }) => {
-  if (input.password !== confirmPassword) await refuseUnconfirmed(tx, input.password, input.email, 'password');
+  if (input.password !== confirmPassword) await refuseUnconfirmed(tx, input.password, input, 'password');
   await setupOrganization(tx, input, meta);
   return { message: 'Userdesk is ready. Signing you in…' };
 });
