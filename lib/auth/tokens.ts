@@ -2,7 +2,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
-import { securitySettings, userTokens } from '@/db/schema';
+import { securitySettings, users, userTokens } from '@/db/schema';
 import { cancelLinkMail } from '@/lib/mail/outbox';
 
 export type TokenPurpose = 'invitation' | 'reset';
@@ -31,8 +31,11 @@ export async function issueToken(q: Queryable, userId: string, purpose: TokenPur
 // Administrator who shortens a lifetime shortens the links already sent too (lengthening it does not
 // revive or extend them).
 const lifetimeNow = sql`(select case when ${userTokens.purpose} = 'invitation' then make_interval(days => ${securitySettings.invitationLifetimeDays}) else make_interval(mins => ${securitySettings.resetLifetimeMinutes}) end from ${securitySettings} limit 1)`;
+// Only for an account a password can be set on (invited or active): one locked by wrong passwords
+// since the link was sent keeps its link, but the page must not offer a form that then refuses it.
+const accountOpen = sql`exists (select 1 from ${users} where ${users.id} = ${userTokens.userId} and ${users.status} in ('invited', 'active'))`;
 const usable = (hash: string) =>
-  and(eq(userTokens.tokenHash, hash), isNull(userTokens.consumedAt), gt(userTokens.expiresAt, sql`now()`), sql`${userTokens.createdAt} > now() - ${lifetimeNow}`);
+  and(eq(userTokens.tokenHash, hash), isNull(userTokens.consumedAt), gt(userTokens.expiresAt, sql`now()`), sql`${userTokens.createdAt} > now() - ${lifetimeNow}`, accountOpen);
 
 // The lookup is by hash, so timing reveals nothing of the token; the final comparison is constant-time anyway.
 const matches = (stored: string, hash: string) => timingSafeEqual(Buffer.from(stored, 'hex'), Buffer.from(hash, 'hex'));

@@ -7,7 +7,7 @@ import { principalOf, type Principal } from '@/lib/auth/principal';
 import { hashPassword } from '@/lib/auth/password';
 import { hit, SIGN_IN_PER_IP } from '@/lib/auth/rate-limit';
 import { signIn } from '@/lib/auth/sign-in';
-import { hashToken } from '@/lib/auth/tokens';
+import { findToken, hashToken } from '@/lib/auth/tokens';
 import { completePasswordLink, INVALID_LINK, requestPasswordReset, resendInvitation, resetUser, sendInvitation, unlockUser } from './access';
 import { SUPERSEDED } from '@/lib/mail/outbox';
 import type { Transporter } from 'nodemailer';
@@ -108,6 +108,19 @@ describe('reset', () => {
     const token = tokenFrom((await lastMailTo(user.email)).text);
     await db.update(userTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(userTokens.tokenHash, hashToken(token)));
     await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3'))).rejects.toThrow(INVALID_LINK);
+  });
+});
+
+describe('a link whose account cannot use it now', () => {
+  it('is not offered while the account is locked: the page says so at once, not after a password is typed', async () => {
+    const user = await insertUser(db, { email: `lock.after.link${++n}@example.test`, passwordHash: hash, environmentId });
+    await db.transaction((tx) => requestPasswordReset(tx, user.email, { ...meta, ip: '192.0.2.78' }));
+    const token = tokenFrom((await lastMailTo(user.email)).text);
+    expect(await findToken(db, token)).toMatchObject({ userId: user.id, purpose: 'reset' });
+    // Locked by wrong passwords (not a manager's action, so nothing voided the link).
+    await db.update(users).set({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() }).where(eq(users.id, user.id));
+    expect(await findToken(db, token)).toBeNull();
+    await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3', meta))).rejects.toThrow(INVALID_LINK);
   });
 });
 
