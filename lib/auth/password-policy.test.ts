@@ -51,7 +51,7 @@ describe('checkPassword', () => {
 
   it('describes the policy in one sentence', () => {
     expect(describePolicy(SECURITY_DEFAULTS)).toBe(
-      'Use at least 12 characters, a lowercase letter, an uppercase letter, a digit; common passwords are refused.',
+      'Use at least 12 characters, a lowercase letter, an uppercase letter, a digit; common passwords, and ones with your name or email address, are refused.',
     );
   });
 });

@@ -57,5 +57,5 @@ export function describePolicy(policy: PasswordPolicy): string {
   if (policy.requireUppercase) parts.push('an uppercase letter');
   if (policy.requireDigit) parts.push('a digit');
   if (policy.requireSymbol) parts.push('a symbol');
-  return `Use ${parts.join(', ')}${policy.rejectCommonPasswords ? '; common passwords are refused' : ''}.`;
+  return `Use ${parts.join(', ')}${policy.rejectCommonPasswords ? '; common passwords, and ones with your name or email address, are refused' : ''}.`;
 }
