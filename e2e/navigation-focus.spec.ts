@@ -63,8 +63,8 @@ test.describe('Focus after navigation', () => {
     await expect(summary).toBeFocused();
     await summary.getByRole('link', { name: /^New password:/ }).click();
     await expect(invited.getByLabel('New password', { exact: true })).toBeFocused();
-    await invited.getByLabel('New password', { exact: true }).fill('Link-Focus-Garden-77');
-    await invited.getByLabel('Confirm new password').fill('Link-Focus-Garden-77');
+    await invited.getByLabel('New password', { exact: true }).fill('Quiet-Garden-Stone-77');
+    await invited.getByLabel('Confirm new password').fill('Quiet-Garden-Stone-77');
     await invited.getByLabel('Confirm new password').press('Enter');
     await expect(invited).toHaveURL(/\/profile$/);
     await expect.poll(() => focusedHeading(invited)).toBe('My profile');
