@@ -91,6 +91,12 @@ test.describe('reset and emailed links', () => {
 
     const link = await linkFromOutbox(page, ACCOUNTS.resettable.email, /Reset your password/);
     await expectAccessible(page);
+    // Opened where someone else is signed in, the page says that their session gives way to Rita's.
+    await page.goto(link);
+    await expect(page.getByRole('main').getByRole('status').filter({ hasText: 'You are signed in as' })).toHaveText(
+      `You are signed in as ${ACCOUNTS.admin.email}. Setting this password signs you out and signs you in as ${ACCOUNTS.resettable.email}.`,
+    );
+    await expectAccessible(page);
 
     const rita = await asRecipient(browser);
     // The old password no longer works.
@@ -100,6 +106,7 @@ test.describe('reset and emailed links', () => {
 
     await rita.page.goto(link);
     await expect(rita.page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await expect(rita.page.getByText('You are signed in as')).toHaveCount(0);
     await expectAccessible(rita.page);
     await rita.page.getByLabel('New password', { exact: true }).fill('Fresh-Start-Worked-2026');
     await rita.page.getByLabel('Confirm new password').fill('Fresh-Start-Worked-2026');

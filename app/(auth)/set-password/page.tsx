@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { db } from '@/db';
 import { users } from '@/db/schema';
 import { describePolicy } from '@/lib/auth/password-policy';
+import { getCurrentUser } from '@/lib/auth/session';
 import { findToken } from '@/lib/auth/tokens';
 import { firstParam } from '@/lib/search-params';
 import { getSecuritySettings } from '@/lib/settings';
@@ -29,7 +30,11 @@ export default async function SetPasswordPage({ searchParams }: { searchParams: 
       </>
     );
   }
-  const [settings, [user]] = await Promise.all([getSecuritySettings(db), db.select({ email: users.email }).from(users).where(eq(users.id, link.userId))]);
+  const [settings, [user], current] = await Promise.all([
+    getSecuritySettings(db),
+    db.select({ email: users.email }).from(users).where(eq(users.id, link.userId)),
+    getCurrentUser(),
+  ]);
   return (
     <>
       <h1 className="text-xl font-semibold">{link.purpose === 'invitation' ? 'Welcome! Choose your password' : 'Choose a new password'}</h1>
@@ -37,6 +42,12 @@ export default async function SetPasswordPage({ searchParams }: { searchParams: 
       <p className="mt-1 text-sm text-slate-600">
         For <span className="font-medium text-slate-900 [overflow-wrap:anywhere]">{user?.email}</span>. You will be signed in once it is set.
       </p>
+      {/* Setting it replaces this browser's session: whoever is signed in here is told before, not after. */}
+      {current && current.id !== link.userId && (
+        <Alert tone="info" className="mt-4">
+          You are signed in as {current.email}. Setting this password signs you out and signs you in as {user?.email}.
+        </Alert>
+      )}
       <SetPasswordForm token={token} email={user?.email ?? ''} passwordHelp={describePolicy(settings)} />
     </>
   );
