@@ -166,7 +166,8 @@ export async function seedPostgres(sqlClient: postgres.Sql, ctx: SeedContext | (
       memberships.push(membershipBuffer);
     }
     await copyIn(tx, `copy users (${USER_COLUMNS.join(', ')}) from stdin with (format csv)`, userChunks());
-    // The users already carry their environment_ids: the trigger that keeps that copy is not needed here.
+    // The users already carry their environment_ids: the trigger that keeps that copy (and checks each
+    // membership names a user, as these were just written) is not needed here.
     await tx.unsafe('alter table user_environments disable trigger user_environments_sync');
     await copyIn(tx, 'copy user_environments (user_id, environment_id) from stdin with (format csv)', memberships);
     await tx.unsafe('alter table user_environments enable trigger user_environments_sync');

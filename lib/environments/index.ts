@@ -135,7 +135,7 @@ export async function deleteEnvironment(tx: Tx, principal: Principal, id: string
   if ((counts?.users ?? 0) > 0 || (counts?.apiUsers ?? 0) > 0)
     throw new AppError('conflict', `${env.name} has users or API users and cannot be deleted: archive it instead.`);
   if (!env.archivedAt && (await activeCount(tx)) <= 1) throw new AppError('conflict', 'This is the only active environment and cannot be deleted.');
-  // A user being added to it meanwhile waits on our row lock (the FK check) and then fails cleanly.
+  // A user being added to it meanwhile waits on our row lock (the reference check) and then fails cleanly.
   await tx.delete(environments).where(eq(environments.id, env.id));
   await recordAudit(tx, { actor: principal.actor, action: 'environment.deleted', target: target(env), meta });
 }
