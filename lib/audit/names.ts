@@ -3,11 +3,16 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { auditEvents, environments, users, type AuditEvent } from '@/db/schema';
+import { canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** id -> "First Last" for the actors and targets, and id -> name for environments in the changes. */
-export async function auditNames(q: Queryable, events: AuditEvent[]): Promise<Map<string, string>> {
+/**
+ * id -> "First Last" for the actors and targets, and id -> name for environments in the changes: those
+ * the viewer works in. Another is "another environment", as lists only count them (environmentsSeenBy):
+ * a shared member's history must not tell a manager the names of environments outside their own.
+ */
+export async function auditNames(q: Queryable, events: AuditEvent[], viewer: Principal): Promise<Map<string, string>> {
   const userIds = new Set<string>();
   const otherIds = new Set<string>();
   for (const e of events) {
@@ -21,7 +26,8 @@ export async function auditNames(q: Queryable, events: AuditEvent[]): Promise<Ma
     for (const u of await q.select({ id: users.id, firstName: users.firstName, lastName: users.lastName }).from(users).where(inArray(users.id, [...userIds])))
       names.set(u.id, `${u.firstName} ${u.lastName}`);
   if (otherIds.size > 0)
-    for (const env of await q.select({ id: environments.id, name: environments.name }).from(environments).where(inArray(environments.id, [...otherIds]))) names.set(env.id, env.name);
+    for (const env of await q.select({ id: environments.id, name: environments.name }).from(environments).where(inArray(environments.id, [...otherIds])))
+      names.set(env.id, canSeeEnvironment(viewer, env.id) ? env.name : 'another environment');
   return names;
 }
 

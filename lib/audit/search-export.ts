@@ -5,7 +5,8 @@ import type { AuditEvent } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
 import { csvLine } from '@/lib/spreadsheet-safety';
 import { describeAuditEvent } from './describe';
-import { auditPages, namesFor, type AuditParams } from './search';
+import { auditNames } from './names';
+import { auditPages, type AuditParams } from './search';
 
 export const CSV_HEADER = ['Event', 'Time (UTC)', 'Actor type', 'Actor', 'Actor id', 'Action', 'Sentence', 'Target', 'Target id', 'Environment id', 'Changes', 'Detail', 'IP', 'User agent'];
 
@@ -44,7 +45,7 @@ export function auditCsvStream(q: Queryable, principal: Principal, params: Audit
       }
       const { value, done } = await pages.next();
       if (done) return controller.close();
-      const names = await namesFor(q, value);
+      const names = await auditNames(q, value, principal);
       controller.enqueue(encoder.encode(value.map((e) => csvLine(rowOf(e, names))).join('')));
     },
     async cancel() {

@@ -8,7 +8,9 @@ import { recordAudit } from '.';
 import { auditParamsSchema, listActionKinds, readAuditParams, searchAudit } from './search';
 import { csvCell } from '@/lib/spreadsheet-safety';
 import { auditCsvStream } from './search-export';
+import { describeAuditEvent, describeAuditEvents } from './describe';
 import { listUserHistory } from './list';
+import { auditNames } from './names';
 
 let db: Db;
 let envA: string;
@@ -106,6 +108,26 @@ describe('audit search', () => {
     expect(everything.map((e) => e.detail)).toEqual(expect.arrayContaining(['elsewhere', 'a role']));
     // Without audit.read, only what was done to the user.
     expect((await listUserHistory(db, managerId, { viewer: { ...admin, permissions: ['users.read'] } })).events).toEqual([]);
+  });
+
+  it('names environments in changes, on /audit, its export and a history, but only those the reader works in', async () => {
+    const shared = await insertUser(db, { email: 'shared@example.test', environmentId: envA });
+    await db.transaction((tx) =>
+      recordAudit(tx, { actor: admin.actor, action: 'user.updated', target: { type: 'user', id: shared.id, label: shared.email }, environmentId: envA, changes: { environments: { before: [envA], after: [envA, envB] } } }),
+    );
+    const changesOf = async (viewer: Principal) => {
+      const { events } = await searchAudit(db, viewer, params({ target: shared.email }));
+      const names = await auditNames(db, events, viewer);
+      return describeAuditEvent(events[0]!, names).changes.map((c) => `${c.field}: ${c.before} -> ${c.after}`);
+    };
+    expect(await changesOf(admin)).toEqual(['Environments: Production -> Production, Other']);
+    expect(await changesOf(manager)).toEqual(['Environments: Production -> Production, another environment']);
+    const csv = await new Response(auditCsvStream(db, manager, params({ target: shared.email }))).text();
+    expect(csv).toContain('Environments: Production -> Production, another environment');
+    expect(csv).not.toContain(envB);
+    const history = (await listUserHistory(db, shared.id, { viewer: manager })).events;
+    const described = describeAuditEvents(history, await auditNames(db, history, manager), { about: shared.id });
+    expect(JSON.stringify(described)).not.toMatch(/Other|[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 
   it('the export neutralises formula-leading values', async () => {

@@ -137,14 +137,6 @@ export async function listActionKinds(q: Queryable): Promise<string[]> {
   return result.map((r) => r.action);
 }
 
-/** Display names of the people an event page mentions ("Dana Whitfield"), for the sentence renderer. */
-export async function namesFor(q: Queryable, events: AuditEvent[]): Promise<Map<string, string>> {
-  const ids = [...new Set(events.flatMap((e) => [e.actorId, e.targetId]).filter((id): id is string => !!id))];
-  if (ids.length === 0) return new Map();
-  const found = await q.select({ id: users.id, firstName: users.firstName, lastName: users.lastName }).from(users).where(inArray(users.id, ids));
-  return new Map(found.map((u) => [u.id, `${u.firstName} ${u.lastName}`]));
-}
-
 /** Every matching event, newest first, one keyset page at a time (the CSV export streams these). */
 export async function* auditPages(q: Queryable, principal: Principal, params: AuditParams, pageSize = 2_000) {
   let after = params.after;

@@ -8,7 +8,8 @@ import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
 import { getRetentionDays, lastVerification } from '@/lib/audit/chain';
 import { actionLabel, describeAuditEvent, groupByDay } from '@/lib/audit/describe';
-import { listActionKinds, namesFor, readAuditParams, searchAudit, type AuditParams } from '@/lib/audit/search';
+import { auditNames } from '@/lib/audit/names';
+import { listActionKinds, readAuditParams, searchAudit, type AuditParams } from '@/lib/audit/search';
 import { isAdministrator } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
@@ -37,7 +38,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     lastVerification(db),
     getRetentionDays(db),
   ]);
-  const names = await namesFor(db, events);
+  const names = await auditNames(db, events, principal);
   const described = events.map((e) => ({ ...describeAuditEvent(e, names), event: e }));
   const active = FILTERS.filter((f) => params[f]);
   // Dates are YYYY-MM-DD, so they compare as text. Such a range matches nothing: say why.

@@ -75,9 +75,10 @@ export async function loadConflict(userId: unknown, seenAt: unknown): Promise<Co
   const since = new Date(seenAt);
   if (!z.uuid().safeParse(userId).success || Number.isNaN(since.getTime())) return null;
   try {
-    const user = await findVisibleUser(db, principalOf(viewer), userId);
+    const principal = principalOf(viewer);
+    const user = await findVisibleUser(db, principal, userId);
     const events = await changesSince(db, userId, since);
-    const names = await auditNames(db, events);
+    const names = await auditNames(db, events, principal);
     const environmentIds = await membershipsOf(db, userId);
     return {
       current: { firstName: user.firstName, lastName: user.lastName, email: user.email, roleId: user.roleId, environmentIds, tags: user.tags, inactive: user.status === 'inactive', profile: user.profile },

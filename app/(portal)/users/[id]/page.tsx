@@ -60,7 +60,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
     membershipsOf(db, user.id),
     listUserHistory(db, user.id, { viewer: principal, beforeId }),
   ]);
-  const names = await auditNames(db, history.events);
+  const names = await auditNames(db, history.events, principal);
   const described = describeAuditEvents(history.events, names, { about: user.id });
   const refusal = changeRefusal(principal, user, memberships);
   const changeable = refusal === null;
