@@ -140,6 +140,13 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent(samples.at(-1)!, names).sentence).toBe('Dana Whitfield changed the security settings: minimum password length from 12 to 14');
   });
 
+  it('says what a lifted ban gave back: access, a new invitation to accept, or a lock still to lift', () => {
+    const validated = (after: string) => describeAuditEvent(event({ action: 'user.validated', changes: { status: { before: 'banned', after } } }), names).sentence;
+    expect(validated('active')).toBe('Dana Whitfield lifted the ban on Marcus Oyelaran and restored access');
+    expect(validated('invited')).toBe('Dana Whitfield lifted the ban on Marcus Oyelaran, who must accept a new invitation');
+    expect(validated('locked')).toBe('Dana Whitfield lifted the ban on Marcus Oyelaran, who is still locked');
+  });
+
   it('still reads an action it does not know as words', () => {
     const { sentence } = describeAuditEvent(event({ action: 'widget.polished', targetLabel: 'integration-bot', targetId: null }), names);
     expect(sentence).toBe('Dana Whitfield polished integration-bot');

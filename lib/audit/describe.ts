@@ -210,9 +210,10 @@ function sentenceOf(event: AuditEvent, names: Names | undefined, options: Descri
       return detail ? `${actor} banned ${whom}, giving the reason “${detail}”` : `${actor} banned ${whom}`;
     case 'user.validated': {
       const after = event.changes?.status?.after;
-      return after === 'invited'
-        ? `${actor} lifted the ban on ${whom}, who must accept a new invitation`
-        : `${actor} lifted the ban on ${whom} and restored access`;
+      // Validate gives back what the ban covered: a lock under it stays (lib/users/update.ts validateUser).
+      if (after === 'invited') return `${actor} lifted the ban on ${whom}, who must accept a new invitation`;
+      if (after === 'locked') return `${actor} lifted the ban on ${whom}, who is still locked`;
+      return `${actor} lifted the ban on ${whom} and restored access`;
     }
     case 'user.unlocked':
       return event.actorType === 'system' ? `${capitalize(whom)} was unlocked automatically after the lockout period` : `${actor} unlocked ${whom}`;
