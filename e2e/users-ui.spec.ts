@@ -469,6 +469,28 @@ test.describe('Bulk actions and export', () => {
     await expect(page.locator('table tbody tr').filter({ hasText: 'Banned' })).toHaveCount(3);
   });
 
+  test('bulk Change role takes Administrators (in no environment of their own) back to a role of the environment the list shows', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const tag = `stepdown${run}`;
+    for (const name of ['Dora', 'Emil']) await addUser(page, name, `Stepdown${run}`, `${name.toLowerCase()}.${tag}@acme.test`);
+    const changeRole = async (role: string) => {
+      await page.goto(`/users?q=${tag}`);
+      await page.getByRole('checkbox', { name: 'Select every user on this page' }).check();
+      await page.getByRole('button', { name: 'Actions', exact: true }).click();
+      await page.getByRole('menuitem', { name: 'Change role…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Change the role of 2 users?' });
+      await dialog.getByRole('combobox', { name: 'New role' }).click();
+      await page.getByRole('option', { name: role, exact: true }).click();
+      await dialog.getByRole('button', { name: 'Change role of 2 users' }).click();
+      await expect(page.getByRole('status').filter({ hasText: '2 users given the new role.' })).toBeVisible();
+      await expect(page.locator('table tbody tr').filter({ hasText: role })).toHaveCount(2);
+    };
+    await changeRole('Administrator');
+    await changeRole('Account Manager');
+    await page.getByRole('link', { name: `Stepdown${run}, Dora` }).click();
+    await expect(page.getByRole('checkbox', { name: 'Production' })).toBeChecked();
+  });
+
   test('"select all N matching" acts on every match beyond the page, in one confirmed action', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users?q=pagefill');

@@ -107,10 +107,10 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
     const data = new FormData();
     data.set('kind', kind);
     data.set('scope', target.scope);
+    data.set('listEnvironmentId', environmentId);
     if (target.scope === 'selection') for (const id of target.ids) data.append('userIds', id);
     else {
       for (const [k, v] of Object.entries(params)) if (v && ['q', 'status', 'role', 'env', 'tag', 'idle'].includes(k)) data.set(k, v);
-      data.set('listEnvironmentId', environmentId);
       data.set('readAt', readAt);
     }
     if (variant === 'locked') data.set('status', 'locked');

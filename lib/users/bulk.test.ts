@@ -152,6 +152,19 @@ describe('Change role', () => {
     }
     expect(await auditCount('user.role_changed', made.map((m) => m.id))).toBe(0);
   });
+
+  it('gives Administrators (in no environment of their own) a role tied to environments in the environment of the list', async () => {
+    const admins = [];
+    for (let i = 0; i < 2; i++) admins.push(await insertUser(db, { email: `step-down-${i}@example.test`, role: 'Administrator' }));
+    const accountManager = await roleId('Account Manager');
+    const result = await runBulk(db, admin(), { ids: admins.map((a) => a.id) }, { kind: 'role', roleId: accountManager, environmentId: sandboxId });
+    expect(result).toEqual({ done: 2, skipped: 0, problems: [] });
+    expect(await statusOf('step-down-')).toEqual(admins.map(() => ({ status: 'active', roleId: accountManager, environmentIds: [sandboxId] })));
+    // A user already in environments keeps them.
+    const member = await insertUser(db, { email: 'keeps-env@example.test', environmentId });
+    await runBulk(db, admin(), { ids: [member.id] }, { kind: 'role', roleId: accountManager, environmentId: sandboxId });
+    expect(await statusOf('keeps-env')).toEqual([{ status: 'active', roleId: accountManager, environmentIds: [environmentId] }]);
+  });
 });
 
 describe('runBulk when the caller changes while it runs', () => {

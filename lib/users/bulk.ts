@@ -29,7 +29,8 @@ export const bulkOperationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ban'), reason: banReasonSchema }),
   z.object({ kind: z.literal('unlock') }),
   z.object({ kind: z.literal('reset') }),
-  z.object({ kind: z.literal('role'), roleId: z.uuid('Choose a role.') }),
+  // environmentId: the list's, which a user in none (an Administrator) joins under a role tied to environments.
+  z.object({ kind: z.literal('role'), roleId: z.uuid('Choose a role.'), environmentId: z.uuid().optional() }),
   z.object({ kind: z.literal('addEnvironment'), environmentId: z.uuid('Choose an environment.') }),
   z.object({ kind: z.literal('removeEnvironment'), environmentId: z.uuid('Choose an environment.') }),
 ]);
@@ -156,7 +157,11 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
           ? [...new Set([...memberships, op.environmentId])]
           : op.kind === 'removeEnvironment'
             ? memberships.filter((id) => id !== op.environmentId)
-            : memberships;
+            : memberships.length === 0 && op.environmentId
+              ? // Someone in none (an Administrator) moving to a role tied to environments joins the list's, as on
+                // SOAP's UpdateUser: otherwise "Choose at least one environment.", which the dialog has no field for.
+                [op.environmentId]
+              : memberships;
       const update = (q: Tx) =>
         updateUser(
           q,

@@ -45,6 +45,7 @@ const bulkFormSchema = z.object({
   // When the list was read: whoever began to match after it (added, locked, gone idle) is left out.
   readAt: z.string().optional(),
   // The environment the list was shown in: the switcher may have moved on since (another tab).
+  // Sent for a selection too: Change role may put users in it.
   listEnvironmentId: z.string().optional(),
 });
 
@@ -57,17 +58,19 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
   const op = parseOrRefuse(bulkOperationSchema, { kind: input.kind, reason: input.reason, roleId: input.roleId, environmentId: input.environmentId }, 'Choose what to do.');
   const { scope, userIds } = parseOrRefuse(usersSchema, { scope: input.scope, userIds: input.userIds }, 'Choose the users to act on.');
   const principal = principalOf(user);
+  const environment =
+    input.listEnvironmentId === undefined
+      ? await getCurrentEnvironment(user)
+      : ((await getVisibleEnvironments(user)).find((e) => e.id === input.listEnvironmentId) ??
+        fail('The list you chose from is not of an environment you work in: reload the page and try again.'));
+  // Change role puts a user in no environment (an Administrator) in the list's (lib/users/bulk.ts).
+  if (op.kind === 'role' && environment) op.environmentId = environment.id;
   let target;
   if (scope === 'selection') {
     if (userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
     // Made on Locked Users: each user must still be locked when reached (one unlocked meanwhile is skipped).
     target = { ids: userIds, status: listParamsSchema.shape.status.parse(input.status) };
   } else {
-    const environment =
-      input.listEnvironmentId === undefined
-        ? await getCurrentEnvironment(user)
-        : ((await getVisibleEnvironments(user)).find((e) => e.id === input.listEnvironmentId) ??
-          fail('The list you chose from is not of an environment you work in: reload the page and try again.'));
     if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
     const filter = listParamsSchema.parse({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
     const readAt = input.readAt === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.readAt);
