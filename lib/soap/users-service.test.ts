@@ -363,6 +363,16 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(await userNamed('inactive.creds.soap@example.test')).toBeUndefined();
   });
 
+  it('RequirePasswordChange=true on an invited user is refused naming the field: the invitation sets their password and clears it', async () => {
+    const invited = await insertUser(db, { email: 'invited.rpc.soap@example.test', status: 'invited', environmentId });
+    const { result, exceptions } = await call('UpdateUser', request(`UserName="${invited.email}" FirstName="Changed"`, '<RequirePasswordChange>true</RequirePasswordChange>'));
+    expect(result.Success).toBe('false');
+    expect(exceptions).toEqual([{ severity: 'Error', message: `RequirePasswordChange: ${invited.email} has not accepted the invitation yet: they choose their password from it, so there is no password to require a change of.` }]);
+    expect(await userNamed(invited.email)).toMatchObject({ requirePasswordChange: false, firstName: 'Test', version: invited.version });
+    const kept = await call('UpdateUser', request(`UserName="${invited.email}"`, '<RequirePasswordChange>false</RequirePasswordChange>'));
+    expect(kept.exceptions).toEqual([]);
+  });
+
   it('refuses Tags that hold anything but UserTag elements, or come twice, instead of clearing every tag; nil leaves them, empty clears', async () => {
     const tags = [{ name: 'ExternalUserId', value: '42' }];
     const user = await insertUser(db, { email: 'tagged.soap@example.test', tags, environmentId });

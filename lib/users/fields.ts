@@ -293,6 +293,10 @@ export async function updateUserFromFields(
   // storePassword clears the flag; a generated password nobody knows always requires a change.
   const requirePasswordChange = fields.autoGenerateNewPassword ? true : fields.requirePasswordChange;
   if (requirePasswordChange !== undefined) {
+    // Setting a password from the invitation clears the flag: asked for now, it would do nothing at all.
+    const [current] = await tx.select({ status: users.status }).from(users).where(eq(users.id, user.id));
+    if (requirePasswordChange && current!.status === 'invited')
+      throw fieldError('requirePasswordChange', `${email} has not accepted the invitation yet: they choose their password from it, so there is no password to require a change of.`);
     const [row] = await tx
       .update(users)
       .set({ requirePasswordChange, version: sql`${users.version} + 1`, updatedAt: new Date() })
