@@ -12,11 +12,15 @@ export const SOAP_TOKEN_MINUTES = 60;
 
 export async function issueSoapToken(q: Queryable, user: { id: string; sessionVersion: number }): Promise<{ token: string; expiresAt: Date }> {
   const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + SOAP_TOKEN_MINUTES * 60_000);
   // Expired tokens are swept as new ones are issued, so the table stays small without a job.
   await q.delete(soapSessions).where(lt(soapSessions.expiresAt, sql`now() - interval '1 day'`));
-  await q.insert(soapSessions).values({ tokenHash: hashToken(token), userId: user.id, sessionVersion: user.sessionVersion, expiresAt });
-  return { token, expiresAt };
+  // Timed by the database's clock, which resolveSoapToken checks it by: an app server's clock off by an
+  // hour would otherwise hand out tokens already expired, or living twice as long.
+  const [row] = await q
+    .insert(soapSessions)
+    .values({ tokenHash: hashToken(token), userId: user.id, sessionVersion: user.sessionVersion, expiresAt: sql`now() + make_interval(mins => ${SOAP_TOKEN_MINUTES})` })
+    .returning({ expiresAt: soapSessions.expiresAt });
+  return { token, expiresAt: row!.expiresAt };
 }
 
 /** The user a token belongs to, re-checked against the database; null when unknown, expired or ended. */
