@@ -657,6 +657,29 @@ describe('integrations signing in as an API user', () => {
     expect(await db.select().from(apiTokens).where(eq(apiTokens.apiUserId, id))).toHaveLength(3);
   });
 
+  it('a key that acts as a user cannot move that user\'s email address (a reset link sent there would be its portal sign-in); others\' it can', async () => {
+    const { createApiUser } = await import('@/lib/api-users/manage');
+    const { outboxMessages } = await import('@/db/schema');
+    const admin = await activeAdministrator();
+    const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const manager = await insertUser(db, { email: 'acted.as@example.test', role: 'Account Manager', environmentId });
+    const colleague = await insertUser(db, { email: 'acted.colleague@example.test', environmentId });
+    const { key } = await db.transaction((tx) =>
+      createApiUser(tx, person, { username: 'soap-as-manager', description: '', scope: 'user', userId: manager.id, environmentIds: [], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 600 }),
+    );
+    const token = String((await authenticate('soap-as-manager', key)).result.AuthenticationToken);
+    const update = (email: string, children: string) => call('UpdateUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" UserName="${email}">${children}</Request>`);
+    for (const children of ['<NewUserName>key.holder@example.test</NewUserName>', '<NewUserName>key.holder@example.test</NewUserName><SendCredentialsViaEmail>true</SendCredentialsViaEmail>']) {
+      const { result, exceptions } = await update(manager.email, children);
+      expect(result.Success, children).toBe('false');
+      expect(exceptions, children).toEqual([{ severity: 'Error', message: expect.stringContaining('cannot change the email address of the user it acts as') }]);
+    }
+    expect(await db.select().from(users).where(eq(users.id, manager.id))).toMatchObject([{ email: manager.email, version: manager.version }]);
+    expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'key.holder@example.test'))).toEqual([]);
+    expect((await update(manager.email, '<NewUserName>ACTED.AS@example.test</NewUserName><FirstName>Mia</FirstName>')).exceptions).toEqual([]);
+    expect((await update(colleague.email, '<NewUserName>acted.moved@example.test</NewUserName>')).exceptions).toEqual([]);
+  });
+
   it('cannot use an archived account', async () => {
     const [archived] = await db.insert(environments).values({ name: 'SOAP Archived', archivedAt: new Date() }).returning();
     // Whichever of the two Administrators the concurrency test above left active.

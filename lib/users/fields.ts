@@ -231,6 +231,9 @@ export async function updateUserFromFields(
   // must not set a new one, which would turn an integration's credential into their portal sign-in.
   if ((fields.password !== undefined || fields.autoGenerateNewPassword) && principal.actsAs === user.id)
     throw new AppError('forbidden', 'A key cannot set the password of the user it acts as: they change their own password in the portal (Profile), with their current one.');
+  // Nor move their email to an address its holder reads: a reset link asked for there does the same.
+  if (fields.email !== undefined && fields.email.toLowerCase() !== user.email.toLowerCase() && principal.actor.type === 'api_user' && principal.actsAs === user.id)
+    throw new AppError('forbidden', 'A key cannot change the email address of the user it acts as: a reset link sent there would sign its holder in as them. They change it in the portal.');
   let changed = false;
 
   // Unlocking first, so "locked: false, inactive: true" ends inactive and the profile edit sees the new status.
