@@ -96,6 +96,32 @@ test.describe('All Users: density, sticky header, phone', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
   });
 
+  test('between phone and wide screen (a tablet, a zoomed window) each row shows whom it is about and nothing scrolls sideways', async ({ page, login }) => {
+    test.setTimeout(120_000);
+    await login.signInAs('admin');
+    // 700: cards; 820: a tablet, or 1640 px at 200%; 1024: 1280 px at 125%. The sidebar shows from 768 px on.
+    for (const width of [700, 820, 1024]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const path of ['/users', '/users/locked']) {
+        await page.goto(path);
+        // The first row's name and email: as table cells or a card, wide enough to read them.
+        const rooms = await page.locator('main tbody tr, main ul[aria-label] > li').filter({ visible: true }).first().evaluate((row) => {
+          const name = row.querySelector('a[href^="/users/"]')!.closest('td, li')!;
+          return [name, name.tagName === 'TD' ? name.nextElementSibling! : name].map((el) => el.getBoundingClientRect().width);
+        });
+        for (const room of rooms) expect(room, `${path} at ${width}`).toBeGreaterThanOrEqual(150);
+        // Cards wherever the table has no room: they still sort.
+        if (await page.getByRole('columnheader', { name: /Name/ }).isHidden()) await expect(page.getByLabel('Sort by')).toBeVisible();
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), `${path} at ${width}`).toBeLessThanOrEqual(width);
+      }
+      for (const path of ['/settings/roles', '/settings/environments']) {
+        await page.goto(path);
+        await expect(page.getByRole('table')).toBeVisible();
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), `${path} at ${width}`).toBeLessThanOrEqual(width);
+      }
+    }
+  });
+
   test('short role names fit at 1440; the search button shows on focus without moving anything', async ({ page, login }) => {
     await page.setViewportSize(WIDE);
     await login.signInAs('admin');

@@ -20,6 +20,7 @@ import type { UserRow } from '@/lib/users/list';
 import { otherEnvironmentsLabel } from '@/lib/utils';
 import { listHref } from './list-href';
 import { ListLink } from './list-focus';
+import { LIST_LAYOUT } from './list-layout';
 import { StatusBadge } from './status-badge';
 
 type Kind = 'ban' | 'unlock' | 'reset' | 'role' | 'addEnvironment' | 'removeEnvironment';
@@ -172,10 +173,10 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   const count = allMatching ? total.count : selected.length;
 
   return (
-    <div className="space-y-2">
+    <div className="@container space-y-2">
       {selectable && (
         <div ref={toolbar} role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
-          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className="sm:hidden" />
+          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className={LIST_LAYOUT.cards} />
           <span className="px-1 text-slate-700 tabular-nums" aria-live="polite">
             {allMatching ? `All ${users(total.count)} matching selected` : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
           </span>
@@ -225,7 +226,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
         </div>
       )}
 
-      <div className="hidden sm:block">
+      <div className={LIST_LAYOUT.table}>
         <Table>
           <caption className="sr-only">{variant === 'locked' ? 'Locked users' : 'Users'}</caption>
           <thead>
@@ -235,21 +236,22 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                   <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} />
                 </Th>
               )}
-              {sortHeader('name', 'Name', 'w-[22%]')}
-              {variant === 'all' ? sortHeader('email', 'Email', 'w-[26%]') : <Th className="w-[28%]">Email</Th>}
+              {/* Name and Email share what the fixed columns leave; those appear only where they still do. */}
+              {sortHeader('name', 'Name')}
+              {variant === 'all' ? sortHeader('email', 'Email') : <Th>Email</Th>}
               {variant === 'all' ? (
                 <>
-                  <Th className="hidden w-40 md:table-cell">Role</Th>
+                  <Th className="w-40">Role</Th>
                   <Th className="w-24">Status</Th>
-                  <Th className="hidden w-[14%] xl:table-cell">Environments</Th>
-                  {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-52 lg:table-cell')}
-                  <Th className="hidden w-[12%] 2xl:table-cell">Tags</Th>
+                  <Th className="hidden w-40 @6xl:table-cell">Environments</Th>
+                  {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-52 @min-[60rem]:table-cell')}
+                  <Th className="hidden w-40 @min-[78rem]:table-cell">Tags</Th>
                 </>
               ) : (
                 <>
-                  <Th className="hidden w-56 md:table-cell">Reason</Th>
+                  <Th className="hidden w-56 @5xl:table-cell">Reason</Th>
                   {sortHeader('lockedAt', 'Locked since', 'w-52')}
-                  <Th className="hidden w-28 text-right lg:table-cell">Failed attempts</Th>
+                  <Th className="hidden w-28 text-right @6xl:table-cell">Failed attempts</Th>
                 </>
               )}
               <Th className={variant === 'locked' ? 'w-44' : 'w-14'}><span className="sr-only">Actions</span></Th>
@@ -272,22 +274,22 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                   <Td title={row.email}>{row.email}</Td>
                   {variant === 'all' ? (
                     <>
-                      <Td className="hidden md:table-cell" title={row.roleName}>{row.roleName}</Td>
+                      <Td title={row.roleName}>{row.roleName}</Td>
                       <Td><StatusBadge status={row.status} /></Td>
-                      <Td className="hidden xl:table-cell" title={row.allEnvironments ? 'All environments' : environmentsText(row)}>
+                      <Td className="hidden @6xl:table-cell" title={row.allEnvironments ? 'All environments' : environmentsText(row)}>
                         {row.allEnvironments ? 'All' : environmentsText(row) || <span className="text-slate-500">None</span>}
                       </Td>
-                      <Td className="hidden lg:table-cell"><LocalTime value={row.lastSignInAt} compact /></Td>
-                      <Td className="hidden text-xs 2xl:table-cell" title={row.tags.map((t) => `${t.name}=${t.value}`).join(', ')}>
+                      <Td className="hidden @min-[60rem]:table-cell"><LocalTime value={row.lastSignInAt} compact /></Td>
+                      <Td className="hidden text-xs @min-[78rem]:table-cell" title={row.tags.map((t) => `${t.name}=${t.value}`).join(', ')}>
                         {row.tags.map((t) => `${t.name}=${t.value}`).join(', ')}
                       </Td>
                       <Td className="text-right">{rowMenu(row)}</Td>
                     </>
                   ) : (
                     <>
-                      <Td className="hidden md:table-cell">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Unknown'}</Td>
+                      <Td className="hidden @5xl:table-cell">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Unknown'}</Td>
                       <Td><LocalTime value={row.lockedAt} compact fallback="Unknown" /></Td>
-                      <Td className="hidden text-right tabular-nums lg:table-cell">{row.failedAttempts}</Td>
+                      <Td className="hidden text-right tabular-nums @6xl:table-cell">{row.failedAttempts}</Td>
                       <Td className="text-right">
                         {can.unlock && row.changeable && (
                           <span className="inline-flex gap-1.5">
@@ -305,7 +307,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
         </Table>
       </div>
 
-      <ul className="divide-y divide-slate-100 rounded-lg bg-white ring-1 ring-slate-200 sm:hidden" aria-label={variant === 'locked' ? 'Locked users' : 'Users'}>
+      <ul className={`divide-y divide-slate-100 rounded-lg bg-white ring-1 ring-slate-200 ${LIST_LAYOUT.cards}`} aria-label={variant === 'locked' ? 'Locked users' : 'Users'}>
         {rows.map((row) => {
           const isSelected = allMatching || selected.includes(row.id);
           return (

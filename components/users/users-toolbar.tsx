@@ -6,6 +6,7 @@ import { useState, useTransition } from 'react';
 import { Button } from '@/components/ui/button';
 import { inputClass } from '@/components/ui/field';
 import { cn } from '@/lib/utils';
+import { LIST_LAYOUT } from './list-layout';
 
 const STATUSES = [
   ['active', 'Active'],
@@ -108,7 +109,7 @@ export function UsersToolbar({
         e.preventDefault();
         go(values);
       }}
-      className="mb-3 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end"
+      className="@container mb-3 flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-end"
     >
       <div className="flex items-end gap-2 sm:min-w-64 sm:flex-1">
         <div className="min-w-0 flex-1">
@@ -153,7 +154,7 @@ export function UsersToolbar({
         </div>
       )}
       {sorts.length > 0 && (
-        <div className="min-w-0 sm:hidden">
+        <div className={cn('min-w-0', LIST_LAYOUT.cards)}>
           <label htmlFor="users-sort" className="block text-xs font-medium text-slate-700">Sort by</label>
           <select id="users-sort" value={sortNow} onChange={(e) => sortBy(e.currentTarget.value)} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
             {sorts.map((o) => (

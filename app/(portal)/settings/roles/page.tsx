@@ -30,8 +30,10 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
         }
       />
       {saved && <Alert tone="success" className="mb-4">The {saved} role was created.</Alert>}
-      <div className="rounded-lg bg-white shadow-sm ring-1 ring-slate-200 sm:overflow-x-auto">
-        {/* Below 640 px each row is a stacked card: nothing scrolls sideways. */}
+      {/* Below 640 px each row is a stacked card: nothing scrolls sideways. Wider, a table too wide for its box
+          scrolls inside it; `relative` keeps its screen-reader-only texts (positioned absolutely) in there too,
+          or they would widen the page. */}
+      <div className="relative rounded-lg bg-white shadow-sm ring-1 ring-slate-200 sm:overflow-x-auto">
         <table className="block w-full text-sm sm:table sm:min-w-full sm:divide-y sm:divide-slate-200">
           <caption className="sr-only">Roles</caption>
           <thead className="hidden bg-slate-50 text-left sm:table-header-group text-xs font-semibold text-slate-600">
