@@ -106,6 +106,7 @@ test.describe('reset and emailed links', () => {
 
     await rita.page.goto(link);
     await expect(rita.page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await expect(rita.page).toHaveTitle('Choose a new password · Userdesk');
     await expect(rita.page.getByText('You are signed in as')).toHaveCount(0);
     await expectAccessible(rita.page);
     await rita.page.getByLabel('New password', { exact: true }).fill('Fresh-Start-Worked-2026');
@@ -116,6 +117,8 @@ test.describe('reset and emailed links', () => {
     // The link works once.
     await rita.page.goto(link);
     await expect(rita.page.getByRole('heading', { name: 'Link not valid' })).toBeVisible();
+    // The browser tab says so too, not "Choose your password".
+    await expect(rita.page).toHaveTitle('Link not valid · Userdesk');
 
     await rita.page.goto('/profile');
     await signOut(rita.page);
@@ -130,6 +133,7 @@ test.describe('reset and emailed links', () => {
     const ivy = await asRecipient(browser);
     await ivy.page.goto(link);
     await expect(ivy.page.getByRole('heading', { name: 'Welcome! Choose your password' })).toBeVisible();
+    await expect(ivy.page).toHaveTitle('Choose your password · Userdesk');
     await ivy.page.getByLabel('New password', { exact: true }).fill('short');
     await ivy.page.getByLabel('Confirm new password').fill('short');
     await ivy.page.getByRole('button', { name: 'Set password and sign in' }).click();

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { connection } from 'next/server';
+import { cache } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { eq } from 'drizzle-orm';
 import { db } from '@/db';
@@ -13,12 +14,23 @@ import { getSecuritySettings } from '@/lib/settings';
 import { INVALID_LINK } from '@/lib/users/access';
 import { SetPasswordForm } from './set-password-form';
 
-export const metadata: Metadata = { title: 'Choose your password', referrer: 'no-referrer' };
+type Props = { searchParams: Promise<{ token?: string | string[] }> };
 
-export default async function SetPasswordPage({ searchParams }: { searchParams: Promise<{ token?: string | string[] }> }) {
+// One look-up per request for the title and the page alike.
+const findLink = cache(async (token: string) => (token ? findToken(db, token) : null));
+
+/** The browser tab says what the page says: a dead link is not titled "Choose your password". */
+export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
+  await connection();
+  const link = await findLink(firstParam((await searchParams).token) ?? '');
+  const title = !link ? 'Link not valid' : link.purpose === 'invitation' ? 'Choose your password' : 'Choose a new password';
+  return { title, referrer: 'no-referrer' };
+}
+
+export default async function SetPasswordPage({ searchParams }: Props) {
   await connection();
   const token = firstParam((await searchParams).token) ?? '';
-  const link = token ? await findToken(db, token) : null;
+  const link = await findLink(token);
   if (!link) {
     return (
       <>
