@@ -367,6 +367,27 @@ describe('request bodies', () => {
     const token = await call('POST', '/auth/token', { body: { apiUsername: 'org', key: orgKey, sessionLengthInMinute: 5 } });
     expect(token).toMatchObject({ status: 400, body: { errors: { sessionLengthInMinute: [expect.any(String)] } } });
   });
+
+  it('a profile key the role does not ask for (a misspelt one) is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
+    const [contractor] = await db
+      .insert(roles)
+      .values({ name: 'Contractor', permissions: [], requiredFields: [{ key: 'employeeId', label: 'Employee ID' }] })
+      .returning();
+    const body = { email: 'stray.field@example.test', firstName: 'St', lastName: 'Ray', roleId: contractor!.id, environmentIds: [production] };
+    for (const password of [undefined, 'Stray-Field-Garden-42']) {
+      const created = await call('POST', '/users', { key: orgKey, body: { ...body, password, profile: { employeeId: 'E1', employeID: 'E1' } } });
+      expect(created).toMatchObject({ status: 400, body: { errors: { 'profile.employeID': [expect.stringMatching(/no field employeID: its fields are employeeId \(Employee ID\)/)] } } });
+    }
+    const plain = await call('POST', '/users', { key: orgKey, body: { ...body, roleId: await roleId('User'), profile: { employeeId: 'E1' } } });
+    expect(plain).toMatchObject({ status: 400, body: { errors: { 'profile.employeeId': [expect.stringMatching(/User role has no profile fields/)] } } });
+    expect(await db.select().from(users).where(eq(users.email, body.email))).toEqual([]);
+
+    const created = await call('POST', '/users', { key: orgKey, body: { ...body, profile: { employeeId: 'E1' } } });
+    expect(created.status).toBe(201);
+    const patched = await call('PATCH', `/users/${created.body.id}`, { key: orgKey, body: { profile: { employeeid: 'E2' } } });
+    expect(patched).toMatchObject({ status: 400, body: { errors: { 'profile.employeeid': [expect.any(String)] } } });
+    expect((await db.select().from(users).where(eq(users.id, created.body.id)))[0]!.profile).toEqual({ employeeId: 'E1' });
+  });
 });
 
 describe('ids', () => {

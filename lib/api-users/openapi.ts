@@ -92,7 +92,7 @@ export const ROUTES: ApiRoute[] = [
     method: 'PATCH',
     path: '/users/{id}',
     summary: 'Update a user',
-    description: 'Every field of AssureSign’s UpdateUser; fields left out stay as they are. `locked: false` unlocks; `locked: true` is refused; `inactive: false` does not lift a ban (400: use /validate). `sendCredentialsViaEmail` is refused (400, on the field, nothing changed) unless the user is active once the request’s other fields apply: a locked, inactive, banned or invited user could not use the link. A key that acts as a user cannot set that user’s own password or change their email (403). Send `If-Match` with the ETag of your GET to refuse a change over a newer one (412); without it the change applies to the user as they are.',
+    description: 'Every field of AssureSign’s UpdateUser; fields left out stay as they are. `profile` holds values of the role’s required fields by key (keys left out keep their values; a key the role does not have is a 400 on `profile.<key>`). `locked: false` unlocks; `locked: true` is refused; `inactive: false` does not lift a ban (400: use /validate). `sendCredentialsViaEmail` is refused (400, on the field, nothing changed) unless the user is active once the request’s other fields apply: a locked, inactive, banned or invited user could not use the link. A key that acts as a user cannot set that user’s own password or change their email address (403). Send `If-Match` with the ETag of your GET to refuse a change over a newer one (412); without it the change applies to the user as they are.',
     permission: 'users.write',
     body: 'UpdateUserRequest',
     example: { firstName: 'Samantha', tags: [{ name: 'Department', value: 'Sales' }] },

@@ -10,7 +10,7 @@ import { roles, users, type RequiredField, type Role } from '@/db/schema';
 import { diff, recordAudit, recordAudits, type RequestMeta } from '@/lib/audit';
 import { ADMINISTRATOR, BUILT_IN_ROLES, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
-import { AppError } from '@/lib/errors';
+import { AppError, type FieldErrors } from '@/lib/errors';
 import { listNameSchema, nameKey, plainTextSchema } from '@/lib/validation';
 import { PERMISSION_HELP } from './permission-help';
 import { isStandardColumn, normalizeHeader } from '@/lib/import/columns';
@@ -90,6 +90,16 @@ export const profileValue = (profile: Readonly<Record<string, string | undefined
 /** The profile as stored: the role's own fields, trimmed; anything else sent along is not kept. */
 export const roleProfile = (fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): Record<string, string> =>
   Object.fromEntries(fields.flatMap((f) => (profileValue(profile, f.key) ? [[f.key, profileValue(profile, f.key)!]] : [])));
+
+/**
+ * The keys of a profile that name none of the role's fields, as field errors: a misspelt key (employeID)
+ * is refused, never dropped, so a client is not told a value it sent was saved when it was not.
+ */
+export function strayProfileFields(role: { name: string; requiredFields: readonly RequiredField[] }, profile: Readonly<Record<string, unknown>> = {}): FieldErrors {
+  const fields = role.requiredFields.map((f) => `${f.key} (${f.label})`).join(', ');
+  const message = (key: string) => (fields ? `The ${role.name} role has no field ${key}: its fields are ${fields}.` : `The ${role.name} role has no profile fields, so ${key} cannot be given.`);
+  return Object.fromEntries(Object.keys(profile).filter((key) => !role.requiredFields.some((f) => f.key === key)).map((key) => [`profile.${key}`, [message(key)]]));
+}
 
 /** What is wrong with a profile for a role's required fields: each field missing or not matching its pattern. */
 export function profileProblems(fields: readonly RequiredField[], profile: Readonly<Record<string, string | undefined>>): { field: RequiredField; missing: boolean; message: string }[] {

@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '@/db/client';
-import { userEnvironments, users, type UserTag } from '@/db/schema';
+import { roles, userEnvironments, users, type UserTag } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { issueToken } from '@/lib/auth/tokens';
 import { AppError, fieldError, StaleEditError, type FieldErrors } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
-import { profileProblems, roleProfile } from '@/lib/roles';
+import { profileProblems, roleProfile, strayProfileFields } from '@/lib/roles';
 import { credentialsMail, passwordChangedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
@@ -135,12 +135,25 @@ function credentialsRefusal(email: string, status: string): string | null {
 }
 
 /**
+ * Profile keys the role does not ask for are refused (400 on `profile.<key>`), as any field the request
+ * does not have: dropped, a misspelt key (employeID) would be answered as saved. The portal's forms post
+ * only the role's fields, and keep ignoring anything else a form carries.
+ */
+async function refuseStrayProfileFields(tx: Tx, roleId: string, profile: Record<string, string> | undefined) {
+  if (!profile || Object.keys(profile).length === 0) return;
+  const [role] = await tx.select({ name: roles.name, requiredFields: roles.requiredFields }).from(roles).where(eq(roles.id, roleId));
+  const errors = role ? strayProfileFields(role, profile) : {};
+  if (Object.keys(errors).length > 0) throw new AppError('invalid', 'Check the highlighted fields.', errors);
+}
+
+/**
  * Without a password (and without autoGeneratePassword) the user is invited: status "invited" and the
  * invitation email, exactly as the portal's Add. With one, the user is created active (or inactive).
  */
 export async function createUserFromFields(tx: Tx, principal: Principal, input: CreateUserFields, meta?: RequestMeta): Promise<{ userId: string }> {
   requirePermissionOf(principal, 'users.write');
   const fields = parse(createUserFieldsSchema, input);
+  await refuseStrayProfileFields(tx, fields.roleId, fields.profile);
   if (fields.password !== undefined && fields.autoGeneratePassword)
     throw fieldError('autoGeneratePassword', 'Give a password or ask for one to be generated, not both.');
   const password = fields.autoGeneratePassword ? generatedPassword() : fields.password;
@@ -227,6 +240,7 @@ export async function updateUserFromFields(
 
   const user = await findChangeableUser(tx, principal, userId);
   if (fields.version !== undefined && fields.version !== user.version) throw new StaleEditError(STALE_EDIT);
+  await refuseStrayProfileFields(tx, fields.roleId ?? user.roleId, fields.profile);
   // The person themselves needs their current password to change it (Profile): a key acting as them
   // must not set a new one, which would turn an integration's credential into their portal sign-in.
   if ((fields.password !== undefined || fields.autoGenerateNewPassword) && principal.actsAs === user.id)
