@@ -368,6 +368,26 @@ describe('request bodies', () => {
     expect(token).toMatchObject({ status: 400, body: { errors: { sessionLengthInMinute: [expect.any(String)] } } });
   });
 
+  it('a key given twice, or __proto__ inside a field, is 400 naming the field, never one of its values taken silently', async () => {
+    const someone = await insertUser(db, { email: 'twice@example.test', environmentId: production });
+    const cases: [string, string, string][] = [
+      ['PATCH', '{"firstName": "A", "firstName": "B"}', 'firstName'],
+      ['PATCH', '{"lastName": "A", "\\u006castName": "B"}', 'lastName'],
+      ['PATCH', '{"tags": [{"name": "a", "value": "1", "value": "2"}]}', 'tags'],
+      ['PATCH', '{"profile": {"__proto__": "x"}}', 'profile'],
+      ['PATCH', '{"tags": [{"name": "a", "value": "1", "__proto__": {"value": "2"}}]}', 'tags'],
+      ['POST /ban', '{"reason": "Left", "reason": "Stayed"}', 'reason'],
+    ];
+    for (const [method, body, field] of cases) {
+      const answer = await call(method === 'PATCH' ? 'PATCH' : 'POST', method === 'PATCH' ? `/users/${someone.id}` : `/users/${someone.id}/ban`, { key: orgKey, body });
+      expect(answer, body).toMatchObject({ status: 400, body: { errors: { [field]: [expect.any(String)] } } });
+    }
+    expect((await db.select().from(users).where(eq(users.id, someone.id)))[0]).toMatchObject({ firstName: 'Test', tags: [], status: 'active', version: someone.version });
+    // The same key in two objects is no repetition.
+    const fine = await call('PATCH', `/users/${someone.id}`, { key: orgKey, body: '{"tags": [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]}' });
+    expect(fine.status).toBe(200);
+  });
+
   it('a profile key the role does not ask for (a misspelt one) is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
     const [contractor] = await db
       .insert(roles)

@@ -78,11 +78,36 @@ function wellFormed(key: string, value: unknown) {
 }
 const HALF_SURROGATE = /\p{Cs}/u;
 
+/**
+ * A key given twice in one object ({"inactive": true, "inactive": false}: JSON.parse keeps the last,
+ * other parsers on the way, such as a gateway's, the first), or `__proto__` inside a field (which zod
+ * drops unseen): the top-level field it is in and why, or null. `text` is valid JSON already.
+ */
+function ambiguousKey(text: string): [field: string, message: string] | null {
+  const objects: (Set<string> | null)[] = [];
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"|[{}[\]:]/g) ?? [];
+  let field = '';
+  for (const [i, token] of tokens.entries()) {
+    if (token === '{' || token === '[') objects.push(token === '{' ? new Set() : null);
+    else if (token === '}' || token === ']') objects.pop();
+    else if (token !== ':' && tokens[i + 1] === ':') {
+      const key = JSON.parse(token) as string;
+      const keys = objects.at(-1)!;
+      if (objects.length === 1) field = key;
+      if (keys.has(key)) return [field, objects.length === 1 ? 'This field is given twice: send it once.' : `The key ${key} is given twice in ${field}: send it once.`];
+      if (key === '__proto__' && objects.length > 1) return [field, `${field} holds the key __proto__, which no field of this API has.`];
+      keys.add(key);
+    }
+  }
+  return null;
+}
+
 /** The JSON body parsed with the portal's zod schema; every field error at once, named by field. */
 export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
   let raw: unknown;
+  let text = '';
   try {
-    const text = await readTextBody(request, MAX_BODY_BYTES);
+    text = await readTextBody(request, MAX_BODY_BYTES);
     raw = text.trim() === '' ? {} : JSON.parse(text, wellFormed);
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new AppError('too_large', `${error.message} Nothing was changed.`);
@@ -91,6 +116,8 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
     if (error instanceof RangeError) throw new AppError('invalid', 'The request body is nested too deeply: no request of this API goes past three levels.');
     throw new AppError('invalid', 'The request body is not valid JSON.');
   }
+  const ambiguous = ambiguousKey(text);
+  if (ambiguous) throw new AppError('invalid', 'Check the fields named in errors.', { [ambiguous[0]]: [ambiguous[1]] });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const { fieldErrors, formErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors; formErrors: string[] };
