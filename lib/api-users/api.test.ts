@@ -506,4 +506,17 @@ describe('query parameters', () => {
     }
     expect((await call('GET', `/users/locked?environment=${production}&sort=name`, { key: orgKey })).body.errors).toHaveProperty('sort');
   });
+
+  it('a parameter given twice is 400 naming it, never the list of one of its values', async () => {
+    await insertUser(db, { email: 'banned.twice@list.test', environmentId: production, status: 'banned', banReason: 'x' });
+    for (const [path, query] of [
+      ['/users', `environment=${production}&status=banned&status=active`],
+      ['/users', `environment=${production}&environment=${sandbox}`],
+      ['/users/locked', `environment=${production}&q=a&q=b`],
+    ] as const) {
+      const response = await call('GET', `${path}?${query}`, { key: orgKey });
+      const name = query.split('&').at(-1)!.split('=')[0]!;
+      expect(response, query).toMatchObject({ status: 400, body: { errors: { [name]: [expect.stringMatching(/more than once/)] } } });
+    }
+  });
 });

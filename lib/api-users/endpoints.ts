@@ -37,8 +37,9 @@ type Person = { id: string; email: string; firstName: string; lastName: string }
 const person = ({ id, email, firstName, lastName }: Person): Person => ({ id, email, firstName, lastName });
 
 /**
- * A list's query parameters: 400 naming each bad one, and a cursor this sort order did not make (taken
- * as "from the start", it would hand a client paging through the list its first page again, forever).
+ * A list's query parameters: 400 naming each bad one, one given twice (status=banned&status=active: read
+ * by one of its values, the list would not be the one asked for), and a cursor this sort order did not
+ * make (taken as "from the start", it would hand a client paging through the list its first page again, forever).
  */
 function listQuery<S extends z.ZodType<{ after?: string }>>(schema: S, url: URL, sortOf: (params: z.infer<S>) => SortKey): z.infer<S> {
   const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
@@ -46,8 +47,10 @@ function listQuery<S extends z.ZodType<{ after?: string }>>(schema: S, url: URL,
   for (const issue of parsed.error?.issues ?? [])
     if (issue.code === 'unrecognized_keys')
       for (const key of issue.keys) Object.defineProperty(fieldErrors, key, { value: ['This list has no such query parameter.'], enumerable: true });
+  for (const key of new Set(url.searchParams.keys()))
+    if (url.searchParams.getAll(key).length > 1) Object.defineProperty(fieldErrors, key, { value: ['Given more than once: send it once.'], enumerable: true });
   if (parsed.success && parsed.data.after && !isCursorOf(parsed.data.after, sortOf(parsed.data)))
-    fieldErrors.after = ['Not a cursor of this list: follow the `next` link of the previous page, with the same parameters.'];
+    fieldErrors.after ??= ['Not a cursor of this list: follow the `next` link of the previous page, with the same parameters.'];
   if (!parsed.success || Object.keys(fieldErrors).length > 0) throw new AppError('invalid', 'Check the query parameters named in errors.', fieldErrors);
   return parsed.data;
 }
