@@ -388,6 +388,16 @@ describe('request bodies', () => {
     expect(fine.status).toBe(200);
   });
 
+  it('an action that takes no body refuses one with fields, or one that is not JSON, and does nothing', async () => {
+    const someone = await insertUser(db, { email: 'no.body@example.test', environmentId: production, status: 'banned', banReason: 'x' });
+    for (const body of ['{"sendEmail": false}', 'please']) {
+      const answer = await call('POST', `/users/${someone.id}/validate`, { key: orgKey, body });
+      expect(answer, body).toMatchObject({ status: 400 });
+    }
+    expect((await db.select().from(users).where(eq(users.id, someone.id)))[0]!.status).toBe('banned');
+    expect((await call('POST', `/users/${someone.id}/validate`, { key: orgKey, body: '{}' })).status).toBe(200);
+  });
+
   it('a profile key the role does not ask for (a misspelt one) is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
     const [contractor] = await db
       .insert(roles)

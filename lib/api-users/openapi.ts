@@ -120,7 +120,7 @@ export const ROUTES: ApiRoute[] = [
     permission: 'users.ban',
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [401, 403, 404, 409, 412, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 429],
   },
   {
     method: 'POST',
@@ -130,7 +130,7 @@ export const ROUTES: ApiRoute[] = [
     permission: 'users.unlock',
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [401, 403, 404, 409, 412, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 429],
   },
   {
     method: 'POST',
@@ -140,7 +140,7 @@ export const ROUTES: ApiRoute[] = [
     permission: 'users.unlock',
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [401, 403, 404, 409, 412, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 429],
   },
 ];
 

@@ -7,7 +7,7 @@
 // applies to the user as it finds them (never a 409 for a change the client did not know of).
 import 'server-only';
 import { eq } from 'drizzle-orm';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { db } from '@/db';
 import type { Tx } from '@/db/client';
 import { users } from '@/db/schema';
@@ -22,6 +22,9 @@ import { viewUser } from './users-api';
 
 type Run<B> = (tx: Tx, principal: Principal, userId: string, ctx: ApiContext & { version: number; body: B }, meta: RequestMeta) => Promise<unknown>;
 
+/** An action that takes no body: none, or `{}`; any field is refused as one the request does not have, never ignored. */
+const NO_BODY = z.object({}).strict();
+
 /**
  * `bodySchema`: the action's JSON body, read in full before the transaction begins, so a client that
  * sends it slowly holds no connection, transaction or row lock meanwhile.
@@ -32,7 +35,7 @@ export function userActionRoute<B = undefined>(permission: Permission, run: Run<
     requirePermissionOf(ctx.caller.principal, permission);
     const ifMatch = ifMatchVersion(ctx.request);
     if (ifMatch !== null && ifMatch !== before.version) throw new PreconditionFailed(STALE_IF_MATCH);
-    const body = (bodySchema ? await readBody(ctx.request, bodySchema) : undefined) as B;
+    const body = (await readBody(ctx.request, bodySchema ?? NO_BODY)) as B;
     try {
       const user = await db.transaction(async (tx) => {
         const principal = await confirmCaller(tx, ctx.caller);
