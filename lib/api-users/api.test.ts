@@ -506,6 +506,20 @@ describe('a key that acts as a user', () => {
     expect(after).toMatchObject({ passwordHash: manager.passwordHash, firstName: manager.firstName, version: manager.version });
     expect((await call('PATCH', `/users/${colleague.id}`, { key, body: { password: 'Brand-New-Passphrase-77' } })).status).toBe(200);
   });
+
+  it('cannot change that user’s own email address (a reset to the new one would be their sign-in): 403, nothing changed; others’ it can', async () => {
+    const manager = await insertUser(db, { email: 'self.email@example.test', role: 'Account Manager', environmentId: production });
+    const colleague = await insertUser(db, { email: 'self.email.colleague@example.test', environmentId: production });
+    const { key } = await newKey({ username: 'as-self-email', scope: 'user', userId: manager.id });
+    for (const body of [{ email: 'integration@evil.test' }, { email: 'integration@evil.test', sendCredentialsViaEmail: true }]) {
+      const refused = await call('PATCH', `/users/${manager.id}`, { key, body });
+      expect(refused, JSON.stringify(body)).toMatchObject({ status: 403, body: { detail: expect.stringContaining('email address') } });
+    }
+    expect((await db.select().from(users).where(eq(users.id, manager.id)))[0]).toMatchObject({ email: manager.email, version: manager.version });
+    // The same address (whatever its case) is no change of it.
+    expect((await call('PATCH', `/users/${manager.id}`, { key, body: { email: 'Self.Email@example.test', firstName: 'Me' } })).status).toBe(200);
+    expect((await call('PATCH', `/users/${colleague.id}`, { key, body: { email: 'moved.colleague@example.test' } })).status).toBe(200);
+  });
 });
 
 describe('query parameters', () => {

@@ -242,10 +242,10 @@ export async function updateUserFromFields(
   if (fields.version !== undefined && fields.version !== user.version) throw new StaleEditError(STALE_EDIT);
   await refuseStrayProfileFields(tx, fields.roleId ?? user.roleId, fields.profile);
   // The person themselves needs their current password to change it (Profile): a key acting as them
-  // must not set a new one, which would turn an integration's credential into their portal sign-in.
+  // must not set a new one, which would turn an integration's credential into their portal sign-in. Nor
+  // move their sign-in to another address, whose owner would then set one with Forgot password.
   if ((fields.password !== undefined || fields.autoGenerateNewPassword) && principal.actsAs === user.id)
     throw new AppError('forbidden', 'A key cannot set the password of the user it acts as: they change their own password in the portal (Profile), with their current one.');
-  // Nor move their email to an address its holder reads: a reset link asked for there does the same.
   if (fields.email !== undefined && fields.email.toLowerCase() !== user.email.toLowerCase() && principal.actor.type === 'api_user' && principal.actsAs === user.id)
     throw new AppError('forbidden', 'A key cannot change the email address of the user it acts as: a reset link sent there would sign its holder in as them. They change it in the portal.');
   let changed = false;

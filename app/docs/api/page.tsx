@@ -65,7 +65,7 @@ export default function ApiReferencePage() {
             <strong>Environment</strong> keys act as an Account Manager (read, change, unlock, reset and ban users) in the chosen environments only.
           </li>
           <li>
-            <strong>Specific User</strong> keys act exactly as that user, with their role and environments at the time of each call, and stop working while that user is not active.
+            <strong>Specific User</strong> keys act exactly as that user, with their role and environments at the time of each call, and stop working while that user is not active. They never set that user’s own password or email address (their sign-in).
           </li>
         </ul>
         <p>
