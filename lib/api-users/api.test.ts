@@ -444,6 +444,15 @@ describe('preconditions', () => {
     expect((await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { firstName: 'X' }, headers: { 'if-match': 'v1' } })).status).toBe(412);
   });
 
+  it('If-Match and a body version that disagree are 400 on version, never one of them taken silently', async () => {
+    const user = await insertUser(db, { email: 'two.versions@example.test', environmentId: production });
+    const answer = await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { firstName: 'Two', version: user.version + 6 }, headers: { 'if-match': `"v${user.version}"` } });
+    expect(answer).toMatchObject({ status: 400, body: { errors: { version: [expect.stringContaining('If-Match')] } } });
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ firstName: 'Test', version: user.version });
+    const same = await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { firstName: 'Two', version: user.version }, headers: { 'if-match': `"v${user.version}"` } });
+    expect(same).toMatchObject({ status: 200, body: { firstName: 'Two' } });
+  });
+
   it('a key that may not take an action gets 403 whatever its If-Match says: 412 never answers before 403', async () => {
     const member = await insertUser(db, { email: 'no.rights@example.test', environmentId: production });
     const target = await insertUser(db, { email: 'precondition.target@example.test', environmentId: production });

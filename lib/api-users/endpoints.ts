@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { db } from '@/db';
 import { requirePermissionOf } from '@/lib/auth/principal';
-import { AppError, type FieldErrors } from '@/lib/errors';
+import { AppError, fieldError, type FieldErrors } from '@/lib/errors';
 import { metaFromHeaders } from '@/lib/request';
 import { resetUser, unlockUser } from '@/lib/users/access';
 import { createUserFieldsSchema, createUserFromFields, updateUserFieldsSchema, updateUserFromFields } from '@/lib/users/fields';
@@ -128,6 +128,8 @@ const update = apiRoute<PathParams>(async ({ caller, meta, request }, { id }) =>
   requirePermissionOf(caller.principal, 'users.write');
   const ifMatch = ifMatchVersion(request);
   const input = await readBody(request, updateUserFieldsSchema);
+  if (ifMatch !== null && input.version !== undefined && input.version !== ifMatch)
+    throw fieldError('version', `If-Match names version ${ifMatch} and the body version ${input.version}: send the version once (If-Match), or the same in both.`);
   const version = ifMatch ?? input.version;
   try {
     const user = await db.transaction(async (tx) => {
