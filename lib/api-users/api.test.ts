@@ -500,6 +500,18 @@ describe('OpenAPI', () => {
     expect(ROUTES).toHaveLength(listed.length);
     expect(openApiDocument().components.schemas.UpdateUserRequest).toMatchObject({ properties: { locked: { type: 'boolean' }, autoGenerateNewPassword: { type: 'boolean' } } });
   });
+
+  it('documents what every operation may answer: the 500 any can, Location of a created user, WWW-Authenticate of a 401', async () => {
+    type Responses = Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+    const operations = Object.values(openApiDocument().paths).flatMap((ops) => Object.values(ops as Record<string, { responses: Responses }>));
+    for (const { responses } of operations) {
+      expect(responses['500']?.content).toHaveProperty(['application/problem+json']);
+      if (responses['401']) expect(responses['401'].headers).toHaveProperty('WWW-Authenticate');
+    }
+    const created = await call('POST', '/users', { key: orgKey, body: { email: 'located@example.test', firstName: 'Lo', lastName: 'Cated', roleId: await roleId('User'), environmentIds: [production] } });
+    expect(created.headers.get('location')).toBe(`/api/v1/users/${created.body.id}`);
+    expect((openApiDocument().paths['/users']!.post as { responses: Responses }).responses['201']!.headers).toHaveProperty('Location');
+  });
 });
 
 describe('a key that acts as a user', () => {

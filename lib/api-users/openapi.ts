@@ -153,6 +153,12 @@ const ERROR_TEXT: Record<number, string> = {
   412: 'If-Match no longer matches the user’s version.',
   413: 'The body is larger than 64 KiB; nothing was changed.',
   429: 'Over the key’s requests per minute; see Retry-After.',
+  500: 'Something failed on our side and nothing was changed; try again.',
+};
+
+const ERROR_HEADERS: Record<number, Record<string, { description: string; schema: { type: string } }>> = {
+  401: { 'WWW-Authenticate': { description: 'Bearer realm="userdesk".', schema: { type: 'string' } } },
+  429: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
 };
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -193,15 +199,16 @@ export function openApiDocument(serverUrl = '/api/v1') {
       responses: {
         [route.response.status]: {
           description: 'Success',
-          ...(route.response.etag ? { headers: { ETag: { description: 'The user’s version, for If-Match.', schema: { type: 'string' } } } } : {}),
+          headers: {
+            ...(route.response.etag ? { ETag: { description: 'The user’s version, for If-Match.', schema: { type: 'string' } } } : {}),
+            ...(route.response.status === 201 && route.response.schema === 'User' ? { Location: { description: 'The new user’s URL.', schema: { type: 'string' } } } : {}),
+          },
           content: { 'application/json': { schema: ref(route.response.schema) } },
         },
         ...Object.fromEntries(
-          route.errors.map((status) => [
+          [...route.errors, 500].map((status) => [
             status,
-            status === 429
-              ? { ...problem, description: ERROR_TEXT[status], headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } } }
-              : { ...problem, description: ERROR_TEXT[status] },
+            { ...problem, description: ERROR_TEXT[status], ...(ERROR_HEADERS[status] ? { headers: ERROR_HEADERS[status] } : {}) },
           ]),
         ),
       },
