@@ -388,6 +388,13 @@ describe('request bodies', () => {
     expect(fine.status).toBe(200);
   });
 
+  it('a tag with a key besides name and value (a misspelt one) is 400 on tags, never stored without it', async () => {
+    const someone = await insertUser(db, { email: 'tag.extra@example.test', environmentId: production });
+    const answer = await call('PATCH', `/users/${someone.id}`, { key: orgKey, body: { tags: [{ name: 'Dept', value: 'Sales', valeu: 'Marketing' }] } });
+    expect(answer).toMatchObject({ status: 400, body: { errors: { tags: [expect.any(String)] } } });
+    expect((await db.select().from(users).where(eq(users.id, someone.id)))[0]!.tags).toEqual([]);
+  });
+
   it('an action that takes no body refuses one with fields, or one that is not JSON, and does nothing', async () => {
     const someone = await insertUser(db, { email: 'no.body@example.test', environmentId: production, status: 'banned', banReason: 'x' });
     for (const body of ['{"sendEmail": false}', 'please']) {

@@ -11,10 +11,14 @@ import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/
 import { FIELD_KEY, profileProblems, roleProfile } from '@/lib/roles';
 import { sendInvitation } from './access';
 
-export const tagSchema = z.object({
-  name: requiredTextSchema('tag name', 100, 'Tag names cannot be empty.'),
-  value: plainTextSchema('tag value', 500),
-});
+// A key besides these two (a misspelt "valeu") is refused, never dropped: the tag would be kept without it.
+export const tagSchema = z.strictObject(
+  {
+    name: requiredTextSchema('tag name', 100, 'Tag names cannot be empty.'),
+    value: plainTextSchema('tag value', 500),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `A tag has a name and a value only, not ${issue.keys.join(', ')}.` : undefined) },
+);
 
 /** A user's tags: each name once (whatever its case), so an integration reading `ExternalUserId` gets one value. */
 export const tagsSchema = z
