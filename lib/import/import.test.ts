@@ -260,10 +260,41 @@ describe('validation', () => {
   });
 
   it('refuses to demote every active Administrator at once', async () => {
+    // (An Administrator cannot change their own role: the importer here is an organization-wide principal who is neither.)
+    const outsider: Principal = { ...admin, actor: manager.actor };
     const file1 = file('demote.csv', csv('Ada,Admin,ada@example.test,User,Production,', 'Bo,Boss,boss@example.test,User,Production,'));
-    const job = await createImport(db, admin, file1, { existing: 'update', environmentId: null });
+    const job = await createImport(db, outsider, file1, { existing: 'update', environmentId: null });
     expect(job).toMatchObject({ updateCount: 0, errorCount: 2 });
     for (const row of await rowsOf(job.id)) expect(row).toMatchObject({ kind: 'error', message: expect.stringContaining('without an active Administrator') });
+  });
+
+  it('refuses what editing the user would: one\'s own role, leaving one\'s own environment, a user left in no environment', async () => {
+    await insertUser(db, { email: 'second.admin@example.test', role: 'Administrator' });
+    const twoPlaces = await insertUser(db, { email: 'am.two@example.test', role: 'Account Manager', environmentId });
+    await db.insert(userEnvironments).values({ userId: twoPlaces.id, environmentId: sandboxId });
+    const amTwo: Principal = { ...manager, actor: { type: 'user', id: twoPlaces.id, label: twoPlaces.email }, environmentIds: [environmentId, sandboxId] };
+    const update = { existing: 'update' as const, environmentId };
+
+    const own = await createImport(db, admin, file('own-role.csv', csv('Ada,Admin,ada@example.test,Account Manager,Production,')), update);
+    expect(own).toMatchObject({ updateCount: 0, errorCount: 1 });
+    expect((await rowsOf(own.id))[0]!.errors).toEqual([{ column: 'Role', message: 'You cannot change your own role: ask an Administrator.' }]);
+
+    const leaving = await createImport(db, amTwo, file('own-env.csv', csv('Am,Two,am.two@example.test,,Production,')), update);
+    expect((await rowsOf(leaving.id))[0]!.errors).toEqual([
+      { column: 'Environments', message: 'You cannot take yourself out of an environment: you would no longer manage its users. Ask an Administrator.' },
+    ]);
+    // Renaming oneself, keeping one's role and environments, is an edit anyone may make.
+    const renaming = await createImport(db, amTwo, file('own-name.csv', csv('Am,Renamed,am.two@example.test,,Production; Sandbox,')), update);
+    expect(renaming).toMatchObject({ updateCount: 1, errorCount: 0 });
+
+    // An Administrator belongs to no environment: made an Account Manager with none named, they would manage no one.
+    const nowhere = await createImport(db, admin, file('nowhere.csv', csv('Sec,Ond,second.admin@example.test,Account Manager,,')), update);
+    expect((await rowsOf(nowhere.id))[0]!.errors).toEqual([{ column: 'Environments', message: 'Enter at least one environment.' }]);
+    const somewhere = await createImport(db, admin, file('somewhere.csv', csv('Sec,Ond,second.admin@example.test,Account Manager,Sandbox,')), update);
+    expect(somewhere).toMatchObject({ updateCount: 1, errorCount: 0 });
+    await db.transaction((tx) => startImport(tx, admin, somewhere.id, { allOrNothing: false, sendInvitations: false }));
+    expect(await run(somewhere.id)).toBe('done');
+    expect((await db.select({ environmentIds: users.environmentIds }).from(users).where(eq(users.email, 'second.admin@example.test')))[0]).toEqual({ environmentIds: [sandboxId] });
   });
 
   it('checks and stores each row only as wide as its header, however far its cells reach', async () => {

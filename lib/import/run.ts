@@ -18,7 +18,7 @@ import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 import { changeRefusal } from '@/lib/users/scope';
 import { copyRows } from './copy';
-import type { NewUserData } from './validate';
+import { editRefusal, type NewUserData } from './validate';
 
 export const BATCH = 5_000;
 /** A running job whose heartbeat is older than this is taken to be orphaned (its process died). */
@@ -242,6 +242,7 @@ async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Rol
     const refusal =
       changeRefusal(principal, { email: before.email, rolePermissions: before.rolePermissions, roleAllEnvironments: before.allEnvironments }, before.environmentIds) ??
       grantRefusal(principal, role, environmentIds, environments, r.data.keepEnvironments === true) ??
+      editRefusal(principal, before, { roleId: r.data.roleId, allEnvironments: role!.allEnvironments, environmentIds, keepEnvironments: false }, (id) => environments.get(id) === false)?.message ??
       (r.data.version !== undefined && r.data.version !== before.version
         ? 'This user was changed by someone else after the preview: not updated. Upload the file again to see their current details.'
         : null);

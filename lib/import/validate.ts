@@ -7,13 +7,14 @@ import { sql } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import type { RequiredField } from '@/db/schema';
 import { ADMINISTRATOR, isAdministrator } from '@/lib/auth/permissions';
-import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
+import { canGrant, canSeeEnvironment, isSelf, type Principal } from '@/lib/auth/principal';
 import { rows as rowsOf } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
 import { profileProblems } from '@/lib/roles';
 import { administratorRole } from '@/lib/users/admin-guard';
 import { newUserSchema } from '@/lib/users/create';
 import { changeRefusal } from '@/lib/users/scope';
+import { OWN_ENVIRONMENT, OWN_ROLE } from '@/lib/users/update';
 import { unneutraliseFormula } from '@/lib/spreadsheet-safety';
 import { nameKey } from '@/lib/validation';
 import { copyRows } from './copy';
@@ -105,6 +106,28 @@ const splitList = (cell: string) =>
 
 const NO_ENVIRONMENT: RowError = { column: 'Environments', message: 'Enter at least one environment.' };
 const errorMessage = (errors: RowError[]) => errors.map((e) => `${e.column}: ${e.message}`).join(' ');
+
+/**
+ * What editing the user on their profile would refuse of an update (lib/users/update.ts), by column:
+ * changing one's own role, leaving one of one's own environments, or a user of a role bound to
+ * environments left in none (an Administrator, who belongs to none, made an Account Manager with no
+ * environment named). Kept memberships stay as they are, archived or not.
+ */
+export function editRefusal(
+  principal: Principal,
+  user: { id: string; roleId: string; environmentIds: readonly string[] },
+  row: { roleId: string; allEnvironments: boolean; environmentIds: readonly string[]; keepEnvironments: boolean },
+  active: (environmentId: string) => boolean,
+): RowError | null {
+  const self = isSelf(principal, user.id);
+  if (self && row.roleId !== user.roleId) return { column: 'Role', message: OWN_ROLE };
+  if (row.allEnvironments) return null;
+  const after = row.keepEnvironments ? user.environmentIds : row.environmentIds;
+  if (after.length === 0) return NO_ENVIRONMENT;
+  if (self && user.environmentIds.some((id) => active(id) && canSeeEnvironment(principal, id) && !after.includes(id)))
+    return { column: 'Environments', message: OWN_ENVIRONMENT };
+  return null;
+}
 
 /** Checks what one row can be checked on its own; the email's use elsewhere is checked per chunk. */
 export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx: ValidationContext, lookups: Lookups): CheckedRow {
@@ -216,6 +239,7 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
   );
   const byEmail = new Map(found.map((u) => [u.email, u]));
   const roleById = new Map(ctx.roles.map((r) => [r.id, r]));
+  const active = (id: string) => ctx.environments.some((e) => e.id === id && !e.archived);
   for (const row of candidates) {
     const user = byEmail.get(row.data!.email.toLowerCase());
     if (!user) {
@@ -233,14 +257,18 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
       : user.status === 'banned'
         ? 'This user is banned: validate them on their profile before updating them by import.'
         : changeRefusal(p, { email: user.email, rolePermissions: user.permissions, roleAllEnvironments: user.allEnvironments }, user.environmentIds);
-    if (refusal) {
-      Object.assign(row, { kind: 'error', data: null, errors: [{ column: 'Email', message: refusal }], message: `Email: ${refusal}` });
+    // An empty Role cell keeps the user's role, as an empty Environments or Tags cell keeps theirs.
+    const roleId = row.data!.keepRole ? user.roleId : row.data!.roleId;
+    const error = refusal
+      ? { column: 'Email', message: refusal }
+      : editRefusal(p, user, { ...row.data!, roleId, allEnvironments: roleById.get(roleId)!.allEnvironments, keepEnvironments: row.data!.keepEnvironments === true }, active);
+    if (error) {
+      Object.assign(row, { kind: 'error', data: null, errors: [error], message: errorMessage([error]) });
       continue;
     }
     row.kind = 'update';
     row.data!.userId = user.id;
-    // An empty Role cell keeps the user's role, as an empty Environments or Tags cell keeps theirs.
-    if (row.data!.keepRole) row.data!.roleId = user.roleId;
+    row.data!.roleId = roleId;
     row.data!.version = user.version;
     if (user.status === 'active' && isAdministratorRole(user) && !isAdministratorRole(roleById.get(row.data!.roleId)!))
       demotions.push(row.rowNo);

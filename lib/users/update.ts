@@ -18,6 +18,8 @@ import { checkGrant, EMAIL_TAKEN, emailInUse, mapEmailTaken, newUserSchema, prof
 import { findChangeableUser, targetOf } from './scope';
 
 export const STALE_EDIT = 'Someone else changed this user after you opened it. Reload the page to see their changes, then try again.';
+export const OWN_ROLE = 'You cannot change your own role: ask an Administrator.';
+export const OWN_ENVIRONMENT = 'You cannot take yourself out of an environment: you would no longer manage its users. Ask an Administrator.';
 
 /** The version a form carries in a hidden field: missing or garbled, the page it came from is out of date. */
 const OUT_OF_DATE = 'This page is out of date: reload it and try again.';
@@ -73,10 +75,10 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
 
   // Nobody narrows their own access from this screen (or through a key acting as them): they could
   // not undo it, as they cannot ban themselves or make themselves inactive.
-  if (self && role.id !== user.roleId) errors.roleId = ['You cannot change your own role: ask an Administrator.'];
+  if (self && role.id !== user.roleId) errors.roleId = [OWN_ROLE];
   // (Under a role that spans every environment, memberships bound nothing: dropping them narrows nothing.)
   if (self && toRemove.length > 0 && !role.allEnvironments && !errors.roleId)
-    errors.environmentIds = ['You cannot take yourself out of an environment: you would no longer manage its users. Ask an Administrator.'];
+    errors.environmentIds = [OWN_ENVIRONMENT];
 
   let status = user.status;
   const cannotSuspend = input.inactive ? inactiveRefusal(user.email, user.status) : null;
