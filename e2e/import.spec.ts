@@ -180,6 +180,26 @@ test.describe('Import', () => {
     await expectAccessible(page);
   });
 
+  test('rows fixed in the grid are checked again with the choice made for existing users', async ({ page, login }, testInfo) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const tag = stamp();
+    const file = testInfo.outputPath('update-me.csv');
+    writeFileSync(file, `First name,Last name,Email,Role\nUma,User,uma.user@acme.test,User\nNew,One,new.one.${tag}-at-acme.test,User\n`);
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    await page.getByRole('radio', { name: /^Update the user/ }).check();
+    await page.getByLabel('Choose a file').setInputFiles(file);
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    // New, Updates, Skipped, Errors.
+    await expect(page.getByRole('definition')).toHaveText(['0', '1', '0', '1']);
+    await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
+    await expect(page.getByRole('radio', { name: /^Update the user/ })).toBeChecked();
+    await page.getByLabel('Row 2 Email', { exact: true }).fill(`new.one.${tag}@acme.test`);
+    await page.getByRole('button', { name: 'Check rows' }).click();
+    await expect(page.getByRole('heading', { name: 'Check the import' })).toBeVisible();
+    await expect(page.getByRole('definition')).toHaveText(['1', '1', '0', '0']);
+  });
+
   test('an .xlsx with errors: preview, import the valid rows, progress, report', async ({ page, login }, testInfo) => {
     await page.setViewportSize({ width: 1440, height: 900 });
     const tag = stamp();

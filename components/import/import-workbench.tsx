@@ -40,6 +40,7 @@ export function ImportWorkbench({
   environments,
   initialRows,
   loadedFrom,
+  initialExisting,
   maxMb,
   maxRows,
 }: {
@@ -49,12 +50,14 @@ export function ImportWorkbench({
   initialRows: GridRow[];
   /** The check whose rows fill the grid, if any (its source name). */
   loadedFrom?: string;
+  /** What to do with existing users: the choice of the check whose rows fill the grid, else skip. */
+  initialExisting: 'skip' | 'update';
   maxMb: number;
   maxRows: number;
 }) {
   const router = useRouter();
   const [rows, setRows] = useState<GridRow[]>(initialRows.length ? initialRows : [newRow()]);
-  const [existing, setExisting] = useState<'skip' | 'update'>('skip');
+  const [existing, setExisting] = useState(initialExisting);
   const [upload, setUpload] = useState<Upload>({ state: 'idle' });
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);

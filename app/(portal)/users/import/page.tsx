@@ -32,6 +32,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
 
   let initialRows: GridRow[] = [];
   let loadedFrom: string | undefined;
+  let existing: 'skip' | 'update' = 'skip';
   if (typeof from === 'string') {
     const job = await getImport(db, principal, from).catch((error) => {
       if (error instanceof AppError) return null;
@@ -40,6 +41,8 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
     if (job && job.totalRows <= GRID_LIMIT) {
       initialRows = checkedGridRows(job, await gridRows(db, job.id, GRID_LIMIT), roles);
       loadedFrom = job.source;
+      // Checked again with the choice made for existing users, which a fix does not change.
+      existing = job.existing === 'update' ? 'update' : 'skip';
     }
   }
 
@@ -62,6 +65,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
           defaultRole={defaultRole?.name ?? ''}
           initialRows={initialRows}
           loadedFrom={loadedFrom}
+          initialExisting={existing}
           maxMb={Math.round(limits.maxBytes / 1048576)}
           maxRows={limits.maxRows}
         />
