@@ -332,6 +332,13 @@ describe('validation', () => {
     expect((await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n).toBe(before);
   });
 
+  it('skips the header row where it comes again (files put one after the other), saying so, instead of three errors', async () => {
+    const content = [HEADER, 'Hex,One,hex.one@example.test,User,Production,', 'first name ,LAST NAME,Email,Role,Environments,Tags', 'Hex,Two,hex.two@example.test,User,Production,'].join('\n');
+    const job = await createImport(db, admin, file('twice.csv', content), skip);
+    expect(job).toMatchObject({ totalRows: 3, newCount: 2, skipCount: 1, errorCount: 0 });
+    expect((await rowsOf(job.id))[1]).toMatchObject({ rowNo: 3, kind: 'skip', errors: null, message: 'This row repeats the header row: skipped.' });
+  });
+
   it('names the missing required columns, and keeps no job', async () => {
     const before = (await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n;
     await expect(createImport(db, admin, file('cols.csv', 'Given name;E-mail\nA;a@example.test'), skip)).rejects.toThrow(

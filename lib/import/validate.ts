@@ -18,7 +18,7 @@ import { OWN_ENVIRONMENT, OWN_ROLE } from '@/lib/users/update';
 import { unneutraliseFormula } from '@/lib/spreadsheet-safety';
 import { nameKey } from '@/lib/validation';
 import { copyRows } from './copy';
-import { BASE_COLUMNS, matchColumns, profileColumns, type BaseField, type ColumnMap } from './columns';
+import { BASE_COLUMNS, matchColumns, normalizeHeader, profileColumns, type BaseField, type ColumnMap } from './columns';
 import { MAX_COLUMNS } from './read';
 
 export type ImportRole = { id: string; name: string; builtIn: boolean; permissions: string[]; requiredFields: RequiredField[]; allEnvironments: boolean };
@@ -324,6 +324,10 @@ export async function validateImport(
         .join('. ')}. Keep one column per field (delete or rename the others), then upload the file again.`,
     );
 
+  // The header again, as where files were put one after the other: no user, and not three errors.
+  const header = headers.map(normalizeHeader);
+  const isHeader = (cells: string[]) => header.every((h, i) => normalizeHeader(cells[i] ?? '') === h);
+
   const counts: ImportCounts = { totalRows: 0, newCount: 0, updateCount: 0, skipCount: 0, errorCount: 0 };
   const seen = new Map<string, number>();
   const demotions: number[] = [];
@@ -345,7 +349,9 @@ export async function validateImport(
     const cells = next.value.slice(0, headers.length);
     if (!cells.some((c) => c.trim())) continue;
     counts.totalRows++;
-    const row = checkRow(rowNo, cells, columns, ctx, lookups);
+    const row = isHeader(cells)
+      ? { rowNo, cells, kind: 'skip' as const, data: null, errors: [], message: 'This row repeats the header row: skipped.' }
+      : checkRow(rowNo, cells, columns, ctx, lookups);
     if (row.data) {
       const email = row.data.email.toLowerCase();
       const first = seen.get(email);
