@@ -57,6 +57,19 @@ export function templateChoices(ctx: ValidationContext) {
   };
 }
 
+/** The advisory-lock class of import checks, keyed by the importer's id. */
+const CHECK_LOCK = 7311020;
+
+/**
+ * Takes the importer's one check slot for this transaction, or refuses: a check holds a database
+ * connection for as long as its file takes, so a burst of uploads by one person (on any number of app
+ * instances) would take every connection and stall the portal for everyone.
+ */
+export async function takeCheckSlot(tx: Queryable, userId: string) {
+  const [slot] = await rows<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${CHECK_LOCK}, hashtext(${userId})) as ok`);
+  if (!slot?.ok) throw new AppError('rate_limited', 'A file you uploaded is still being checked. Wait until its check is shown, then upload the next one.');
+}
+
 /**
  * Reads and validates the file at `path` (named `fileName` by the uploader) into a new import, in one
  * transaction: a file refused for any reason leaves nothing behind.
@@ -68,6 +81,7 @@ export async function createImport(db: Db, principal: Principal, file: { path: s
   const kind = kindOf(file.fileName);
   const limits = importLimits();
   return db.transaction(async (tx) => {
+    await takeCheckSlot(tx, actor.id);
     const ctx = await validationContext(tx, principal, options);
     const [job] = await tx
       .insert(importJobs)
