@@ -78,6 +78,7 @@ const ACTION_LABELS: Record<string, string> = {
   'import.completed': 'Import completed',
   'import.failed': 'Import failed',
   'import.cancelled': 'Import cancelled',
+  'import.cancel_requested': 'Import cancellation requested',
   'mail.cancelled': 'Email cancelled',
   'mail.retried': 'Email sent again',
   'organization.setup': 'Organization set up',
@@ -374,8 +375,13 @@ function integrationSentence(event: AuditEvent, actor: string, target: string): 
   switch (event.action) {
     case 'import.completed':
       return `${actor} imported ${target}: ${counts}`;
+    case 'import.cancel_requested':
+      return detail?.startsWith('Cancelled before')
+        ? `${actor} cancelled the import of ${target} before it started`
+        : `${actor} asked to cancel the import of ${target}: it stops after the batch being written`;
     case 'import.cancelled':
-      return `${actor} cancelled the import of ${target} (${counts} before it stopped)`;
+      // The actor is whose import it was; who cancelled it is the event before (import.cancel_requested).
+      return `The import of ${target} by ${actor} stopped when cancelled (${counts} before it stopped)`;
     case 'import.failed':
       return `The import of ${target} by ${actor} failed (${counts}, kept in whole batches)`;
     case 'api_user.created':

@@ -12,6 +12,7 @@ import type { Principal } from '@/lib/auth/principal';
 import { cancelImport, createImport, getImport, listImports, skippedRows, startImport, templateChoices, validationContext } from './jobs';
 import { claimJob, runJob } from './run';
 import { rowOutcome } from './sheets';
+import { describeAuditEvent } from '@/lib/audit/describe';
 
 let db: Db;
 let environmentId: string;
@@ -620,5 +621,16 @@ describe('commit', () => {
     const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, cancelled!).outcome);
     expect(outcomes.filter((o) => o === 'Created').length).toBe(created.length);
     expect(outcomes.filter((o) => o === 'Not imported').length).toBe(25 - created.length);
+  });
+});
+
+describe('cancelling, in the audit log', () => {
+  it('names who cancelled, not the person whose import it was', async () => {
+    const mine = await createImport(db, manager, file('am-cancel.csv', csv('Can,Celled,can.celled@example.test,User,Production,')), skip);
+    await db.transaction((tx) => startImport(tx, manager, mine.id, { allOrNothing: false, sendInvitations: false }));
+    await db.transaction((tx) => cancelImport(tx, admin, mine.id));
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetId, mine.id));
+    expect(events).toEqual([expect.objectContaining({ action: 'import.cancel_requested', actorId: admin.actor.type === 'user' ? admin.actor.id : '', targetLabel: 'am-cancel.csv' })]);
+    expect(describeAuditEvent(events[0]!, new Map()).sentence).toBe('ada@example.test cancelled the import of am-cancel.csv before it started');
   });
 });

@@ -4,7 +4,7 @@
 import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { environments, importJobs, importRows, roles } from '@/db/schema';
-import type { RequestMeta } from '@/lib/audit';
+import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { UUID } from '@/lib/search-params';
@@ -167,8 +167,11 @@ export async function startImport(tx: Tx, principal: Principal, id: string, opti
   if (!queued) throw new AppError('conflict', 'This import has already been started.');
 }
 
-/** Asks the runner to stop after the batch it is writing; a job not yet claimed stops at once. */
-export async function cancelImport(tx: Tx, principal: Principal, id: string) {
+/**
+ * Asks the runner to stop after the batch it is writing; a job not yet claimed stops at once. Audited
+ * as whoever asked (an Administrator may cancel anyone's import).
+ */
+export async function cancelImport(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
   const job = await getImport(tx, principal, id);
   if (!['validated', 'queued', 'running'].includes(job.status)) throw new AppError('conflict', 'This import has already ended.');
   await tx.execute(sql`update import_jobs set cancel_requested = true where id = ${id}::uuid`);
@@ -181,4 +184,11 @@ export async function cancelImport(tx: Tx, principal: Principal, id: string) {
     await tx.execute(sql`update import_rows set outcome = case kind when 'skip' then 'skipped' else 'not imported' end,
         message = case when kind in ('new', 'update') then 'Not imported: the import was cancelled.' else message end
       where job_id = ${id}::uuid and outcome is null`);
+  await recordAudit(tx, {
+    actor: principal.actor,
+    action: 'import.cancel_requested',
+    target: { type: 'import', id, label: job.source },
+    detail: ended ? 'Cancelled before it started.' : 'Stops after the batch being written.',
+    meta,
+  });
 }

@@ -23,7 +23,7 @@ export const startImportAction = action(
   },
 );
 
-export const cancelImportAction = action('users.write', target, async ({ jobId }, { tx, user }) => {
-  await cancelImport(tx, principalOf(user), jobId);
+export const cancelImportAction = action('users.write', target, async ({ jobId }, { tx, user, meta }) => {
+  await cancelImport(tx, principalOf(user), jobId, meta);
   return { message: 'Cancelling: the batch being written is finished, nothing after it is.', revalidate: page(jobId) };
 });
