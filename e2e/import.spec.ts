@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
-import { expect, expectAccessible, test } from './fixtures';
+import { expect, expectAccessible, signOut, test } from './fixtures';
 
 const stamp = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
@@ -276,6 +276,22 @@ test.describe('Import', () => {
     const listed = template.getWorksheet('Roles and environments')!.getColumn(1).values.filter(Boolean);
     expect(listed).toContain('User');
     expect(listed).not.toContain('Administrator');
+  });
+
+  test('an Administrator opening someone else\'s checked file is told who can start its import', async ({ page, login }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await login.signInAs('manager');
+    const headers = { 'x-userdesk-upload': '1', 'content-type': 'application/octet-stream' };
+    const upload = await page.request.post('/api/import?name=theirs.csv', { headers, data: `First name,Last name,Email,Role\nTheir,Row,their.row.${stamp()}@acme.test,User\n` });
+    expect(upload.status()).toBe(201);
+    const { id } = (await upload.json()) as { id: string };
+    await signOut(page);
+    await login.signInAs('admin');
+    await page.goto(`/users/import/${id}`);
+    await expect(page.getByRole('heading', { name: 'Check the import' })).toBeVisible();
+    await expect(page.getByText('Only mario.manager@acme.test, who checked this file, can start its import.')).toBeVisible();
+    await expect(page.getByRole('button', { name: /^Import/ })).toHaveCount(0);
+    await expectAccessible(page);
   });
 
   test('the upload and report routes check the caller on the server', async ({ page, login, playwright, baseURL }) => {

@@ -149,6 +149,9 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
         {job.status === 'validated' && mine && toImport > 0 && (
           <StartImportForm jobId={job.id} action={startImportAction} toImport={toImport} errorCount={job.errorCount} />
         )}
+        {job.status === 'validated' && !mine && toImport > 0 && (
+          <Alert tone="info">Only {job.createdByLabel}, who checked this file, can start its import.</Alert>
+        )}
         {job.status === 'validated' && toImport === 0 && (
           <Alert tone="error">Nothing can be imported: every row has an error or is skipped. Fix the rows and check them again.</Alert>
         )}
