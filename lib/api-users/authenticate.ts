@@ -304,11 +304,15 @@ export async function issueApiToken(tx: Tx, input: z.infer<typeof tokenRequestSc
   const retryAfter = await takeRequest(tx, row.id, row.rateLimitPerMinute);
   if (retryAfter > 0) throw new RateLimited(row.rateLimitPerMinute, retryAfter);
   const principal = principalFor(row);
-  const expiresAt = new Date(Math.min(Date.now() + input.sessionLengthInMinutes * 60_000, row.expiresAt.getTime()));
   const { token, tokenHash } = generateToken();
   // Housekeeping: this API user's tokens long expired.
   await tx.delete(apiTokens).where(and(eq(apiTokens.apiUserId, row.id), sql`${apiTokens.expiresAt} < now() - interval '1 day'`));
-  await tx.insert(apiTokens).values({ apiUserId: row.id, tokenHash, expiresAt });
+  // Timed by the database's clock, which every request checks it by: an app server's clock off by an
+  // hour would otherwise hand out tokens already expired, or living hours longer than asked.
+  const [{ expiresAt }] = (await tx
+    .insert(apiTokens)
+    .values({ apiUserId: row.id, tokenHash, expiresAt: sql`least(now() + make_interval(mins => ${input.sessionLengthInMinutes}), ${row.expiresAt.toISOString()}::timestamptz)` })
+    .returning({ expiresAt: apiTokens.expiresAt })) as [{ expiresAt: Date }];
   await recordAudit(tx, { actor: principal.actor, action: 'api_user.token_issued', target: { type: 'api_user', id: row.id, label: row.username }, meta });
   return { token, expiresAt, apiUserId: row.id, rateLimitPerMinute: row.rateLimitPerMinute };
 }

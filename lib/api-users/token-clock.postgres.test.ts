@@ -1,0 +1,33 @@
+// Bearer tokens and clocks: every request checks a token's expiry by the database's clock, so it must be
+// timed by it too (as SOAP AuthenticationTokens are). PostgreSQL only: PGlite runs in this process and
+// reads its (faked) clock.
+import { sql } from 'drizzle-orm';
+import { beforeAll, expect, it, vi } from 'vitest';
+import type { Db } from '@/db/client';
+import { setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
+import { rows } from '@/lib/db-rows';
+import { authenticate, issueApiToken } from './authenticate';
+import { createApiUser, newApiUserSchema } from './manage';
+
+let db: Db;
+let key: string;
+
+beforeAll(async () => {
+  db = await testDb();
+  const { adminId } = await setUpOrganization(db);
+  const admin = { actor: { type: 'user' as const, id: adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  const input = newApiUserSchema.parse({ username: 'clockwork', scope: 'organization', expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  ({ key } = await db.transaction((tx) => createApiUser(tx, admin, input)));
+});
+
+it('gives a token that lives the minutes asked by the database clock, whatever the app server clock says', async () => {
+  for (const offset of [-2, 2]) {
+    // This app server's clock hours off the database's: timed by it, a token was born expired, or lived hours longer.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + offset * 3_600_000 });
+    const issued = await db.transaction((tx) => issueApiToken(tx, { apiUsername: 'clockwork', key, sessionLengthInMinutes: 30 })).finally(() => vi.useRealTimers());
+    const [lifetime] = await rows<{ minutes: number }>(db, sql`select round(extract(epoch from ${issued.expiresAt.toISOString()}::timestamptz - now()) / 60)::int as minutes`);
+    expect(lifetime!.minutes, `clock ${offset} hours off`).toBe(30);
+    expect((await authenticate(db, `Bearer ${issued.token}`)).username, `clock ${offset} hours off`).toBe('clockwork');
+  }
+});
