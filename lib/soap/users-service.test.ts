@@ -285,6 +285,13 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(event).toMatchObject({ action: 'user.created', actorLabel: 'ada@example.test', ip: meta.ip });
   });
 
+  it('a person signed in as themselves cannot set their own password here, and is told so as a person (not as a key)', async () => {
+    const { result, exceptions } = await call('UpdateUser', request('UserName="ada@example.test"', '<Password>Another-Sturdy-Passphrase-5</Password>'));
+    expect(result.Success).toBe('false');
+    expect(exceptions).toEqual([{ severity: 'Error', message: expect.stringMatching(/^You cannot set your own password here: change it in the portal/) }]);
+    expect((await userNamed('ada@example.test'))!.passwordHash).toBe(passwordHash);
+  });
+
   it('names the field of every bad value, and writes nothing', async () => {
     const cases: [string, string, RegExp][] = [
       ['UserName="bad1@example.test" FirstName="A" LastName="B" Role="Emperor"', '', /^Role: there is no role named "Emperor"/],

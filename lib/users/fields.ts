@@ -245,7 +245,12 @@ export async function updateUserFromFields(
   // must not set a new one, which would turn an integration's credential into their portal sign-in. Nor
   // move their sign-in to another address, whose owner would then set one with Forgot password.
   if ((fields.password !== undefined || fields.autoGenerateNewPassword) && principal.actsAs === user.id)
-    throw new AppError('forbidden', 'A key cannot set the password of the user it acts as: they change their own password in the portal (Profile), with their current one.');
+    throw new AppError(
+      'forbidden',
+      principal.actor.type === 'api_user'
+        ? 'A key cannot set the password of the user it acts as: they change their own password in the portal (Profile), with their current one.'
+        : 'You cannot set your own password here: change it in the portal (Profile), with your current one.',
+    );
   if (fields.email !== undefined && fields.email.toLowerCase() !== user.email.toLowerCase() && principal.actor.type === 'api_user' && principal.actsAs === user.id)
     throw new AppError('forbidden', 'A key cannot change the email address of the user it acts as: a reset link sent there would sign its holder in as them. They change it in the portal.');
   let changed = false;
