@@ -8,7 +8,8 @@ const shared = {
 const base = {
   include: ['{lib,db,app,components,scripts}/**/*.test.ts'],
   setupFiles: ['vitest.setup.ts'],
-  testTimeout: 60_000,
+  // Generous: a timeout is there to catch a hang, and this 2-core machine runs some files several times slower under load.
+  testTimeout: 180_000,
   hookTimeout: 120_000,
 };
 
