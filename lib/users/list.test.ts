@@ -70,6 +70,15 @@ describe('listUsers', () => {
     expect((await listUsers(db, admin, environmentId, params({ q: '%' }))).users).toEqual([]);
   });
 
+  it('keeps characters that fold into LIKE wildcards (full-width ％ ＿ ＼) plain: they find only what holds them', async () => {
+    const [wild] = await db.insert(environments).values({ name: 'Wildcards' }).returning();
+    await insertUser(db, { email: 'percent@example.test', firstName: 'Hundred', lastName: 'Per％cent', environmentId: wild!.id });
+    await insertUser(db, { email: 'plain@example.test', firstName: 'Plain', lastName: 'Percent', environmentId: wild!.id });
+    const emails = async (q: string) => (await listUsers(db, admin, wild!.id, params({ q }))).users.map((u) => u.email);
+    for (const q of ['％', 'r％c', '%c', 'per%cent']) expect(await emails(q), q).toEqual(['percent@example.test']);
+    for (const q of ['＿', 'r＿c', 'ain＼@', '∖']) expect(await emails(q), q).toEqual([]);
+  });
+
   it('filters by status, and counts exactly below the cap and by estimate above it', async () => {
     const filter = listFilter(admin, environmentId, params({ status: 'locked' }));
     expect(await countUsers(db, filter)).toEqual({ count: 12, exact: true });

@@ -75,7 +75,12 @@ export function readListParams(raw: URLSearchParams | Record<string, string | st
 const isPair = (q: string) => /^[a-z0-9]{2}$/i.test(q);
 const collectable = (q: string) => isPair(q) || /[\p{L}\p{N}]{3}/u.test(q);
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/**
+ * The search folded as search_text is, then its LIKE wildcards escaped: escaped before folding, the
+ * characters unaccent turns into them (full-width ％ ＿ ＼, and ∖ ﹪ ﹨) would act as wildcards ("％"
+ * listed everyone).
+ */
+const foldedLike = (q: string) => sql`replace(replace(replace(userdesk_fold(${q}), '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
 /**
  * A search without trigrams (see collectable) tests the column under the "C" collation, an expression
  * the trigram index does not match: pg_trgm would answer it by reading every posting list of that index
@@ -86,7 +91,7 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const searchMatches = (q: string) =>
   isPair(q)
     ? pairMatches(q)
-    : sql`${collectable(q) ? users.searchText : sql`(${users.searchText} collate "C")`} like '%' || userdesk_fold(${escapeLike(q)}) || '%'`;
+    : sql`${collectable(q) ? users.searchText : sql`(${users.searchText} collate "C")`} like '%' || ${foldedLike(q)} || '%'`;
 
 /** Text holding a character beyond ASCII; the partial index users_search_non_ascii_idx lists those rows (migration 0022). */
 const NON_ASCII = sql`${users.searchText} ~ '[^\\x01-\\x7f]'`;
