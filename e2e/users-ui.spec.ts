@@ -436,6 +436,23 @@ test.describe('List navigation from the keyboard', () => {
     await expect(page).not.toHaveURL(/status=/);
     await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
   });
+
+  test('a profile\'s link back to Users returns to the list as it was left: search, sort and page', async ({ page, login }) => {
+    await page.setViewportSize(WIDE);
+    await login.signInAs('admin');
+    await page.goto('/users?q=pagefill&sort=email&dir=desc');
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('link', { name: 'Next' }).click();
+    await expect(page).toHaveURL(/after=/);
+    const list = page.url();
+    await page.getByRole('table').getByRole('row').nth(1).getByRole('link').first().click();
+    await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
+    const back = page.getByRole('main').getByRole('link', { name: 'Users', exact: true });
+    await expect(back).toHaveAttribute('href', list.slice(new URL(list).origin.length));
+    await back.click();
+    await expect(page).toHaveURL(list);
+    await expect(page.getByRole('searchbox', { name: 'Search' })).toHaveValue('pagefill');
+  });
 });
 
 test.describe('Bulk actions and export', () => {

@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useEffect, type ComponentProps, type MouseEvent } from 'react';
+import { useEffect, useSyncExternalStore, type ComponentProps, type MouseEvent } from 'react';
 
 // What a sort header, a pager or a filter chip asked to focus once the list it leads to is shown: the
 // list is replaced (its Suspense key is the query), so the link itself is gone and focus would fall
@@ -25,10 +25,41 @@ export function ListLink({ focusTarget, onClick, ...props }: ComponentProps<type
 /** Rendered with each list: gives focus to what a ListLink asked for, once the list it led to is shown. */
 export function ListFocus() {
   useEffect(() => {
+    rememberList();
     if (!pending) return;
     const target = document.querySelector<HTMLElement>(pending);
     pending = null;
     target?.focus();
   }, []);
   return null;
+}
+
+// The list view (tab, search, filters, sort, page) a profile was opened from, for its link back: this
+// tab's session only, and only a path of the two lists, so it never leads off the site.
+const LAST_LIST = 'userdesk:last-user-list';
+const LIST_PATH = /^\/users(?:\/locked)?(?:\?[^#\s]*)?$/;
+
+function rememberList() {
+  try {
+    sessionStorage.setItem(LAST_LIST, window.location.pathname + window.location.search);
+  } catch {
+    // Storage off (a private window's quota): the link back goes to the list's first page.
+  }
+}
+
+function lastList() {
+  try {
+    const stored = sessionStorage.getItem(LAST_LIST);
+    return stored && LIST_PATH.test(stored) ? stored : '/users';
+  } catch {
+    return '/users';
+  }
+}
+
+const unchanging = () => () => {};
+
+/** A link back to the list view this tab last showed (its search, filters, sort and page); All Users otherwise. */
+export function BackToList({ children, ...props }: Omit<ComponentProps<typeof Link>, 'href'>) {
+  const href = useSyncExternalStore(unchanging, lastList, () => '/users');
+  return <Link {...props} href={href}>{children}</Link>;
 }

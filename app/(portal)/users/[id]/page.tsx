@@ -8,6 +8,7 @@ import { Alert } from '@/components/ui/alert';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
 import { AddedNotice } from '@/components/users/added-notice';
+import { BackToList } from '@/components/users/list-focus';
 import { StatusBadge } from '@/components/users/status-badge';
 import { UserForm } from '@/components/users/user-form';
 import { db } from '@/db';
@@ -73,7 +74,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
     <>
       {added && <AddedNotice email={user.email} />}
       <PageHeader
-        back={<Link href="/users" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</Link>}
+        back={<BackToList className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</BackToList>}
         title={<span id="profile-title" tabIndex={-1} className="inline-flex flex-wrap items-center gap-2 rounded-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{name} <StatusBadge status={user.status} /></span>}
         description={
           <>
