@@ -437,7 +437,7 @@ test.describe('List navigation from the keyboard', () => {
     await expect.poll(() => focusIsOnResultsSummary(page)).toBe(true);
   });
 
-  test('a profile\'s link back to Users returns to the list as it was left: search, sort and page', async ({ page, login }) => {
+  test('a profile\'s link back to Users, and Add\'s Cancel, return to the list as it was left: search, sort and page', async ({ page, login }) => {
     await page.setViewportSize(WIDE);
     await login.signInAs('admin');
     await page.goto('/users?q=pagefill&sort=email&dir=desc');
@@ -452,6 +452,12 @@ test.describe('List navigation from the keyboard', () => {
     await back.click();
     await expect(page).toHaveURL(list);
     await expect(page.getByRole('searchbox', { name: 'Search' })).toHaveValue('pagefill');
+
+    // Add, then Cancel: the same list again.
+    await page.getByRole('link', { name: 'Add', exact: true }).click();
+    await expect(page).toHaveURL(/\/users\/new$/);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await expect(page).toHaveURL(list);
   });
 });
 

@@ -1,7 +1,6 @@
 'use client';
 
 import { Plus, X } from 'lucide-react';
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
@@ -10,6 +9,7 @@ import { Field, FieldErrors, inputClass } from '@/components/ui/field';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useToast } from '@/components/ui/toast';
 import { useActionForm } from '@/components/ui/use-action-form';
+import { BackToList } from '@/components/users/list-focus';
 import type { ActionState } from '@/lib/action-state';
 import type { UserTag } from '@/db/schema';
 
@@ -309,7 +309,7 @@ export function UserForm({
         <SubmitButton pending={pending}>{mode === 'add' ? 'Add user and send invitation' : 'Save changes'}</SubmitButton>
         {mode === 'add' && (
           <Button asChild variant="ghost">
-            <Link href="/users">Cancel</Link>
+            <BackToList>Cancel</BackToList>
           </Button>
         )}
       </div>

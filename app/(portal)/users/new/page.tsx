@@ -1,7 +1,7 @@
 import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { PageHeader } from '@/components/ui/page-header';
+import { BackToList } from '@/components/users/list-focus';
 import { UserForm } from '@/components/users/user-form';
 import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
@@ -19,7 +19,7 @@ export default async function AddUserPage() {
   return (
     <div className="max-w-3xl">
       <PageHeader
-        back={<Link href="/users" className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</Link>}
+        back={<BackToList className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</BackToList>}
         title="Add user"
         description="The user gets an email with a link to choose a password. No password is set here."
       />
