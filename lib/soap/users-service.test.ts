@@ -482,7 +482,7 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
   });
 
   it('holds the portal\'s rules on what a field may hold and what a change voids: hidden characters refused, a new email voids every link and tells the old address', async () => {
-    const user = await insertUser(db, { email: 'links.soap@example.test', environmentId });
+    const user = await insertUser(db, { email: 'links.soap@example.test', environmentId, passwordHash: 'x' });
     const { issueToken } = await import('@/lib/auth/tokens');
     const { outboxMessages, userTokens } = await import('@/db/schema');
     await db.transaction((tx) => issueToken(tx, user.id, 'reset', 3_600_000));

@@ -6,7 +6,7 @@ import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testi
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { findToken } from '@/lib/auth/tokens';
-import { completePasswordLink, INVALID_LINK, sendResetLink } from './access';
+import { completePasswordLink, INVALID_LINK, resetUser, sendResetLink } from './access';
 import { inviteUser } from './create';
 import { findChangeableUser } from './scope';
 import { banUser, STALE_EDIT, updateUser, validateUser } from './update';
@@ -161,6 +161,26 @@ describe('changing a user\'s email', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0]!.text).toContain('after@example.test');
     expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'after@example.test'))).toHaveLength(0);
+  });
+});
+
+describe('an email change after a Reset', () => {
+  it('sends a new reset link to the new address (the user has no password left), and one again when only the case is fixed', async () => {
+    const user = await insertUser(db, { email: 'reset-before@example.test', environmentId, passwordHash: 'x' });
+    await db.transaction((tx) => resetUser(tx, admin, user.id));
+    const move = async (email: string) => {
+      const row = (await db.select().from(users).where(eq(users.id, user.id)))[0]!;
+      await db.transaction((tx) => updateUser(tx, admin, user.id, { firstName: row.firstName, lastName: row.lastName, email, roleId: row.roleId, environmentIds: [environmentId], tags: [], inactive: false, version: row.version }));
+      const [mail] = await db.select().from(outboxMessages).where(and(eq(outboxMessages.toAddress, email), eq(outboxMessages.status, 'pending')));
+      const token = /token=([\w-]+)/.exec(mail?.text ?? '')?.[1];
+      expect(token, email).toBeDefined();
+      expect(await findToken(db, token!)).toMatchObject({ userId: user.id, purpose: 'reset' });
+      return token!;
+    };
+    await move('reset-after@example.test');
+    const token = await move('Reset-After@example.test');
+    await db.transaction((tx) => completePasswordLink(tx, token, TEST_PASSWORD));
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ status: 'active', requirePasswordChange: false });
   });
 });
 

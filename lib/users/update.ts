@@ -1,6 +1,6 @@
 // Editing a user and changing their status (Ban, Validate). Every save carries the version the
 // editor saw: a save over someone else's newer change is refused, never silently overwritten.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { environments, userEnvironments, users } from '@/db/schema';
@@ -12,7 +12,7 @@ import { requiredTextSchema, wholeNumberSchema } from '@/lib/validation';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
 import { profileProblems, profileValue } from '@/lib/roles';
-import { sendInvitation } from './access';
+import { sendInvitation, sendResetLink } from './access';
 import { assertActiveAdministratorRemains, isActiveAdministrator, LAST_ADMINISTRATOR } from './admin-guard';
 import { checkGrant, EMAIL_TAKEN, emailInUse, mapEmailTaken, newUserSchema, profileSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
@@ -169,13 +169,17 @@ async function assertAdministratorKept(tx: Tx, field: string) {
 
 /**
  * After an email change: every link sent to the old address stops working (it may be a typo's owner,
- * or an attacker's), an invited user is invited again at the new address, and an active user's old
+ * or an attacker's), an invited user is invited again at the new address, as is an active user a Reset
+ * left without a password (the voided link was their only way back in), and an active user's old
  * address is told, so a takeover through an email change does not go unnoticed.
  */
 async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; oldEmail: string; newEmail: string; status: string }) {
   await revokeTokens(tx, user.id);
-  if (user.status === 'invited') await sendInvitation(tx, { id: user.id, email: user.newEmail, firstName: user.firstName });
-  else if (user.status === 'active' && user.oldEmail.toLowerCase() !== user.newEmail.toLowerCase())
+  const recipient = { id: user.id, email: user.newEmail, firstName: user.firstName };
+  if (user.status === 'invited') await sendInvitation(tx, recipient);
+  else if (user.status === 'active' && (await tx.select({ id: users.id }).from(users).where(and(eq(users.id, user.id), isNull(users.passwordHash)))).length > 0)
+    await sendResetLink(tx, recipient);
+  if (user.status === 'active' && user.oldEmail.toLowerCase() !== user.newEmail.toLowerCase())
     await enqueueMail(tx, { email: user.oldEmail, userId: user.id }, emailChangedMail(await organizationName(tx), user.firstName, user.newEmail));
 }
 
