@@ -159,6 +159,53 @@ describe('audit chain', () => {
     expect((await verifyChain(db)).ok).toBe(true);
   });
 
+  // Without superuser rights: the purge's own switch lets any session delete, and nothing guards the head or the cuts.
+  const purgeAsAnyone = (statement: ReturnType<typeof sql>) =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('userdesk.audit_purge', 'on', true)`);
+      await tx.execute(statement);
+    });
+
+  it('names links removed from the end even when the head was wound back to hide it', async () => {
+    await verifyAndRecord(db);
+    const chain = await links();
+    const [kept, last] = [chain.at(-2)!, chain.at(-1)!];
+    await db.execute(sql`create table tail_events as select * from audit_events where id = any(${`{${last.ids.join(',')}}`}::bigint[])`);
+    await db.execute(sql`create table tail_link as select * from audit_blocks where seq = ${last.seq}`);
+    await purgeAsAnyone(sql`delete from audit_events where id in (select id from tail_events)`);
+    await purgeAsAnyone(sql`delete from audit_blocks where seq = ${last.seq}`);
+    await db.execute(sql`update audit_chain_head set seq = ${kept.seq}, hash = (select hash from audit_blocks where seq = ${kept.seq})`);
+    expect((await verifyChain(db)).problem).toMatch(
+      new RegExp(`^The chain ends at link ${kept.seq}, but a verification on .* saw it reach link ${last.seq}: the events of 1 transaction\\(s\\) were removed from its end`),
+    );
+    await tamper(sql`insert into audit_events select * from tail_events`);
+    await tamper(sql`insert into audit_blocks select * from tail_link`);
+    await db.execute(sql`update audit_chain_head set seq = ${last.seq}, hash = (select hash from audit_blocks where seq = ${last.seq})`);
+    await db.execute(sql`drop table tail_events`);
+    await db.execute(sql`drop table tail_link`);
+    expect((await verifyChain(db)).ok).toBe(true);
+  });
+
+  it('names events removed from the start behind a cut that no purge made', async () => {
+    const [first, second] = await links();
+    await db.execute(sql`create table head_events as select * from audit_events where id = any(${`{${first!.ids.join(',')}}`}::bigint[])`);
+    await db.execute(sql`create table head_link as select * from audit_blocks where seq = ${first!.seq}`);
+    await purgeAsAnyone(sql`delete from audit_events where id in (select id from head_events)`);
+    await purgeAsAnyone(sql`delete from audit_blocks where seq = ${first!.seq}`);
+    await db.execute(sql`insert into audit_chain_cuts (seq, hash, events_removed) select seq, hash, 0 from head_link`);
+    expect(await verifyChain(db)).toMatchObject({
+      ok: false,
+      problem: `The chain starts after link ${first!.seq}, but no purge recorded a cut there: the events before event #${second!.ids[0]} were removed.`,
+      problemEventId: second!.ids[0],
+    });
+    await db.execute(sql`delete from audit_chain_cuts where id = (select max(id) from audit_chain_cuts)`);
+    await tamper(sql`insert into audit_events select * from head_events`);
+    await tamper(sql`insert into audit_blocks select * from head_link`);
+    await db.execute(sql`drop table head_events`);
+    await db.execute(sql`drop table head_link`);
+    expect((await verifyChain(db)).ok).toBe(true);
+  });
+
   it('names a link removed from the middle', async () => {
     const chain = await links();
     const [before, victim, after] = [chain.at(-3)!, chain.at(-2)!, chain.at(-1)!];

@@ -1,9 +1,9 @@
 // Tamper evidence of the audit log: walking the hash chain (one link per committing transaction,
 // appended by the trigger of migration 0018), storing each verification's result, and the retention
 // purge that cuts the chain.
-import { desc, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, like, sql } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
-import { auditChainCuts, auditSettings, auditVerifications, organizations, type AuditVerification } from '@/db/schema';
+import { auditBlocks, auditChainCuts, auditEvents, auditSettings, auditVerifications, organizations, type AuditVerification } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
 
@@ -60,6 +60,24 @@ export async function verifyChain(db: Db): Promise<ChainVerdict> {
       let expectedPrev = cut ? toBuffer(cut.hash) : GENESIS;
       let previous: Link | null = null;
       let checked = 0;
+
+      // A cut hides everything before it, so only one a purge made (and audited, with its hash) counts.
+      if (cut && cut.seq > 0) {
+        const [vouched] = await tx
+          .select({ id: auditEvents.id })
+          .from(auditEvents)
+          .where(and(eq(auditEvents.action, 'audit.purged'), like(auditEvents.detail, `%chain cut after link ${cut.seq}, hash ${toBuffer(cut.hash).toString('hex')}.`)))
+          .limit(1);
+        if (!vouched) {
+          const [next] = await tx.select({ id: sql<number>`${auditBlocks.eventIds}[1]`.mapWith(Number) }).from(auditBlocks).where(gte(auditBlocks.seq, expectedSeq)).orderBy(auditBlocks.seq).limit(1);
+          return verdict(
+            `The chain starts after link ${cut.seq}, but no purge recorded a cut there: the events before ${next ? `event #${next.id}` : 'the end of the chain'} were removed.`,
+            next?.id ?? null,
+            0,
+            headSeq,
+          );
+        }
+      }
 
       const [outside] = rowsOf(
         await tx.execute(sql`
@@ -124,6 +142,21 @@ export async function verifyChain(db: Db): Promise<ChainVerdict> {
       if (expectedSeq - 1 < headSeq)
         return verdict(
           `The events of ${headSeq - expectedSeq + 1} transaction(s) were removed from the end of the chain${previous ? ` (after event #${previous.lastId})` : ''}.`,
+          previous?.lastId ?? null,
+          checked,
+          headSeq,
+        );
+      // The head never moves back: one behind what an earlier verification saw was wound back over removed links.
+      // (Verifications from before the chain's restart at a cut at link 0, migration 0018, counted another chain.)
+      const [seen] = await tx
+        .select({ seq: auditVerifications.headSeq, at: auditVerifications.at })
+        .from(auditVerifications)
+        .where(sql`${auditVerifications.at} >= (select max(at) from audit_chain_cuts where seq = 0)`)
+        .orderBy(desc(auditVerifications.headSeq))
+        .limit(1);
+      if (seen && seen.seq > headSeq)
+        return verdict(
+          `The chain ends at link ${headSeq}, but a verification on ${seen.at.toISOString().slice(0, 16).replace('T', ' ')} UTC saw it reach link ${seen.seq}: the events of ${seen.seq - headSeq} transaction(s) were removed from its end${previous ? ` (after event #${previous.lastId})` : ''}.`,
           previous?.lastId ?? null,
           checked,
           headSeq,
