@@ -53,6 +53,27 @@ export async function cancelLinkMail(q: Queryable, userIds: string | readonly st
     .where(and(whose, sql`${outboxMessages.status} <> 'sent' and ${outboxMessages.status} <> 'cancelled'`, inArray(outboxMessages.kind, LINK_KINDS)));
 }
 
+export const ADDRESS_CHANGED = 'Not sent: the user\'s email was changed since, and this address may not be theirs.';
+
+/**
+ * When a user's email changes, what still waits for the old address is not sent there (a corrected typo's
+ * owner, or whoever took the mailbox, must not read the user's notices): only the notice of the change is.
+ */
+export async function cancelMailToOldAddress(q: Queryable, userId: string, oldAddress: string): Promise<void> {
+  await q
+    .update(outboxMessages)
+    .set({ status: 'cancelled', nextAttemptAt: null, claimedBy: null, lastError: ADDRESS_CHANGED })
+    .where(
+      and(
+        eq(outboxMessages.userId, userId),
+        // Waiting, or in a sender's hands; one that failed stays as it is (Send again refuses it: see manage.ts).
+        inArray(outboxMessages.status, ['pending', 'sending']),
+        sql`lower(${outboxMessages.toAddress}) = lower(${oldAddress})`,
+        sql`${outboxMessages.kind} <> 'email_changed'`,
+      ),
+    );
+}
+
 export async function organizationName(q: Queryable): Promise<string> {
   return (await getOrganization(q))?.name ?? 'Userdesk';
 }

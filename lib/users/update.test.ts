@@ -10,6 +10,8 @@ import { completePasswordLink, INVALID_LINK, resetUser, sendResetLink } from './
 import { inviteUser } from './create';
 import { findChangeableUser } from './scope';
 import { banUser, STALE_EDIT, updateUser, validateUser } from './update';
+import { enqueueMail } from '@/lib/mail/outbox';
+import { passwordChangedMail } from '@/lib/mail/templates';
 
 let db: Db;
 let environmentId: string;
@@ -181,6 +183,21 @@ describe('an email change after a Reset', () => {
     const token = await move('Reset-After@example.test');
     await db.transaction((tx) => completePasswordLink(tx, token, TEST_PASSWORD));
     expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ status: 'active', requirePasswordChange: false });
+  });
+});
+
+describe('a notice still waiting for the old address', () => {
+  it('is cancelled by the change, and only the notice of the change itself goes there', async () => {
+    const user = await insertUser(db, { email: 'mistyped@example.test', environmentId, passwordHash: 'x' });
+    await db.transaction((tx) => enqueueMail(tx, { email: user.email, userId: user.id }, passwordChangedMail('Acme', user.firstName)));
+    await db.transaction((tx) =>
+      updateUser(tx, admin, user.id, { firstName: user.firstName, lastName: user.lastName, email: 'corrected@example.test', roleId: user.roleId, environmentIds: [environmentId], tags: [], inactive: false, version: user.version }),
+    );
+    const waiting = await db.select({ kind: outboxMessages.kind, status: outboxMessages.status }).from(outboxMessages).where(eq(outboxMessages.toAddress, 'mistyped@example.test'));
+    expect(waiting.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'email_changed', status: 'pending' },
+      { kind: 'password_changed', status: 'cancelled' },
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ import { canSeeEnvironment, isSelf, requirePermissionOf, type Principal } from '
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError, fieldError, StaleEditError, type FieldErrors } from '@/lib/errors';
 import { requiredTextSchema, wholeNumberSchema } from '@/lib/validation';
-import { enqueueMail, organizationName } from '@/lib/mail/outbox';
+import { cancelMailToOldAddress, enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
 import { profileProblems, profileValue } from '@/lib/roles';
 import { sendInvitation, sendResetLink } from './access';
@@ -168,13 +168,15 @@ async function assertAdministratorKept(tx: Tx, field: string) {
 }
 
 /**
- * After an email change: every link sent to the old address stops working (it may be a typo's owner,
- * or an attacker's), an invited user is invited again at the new address, as is an active user a Reset
- * left without a password (the voided link was their only way back in), and an active user's old
- * address is told, so a takeover through an email change does not go unnoticed.
+/**
+ * After an email change: every link sent to the old address stops working and nothing else still waiting
+ * is sent there (it may be a typo's owner, or an attacker's), an invited user is invited again at the new
+ * address, as is an active user a Reset left without a password (the voided link was their only way back
+ * in), and an active user's old address is told, so a takeover through an email change does not go unnoticed.
  */
 async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; oldEmail: string; newEmail: string; status: string }) {
   await revokeTokens(tx, user.id);
+  if (user.oldEmail.toLowerCase() !== user.newEmail.toLowerCase()) await cancelMailToOldAddress(tx, user.id, user.oldEmail);
   const recipient = { id: user.id, email: user.newEmail, firstName: user.firstName };
   if (user.status === 'invited') await sendInvitation(tx, recipient);
   else if (user.status === 'active' && (await tx.select({ id: users.id }).from(users).where(and(eq(users.id, user.id), isNull(users.passwordHash)))).length > 0)
