@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Transporter } from 'nodemailer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
 import { testDb } from '@/db/testing';
+import { rows } from '@/lib/db-rows';
 import { backoffMs, claimDue, deliverDue, isPermanentFailure, MAX_ATTEMPTS, messageIdFor, smtpTransport } from './deliver';
 import { enqueueMail } from './outbox';
 import { refusal, startSink, type SinkOptions } from './sink';
@@ -104,6 +105,23 @@ describe('delivery', () => {
     expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(1);
     expect(await rowFor('busy@example.test')).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
     expect(sink.received.map((r) => r.messageId)).toEqual([messageIdFor(row.id, DOMAIN)]);
+  });
+
+  // PostgreSQL only: PGlite runs in this process and keeps its time by the same (here, wound back) clock.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('times the backoff by the database\'s clock, which decides when a message is due: an app clock behind it does not retry at once', async () => {
+    await reset('skewed@example.test');
+    sinkBehaviour.onRecipient = () => refusal(451, 'Mailbox busy, try later');
+    const realNow = Date.now;
+    const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 2 * 60 * 60_000);
+    try {
+      expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
+    } finally {
+      behind.mockRestore();
+    }
+    delete sinkBehaviour.onRecipient;
+    const [wait] = await rows<{ seconds: number }>(db, sql`select extract(epoch from next_attempt_at - now())::float8 as seconds from outbox_messages where to_address = 'skewed@example.test'`);
+    expect(Number(wait!.seconds)).toBeGreaterThan(backoffMs(1) / 1000 - 5);
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
   });
 
   it('retries a network failure', async () => {

@@ -164,7 +164,8 @@ async function markFailure(db: Db, m: ClaimedMessage, outcome: 'retry' | 'failed
   const values =
     outcome === 'failed'
       ? { status: 'failed' as const, nextAttemptAt: null, lastError: errorText(error), claimedBy: null }
-      : { status: 'pending' as const, nextAttemptAt: new Date(Date.now() + backoffMs(m.attempts)), lastError: errorText(error), claimedBy: null };
+      : // Due by the database's clock, as claims read it: an app clock behind it would retry at once.
+        { status: 'pending' as const, nextAttemptAt: sql`now() + make_interval(secs => ${backoffMs(m.attempts) / 1000}::double precision)`, lastError: errorText(error), claimedBy: null };
   await withRetry(() => db.update(outboxMessages).set(values).where(ours(m)));
 }
 
