@@ -1,5 +1,5 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, environments, outboxMessages, rateLimits, roles, securitySettings, userEnvironments, userTokens, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
@@ -166,6 +166,22 @@ describe('a link lifetime changed after the link was sent', () => {
     } finally {
       await setLifetimes({ invitationLifetimeDays: 7 });
     }
+  });
+});
+
+describe('a link sent by a server whose clock is behind the database\'s', () => {
+  // PostgreSQL only: PGlite runs in this process and keeps its time by the same (here, wound back) clock.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('works for its whole lifetime, timed by the database\'s clock that checks it', async () => {
+    const user = await lockedUser();
+    const realNow = Date.now;
+    const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 2 * 60 * 60_000);
+    try {
+      await db.transaction((tx) => resetUser(tx, admin, user.id));
+    } finally {
+      behind.mockRestore();
+    }
+    const token = tokenFrom((await lastMailTo(user.email)).text);
+    expect(await findToken(db, token)).toMatchObject({ userId: user.id, purpose: 'reset' });
   });
 });
 
