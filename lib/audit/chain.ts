@@ -189,10 +189,12 @@ export async function getRetentionDays(q: Queryable): Promise<number> {
 export async function setRetentionDays(tx: Tx, principal: Principal, days: number, meta?: RequestMeta) {
   requireAdministratorOf(principal);
   const actor = principal.actor;
+  // Locked before the setting is read (there may be no row to lock yet): a save committing meanwhile is
+  // then this one's "before", so the audited changes add up to what is stored.
+  const [org] = await tx.select({ id: organizations.id }).from(organizations).limit(1).for('no key update');
+  if (!org) throw new Error('Userdesk is not set up yet: no organization exists.');
   const before = await getRetentionDays(tx);
   if (before === days) return;
-  const [org] = await tx.select({ id: organizations.id }).from(organizations).limit(1);
-  if (!org) throw new Error('Userdesk is not set up yet: no organization exists.');
   await tx
     .insert(auditSettings)
     .values({ organizationId: org.id, retentionDays: days })
