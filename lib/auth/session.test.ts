@@ -36,4 +36,13 @@ describe('loadSessionUser', () => {
     await db.update(roles).set({ permissions: ['users.read', 'no.such.permission'] }).where(eq(roles.name, 'Account Manager'));
     expect((await loadSessionUser(db, user.id, user.sessionVersion))!.permissions).toEqual(['users.read']);
   });
+
+  it('holds a session whose password expired after sign-in to a change, as an expired password is held at sign-in', async () => {
+    const day = 86_400_000;
+    // The default maximum age is 90 days: one past it, one still inside the warning window.
+    const expired = await insertUser(db, { email: 'expired-mid-session@example.test', passwordChangedAt: new Date(Date.now() - 91 * day) });
+    const warned = await insertUser(db, { email: 'warned-mid-session@example.test', passwordChangedAt: new Date(Date.now() - 80 * day) });
+    expect((await loadSessionUser(db, expired.id, expired.sessionVersion))!.requirePasswordChange).toBe(true);
+    expect((await loadSessionUser(db, warned.id, warned.sessionVersion))!.requirePasswordChange).toBe(false);
+  });
 });

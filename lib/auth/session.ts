@@ -10,8 +10,10 @@ import { cache } from 'react';
 import { db } from '@/db';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
+import { getSecuritySettings } from '@/lib/settings';
 import { authOptions, newSessionId } from './options';
 import { hasPermission, isAdministrator, isPermission, type Permission } from './permissions';
+import { passwordExpiresAt } from './sign-in';
 
 export type SessionUser = {
   id: string;
@@ -54,7 +56,10 @@ export async function loadSessionUser(q: Queryable, userId: string, sessionVersi
     .from(userEnvironments)
     .where(eq(userEnvironments.userId, userId));
   const { status: _status, sessionVersion: _sv, permissions, ...user } = row;
-  return { ...user, permissions: permissions.filter(isPermission), environmentIds: memberships.map((m) => m.id) };
+  // A password that expires while the session lasts holds it to a change, as sign-in would have refused it.
+  const expires = user.requirePasswordChange ? null : passwordExpiresAt(user.passwordChangedAt, await getSecuritySettings(q));
+  const requirePasswordChange = user.requirePasswordChange || (expires !== null && expires.getTime() <= Date.now());
+  return { ...user, requirePasswordChange, permissions: permissions.filter(isPermission), environmentIds: memberships.map((m) => m.id) };
 }
 
 export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {

@@ -284,7 +284,7 @@ describe('passwordChangeNotice (what /change-password says)', () => {
     expect(passwordChangeNotice(changed(75.99), settings, now)).toBeNull();
     expect(passwordChangeNotice(changed(88.5), settings, now)).toBe('Your password expires in 2 days. Choose a new one now to keep access.');
     expect(passwordChangeNotice(changed(89.9), settings, now)).toBe('Your password expires within a day. Choose a new one now to keep access.');
-    expect(passwordChangeNotice(changed(90), settings, now)).toBe('Your password has expired. Choose a new one now to keep access.');
+    expect(passwordChangeNotice(changed(90), settings, now)).toBe('Your password has expired. Choose a new one before you continue.');
   });
 
   it('puts a required change first', () => {

@@ -61,11 +61,12 @@ export function passwordChangeNotice(
   settings: Expiry,
   now = new Date(),
 ): string | null {
-  if (user.requirePasswordChange) return 'You must choose a new password before you continue.';
   const expires = passwordExpiresAt(user.passwordChangedAt, settings);
+  const days = expires && Math.ceil((expires.getTime() - now.getTime()) / DAY);
+  // Expired while signed in: the session is held to the change (lib/auth/session.ts), so no skipping it.
+  if (days !== null && days <= 0) return 'Your password has expired. Choose a new one before you continue.';
+  if (user.requirePasswordChange) return 'You must choose a new password before you continue.';
   if (!expires || !inPasswordWarningWindow(user.passwordChangedAt, settings, now)) return null;
-  const days = Math.ceil((expires.getTime() - now.getTime()) / DAY);
-  if (days <= 0) return 'Your password has expired. Choose a new one now to keep access.';
   return `Your password expires ${days === 1 ? 'within a day' : `in ${days} days`}. Choose a new one now to keep access.`;
 }
 
