@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 // Anything that reaches next-auth itself fails here (no request scope): the error page must not.
 vi.mock('next-auth', () => ({ default: () => () => { throw new Error('next-auth reached'); } }));
-const { GET } = await import('./route');
+const { GET, POST } = await import('./route');
 
 const get = (path: string, nextauth: string[]) => GET(new NextRequest(`http://localhost:3000${path}`), { params: Promise.resolve({ nextauth }) });
 
@@ -42,5 +42,26 @@ describe('/api/auth/error', () => {
 
   it('takes the error from the path too (/api/auth/error/<code>)', async () => {
     expect((await get('/api/auth/error/expired', ['error', 'expired'])).headers.get('location')).toBe('/login?error=expired');
+  });
+});
+
+describe('next-auth endpoints the portal does not use', () => {
+  const call = (method: 'GET' | 'POST', path: string, body?: string) =>
+    (method === 'GET' ? GET : POST)(
+      new NextRequest(`http://localhost:3000/api/auth/${path}`, { method, body, headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {} }),
+      { params: Promise.resolve({ nextauth: path.split('/') }) },
+    );
+
+  // next-auth writes whatever is posted to _log into the server's log, for anyone: forged lines included.
+  it.each([
+    ['POST', '_log', 'level=error&code=FORGED%0A%5Bnext-auth%5D%5Berror%5D%5BADMIN%5D&message=x'],
+    ['GET', '_log', undefined],
+    // next-auth answers a GET of the credentials callback with a 500.
+    ['GET', 'callback/credentials', undefined],
+    // The email provider's "Check your email" page: there is no such sign-in here.
+    ['GET', 'verify-request', undefined],
+  ] as const)('answers %s /api/auth/%s with 404, without reaching next-auth', async (method, path, body) => {
+    const response = await call(method, path, body);
+    expect(response.status).toBe(404);
   });
 });
