@@ -38,6 +38,24 @@ test.describe('sign-in', () => {
     await expect(page).not.toHaveURL(/\/login/);
   });
 
+  test('the password can be shown to check it before signing in, from the keyboard too', async ({ page, login }) => {
+    await login.goto();
+    const password = page.getByLabel('Password', { exact: true });
+    await password.fill('Typed-On-A-Phone-1');
+    await expect(password).toHaveAttribute('type', 'password');
+    await page.keyboard.press('Tab');
+    const show = page.getByRole('button', { name: 'Show' });
+    await expect(show).toBeFocused();
+    await expect(show).toHaveAttribute('aria-controls', (await password.getAttribute('id'))!);
+    await page.keyboard.press('Enter');
+    await expect(password).toHaveAttribute('type', 'text');
+    await expect(password).toHaveValue('Typed-On-A-Phone-1');
+    await expect(page.getByRole('button', { name: 'Hide' })).toBeFocused();
+    await expectAccessible(page);
+    await page.keyboard.press('Space');
+    await expect(password).toHaveAttribute('type', 'password');
+  });
+
   test('an Administrator signs in, sees the shell, and signs out', async ({ page, login }) => {
     await login.signInAs('admin');
     await expect(page).toHaveURL(/\/users$/);

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
-import { Field } from '@/components/ui/field';
+import { PasswordField } from '@/components/ui/password-field';
 import { FormStatus } from '@/components/ui/form-status';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
@@ -39,9 +39,9 @@ export function ChangePasswordForm({
     <form ref={formRef} {...formProps} className="max-w-md space-y-4">
       <FormStatus state={state} fields={FIELDS} />
       <input type="hidden" name="username" value={email} autoComplete="username" readOnly />
-      <Field label="Current password" id={FIELDS.currentPassword.id} name="currentPassword" type="password" autoComplete="current-password" required errors={errors?.currentPassword} />
-      <Field label="New password" id={FIELDS.newPassword.id} name="newPassword" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.newPassword} />
-      <Field label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
+      <PasswordField label="Current password" id={FIELDS.currentPassword.id} name="currentPassword" autoComplete="current-password" required errors={errors?.currentPassword} />
+      <PasswordField label="New password" id={FIELDS.newPassword.id} name="newPassword" autoComplete="new-password" required help={passwordHelp} errors={errors?.newPassword} />
+      <PasswordField label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" autoComplete="new-password" required errors={errors?.confirmPassword} />
       <SubmitButton pending={pending}>Change password</SubmitButton>
     </form>
   );

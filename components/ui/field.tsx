@@ -1,4 +1,4 @@
-import { useId, type ComponentProps } from 'react';
+import { useId, type ComponentProps, type ReactNode } from 'react';
 import { cn } from '@/lib/utils';
 
 // A readonly input (a built-in role's name) looks like text, not like a box waiting to be typed in.
@@ -10,27 +10,31 @@ type FieldProps = ComponentProps<'input'> & {
   name: string;
   help?: string;
   errors?: string[];
+  /** A control beside the input (Show on a password), given the input's id. */
+  beside?: (inputId: string) => ReactNode;
 };
 
 /** A labelled input with its help text and errors wired to it by aria-describedby. */
-export function Field({ label, help, errors, className, id, ...props }: FieldProps) {
+export function Field({ label, help, errors, className, id, beside, ...props }: FieldProps) {
   const auto = useId();
   const inputId = id ?? auto;
   const helpId = `${inputId}-help`;
   const errorId = `${inputId}-error`;
   const describedBy = [help && helpId, errors?.length && errorId].filter(Boolean).join(' ') || undefined;
+  const input = <input id={inputId} className={inputClass} aria-invalid={errors?.length ? true : undefined} aria-describedby={describedBy} {...props} />;
   return (
     <div className={cn('space-y-1', className)}>
       <label htmlFor={inputId} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <input
-        id={inputId}
-        className={inputClass}
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={describedBy}
-        {...props}
-      />
+      {beside ? (
+        <div className="flex gap-2">
+          {input}
+          {beside(inputId)}
+        </div>
+      ) : (
+        input
+      )}
       {help && (
         <p id={helpId} className="text-xs text-slate-600">
           {help}

@@ -7,6 +7,7 @@ import { useRef, useState, useTransition, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
+import { PasswordField } from '@/components/ui/password-field';
 
 export function LoginForm({
   callbackUrl,
@@ -58,7 +59,7 @@ export function LoginForm({
       {/* role="alert" is announced when it appears; an aria-live region around it would read it twice. */}
       <div>{error && <Alert tone="error">{error}</Alert>}</div>
       <Field label="Email" name="email" type="email" autoComplete="username" required autoFocus ref={emailRef} errors={missing === 'email' ? ['Enter your email.'] : undefined} onChange={() => missing === 'email' && setMissing(null)} />
-      <Field label="Password" name="password" type="password" autoComplete="current-password" required ref={passwordRef} errors={missing === 'password' ? ['Enter your password.'] : undefined} onChange={() => missing === 'password' && setMissing(null)} />
+      <PasswordField label="Password" name="password" autoComplete="current-password" required ref={passwordRef} errors={missing === 'password' ? ['Enter your password.'] : undefined} onChange={() => missing === 'password' && setMissing(null)} />
       <div className="flex items-center justify-between">
         <Link href="/forgot-password" className="text-sm font-medium text-indigo-700 hover:underline">
           Forgot password?

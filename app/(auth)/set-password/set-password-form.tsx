@@ -1,6 +1,6 @@
 'use client';
 
-import { Field } from '@/components/ui/field';
+import { PasswordField } from '@/components/ui/password-field';
 import { FormStatus } from '@/components/ui/form-status';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
@@ -20,8 +20,8 @@ export function SetPasswordForm({ token, email, passwordHelp }: { token: string;
       <input type="hidden" name="token" value={token} />
       {/* For password managers: the account the new password belongs to (not submitted as a field that counts). */}
       <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
-      <Field label="New password" id={FIELDS.password.id} name="password" type="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.password} />
-      <Field label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" autoComplete="new-password" required errors={errors?.confirmPassword} />
+      <PasswordField label="New password" id={FIELDS.password.id} name="password" autoComplete="new-password" required help={passwordHelp} errors={errors?.password} />
+      <PasswordField label="Confirm new password" id={FIELDS.confirmPassword.id} name="confirmPassword" autoComplete="new-password" required errors={errors?.confirmPassword} />
       <SubmitButton pending={pending} className="w-full">Set password and sign in</SubmitButton>
     </form>
   );

@@ -4,6 +4,7 @@ import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
 import { Field } from '@/components/ui/field';
+import { PasswordField } from '@/components/ui/password-field';
 import { FormStatus } from '@/components/ui/form-status';
 import { SubmitButton } from '@/components/ui/submit-button';
 import { useActionForm } from '@/components/ui/use-action-form';
@@ -42,8 +43,8 @@ export function SetupForm({ passwordHelp }: { passwordHelp: string }) {
         <Field label="Last name" id={FIELDS.lastName.id} name="lastName" required autoComplete="family-name" errors={errors?.lastName} />
       </div>
       <Field label="Email" id={FIELDS.email.id} name="email" type="email" required autoComplete="username" errors={errors?.email} help="You will sign in with this address." />
-      <Field label="Password" id={FIELDS.password.id} name="password" type="password" required autoComplete="new-password" help={passwordHelp} errors={errors?.password} />
-      <Field label="Confirm password" id={FIELDS.confirmPassword.id} name="confirmPassword" type="password" required autoComplete="new-password" errors={errors?.confirmPassword} />
+      <PasswordField label="Password" id={FIELDS.password.id} name="password" required autoComplete="new-password" help={passwordHelp} errors={errors?.password} />
+      <PasswordField label="Confirm password" id={FIELDS.confirmPassword.id} name="confirmPassword" required autoComplete="new-password" errors={errors?.confirmPassword} />
       <SubmitButton pending={pending || state.status === 'success'} className="w-full" pendingText="Creating…">
         Create organization
       </SubmitButton>
