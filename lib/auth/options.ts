@@ -6,6 +6,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { and, eq, notExists, sql } from 'drizzle-orm';
 import { db } from '@/db';
+import type { Queryable } from '@/db/client';
 import { endedSessions, users } from '@/db/schema';
 import { metaFromHeaders } from '@/lib/request';
 import { safeRedirectUrl } from '@/lib/safe-path';
@@ -59,11 +60,11 @@ export async function sessionStillValid(userId: string | undefined, sessionVersi
 }
 
 /** Signing out: the session's id is recorded as ended until the token would have expired, so no copy of its cookie works again. */
-export async function endSession(sessionId: string | undefined, expiresAtSeconds: unknown) {
+export async function endSession(sessionId: string | undefined, expiresAtSeconds: unknown, q: Queryable = db) {
   if (!sessionId) return;
   const maxAgeMs = (authOptions.session?.maxAge ?? 0) * 1000;
   const expiresAt = typeof expiresAtSeconds === 'number' && Number.isFinite(expiresAtSeconds) ? new Date(expiresAtSeconds * 1000) : new Date(Date.now() + maxAgeMs);
-  await recordEndedSession(db, sessionId, expiresAt);
+  await recordEndedSession(q, sessionId, expiresAt);
 }
 
 export const authOptions: NextAuthOptions = {

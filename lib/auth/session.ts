@@ -3,7 +3,7 @@
 import 'server-only';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { getServerSession } from 'next-auth';
-import { encode } from 'next-auth/jwt';
+import { decode, encode } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { forbidden, redirect } from 'next/navigation';
 import { cache } from 'react';
@@ -11,7 +11,7 @@ import { db } from '@/db';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { getSecuritySettings } from '@/lib/settings';
-import { authOptions, newSessionId } from './options';
+import { authOptions, endSession, newSessionId } from './options';
 import { hasPermission, isAdministrator, isPermission, type Permission } from './permissions';
 import { passwordExpiresAt } from './sign-in';
 
@@ -121,16 +121,23 @@ export async function getCurrentEnvironment(user: SessionUser): Promise<Environm
 /**
  * Re-issues this browser's session at the user's new session version, after a change that ends all
  * of the user's sessions (their own password change): the other sessions end, this one carries on.
+ * The session the browser held before ends for good, as signing out would end it: at a link used
+ * where someone else was signed in, theirs, which a copy of its cookie would otherwise keep alive.
  */
-export async function renewSession(user: { id: string; email: string; name: string }, sessionVersion: number) {
+export async function renewSession(q: Queryable, user: { id: string; email: string; name: string }, sessionVersion: number) {
   const secure = (process.env.NEXTAUTH_URL ?? '').startsWith('https:');
+  const name = `${secure ? '__Secure-' : ''}next-auth.session-token`;
   const maxAge = authOptions.session!.maxAge!;
+  const jar = await cookies();
+  const held = jar.get(name)?.value;
+  const previous = held ? await decode({ token: held, secret: authOptions.secret! }).catch(() => null) : null;
+  await endSession(previous?.sid, previous?.exp, q);
   const token = await encode({
     token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), email: user.email, name: user.name },
     secret: authOptions.secret!,
     maxAge,
   });
-  (await cookies()).set(`${secure ? '__Secure-' : ''}next-auth.session-token`, token, {
+  jar.set(name, token, {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',

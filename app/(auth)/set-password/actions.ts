@@ -29,6 +29,6 @@ const setPasswordSchema = z
 export const setPasswordAction = action('public', setPasswordSchema, async (input, { tx, meta }) => {
   if (input.password !== input.confirmPassword) await refuseUnconfirmed(tx, input.password, await linkOwner(tx, input.token), 'password');
   const user = await completePasswordLink(tx, input.token, input.password, meta);
-  await renewSession(user, user.sessionVersion);
+  await renewSession(tx, user, user.sessionVersion);
   return { message: 'Your password is set.', redirectTo: '/' };
 });

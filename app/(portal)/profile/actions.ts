@@ -17,6 +17,6 @@ const changePasswordSchema = z
 export const changePasswordAction = batchedAction('signed-in', changePasswordSchema, async (input, { user, meta }) => {
   if (input.newPassword !== input.confirmPassword) await refuseUnconfirmed(db, input.newPassword, user, 'newPassword');
   const { sessionVersion } = await changeOwnPassword(db, user.id, input, meta);
-  await renewSession({ id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}` }, sessionVersion);
+  await renewSession(db, { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}` }, sessionVersion);
   return { message: 'Your password has been changed.' };
 });
