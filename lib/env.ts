@@ -19,6 +19,8 @@ const envSchema = z.object({
   IMPORT_MAX_MB: z.coerce.number().positive().max(1024).default(25),
   IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(5_000_000).default(200_000),
   IMPORT_MAX_UNPACKED_MB: z.coerce.number().positive().max(10_240).default(500),
+  // Uploads checked at once by one server instance: each holds one of its 10 database connections.
+  IMPORT_MAX_CHECKS: z.coerce.number().int('must be a whole number').min(1, 'must be 1 or more').max(8, 'must be 8 or less: the instance has 10 database connections').default(3),
   // Outbox delivery (lib/mail/deliver.ts), per server instance: SMTP connections kept open at once,
   // and the most messages a second the instance hands to the mail server (unset: no limit).
   SMTP_POOL_SIZE: z.coerce.number().int('must be a whole number').min(1, 'must be 1 or more').max(50, 'must be 50 or less').default(5),

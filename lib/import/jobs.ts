@@ -70,6 +70,25 @@ export async function takeCheckSlot(tx: Queryable, userId: string) {
   if (!slot?.ok) throw new AppError('rate_limited', 'A file you uploaded is still being checked. Wait until its check is shown, then upload the next one.');
 }
 
+/** Uploads being received or checked by this process now (see withCheckCapacity). */
+let checking = 0;
+
+/**
+ * Runs an upload and its check when this server instance has room for one more, else refuses at once
+ * (429), before reading the body: a check holds one of the instance's database connections for as long
+ * as its file takes, and its upload a temporary file, so uploads by many people at once (the per-person
+ * slot above stops only bursts by one) must still leave the rest of the portal its connections.
+ */
+export async function withCheckCapacity<T>(run: () => Promise<T>): Promise<T> {
+  if (checking >= env.IMPORT_MAX_CHECKS) throw new AppError('rate_limited', 'The portal is checking as many files as it can at once. Upload your file again in a minute.');
+  checking++;
+  try {
+    return await run();
+  } finally {
+    checking--;
+  }
+}
+
 /**
  * Reads and validates the file at `path` (named `fileName` by the uploader) into a new import, in one
  * transaction: a file refused for any reason leaves nothing behind.

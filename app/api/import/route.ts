@@ -6,7 +6,7 @@ import path from 'node:path';
 import { db } from '@/db';
 import { getCurrentEnvironment } from '@/lib/auth/session';
 import { errorResponse, importer, problem } from '@/lib/import/http';
-import { createImport, GRID_SOURCE, importLimits } from '@/lib/import/jobs';
+import { createImport, GRID_SOURCE, importLimits, withCheckCapacity } from '@/lib/import/jobs';
 import { kindOf } from '@/lib/import/read';
 import { saveUpload, tooLarge } from '@/lib/import/upload';
 import { metaFromHeaders } from '@/lib/request';
@@ -28,15 +28,12 @@ export async function POST(request: Request) {
     kindOf(fileName);
     if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return problem(413, tooLarge(maxBytes).message);
     if (!request.body) return problem(400, 'The file is empty. Add a header row and one row per user.');
-    tempFile = await saveUpload(request.body as unknown as AsyncIterable<Uint8Array>, path.extname(fileName).toLowerCase(), maxBytes);
-    const environment = await getCurrentEnvironment(caller.user);
-    const job = await createImport(
-      db,
-      caller.principal,
-      { path: tempFile, fileName, source },
-      { existing, environmentId: environment?.id ?? null },
-      metaFromHeaders(request.headers),
-    );
+    const body = request.body as unknown as AsyncIterable<Uint8Array>;
+    const job = await withCheckCapacity(async () => {
+      tempFile = await saveUpload(body, path.extname(fileName).toLowerCase(), maxBytes);
+      const environment = await getCurrentEnvironment(caller.user);
+      return createImport(db, caller.principal, { path: tempFile, fileName, source }, { existing, environmentId: environment?.id ?? null }, metaFromHeaders(request.headers));
+    });
     return Response.json(job, { status: 201, headers: { 'cache-control': 'no-store' } });
   } catch (error) {
     return errorResponse(error);
