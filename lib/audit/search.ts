@@ -8,6 +8,7 @@ import { auditEvents, environments, roles, users, type AuditEvent } from '@/db/s
 import type { Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { pageParams, textParam } from '@/lib/search-params';
+import { cursorTime } from '@/lib/time-cursor';
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -97,8 +98,8 @@ export function auditScope(principal: Principal): SQL | undefined {
   return sql`${auditEvents.targetType} = 'user' and exists (select 1 from users u where u.id = ${auditEvents.targetId} and u.environment_ids && ${envs}::uuid[])`;
 }
 
-// The cursor is the last row's time at full (microsecond) precision and its id: JS dates keep only ms.
-const cursorAt = sql<string>`to_char(${auditEvents.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+// The cursor is the last row's time at full (microsecond) precision and its id (a number here).
+const cursorAt = cursorTime(auditEvents.at);
 
 function afterCursor(after: string | undefined): SQL | undefined {
   if (!after) return undefined;

@@ -355,9 +355,34 @@ describe('access', () => {
     await expect(createImport(db, member, file('m.csv', csv('A,B,ab@example.test,User,,')), skip)).rejects.toThrow('You do not have permission');
     const job = await createImport(db, admin, file('mine.csv', csv('A,B,mine@example.test,User,Production,')), skip);
     await expect(getImport(db, manager, job.id)).rejects.toThrow('No such import.');
-    expect((await listImports(db, manager)).map((j) => j.id)).not.toContain(job.id);
+    expect((await listImports(db, manager)).imports.map((j) => j.id)).not.toContain(job.id);
     await expect(db.transaction((tx) => startImport(tx, manager, job.id, { allOrNothing: false, sendInvitations: false }))).rejects.toThrow('No such import.');
     await expect(db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }).then(() => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false })))).rejects.toThrow('already been started');
+  });
+
+  it('past imports come a page at a time, newest first, every one once (ties in time included), only the reader\'s own for a manager', async () => {
+    const adminId = admin.actor.type === 'user' ? admin.actor.id : '';
+    const managerId = manager.actor.type === 'user' ? manager.actor.id : '';
+    // 45 imports of the manager's, five sharing each moment (a cursor by time alone would skip some), among the admin's.
+    const at = (i: number) => new Date(Date.UTC(2020, 0, 1, 0, Math.floor(i / 5)));
+    await db.insert(importJobs).values(Array.from({ length: 45 }, (_, i) => ({ createdBy: managerId, createdByLabel: 'am', source: `page-${i}.csv`, createdAt: at(i) })));
+    await db.insert(importJobs).values({ createdBy: adminId, createdByLabel: 'admin', source: 'admins-own.csv', createdAt: at(7) });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const { imports, next } = await listImports(db, manager, cursor, 20);
+      seen.push(...imports.map((j) => j.source));
+      if (!next) break;
+      cursor = next;
+    }
+    expect(seen.filter((s) => s.startsWith('page-'))).toHaveLength(45);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).not.toContain('admins-own.csv');
+    const times = (await listImports(db, manager, undefined, 100)).imports.map((j) => j.createdAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // A cursor the list never wrote reads as the first page (the page says the link was not valid).
+    for (const bad of ['1', '2024-02-30T00:00:00.000000Z_00000000-0000-0000-0000-000000000000', '\u0000', "x' or 1=1"])
+      expect((await listImports(db, manager, bad, 20)).imports[0]?.id).toBe((await listImports(db, manager, undefined, 20)).imports[0]?.id);
   });
 
   it('an import id that only looks like one (36 dashes) is "No such import", not a 500', async () => {

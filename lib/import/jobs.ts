@@ -10,6 +10,7 @@ import { rows } from '@/lib/db-rows';
 import { UUID } from '@/lib/search-params';
 import { env } from '@/lib/env';
 import { AppError } from '@/lib/errors';
+import { cursorTime, olderThan, parseCursor } from '@/lib/time-cursor';
 import { kindOf, readRows } from './read';
 import { validateImport, visibleText, type ValidationContext } from './validate';
 
@@ -129,9 +130,24 @@ export async function getImport(q: Queryable, principal: Principal, id: string) 
   return job;
 }
 
-export async function listImports(q: Queryable, principal: Principal, limit = 20) {
+export const IMPORTS_PAGE_SIZE = 20;
+
+/**
+ * Past imports the principal may see, newest first, a page at a time: `before` is the cursor of the
+ * previous page's last import (see lib/time-cursor), and `next` the cursor of the page after this one.
+ */
+export async function listImports(q: Queryable, principal: Principal, before?: string, limit = IMPORTS_PAGE_SIZE) {
   requirePermissionOf(principal, 'users.write');
-  return q.select().from(importJobs).where(visibleJobs(principal)).orderBy(desc(importJobs.createdAt)).limit(limit);
+  const cursor = before ? parseCursor(before) : null;
+  const found = await q
+    .select({ job: importJobs, at: cursorTime(importJobs.createdAt) })
+    .from(importJobs)
+    .where(and(visibleJobs(principal), cursor ? olderThan(importJobs.createdAt, importJobs.id, cursor) : undefined))
+    .orderBy(desc(importJobs.createdAt), desc(importJobs.id))
+    .limit(limit + 1);
+  const page = found.slice(0, limit);
+  const last = page.at(-1);
+  return { imports: page.map((r) => r.job), next: found.length > limit && last ? `${last.at}_${last.job.id}` : null };
 }
 
 /** The rows with errors (first `limit`), for the preview. */

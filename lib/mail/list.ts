@@ -3,26 +3,12 @@ import { and, desc, eq, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { MAIL_PRIORITY, outboxMessages, outboxStatus } from '@/db/schema';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
+import { cursorTime, olderThan, parseCursor } from '@/lib/time-cursor';
 
 export const OUTBOX_PAGE_SIZE = 25;
 
 export type OutboxStatus = (typeof outboxStatus.enumValues)[number];
 export type OutboxParams = { before?: string; status?: OutboxStatus };
-
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-// "<UTC time with microseconds>_<id>": exactly what listOutbox writes, nothing else.
-const CURSOR = new RegExp(`^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})\\.(\\d{6})Z_(${UUID})$`);
-
-/** A cursor listOutbox could have written (a real date, a uuid), or null. */
-export function parseCursor(value: string): { at: string; id: string } | null {
-  const match = CURSOR.exec(value);
-  if (!match) return null;
-  const [, seconds, micros, id] = match;
-  const date = new Date(`${seconds}Z`);
-  // Round trip, so 2024-02-30 or 25:00 (which Date would roll over) are refused.
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== seconds) return null;
-  return { at: `${seconds}.${micros}Z`, id: id! };
-}
 
 /**
  * The page's query parameters, validated: anything else is ignored. `problem` says what was
@@ -45,10 +31,9 @@ export function parseOutboxParams(params: Record<string, string | string[] | und
 export async function listOutbox(q: Queryable, principal: Principal, params: OutboxParams = {}) {
   requireAdministratorOf(principal);
   const cursor = params.before ? parseCursor(params.before) : null;
-  // The cursor keeps PostgreSQL's microseconds (a JS Date would round them away and skip messages).
-  const after = cursor ? sql`(${outboxMessages.createdAt}, ${outboxMessages.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined;
+  const after = cursor ? olderThan(outboxMessages.createdAt, outboxMessages.id, cursor) : undefined;
   const rows = await q
-    .select({ message: outboxMessages, at: sql<string>`to_char(${outboxMessages.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
+    .select({ message: outboxMessages, at: cursorTime(outboxMessages.createdAt) })
     .from(outboxMessages)
     .where(and(after, params.status ? eq(outboxMessages.status, params.status) : undefined))
     .orderBy(desc(outboxMessages.createdAt), desc(outboxMessages.id))

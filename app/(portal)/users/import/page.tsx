@@ -12,6 +12,7 @@ import { checkedGridRows, sourceLabel, type GridRow } from '@/lib/import/grid-ro
 import { getImport, gridRows, importLimits, listImports } from '@/lib/import/jobs';
 import { AppError } from '@/lib/errors';
 import { grantableRoles, listRoles } from '@/lib/roles';
+import { parseCursor } from '@/lib/time-cursor';
 import { utcMinute } from '@/lib/utils';
 
 export const metadata: Metadata = { title: 'Import · Users' };
@@ -21,11 +22,14 @@ const GRID_LIMIT = 1_000;
 const number = new Intl.NumberFormat('en');
 const count = (n: number, noun: string) => `${number.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
-export default async function ImportPage({ searchParams }: { searchParams: Promise<{ from?: string | string[] }> }) {
+export default async function ImportPage({ searchParams }: { searchParams: Promise<{ from?: string | string[]; before?: string | string[] }> }) {
   const user = await requirePermission('users.write');
   const principal = principalOf(user);
-  const { from } = await searchParams;
-  const [roles, environments, imports] = await Promise.all([listRoles(db), getVisibleEnvironments(user), listImports(db, principal)]);
+  const { from, before: rawBefore } = await searchParams;
+  // Older imports by the cursor the list wrote; any other value shows the newest, and says so.
+  const before = typeof rawBefore === 'string' && parseCursor(rawBefore) ? rawBefore : undefined;
+  const badCursor = rawBefore !== undefined && !before;
+  const [roles, environments, { imports, next }] = await Promise.all([listRoles(db), getVisibleEnvironments(user), listImports(db, principal, before)]);
   const grantable = grantableRoles(principal, roles);
   // As on the Add form and the check of a file (validationContext): User, which everyone may grant.
   const defaultRole = grantable.find((r) => r.name === 'User');
@@ -73,8 +77,13 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
           <h2 id="past-title" className="mb-3 text-base font-semibold text-slate-900">
             Past imports
           </h2>
+          {badCursor && (
+            <p role="status" className="mb-3 text-sm text-amber-800">
+              That page link is not valid (it may have been shortened or edited), so the newest imports are shown.
+            </p>
+          )}
           {imports.length === 0 ? (
-            <p className="text-sm text-slate-600">No imports yet. Checked and finished imports appear here with their reports.</p>
+            <p className="text-sm text-slate-600">{before ? 'No older imports.' : 'No imports yet. Checked and finished imports appear here with their reports.'}</p>
           ) : (
             <>
             <div className="relative hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size] sm:block">
@@ -134,6 +143,20 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
               ))}
             </ul>
           </>
+        )}
+        {(before || next) && (
+          <nav aria-label="Past imports pages" className="mt-4 flex gap-3">
+            {before && (
+              <Link href="/users/import#past-title" className="text-sm font-medium text-indigo-700 hover:underline">
+                Newest imports
+              </Link>
+            )}
+            {next && (
+              <Link href={`/users/import?${new URLSearchParams({ before: next })}#past-title`} className="text-sm font-medium text-indigo-700 hover:underline">
+                Older imports
+              </Link>
+            )}
+          </nav>
         )}
       </section>
     </>
