@@ -62,6 +62,27 @@ describe('delivery', () => {
     expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
   });
 
+  it('keeps no working link in the stored copy of a sent message: the email had it, the row does not; unsent mail keeps it', async () => {
+    const token = 'Zq3_x-9aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789ab';
+    const url = `http://localhost/set-password?token=${token}`;
+    await enqueueMail(db, { email: 'invitee@example.test' }, invitationMail('Acme', 'Ivy', url, 86_400_000));
+    await enqueueMail(db, { email: 'waiting@example.test' }, invitationMail('Acme', 'Wes', `${url}W`, 86_400_000));
+    sinkBehaviour.onRecipient = (address) => (address === 'waiting@example.test' ? refusal(451, 'try later') : undefined);
+    await deliverDue(db, transport, { domain: DOMAIN });
+    expect(sink.received.find((r) => r.to === 'invitee@example.test')!.body).toContain(token);
+    const sent = await rowFor('invitee@example.test');
+    expect(sent.status).toBe('sent');
+    for (const stored of [sent.text, sent.html, JSON.stringify(sent.links)]) expect(stored).not.toContain(token);
+    expect(sent.text).toContain('http://localhost/set-password?token=[removed once sent]');
+    expect(sent.html).toContain('?token=[removed once sent]');
+    expect(sent.links).toEqual([]);
+    // A message still to be sent (retried later) must keep its link, or the retry would send a dead one.
+    const waiting = await rowFor('waiting@example.test');
+    expect(waiting.status).toBe('pending');
+    expect(waiting.text).toContain(`${token}W`);
+    expect(waiting.links).toEqual([`${url}W`]);
+  });
+
   it('claims in one short transaction: the row is `sending`, counted and leased while SMTP talks', async () => {
     await reset('watched@example.test');
     let during: typeof outboxMessages.$inferSelect | undefined;

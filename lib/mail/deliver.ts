@@ -169,6 +169,18 @@ async function markFailure(db: Db, m: ClaimedMessage, outcome: 'retry' | 'failed
   await withRetry(() => db.update(outboxMessages).set(values).where(ours(m)));
 }
 
+/**
+ * A sent message's stored copy loses the secret of its link (an invitation's or reset's token, good for
+ * days): the recipient's mailbox now holds the only copy, and a database backup or a reader of /outbox
+ * must not hold a way into the account. The link stays readable, and is no longer offered as a link.
+ */
+const TOKEN = sql.raw(`'([?&]token=)[A-Za-z0-9_-]+'`);
+const withoutSecrets = {
+  text: sql`regexp_replace(${outboxMessages.text}, ${TOKEN}, '\\1[removed once sent]', 'g')`,
+  html: sql`regexp_replace(${outboxMessages.html}, ${TOKEN}, '\\1[removed once sent]', 'g')`,
+  links: sql`coalesce((select jsonb_agg(l) from jsonb_array_elements(${outboxMessages.links}) l where l #>> '{}' !~ ${TOKEN}), '[]'::jsonb)`,
+};
+
 type MarkSent = (m: ClaimedMessage) => Promise<void>;
 
 /**
@@ -188,7 +200,7 @@ export function sentMarker(db: Db): MarkSent {
         await withRetry(() =>
           db
             .update(outboxMessages)
-            .set({ status: 'sent', sentAt: sql`now()`, nextAttemptAt: null, lastError: null, claimedBy: null })
+            .set({ status: 'sent', sentAt: sql`now()`, nextAttemptAt: null, lastError: null, claimedBy: null, ...withoutSecrets })
             .where(and(eq(outboxMessages.status, 'sending'), sql`(${outboxMessages.id}, ${outboxMessages.attempts}) in (${claims})`)),
         );
         for (const item of batch) item.done();
