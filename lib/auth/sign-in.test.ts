@@ -5,7 +5,7 @@ import { auditEvents, outboxMessages, rateLimits, securitySettings, users } from
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
-import { liftExpiredLocks, passwordChangeNotice, SIGN_IN_MESSAGES, signIn } from './sign-in';
+import { liftExpiredLocks, passwordChangeNotice, passwordExpiresAt, SIGN_IN_MESSAGES, signIn } from './sign-in';
 import { getSecuritySettings } from '@/lib/settings';
 import { securitySettingsSchema, updateSecuritySettings } from '@/lib/settings/security';
 import { PERMISSIONS } from './permissions';
@@ -231,6 +231,35 @@ describe('signIn', () => {
       expect(await signIn(db, later.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
     } finally {
       await db.update(securitySettings).set({ passwordMaxAgeDays: 90, passwordMaxAgeShortenedAt: null }).where(sql`true`);
+    }
+  });
+
+  it('fewer warning days, saved while a shortened age\'s grace runs, neither expire its passwords at once nor lengthen it', async () => {
+    const [admin] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    const principal = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const save = async (change: Partial<{ passwordMaxAgeDays: number; passwordWarningDays: number }>) => {
+      const { organizationId: _o, updatedAt: _u, ...current } = await getSecuritySettings(db);
+      await db.transaction((tx) => updateSecuritySettings(tx, principal, { ...securitySettingsSchema.parse(current), ...change }));
+    };
+    const user = await newUser({ passwordChangedAt: new Date(Date.now() - 60 * 86_400_000) });
+    const later = await newUser({ passwordChangedAt: new Date(Date.now() - 60 * 86_400_000) });
+    try {
+      await save({ passwordMaxAgeDays: 30 });
+      // Five days into the 14-day grace, its holders told "expires in 9 days"...
+      await db.update(securitySettings).set({ passwordMaxAgeShortenedAt: new Date(Date.now() - 5 * 86_400_000) }).where(sql`true`);
+      const graceEnds = passwordExpiresAt(user.passwordChangedAt, await getSecuritySettings(db))!.getTime();
+      // ...an Administrator asks to be warned 3 days ahead instead of 14.
+      await save({ passwordWarningDays: 3 });
+      const settings = await getSecuritySettings(db);
+      expect(passwordExpiresAt(user.passwordChangedAt, settings)!.getTime()).toBe(graceEnds);
+      expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: false });
+      // The warning comes in the 3 days before the same end.
+      expect(passwordChangeNotice({ requirePasswordChange: false, passwordChangedAt: user.passwordChangedAt }, settings, new Date(graceEnds - 2 * 86_400_000))).toMatch(/expires in 2 days/);
+      // Back to 14 days: the grace ends when it did, not 11 days later.
+      await save({ passwordWarningDays: 14 });
+      expect(passwordExpiresAt(later.passwordChangedAt, await getSecuritySettings(db))!.getTime()).toBe(graceEnds);
+    } finally {
+      await db.update(securitySettings).set({ passwordMaxAgeDays: 90, passwordWarningDays: 14, passwordMaxAgeShortenedAt: null }).where(sql`true`);
     }
   });
 

@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '@/db/client';
-import { securitySettings } from '@/db/schema';
+import { securitySettings, type SecuritySettings } from '@/db/schema';
 import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, StaleEditError, type FieldErrors } from '@/lib/errors';
@@ -77,14 +77,28 @@ export async function updateSecuritySettings(tx: Tx, principal: Principal, input
   const next = merged(current, input);
   const changes = diff(current, next);
   if (Object.keys(changes).length === 0) return { changed: 0 };
-  // Shortened or turned on: passwords it would expire at once get the warning window first (passwordExpiresAt).
-  const shortened = next.passwordMaxAgeDays > 0 && (current.passwordMaxAgeDays === 0 || next.passwordMaxAgeDays < current.passwordMaxAgeDays);
   await tx
     .update(securitySettings)
-    .set({ ...next, ...(shortened ? { passwordMaxAgeShortenedAt: new Date() } : {}), updatedAt: new Date() })
+    .set({ ...next, ...graceStart(current, next), updatedAt: new Date() })
     .where(eq(securitySettings.organizationId, current.organizationId));
   await recordAudit(tx, { actor: principal.actor, action: 'settings.security_updated', target: { type: 'settings', id: current.organizationId, label: 'Security settings' }, changes, meta });
   return { changed: Object.keys(changes).length };
+}
+
+const DAY = 86_400_000;
+
+/**
+ * When the grace of a shortened maximum age starts (passwordExpiresAt: it ends the warning days after).
+ * Shortened or turned on: now, so passwords it would expire at once get the warning window first.
+ * Otherwise a new warning length moves its start the other way, so the grace still ends when its
+ * holders were told: fewer warning days must not expire their passwords at once, nor more lengthen it.
+ */
+function graceStart(current: SecuritySettings, next: Values): Partial<SecuritySettings> {
+  const shortened = next.passwordMaxAgeDays > 0 && (current.passwordMaxAgeDays === 0 || next.passwordMaxAgeDays < current.passwordMaxAgeDays);
+  if (shortened) return { passwordMaxAgeShortenedAt: new Date() };
+  const started = current.passwordMaxAgeShortenedAt;
+  if (!started || next.passwordWarningDays === current.passwordWarningDays) return {};
+  return { passwordMaxAgeShortenedAt: new Date(started.getTime() + (current.passwordWarningDays - next.passwordWarningDays) * DAY) };
 }
 
 /**
