@@ -316,6 +316,18 @@ describe('forgot password', () => {
     expect(await db.select().from(outboxMessages)).toHaveLength(before);
   });
 
+  it('a password set from the link ends the run of wrong ones: the next typo does not lock the account', async () => {
+    // Nine wrong guesses at a forgotten password (the threshold is 10), then Forgot password.
+    const user = await insertUser(db, { email: `guesser${++n}@example.test`, passwordHash: hash, failedAttempts: 9, environmentId });
+    await db.delete(rateLimits).where(sql`true`);
+    await db.transaction((tx) => requestPasswordReset(tx, user.email, meta));
+    const token = tokenFrom((await lastMailTo(user.email)).text);
+    await db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3', meta));
+    expect(await reload(user.id)).toMatchObject({ status: 'active', failedAttempts: 0 });
+    expect(await signIn(db, user.email, 'Fresh-Start-Passphrase-4', meta)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await reload(user.id)).toMatchObject({ status: 'active', failedAttempts: 1 });
+  });
+
   // PostgreSQL only: the embedded database runs one transaction at a time, so nothing overlaps there.
   it.skipIf(process.env.VITEST_DB !== 'postgres')('a request for the old address while the email is being changed sends no live link there', async () => {
     const user = await insertUser(db, { email: `moving${++n}@example.test`, passwordHash: hash, environmentId });

@@ -152,8 +152,9 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
   await assertPasswordAllowed(tx, password, user, 'password');
   if (unchanged) throw fieldError('password', SAME_PASSWORD);
   const sessionVersion = await storePassword(tx, user.id, password);
-  // Setting the password from a link signs the user in: that is a sign-in like any other.
-  await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id));
+  // Setting the password from a link signs the user in: that is a sign-in like any other, and ends the
+  // run of wrong passwords as one does (else the first typo of the new one could lock the account).
+  await tx.update(users).set({ lastSignInAt: new Date(), failedAttempts: 0 }).where(eq(users.id, user.id));
   if (user.status === 'invited')
     await tx.update(users).set({ status: 'active', activatedAt: new Date() }).where(eq(users.id, user.id));
   else await enqueueMail(tx, { email: user.email, userId: user.id }, passwordChangedMail(await organizationName(tx), user.firstName));
