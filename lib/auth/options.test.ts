@@ -26,8 +26,9 @@ beforeAll(async () => {
   await setUpOrganization(db);
 });
 
-const sessionToken = (user: { id: string; email: string }, sessionVersion: number) =>
-  encode({ token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), email: user.email, name: 'Test User' }, secret });
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const sessionToken = (user: { id: string; email: string }, sessionVersion: number, signedInAt = nowSeconds()) =>
+  encode({ token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), at: signedInAt, email: user.email, name: 'Test User' }, secret });
 
 /** GET /api/auth/session with the user's session cookie, as next-auth's route handler runs it. */
 async function sessionEndpoint(user: { id: string; email: string }, sessionVersion: number, token?: string) {
@@ -54,6 +55,22 @@ describe('/api/auth/session', () => {
     expect(response.body).toEqual({});
     expect(JSON.stringify(response.body)).not.toContain(user.email);
     expect(clearsCookie(response.cookies)).toBe(true);
+  });
+
+  it('ends a session 12 hours after its sign-in, however often its cookie was renewed since', async () => {
+    const user = await insertUser(db, { email: 'kept-alive@example.test' });
+    // Every read of /api/auth/session hands back the cookie with 12 more hours: one read an hour kept a
+    // copy of it (a stolen one too) working for good, and its holder never signed in again.
+    const renewed = await sessionEndpoint(user, user.sessionVersion, await sessionToken(user, user.sessionVersion, nowSeconds() - 11 * 3600));
+    expect(renewed.body).toMatchObject({ userId: user.id });
+    const next = renewed.cookies!.find((c) => c.name === 'next-auth.session-token')!.value;
+    expect((await sessionEndpoint(user, user.sessionVersion, next)).body).toMatchObject({ userId: user.id });
+    const old = await sessionEndpoint(user, user.sessionVersion, await sessionToken(user, user.sessionVersion, nowSeconds() - 12 * 3600 - 1));
+    expect(old.body).toEqual({});
+    expect(clearsCookie(old.cookies)).toBe(true);
+    // A token that does not say when its session began is no session.
+    const undated = await encode({ token: { sub: user.id, sv: user.sessionVersion, sid: newSessionId(), email: user.email }, secret });
+    expect((await sessionEndpoint(user, user.sessionVersion, undated)).body).toEqual({});
   });
 
   it('returns no user for a stale session version', async () => {

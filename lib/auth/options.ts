@@ -28,11 +28,25 @@ declare module 'next-auth/jwt' {
     sv?: number;
     /** This session's own id: signing out records it as ended (endedSessions). */
     sid?: string;
+    /** When this session began (seconds): it ends SESSION_HOURS later, however often its cookie is renewed. */
+    at?: number;
   }
 }
 
 /** A new session's id: 128 random bits. */
 export const newSessionId = () => randomBytes(16).toString('base64url');
+
+const SESSION_SECONDS = 12 * 60 * 60;
+
+/** Now, as a session's start (JWT `at`, in seconds). */
+export const sessionStart = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Whether a session begun at `at` is still within its lifetime. next-auth hands back the cookie with a
+ * fresh expiry at every read of /api/auth/session, so its expiry alone would let a copy of it (a stolen
+ * one too) live for good by being read now and then, and its holder would never sign in again.
+ */
+export const withinLifetime = (at: unknown) => typeof at === 'number' && Number.isFinite(at) && at + SESSION_SECONDS > Date.now() / 1000;
 
 /** Thrown by the jwt callback for a session that has ended: next-auth then answers with no session and clears the cookie. */
 export const SESSION_ENDED = 'Session ended: the user is no longer active, or their session version changed.';
@@ -69,7 +83,7 @@ export async function endSession(sessionId: string | undefined, expiresAtSeconds
 
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
-  session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
+  session: { strategy: 'jwt', maxAge: SESSION_SECONDS },
   pages: { signIn: '/login', error: '/login' },
   // An ended session is routine, not an error worth a stack trace in the log.
   logger: {
@@ -121,9 +135,10 @@ export const authOptions: NextAuthOptions = {
         token.sub = user.id;
         token.sv = user.sessionVersion;
         token.sid = newSessionId();
+        token.at = sessionStart();
         return token;
       }
-      if (!(await sessionStillValid(token.sub, token.sv, token.sid))) throw new Error(SESSION_ENDED);
+      if (!withinLifetime(token.at) || !(await sessionStillValid(token.sub, token.sv, token.sid))) throw new Error(SESSION_ENDED);
       return token;
     },
     session({ session, token }) {

@@ -11,7 +11,7 @@ import { db } from '@/db';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { getSecuritySettings } from '@/lib/settings';
-import { authOptions, endSession, newSessionId } from './options';
+import { authOptions, endSession, newSessionId, sessionStart } from './options';
 import { hasPermission, isAdministrator, isPermission, type Permission } from './permissions';
 import { passwordExpiresAt } from './sign-in';
 
@@ -133,7 +133,8 @@ export async function renewSession(q: Queryable, user: { id: string; email: stri
   const previous = held ? await decode({ token: held, secret: authOptions.secret! }).catch(() => null) : null;
   await endSession(previous?.sid, previous?.exp, q);
   const token = await encode({
-    token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), email: user.email, name: user.name },
+    // A new session: the password was just proven (or set from a link), so its lifetime starts now.
+    token: { sub: user.id, sv: sessionVersion, sid: newSessionId(), at: sessionStart(), email: user.email, name: user.name },
     secret: authOptions.secret!,
     maxAge,
   });
