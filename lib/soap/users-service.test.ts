@@ -456,6 +456,9 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
       ['', '<Tags><UserTag Name="Dept" Vaule="Sales" /></Tags>', 'Tags each UserTag has a Name and a Value only, not Vaule.'],
       ['', '<Tags><UserTag Name="Dept"><Value>Sales</Value></UserTag></Tags>', 'Tags each UserTag carries its Name and Value as attributes, not as text or elements.'],
       ['', 'stray text', 'Request holds text: its fields are attributes or elements.'],
+      // Names an object already has (Object.prototype's) are fields like any other: named, not a Server fault.
+      ['constructor="x"', '', 'constructor is not a field of UpdateUser'],
+      ['toString="x" valueOf="y"', '', 'toString is not a field of UpdateUser'],
     ];
     for (const [fields, children, message] of cases) {
       const { result, exceptions } = await update(`LastName="Changed" ${fields}`, children);

@@ -91,7 +91,8 @@ const FIELDS: Record<Operation, readonly string[]> = {
  * boolean, xsi:nil with a value. Only xsi:nil asks for nothing, so a nil field of any name is let through.
  */
 class Fields {
-  readonly errors: FieldErrors = {};
+  // Without a prototype: a field named constructor or toString (refused as unknown) must find no array of its own here.
+  readonly errors: FieldErrors = Object.create(null) as FieldErrors;
   constructor(
     private readonly node: XmlNode,
     operation: Operation,
