@@ -320,6 +320,30 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(user).toMatchObject({ status: 'active', failedAttempts: 0, requirePasswordChange: false });
   });
 
+  it('a password a manager sets keeps RequirePasswordChange as it was when the field is left out or nil; false clears it, audited', async () => {
+    const nil = 'p2:nil="true" xmlns:p2="http://www.w3.org/2001/XMLSchema-instance"';
+    const held = await insertUser(db, { email: 'must.change.soap@example.test', passwordHash, requirePasswordChange: true, environmentId });
+    const set = (email: string, children = '') => call('UpdateUser', request(`UserName="${email}" Password="Manager-Chosen-Passphrase-8"`, children));
+    // The vendor's own sample sends it nil: the password the manager knows must still be changed by its holder.
+    expect((await set(held.email, `<RequirePasswordChange ${nil} />`)).exceptions).toEqual([]);
+    const after = await userNamed(held.email);
+    expect(after).toMatchObject({ requirePasswordChange: true });
+    expect(after!.passwordHash).not.toBe(passwordHash);
+    expect((await set(held.email)).exceptions).toEqual([]);
+    expect(await userNamed(held.email)).toMatchObject({ requirePasswordChange: true });
+
+    expect((await set(held.email, '<RequirePasswordChange>false</RequirePasswordChange>')).exceptions).toEqual([]);
+    expect(await userNamed(held.email)).toMatchObject({ requirePasswordChange: false });
+    const { auditEvents } = await import('@/db/schema');
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetId, held.id));
+    expect(events.filter((e) => e.action === 'user.updated').map((e) => e.changes)).toEqual([{ requirePasswordChange: { before: true, after: false } }]);
+
+    // A user who was not held to a change is not held to one by a password left as it is.
+    const free = await insertUser(db, { email: 'free.soap@example.test', passwordHash, environmentId });
+    expect((await set(free.email)).exceptions).toEqual([]);
+    expect(await userNamed(free.email)).toMatchObject({ requirePasswordChange: false });
+  });
+
   it('UpdateUser with only Locked=false needs the unlock permission, as Unlock in the portal does, not users.write', async () => {
     await db.insert(roles).values({ name: 'Helpdesk', permissions: ['users.read', 'users.unlock'] });
     await insertUser(db, { email: 'helpdesk.soap@example.test', role: 'Helpdesk', passwordHash, environmentId });

@@ -294,12 +294,15 @@ export async function updateUserFromFields(
 
   const email = fields.email ?? user.email;
   if (fields.password !== undefined || fields.autoGenerateNewPassword) {
-    const [current] = await tx.select({ status: users.status }).from(users).where(eq(users.id, user.id));
+    const [current] = await tx.select({ status: users.status, requirePasswordChange: users.requirePasswordChange }).from(users).where(eq(users.id, user.id));
     if (current!.status === 'banned' || current!.status === 'invited')
       throw fieldError(fields.password !== undefined ? 'password' : 'autoGenerateNewPassword', `${email} is ${current!.status}: a password cannot be set now.`);
     if (fields.password !== undefined)
       await assertPasswordAllowed(tx, fields.password, { email, firstName: fields.firstName ?? user.firstName, lastName: fields.lastName ?? user.lastName }, 'password');
     await storePassword(tx, user.id, fields.password ?? generatedPassword());
+    // storePassword clears the flag, as a password the user chose meets it; one a manager chose (and
+    // knows) does not. It stays as it was, and only requirePasswordChange: false (below, audited) clears it.
+    if (current!.requirePasswordChange) await tx.update(users).set({ requirePasswordChange: true }).where(eq(users.id, user.id));
     // Told, as after a link or an email change: a password set through a key must not go unnoticed.
     await enqueueMail(tx, { email, userId: user.id }, passwordChangedMail(await organizationName(tx), fields.firstName ?? user.firstName));
     await recordAudit(tx, {
