@@ -80,3 +80,17 @@ test('hostile SOAP requests get faults, never a crash', async ({ request }) => {
   const get = await request.get(ENDPOINT);
   expect(get.status()).toBe(405);
 });
+
+test('GET ?wsdl describes the service at this server, with the SOAPAction of each operation; its address never comes from the Host header', async ({ request, baseURL }) => {
+  const wsdl = await request.get(`${ENDPOINT}?wsdl`, { headers: { host: 'attacker.example' } });
+  expect(wsdl.status()).toBe(200);
+  expect(wsdl.headers()['content-type']).toContain('text/xml');
+  const text = await wsdl.text();
+  expect(text).toContain(`<soap:address location="${baseURL}${ENDPOINT}" />`);
+  expect(text).not.toContain('attacker.example');
+  for (const operation of ['AuthenticateUser', 'ListUsers', 'CreateUser', 'UpdateUser', 'DeleteUser'])
+    expect(text).toContain(`<soap:operation soapAction="${NS}/IUserService/${operation}" style="document" />`);
+  // As .NET's svcutil and Java's wsimport ask for it.
+  expect((await request.get(`${ENDPOINT}?WSDL`)).status()).toBe(200);
+  expect((await request.get(`${ENDPOINT}?singleWsdl`)).status()).toBe(200);
+});

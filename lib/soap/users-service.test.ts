@@ -6,6 +6,7 @@ import { environments, roles, soapSessions, users } from '@/db/schema';
 import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
 import { hashPassword } from '@/lib/auth/password';
 import { handleUsersRequest, USERS_NS } from './users-service';
+import { usersWsdl } from './wsdl';
 import { escapeXml, SoapFault } from './xml';
 
 let db: Db;
@@ -259,6 +260,60 @@ describe('hostile requests', () => {
       `"${USERS_NS}/IUserService/AuthenticateUser"`,
     );
     expect(result.Success).toBe('true');
+  });
+});
+
+describe('the WSDL', () => {
+  const wsdlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, isArray: (n) => ['complexType', 'element', 'attribute'].includes(n) });
+  const schema = ((wsdlParser.parse(usersWsdl('http://localhost/')) as Node).definitions as Node).types as Node;
+  const types = (schema.schema as Node).complexType as Node[];
+  const typeNamed = (name: string) => types.find((t) => t.name === name)!;
+  const attributesOf = (type: Node) => ((type.attribute as Node[] | undefined) ?? []).map((a) => String(a.name));
+  const elementsOf = (type: Node) => (((type.sequence as Node | undefined)?.element as Node[] | undefined) ?? []).map((e) => String(e.name));
+  const nil = 'xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+
+  /** A request as a client generated from the WSDL writes it: every attribute it declares, every element it declares, in its order. */
+  function fromWsdl(operation: string, values: Record<string, string>) {
+    const operationElement = ((schema.schema as Node).element as Node[]).find((e) => e.name === operation)!;
+    const requestElement = ((operationElement.complexType as Node[])[0]!.sequence as Node).element as Node[];
+    const type = typeNamed(`${operation}Request`);
+    const attributes = attributesOf(type).map((name) => {
+      expect(values, `${operation} ${name}`).toHaveProperty(name);
+      return `${name}="${escapeXml(values[name]!)}"`;
+    });
+    const elements = elementsOf(type).map((name) => (name === 'Tags' ? '<Tags><UserTag Name="ExternalUserId" Value="wsdl" /></Tags>' : `<${name} ${nil} />`));
+    return `<${String(requestElement[0]!.name)} ${attributes.join(' ')}>${elements.join('')}</${String(requestElement[0]!.name)}>`;
+  }
+
+  it('describes every field each operation reads, so that a request a client builds from it is read field for field', async () => {
+    const auth = await call('AuthenticateUser', fromWsdl('AuthenticateUser', { UserName: 'ada@example.test', Password: TEST_PASSWORD }));
+    expect(auth.exceptions).toEqual([]);
+    const token = String(auth.result.AuthenticationToken);
+    const caller = { ContextIdentifier: context, AuthenticationToken: token };
+    const person = { FirstName: 'Wes', LastName: 'Dl', Password: 'Described-Precisely-42', Role: 'User' };
+
+    const created = await call('CreateUser', fromWsdl('CreateUser', { ...caller, ...person, UserName: 'wsdl.client@example.test' }));
+    expect(created.exceptions).toEqual([]);
+    const updated = await call('UpdateUser', fromWsdl('UpdateUser', { ...caller, ...person, Password: 'Described-Again-Precisely-43', UserName: 'wsdl.client@example.test', NewUserName: 'wsdl.renamed@example.test' }));
+    expect(updated.exceptions).toEqual([]);
+    const listed = await call('ListUsers', fromWsdl('ListUsers', caller));
+    expect(listed.exceptions).toEqual([]);
+    const deleted = await call('DeleteUser', fromWsdl('DeleteUser', { ...caller, UserName: 'wsdl.renamed@example.test' }));
+    expect(deleted.result.Success).toBe('true');
+    expect((await db.select().from(users).where(eq(users.email, 'wsdl.renamed@example.test')))[0]).toMatchObject({ status: 'banned', tags: [{ name: 'ExternalUserId', value: 'wsdl' }] });
+
+    // What the service answers is what the WSDL says it answers.
+    const declared = (type: string) => attributesOf(typeNamed(type));
+    // The response parser reads attributes and elements alike; <Exceptions /> reads as an empty string.
+    const answered = (node: Node) => Object.keys(node).filter((k) => typeof node[k] === 'string' && !['#text', 'Exceptions', 'Tags'].includes(k));
+    expect(declared('AuthenticateUserResult')).toEqual(expect.arrayContaining(answered(auth.result)));
+    expect(answered(auth.result)).toContain('AuthenticationToken');
+    expect(elementsOf(typeNamed('AuthenticateUserResult'))).toEqual(['Accounts', 'Exceptions']);
+    const accounts = (auth.result.Accounts as Node).UserAccount as Node[];
+    expect(declared('UserAccount')).toEqual(expect.arrayContaining(Object.keys(accounts[0]!)));
+    const user = ((listed.result.Users as Node).User as Node[]).find((u) => u.UserName === 'wsdl.renamed@example.test')!;
+    expect(declared('User')).toEqual(expect.arrayContaining(answered(user)));
+    for (const operation of ['CreateUser', 'UpdateUser', 'DeleteUser', 'ListUsers']) expect(declared(`${operation}Result`)).toEqual(['Success']);
   });
 });
 

@@ -22,6 +22,7 @@ import { nameKey } from '@/lib/validation';
 import { findChangeableUser, membershipsOf } from '@/lib/users/scope';
 import { banUser } from '@/lib/users/update';
 import { issueSoapToken, resolveSoapToken, SOAP_TOKEN_MINUTES } from './sessions';
+import { REQUESTS } from './wsdl';
 import { element, ENVELOPE_CLOSE, ENVELOPE_OPEN, envelope, escapeXml, namespaceLabel, parseEnvelope, SoapFault, type XmlNode } from './xml';
 
 export const USERS_NS = 'https://www.assuresign.net/Services/DocumentNOW/Users';
@@ -71,17 +72,11 @@ function result(operation: Operation, exceptions: UserException[], attributes: R
 /** The names of an element's child elements (not its attributes or text). */
 const elementNames = (node: XmlNode) => Object.keys(node).filter((key) => !key.startsWith('@_') && key !== '#text');
 
-const CALLER = ['ContextIdentifier', 'AuthenticationToken'];
-const USER = ['UserName', 'FirstName', 'LastName', 'Password', 'Role', 'RequirePasswordChange', 'Inactive', 'SendCredentialsViaEmail', 'Tags'];
-
-/** The fields of each operation's request (shared/reference/assuresign-users-soap.md). */
-const FIELDS: Record<Operation, readonly string[]> = {
-  AuthenticateUser: ['UserName', 'Password'],
-  ListUsers: CALLER,
-  CreateUser: [...CALLER, ...USER, 'AutoGeneratePassword'],
-  UpdateUser: [...CALLER, ...USER, 'NewUserName', 'Locked', 'AutoGenerateNewPassword'],
-  DeleteUser: [...CALLER, 'UserName'],
-};
+/**
+ * The fields of each operation's request (shared/reference/assuresign-users-soap.md): those the WSDL
+ * describes, so that the service reads what its description says and nothing else.
+ */
+const fieldsOf = (operation: Operation): readonly string[] => [...REQUESTS[operation].attributes, ...REQUESTS[operation].elements];
 
 /**
  * The request's fields, whether sent as attributes of the request element or as child elements.
@@ -97,7 +92,7 @@ class Fields {
     private readonly node: XmlNode,
     operation: Operation,
   ) {
-    const known = FIELDS[operation];
+    const known = fieldsOf(operation);
     for (const [key, value] of Object.entries(node)) {
       // XML Schema instance attributes (xsi:type, xsi:schemaLocation) describe the request; they are not fields.
       if (key.startsWith('@_xsi:')) continue;
