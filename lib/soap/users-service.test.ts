@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
@@ -373,6 +373,24 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(exceptions).toEqual([]);
     const user = await userNamed('renamed.soap@example.test');
     expect(user).toMatchObject({ status: 'active', failedAttempts: 0, requirePasswordChange: false });
+  });
+
+  it('a change is made with the person as they are when it is made: a demotion committed after their token was checked refuses it', async () => {
+    const manager = await insertUser(db, { email: 'demoted.soap@example.test', role: 'Account Manager', passwordHash, environmentId });
+    const managerToken = await tokenFor(manager.email);
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    // The demotion (which ends their sessions) commits between the token's check and the change's transaction:
+    // another request, on this instance or another.
+    const demoteFirst = async (work: Parameters<Db['transaction']>[0]) => {
+      await db.update(users).set({ roleId: userRole!.id, sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, manager.id));
+      return db.transaction(work);
+    };
+    const racing = Object.create(db, { transaction: { value: demoteFirst } }) as Db;
+    const body = soap('CreateUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${managerToken}" UserName="raced.soap@example.test" FirstName="Rae" LastName="Ced" Role="User" />`);
+    const xml = await text((await handleUsersRequest(racing, { body, soapAction: null, meta })).body);
+    expect(xml).toContain('<CreateUserResult Success="false">');
+    expect(xml).toContain('The AuthenticationToken is missing, expired or no longer valid.');
+    expect(await userNamed('raced.soap@example.test')).toBeUndefined();
   });
 
   it('a password a manager sets keeps RequirePasswordChange as it was when the field is left out or nil; false clears it, audited', async () => {

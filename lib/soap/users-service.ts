@@ -271,11 +271,15 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
     // A change re-reads the API user in its own transaction (confirmCaller): a revoke committed since counts.
     return { principal: caller.principal, confirm: (tx) => confirmCaller(tx, caller).catch(refused) };
   }
-  const user = token ? await resolveSoapToken(db, token) : null;
-  if (!user) throw new Refusal([error(ENDED_TOKEN, 'Fatal')]);
-  if (user.requirePasswordChange) throw new Refusal([error('Choose a new password in the portal before using this service.', 'Fatal')]);
-  const principal = principalOf(user);
-  return { principal, confirm: async () => principal };
+  const principalNow = async (q: Db | Tx) => {
+    const user = token ? await resolveSoapToken(q, token) : null;
+    if (!user) throw new Refusal([error(ENDED_TOKEN, 'Fatal')]);
+    if (user.requirePasswordChange) throw new Refusal([error('Choose a new password in the portal before using this service.', 'Fatal')]);
+    return principalOf(user);
+  };
+  // A change re-reads the person in its own transaction, as confirmCaller re-reads an API user: a ban,
+  // lock or demotion committed since the token was checked is what the change is made with.
+  return { principal: await principalNow(db), confirm: principalNow };
 }
 
 /** A role by name, as people write it: case and runs of spaces ignored, as the portal's lists match names. */
