@@ -181,6 +181,9 @@ export const securitySettings = pgTable('security_settings', {
   // When the password maximum age was last shortened (or turned on): the passwords that made expire at
   // once get the warning window from then instead (lib/auth/sign-in.ts passwordExpiresAt).
   passwordMaxAgeShortenedAt: timestamp({ withTimezone: true }),
+  // That grace covers only passwords changed after this time (null: every one changed before the
+  // shortening): passwords already expired under the settings as they were stay expired.
+  passwordGraceFrom: timestamp({ withTimezone: true }),
   updatedAt: createdAt(),
 });
 

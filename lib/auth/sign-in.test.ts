@@ -234,6 +234,33 @@ describe('signIn', () => {
     }
   });
 
+  it('a shortened maximum age gives its grace only to passwords still valid: one already expired stays expired, also through a second shortening', async () => {
+    const [admin] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    const principal = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const save = async (passwordMaxAgeDays: number) => {
+      const { organizationId: _o, updatedAt: _u, ...current } = await getSecuritySettings(db);
+      await db.transaction((tx) => updateSecuritySettings(tx, principal, { ...securitySettingsSchema.parse(current), passwordMaxAgeDays }));
+    };
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000);
+    // Expired long ago under 90 days (its holder never came back), and one still valid under 90.
+    const dormant = await newUser({ passwordChangedAt: days(400) });
+    const dormant2 = await newUser({ passwordChangedAt: days(95) });
+    const current = await newUser({ passwordChangedAt: days(80) });
+    const current2 = await newUser({ passwordChangedAt: days(70) });
+    try {
+      await save(60);
+      expect(await signIn(db, dormant.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+      expect(await signIn(db, current.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+      // Shortened again while that grace runs: whom it covered it still covers, and nobody else.
+      await save(45);
+      expect(await signIn(db, dormant2.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+      expect(await signIn(db, current2.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+      expect(passwordExpiresAt(current.passwordChangedAt, await getSecuritySettings(db))!.getTime()).toBeGreaterThan(Date.now() + 13 * 86_400_000);
+    } finally {
+      await db.update(securitySettings).set({ passwordMaxAgeDays: 90, passwordMaxAgeShortenedAt: null, passwordGraceFrom: null }).where(sql`true`);
+    }
+  });
+
   it('fewer warning days, saved while a shortened age\'s grace runs, neither expire its passwords at once nor lengthen it', async () => {
     const [admin] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
     const principal = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };

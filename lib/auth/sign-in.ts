@@ -31,18 +31,22 @@ export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
 
 const DAY = 86_400_000;
 
-type Expiry = Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'> & Partial<Pick<SecuritySettings, 'passwordMaxAgeShortenedAt'>>;
+type Expiry = Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'> & Partial<Pick<SecuritySettings, 'passwordMaxAgeShortenedAt' | 'passwordGraceFrom'>>;
 
 /**
  * When the password expires. A maximum age shortened (or turned on) never expires a password at once:
  * one it leaves already past its age, or inside the warning window, gets the whole warning window
- * from the change, so its holder is asked to change it at sign-in before the lock.
+ * from the change, so its holder is asked to change it at sign-in before the lock. A password that had
+ * already expired before the change (changed before `passwordGraceFrom`) gets no grace: tightening
+ * the policy must not revive it.
  */
 export function passwordExpiresAt(changedAt: Date | null, settings: Expiry) {
   if (!changedAt || settings.passwordMaxAgeDays <= 0) return null;
   const byAge = changedAt.getTime() + settings.passwordMaxAgeDays * DAY;
   const shortened = settings.passwordMaxAgeShortenedAt;
-  const grace = shortened && changedAt < shortened ? shortened.getTime() + settings.passwordWarningDays * DAY : 0;
+  const from = settings.passwordGraceFrom;
+  const graced = shortened && changedAt < shortened && (!from || changedAt > from);
+  const grace = graced ? shortened.getTime() + settings.passwordWarningDays * DAY : 0;
   return new Date(Math.max(byAge, grace));
 }
 

@@ -53,7 +53,7 @@ describe('two Administrators with the page open at once', () => {
   let db: Db;
   let admin: Principal;
   const stored = async () => {
-    const { organizationId: _o, updatedAt: _u, passwordMaxAgeShortenedAt: _s, ...values } = await getSecuritySettings(db);
+    const { organizationId: _o, updatedAt: _u, passwordMaxAgeShortenedAt: _s, passwordGraceFrom: _g, ...values } = await getSecuritySettings(db);
     return values;
   };
   /** A save from the page: every field as shown or typed, and what the page showed when it was opened. */

@@ -95,10 +95,28 @@ const DAY = 86_400_000;
  */
 function graceStart(current: SecuritySettings, next: Values): Partial<SecuritySettings> {
   const shortened = next.passwordMaxAgeDays > 0 && (current.passwordMaxAgeDays === 0 || next.passwordMaxAgeDays < current.passwordMaxAgeDays);
-  if (shortened) return { passwordMaxAgeShortenedAt: new Date() };
+  if (shortened) {
+    const now = new Date();
+    return { passwordMaxAgeShortenedAt: now, passwordGraceFrom: unexpiredSince(current, now) };
+  }
   const started = current.passwordMaxAgeShortenedAt;
   if (!started || next.passwordWarningDays === current.passwordWarningDays) return {};
   return { passwordMaxAgeShortenedAt: new Date(started.getTime() + (current.passwordWarningDays - next.passwordWarningDays) * DAY) };
+}
+
+/**
+ * The time after which a password changed is still unexpired at `now` under the settings as they are
+ * (passwordExpiresAt grows with the time of the change); null when none has expired (no maximum age, or
+ * a grace covering every older password still running). A shortening's grace covers only those.
+ */
+function unexpiredSince(current: SecuritySettings, now: Date): Date | null {
+  if (current.passwordMaxAgeDays <= 0) return null;
+  const byAge = now.getTime() - current.passwordMaxAgeDays * DAY;
+  const shortened = current.passwordMaxAgeShortenedAt;
+  if (!shortened || shortened.getTime() + current.passwordWarningDays * DAY <= now.getTime()) return new Date(byAge);
+  // An earlier shortening's grace still runs: the passwords it covers (changed after its own bound) are unexpired too.
+  const from = current.passwordGraceFrom;
+  return from === null ? null : new Date(Math.min(from.getTime(), byAge));
 }
 
 /**

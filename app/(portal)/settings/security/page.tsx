@@ -12,7 +12,7 @@ export default async function SecuritySettingsPage() {
   const user = await requirePermission('settings.manage');
   if (!user.allEnvironments) forbidden();
   const settings = await getSecuritySettings(db);
-  const { organizationId: _id, updatedAt: _at, passwordMaxAgeShortenedAt: _shortened, ...values } = settings;
+  const { organizationId: _id, updatedAt: _at, passwordMaxAgeShortenedAt: _shortened, passwordGraceFrom: _graceFrom, ...values } = settings;
   return (
     <>
       <PageHeader title="Security settings" description="Sign-in lockout, password rules and expiry, inactivity, and link lifetimes for the whole organization." />

@@ -1,0 +1,1 @@
+ALTER TABLE "security_settings" ADD COLUMN "password_grace_from" timestamp with time zone;
