@@ -8,7 +8,7 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { authenticateAndCount, confirmCaller } from './authenticate';
-import { createApiUser, newApiUserSchema, revokeApiUser } from './manage';
+import { createApiUser, deleteApiUserNow, newApiUserSchema, revokeApiUser, revokeApiUserNow } from './manage';
 import { handleUsersRequest, USERS_NS } from '@/lib/soap/users-service';
 import { handleApiRequest } from './router';
 
@@ -172,7 +172,7 @@ describe('a key that changes while its request is under way', () => {
       let revoke: Promise<unknown> | undefined;
       await db.transaction(async (tx) => {
         await confirmCaller(tx, caller);
-        revoke = second.db.transaction((other) => revokeApiUser(other, admin, id)).then(() => (revoked = true));
+        revoke = revokeApiUserNow(second.db, admin, id).then(() => (revoked = true));
         await new Promise((resolve) => setTimeout(resolve, 400));
         expect(revoked).toBe(false);
       });
@@ -181,6 +181,78 @@ describe('a key that changes while its request is under way', () => {
     } finally {
       await second.close();
     }
+  }, 30_000);
+
+  /**
+   * The key in constant use by `workers` overlapping changes (each holds its confirmed caller for 150 ms,
+   * staggered, so one is always under way, as a client hammering a leaked key keeps them) on another
+   * instance, until `stop()` or the key is refused. `open` counts the changes under way.
+   */
+  function hammer(caller: Awaited<ReturnType<typeof authenticateAndCount>>['caller'], workers = 4) {
+    const other = openClient(process.env.DATABASE_URL, '');
+    let stopped = false;
+    const state = { open: 0, refused: 0 };
+    const work = async (offset: number) => {
+      await new Promise((resolve) => setTimeout(resolve, offset));
+      while (!stopped)
+        try {
+          await other.db.transaction(async (tx) => {
+            await confirmCaller(tx, caller);
+            state.open++;
+            try {
+              await new Promise((resolve) => setTimeout(resolve, 150));
+            } finally {
+              state.open--;
+            }
+          });
+        } catch {
+          state.refused++;
+          return;
+        }
+    };
+    const running = Promise.all(Array.from({ length: workers }, (_, i) => work((i * 150) / workers)));
+    return {
+      state,
+      stop: async () => {
+        stopped = true;
+        await running;
+        await other.close();
+      },
+    };
+  }
+
+  it('a key in constant use is revoked at once: new changes by it are refused, and the revoke returns once those under way are done', async () => {
+    const { id, key } = await newKey({ username: 'race-revoke-hammered' });
+    const { caller } = await authenticateAndCount(db, `Bearer ${key}`);
+    const use = hammer(caller);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const started = Date.now();
+      const revoke = revokeApiUserNow(db, admin, id).then(() => ({ openWhenDone: use.state.open }));
+      const outcome = await Promise.race([revoke, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+      expect(outcome).toEqual({ openWhenDone: 0 });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await expect(db.transaction((tx) => confirmCaller(tx, caller))).rejects.toMatchObject({ code: 'unauthenticated', message: expect.stringMatching(/revoked/) });
+    } finally {
+      await use.stop();
+    }
+    expect(use.state.refused).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('a key in constant use is deleted at once (revoked first, both audited)', async () => {
+    const { id, key } = await newKey({ username: 'race-delete-hammered' });
+    const { caller } = await authenticateAndCount(db, `Bearer ${key}`);
+    const use = hammer(caller);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const remove = deleteApiUserNow(db, admin, id).then(() => 'deleted');
+      expect(await Promise.race([remove, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))])).toBe('deleted');
+    } finally {
+      await use.stop();
+    }
+    expect(await db.select().from(apiUsers).where(eq(apiUsers.id, id))).toEqual([]);
+    const actions = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(auditEvents.id);
+    expect(actions.map((a) => a.action)).toEqual(['api_user.created', 'api_user.revoked', 'api_user.deleted']);
   }, 30_000);
 
   /**

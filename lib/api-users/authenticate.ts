@@ -14,7 +14,7 @@
 // call, like the user of a user key): nothing while that person is banned or inactive, and only the
 // permissions and environments they still hold once demoted. A lock (which anyone can cause with wrong
 // passwords) does not stop their keys: it says nothing about what the person may do.
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
@@ -150,14 +150,21 @@ export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
 
 /**
  * The caller again, inside the transaction of a change it asks for: its API user's row held FOR KEY
- * SHARE (which a revoke or delete, FOR UPDATE, waits for) and re-read with its creator. A key revoked,
+ * SHARE (which revokeApiUserNow and a delete, FOR UPDATE, wait for) and re-read with its creator. A key revoked,
  * expired or deleted since the request was authenticated (its body may take minutes to arrive) changes
  * nothing, one whose creator was banned or demoted meanwhile acts with what they hold now, and a revoke
  * never returns while a change by its key is still to commit. Returns the Principal to act with.
  */
 export async function confirmCaller(tx: Tx, caller: ApiCaller): Promise<Principal> {
-  const [row] = await selectCaller(tx).where(eq(apiUsers.id, caller.apiUserId)).for('key share', { of: apiUsers });
-  if (!row) throw new AppError('unauthenticated', INVALID_KEY);
+  // Never a revoked key's row: a revoke waits for the changes that hold it (see revokeApiUserNow), and
+  // one that kept being locked by new requests would keep it waiting for ever.
+  const [row] = await selectCaller(tx)
+    .where(and(eq(apiUsers.id, caller.apiUserId), isNull(apiUsers.revokedAt)))
+    .for('key share', { of: apiUsers });
+  if (!row) {
+    const [revoked] = await tx.select({ id: apiUsers.id }).from(apiUsers).where(eq(apiUsers.id, caller.apiUserId));
+    throw new AppError('unauthenticated', revoked ? REVOKED : INVALID_KEY);
+  }
   usable(row, Date.now());
   return principalFor(row);
 }

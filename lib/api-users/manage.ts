@@ -3,7 +3,7 @@
 // and never through a key: a key cannot mint, revoke or delete keys.
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Queryable, Tx } from '@/db/client';
+import type { Db, Queryable, Tx } from '@/db/client';
 import { apiTokens, apiUserEnvironments, apiUsers, apiUserScope, environments, roles, users, type ApiUserScope } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { PERMISSIONS } from '@/lib/auth/permissions';
@@ -191,20 +191,25 @@ export async function createApiUser(tx: Tx, principal: Principal, input: NewApiU
   return { id, key };
 }
 
-async function findApiUser(tx: Tx, id: string) {
+async function findApiUser(tx: Tx, id: string, lock: 'update' | 'no key update') {
   const [row] = await tx
     .select({ id: apiUsers.id, username: apiUsers.username, revokedAt: apiUsers.revokedAt })
     .from(apiUsers)
     .where(eq(apiUsers.id, id))
-    .for('update');
+    .for(lock);
   if (!row) throw new AppError('not_found', 'No such API user.');
   return row;
 }
 
-/** Permanent: the key and its tokens stop working at once. The API user stays listed until deleted. */
+/**
+ * Permanent: the key and its tokens stop working once this commits. The API user stays listed until
+ * deleted. The row is held FOR NO KEY UPDATE, which the key's changes under way (FOR KEY SHARE, see
+ * confirmCaller) do not hold up: a FOR UPDATE here waited for a moment when none was under way, and a
+ * key in constant use (a leaked one, hammered) never gave it one. revokeApiUserNow also waits for them.
+ */
 export async function revokeApiUser(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
   requireApiUserManager(principal);
-  const row = await findApiUser(tx, id);
+  const row = await findApiUser(tx, id, 'no key update');
   if (row.revokedAt) throw new AppError('conflict', `${row.username} is already revoked.`);
   await tx.update(apiUsers).set({ revokedAt: new Date() }).where(eq(apiUsers.id, id));
   await tx.delete(apiTokens).where(eq(apiTokens.apiUserId, id));
@@ -212,10 +217,40 @@ export async function revokeApiUser(tx: Tx, principal: Principal, id: string, me
   return row;
 }
 
+/**
+ * Waits until every change the key had under way when it was revoked has committed or rolled back.
+ * A revoked key's row is never locked again (confirmCaller reads only unrevoked ones), so this waits
+ * for those few, however hard the key is still being used.
+ */
+async function settleRevoked(db: Db, id: string) {
+  await db.transaction((tx) => tx.select({ id: apiUsers.id }).from(apiUsers).where(eq(apiUsers.id, id)).for('update'));
+}
+
+/** The portal's Revoke: revoked, and it returns only once no change by the key can still commit. */
+export async function revokeApiUserNow(db: Db, principal: Principal, id: string, meta?: RequestMeta) {
+  const row = await db.transaction((tx) => revokeApiUser(tx, principal, id, meta));
+  await settleRevoked(db, id);
+  return row;
+}
+
+/**
+ * The portal's Delete. A key that still works is revoked first (audited as such, in its own
+ * transaction): deleting the row waits for the key's changes under way, and while it works, new ones
+ * would keep coming.
+ */
+export async function deleteApiUserNow(db: Db, principal: Principal, id: string, meta?: RequestMeta) {
+  await db.transaction(async (tx) => {
+    requireApiUserManager(principal);
+    const row = await findApiUser(tx, id, 'no key update');
+    if (!row.revokedAt) await revokeApiUser(tx, principal, id, meta);
+  });
+  return db.transaction((tx) => deleteApiUser(tx, principal, id, meta));
+}
+
 /** Removes the API user, its environments and tokens; its audit events keep its name. */
 export async function deleteApiUser(tx: Tx, principal: Principal, id: string, meta?: RequestMeta) {
   requireApiUserManager(principal);
-  const row = await findApiUser(tx, id);
+  const row = await findApiUser(tx, id, 'update');
   await tx.delete(apiUsers).where(eq(apiUsers.id, id));
   await recordAudit(tx, { actor: principal.actor, action: 'api_user.deleted', target: { type: 'api_user', id, label: row.username }, meta });
   return row;
@@ -290,3 +325,4 @@ export const SCOPE_LABELS: Record<ApiUserScope, string> = {
 /** API users not yet revoked or expired whose key expires within 14 days and whose warning is unsent. */
 export const expiringSoon = () =>
   and(isNull(apiUsers.revokedAt), gt(apiUsers.expiresAt, sql`now()`), sql`${apiUsers.expiresAt} <= now() + make_interval(days => ${EXPIRES_SOON_DAYS})`, isNull(apiUsers.expiryWarnedAt));
+

@@ -4,10 +4,10 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { db } from '@/db';
-import { action, formToObject, requestMeta } from '@/lib/action';
+import { batchedAction, formToObject, requestMeta } from '@/lib/action';
 import type { FieldErrors } from '@/lib/errors';
 import { AppError } from '@/lib/errors';
-import { createApiUser, deleteApiUser, newApiUserSchema, requireApiUserManager, revokeApiUser, userIdByEmail, usernameSchema, usernameTaken } from '@/lib/api-users/manage';
+import { createApiUser, deleteApiUserNow, newApiUserSchema, requireApiUserManager, revokeApiUserNow, userIdByEmail, usernameSchema, usernameTaken } from '@/lib/api-users/manage';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser } from '@/lib/auth/session';
 
@@ -74,12 +74,13 @@ export async function checkApiUsername(username: string): Promise<{ ok: boolean;
 
 const idSchema = z.object({ id: z.uuid() });
 
-export const revokeApiUserAction = action('apiUsers.manage', idSchema, async ({ id }, { user, tx, meta }) => {
-  const row = await revokeApiUser(tx, principalOf(user), id, meta);
+// Revoke and Delete run their own transactions (lib/api-users/manage.ts says why), each with its audit event.
+export const revokeApiUserAction = batchedAction('apiUsers.manage', idSchema, async ({ id }, { user, meta }) => {
+  const row = await revokeApiUserNow(db, principalOf(user), id, meta);
   return { message: `${row.username} is revoked: its key no longer works.`, revalidate: '/users/api' };
 });
 
-export const deleteApiUserAction = action('apiUsers.manage', idSchema, async ({ id }, { user, tx, meta }) => {
-  const row = await deleteApiUser(tx, principalOf(user), id, meta);
+export const deleteApiUserAction = batchedAction('apiUsers.manage', idSchema, async ({ id }, { user, meta }) => {
+  const row = await deleteApiUserNow(db, principalOf(user), id, meta);
   return { message: `${row.username} is deleted.`, revalidate: '/users/api' };
 });
