@@ -114,6 +114,19 @@ describe('garbage in the create form, sent straight to the action', () => {
     expect([parse(), parse(' 120 '), parse(60), parse('100000')]).toEqual([600, 120, 60, 100_000]);
   });
 
+  it('a username or expiration date left out, or posted twice, is named in words, never as a type', () => {
+    const without = (field: string) => {
+      const input: Record<string, unknown> = { username: 'garbage', scope: 'organization', expiresAt: inAYear() };
+      delete input[field];
+      const parsed = newApiUserSchema.safeParse(input);
+      return parsed.success ? {} : z.flattenError(parsed.error).fieldErrors;
+    };
+    expect(without('username')).toEqual({ username: ['Enter a username.'] });
+    expect(without('expiresAt')).toEqual({ expiresAt: ['Choose an expiration date.'] });
+    expect(issues({ username: ['erp', 'sync'] })).toEqual({ username: ['Send one username.'] });
+    expect(issues({ expiresAt: [inAYear(), inAYear()] })).toEqual({ expiresAt: ['Send one expiration date.'] });
+  });
+
   it('an expiration date that is not on the calendar, or not an unambiguous ISO date, is refused rather than moved', () => {
     const year = new Date().getUTCFullYear() + 1;
     for (const expiresAt of [`${year}-02-30`, `${year}-04-31`, `${year}-13-01`, `${year}-02-30T12:00:00Z`, '12/31/' + year, String(year), '0', `${year}-06-01T12:00`, 'tomorrow'])

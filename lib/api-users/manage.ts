@@ -41,13 +41,19 @@ export function apiUsersSummary(counts: { total: number; suspended: number }, sh
 }
 
 // One message at a time, the most useful first (an empty username is not also "letters only").
-export const usernameSchema = z
-  .string()
-  .trim()
-  .min(1, { message: 'Enter a username.', abort: true })
-  .min(3, { message: 'Usernames are at least 3 characters.', abort: true })
-  .max(100, { message: 'Usernames are at most 100 characters.', abort: true })
-  .regex(/^[A-Za-z0-9._@+-]+$/, 'Use letters, digits and . _ @ + - only.');
+// A field the form always sends, missing or posted twice by a direct call: said in words, not as zod's
+// type error, and alone (piped, so the length checks never run on a list of values).
+const oneText = (required: string, twice: string) => z.string({ error: (issue) => (issue.input === undefined ? required : twice) });
+
+export const usernameSchema = oneText('Enter a username.', 'Send one username.').pipe(
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'Enter a username.', abort: true })
+    .min(3, { message: 'Usernames are at least 3 characters.', abort: true })
+    .max(100, { message: 'Usernames are at most 100 characters.', abort: true })
+    .regex(/^[A-Za-z0-9._@+-]+$/, 'Use letters, digits and . _ @ + - only.'),
+);
 
 // A calendar date (the end of that day, UTC), or a date-time with its offset: nothing that Date would
 // read in the server's time zone ("12/31/2027") or roll over to another day ("2027-02-30" is March 2).
@@ -58,19 +64,22 @@ const isCalendarDate = (day: string) => {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
 };
 
-const expiresAtSchema = z
-  .string()
-  .trim()
-  .min(1, 'Choose an expiration date.')
-  .transform((v, ctx) => {
-    const day = DATE.test(v) ? v : DATE_TIME.exec(v)?.[1];
-    const date = day && isCalendarDate(day) ? new Date(day === v ? `${v}T23:59:59.999Z` : v) : null;
-    if (!date || Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a date as YYYY-MM-DD.' });
-      return z.NEVER;
-    }
-    return date;
-  })
+const expiresAtSchema = oneText('Choose an expiration date.', 'Send one expiration date.')
+  .pipe(
+    z
+      .string()
+      .trim()
+      .min(1, 'Choose an expiration date.')
+      .transform((v, ctx) => {
+        const day = DATE.test(v) ? v : DATE_TIME.exec(v)?.[1];
+        const date = day && isCalendarDate(day) ? new Date(day === v ? `${v}T23:59:59.999Z` : v) : null;
+        if (!date || Number.isNaN(date.getTime())) {
+          ctx.addIssue({ code: 'custom', message: 'Enter a date as YYYY-MM-DD.' });
+          return z.NEVER;
+        }
+        return date;
+      }),
+  )
   .refine((d) => d.getTime() > Date.now(), 'The expiration date must be in the future.')
   .refine((d) => d.getTime() < Date.now() + 5 * 366 * DAY, 'Keys expire within five years.');
 
