@@ -1,6 +1,6 @@
 // The REST API under real concurrency (PostgreSQL, several connections; two clients stand for two app
 // instances on one database): the per-key budget, and a user's action racing another change of them.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openClient, type Db } from '@/db/client';
 import { apiUsers, auditEvents, users } from '@/db/schema';
@@ -8,6 +8,7 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { authenticateAndCount, confirmCaller } from './authenticate';
+import { warnExpiringApiUsers } from './expiry';
 import { createApiUser, deleteApiUserNow, newApiUserSchema, revokeApiUser, revokeApiUserNow } from './manage';
 import { handleUsersRequest, USERS_NS } from '@/lib/soap/users-service';
 import { handleApiRequest } from './router';
@@ -253,6 +254,35 @@ describe('a key that changes while its request is under way', () => {
     expect(await db.select().from(apiUsers).where(eq(apiUsers.id, id))).toEqual([]);
     const actions = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(auditEvents.id);
     expect(actions.map((a) => a.action)).toEqual(['api_user.created', 'api_user.revoked', 'api_user.deleted']);
+  }, 30_000);
+
+  it('a key in use when the hourly job runs is still warned about: the job skips only keys another job is warning about', async () => {
+    const { id, key } = await newKey({ username: 'race-expiring-in-use', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+    const { caller } = await authenticateAndCount(db, `Bearer ${key}`);
+    const other = openClient(process.env.DATABASE_URL, '');
+    try {
+      await other.db.transaction(async (tx) => {
+        await confirmCaller(tx, caller);
+        // A change by the key under way while the job runs on another instance.
+        await warnExpiringApiUsers(db);
+      });
+    } finally {
+      await other.close();
+    }
+    const [row] = await db.select({ warnedAt: apiUsers.expiryWarnedAt }).from(apiUsers).where(eq(apiUsers.id, id));
+    expect(row!.warnedAt).not.toBeNull();
+  }, 30_000);
+
+  it('the hourly job on two instances at once warns about each key once', async () => {
+    const { id } = await newKey({ username: 'race-expiring-twice', expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+    const other = openClient(process.env.DATABASE_URL, '');
+    try {
+      await Promise.all([warnExpiringApiUsers(db), warnExpiringApiUsers(other.db), warnExpiringApiUsers(db), warnExpiringApiUsers(other.db)]);
+    } finally {
+      await other.close();
+    }
+    const warned = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, 'api_user.expiry_warned')));
+    expect(warned).toHaveLength(1);
   }, 30_000);
 
   /**

@@ -13,12 +13,14 @@ import { expiringSoon } from './manage';
 
 export async function warnExpiringApiUsers(db: Db): Promise<{ warned: number }> {
   return db.transaction(async (tx) => {
-    // SKIP LOCKED: two instances running the job at once split the work instead of doubling it.
+    // SKIP LOCKED: two instances running the job at once split the work instead of doubling it. NO KEY
+    // UPDATE, as the update below needs: FOR UPDATE also skipped every key with a change under way (held
+    // FOR KEY SHARE, see confirmCaller), so a busy integration's key could expire without a warning.
     const due = await tx
       .select({ id: apiUsers.id, username: apiUsers.username, expiresAt: apiUsers.expiresAt })
       .from(apiUsers)
       .where(expiringSoon())
-      .for('update', { skipLocked: true });
+      .for('no key update', { skipLocked: true });
     if (due.length === 0) return { warned: 0 };
     const admins = await rows<{ id: string; email: string; first_name: string }>(
       tx,
