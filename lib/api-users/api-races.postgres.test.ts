@@ -254,6 +254,13 @@ describe('a key that changes while its request is under way', () => {
     expect(await db.select().from(apiUsers).where(eq(apiUsers.id, id))).toEqual([]);
     const actions = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(auditEvents.id);
     expect(actions.map((a) => a.action)).toEqual(['api_user.created', 'api_user.revoked', 'api_user.deleted']);
+
+    // A key already expired (or revoked) is not revoked again on its way out.
+    const expired = await newKey({ username: 'race-delete-expired' });
+    await db.update(apiUsers).set({ expiresAt: new Date(Date.now() - 60_000) }).where(eq(apiUsers.id, expired.id));
+    await deleteApiUserNow(db, admin, expired.id);
+    const expiredActions = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, expired.id)).orderBy(auditEvents.id);
+    expect(expiredActions.map((a) => a.action)).toEqual(['api_user.created', 'api_user.deleted']);
   }, 30_000);
 
   it('a key in use when the hourly job runs is still warned about: the job skips only keys another job is warning about', async () => {

@@ -202,7 +202,7 @@ export async function createApiUser(tx: Tx, principal: Principal, input: NewApiU
 
 async function findApiUser(tx: Tx, id: string, lock: 'update' | 'no key update') {
   const [row] = await tx
-    .select({ id: apiUsers.id, username: apiUsers.username, revokedAt: apiUsers.revokedAt })
+    .select({ id: apiUsers.id, username: apiUsers.username, revokedAt: apiUsers.revokedAt, expired: sql<boolean>`${apiUsers.expiresAt} <= now()` })
     .from(apiUsers)
     .where(eq(apiUsers.id, id))
     .for(lock);
@@ -245,13 +245,13 @@ export async function revokeApiUserNow(db: Db, principal: Principal, id: string,
 /**
  * The portal's Delete. A key that still works is revoked first (audited as such, in its own
  * transaction): deleting the row waits for the key's changes under way, and while it works, new ones
- * would keep coming.
+ * would keep coming. An expired key starts none (its requests are refused before any transaction).
  */
 export async function deleteApiUserNow(db: Db, principal: Principal, id: string, meta?: RequestMeta) {
   await db.transaction(async (tx) => {
     requireApiUserManager(principal);
     const row = await findApiUser(tx, id, 'no key update');
-    if (!row.revokedAt) await revokeApiUser(tx, principal, id, meta);
+    if (!row.revokedAt && !row.expired) await revokeApiUser(tx, principal, id, meta);
   });
   return db.transaction((tx) => deleteApiUser(tx, principal, id, meta));
 }
