@@ -48,6 +48,9 @@ const callerColumns = {
   scope: apiUsers.scope,
   keyHash: apiUsers.keyHash,
   expiresAt: apiUsers.expiresAt,
+  // By the database's clock, as tokens are timed and requests counted: an app server's clock hours off
+  // would otherwise refuse a key in its last hours, or exchange one already expired for a token.
+  expired: sql<boolean>`${apiUsers.expiresAt} <= now()`,
   revokedAt: apiUsers.revokedAt,
   rateLimitPerMinute: apiUsers.rateLimitPerMinute,
   userId: apiUsers.userId,
@@ -130,9 +133,9 @@ function scopePrincipal(row: CallerRow): Principal {
   };
 }
 
-function usable(row: CallerRow, now: number) {
+function usable(row: Pick<CallerRow, 'revokedAt' | 'expired' | 'expiresAt'>) {
   if (row.revokedAt) throw new AppError('unauthenticated', REVOKED);
-  if (row.expiresAt.getTime() <= now) throw new AppError('unauthenticated', expiredMessage(row.expiresAt));
+  if (row.expired) throw new AppError('unauthenticated', expiredMessage(row.expiresAt));
 }
 
 /** The key alone: lookup by its id, constant-time hash comparison, status. What bench:api times. */
@@ -144,7 +147,7 @@ export async function checkKey(q: Queryable, key: string): Promise<CallerRow> {
     : await prepared(q).byKeyId.execute({ keyId: parsed.keyId });
   // Only the holder of the whole key learns whether it was revoked or expired.
   if (!row || !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
-  usable(row, Date.now());
+  usable(row);
   return row;
 }
 
@@ -165,7 +168,7 @@ export async function confirmCaller(tx: Tx, caller: ApiCaller): Promise<Principa
     const [revoked] = await tx.select({ id: apiUsers.id }).from(apiUsers).where(eq(apiUsers.id, caller.apiUserId));
     throw new AppError('unauthenticated', revoked ? REVOKED : INVALID_KEY);
   }
-  usable(row, Date.now());
+  usable(row);
   return principalFor(row);
 }
 
@@ -187,7 +190,7 @@ export async function authenticate(q: Db, authorization: string | null): Promise
   if (parsed.kind === 'key') return callerOf(await checkKey(q, credential));
   const [found] = await prepared(q).byToken.execute({ hash: parsed.hash });
   if (!found) throw new AppError('unauthenticated', INVALID_TOKEN);
-  usable(found, Date.now());
+  usable(found);
   return callerOf(found);
 }
 
@@ -225,7 +228,7 @@ export async function authenticateAndCount(
   const [row] = await preparedRows<CountedRow>(
     q,
     sql`with caller as (
-          select a.id, a.username, a.scope, a.key_hash as "keyHash", a.expires_at as "expiresAt", a.revoked_at as "revokedAt",
+          select a.id, a.username, a.scope, a.key_hash as "keyHash", a.expires_at as "expiresAt", a.expires_at <= now() as expired, a.revoked_at as "revokedAt",
                  a.rate_limit_per_minute as "rateLimitPerMinute", a.user_id as "userId", u.status as "userStatus", r.permissions as "userPermissions",
                  r.all_environments as "userAllEnvironments", u.environment_ids as "userEnvironmentIds",
                  array(select e.environment_id from ${apiUserEnvironments} e where e.api_user_id = a.id) as "keyEnvironmentIds",
@@ -251,7 +254,7 @@ export async function authenticateAndCount(
   if (!row) throw new AppError('unauthenticated', parsed.kind === 'key' ? INVALID_KEY : INVALID_TOKEN);
   if (parsed.kind === 'key' && !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
   const caller: CallerRow = { ...row, expiresAt: new Date(row.expiresAt), revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt) };
-  usable(caller, Date.now());
+  usable(caller);
   // The database's clock decided whether the request counted; a server whose clock is behind would
   // otherwise serve a key past its expiry, and uncounted, for as long as the two disagree.
   if (row.count === null) throw new AppError('unauthenticated', expiredMessage(caller.expiresAt));

@@ -7,7 +7,7 @@ import type { Db } from '@/db/client';
 import { setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { rows } from '@/lib/db-rows';
-import { authenticate, issueApiToken } from './authenticate';
+import { authenticate, authenticateAndCount, confirmCaller, issueApiToken } from './authenticate';
 import { createApiUser, newApiUserSchema } from './manage';
 
 let db: Db;
@@ -29,5 +29,27 @@ it('gives a token that lives the minutes asked by the database clock, whatever t
     const [lifetime] = await rows<{ minutes: number }>(db, sql`select round(extract(epoch from ${issued.expiresAt.toISOString()}::timestamptz - now()) / 60)::int as minutes`);
     expect(lifetime!.minutes, `clock ${offset} hours off`).toBe(30);
     expect((await authenticate(db, `Bearer ${issued.token}`)).username, `clock ${offset} hours off`).toBe('clockwork');
+  }
+});
+
+it('a key works until it expires by the database clock, whatever the app server clock says: not refused early, never exchanged late', async () => {
+  const admin = { actor: { type: 'user' as const, id: (await rows<{ id: string }>(db, sql`select id from users limit 1`))[0]!.id, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  const soon = await db.transaction((tx) => createApiUser(tx, admin, newApiUserSchema.parse({ username: 'clock-soon', scope: 'organization', expiresAt: new Date(Date.now() + 86_400_000).toISOString() })));
+  const gone = await db.transaction((tx) => createApiUser(tx, admin, newApiUserSchema.parse({ username: 'clock-gone', scope: 'organization', expiresAt: new Date(Date.now() + 86_400_000).toISOString() })));
+  await db.execute(sql`update api_users set expires_at = now() + interval '1 hour' where username = 'clock-soon'`);
+  await db.execute(sql`update api_users set expires_at = now() - interval '1 hour' where username = 'clock-gone'`);
+  try {
+    // An app clock two hours ahead: the key has an hour left.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 3_600_000 });
+    expect((await authenticateAndCount(db, `Bearer ${soon.key}`)).caller.username).toBe('clock-soon');
+    expect((await db.transaction((tx) => issueApiToken(tx, { apiUsername: 'clock-soon', key: soon.key, sessionLengthInMinutes: 30 }))).token).toMatch(/^udt_/);
+    const caller = await authenticate(db, `Bearer ${soon.key}`);
+    expect((await db.transaction((tx) => confirmCaller(tx, caller))).actor.label).toBe('clock-soon');
+    // Two hours behind: the other expired an hour ago.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 4 * 3_600_000 });
+    await expect(db.transaction((tx) => issueApiToken(tx, { apiUsername: 'clock-gone', key: gone.key, sessionLengthInMinutes: 30 }))).rejects.toMatchObject({ code: 'unauthenticated', message: expect.stringMatching(/expired/) });
+    await expect(authenticate(db, `Bearer ${gone.key}`)).rejects.toMatchObject({ code: 'unauthenticated', message: expect.stringMatching(/expired/) });
+  } finally {
+    vi.useRealTimers();
   }
 });
