@@ -9,6 +9,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { canGrant, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError, type FieldErrors } from '@/lib/errors';
+import { rows } from '@/lib/db-rows';
 import { isPgText } from '@/lib/search-params';
 import { visibleTo } from '@/lib/users/scope';
 import { emailSchema, plainTextSchema, wholeNumberSchema } from '@/lib/validation';
@@ -64,6 +65,8 @@ const isCalendarDate = (day: string) => {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
 };
 
+const IN_THE_FUTURE = 'The expiration date must be in the future.';
+
 const expiresAtSchema = oneText('Choose an expiration date.', 'Send one expiration date.')
   .pipe(
     z
@@ -80,7 +83,7 @@ const expiresAtSchema = oneText('Choose an expiration date.', 'Send one expirati
         return date;
       }),
   )
-  .refine((d) => d.getTime() > Date.now(), 'The expiration date must be in the future.')
+  .refine((d) => d.getTime() > Date.now(), IN_THE_FUTURE)
   .refine((d) => d.getTime() < Date.now() + 5 * 366 * DAY, 'Keys expire within five years.');
 
 export const newApiUserSchema = z
@@ -143,6 +146,9 @@ export async function createApiUser(tx: Tx, principal: Principal, input: NewApiU
   requireApiUserManager(principal);
   const errors: FieldErrors = {};
   if (await usernameTaken(tx, input.username)) errors.username = [USERNAME_TAKEN];
+  // The schema checked the app server's clock; every request checks the key by the database's.
+  const [clock] = await rows<{ future: boolean }>(tx, sql`select ${input.expiresAt.toISOString()}::timestamptz > now() as future`);
+  if (!clock?.future) errors.expiresAt = [IN_THE_FUTURE];
   let actsAs: { id: string; email: string } | undefined;
   // A key is a grant like a role: it carries no permission or reach its creator lacks (see canGrant).
   if (input.scope === 'user') {

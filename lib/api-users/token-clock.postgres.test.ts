@@ -53,3 +53,17 @@ it('a key works until it expires by the database clock, whatever the app server 
     vi.useRealTimers();
   }
 });
+
+it('a key is made only to expire in the future by the database clock, whatever the app server clock says', async () => {
+  const admin = { actor: { type: 'user' as const, id: (await rows<{ id: string }>(db, sql`select id from users limit 1`))[0]!.id, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+  const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+  // An app clock two hours behind takes an hour ago for the future.
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 2 * 3_600_000 });
+  try {
+    const input = newApiUserSchema.parse({ username: 'clock-born-expired', scope: 'organization', expiresAt: anHourAgo });
+    await expect(db.transaction((tx) => createApiUser(tx, admin, input))).rejects.toMatchObject({ fieldErrors: { expiresAt: ['The expiration date must be in the future.'] } });
+  } finally {
+    vi.useRealTimers();
+  }
+  expect(await rows(db, sql`select 1 from api_users where username = 'clock-born-expired'`)).toEqual([]);
+});
