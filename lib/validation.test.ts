@@ -33,6 +33,19 @@ describe('hidden characters in names, tags and reasons', () => {
     expect(errors.firstName?.[0]).toMatch(/first name (contains invisible|is blank)|Enter the first name/);
   });
 
+  it('names a line break in a one-line field as such, not as a hidden character', () => {
+    for (const lastName of ['Love\nlace', 'Love\r\nlace', 'Love\rlace'])
+      expect(errorsOf({ ...valid, lastName }).lastName).toEqual(['The last name must be on one line: remove the line break.']);
+    expect(errorsOf({ ...valid, tags: [{ name: 'Ext', value: 'a\nb' }] }).tags?.[0]).toMatch(/must be on one line/);
+  });
+
+  it('keeps a reason typed on several lines (the Ban dialog is a box of lines), as one line', () => {
+    expect(banSchema.safeParse({ version: 1, reason: 'Left the company.\r\nLaptop returned.' })).toMatchObject({ success: true, data: { reason: 'Left the company. Laptop returned.' } });
+    expect(banSchema.safeParse({ version: 1, reason: '\n\n' }).error?.issues[0]?.message).toBe("Give a reason: it is kept in the user's history.");
+    expect(banSchema.safeParse({ version: 1, reason: 'Left\n\u202e' }).success).toBe(false);
+    expect(banSchema.safeParse({ version: 1, reason: 42 }).error?.issues[0]?.message).toBe('The reason must be one piece of text.');
+  });
+
   it('refuses a name made only of invisible letters as blank', () => {
     expect(errorsOf({ ...valid, lastName: '\u3164\u3164' }).lastName).toEqual(['Enter the last name.']);
   });

@@ -27,10 +27,12 @@ export const hasHiddenCharacters = (text: string) => HIDDEN.test(text.replace(JO
 const hiddenMessage = (what: string) =>
   `The ${what} contains invisible, control or broken characters (such as zero-width or right-to-left marks). Type it again without them.`;
 
-/** Free text shown to people (names, tags, reasons): trimmed, no hidden characters, at most `max`. */
+/** Free text shown to people (names, tags, reasons): trimmed, on one line, no hidden characters, at most `max`. */
 export const plainTextSchema = (what: string, max: number, required = `Enter the ${what}.`) =>
   textOf(what, required)
     .trim()
+    // A line break (pasted from a document or a spreadsheet cell) is named as such, not as a hidden character.
+    .refine((v) => !/[\r\n]/.test(v), { error: `The ${what} must be on one line: remove the line break.`, abort: true })
     .refine((v) => !hasHiddenCharacters(v), hiddenMessage(what))
     .max(max, `The ${what} is at most ${max} characters.`);
 
@@ -39,6 +41,12 @@ export const requiredTextSchema = (what: string, max: number, required = `Enter 
   plainTextSchema(what, max, required).refine((v) => v.replace(INVISIBLE_LETTERS, '').length > 0, required);
 
 export const nameSchema = (what: string) => requiredTextSchema(what, 100);
+
+/**
+ * Text typed in a box of several lines (a ban's reason, a key's description) but shown on one line: its
+ * line breaks and tabs become spaces before `schema` checks it, instead of being refused as control characters.
+ */
+export const oneLine = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n|[\r\n\t]/g, ' ') : v), schema);
 
 // A word that mixes Latin letters with Cyrillic or Greek ones ("Аdministrator", its first letter Cyrillic)
 // reads as another name. Words each in one alphabet ("Support команда") are fine.

@@ -12,7 +12,7 @@ import { AppError, type FieldErrors } from '@/lib/errors';
 import { rows } from '@/lib/db-rows';
 import { isPgText } from '@/lib/search-params';
 import { visibleTo } from '@/lib/users/scope';
-import { emailSchema, plainTextSchema, wholeNumberSchema } from '@/lib/validation';
+import { emailSchema, oneLine, plainTextSchema, wholeNumberSchema } from '@/lib/validation';
 import { ENVIRONMENT_KEY_PERMISSIONS } from './authenticate';
 import { generateKey } from './keys';
 
@@ -89,12 +89,8 @@ const expiresAtSchema = oneText('Choose an expiration date.', 'Send one expirati
 export const newApiUserSchema = z
   .object({
     username: usernameSchema,
-    // One line in the table: line breaks and tabs become spaces; hidden characters (NUL among them) are refused.
-    description: z
-      .string()
-      .transform((v) => v.replace(/\r\n|[\r\n\t]/g, ' '))
-      .pipe(plainTextSchema('description', 500))
-      .default(''),
+    // One line in the table; hidden characters (NUL among them) are refused.
+    description: oneLine(plainTextSchema('description', 500)).default(''),
     scope: z.enum(apiUserScope.enumValues, 'Choose a scope.'),
     userId: z.uuid('Choose the user this key acts as.').optional(),
     environmentIds: z.array(z.uuid()).default([]),

@@ -8,7 +8,7 @@ import { diff, recordAudit, type RequestMeta } from '@/lib/audit';
 import { canSeeEnvironment, isSelf, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError, fieldError, StaleEditError, type FieldErrors } from '@/lib/errors';
-import { requiredTextSchema, wholeNumberSchema } from '@/lib/validation';
+import { oneLine, requiredTextSchema, wholeNumberSchema } from '@/lib/validation';
 import { cancelMailToOldAddress, enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
 import { profileProblems, profileValue } from '@/lib/roles';
@@ -186,7 +186,7 @@ async function moveSignInEmail(tx: Tx, user: { id: string; firstName: string; ol
 }
 
 /** A ban's reason, the same rule on every path (portal, bulk, REST): it is shown in the user's history. */
-export const banReasonSchema = requiredTextSchema('reason', 500, 'Give a reason: it is kept in the user\'s history.');
+export const banReasonSchema = oneLine(requiredTextSchema('reason', 500, 'Give a reason: it is kept in the user\'s history.'));
 
 export const banSchema = z.object({
   version: versionSchema,
