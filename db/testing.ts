@@ -29,6 +29,9 @@ export async function setUpOrganization(db: Db, passwordHash?: string) {
   return { adminId: userId, environmentId: production!.id };
 }
 
+/** A bcrypt hash of a password nobody knows: fixtures that sign in set their own. */
+const FIXTURE_PASSWORD_HASH = '$2b$04$.DI/yAd59VRYEw1t272CHuf8hFmursm2HawB7sc/An7CtFbwCVpBS';
+
 /** Adds a user straight into the tables (fixtures only; product code goes through lib/users). */
 export async function insertUser(
   db: Db,
@@ -37,9 +40,11 @@ export async function insertUser(
   const { role = 'User', environmentId, ...rest } = values;
   const [roleRow] = await db.select().from(roles).where(eq(roles.name, role));
   const now = new Date();
+  // An active user has a password, as every path to "active" gives one (a reset leaves it empty).
+  const passwordHash = (rest.status ?? 'active') === 'active' ? FIXTURE_PASSWORD_HASH : null;
   const [user] = await db
     .insert(users)
-    .values({ firstName: 'Test', lastName: 'User', status: 'active', passwordChangedAt: now, activatedAt: now, ...rest, roleId: roleRow!.id })
+    .values({ firstName: 'Test', lastName: 'User', status: 'active', passwordChangedAt: now, activatedAt: now, passwordHash, ...rest, roleId: roleRow!.id })
     .returning();
   if (environmentId) await db.insert(userEnvironments).values({ userId: user!.id, environmentId });
   return user!;

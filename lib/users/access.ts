@@ -14,6 +14,7 @@ import { enqueueMail, organizationName, portalUrl, type MailPriority } from '@/l
 import { invitationMail, lockedMail, passwordChangedMail, resetMail, unlockedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertPasswordAllowed, SAME_PASSWORD, storePassword } from './password';
+import { assertActiveAdministratorRemains, isActiveAdministrator, LAST_ADMINISTRATOR_RESET } from './admin-guard';
 import { findChangeableUser, targetOf } from './scope';
 
 /** `notice: 'bulk'` when unlocking by the thousand: the notices then wait behind reset links and lock notices. */
@@ -64,6 +65,8 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
   if (isSelf(principal, user.id)) throw new AppError('forbidden', 'You cannot reset yourself: change your password on your profile instead.');
   if (user.status !== 'locked' && user.status !== 'active')
     throw new AppError('conflict', `${user.email} is ${user.status}: only active or locked users can be reset.`);
+  // Checked (under the guard's lock) only for an active Administrator: nobody else's reset can take one away.
+  const administrator = user.status === 'active' && (await isActiveAdministrator(tx, user.id));
   await tx
     .update(users)
     .set({
@@ -76,6 +79,7 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
       updatedAt: new Date(),
     })
     .where(eq(users.id, user.id));
+  if (administrator) await assertActiveAdministratorRemains(tx, LAST_ADMINISTRATOR_RESET);
   await sendResetLink(tx, user);
   await recordAudit(tx, {
     actor: principal.actor,

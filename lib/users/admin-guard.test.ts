@@ -6,7 +6,8 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { runInactivityJob } from '@/lib/jobs/inactivity';
-import { LAST_ADMINISTRATOR } from './admin-guard';
+import { resetUser } from './access';
+import { LAST_ADMINISTRATOR, LAST_ADMINISTRATOR_RESET } from './admin-guard';
 import { banUser, updateUser } from './update';
 
 let db: Db;
@@ -54,6 +55,29 @@ describe('the last active Administrator', () => {
     const second = await insertUser(db, { email: 'second-admin@example.test', role: 'Administrator' });
     await edit(second.id, { roleId: await roleId('Account Manager') });
     expect((await row(second.id)).roleId).toBe(await roleId('Account Manager'));
+  });
+
+  it('a reset (it clears the password) cannot take the last Administrator who can sign in, whoever asks, nor a ban leave only ones waiting on a link', async () => {
+    // An organization key, or any caller who is not that Administrator (their own reset is refused anyway).
+    const before = await row(adminId);
+    await expect(db.transaction((tx) => resetUser(tx, system, adminId))).rejects.toThrow(LAST_ADMINISTRATOR_RESET);
+    expect(await row(adminId)).toMatchObject({ passwordHash: before.passwordHash, version: before.version });
+    const second = await insertUser(db, { email: 'reset-second-admin@example.test', role: 'Administrator' });
+    try {
+      await db.transaction((tx) => resetUser(tx, system, adminId));
+      expect(await row(adminId)).toMatchObject({ status: 'active', passwordHash: null });
+      // Now the second is the only one who can sign in: the first, still "active", waits on an emailed link.
+      await expect(db.transaction((tx) => banUser(tx, system, second.id, { version: second.version, reason: 'Test' }))).rejects.toThrow(LAST_ADMINISTRATOR);
+      await expect(edit(second.id, { roleId: await roleId('User') })).rejects.toThrow(LAST_ADMINISTRATOR);
+      // Of two resets at once of the last two who can sign in, one goes through.
+      await db.update(users).set({ passwordHash: before.passwordHash }).where(eq(users.id, adminId));
+      const results = await Promise.allSettled([db.transaction((tx) => resetUser(tx, system, adminId)), db.transaction((tx) => resetUser(tx, system, second.id))]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { message: LAST_ADMINISTRATOR_RESET } });
+    } finally {
+      await db.update(users).set({ passwordHash: before.passwordHash, requirePasswordChange: false }).where(eq(users.id, adminId));
+      await db.update(users).set({ status: 'inactive' }).where(eq(users.id, second.id));
+    }
   });
 
   it('of two concurrent demotions of the last two Administrators, exactly one succeeds', async () => {

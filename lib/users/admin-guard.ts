@@ -13,6 +13,10 @@ const ADMIN_GUARD_LOCK = 7_311_007;
 export const LAST_ADMINISTRATOR =
   'This would leave the organization without an active Administrator. Make someone else an Administrator first.';
 
+/** A reset clears the password: the last Administrator who can sign in would be waiting on an email. */
+export const LAST_ADMINISTRATOR_RESET =
+  'This is the only active Administrator who can sign in: a reset would leave nobody able to sign in as an Administrator until the emailed link is used. Make someone else an Administrator first, or let them change their own password on their profile.';
+
 /**
  * SQL true for a role that makes its holder an Administrator: the built-in Administrator role, or any
  * role that reaches every environment and holds every permission (a custom role equal to it).
@@ -32,17 +36,19 @@ export async function isActiveAdministrator(q: Queryable, userId: string): Promi
 }
 
 /**
- * Call inside the transaction AFTER writing a change that may demote/ban/inactivate/lock users. Takes
- * a transaction-scoped advisory lock, so concurrent demotions queue here one at a time; each then counts
- * in a fresh statement (READ COMMITTED) that sees the changes committed before it, plus its own. Of two
- * concurrent demotions of the last two Administrators, the second therefore finds none left and fails.
+ * Call inside the transaction AFTER writing a change that may demote/ban/inactivate/lock users, or clear
+ * an Administrator's password (a reset). Takes a transaction-scoped advisory lock, so concurrent changes
+ * queue here one at a time; each then counts in a fresh statement (READ COMMITTED) that sees the
+ * changes committed before it, plus its own. Of two concurrent demotions of the last two
+ * Administrators, the second therefore finds none left and fails. An Administrator counts only while
+ * they can sign in: active, with a password (a reset leaves them active, waiting on an emailed link).
  */
-export async function assertActiveAdministratorRemains(tx: Tx): Promise<void> {
+export async function assertActiveAdministratorRemains(tx: Tx, message = LAST_ADMINISTRATOR): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_GUARD_LOCK})`);
   const [row] = await rows<{ ok: boolean }>(
     tx,
     sql`select exists(select 1 from users u join roles r on r.id = u.role_id
-        where u.status = 'active' and ${administratorRole(sql.raw('r'))}) as ok`,
+        where u.status = 'active' and u.password_hash is not null and ${administratorRole(sql.raw('r'))}) as ok`,
   );
-  if (row?.ok !== true) throw new AppError('conflict', LAST_ADMINISTRATOR);
+  if (row?.ok !== true) throw new AppError('conflict', message);
 }
