@@ -266,6 +266,46 @@ test.describe('Profile', () => {
     await expectAccessibleAtBothWidths(page, 'profile');
   });
 
+  test('a Ban the server refuses is said in its dialog, where it is fixed, with focus on it, not in a toast', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = `rita.refused.${run}@acme.test`;
+    const url = await addUser(page, 'Rita', 'Refused', email);
+    await page.reload();
+    // Only the notice of the add may show: no refusal in a toast.
+    const toasts = page.getByRole('region', { name: 'Notifications' }).getByTestId('toast').filter({ hasNotText: 'was added' });
+
+    // A reason the browser lets through but the server refuses (a zero-width space): read under the Reason.
+    await page.getByRole('button', { name: 'Ban' }).press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
+    await dialog.getByLabel('Reason').fill('Left\u200bthe company');
+    await dialog.getByRole('button', { name: 'Ban' }).press('Enter');
+    await expect(dialog.getByLabel('Reason')).toHaveAccessibleDescription(/The reason contains invisible, control or broken characters/);
+    await expect(dialog.getByLabel('Reason')).toBeFocused();
+    await expect(dialog.getByLabel('Reason')).toHaveAttribute('aria-invalid', 'true');
+    await expect(toasts).toHaveCount(0);
+
+    // Someone else changes the user meanwhile: the refusal is read in the dialog and takes focus.
+    const other = await page.context().newPage();
+    await other.goto(url);
+    await other.getByLabel('Last name').fill('Refused-Again');
+    await other.getByRole('button', { name: 'Save changes' }).click();
+    await expect(other.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
+    await other.close();
+    await dialog.getByLabel('Reason').fill('Left the company');
+    await dialog.getByRole('button', { name: 'Ban' }).press('Enter');
+    const refusal = dialog.getByRole('alert').filter({ hasText: 'Someone else changed this user after you opened it.' });
+    await expect(refusal).toBeFocused();
+    await expect(toasts).toHaveCount(0);
+    await expectNoAxeViolations(page, 'ban refused');
+
+    // Escape closes it, focus returns to Ban, and the refusal does not come back when it is opened again.
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('button', { name: 'Ban' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('dialog', { name: `Ban ${email}?` }).getByRole('alert').filter({ hasText: 'Someone else' })).toHaveCount(0);
+    await page.keyboard.press('Escape');
+  });
+
   test('one\'s own profile offers no Inactive box, no Reset or Ban, and a role one cannot change', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users?q=ada.admin%40acme.test');

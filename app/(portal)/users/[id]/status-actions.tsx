@@ -17,14 +17,17 @@ type Dialog = 'ban' | 'reset' | 'validate' | 'unlock' | null;
 /**
  * Validate, Unlock, Resend invitation, Reset and Ban: each shown only where it applies and is allowed;
  * the destructive ones quiet (secondary danger), everything that removes or restores access confirmed.
- * Results are toasts; afterwards focus goes to the next logical control (e.g. Validate after a Ban),
+ * Results are toasts (a Ban refused is said in its dialog, see ban below); afterwards focus goes to the next logical control (e.g. Validate after a Ban),
  * never to the page body.
  */
 export function StatusActions({ userId, email, name, status, version, passwordExpired = false, allowed }: { userId: string; email: string; name: string; status: UserStatus; version: number; passwordExpired?: boolean; allowed: Allowed }) {
   const [pending, startTransition] = useTransition();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [reason, setReason] = useState('');
-  const [reasonMissing, setReasonMissing] = useState(false);
+  // What refused the ban, shown inside its dialog: under the Reason when it is about the reason, else
+  // above the buttons. A new object each time, so the same refusal twice takes focus again.
+  const [banError, setBanError] = useState<{ reason: string } | { other: string } | null>(null);
+  const banRefusal = useRef<HTMLParagraphElement>(null);
   const [acted, setActed] = useState(0);
   const group = useRef<HTMLDivElement>(null);
   const toast = useToast();
@@ -37,6 +40,12 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
     if (first) first.focus();
     else document.getElementById('profile-title')?.focus();
   }, [acted, status]);
+
+  useEffect(() => {
+    if (!banError) return;
+    if ('reason' in banError) document.getElementById('ban-reason')?.focus();
+    else banRefusal.current?.focus();
+  }, [banError]);
 
   const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string> = {}) => {
     if (pending) return;
@@ -53,7 +62,34 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
       setActed((n) => n + 1);
     });
   };
-  const close = () => setDialog(null);
+  const close = () => {
+    setDialog(null);
+    setBanError(null);
+  };
+
+  // The dialog stays open until the server answers: a refusal (a reason it does not take, the last
+  // Administrator, someone else's change) is read in the dialog, where it can be fixed, not in a toast.
+  const ban = () => {
+    if (pending) return;
+    if (!reason.trim()) return setBanError({ reason: 'Give a reason for the ban.' });
+    const data = new FormData();
+    data.set('userId', userId);
+    data.set('version', String(version));
+    data.set('reason', reason);
+    startTransition(async () => {
+      const result = await banUserAction(idle, data);
+      if (result.status === 'error') {
+        const about = result.fieldErrors?.reason?.[0];
+        setBanError(about ? { reason: about } : { other: result.message });
+        return;
+      }
+      close();
+      if (result.status === 'success') toast(result.message, { key: `status:${userId}` });
+      router.refresh();
+      setActed((n) => n + 1);
+    });
+  };
+  const reasonError = banError && 'reason' in banError ? banError.reason : null;
 
   const buttons = [
     allowed.ban && status === 'banned' && <Button key="validate" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('validate')}><ShieldCheck aria-hidden className="size-4" />Validate</Button>,
@@ -101,25 +137,24 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
         onOpenChange={(open) => !open && close()}
         title={`Ban ${email}?`}
         description="They are signed out everywhere and cannot sign in until someone validates them. Their history is kept."
-        confirmLabel="Ban"
-        onConfirm={() => {
-          if (!reason.trim()) {
-            setReasonMissing(true);
-            document.getElementById('ban-reason')?.focus();
-            return;
-          }
-          close();
-          run(banUserAction, { version: String(version), reason });
-        }}
+        confirmLabel={pending ? 'Banning…' : 'Ban'}
+        pending={pending}
+        onConfirm={ban}
       >
         <div className="mt-4 space-y-1">
           <label htmlFor="ban-reason" className="block text-sm font-medium text-slate-800">Reason</label>
-          <textarea id="ban-reason" value={reason} onChange={(e) => { setReason(e.target.value); setReasonMissing(false); }} rows={3} className={inputClass} required aria-invalid={reasonMissing || undefined} aria-describedby="ban-reason-help ban-reason-error" />
+          <textarea id="ban-reason" value={reason} onChange={(e) => { setReason(e.target.value); setBanError(null); }} rows={3} className={inputClass} required aria-invalid={reasonError ? true : undefined} aria-describedby="ban-reason-help ban-reason-error" />
           <p id="ban-reason-help" className="text-xs text-slate-600">Kept in the user&apos;s history.</p>
           <div role="alert">
-            <FieldErrors id="ban-reason-error" errors={reasonMissing ? ['Give a reason for the ban.'] : undefined} />
+            <FieldErrors id="ban-reason-error" errors={reasonError ? [reasonError] : undefined} />
           </div>
         </div>
+        {/* Read out as it takes focus; only one of this and the reason's error shows at a time. */}
+        {banError && 'other' in banError && (
+          <p ref={banRefusal} role="alert" tabIndex={-1} className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-600">
+            {banError.other}
+          </p>
+        )}
       </ConfirmDialog>
     </>
   );
