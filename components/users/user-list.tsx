@@ -18,17 +18,15 @@ import { useToast } from '@/components/ui/toast';
 import { idle } from '@/lib/action-state';
 import type { UserRow } from '@/lib/users/list';
 import { otherEnvironmentsLabel } from '@/lib/utils';
+import { allMatchingSelected, bulkWording, countOf, usersCount as users, type BulkKind as Kind, type BulkTarget as Target } from './bulk-wording';
 import { listHref } from './list-href';
 import { ListLink } from './list-focus';
 import { LIST_LAYOUT } from './list-layout';
 import { StatusBadge } from './status-badge';
 
-type Kind = 'ban' | 'unlock' | 'reset' | 'role' | 'addEnvironment' | 'removeEnvironment';
 type Option = { id: string; name: string };
-type Target = { scope: 'selection'; ids: string[]; label: string } | { scope: 'matching'; count: number };
 
 const number = new Intl.NumberFormat('en');
-const users = (n: number) => `${number.format(n)} ${n === 1 ? 'user' : 'users'}`;
 const LOCK_REASONS = { failed_attempts: 'Too many failed attempts', password_expired: 'Password expired' } as const;
 
 const ACTIONS: Record<Kind, { label: string; verb: string; icon: typeof Ban; danger?: boolean; says: string | ((one: boolean) => string) }> = {
@@ -178,19 +176,18 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
         <div ref={toolbar} role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
           <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className={LIST_LAYOUT.cards} />
           <span className="px-1 text-slate-700 tabular-nums" aria-live="polite">
-            {allMatching ? `All ${users(total.count)} matching selected` : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
+            {allMatching ? allMatchingSelected(total.count, total.exact) : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
           </span>
           {allOnPage && !allMatching && total.count > rows.length && (
             <Button variant="ghost" size="sm" className="text-indigo-700" onClick={selectAllMatching}>
-              Select all {total.exact ? '' : 'about '}
-              {number.format(total.count)} matching
+              Select all {countOf(total.count, total.exact)} matching
             </Button>
           )}
           {count > 0 && variant === 'locked' && (
             <>
               {kinds.map((k) => (
                 <Button key={k} data-bulk-action variant="secondary" size="sm" aria-disabled={pending || undefined} onClick={() => openDialog(k, currentTarget())}>
-                  {ACTIONS[k].verb} {allMatching ? `all ${number.format(total.count)}` : 'selected'}
+                  {ACTIONS[k].verb} {allMatching ? (total.exact ? `all ${number.format(total.count)}` : `all (about ${number.format(total.count)})`) : 'selected'}
                 </Button>
               ))}
               <Button variant="ghost" size="sm" onClick={() => { setSelected([]); setAllMatching(false); }}>
@@ -397,17 +394,7 @@ function BulkDialog({
   const [choice, setChoice] = useState('');
   const [error, setError] = useState<string | null>(null);
   const action = ACTIONS[kind];
-  const who = target.scope === 'selection' ? target.label : `all ${exact ? '' : 'about '}${users(target.count)} matching the filters`;
-  const countLabel = target.scope === 'selection' ? (target.ids.length === 1 ? '' : ` ${users(target.ids.length)}`) : ` ${users(target.count)}`;
-  const confirmLabel = kind === 'role' ? `Change role${countLabel ? ` of${countLabel}` : ''}` : `${action.verb}${countLabel}`;
-  const title = {
-    ban: `Ban ${who}?`,
-    unlock: `Unlock ${who}?`,
-    reset: `Reset ${who}?`,
-    role: `Change the role of ${who}?`,
-    addEnvironment: `Add ${who} to an environment?`,
-    removeEnvironment: `Remove ${who} from an environment?`,
-  }[kind];
+  const { title, confirmLabel } = bulkWording(kind, target, exact);
   const one = target.scope === 'selection' && target.ids.length === 1;
   const many = (target.scope === 'selection' ? target.ids.length : target.count) > 100;
   const fieldId = `bulk-${kind}-field`;
