@@ -205,6 +205,43 @@ test.describe('All Users: density, sticky header, phone', () => {
   });
 });
 
+test.describe('Locked Users: columns at every width', () => {
+  test('the table, wherever it shows, has Failed attempts unclipped and room for whom the row is about', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/locked');
+    const table = page.getByRole('table', { name: 'Locked users' });
+    const cards = page.getByRole('list', { name: 'Locked users' });
+    let tables = 0;
+    // From a phone to a wide screen, through the laptop widths (1280, 1366) where the column was hidden.
+    for (const width of [390, 1024, 1100, 1184, 1280, 1366, 1440, 1920]) {
+      await page.setViewportSize({ width, height: 900 });
+      await expect(table.or(cards)).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${width}: no sideways scroll`).toBeLessThanOrEqual(0);
+      if (!(await table.isVisible())) {
+        await expect(cards.getByRole('listitem').first()).toContainText(/failed attempts?/);
+        continue;
+      }
+      tables++;
+      const header = table.getByRole('columnheader', { name: 'Failed attempts' });
+      await expect(header, `${width}: Failed attempts shown`).toBeVisible();
+      expect(await header.evaluate((th) => th.scrollWidth <= th.clientWidth), `${width}: Failed attempts not cut off`).toBe(true);
+      const cells = await table.evaluate((t: HTMLTableElement) => {
+        const column = [...t.tHead!.rows[0]!.cells].findIndex((th) => th.textContent === 'Failed attempts');
+        return [...t.tBodies[0]!.rows].map((r) => ({ text: r.cells[column]!.textContent!, shown: r.cells[column]!.getBoundingClientRect().width > 0 }));
+      });
+      expect(cells.length).toBeGreaterThan(0);
+      expect(cells.every((c) => c.shown && /^\d+$/.test(c.text)), `${width}: every row counts its attempts`).toBe(true);
+      for (const name of ['Name', 'Email']) {
+        const box = await table.getByRole('columnheader', { name: new RegExp(`^${name}`) }).boundingBox();
+        expect(box!.width, `${width}: ${name} keeps room`).toBeGreaterThanOrEqual(150);
+      }
+    }
+    expect(tables).toBeGreaterThanOrEqual(5);
+    await page.setViewportSize(WIDE);
+    await expectNoAxeViolations(page, 'locked users');
+  });
+});
+
 test.describe('Profile', () => {
   test('keyboard-only Add, Ban and Validate; focus never on the body; title, history in sentences', async ({ page, login }) => {
     await login.signInAs('admin');

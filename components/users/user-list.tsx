@@ -169,12 +169,13 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   );
 
   const count = allMatching ? total.count : selected.length;
+  const layout = LIST_LAYOUT[variant];
 
   return (
     <div className="@container space-y-2">
       {selectable && (
         <div ref={toolbar} role="toolbar" aria-label="Selected users" className="flex min-h-10 flex-wrap items-center gap-2 rounded-md bg-slate-100/80 px-2 py-1 text-sm">
-          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className={LIST_LAYOUT.cards} />
+          <Checkbox aria-label={allOnPage ? 'Clear the selection of this page' : 'Select every user on this page'} checked={allOnPage} ref={markPartly} onChange={togglePage} className={layout.cards} />
           <span className="px-1 text-slate-700 tabular-nums" aria-live="polite">
             {allMatching ? allMatchingSelected(total.count, total.exact) : selected.length ? `${number.format(selected.length)} selected` : 'Select users to act on several at once'}
           </span>
@@ -223,7 +224,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
         </div>
       )}
 
-      <div className={LIST_LAYOUT.table}>
+      <div className={layout.table}>
         <Table>
           <caption className="sr-only">{variant === 'locked' ? 'Locked users' : 'Users'}</caption>
           <thead>
@@ -246,9 +247,9 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                 </>
               ) : (
                 <>
-                  <Th className="hidden w-56 @5xl:table-cell">Reason</Th>
-                  {sortHeader('lockedAt', 'Locked since', 'w-52')}
-                  <Th className="hidden w-28 text-right @6xl:table-cell">Failed attempts</Th>
+                  <Th className="hidden w-52 @min-[68rem]:table-cell">Reason</Th>
+                  {sortHeader('lockedAt', 'Locked since', 'w-48')}
+                  <Th className="w-30 text-right">Failed attempts</Th>
                 </>
               )}
               <Th className={variant === 'locked' ? 'w-44' : 'w-14'}><span className="sr-only">Actions</span></Th>
@@ -284,9 +285,9 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                     </>
                   ) : (
                     <>
-                      <Td className="hidden @5xl:table-cell">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Unknown'}</Td>
+                      <Td className="hidden @min-[68rem]:table-cell">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Unknown'}</Td>
                       <Td><LocalTime value={row.lockedAt} compact fallback="Unknown" /></Td>
-                      <Td className="hidden text-right tabular-nums @6xl:table-cell">{row.failedAttempts}</Td>
+                      <Td className="text-right tabular-nums">{row.failedAttempts}</Td>
                       <Td className="text-right">
                         {can.unlock && row.changeable && (
                           <span className="inline-flex gap-1.5">
@@ -304,7 +305,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
         </Table>
       </div>
 
-      <ul className={`divide-y divide-slate-100 rounded-lg bg-white ring-1 ring-slate-200 ${LIST_LAYOUT.cards}`} aria-label={variant === 'locked' ? 'Locked users' : 'Users'}>
+      <ul className={`divide-y divide-slate-100 rounded-lg bg-white ring-1 ring-slate-200 ${layout.cards}`} aria-label={variant === 'locked' ? 'Locked users' : 'Users'}>
         {rows.map((row) => {
           const isSelected = allMatching || selected.includes(row.id);
           return (

@@ -53,6 +53,7 @@ export function UsersToolbar({
   keep = [],
   filters = true,
   sorts = [],
+  layout = 'all',
 }: {
   action: string;
   params: Record<string, string | undefined>;
@@ -66,6 +67,8 @@ export function UsersToolbar({
    * "key:dir"; the first is the list's default.
    */
   sorts?: { value: string; label: string }[];
+  /** Which list it goes with: the Sort by select shows wherever that list shows cards. */
+  layout?: keyof typeof LIST_LAYOUT;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -154,7 +157,7 @@ export function UsersToolbar({
         </div>
       )}
       {sorts.length > 0 && (
-        <div className={cn('min-w-0', LIST_LAYOUT.cards)}>
+        <div className={cn('min-w-0', LIST_LAYOUT[layout].cards)}>
           <label htmlFor="users-sort" className="block text-xs font-medium text-slate-700">Sort by</label>
           <select id="users-sort" value={sortNow} onChange={(e) => sortBy(e.currentTarget.value)} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
             {sorts.map((o) => (

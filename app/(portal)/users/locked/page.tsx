@@ -53,6 +53,7 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
         params={strings}
         keep={['sort', 'dir']}
         filters={false}
+        layout="locked"
         sorts={[
           { value: 'lockedAt:desc', label: 'Locked most recently' },
           { value: 'lockedAt:asc', label: 'Locked longest ago' },
