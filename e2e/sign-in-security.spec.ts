@@ -31,7 +31,7 @@ test.describe('lockout and unlock', () => {
     await expect(lars.page.getByRole('main').getByRole('alert')).toHaveText(LOCKED_MESSAGE);
 
     await login.signInAs('admin');
-    // The width the list shows its Failed attempts column at (beside the sidebar, from 1440 px).
+    // A wide screen, where the list shows every column (the Reason too).
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto('/users/locked');
     await expect(page.getByRole('link', { name: 'Locked Users' })).toHaveAttribute('aria-current', 'page');

@@ -486,6 +486,30 @@ test.describe('Row menus on All Users', () => {
   });
 });
 
+test.describe('Bulk refusals', () => {
+  test('a reason the server refuses is said under the Reason in the dialog, which stays open with what was typed', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = `bo.bulkrefused.${run}@acme.test`;
+    await addUser(page, 'Bo', `Bulkrefused${run}`, email);
+    await page.goto(`/users?q=${encodeURIComponent(email)}`);
+    await page.locator('table').getByRole('button', { name: `Actions for Bo Bulkrefused${run}` }).click();
+    await page.getByRole('menuitem', { name: 'Ban…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
+    await dialog.getByLabel('Reason').fill('Left\u200bthe company');
+    await dialog.getByRole('button', { name: 'Ban', exact: true }).press('Enter');
+    await expect(dialog.getByLabel('Reason')).toHaveAccessibleDescription(/The reason contains invisible, control or broken characters/);
+    await expect(dialog.getByLabel('Reason')).toBeFocused();
+    await expect(dialog.getByLabel('Reason')).toHaveValue('Left\u200bthe company');
+    await expect(page.getByTestId('toast').filter({ hasText: 'invisible' })).toHaveCount(0);
+    // Typing clears it; a good reason then bans.
+    await dialog.getByLabel('Reason').fill('Left the company');
+    await expect(dialog.getByLabel('Reason')).not.toHaveAttribute('aria-invalid');
+    await dialog.getByRole('button', { name: 'Ban', exact: true }).press('Enter');
+    await expect(page.getByRole('status').filter({ hasText: '1 user banned.' })).toBeVisible();
+    await expect(page.locator('table tbody tr').first()).toContainText('Banned');
+  });
+});
+
 test.describe('List navigation from the keyboard', () => {
   test('Next, a sort header and a removed filter chip leave focus on the list, never the page body', async ({ page, login }) => {
     await page.setViewportSize(WIDE);

@@ -3,7 +3,7 @@
 import { Ban, ChevronDown, ChevronUp, ChevronsUpDown, KeyRound, LockOpen, Plus, Minus, UserCog, UserRound } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useRef, useState, useTransition } from 'react';
+import { useEffect, useRef, useState, useTransition } from 'react';
 import { flushSync } from 'react-dom';
 import { bulkUsersAction } from '@/app/(portal)/users/bulk-actions';
 import { Button } from '@/components/ui/button';
@@ -63,6 +63,8 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   const [selected, setSelected] = useState<string[]>([]);
   const [allMatching, setAllMatching] = useState(false);
   const [dialog, setDialog] = useState<{ kind: Kind; target: Target } | null>(null);
+  // The server refused what the dialog's field holds (a reason, a role, an environment): said there.
+  const [refusal, setRefusal] = useState<{ message: string } | null>(null);
   const [pending, startTransition] = useTransition();
   const toast = useToast();
   const router = useRouter();
@@ -99,7 +101,9 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   // While an action runs its buttons stay focusable (aria-disabled, not disabled): a dialog closed
   // meanwhile gives focus back to its opener rather than to the page body. They open nothing until it ends.
   const openDialog = (kind: Kind, target: Target) => {
-    if (!pending) setDialog({ kind, target });
+    if (pending) return;
+    setRefusal(null);
+    setDialog({ kind, target });
   };
 
   const run = (kind: Kind, target: Target, fields: Record<string, string>) => {
@@ -116,6 +120,10 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
     startTransition(async () => {
       const result = await bulkUsersAction(idle, data);
+      // Refused before any user was changed, over the value the manager gave: fixed in the dialog.
+      const name = { ban: 'reason', role: 'roleId', addEnvironment: 'environmentId', removeEnvironment: 'environmentId', unlock: null, reset: null }[kind];
+      const field = result.status === 'error' && name ? result.fieldErrors?.[name]?.[0] : undefined;
+      if (field) return setRefusal({ message: field });
       setDialog(null);
       if (result.status === 'error') toast(result.message, { tone: 'error' });
       else if (result.status === 'success') {
@@ -350,7 +358,9 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
           pending={pending}
           roles={roles}
           environments={environments}
-          onCancel={() => setDialog(null)}
+          refusal={refusal}
+          onEdit={() => setRefusal(null)}
+          onCancel={() => { setDialog(null); setRefusal(null); }}
           onConfirm={(fields) => run(dialog.kind, dialog.target, fields)}
         />
       )}
@@ -379,6 +389,8 @@ function BulkDialog({
   pending,
   roles,
   environments,
+  refusal,
+  onEdit,
   onCancel,
   onConfirm,
 }: {
@@ -388,6 +400,9 @@ function BulkDialog({
   pending: boolean;
   roles: Option[];
   environments: Option[];
+  refusal: { message: string } | null;
+  /** The field changed: a refusal of what it held no longer applies. */
+  onEdit: () => void;
   onCancel: () => void;
   onConfirm: (fields: Record<string, string>) => void;
 }) {
@@ -403,6 +418,14 @@ function BulkDialog({
   const refuse = (message: string) => {
     setError(message);
     document.getElementById(fieldId)?.focus();
+  };
+  useEffect(() => {
+    if (refusal) document.getElementById(fieldId)?.focus();
+  }, [refusal, fieldId]);
+  const shown = error ?? refusal?.message ?? null;
+  const edited = () => {
+    setError(null);
+    onEdit();
   };
   const confirm = () => {
     if (kind === 'ban' && !reason.trim()) return refuse(one ? 'Give a reason: it is kept in their history.' : 'Give a reason: it is kept in each user\'s history.');
@@ -424,7 +447,7 @@ function BulkDialog({
       {kind === 'ban' && (
         <div className="mt-4 space-y-1">
           <label htmlFor={fieldId} className="block text-sm font-medium text-slate-800">Reason</label>
-          <textarea id={fieldId} value={reason} onChange={(e) => { setReason(e.target.value); setError(null); }} rows={3} className={inputClass} aria-invalid={error ? true : undefined} aria-describedby={`${fieldId}-help ${fieldId}-error`} />
+          <textarea id={fieldId} value={reason} onChange={(e) => { setReason(e.target.value); edited(); }} rows={3} className={inputClass} aria-invalid={shown ? true : undefined} aria-describedby={`${fieldId}-help ${fieldId}-error`} />
           <p id={`${fieldId}-help`} className="text-xs text-slate-600">{one ? 'Kept in their history.' : 'Kept in each user\'s history.'}</p>
         </div>
       )}
@@ -435,16 +458,16 @@ function BulkDialog({
             id={fieldId}
             aria-labelledby={`${fieldId}-label`}
             value={choice}
-            onValueChange={(v) => { setChoice(v); setError(null); }}
+            onValueChange={(v) => { setChoice(v); edited(); }}
             placeholder={kind === 'role' ? 'Choose a role' : 'Choose an environment'}
             options={(kind === 'role' ? roles : environments).map((o) => ({ value: o.id, label: o.name }))}
-            invalid={Boolean(error)}
+            invalid={Boolean(shown)}
             describedBy={`${fieldId}-error`}
           />
         </div>
       )}
       <div role="alert" className="mt-1">
-        <FieldErrors id={`${fieldId}-error`} errors={error ? [error] : undefined} />
+        <FieldErrors id={`${fieldId}-error`} errors={shown ? [shown] : undefined} />
       </div>
       {/* Each batch commits as it goes and the server carries on without the browser: say so, not "Cancel". */}
       <p role="status" className="mt-3 text-sm text-slate-700 empty:hidden">
