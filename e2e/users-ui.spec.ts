@@ -276,7 +276,9 @@ test.describe('Profile', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
     await dialog.getByRole('button', { name: 'Ban' }).press('Enter');
-    await expect(dialog.getByRole('alert')).toHaveText('Give a reason for the ban.');
+    // The same words as the row menu's Ban of one user (see Row menus on All Users).
+    await expect(dialog.getByRole('alert')).toHaveText('Give a reason: it is kept in their history.');
+    await expect(dialog.getByLabel('Reason')).toHaveAccessibleDescription('Kept in their history. Give a reason: it is kept in their history.');
     await expect(dialog.getByLabel('Reason')).toBeFocused();
     await page.keyboard.type('Left the company');
     await dialog.getByRole('button', { name: 'Ban' }).press('Enter');

@@ -71,7 +71,7 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
   // Administrator, someone else's change) is read in the dialog, where it can be fixed, not in a toast.
   const ban = () => {
     if (pending) return;
-    if (!reason.trim()) return setBanError({ reason: 'Give a reason for the ban.' });
+    if (!reason.trim()) return setBanError({ reason: 'Give a reason: it is kept in their history.' });
     const data = new FormData();
     data.set('userId', userId);
     data.set('version', String(version));
@@ -144,7 +144,7 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
         <div className="mt-4 space-y-1">
           <label htmlFor="ban-reason" className="block text-sm font-medium text-slate-800">Reason</label>
           <textarea id="ban-reason" value={reason} onChange={(e) => { setReason(e.target.value); setBanError(null); }} rows={3} className={inputClass} required aria-invalid={reasonError ? true : undefined} aria-describedby="ban-reason-help ban-reason-error" />
-          <p id="ban-reason-help" className="text-xs text-slate-600">Kept in the user&apos;s history.</p>
+          <p id="ban-reason-help" className="text-xs text-slate-600">Kept in their history.</p>
           <div role="alert">
             <FieldErrors id="ban-reason-error" errors={reasonError ? [reasonError] : undefined} />
           </div>
