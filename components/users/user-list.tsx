@@ -326,10 +326,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                 <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.email}</p>
                 {variant === 'locked' && (
                   <>
-                    <p className="text-xs text-slate-600">
-                      {row.lockReason ? LOCK_REASONS[row.lockReason] : 'Locked'}
-                      {row.failedAttempts > 0 && ` · ${row.failedAttempts} failed ${row.failedAttempts === 1 ? 'attempt' : 'attempts'}`}
-                    </p>
+                    <p className="text-xs text-slate-600">{lockLine(row)}</p>
                     <p className="text-xs text-slate-600">
                       Locked since <LocalTime value={row.lockedAt} compact fallback="unknown" />
                     </p>
@@ -370,6 +367,14 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
 
 /** The environments the viewer may name, then how many others (lib/users/scope.ts environmentsSeenBy). */
 const environmentsText = (row: UserRow) => [...row.environments, ...(row.otherEnvironments ? [otherEnvironmentsLabel(row.otherEnvironments)] : [])].join(', ');
+
+/** A card's reason line: the count says it where it is the reason ("10 failed attempts"), not twice. */
+function lockLine(row: UserRow) {
+  const attempts = `${row.failedAttempts} failed ${row.failedAttempts === 1 ? 'attempt' : 'attempts'}`;
+  if (row.lockReason === 'failed_attempts' && row.failedAttempts > 0) return attempts;
+  const reason = row.lockReason ? LOCK_REASONS[row.lockReason] : 'Locked';
+  return row.failedAttempts > 0 ? `${reason} · ${attempts}` : reason;
+}
 
 function rowAllows(kind: Kind, row: UserRow) {
   // A user the viewer may not change (a higher role, other environments): every action would be refused.
