@@ -69,6 +69,8 @@ test.describe('Import', () => {
 
     await page.getByRole('link', { name: 'Fix the rows in the grid' }).click();
     await expect(page.getByText('the row numbers are those of the error list')).toBeVisible();
+    // Focus starts at the cell to fix, not at the page title a radio group and a button away from it.
+    await expect(cell(4, 'Email')).toBeFocused();
     await expect(cell(2, 'First name')).toHaveValue('');
     await expect(cell(3, 'Last name')).toHaveValue(`Three${tag}`);
     await expect(cell(4, 'Email')).toHaveAttribute('aria-invalid', 'true');

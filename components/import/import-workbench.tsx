@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useId, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { cn } from '@/lib/utils';
@@ -63,6 +63,12 @@ export function ImportWorkbench({
   const fileInput = useRef<HTMLInputElement>(null);
   const ids = { existing: useId(), file: useId(), help: useId() };
   const busy = upload.state === 'sending';
+
+  // Sent here to fix a check's rows ("Fix the rows in the grid"): start at the first cell to fix, not
+  // at the page title, a radio group and a button away from it.
+  useEffect(() => {
+    if (loadedFrom) document.querySelector<HTMLElement>('[data-cell][aria-invalid="true"]')?.focus();
+  }, [loadedFrom]);
 
   const submit = async (body: Blob, name: string, label: string, source?: string) => {
     setUpload({ state: 'sending', label, percent: null });
