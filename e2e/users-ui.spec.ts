@@ -515,6 +515,28 @@ test.describe('Bulk refusals', () => {
 });
 
 test.describe('List navigation from the keyboard', () => {
+  test('stepping through a filter with the arrow keys loads the list once, and Back returns to the list before it', async ({ page, login }) => {
+    await page.setViewportSize(WIDE);
+    await login.signInAs('admin');
+    await page.goto('/users?q=lou');
+    await page.waitForLoadState('networkidle');
+    const requests: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('status=')) requests.push(r.url()); });
+    const status = page.getByRole('combobox', { name: 'Status', exact: true });
+    await status.focus();
+    // Any status -> Active -> Invited -> Locked, a key at a time, as a person reads each option.
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('ArrowDown');
+      await page.waitForTimeout(150);
+    }
+    await expect(page).toHaveURL(/[?&]status=locked/);
+    await expect(page.locator('table tbody tr').first()).toContainText('Locked');
+    await expect(status).toBeFocused();
+    expect(requests.filter((u) => /status=(active|invited)/.test(u))).toEqual([]);
+    await page.goBack();
+    await expect(page).toHaveURL(/\/users\?q=lou$/);
+  });
+
   test('Next, a sort header and a removed filter chip leave focus on the list, never the page body', async ({ page, login }) => {
     await page.setViewportSize(WIDE);
     await login.signInAs('admin');

@@ -2,7 +2,7 @@
 
 import { Search, SlidersHorizontal } from 'lucide-react';
 import { useRouter } from 'next/navigation';
-import { useState, useTransition } from 'react';
+import { useEffect, useRef, useState, useTransition } from 'react';
 import { Button } from '@/components/ui/button';
 import { inputClass } from '@/components/ui/field';
 import { cn } from '@/lib/utils';
@@ -15,6 +15,9 @@ const STATUSES = [
   ['inactive', 'Inactive'],
   ['banned', 'Banned'],
 ] as const;
+
+/** How long a filter's value must rest before the list follows it (see set). */
+const FILTER_SETTLE_MS = 400;
 
 export const IDLE_CHOICES = [30, 60, 90, 180, 365] as const;
 
@@ -83,17 +86,24 @@ export function UsersToolbar({
     setValues(fromUrl);
   }
   /** To the list with these fields, the kept parameters (sort, dir) and any `changed` over them. */
+  const settling = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(settling.current), []);
   const go = (next: Record<Field, string>, changed: Record<string, string> = {}) => {
+    clearTimeout(settling.current);
     const query = new URLSearchParams();
     for (const k of FIELDS) if (next[k].trim()) query.set(k, next[k].trim());
     for (const k of keep) if (params[k]) query.set(k, params[k]!);
     for (const [k, v] of Object.entries(changed)) query.set(k, v);
     startTransition(() => router.push(query.size ? `${action}?${query}` : action, { scroll: false }));
   };
-  const set = (field: Field) => (value: string) => {
+  const change = (field: Field, value: string) => {
     const next = { ...values, [field]: value };
     setValues(next);
-    go(next);
+    // The arrow keys step a closed select through its options, each step a change: the list follows
+    // once they rest, so stepping from Any status to Banned is one page load and one entry in the
+    // history (Back returns to the list before it), not four.
+    clearTimeout(settling.current);
+    settling.current = setTimeout(() => go(next), FILTER_SETTLE_MS);
   };
   const sortNow = params.sort ? `${params.sort}:${params.dir ?? 'asc'}` : (sorts[0]?.value ?? '');
   const sortBy = (value: string) => {
@@ -136,12 +146,12 @@ export function UsersToolbar({
       </div>
       {filters && (
         <div id="users-filters" className={cn('grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:items-end', open ? 'grid' : 'hidden sm:flex')}>
-          <Filter id="users-status" name="status" label="Status" any="Any status" value={values.status} onChange={set('status')} options={STATUSES.map(([value, label]) => ({ value, label }))} />
-          <Filter id="users-role" name="role" label="Role" any="Any role" value={values.role} onChange={set('role')} options={(roles ?? []).map((r) => ({ value: r.id, label: r.name }))} />
+          <Filter id="users-status" name="status" label="Status" any="Any status" value={values.status} onChange={(v) => change('status', v)} options={STATUSES.map(([value, label]) => ({ value, label }))} />
+          <Filter id="users-role" name="role" label="Role" any="Any role" value={values.role} onChange={(v) => change('role', v)} options={(roles ?? []).map((r) => ({ value: r.id, label: r.name }))} />
           {environments && environments.length > 1 && (
-            <Filter id="users-env" name="env" label="Also in environment" any="Any" value={values.env} onChange={set('env')} options={environments.map((e) => ({ value: e.id, label: e.name }))} />
+            <Filter id="users-env" name="env" label="Also in environment" any="Any" value={values.env} onChange={(v) => change('env', v)} options={environments.map((e) => ({ value: e.id, label: e.name }))} />
           )}
-          <Filter id="users-idle" name="idle" label="No sign-in for" any="Any time" value={values.idle} onChange={set('idle')} options={IDLE_CHOICES.map((d) => ({ value: String(d), label: `${d}+ days` }))} />
+          <Filter id="users-idle" name="idle" label="No sign-in for" any="Any time" value={values.idle} onChange={(v) => change('idle', v)} options={IDLE_CHOICES.map((d) => ({ value: String(d), label: `${d}+ days` }))} />
           <div className="min-w-0 sm:w-40">
             <label htmlFor="users-tag" className="block text-xs font-medium text-slate-700">Tag</label>
             <input
