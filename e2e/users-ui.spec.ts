@@ -347,6 +347,27 @@ test.describe('Profile', () => {
     await page.keyboard.press('Escape');
   });
 
+  test('a Ban refused after its dialog was closed while it worked is still said, in a toast', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = `cleo.closed.${run}@acme.test`;
+    const url = await addUser(page, 'Cleo', 'Closed', email);
+    await page.goto(url);
+    // A slow server: the manager closes the dialog before it answers.
+    await page.route(url, async (route) => {
+      if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Ban' }).press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
+    await dialog.getByLabel('Reason').fill('Left\u200bthe company');
+    await dialog.getByRole('button', { name: 'Ban' }).press('Enter');
+    await expect(dialog.getByRole('button', { name: 'Close' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(page.getByTestId('toast').filter({ hasText: 'The reason contains invisible' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1 })).not.toContainText('Banned');
+  });
+
   test('one\'s own profile offers no Inactive box, no Reset or Ban, and a role one cannot change', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users?q=ada.admin%40acme.test');
@@ -511,6 +532,25 @@ test.describe('Bulk refusals', () => {
     await dialog.getByRole('button', { name: 'Ban', exact: true }).press('Enter');
     await expect(page.getByRole('status').filter({ hasText: '1 user banned.' })).toBeVisible();
     await expect(page.locator('table tbody tr').first()).toContainText('Banned');
+  });
+  test('a refusal that comes after the dialog was closed while it worked is still said, in a toast', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = `cy.closedbulk.${run}@acme.test`;
+    await addUser(page, 'Cy', `Closedbulk${run}`, email);
+    await page.goto(`/users?q=${encodeURIComponent(email)}`);
+    await page.route(/\/users\?/, async (route) => {
+      if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.locator('table').getByRole('button', { name: `Actions for Cy Closedbulk${run}` }).click();
+    await page.getByRole('menuitem', { name: 'Ban…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
+    await dialog.getByLabel('Reason').fill('Left\u200bthe company');
+    await dialog.getByRole('button', { name: 'Ban', exact: true }).press('Enter');
+    await expect(dialog.getByRole('button', { name: 'Close' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(page.getByTestId('toast').filter({ hasText: 'The reason contains invisible' })).toBeVisible();
   });
 });
 

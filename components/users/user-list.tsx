@@ -65,6 +65,11 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
   const [dialog, setDialog] = useState<{ kind: Kind; target: Target } | null>(null);
   // The server refused what the dialog's field holds (a reason, a role, an environment): said there.
   const [refusal, setRefusal] = useState<{ message: string } | null>(null);
+  // Whether a dialog is still open when the server answers (Close stays offered while it works).
+  const dialogOpen = useRef(false);
+  useEffect(() => {
+    dialogOpen.current = dialog !== null;
+  }, [dialog]);
   const [pending, startTransition] = useTransition();
   const toast = useToast();
   const router = useRouter();
@@ -123,7 +128,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
       // Refused before any user was changed, over the value the manager gave: fixed in the dialog.
       const name = { ban: 'reason', role: 'roleId', addEnvironment: 'environmentId', removeEnvironment: 'environmentId', unlock: null, reset: null }[kind];
       const field = result.status === 'error' && name ? result.fieldErrors?.[name]?.[0] : undefined;
-      if (field) return setRefusal({ message: field });
+      if (field && dialogOpen.current) return setRefusal({ message: field });
       setDialog(null);
       if (result.status === 'error') toast(result.message, { tone: 'error' });
       else if (result.status === 'success') {

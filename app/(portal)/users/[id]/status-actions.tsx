@@ -28,6 +28,11 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
   // above the buttons. A new object each time, so the same refusal twice takes focus again.
   const [banError, setBanError] = useState<{ reason: string } | { other: string } | null>(null);
   const banRefusal = useRef<HTMLParagraphElement>(null);
+  // Whether the Ban dialog is still open when the server answers (Close stays offered while it works).
+  const banOpen = useRef(false);
+  useEffect(() => {
+    banOpen.current = dialog === 'ban';
+  }, [dialog]);
   const [acted, setActed] = useState(0);
   const group = useRef<HTMLDivElement>(null);
   const toast = useToast();
@@ -78,11 +83,14 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
     data.set('reason', reason);
     startTransition(async () => {
       const result = await banUserAction(idle, data);
-      if (result.status === 'error') {
+      if (result.status === 'error' && banOpen.current) {
         const about = result.fieldErrors?.reason?.[0];
         setBanError(about ? { reason: about } : { other: result.message });
         return;
       }
+      // Closed meanwhile: the refusal must still be read, so it is a toast, in its own words (there is
+      // no highlighted field left to check).
+      if (result.status === 'error') return toast(result.fieldErrors?.reason?.[0] ?? result.message, { tone: 'error', key: `status:${userId}` });
       close();
       if (result.status === 'success') toast(result.message, { key: `status:${userId}` });
       router.refresh();
