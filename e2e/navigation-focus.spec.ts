@@ -110,6 +110,8 @@ test('removing a tag keeps focus in the tags: the next tag\'s Remove, then Add t
 });
 
 test('Shift+Tab back up a long page never leaves focus under the sticky header or the table\'s column headings', async ({ page, login }) => {
+  // Up to 450 key presses, each followed by a look at the page: over a minute on a busy 2-core machine.
+  test.slow();
   await login.signInAs('admin');
   // From the last control of a long page: the last user's Actions, the last security setting.
   for (const [width, height, path, last] of [
