@@ -83,7 +83,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-target" className="block text-sm font-medium text-slate-800">Target</label>
-          <input id="audit-target" name="target" type="search" defaultValue={params.target} placeholder="Email, role or environment name" className={inputClass} />
+          <input id="audit-target" name="target" type="search" defaultValue={params.target} placeholder="Email, role, environment" className={inputClass} />
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-action" className="block text-sm font-medium text-slate-800">Action</label>

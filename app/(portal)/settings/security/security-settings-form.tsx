@@ -18,7 +18,7 @@ const SECTIONS: { title: string; numbers: { key: NumberKey; label: string; help:
     title: 'Lockout',
     numbers: [
       { key: 'lockoutThreshold', label: 'Failed attempts before lock', help: 'Wrong passwords in a row that lock the account (3–100).', min: 3, max: 100 },
-      { key: 'autoUnlockMinutes', label: 'Automatic unlock after (minutes)', help: '0 keeps a locked account locked until a manager unlocks or resets it.', min: 0, max: 10080 },
+      { key: 'autoUnlockMinutes', label: 'Automatic unlock after (minutes)', help: 'A locked account unlocks by itself this long after the lock (0–10080, a week); 0 keeps it locked until a manager unlocks or resets it.', min: 0, max: 10080 },
     ],
   },
   {
@@ -35,9 +35,9 @@ const SECTIONS: { title: string; numbers: { key: NumberKey; label: string; help:
   {
     title: 'Expiry and inactivity',
     numbers: [
-      { key: 'passwordMaxAgeDays', label: 'Password maximum age (days)', help: 'After this the account locks at the next sign-in; 0 means passwords never expire. Shortened, it gives the passwords it expires the warning days first.', min: 0, max: 3650 },
-      { key: 'passwordWarningDays', label: 'Expiry warning (days)', help: 'During these last days users are asked to change their password at sign-in.', min: 0, max: 365 },
-      { key: 'inactivityDays', label: 'Inactivate after days without sign-in', help: 'Checked hourly; 0 never inactivates anyone automatically.', min: 0, max: 3650 },
+      { key: 'passwordMaxAgeDays', label: 'Password maximum age (days)', help: 'After this the account locks at the next sign-in (0–3650); 0 means passwords never expire. Shortened, it gives the passwords it would expire at once the warning days first; those already expired stay expired.', min: 0, max: 3650 },
+      { key: 'passwordWarningDays', label: 'Expiry warning (days)', help: 'During these last days users are asked to change their password at sign-in (0–365, fewer than the maximum age).', min: 0, max: 365 },
+      { key: 'inactivityDays', label: 'Inactivate after days without sign-in', help: 'Checked hourly (0–3650); 0 never inactivates anyone automatically.', min: 0, max: 3650 },
     ],
   },
   {
