@@ -17,6 +17,13 @@ export const RESET_REQUESTS_PER_IP: Limit = { limit: 10, windowSeconds: 15 * 60 
  */
 export const RESET_EMAILS_PER_ACCOUNT: Limit = { limit: 3, windowSeconds: 60 * 60 };
 
+/**
+ * SOAP requests per person signed in with their password (API users have their own per-key budget): a
+ * token left in a script looping over ListUsers, which streams every user each time, must not hold the
+ * database. As many as an API user's default.
+ */
+export const SOAP_REQUESTS_PER_PERSON: Limit = { limit: 600, windowSeconds: 60 };
+
 /** Seconds until the key may try again, or 0 when it is within its budget. Does not count. */
 export async function retryAfter(q: Queryable, key: string, { limit, windowSeconds }: Limit): Promise<number> {
   const [row] = await q.select().from(rateLimits).where(eq(rateLimits.key, key));

@@ -747,6 +747,25 @@ describe('integrations signing in as an API user', () => {
     for (const refused of results.filter((r) => r.result.Success !== 'true')) expect(refused.exceptions[0]!.message).toMatch(/^Too many requests for this API user: try again in \d+ seconds\.$/);
   });
 
+  it('a person\'s token has a budget too (600 requests a minute, across instances): a burst past it is refused, others are not held up', async () => {
+    const { rateLimits } = await import('@/db/schema');
+    const looper = await insertUser(db, { email: 'soap-looper@example.test', passwordHash, role: 'Account Manager', environmentId });
+    const other = await insertUser(db, { email: 'soap-bystander@example.test', passwordHash, role: 'Account Manager', environmentId });
+    const [token, otherToken] = [await tokenFor(looper.email), await tokenFor(other.email)];
+    const list = (t: string) => call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${t}" />`);
+    expect((await list(token)).result.Success).toBe('true');
+    // 590 spent this minute: of 20 at once, exactly 10 go through.
+    await db.update(rateLimits).set({ count: 590 }).where(eq(rateLimits.key, `soap-person:${looper.id}`));
+    const burst = await Promise.all(Array.from({ length: 20 }, () => list(token)));
+    expect(burst.filter((r) => r.result.Success === 'true')).toHaveLength(10);
+    for (const refused of burst.filter((r) => r.result.Success !== 'true'))
+      expect(refused.exceptions[0]!.message).toMatch(/^Too many requests for this account \(at most 600 a minute\): try again in \d+ seconds\.$/);
+    expect((await list(otherToken)).result.Success).toBe('true');
+    // A new minute, a new budget.
+    await db.update(rateLimits).set({ windowStart: new Date(Date.now() - 61_000) }).where(eq(rateLimits.key, `soap-person:${looper.id}`));
+    expect((await list(token)).result.Success).toBe('true');
+  });
+
   it('AuthenticateUser with a key counts against its budget, as the REST exchange does: a burst gets exactly that many tokens', async () => {
     const { createApiUser } = await import('@/lib/api-users/manage');
     const { apiTokens } = await import('@/db/schema');

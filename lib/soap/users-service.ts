@@ -11,6 +11,7 @@ import { parseCredential } from '@/lib/api-users/keys';
 import type { RequestMeta } from '@/lib/audit';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
+import { retryAfter, SOAP_REQUESTS_PER_PERSON, take } from '@/lib/auth/rate-limit';
 import { loadSessionUser } from '@/lib/auth/session';
 import { signIn, SIGN_IN_MESSAGES, inPasswordWarningWindow, passwordExpiresAt } from '@/lib/auth/sign-in';
 import { AppError, type FieldErrors } from '@/lib/errors';
@@ -277,9 +278,14 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
     if (user.requirePasswordChange) throw new Refusal([error('Choose a new password in the portal before using this service.', 'Fatal')]);
     return principalOf(user);
   };
+  const principal = await principalNow(db);
+  // Every request counts against the person's budget, as an API user's against its key's.
+  const budget = `soap-person:${principal.actor.type === 'user' ? principal.actor.id : ''}`;
+  if (!(await take(db, budget, SOAP_REQUESTS_PER_PERSON)))
+    throw new Refusal([error(`Too many requests for this account (at most ${SOAP_REQUESTS_PER_PERSON.limit} a minute): try again in ${Math.max(1, await retryAfter(db, budget, SOAP_REQUESTS_PER_PERSON))} seconds.`)]);
   // A change re-reads the person in its own transaction, as confirmCaller re-reads an API user: a ban,
   // lock or demotion committed since the token was checked is what the change is made with.
-  return { principal: await principalNow(db), confirm: principalNow };
+  return { principal, confirm: principalNow };
 }
 
 /** A role by name, as people write it: case and runs of spaces ignored, as the portal's lists match names. */
