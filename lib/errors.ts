@@ -3,7 +3,7 @@ export type FieldErrors = Record<string, string[]>;
 
 export class AppError extends Error {
   constructor(
-    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'rate_limited',
+    readonly code: 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported_media_type' | 'rate_limited',
     message: string,
     readonly fieldErrors?: FieldErrors,
   ) {
@@ -12,7 +12,7 @@ export class AppError extends Error {
   }
 
   get status(): number {
-    return { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_large: 413, rate_limited: 429 }[
+    return { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_large: 413, unsupported_media_type: 415, rate_limited: 429 }[
       this.code
     ];
   }

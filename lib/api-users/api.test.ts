@@ -305,6 +305,29 @@ describe('the router', () => {
       expect((await call('GET', `/users/${id}`, { key: orgKey })).status, id).toBe(404);
   });
 
+  it('a body not sent as JSON (text/plain, a form, no type) is 415 and nothing is written; JSON with a charset, or merge-patch, is read', async () => {
+    const body = JSON.stringify({ firstName: 'Plain', lastName: 'Text', email: 'plain.text@example.test', roleId: await roleId('User'), environmentIds: [production] });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/json', 'application/jsonp', undefined]) {
+      const request = new Request(`${BASE}/users`, { method: 'POST', headers: { authorization: `Bearer ${orgKey}`, ...(type ? { 'content-type': type } : {}) }, body });
+      if (!type) request.headers.delete('content-type');
+      const refused = await handleApiRequest(request);
+      expect([refused.status, refused.headers.get('content-type')], String(type)).toEqual([415, 'application/problem+json']);
+      expect((await refused.json()).detail).toMatch(/^Send the body as JSON, with the header Content-Type: application\/json\./);
+    }
+    expect(await db.select().from(users).where(eq(users.email, 'plain.text@example.test'))).toEqual([]);
+    const accepted = await handleApiRequest(
+      new Request(`${BASE}/users`, { method: 'POST', headers: { authorization: `Bearer ${orgKey}`, 'content-type': 'Application/JSON; charset=utf-8' }, body }),
+    );
+    expect(accepted.status).toBe(201);
+    const { id } = (await accepted.json()) as { id: string };
+    const patched = await handleApiRequest(
+      new Request(`${BASE}/users/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${orgKey}`, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ firstName: 'Merged' }) }),
+    );
+    expect(patched.status).toBe(200);
+    // An empty body needs no type: the actions that take none are called with none.
+    expect((await handleApiRequest(new Request(`${BASE}/users/${id}/reset`, { method: 'POST', headers: { authorization: `Bearer ${orgKey}` } }))).status).not.toBe(415);
+  });
+
   it('a body over 64 KB is refused with 413 before it is parsed, declared or not, and nothing changes', async () => {
     const before = (await db.select().from(users)).length;
     const huge = JSON.stringify({ email: 'big@example.test', firstName: 'x'.repeat(70_000), lastName: 'B', roleId: await roleId('User'), environmentIds: [production] });

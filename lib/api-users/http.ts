@@ -19,6 +19,7 @@ const TITLES: Record<AppError['code'] | 'method_not_allowed' | 'precondition_fai
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   too_large: 'Request too large',
+  unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   precondition_failed: 'Precondition failed',
   internal: 'Internal error',
@@ -36,6 +37,7 @@ export const PROBLEM_DOCS: Record<ProblemCode, readonly [status: number, text: s
   conflict: [409, 'The change conflicts with the user’s state (already banned, the last Administrator…).'],
   precondition_failed: [412, 'If-Match no longer matches the user’s version.'],
   too_large: [413, 'The body is larger than 64 KiB, far beyond any request of this API; nothing was changed.'],
+  unsupported_media_type: [415, 'The body is not sent as JSON: Content-Type must be application/json.'],
   rate_limited: [429, 'Over the key’s requests per minute; wait Retry-After seconds.'],
   internal: [500, 'Something failed on our side and nothing was changed; try again (the server log has the details).'],
 };
@@ -102,12 +104,19 @@ function ambiguousKey(text: string): [field: string, message: string] | null {
   return null;
 }
 
+/** application/json, or a JSON-based type (application/merge-patch+json), with any parameters (charset). */
+const isJson = (type: string | null) => /^application\/(?:[\w.-]+\+)?json$/i.test((type ?? '').split(';')[0]!.trim());
+
 /** The JSON body parsed with the portal's zod schema; every field error at once, named by field. */
 export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
   let raw: unknown;
   let text = '';
   try {
     text = await readTextBody(request, MAX_BODY_BYTES);
+    // A body this API reads is JSON, and says so: text/plain (which any web page can send without asking) or a
+    // form encoding (curl -d's default) is refused rather than guessed at.
+    if (text.trim() !== '' && !isJson(request.headers.get('content-type')))
+      throw new AppError('unsupported_media_type', 'Send the body as JSON, with the header Content-Type: application/json. Nothing was changed.');
     raw = text.trim() === '' ? {} : JSON.parse(text, wellFormed);
   } catch (error) {
     if (error instanceof BodyTooLarge) throw new AppError('too_large', `${error.message} Nothing was changed.`);

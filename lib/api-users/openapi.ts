@@ -46,7 +46,7 @@ export const ROUTES: ApiRoute[] = [
     body: 'TokenRequest',
     example: { apiUsername: 'erp-sync', key: 'udk_…', sessionLengthInMinutes: 60 },
     response: { status: 201, schema: 'TokenResponse' },
-    errors: [400, 401, 403, 413, 429],
+    errors: [400, 401, 403, 413, 415, 429],
   },
   {
     method: 'GET',
@@ -67,7 +67,7 @@ export const ROUTES: ApiRoute[] = [
     body: 'CreateUserRequest',
     example: { email: 'sam.lee@example.com', firstName: 'Sam', lastName: 'Lee', roleId: '<role id>', environmentIds: ['<environment id>'] },
     response: { status: 201, schema: 'User', etag: true },
-    errors: [400, 401, 403, 413, 429],
+    errors: [400, 401, 403, 413, 415, 429],
   },
   {
     method: 'GET',
@@ -98,7 +98,7 @@ export const ROUTES: ApiRoute[] = [
     example: { firstName: 'Samantha', tags: [{ name: 'Department', value: 'Sales' }] },
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [400, 401, 403, 404, 409, 412, 413, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 415, 429],
   },
   {
     method: 'POST',
@@ -110,7 +110,7 @@ export const ROUTES: ApiRoute[] = [
     example: { reason: 'Left the company' },
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [400, 401, 403, 404, 409, 412, 413, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 415, 429],
   },
   {
     method: 'POST',
@@ -120,7 +120,7 @@ export const ROUTES: ApiRoute[] = [
     permission: 'users.ban',
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [400, 401, 403, 404, 409, 412, 413, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 415, 429],
   },
   {
     method: 'POST',
@@ -130,7 +130,7 @@ export const ROUTES: ApiRoute[] = [
     permission: 'users.unlock',
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [400, 401, 403, 404, 409, 412, 413, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 415, 429],
   },
   {
     method: 'POST',
@@ -140,7 +140,7 @@ export const ROUTES: ApiRoute[] = [
     permission: 'users.unlock',
     ifMatch: true,
     response: { status: 200, schema: 'User', etag: true },
-    errors: [400, 401, 403, 404, 409, 412, 413, 429],
+    errors: [400, 401, 403, 404, 409, 412, 413, 415, 429],
   },
 ];
 
@@ -152,6 +152,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the user’s current state, or a concurrent change.',
   412: 'If-Match no longer matches the user’s version.',
   413: 'The body is larger than 64 KiB; nothing was changed.',
+  415: 'The body is not sent as JSON (Content-Type must be application/json); nothing was changed.',
   429: 'Over the key’s requests per minute; see Retry-After.',
   500: 'Something failed on our side and nothing was changed; try again.',
 };

@@ -193,7 +193,7 @@ describe('over HTTP', () => {
   });
 
   it('survives hostile requests: broken JSON, a body on GET, raw bytes that are not UTF-8, a client that goes away', async () => {
-    const broken = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"email":' });
+    const broken = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"email":' });
     expect([broken.status, (await broken.json()).detail]).toEqual([400, 'The request body is not valid JSON.']);
     const binary = await fetch(`${base}/api/v1/auth/token`, { method: 'POST', body: new Uint8Array([0xff, 0xfe, 0x00, 0xc3]) });
     expect(binary.status).toBe(400);
