@@ -172,6 +172,28 @@ describe('signIn', () => {
       expect(await reload(ada!.id)).toMatchObject({ status: 'active', failedAttempts: 0 });
     });
 
+    it('is told once a run also when the threshold is lowered below the failures already counted (the count never equals it)', async () => {
+      const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+      expect(await activeAdministrators()).toEqual({ n: 1 });
+      const told = async () => (await eventsOf(ada!.id, 'user.lock_withheld')).filter((e) => e.at > (ada!.lastSignInAt ?? new Date(0))).length;
+      await db.update(securitySettings).set({ lockoutThreshold: 10 }).where(sql`true`);
+      try {
+        for (let i = 0; i < 7; i++) await signIn(db, 'ada@example.test', 'Wrong-Password-123', meta);
+        expect(await told()).toBe(0);
+        await db.update(securitySettings).set({ lockoutThreshold: 5 }).where(sql`true`);
+        await signIn(db, 'ada@example.test', 'Wrong-Password-123', meta);
+        expect(await reload(ada!.id)).toMatchObject({ status: 'active', failedAttempts: 8 });
+        expect(await told()).toBe(1);
+        const notices = await db.select().from(outboxMessages).where(and(eq(outboxMessages.userId, ada!.id), eq(outboxMessages.kind, 'lock_withheld')));
+        expect(notices.some((n) => n.text.includes('8 failed attempts'))).toBe(true);
+        await signIn(db, 'ada@example.test', 'Wrong-Password-123', meta);
+        expect(await told()).toBe(1);
+        expect(await signIn(db, 'ada@example.test', TEST_PASSWORD, meta)).toMatchObject({ ok: true });
+      } finally {
+        await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(sql`true`);
+      }
+    });
+
     it('of the last two, concurrent bursts lock exactly one', { timeout: 180_000 }, async () => {
       await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(eq(securitySettings.lockoutThreshold, 10));
       const other = await newUser({ role: 'Administrator' });

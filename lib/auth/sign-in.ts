@@ -1,7 +1,7 @@
 // Sign-in: password check, failed-attempt counting and lockout, automatic unlock, password expiry.
 // Counting is one atomic statement in PostgreSQL, exact under concurrency and across app instances.
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '@/db/client';
+import type { Db, Queryable, Tx } from '@/db/client';
 import { users, type SecuritySettings } from '@/db/schema';
 import { recordAudit, recordAudits, SYSTEM, type RequestMeta } from '@/lib/audit';
 import { rows } from '@/lib/db-rows';
@@ -301,11 +301,23 @@ async function countFailure(db: Db, user: { id: string; email: string; firstName
       });
       await enqueueMail(tx, { email: user.email, userId }, lockedMail(await organizationName(tx), user.firstName, 'failed_attempts', settings.autoUnlockMinutes));
     }
-    if (!mayLock && row?.status === 'active' && row.failed_attempts === threshold) {
+    // Told when the run of failures reaches the threshold; also when it is already past one lowered meanwhile
+    // (7 failures, the threshold lowered from 10 to 5: the count never equals it), once a run.
+    if (!mayLock && row?.status === 'active' && row.failed_attempts >= threshold && (row.failed_attempts === threshold || !(await toldThisRun(tx, userId)))) {
       await recordAudit(tx, { actor: SYSTEM, action: 'user.lock_withheld', target, detail: `Not locked after ${row.failed_attempts} failed sign-in attempts: the last active Administrator`, meta });
       await enqueueMail(tx, { email: user.email, userId }, lockWithheldMail(await organizationName(tx), user.firstName, row.failed_attempts));
     }
   });
+}
+
+/** Whether the last Administrator was told of failed attempts since they last signed in (the run's start: a sign-in ends it). */
+async function toldThisRun(tx: Tx, userId: string) {
+  const found = await rows(
+    tx,
+    sql`select 1 from audit_events where target_id = ${userId} and action = 'user.lock_withheld'
+          and at > coalesce((select last_sign_in_at from users where id = ${userId}), '-infinity') limit 1`,
+  );
+  return found.length > 0;
 }
 
 async function autoUnlock(db: Db, userId: string, minutes: number) {
