@@ -514,10 +514,10 @@ test.describe('Row menus on All Users', () => {
 test.describe('Bulk refusals', () => {
   test('a reason the server refuses is said under the Reason in the dialog, which stays open with what was typed', async ({ page, login }) => {
     await login.signInAs('admin');
-    const email = `bo.bulkrefused.${run}@acme.test`;
-    await addUser(page, 'Bo', `Bulkrefused${run}`, email);
+    const email = `bo.batchrefused.${run}@acme.test`;
+    await addUser(page, 'Bo', `Batchrefused${run}`, email);
     await page.goto(`/users?q=${encodeURIComponent(email)}`);
-    await page.locator('table').getByRole('button', { name: `Actions for Bo Bulkrefused${run}` }).click();
+    await page.locator('table').getByRole('button', { name: `Actions for Bo Batchrefused${run}` }).click();
     await page.getByRole('menuitem', { name: 'Ban…' }).click();
     const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
     await dialog.getByLabel('Reason').fill('Left\u200bthe company');
@@ -535,14 +535,14 @@ test.describe('Bulk refusals', () => {
   });
   test('a refusal that comes after the dialog was closed while it worked is still said, in a toast', async ({ page, login }) => {
     await login.signInAs('admin');
-    const email = `cy.closedbulk.${run}@acme.test`;
-    await addUser(page, 'Cy', `Closedbulk${run}`, email);
+    const email = `cy.closedbatch.${run}@acme.test`;
+    await addUser(page, 'Cy', `Closedbatch${run}`, email);
     await page.goto(`/users?q=${encodeURIComponent(email)}`);
     await page.route(/\/users\?/, async (route) => {
       if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 1500));
       await route.continue();
     });
-    await page.locator('table').getByRole('button', { name: `Actions for Cy Closedbulk${run}` }).click();
+    await page.locator('table').getByRole('button', { name: `Actions for Cy Closedbatch${run}` }).click();
     await page.getByRole('menuitem', { name: 'Ban…' }).click();
     const dialog = page.getByRole('dialog', { name: `Ban ${email}?` });
     await dialog.getByLabel('Reason').fill('Left\u200bthe company');
