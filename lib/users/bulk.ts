@@ -241,7 +241,8 @@ async function currentRights(q: Queryable, principal: Principal, op: BulkOperati
  */
 async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta, notice?: MailPriority) {
   const principal = await currentRights(db, caller, op, result);
-  const risky = op.kind === 'ban' || op.kind === 'role';
+  // A reset clears the password, and an Administrator counts for the guard only with one (lib/users/admin-guard.ts).
+  const risky = op.kind === 'ban' || op.kind === 'role' || op.kind === 'reset';
   const admins = risky
     ? new Set(
         (
