@@ -115,6 +115,9 @@ export const users = pgTable(
     index('users_status_idx').on(t.status),
     index('users_role_idx').on(t.roleId),
     index('users_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
+    // The tag filter (tags @> '[{"name": ..., "value": ...}]'): an integration's lookup by its own id
+    // (ExternalUserId=...) finds its one user without reading every row.
+    index('users_tags_idx').using('gin', sql`${t.tags} jsonb_path_ops`),
     // The few rows whose search text holds a character beyond ASCII: a two-character search collects
     // them here, as the trigram index cannot name their pairs (lib/users/list.ts, pairMatches).
     index('users_search_non_ascii_idx').on(t.id).where(sql`${t.searchText} ~ '[^\\x01-\\x7f]'`),

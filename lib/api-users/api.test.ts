@@ -104,6 +104,25 @@ describe('credentials', () => {
 });
 
 describe('users, organization key', () => {
+  it('finds users by tag, as an integration looks up its own id: Name=Value, or Name for any value; a bad tag is a 400', async () => {
+    await insertUser(db, { email: 'tagged.one@tags.test', environmentId: production, tags: [{ name: 'ExternalUserId', value: '4711' }, { name: 'Dept', value: 'Ops' }] });
+    await insertUser(db, { email: 'tagged.two@tags.test', environmentId: production, tags: [{ name: 'ExternalUserId', value: '4712' }] });
+    await insertUser(db, { email: 'untagged@tags.test', environmentId: production });
+    const emails = async (tag: string) => {
+      const response = await call('GET', `/users?${new URLSearchParams({ environment: production, q: 'tags.test', tag })}`, { key: orgKey });
+      expect(response.status).toBe(200);
+      return response.body.users.map((u: { email: string }) => u.email);
+    };
+    expect(await emails('ExternalUserId=4711')).toEqual(['tagged.one@tags.test']);
+    expect(await emails(' ExternalUserId = 4712 ')).toEqual(['tagged.two@tags.test']);
+    expect((await emails('ExternalUserId')).sort()).toEqual(['tagged.one@tags.test', 'tagged.two@tags.test']);
+    expect(await emails('ExternalUserId=47')).toEqual([]);
+    for (const tag of ['', '   ', 'a\u0000b', 'x'.repeat(201)]) {
+      const bad = await call('GET', `/users?${new URLSearchParams({ environment: production, tag })}`, { key: orgKey });
+      expect(bad).toMatchObject({ status: 400, body: { errors: { tag: [expect.any(String)] } } });
+    }
+  });
+
   it('lists with filters and a next link, reads, creates, patches, bans, validates, unlocks, resets: each audited as the API user', async () => {
     for (let i = 0; i < 55; i++) await insertUser(db, { email: `page${String(i).padStart(2, '0')}@list.test`, lastName: `Pager${i}`, environmentId: production });
     const first = await call('GET', `/users?q=list.test&environment=${production}`, { key: orgKey });

@@ -107,6 +107,14 @@ export const listQuerySchema = z
     q: listParamsSchema.shape.q.describe('Substring of first name, last name or email, case- and accent-insensitive.'),
     status: z.enum(userStatus.enumValues).optional(),
     role: z.uuid().toLowerCase().optional().describe('A role id.'),
+    tag: z
+      .string()
+      .trim()
+      .min(1, 'tag must name a tag.')
+      .max(200, 'tag must be at most 200 characters.')
+      .regex(/^\P{Cc}*$/u, 'tag must not hold control characters.')
+      .optional()
+      .describe('Users carrying this tag: `Name=Value` (ExternalUserId=4711), or `Name` for any value. Names and values match exactly.'),
     sort: z.enum(['name', 'email', 'lastSignIn']).default('name'),
     dir: z.enum(['asc', 'desc']).default('asc'),
     after: z.string().max(2000).optional().describe('The cursor of the `next` link.'),

@@ -185,6 +185,18 @@ describe('searches without trigrams', () => {
   });
 });
 
+describe('the tag filter', () => {
+  it('may use an index: a lookup by an integration\'s own id (ExternalUserId=4711) need not read every user', async () => {
+    const planOf = (tag: string) =>
+      db.transaction(async (tx) => {
+        for (const off of ['enable_seqscan', 'enable_indexscan', 'enable_indexonlyscan']) await tx.execute(sql.raw(`set local ${off} = off`));
+        const [plan] = await rows<{ 'QUERY PLAN': unknown }>(tx, sql`explain (format json) select 1 from ${users} where ${listFilter(admin, environmentId, { tag })} limit 51`);
+        return JSON.stringify(plan!['QUERY PLAN']);
+      });
+    for (const tag of ['ExternalUserId=4711', 'ExternalUserId']) expect(await planOf(tag), tag).toContain('users_tags_idx');
+  });
+});
+
 describe('search strategies', () => {
   const bunch = 110; // Zellers: last in name order, more hits than the small budgets below allow
   beforeAll(async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "users_tags_idx" ON "users" USING gin ("tags" jsonb_path_ops);
