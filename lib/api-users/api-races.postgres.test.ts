@@ -3,7 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openClient, type Db } from '@/db/client';
-import { apiUsers, auditEvents, users } from '@/db/schema';
+import { apiTokens, apiUsers, auditEvents, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -341,5 +341,46 @@ describe('a key that changes while its request is under way', () => {
     const actions = await db.select({ action: auditEvents.action }).from(auditEvents).where(sql`${auditEvents.actorId} in (${rest.id}, ${viaSoap.id})`);
     expect(actions.map((a) => a.action).filter((a) => a !== 'api_user.token_issued')).toEqual([]);
   }, 30_000);
-});
 
+  const exchange = (apiUsername: string, key: string) =>
+    handleApiRequest(
+      new Request('http://api.test/api/v1/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiUsername, key }) }),
+    );
+
+  it('an exchange that meets a revoke on another instance is refused, and no token of it is left', async () => {
+    const { id, key } = await newKey({ username: 'race-exchange-revoked' });
+    const response = await revokedDuring(id, () => exchange('race-exchange-revoked', key));
+    expect(response.status).toBe(401);
+    expect((await response.json()).detail).toMatch(/revoked/);
+    expect(await db.select().from(apiTokens).where(eq(apiTokens.apiUserId, id))).toEqual([]);
+    const actions = await db.select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(auditEvents.id);
+    expect(actions.map((a) => a.action)).toEqual(['api_user.created', 'api_user.revoked']);
+  }, 30_000);
+
+  it('exchanges hammering a key while the portal revokes it: once the revoke returns, no token of the key is stored or works', async () => {
+    const { id, key } = await newKey({ username: 'race-exchange-hammered', rateLimitPerMinute: 100_000 });
+    let stopped = false;
+    const issued: string[] = [];
+    const work = async () => {
+      while (!stopped) {
+        const response = await exchange('race-exchange-hammered', key);
+        if (response.status === 201) issued.push((await response.json()).token);
+        else if (response.status === 401) return;
+      }
+    };
+    const running = Promise.all([work(), work(), work(), work()]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      await revokeApiUserNow(db, admin, id);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      const left = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.apiUserId, id));
+      expect(left).toEqual([]);
+      for (const token of issued.slice(-8)) expect((await call('GET', `/users?environment=${production}`, token)).status).toBe(401);
+    } finally {
+      stopped = true;
+      await running;
+    }
+    expect(issued.length).toBeGreaterThan(0);
+  }, 30_000);
+});

@@ -311,9 +311,11 @@ export class RateLimited extends AppError {
 export async function issueApiToken(tx: Tx, input: z.infer<typeof tokenRequestSchema>, meta?: RequestMeta) {
   const row = await checkKey(tx, input.key);
   if (row.username.toLowerCase() !== input.apiUsername.toLowerCase()) throw new AppError('unauthenticated', INVALID_KEY);
+  // Held as a change by the key is: a revoke committed since the key was read refuses the exchange, and
+  // a revoke under way returns only once this has committed and its token is gone (see settleRevoked).
+  const principal = await confirmCaller(tx, callerOf(row));
   const retryAfter = await takeRequest(tx, row.id, row.rateLimitPerMinute);
   if (retryAfter > 0) throw new RateLimited(row.rateLimitPerMinute, retryAfter);
-  const principal = principalFor(row);
   const { token, tokenHash } = generateToken();
   // Housekeeping: this API user's tokens long expired.
   await tx.delete(apiTokens).where(and(eq(apiTokens.apiUserId, row.id), sql`${apiTokens.expiresAt} < now() - interval '1 day'`));

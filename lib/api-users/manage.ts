@@ -231,10 +231,14 @@ export async function revokeApiUser(tx: Tx, principal: Principal, id: string, me
 /**
  * Waits until every change the key had under way when it was revoked has committed or rolled back.
  * A revoked key's row is never locked again (confirmCaller reads only unrevoked ones), so this waits
- * for those few, however hard the key is still being used.
+ * for those few, however hard the key is still being used. Token exchanges are among them: a token one
+ * of them stored after the revoke's own delete is removed here, so none is left once Revoke returns.
  */
 async function settleRevoked(db: Db, id: string) {
-  await db.transaction((tx) => tx.select({ id: apiUsers.id }).from(apiUsers).where(eq(apiUsers.id, id)).for('update'));
+  await db.transaction(async (tx) => {
+    await tx.select({ id: apiUsers.id }).from(apiUsers).where(eq(apiUsers.id, id)).for('update');
+    await tx.delete(apiTokens).where(eq(apiTokens.apiUserId, id));
+  });
 }
 
 /** The portal's Revoke: revoked, and it returns only once no change by the key can still commit. */
