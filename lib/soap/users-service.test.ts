@@ -96,6 +96,20 @@ describe('AuthenticateUser', () => {
   });
 });
 
+/** A ListUsers by `token` read one chunk at a time; `during` runs once the first batch has arrived. */
+async function listWhile(token: string, during: () => Promise<unknown>) {
+  const response = await handleUsersRequest(db, { body: soap('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`), soapAction: null, meta });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let xml = decoder.decode((await reader.read()).value, { stream: true });
+  await during();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) xml += decoder.decode(chunk.value, { stream: true });
+  const result = ((responseParser.parse(xml) as Node).Envelope as Node).Body as Node;
+  const listed = (((result.ListUsersResponse as Node).ListUsersResult as Node).Users as Node).User as Node[];
+  const exceptions = (((result.ListUsersResponse as Node).ListUsersResult as Node).Exceptions as Node).UserException as Node[] | undefined;
+  return { listed: listed.filter((u) => String(u.UserName).startsWith('bulk-')).length, exceptions: (exceptions ?? []).map((e) => ({ severity: e.Severity, message: String(e['#text']) })) };
+}
+
 describe('ListUsers', () => {
   it('lists the users of the account, every batch exactly once, escaped on the wire', async () => {
     const many = Array.from({ length: 1_203 }, (_, i) => ({
@@ -145,6 +159,26 @@ describe('ListUsers', () => {
     expect(new Set(names).size).toBe(names.length);
     await db.update(users).set({ email: before }).where(eq(users.email, `aaa-${before}`));
     await db.update(users).set({ email: after }).where(eq(users.email, `zzz-${after}`));
+  });
+
+  it('stops a listing under way once its caller is banned: the rest is not sent, and the result says why, Fatal', async () => {
+    const streamer = await insertUser(db, { email: 'soap-streamer@example.test', role: 'Account Manager', passwordHash, environmentId });
+    const token = await tokenFor(streamer.email);
+    const { listed, exceptions } = await listWhile(token, () =>
+      db.update(users).set({ status: 'banned', banReason: 'Left', sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, streamer.id)),
+    );
+    expect(listed).toBeLessThan(1_203);
+    expect(exceptions).toEqual([{ severity: 'Fatal', message: expect.stringMatching(/^The AuthenticationToken is missing, expired or no longer valid\. .*This list is incomplete/) }]);
+  });
+
+  it('stops a listing under way once the caller loses the account or the right to read its users', async () => {
+    const demoted = await insertUser(db, { email: 'soap-demoted@example.test', role: 'Administrator', passwordHash });
+    const token = await tokenFor(demoted.email);
+    const [plain] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    // A role change ends sessions; the token's session is kept here to see the right itself re-checked.
+    const { listed, exceptions } = await listWhile(token, () => db.update(users).set({ roleId: plain!.id }).where(eq(users.id, demoted.id)));
+    expect(listed).toBeLessThan(1_203);
+    expect(exceptions).toEqual([{ severity: 'Fatal', message: expect.stringMatching(/This list is incomplete/) }]);
   });
 
   it('shows locked, inactive and banned users as such', async () => {
@@ -731,6 +765,19 @@ describe('integrations signing in as an API user', () => {
     const revoked = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
     expect(revoked.result.Success).toBe('false');
     expect(revoked.exceptions[0]!.severity).toBe('Fatal');
+  });
+
+  it('stops a listing under way once its API user is revoked', async () => {
+    const { createApiUser, revokeApiUser } = await import('@/lib/api-users/manage');
+    const admin = await activeAdministrator();
+    const person = { actor: { type: 'user' as const, id: admin!.id, label: admin!.email }, permissions: (await import('@/lib/auth/permissions')).PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const { id, key } = await db.transaction((tx) =>
+      createApiUser(tx, person, { username: 'soap-streaming-key', description: '', scope: 'organization', environmentIds: [], expiresAt: new Date(Date.now() + 86_400_000), rateLimitPerMinute: 600 }),
+    );
+    const token = String((await authenticate('soap-streaming-key', key)).result.AuthenticationToken);
+    const { listed, exceptions } = await listWhile(token, () => db.transaction((tx) => revokeApiUser(tx, person, id)));
+    expect(listed).toBeLessThan(1_203);
+    expect(exceptions).toEqual([{ severity: 'Fatal', message: expect.stringMatching(/This list is incomplete/) }]);
   });
 
   it('a concurrent burst of calls with an API user\'s token gets exactly its budget, the rest a clear refusal', async () => {

@@ -373,10 +373,9 @@ const LIST_BATCH = 500;
  * twice or not at all, and a sync client takes a user missing from the list for one removed.
  */
 async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
-  const { principal, environment } = await contextOf(db, fields, 'users.read');
-  const filter = listFilter(principal, environment.id, {});
-  const batch = (after: string | null) =>
-    db
+  const { principal, environment, confirm } = await contextOf(db, fields, 'users.read');
+  const batch = (q: Db | Tx, reader: Principal, after: string | null) =>
+    q
       .select({
         id: users.id,
         email: users.email,
@@ -389,10 +388,22 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
       })
       .from(users)
       .innerJoin(roles, eq(roles.id, users.roleId))
-      .where(and(filter, after === null ? undefined : gt(users.id, after)))
+      .where(and(listFilter(reader, environment.id, {}), after === null ? undefined : gt(users.id, after)))
       .orderBy(asc(users.id))
       .limit(LIST_BATCH);
-  const render = (u: Awaited<ReturnType<typeof batch>>[number]) =>
+  /**
+   * A later batch, read only while the caller may still read this account: a slow reader can hold a
+   * listing open for a long time, and a ban, a revoke or a demotion since it began must stop it there.
+   */
+  const nextBatch = (after: string) =>
+    db.transaction(async (tx) => {
+      const reader = await confirm(tx);
+      if (!hasPermission(reader, 'users.read') || !(reader.allEnvironments || reader.environmentIds.includes(environment.id)))
+        throw new Refusal([error('You may no longer read the users of this account.', 'Fatal')]);
+      return batch(tx, reader, after);
+    });
+  type Row = Awaited<ReturnType<typeof batch>>[number];
+  const render = (u: Row) =>
     element(
       'User',
       {
@@ -409,10 +420,11 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
     );
 
   // The first batch is read before the answer starts, so a failure there is still a proper response.
-  let rows = await batch(null);
+  let rows: Row[] = await batch(db, principal, null);
   const encoder = new TextEncoder();
   const head = `${ENVELOPE_OPEN}<ListUsersResponse xmlns="${USERS_NS}"><ListUsersResult Success="true"><Users>`;
-  const tail = `</Users><Exceptions /></ListUsersResult></ListUsersResponse>${ENVELOPE_CLOSE}`;
+  const end = (exceptions: UserException[]) =>
+    `</Users>${element('Exceptions', {}, exceptions.map((e) => element('UserException', { Severity: e.severity }, escapeXml(e.message))))}</ListUsersResult></ListUsersResponse>${ENVELOPE_CLOSE}`;
   let started = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -422,11 +434,21 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
         return;
       }
       if (rows.length < LIST_BATCH) {
-        controller.enqueue(encoder.encode(tail));
+        controller.enqueue(encoder.encode(end([])));
         controller.close();
         return;
       }
-      rows = await batch(rows.at(-1)!.id);
+      try {
+        rows = await nextBatch(rows.at(-1)!.id);
+      } catch (e) {
+        if (!(e instanceof Refusal)) throw e;
+        // Success="true" is already on the wire: the document still ends as the dialect's results do,
+        // with a Fatal exception a client checks (as it is told to) before taking the list as whole.
+        const incomplete = e.exceptions.map((x) => ({ ...x, message: `${x.message} This list is incomplete: the users after the last one listed were not sent.` }));
+        controller.enqueue(encoder.encode(end(incomplete)));
+        controller.close();
+        return;
+      }
       controller.enqueue(encoder.encode(rows.map(render).join('')));
     },
   });
