@@ -360,7 +360,7 @@ export const outboxMessages = pgTable(
   ],
 );
 
-/** Fixed-window counters (per IP for sign-in and reset requests), shared by every app instance. */
+/** Rate-limit buckets (per IP for sign-in and reset requests; see lib/auth/rate-limit.ts): `count` units as of `windowStart`, shared by every app instance. */
 export const rateLimits = pgTable('rate_limits', {
   key: text().primaryKey(),
   windowStart: timestamp({ withTimezone: true }).notNull(),
@@ -499,7 +499,7 @@ export const apiTokens = pgTable(
 );
 
 /**
- * Per-key request counters (fixed one-minute windows). UNLOGGED (custom migration): a counter is taken
+ * Per-key request buckets (a sliding one-minute budget: `count` units as of `windowStart`, see lib/auth/rate-limit.ts). UNLOGGED (custom migration): a counter is taken
  * on every API call, and a crash that forgets the current minute's counts is harmless, so the write
  * skips the WAL flush a logged table would wait for.
  */

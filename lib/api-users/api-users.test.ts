@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { apiTokens, apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
+import { apiRateWindows, apiTokens, apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -246,6 +246,24 @@ describe('rate limit and last use', () => {
     expect(results.filter((r) => r === 0)).toHaveLength(5);
     for (const r of results.filter((r) => r !== 0)) expect(r).toBeGreaterThan(0);
     for (const r of results.filter((r) => r !== 0)) expect(r).toBeLessThanOrEqual(60);
+  });
+
+  it('a key’s budget slides: spent at the end of one minute and again at the start of the next, the second burst is refused', async () => {
+    const { id, key } = await create({ username: 'burst-straddle', rateLimitPerMinute: 10 });
+    const elapse = (seconds: number) =>
+      db.update(apiRateWindows).set({ windowStart: sql`${apiRateWindows.windowStart} - make_interval(secs => ${seconds})` }).where(eq(apiRateWindows.apiUserId, id));
+    const allowed = async (size: number) => (await Promise.all(Array.from({ length: size }, () => authenticateAndCount(db, bearer(key))))).filter((r) => r.retryAfter === 0).length;
+    expect(await allowed(1)).toBe(1);
+    await elapse(59.5);
+    const before = await allowed(10);
+    await elapse(1);
+    const after = await allowed(10);
+    expect(before + after).toBeLessThanOrEqual(10);
+    // The exchange for a token (takeRequest) draws on the same budget.
+    expect(await takeRequest(db, id, 10)).toBeGreaterThan(0);
+    // Six seconds later (a tenth of the minute) one more request fits, not ten.
+    await elapse(6);
+    expect(await allowed(10)).toBe(1);
   });
 
   it('counts in the same statement as the lookup: exactly the budget under a burst, never for a wrong secret', async () => {

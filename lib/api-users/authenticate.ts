@@ -21,6 +21,7 @@ import type { Db, Queryable, Tx } from '@/db/client';
 import { apiRateWindows, apiTokens, apiUserEnvironments, apiUsers, roles, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isPermission, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
+import { bucket } from '@/lib/auth/rate-limit';
 import type { Principal } from '@/lib/auth/principal';
 import { preparedRows, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
@@ -197,6 +198,7 @@ export async function authenticate(q: Db, authorization: string | null): Promise
 type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & {
   expiresAt: string | Date;
   revokedAt: string | Date | null;
+  countable: boolean;
   count: number | null;
   retry: number | null;
   user?: ViewRow | null;
@@ -207,7 +209,7 @@ type CountedRow = Omit<CallerRow, 'expiresAt' | 'revokedAt'> & {
  * statement (one round trip instead of two). The statement looks the key up by its indexed id (a token
  * by its hash) and, only for a usable credential whose hash matches, counts the request and stamps last
  * use, so a wrong secret never spends anyone's budget. The key's hash is then compared again in constant
- * time here, and that comparison decides. Returns the caller and 0, or the seconds until the window ends.
+ * time here, and that comparison decides. Returns the caller and 0, or (refused, and not counted) the seconds until one more request fits.
  */
 export async function authenticateAndCount(
   q: Db,
@@ -220,6 +222,10 @@ export async function authenticateAndCount(
       ? sql`a.key_id = ${parsed.keyId}`
       : sql`a.id = (select t.api_user_id from ${apiTokens} t where t.token_hash = ${parsed.hash} and t.expires_at > now())`;
   const matches = parsed.kind === 'key' ? sql`a.key_hash = ${parsed.hash}` : sql`true`;
+  // The key's per-minute bucket (lib/auth/rate-limit.ts): a request over it is refused and not counted.
+  const takenLimit = sql`(select k.rate_limit_per_minute from ${apiUsers} k where k.id = w.api_user_id)`;
+  const taken = bucket(sql`w.count`, sql`w.window_start`, takenLimit, 60);
+  const waiting = bucket(sql`w.count`, sql`w.window_start`, sql`caller."rateLimitPerMinute"`, 60);
   // The user a GET /users/{id} reads, in the same round trip: only for a credential that counts.
   const target = userId
     ? sql`, target as (select ${VIEW_COLUMNS} from ${users} u join ${roles} r on r.id = u.role_id
@@ -244,12 +250,13 @@ export async function authenticateAndCount(
           returning 1),
         counted as (
           insert into ${apiRateWindows} as w (api_user_id, window_start, count) select id, now(), 1 from caller where countable
-          on conflict (api_user_id) do update set
-            count = case when w.window_start <= now() - interval '1 minute' then 1 else w.count + 1 end,
-            window_start = case when w.window_start <= now() - interval '1 minute' then now() else w.window_start end
-          returning count, ceil(extract(epoch from (window_start + interval '1 minute' - now())))::int as retry)
+          on conflict (api_user_id) do update set count = ${taken.level} + 1, window_start = ${taken.since}
+          where ${taken.level} < ${takenLimit}
+          returning count)
         ${target}
-        select caller.*, counted.count, counted.retry${userId ? sql`, (select to_jsonb(target) from target) as "user"` : sql``} from caller left join counted on true`,
+        select caller.*, counted.count,
+               (select ${waiting.retry} from ${apiRateWindows} w where w.api_user_id = caller.id) as retry${userId ? sql`, (select to_jsonb(target) from target) as "user"` : sql``}
+        from caller left join counted on true`,
   );
   if (!row) throw new AppError('unauthenticated', parsed.kind === 'key' ? INVALID_KEY : INVALID_TOKEN);
   if (parsed.kind === 'key' && !hashesMatch(row.keyHash, parsed.hash)) throw new AppError('unauthenticated', INVALID_KEY);
@@ -257,31 +264,33 @@ export async function authenticateAndCount(
   usable(caller);
   // The database's clock decided whether the request counted; a server whose clock is behind would
   // otherwise serve a key past its expiry, and uncounted, for as long as the two disagree.
-  if (row.count === null) throw new AppError('unauthenticated', expiredMessage(caller.expiresAt));
+  if (!row.countable) throw new AppError('unauthenticated', expiredMessage(caller.expiresAt));
   const result = callerOf(caller);
-  const count = Number(row.count);
-  return { caller: result, retryAfter: count <= row.rateLimitPerMinute ? 0 : Math.max(1, Number(row.retry)), user: row.user ?? null };
+  return { caller: result, retryAfter: row.count === null ? Math.max(1, Number(row.retry)) : 0, user: row.user ?? null };
 }
 
 /**
  * Counts the request against the key's per-minute budget in one atomic statement (so concurrent
  * requests on several instances can never exceed it), and records last use at most once a minute.
- * Returns 0 when allowed, else the seconds until the window ends.
+ * Returns 0 when allowed, else the seconds until one more request fits (a refused one is not counted).
  */
 export async function takeRequest(q: Queryable, apiUserId: string, limit: number): Promise<number> {
-  const [row] = await rows<{ count: number; retry: number }>(
+  const taken = bucket(sql`r.count`, sql`r.window_start`, limit, 60);
+  const waiting = bucket(sql`count`, sql`window_start`, limit, 60);
+  const [row] = await rows<{ count: number | null; retry: number | null }>(
     q,
     sql`with used as (
           update ${apiUsers} set last_used_at = now()
           where ${apiUsers.id} = ${apiUserId} and (${apiUsers.lastUsedAt} is null or ${apiUsers.lastUsedAt} < now() - interval '1 minute')
-          returning 1)
-        insert into ${apiRateWindows} as r (api_user_id, window_start, count) values (${apiUserId}, now(), 1)
-        on conflict (api_user_id) do update set
-          count = case when r.window_start <= now() - interval '1 minute' then 1 else r.count + 1 end,
-          window_start = case when r.window_start <= now() - interval '1 minute' then now() else r.window_start end
-        returning count, ceil(extract(epoch from (window_start + interval '1 minute' - now())))::int as retry`,
+          returning 1),
+        counted as (
+          insert into ${apiRateWindows} as r (api_user_id, window_start, count) values (${apiUserId}, now(), 1)
+          on conflict (api_user_id) do update set count = ${taken.level} + 1, window_start = ${taken.since}
+          where ${taken.level} < ${limit}
+          returning count)
+        select (select count from counted) as count, (select ${waiting.retry} from ${apiRateWindows} where api_user_id = ${apiUserId}) as retry`,
   );
-  return row!.count <= limit ? 0 : Math.max(1, row!.retry);
+  return row?.count != null ? 0 : Math.max(1, Number(row?.retry ?? 1));
 }
 
 export const tokenRequestSchema = z.object({

@@ -1,5 +1,8 @@
-// Fixed-window rate limits kept in PostgreSQL, so every app instance counts against the same budget.
-import { eq, sql } from 'drizzle-orm';
+// Rate limits kept in PostgreSQL, so every app instance counts against the same budget. Each is a
+// leaky bucket (a sliding limit): `limit` units drain evenly over `windowSeconds`, so no stretch of that
+// length lets through more than the limit and a burst. Fixed windows let a client spend the budget at the end
+// of one window and again at the start of the next: twice the limit within a second.
+import { sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { rateLimits } from '@/db/schema';
 import { rows } from '@/lib/db-rows';
@@ -24,41 +27,56 @@ export const RESET_EMAILS_PER_ACCOUNT: Limit = { limit: 3, windowSeconds: 60 * 6
  */
 export const SOAP_REQUESTS_PER_PERSON: Limit = { limit: 600, windowSeconds: 60 };
 
-/** Seconds until the key may try again, or 0 when it is within its budget. Does not count. */
-export async function retryAfter(q: Queryable, key: string, { limit, windowSeconds }: Limit): Promise<number> {
-  const [row] = await q.select().from(rateLimits).where(eq(rateLimits.key, key));
-  if (!row || row.count < limit) return 0;
-  const remaining = Math.ceil((row.windowStart.getTime() + windowSeconds * 1000 - Date.now()) / 1000);
-  return Math.max(0, remaining);
+/**
+ * The bucket's arithmetic, in SQL so the database's clock decides, for a row holding `count` units as
+ * of the instant `since`: what has drained since (one unit every windowSeconds / limit), the level
+ * left, where `since` moves once that drain is applied, and the seconds until one more unit fits.
+ */
+export function bucket(count: SQL, since: SQL, limit: SQL | number, windowSeconds: number) {
+  const perUnit = sql`(${windowSeconds}::numeric / ${limit})`;
+  const drained = sql`least(${count}, greatest(0, floor(extract(epoch from now() - ${since}) / ${perUnit})))::int`;
+  const level = sql`(${count} - ${drained})`;
+  return {
+    level,
+    // An empty bucket starts again from now: time spent idle is no credit for a later burst.
+    since: sql`case when ${level} = 0 then now() else ${since} + make_interval(secs => (${drained} * ${perUnit})::float8) end`,
+    retry: sql`greatest(1, ceil(extract(epoch from ${since} + make_interval(secs => ((${drained} + ${level} - ${limit} + 1) * ${perUnit})::float8) - now())))::int`,
+  };
 }
 
-/** Counts one hit in one atomic upsert; a window that has run out starts again at 1. */
+/** Seconds until the key may try again, or 0 when it is within its budget. Does not count. */
+export async function retryAfter(q: Queryable, key: string, { limit, windowSeconds }: Limit): Promise<number> {
+  const b = bucket(sql`count`, sql`window_start`, limit, windowSeconds);
+  const [row] = await rows<{ retry: number }>(q, sql`select case when ${b.level} < ${limit} then 0 else ${b.retry} end as retry from ${rateLimits} where key = ${key}`);
+  return row ? Number(row.retry) : 0;
+}
+
+/**
+ * Takes one unit of the key's budget in one atomic statement (the row is locked while it decides, so
+ * concurrent requests on any number of instances never take more than the limit). Returns the level the
+ * bucket reached; over the limit, nothing was taken (a client retrying while refused does not push its
+ * turn further away, and no one can keep an account's budget spent by asking just under its rate).
+ */
+export async function spend(q: Queryable, key: string, { limit, windowSeconds }: Limit): Promise<{ count: number }> {
+  const b = bucket(sql`r.count`, sql`r.window_start`, limit, windowSeconds);
+  const [row] = await rows<{ count: number }>(
+    q,
+    sql`insert into ${rateLimits} as r (key, window_start, count) values (${key}, now(), 1)
+        on conflict (key) do update set count = ${b.level} + 1, window_start = ${b.since}
+        where ${b.level} < ${limit}
+        returning count`,
+  );
+  return { count: row ? Number(row.count) : limit + 1 };
+}
+
+/** Counts one hit; returns the level reached (over the limit: refused, and not counted). */
 export async function hit(q: Queryable, key: string, limit: Limit): Promise<number> {
   return (await spend(q, key, limit)).count;
 }
 
-/**
- * Takes one unit of the key's budget in one atomic statement and reports the count it reached, and the
- * window it was taken in (as text, to the microsecond, so refund finds the same window).
- */
-export async function spend(q: Queryable, key: string, { windowSeconds }: Limit): Promise<{ count: number; window: string }> {
-  const [row] = await rows<{ count: number; window: string }>(
-    q,
-    sql`insert into ${rateLimits} (key, window_start, count) values (${key}, now(), 1)
-        on conflict (key) do update set
-          count = case when ${rateLimits.windowStart} <= now() - make_interval(secs => ${windowSeconds}) then 1 else ${rateLimits.count} + 1 end,
-          window_start = case when ${rateLimits.windowStart} <= now() - make_interval(secs => ${windowSeconds}) then now() else ${rateLimits.windowStart} end
-        returning count, window_start::text as window`,
-  );
-  return { count: Number(row!.count), window: row!.window };
-}
-
-/** Gives back a unit spent in that window (nothing when the window has since started again). */
-export async function refund(q: Queryable, key: string, window: string): Promise<void> {
-  await q.execute(
-    sql`update ${rateLimits} set count = greatest(${rateLimits.count} - 1, 0)
-        where ${rateLimits.key} = ${key} and ${rateLimits.windowStart} = ${window}::timestamptz`,
-  );
+/** Gives back a unit spent (a sign-in whose password was right): never below empty. */
+export async function refund(q: Queryable, key: string): Promise<void> {
+  await q.execute(sql`update ${rateLimits} set count = greatest(count - 1, 0) where key = ${key}`);
 }
 
 /** Counts a hit and reports whether it was within the budget (for requests that always count). */

@@ -104,7 +104,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
     .limit(1);
 
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? null);
-  if (passwordOk) await refund(db, ipKey, budget.window);
+  if (passwordOk) await refund(db, ipKey);
   if (!user) {
     await recordUnknownEmail(db, email, settings, meta);
     return { ok: false, reason: 'invalid' };
@@ -196,7 +196,7 @@ export async function reverifyPassword(
   const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
   if (budget.count > SIGN_IN_PER_IP.limit) return 'rate_limited';
   if (await verifyPassword(password, user.passwordHash)) {
-    await refund(db, ipKey, budget.window);
+    await refund(db, ipKey);
     return null;
   }
   await recordFailure(db, user, await getSecuritySettings(db), meta, 'Wrong current password at Change password');
