@@ -9,8 +9,8 @@ const LOOK: Record<ApiUserStatus, { tone: 'green' | 'amber' | 'red' | 'slate'; l
   suspended: { tone: 'amber', label: 'Suspended' },
 };
 
-/** A suspended key says why: its creator's state stops it until they are active again. */
-export function ApiUserStatusBadge({ status, creatorStatus }: { status: ApiUserStatus; creatorStatus?: string | null }) {
-  const label = status === 'suspended' ? `Suspended: its creator is ${creatorStatus}` : LOOK[status].label;
+/** A suspended key says why: its creator's state, or that of the user it acts as, stops it until they are active again. */
+export function ApiUserStatusBadge({ status, suspendedBecause }: { status: ApiUserStatus; suspendedBecause?: string | null }) {
+  const label = status === 'suspended' ? `Suspended: ${suspendedBecause}` : LOOK[status].label;
   return <Badge tone={LOOK[status].tone}>{label}</Badge>;
 }

@@ -110,7 +110,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                     <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
                     <td className="px-3 py-2 whitespace-nowrap">{perMinute(row.rateLimitPerMinute)}</td>
                     <td className="px-3 py-2"><ShortDate value={row.lastUsedAt} /></td>
-                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} creatorStatus={row.creatorStatus} /></td>
+                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} suspendedBecause={row.suspendedBecause} /></td>
                     <td className="px-3 py-2">{actions(row)}</td>
                   </tr>
                 ))}
@@ -126,7 +126,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                     <p className="font-medium [overflow-wrap:anywhere]">{row.username}</p>
                     {row.description && <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.description}</p>}
                   </div>
-                  <ApiUserStatusBadge status={row.status} creatorStatus={row.creatorStatus} />
+                  <ApiUserStatusBadge status={row.status} suspendedBecause={row.suspendedBecause} />
                 </div>
                 <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-x-2 gap-y-1 text-sm">
                   <dt className="text-slate-600">Scope</dt>

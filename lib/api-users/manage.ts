@@ -21,18 +21,31 @@ const DAY = 86_400_000;
 
 export type ApiUserStatus = 'active' | 'expires_soon' | 'expired' | 'revoked' | 'suspended';
 
-/** A key's state; `suspended` while the person who created it is banned or inactive (see authenticate.ts). */
-export function apiUserStatus(row: { revokedAt: Date | null; expiresAt: Date; creatorStatus?: string | null }, now = new Date()): ApiUserStatus {
+type StatusRow = { revokedAt: Date | null; expiresAt: Date; creatorStatus?: string | null; actsAsStatus?: string | null };
+
+/**
+ * Why a working key answers every call with 403 (see authenticate.ts), or null: the person who created
+ * it is banned or inactive, or the user a Specific User key acts as is banned, inactive or still invited
+ * (a lock does not stop it). The inactivity job makes people inactive unattended; the list says so.
+ */
+export function suspendedBecause(row: StatusRow): string | null {
+  if (row.creatorStatus === 'banned' || row.creatorStatus === 'inactive') return `its creator is ${row.creatorStatus}`;
+  if (row.actsAsStatus === 'banned' || row.actsAsStatus === 'inactive' || row.actsAsStatus === 'invited') return `the user it acts as is ${row.actsAsStatus}`;
+  return null;
+}
+
+/** A key's state; `suspended` while suspendedBecause names a reason. */
+export function apiUserStatus(row: StatusRow, now = new Date()): ApiUserStatus {
   if (row.revokedAt) return 'revoked';
   if (row.expiresAt <= now) return 'expired';
-  if (row.creatorStatus === 'banned' || row.creatorStatus === 'inactive') return 'suspended';
+  if (suspendedBecause(row)) return 'suspended';
   if (row.expiresAt.getTime() - now.getTime() <= EXPIRES_SOON_DAYS * DAY) return 'expires_soon';
   return 'active';
 }
 
 /**
  * The line above the API Users table: how many keys work now, and how many are held back by their
- * creator's state (a suspended key is listed with the working ones but answers every call with 403).
+ * creator's state or that of the user they act as (a suspended key is listed with the working ones but answers every call with 403).
  */
 export function apiUsersSummary(counts: { total: number; suspended: number }, showAll: boolean): string {
   const count = (n: number, noun: string) => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
@@ -303,6 +316,7 @@ export async function listApiUsers(q: Queryable, viewer: Principal, options: { i
       revokedAt: apiUsers.revokedAt,
       rateLimitPerMinute: apiUsers.rateLimitPerMinute,
       creatorStatus: sql<string | null>`(select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById})`,
+      actsAsStatus: users.status,
       environments: sql<string[]>`array(select ${environments.name} from ${apiUserEnvironments} join ${environments} on ${environments.id} = ${apiUserEnvironments.environmentId} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} and ${within} order by 1)`,
       otherEnvironments: sql<number>`(select count(*)::int from ${apiUserEnvironments} where ${apiUserEnvironments.apiUserId} = ${apiUsers.id} and not ${within})`,
     })
@@ -312,7 +326,7 @@ export async function listApiUsers(q: Queryable, viewer: Principal, options: { i
     .orderBy(asc(usernameKey))
     .limit(limit + 1);
   const now = new Date();
-  const rows = found.slice(0, limit).map((r) => ({ ...r, status: apiUserStatus(r, now) }));
+  const rows = found.slice(0, limit).map((r) => ({ ...r, status: apiUserStatus(r, now), suspendedBecause: suspendedBecause(r) }));
   return { rows, next: found.length > limit ? rows.at(-1)!.username.toLowerCase() : null };
 }
 
@@ -322,7 +336,8 @@ export async function countApiUsers(q: Queryable, options: { includeInactive: bo
     .select({
       total: sql<number>`count(*)::int`,
       suspended: sql<number>`(count(*) filter (where ${apiUsers.revokedAt} is null and ${apiUsers.expiresAt} > now()
-        and (select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById}) in ('banned', 'inactive')))::int`,
+        and ((select ${users.status} from ${users} where ${users.id} = ${apiUsers.createdById}) in ('banned', 'inactive')
+          or (select ${users.status} from ${users} where ${users.id} = ${apiUsers.userId}) in ('banned', 'inactive', 'invited'))))::int`,
     })
     .from(apiUsers)
     .where(listed(options.includeInactive));

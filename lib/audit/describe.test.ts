@@ -82,6 +82,7 @@ const samples: AuditEvent[] = [
   event({ action: 'api_user.deleted', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync' }),
   event({ action: 'api_user.token_issued', actorType: 'api_user', actorId: null, actorLabel: 'erp-sync', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync', ip: '198.51.100.4' }),
   event({ action: 'api_user.expiry_warned', actorType: 'system', actorId: null, actorLabel: 'System', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync', detail: 'Expires 2026-12-01T00:00:00.000Z; 2 Administrator(s) emailed' }),
+  event({ action: 'api_user.suspended', actorType: 'system', actorId: null, actorLabel: 'System', targetType: 'api_user', targetId: null, targetLabel: 'erp-sync', detail: 'Its creator, sam@example.test, was made inactive after 90 days without signing in' }),
   event({ action: 'user.credentials_sent', actorType: 'api_user', actorId: null, actorLabel: 'erp-sync' }),
   event({ action: 'user.administrator_granted', actorType: 'system', actorId: null, actorLabel: 'Operator root@host (admin:grant)', changes: { role: { before: 'User', after: 'Administrator' } } }),
   event({ action: 'mail.retried', targetType: 'mail', targetId: null, targetLabel: 'Your invitation — Acme' }),

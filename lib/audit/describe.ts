@@ -63,6 +63,7 @@ const ACTION_LABELS: Record<string, string> = {
   'api_user.deleted': 'API user deleted',
   'api_user.expiry_warned': 'API user expiry warning sent',
   'api_user.revoked': 'API user revoked',
+  'api_user.suspended': 'API user stopped (its person inactive)',
   'api_user.token_issued': 'API token issued',
   'audit.purged': 'Audit events purged',
   'audit.retention_changed': 'Audit retention changed',
@@ -390,6 +391,8 @@ function integrationSentence(event: AuditEvent, actor: string, target: string): 
       return `${actor} revoked the API user ${target}: its key and tokens no longer work`;
     case 'api_user.deleted':
       return `${actor} deleted the API user ${target}`;
+    case 'api_user.suspended':
+      return `The API user ${target} stopped working: ${detail ? detail.charAt(0).toLowerCase() + detail.slice(1) : 'its person is no longer active'}. It works again once they are active`;
     case 'api_user.token_issued':
       return `The API user ${target} exchanged its key for a session token${fromIp(event)}`;
     case 'api_user.expiry_warned': {

@@ -69,6 +69,36 @@ describe('runInactivityJob', () => {
     expect(await findToken(db, token)).not.toBeNull();
   });
 
+  it('says which API users stop working with the people it inactivates: in the audit log and on the API Users tab', async () => {
+    const { createApiUser, listApiUsers, countApiUsers } = await import('@/lib/api-users/manage');
+    const { describeAuditEvent } = await import('@/lib/audit/describe');
+    const quietMaker = await insertUser(db, { email: 'quill.maker@example.test', role: 'Administrator', lastSignInAt: daysAgo(200), activatedAt: daysAgo(300) });
+    const quietActor = await insertUser(db, { email: 'quill.actor@example.test', lastSignInAt: daysAgo(200), activatedAt: daysAgo(300) });
+    const expires = new Date(Date.now() + 30 * 86_400_000);
+    const makerPrincipal = principalOf({ id: quietMaker.id, email: quietMaker.email, permissions: admin.permissions as never, allEnvironments: true, environmentIds: [] });
+    const made = await db.transaction((tx) => createApiUser(tx, makerPrincipal, { username: 'quill-made', description: '', scope: 'organization', environmentIds: [], expiresAt: expires, rateLimitPerMinute: 600 }));
+    const actsAs = await db.transaction((tx) => createApiUser(tx, admin, { username: 'quill-acts', description: '', scope: 'user', userId: quietActor.id, environmentIds: [], expiresAt: expires, rateLimitPerMinute: 600 }));
+    const untouched = await db.transaction((tx) => createApiUser(tx, admin, { username: 'quill-other', description: '', scope: 'organization', environmentIds: [], expiresAt: expires, rateLimitPerMinute: 600 }));
+
+    expect((await runInactivityJob(db)).inactivated).toBe(2);
+    const stopped = await db.select().from(auditEvents).where(eq(auditEvents.action, 'api_user.suspended'));
+    expect(stopped.map((e) => [e.targetId, e.actorType]).sort()).toEqual([[made.id, 'system'], [actsAs.id, 'system']].sort());
+    const sentences = stopped.map((e) => describeAuditEvent(e).sentence);
+    expect(sentences.join(' | ')).toMatch(/quill-made.*quill\.maker@example\.test.*inactive/);
+    expect(sentences.join(' | ')).toMatch(/quill-acts.*quill\.actor@example\.test.*inactive/);
+    // The people's own history names the keys that stopped with them.
+    const [makerEvent] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, quietMaker.id));
+    expect(makerEvent!.detail).toMatch(/quill-made/);
+
+    const { rows } = await listApiUsers(db, admin, { includeInactive: false, limit: 1000 });
+    const byName = Object.fromEntries(rows.map((r) => [r.username, r]));
+    expect(byName['quill-made']).toMatchObject({ status: 'suspended', suspendedBecause: 'its creator is inactive' });
+    expect(byName['quill-acts']).toMatchObject({ status: 'suspended', suspendedBecause: 'the user it acts as is inactive' });
+    expect(byName['quill-other']!.status).toBe('active');
+    expect((await countApiUsers(db, { includeInactive: false })).suspended).toBeGreaterThanOrEqual(2);
+    void untouched;
+  });
+
   it('does nothing when the setting is 0', async () => {
     await db.update(securitySettings).set({ inactivityDays: 0 }).where(eq(securitySettings.inactivityDays, 90));
     await insertUser(db, { email: 'ancient@example.test', lastSignInAt: daysAgo(5000), activatedAt: daysAgo(5000) });

@@ -4,8 +4,8 @@
 // never inactivated (SPEC.md section 5): of the active Administrators, the one seen most recently is
 // always kept, so the job skips them instead of failing, and the guard then confirms one remains.
 import { sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
-import { rateLimits } from '@/db/schema';
+import type { Db, Tx } from '@/db/client';
+import { apiUsers, rateLimits } from '@/db/schema';
 import { recordAudit, SYSTEM } from '@/lib/audit';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { rows } from '@/lib/db-rows';
@@ -13,6 +13,22 @@ import { getOrganization, getSecuritySettings } from '@/lib/settings';
 import { administratorRole, assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 
 const INACTIVITY_LOCK = 7_311_003;
+
+/** The working keys (not revoked or expired) that people just made inactive created or that act as them. */
+async function keysStoppedWith(tx: Tx, personIds: string[]) {
+  if (personIds.length === 0) return [];
+  const ids = sql`${`{${personIds.join(',')}}`}::uuid[]`;
+  return rows<{ id: string; username: string; personId: string; role: 'creator' | 'acts_as' }>(
+    tx,
+    sql`select a.id, a.username, a.created_by_id as "personId", 'creator' as role from ${apiUsers} a
+          where a.created_by_id = any(${ids}) and a.revoked_at is null and a.expires_at > now()
+        union all
+        select a.id, a.username, a.user_id as "personId", 'acts_as' as role from ${apiUsers} a
+          where a.scope = 'user' and a.user_id = any(${ids}) and a.revoked_at is null and a.expires_at > now()
+            and a.created_by_id is distinct from a.user_id
+        order by 2`,
+  );
+}
 
 export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactivated: number }> {
   if (!(await getOrganization(db))) return { ran: false, inactivated: 0 };
@@ -38,13 +54,26 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
     if (inactivated.length > 0) await assertActiveAdministratorRemains(tx);
     // Their outstanding reset links die too, as when a manager makes someone inactive.
     await revokeTokens(tx, inactivated.map((u) => u.id));
+    const stopped = await keysStoppedWith(tx, inactivated.map((u) => u.id));
     for (const user of inactivated) {
+      const theirs = stopped.filter((k) => k.personId === user.id).map((k) => k.username);
       await recordAudit(tx, {
         actor: SYSTEM,
         action: 'user.inactivated',
         target: { type: 'user', id: user.id, label: user.email },
-        detail: `No sign-in for ${inactivityDays} days`,
+        detail: `No sign-in for ${inactivityDays} days${theirs.length ? `; API users stopped with them: ${theirs.join(', ')}` : ''}`,
         changes: { status: { before: 'active', after: 'inactive' } },
+      });
+    }
+    // A key stops answering (403) once its creator or the user it acts as is inactive; the system says
+    // so in the key's own history, where whoever looks after the integration will look.
+    for (const key of stopped) {
+      const person = inactivated.find((u) => u.id === key.personId)!;
+      await recordAudit(tx, {
+        actor: SYSTEM,
+        action: 'api_user.suspended',
+        target: { type: 'api_user', id: key.id, label: key.username },
+        detail: `${key.role === 'creator' ? 'Its creator' : 'The user it acts as'}, ${person.email}, was made inactive after ${inactivityDays} days without signing in`,
       });
     }
     return { ran: true, inactivated: inactivated.length };
