@@ -6,6 +6,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, auditSettings, environments, roles, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { SessionUser } from '@/lib/auth/session';
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
@@ -115,6 +116,16 @@ describe('portal server actions refuse callers without the right', () => {
     expect(await purgeAction(idle, form({}))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
     expect(await auditCount()).toBe(before);
     expect(await db.select().from(auditSettings)).toEqual([]);
+  });
+
+  it('the audit retention takes whole days only: an emptied field or a hex or exponent number is refused by name, not kept forever', async () => {
+    const [adminRow] = await db.select().from(users).where(eq(users.id, adminId));
+    session.user = { ...sessionFor(adminRow!, 'Administrator', []), permissions: [...PERMISSIONS], allEnvironments: true };
+    expect(await setRetentionAction(idle, form({ retentionDays: '400' }))).toMatchObject({ status: 'success' });
+    for (const garbage of ['', '  ', '0x10', '1e3', '1.5', 'forever'])
+      expect(await setRetentionAction(idle, form({ retentionDays: garbage })), garbage).toMatchObject({ status: 'error', fieldErrors: { retentionDays: [expect.any(String)] } });
+    expect(await setRetentionAction(idle, form({ retentionDays: '' }))).toMatchObject({ fieldErrors: { retentionDays: ['Enter a number of days (0 keeps every event forever).'] } });
+    expect((await db.select().from(auditSettings))[0]!.retentionDays).toBe(400);
   });
 
   it('an Account Manager cannot reach a user outside their environments', async () => {

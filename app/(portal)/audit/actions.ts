@@ -4,10 +4,19 @@ import { z } from 'zod';
 import { action } from '@/lib/action';
 import { purgeNow, setRetentionDays } from '@/lib/audit/chain';
 import { principalOf } from '@/lib/auth/principal';
+import { wholeNumberSchema } from '@/lib/validation';
 
 export const setRetentionAction = action(
   'settings.manage',
-  z.object({ retentionDays: z.coerce.number('Enter a number of days.').int('Enter whole days.').min(0, 'Enter 0 (keep forever) or more days.').max(36_500, 'At most 36,500 days.') }),
+  // Whole digits only: an emptied field read as 0 kept every event forever, and "0x10" as 16 days.
+  z.object({
+    retentionDays: wholeNumberSchema(0, 36_500, {
+      required: 'Enter a number of days (0 keeps every event forever).',
+      whole: 'Enter whole days.',
+      min: 'Enter 0 (keep forever) or more days.',
+      max: 'At most 36,500 days.',
+    }),
+  }),
   async (input, { tx, user, meta }) => {
     await setRetentionDays(tx, principalOf(user), input.retentionDays, meta);
     return { message: input.retentionDays === 0 ? 'Audit events are kept forever.' : `Audit events are kept for ${input.retentionDays} days.`, revalidate: '/audit' };
