@@ -1,11 +1,13 @@
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { users } from '@/db/schema';
 import type { Db } from '@/db/client';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { addEnvironment } from '@/lib/environments';
 import { recordAudit } from '.';
-import { auditParamsSchema, listActionKinds, readAuditParams, searchAudit } from './search';
+import { auditPages, auditParamsSchema, listActionKinds, readAuditParams, searchAudit } from './search';
 import { csvCell } from '@/lib/spreadsheet-safety';
 import { auditCsvStream } from './search-export';
 import { describeAuditEvent, describeAuditEvents } from './describe';
@@ -145,5 +147,17 @@ describe('audit search', () => {
     const fromPage = readAuditParams({ action: ['user.updated', 'user.banned'], after: ['x', 'y'], env: 'nope' });
     expect(readAuditParams(url.searchParams)).toEqual(fromPage);
     expect(fromPage).toMatchObject({ action: 'user.updated', env: undefined, after: undefined });
+  });
+});
+
+describe('a long audit export', () => {
+  it('stops once the person exporting is banned: the pages after are not read', async () => {
+    const auditor = await insertUser(db, { email: 'auditor-export@example.test', role: 'Administrator' });
+    const principal: Principal = { actor: { type: 'user', id: auditor.id, label: auditor.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const pages = auditPages(db, principal, params({}), 3);
+    expect((await pages.next()).value).toHaveLength(3);
+    expect((await pages.next()).value).toHaveLength(3);
+    await db.update(users).set({ status: 'banned' }).where(eq(users.id, auditor.id));
+    await expect(pages.next()).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/export stopped/) });
   });
 });

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Queryable } from '@/db/client';
 import { auditEvents, environments, roles, users, type AuditEvent } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
+import { stillAllowed } from '@/lib/auth/rights';
+import { AppError } from '@/lib/errors';
 import { rows } from '@/lib/db-rows';
 import { pageParams, textParam } from '@/lib/search-params';
 import { cursorTime } from '@/lib/time-cursor';
@@ -141,7 +143,9 @@ export async function listActionKinds(q: Queryable): Promise<string[]> {
 /** Every matching event, newest first, one keyset page at a time (the CSV export streams these). */
 export async function* auditPages(q: Queryable, principal: Principal, params: AuditParams, pageSize = 2_000) {
   let after = params.after;
-  for (;;) {
+  for (let first = true; ; first = false) {
+    // Pages are read as the client takes them: someone banned or demoted meanwhile is sent nothing more.
+    if (!first && !(await stillAllowed(q, principal, 'audit.read'))) throw new AppError('forbidden', 'The export stopped: you may no longer read the audit log.');
     const { events, next } = await searchAudit(q, principal, { ...params, after }, pageSize);
     if (events.length > 0) yield events;
     if (!next) return;

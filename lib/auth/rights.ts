@@ -20,3 +20,17 @@ export async function principalNow(q: Queryable, actor: Extract<Actor, { type: '
   const memberships = await q.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, actor.id));
   return { actor, permissions, allEnvironments: row.allEnvironments, environmentIds: memberships.map((m) => m.id) };
 }
+
+/**
+ * For a long download (a CSV export walked page by page, as slowly as the client reads it): the
+ * person's principal now, or null once they are not active, no longer hold `permission`, or reach less
+ * than when it began. A principal that is not a person's (a key's, the system's) is taken as it is.
+ */
+export async function stillAllowed(q: Queryable, was: Principal, permission: Permission): Promise<Principal | null> {
+  if (was.actor.type !== 'user') return was;
+  const now = await principalNow(q, was.actor, permission);
+  if (!now) return null;
+  if (now.allEnvironments) return now;
+  if (was.allEnvironments || was.environmentIds.some((id) => !now.environmentIds.includes(id))) return null;
+  return now;
+}

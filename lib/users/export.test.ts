@@ -1,10 +1,11 @@
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { environments, userEnvironments } from '@/db/schema';
+import { environments, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
-import { exportUsersCsv } from './export';
+import { EXPORT_STOPPED, exportUsersCsv } from './export';
 
 let db: Db;
 let environmentId: string;
@@ -27,6 +28,25 @@ describe('exportUsersCsv', () => {
     expect(lines[0]).toContain('"Email"');
     expect(chunks.join('')).toContain(`"'=cmd|calc"`);
     expect(chunks.join('')).not.toMatch(/(^|,)"=cmd/m);
+  });
+
+  it('stops a download under way once the person exporting is banned or moved out of the environment: nothing more is sent', async () => {
+    for (let i = 0; i < 6; i++) await insertUser(db, { email: `csvstop${i}@example.test`, environmentId });
+    for (const change of [{ status: 'banned' as const }, 'moved'] as const) {
+      const exporter = await insertUser(db, { email: `csv-exporter-${typeof change === 'string' ? change : change.status}@example.test`, role: 'Account Manager', environmentId });
+      const manager: Principal = { actor: { type: 'user', id: exporter.id, label: exporter.email }, permissions: ['users.read'], allEnvironments: false, environmentIds: [environmentId] };
+      const rows = exportUsersCsv(db, manager, environmentId, { q: 'csvstop' }, 2);
+      expect((await rows.next()).value).toContain('"Email"');
+      expect((await rows.next()).value).toContain('csvstop');
+      if (change === 'moved') await db.delete(userEnvironments).where(eq(userEnvironments.userId, exporter.id));
+      else await db.update(users).set(change).where(eq(users.id, exporter.id));
+      await expect(rows.next()).rejects.toMatchObject({ code: 'forbidden', message: EXPORT_STOPPED });
+    }
+    // Unchanged, the same export runs to its end.
+    const steady = await insertUser(db, { email: 'csv-exporter-steady@example.test', role: 'Account Manager', environmentId });
+    let text = '';
+    for await (const chunk of exportUsersCsv(db, { actor: { type: 'user', id: steady.id, label: steady.email }, permissions: ['users.read'], allEnvironments: false, environmentIds: [environmentId] }, environmentId, { q: 'csvstop' }, 2)) text += chunk;
+    expect(text.trim().split('\r\n')).toHaveLength(7);
   });
 
   it('contains nothing outside the filter', async () => {

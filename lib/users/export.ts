@@ -5,12 +5,15 @@ import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import type { Principal } from '@/lib/auth/principal';
+import { stillAllowed } from '@/lib/auth/rights';
+import { AppError } from '@/lib/errors';
 import { csvLine } from '@/lib/spreadsheet-safety';
 import { otherEnvironmentsLabel } from '@/lib/utils';
 import { listFilter, type FilterParams } from './list';
 import { environmentsSeenBy } from './scope';
 
 export const EXPORT_BATCH = 1000;
+export const EXPORT_STOPPED = 'The export stopped: you may no longer read these users.';
 
 const HEADER = ['First name', 'Last name', 'Email', 'Role', 'Status', 'Environments', 'Tags', 'Last sign-in (UTC)', 'Created (UTC)'];
 
@@ -21,6 +24,8 @@ export async function* exportUsersCsv(q: Queryable, principal: Principal, enviro
   const filter = listFilter(principal, environmentId, params);
   let last: string | undefined;
   for (;;) {
+    // A slow reader holds the download open: someone banned or demoted meanwhile is sent nothing more.
+    if (last && !(await stillAllowed(q, principal, 'users.read'))) throw new AppError('forbidden', EXPORT_STOPPED);
     const batch = await q
       .select({
         id: users.id,
