@@ -391,6 +391,17 @@ describe('request bodies', () => {
     expect(deep).toMatchObject({ status: 400, body: { detail: expect.stringMatching(/nested too deeply/) } });
   });
 
+  it('a body in another encoding than UTF-8 (José in Latin-1) is 400 saying to send UTF-8, not "not valid JSON", and nothing is written', async () => {
+    const [someone] = await db.select().from(users).limit(1);
+    const latin1 = Buffer.from('{"firstName":"Jos\u00e9"}', 'latin1');
+    for (const type of ['application/json; charset=iso-8859-1', 'application/json']) {
+      const response = await handleApiRequest(new Request(`${BASE}/users/${someone!.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${orgKey}`, 'content-type': type }, body: latin1 }));
+      expect(response.status, type).toBe(400);
+      expect((await response.json()).detail, type).toMatch(/^The request body is not UTF-8\b.*Send JSON in UTF-8\. Nothing was changed\.$/);
+    }
+    expect((await db.select().from(users).where(eq(users.id, someone!.id)))[0]!.firstName).toBe(someone!.firstName);
+  });
+
   it('a field the request does not have is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
     const body = { email: 'typo@example.test', firstName: 'Ty', lastName: 'Po', roleId: await roleId('User'), environmentIds: [production], requirePasswordchange: true };
     const created = await call('POST', '/users', { key: orgKey, body });

@@ -123,6 +123,11 @@ export async function readBody<S extends z.ZodType>(request: Request, schema: S)
     if (error instanceof AppError) throw error;
     // Valid JSON can still be too deep for the reviver's recursion (64 KiB holds 30,000 levels).
     if (error instanceof RangeError) throw new AppError('invalid', 'The request body is nested too deeply: no request of this API goes past three levels.');
+    // The strict UTF-8 decoder's refusal: a client sending Latin-1 or Windows-1252 (whatever its charset says) is told so.
+    if (error instanceof TypeError && (error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+      const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(request.headers.get('content-type') ?? '')?.[1];
+      throw new AppError('invalid', `The request body is not UTF-8${charset ? ` (it says ${charset})` : ''}: JSON is read as UTF-8 only. Send JSON in UTF-8. Nothing was changed.`);
+    }
     throw new AppError('invalid', 'The request body is not valid JSON.');
   }
   const ambiguous = ambiguousKey(text);
