@@ -90,6 +90,10 @@ describe('runInactivityJob', () => {
     const [makerEvent] = await db.select().from(auditEvents).where(eq(auditEvents.targetId, quietMaker.id));
     expect(makerEvent!.detail).toMatch(/quill-made/);
 
+    // Every active Administrator is emailed the list (the inactivated maker is not).
+    const notices = await db.select().from(outboxMessages).where(eq(outboxMessages.kind, 'api_user_suspended'));
+    expect(notices.map((m) => m.toAddress)).toEqual(['ada@example.test']);
+    expect(notices[0]!.text).toMatch(/quill-acts \(the user it acts as, quill\.actor@example\.test, is inactive\); quill-made \(its creator, quill\.maker@example\.test, is inactive\)/);
     const { rows } = await listApiUsers(db, admin, { includeInactive: false, limit: 1000 });
     const byName = Object.fromEntries(rows.map((r) => [r.username, r]));
     expect(byName['quill-made']).toMatchObject({ status: 'suspended', suspendedBecause: 'its creator is inactive' });

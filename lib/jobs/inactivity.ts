@@ -8,6 +8,8 @@ import type { Db, Tx } from '@/db/client';
 import { apiUsers, rateLimits } from '@/db/schema';
 import { recordAudit, SYSTEM } from '@/lib/audit';
 import { revokeTokens } from '@/lib/auth/tokens';
+import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
+import { apiUsersSuspendedMail } from '@/lib/mail/templates';
 import { rows } from '@/lib/db-rows';
 import { getOrganization, getSecuritySettings } from '@/lib/settings';
 import { administratorRole, assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
@@ -75,6 +77,19 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
         target: { type: 'api_user', id: key.id, label: key.username },
         detail: `${key.role === 'creator' ? 'Its creator' : 'The user it acts as'}, ${person.email}, was made inactive after ${inactivityDays} days without signing in`,
       });
+    }
+    // And the Administrators (who alone manage API users) are told, as of a key about to expire.
+    if (stopped.length > 0) {
+      const admins = await rows<{ id: string; email: string; first_name: string }>(
+        tx,
+        sql`select u.id, u.email, u.first_name from users u join roles r on r.id = u.role_id where u.status = 'active' and ${administratorRole(sql.raw('r'))}`,
+      );
+      const org = await organizationName(tx);
+      const list = stopped.map((k) => ({
+        username: k.username,
+        reason: `${k.role === 'creator' ? 'its creator' : 'the user it acts as'}, ${inactivated.find((u) => u.id === k.personId)!.email}, is inactive`,
+      }));
+      for (const admin of admins) await enqueueMail(tx, { email: admin.email, userId: admin.id }, apiUsersSuspendedMail(org, admin.first_name, list, portalUrl('/users/api')));
     }
     return { ran: true, inactivated: inactivated.length };
   });

@@ -77,7 +77,7 @@ async function recipientRefusal(tx: Tx, message: { kind: string; userId: string 
   if (!message.userId || message.kind === 'email_changed') return null;
   const [user] = await tx.select({ status: users.status }).from(users).where(eq(users.id, message.userId));
   if (user?.status === 'banned') return `That message is for ${message.toAddress}, who is banned: it is not sent again.`;
-  if (message.kind === 'api_user_expiring' && !(await isActiveAdministrator(tx, message.userId)))
+  if ((message.kind === 'api_user_expiring' || message.kind === 'api_user_suspended') && !(await isActiveAdministrator(tx, message.userId)))
     return `That message is for ${message.toAddress}, who is no longer an active Administrator: it is not sent again.`;
   return null;
 }

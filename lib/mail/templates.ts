@@ -82,6 +82,14 @@ export const credentialsMail = (org: string, name: string, email: string, url: s
     `${org} has set up your account. You sign in with your email address, ${email}. Choose your password with the link below; it works once and expires in ${lifetime(expiresInMs)}.`,
   ], { url, label: 'Choose your password' });
 
+/** To each active Administrator: API users that stopped working because the inactivity job made their person inactive. */
+export const apiUsersSuspendedMail = (org: string, name: string, stopped: { username: string; reason: string }[], url: string) =>
+  compose('api_user_suspended', org, stopped.length === 1 ? `API user ${stopped[0]!.username} stopped working` : `${stopped.length} API users stopped working`, [
+    `Hello ${name},`,
+    `Automatic inactivation made people inactive who hold API users, so ${stopped.length === 1 ? 'this key now refuses' : 'these keys now refuse'} every call (403): ${stopped.map((k) => `${k.username} (${k.reason})`).join('; ')}.`,
+    'Each works again once its person is active again (reactivate them on their profile). Or create a new API user and give its key to the integration.',
+  ], { url, label: 'Open API Users' });
+
 export const apiUserExpiringMail = (org: string, name: string, username: string, expiresAt: Date, url: string) =>
   compose('api_user_expiring', org, `API user ${username} expires soon`, [
     `Hello ${name},`,
