@@ -20,6 +20,9 @@ const { switchEnvironment } = await import('./actions');
 const { addUserAction } = await import('./users/new/actions');
 const { updateSecuritySettingsAction } = await import('./settings/security/actions');
 const { purgeAction, setRetentionAction } = await import('./audit/actions');
+const apiActions = await import('./users/api/actions');
+const { updateRoleAction } = await import('./settings/roles/actions');
+const { cancelImportAction } = await import('./users/import/actions');
 
 let db: Db;
 let member: SessionUser;
@@ -126,6 +129,21 @@ describe('portal server actions refuse callers without the right', () => {
       expect(await setRetentionAction(idle, form({ retentionDays: garbage })), garbage).toMatchObject({ status: 'error', fieldErrors: { retentionDays: [expect.any(String)] } });
     expect(await setRetentionAction(idle, form({ retentionDays: '' }))).toMatchObject({ fieldErrors: { retentionDays: ['Enter a number of days (0 keeps every event forever).'] } });
     expect((await db.select().from(auditSettings))[0]!.retentionDays).toBe(400);
+  });
+
+  it('a crafted id or version is refused in words naming the field, never zod\'s "Invalid UUID" or "Too small"', async () => {
+    const [adminRow] = await db.select().from(users).where(eq(users.id, adminId));
+    session.user = { ...sessionFor(adminRow!, 'Administrator', []), permissions: [...PERMISSIONS], allEnvironments: true };
+    const before = await auditCount();
+    expect(await userActions.validateUserAction(idle, form({ userId: "x' or 1=1--" }))).toMatchObject({ fieldErrors: { userId: ['Choose a user from the list.'] } });
+    expect(await apiActions.revokeApiUserAction(idle, form({ id: 'nope' }))).toMatchObject({ fieldErrors: { id: ['Choose an API user from the list.'] } });
+    expect(await apiActions.deleteApiUserAction(idle, form({}))).toMatchObject({ fieldErrors: { id: ['Choose an API user from the list.'] } });
+    expect(await cancelImportAction(idle, form({ jobId: '1' }))).toMatchObject({ fieldErrors: { jobId: ['Choose an import.'] } });
+    const created = await apiActions.createApiUserAction({ status: 'idle' }, form({ username: 'crafted-envs', scope: 'environments', environmentIds: ' ', expiresAt: '2099-01-01', rateLimitPerMinute: '5' }));
+    expect(created).toMatchObject({ status: 'error', fieldErrors: { environmentIds: ['Choose environments from the list.'] } });
+    const [role] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    expect(await updateRoleAction(idle, form({ roleId: role!.id, version: '', name: 'User', permissions: [] }))).toMatchObject({ fieldErrors: { version: [expect.stringMatching(/^Someone else changed this role/)] } });
+    expect(await auditCount()).toBe(before);
   });
 
   it('an Account Manager cannot reach a user outside their environments', async () => {

@@ -106,7 +106,7 @@ export const newApiUserSchema = z
     description: oneLine(plainTextSchema('description', 500)).default(''),
     scope: z.enum(apiUserScope.enumValues, 'Choose a scope.'),
     userId: z.uuid('Choose the user this key acts as.').optional(),
-    environmentIds: z.array(z.uuid()).default([]),
+    environmentIds: z.array(z.uuid('Choose environments from the list.')).default([]),
     expiresAt: expiresAtSchema,
     rateLimitPerMinute: wholeNumberSchema(1, 100_000, {
       required: 'Enter a whole number of requests a minute.',

@@ -7,7 +7,7 @@ import { users } from '@/db/schema';
 import { action } from '@/lib/action';
 import { renewSession } from '@/lib/auth/session';
 import { findToken } from '@/lib/auth/tokens';
-import { completePasswordLink } from '@/lib/users/access';
+import { completePasswordLink, INVALID_LINK } from '@/lib/users/access';
 import { refuseUnconfirmed } from '@/lib/users/password';
 
 /** The account a link is for, as the password policy reads it (null for a link that does not work). */
@@ -20,7 +20,7 @@ async function linkOwner(tx: Tx, token: string) {
 
 const setPasswordSchema = z
   .object({
-    token: z.string().min(1),
+    token: z.string(INVALID_LINK).min(1, INVALID_LINK),
     password: z.string().min(1, 'Choose a password.'),
     confirmPassword: z.string(),
   });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { action } from '@/lib/action';
 import { principalOf } from '@/lib/auth/principal';
-import { createRole, deleteRole, moveRoleUsers, roleFormSchema, updateRole } from '@/lib/roles';
+import { createRole, deleteRole, moveRoleUsers, roleFormSchema, STALE_ROLE, updateRole } from '@/lib/roles';
 
 export const createRoleAction = action('roles.manage', roleFormSchema, async (input, { tx, user, meta }) => {
   await createRole(tx, principalOf(user), input, meta);
@@ -15,7 +15,7 @@ const idSchema = z.object({ roleId: z.uuid('Choose a role.') });
 export const updateRoleAction = action(
   'roles.manage',
   // version: what the editor saw (roleVersion), so a save over someone else's newer change is refused.
-  z.intersection(idSchema.extend({ version: z.string().min(1) }), roleFormSchema),
+  z.intersection(idSchema.extend({ version: z.string(STALE_ROLE).min(1, STALE_ROLE) }), roleFormSchema),
   async (input, { tx, user, meta }) => {
     const { changed, sessionsEnded } = await updateRole(tx, principalOf(user), input.roleId, input, meta);
     const signedOut = sessionsEnded > 0 ? ` ${sessionsEnded} holder${sessionsEnded === 1 ? ' was' : 's were'} signed out.` : '';

@@ -14,7 +14,7 @@ import { resendInvitation, resetUser, unlockUser } from '@/lib/users/access';
 import { fromUserForm } from '@/lib/users/form';
 import { banSchema, banUser, updateUser, userUpdateSchema, validateUser } from '@/lib/users/update';
 
-const target = z.object({ userId: z.uuid() });
+const target = z.object({ userId: z.uuid('Choose a user from the list.') });
 const page = (id: string) => `/users/${id}`;
 
 export const updateUserAction = action('users.write', fromUserForm(userUpdateSchema.extend(target.shape)), async ({ userId, ...input }, { tx, user, meta }) => {

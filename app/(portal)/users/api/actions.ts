@@ -72,7 +72,7 @@ export async function checkApiUsername(username: string): Promise<{ ok: boolean;
     : { ok: true, message: 'This username is available.' };
 }
 
-const idSchema = z.object({ id: z.uuid() });
+const idSchema = z.object({ id: z.uuid('Choose an API user from the list.') });
 
 // Revoke and Delete run their own transactions (lib/api-users/manage.ts says why), each with its audit event.
 export const revokeApiUserAction = batchedAction('apiUsers.manage', idSchema, async ({ id }, { user, meta }) => {

@@ -8,7 +8,7 @@ import { principalOf } from '@/lib/auth/principal';
 import { cancelImport, startImport } from '@/lib/import/jobs';
 import { drainImports } from '@/lib/import/run';
 
-const target = z.object({ jobId: z.uuid() });
+const target = z.object({ jobId: z.uuid('Choose an import.') });
 const page = (id: string) => `/users/import/${id}`;
 
 export const startImportAction = action(
