@@ -9,8 +9,17 @@ const LOOK: Record<ApiUserStatus, { tone: 'green' | 'amber' | 'red' | 'slate'; l
   suspended: { tone: 'amber', label: 'Suspended' },
 };
 
-/** A suspended key says why: its creator's state, or that of the user it acts as, stops it until they are active again. */
-export function ApiUserStatusBadge({ status, suspendedBecause }: { status: ApiUserStatus; suspendedBecause?: string | null }) {
-  const label = status === 'suspended' ? `Suspended: ${suspendedBecause}` : LOOK[status].label;
-  return <Badge tone={LOOK[status].tone}>{label}</Badge>;
+/**
+ * A suspended key says why (its creator's state, or that of the user it acts as, stops it until they
+ * are active again): in two words under the badge, the sentence in a tooltip, so the row keeps its width.
+ */
+export function ApiUserStatusBadge({ status, suspendedBecause, suspendedLabel }: { status: ApiUserStatus; suspendedBecause?: string | null; suspendedLabel?: string | null }) {
+  const badge = <Badge tone={LOOK[status].tone}>{LOOK[status].label}</Badge>;
+  if (status !== 'suspended' || !suspendedBecause || !suspendedLabel) return badge;
+  return (
+    <span className="block">
+      {badge}
+      <span className="mt-0.5 block text-xs whitespace-nowrap text-slate-600" title={`Suspended: ${suspendedBecause}. It works again once they are active.`}>{suspendedLabel}</span>
+    </span>
+  );
 }

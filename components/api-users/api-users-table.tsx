@@ -95,22 +95,22 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
               <tbody className="divide-y divide-slate-100">
                 {rows.map((row) => (
                   <tr key={row.id} className="align-top hover:bg-slate-50">
-                    <td className="max-w-56 px-3 py-2">
+                    <td className="max-w-48 px-3 py-2">
                       <span className="block truncate font-medium" title={row.username}>{row.username}</span>
                       {row.description && <span className="block truncate text-xs text-slate-600" title={row.description}>{row.description}</span>}
                     </td>
-                    <td className="max-w-56 px-3 py-2">
+                    <td className="max-w-48 px-3 py-2">
                       <span className="block truncate" title={SCOPES[row.scope]}>{SCOPES[row.scope]}</span>
                       {scopeDetail(row) && <span className="block truncate text-xs text-slate-600" title={scopeDetail(row)!}>{scopeDetail(row)}</span>}
                     </td>
-                    <td className="max-w-48 px-3 py-2">
+                    <td className="max-w-44 px-3 py-2">
                       <ShortDate value={row.createdAt} />
                       <span className="block truncate text-xs text-slate-600" title={row.createdByLabel}>{row.createdByLabel}</span>
                     </td>
                     <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
                     <td className="px-3 py-2 whitespace-nowrap">{perMinute(row.rateLimitPerMinute)}</td>
                     <td className="px-3 py-2"><ShortDate value={row.lastUsedAt} /></td>
-                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} suspendedBecause={row.suspendedBecause} /></td>
+                    <td className="px-3 py-2"><ApiUserStatusBadge status={row.status} suspendedBecause={row.suspendedBecause} suspendedLabel={row.suspendedLabel} /></td>
                     <td className="px-3 py-2">{actions(row)}</td>
                   </tr>
                 ))}
@@ -126,8 +126,11 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
                     <p className="font-medium [overflow-wrap:anywhere]">{row.username}</p>
                     {row.description && <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.description}</p>}
                   </div>
-                  <ApiUserStatusBadge status={row.status} suspendedBecause={row.suspendedBecause} />
+                  <ApiUserStatusBadge status={row.status} />
                 </div>
+                {row.status === 'suspended' && row.suspendedBecause && (
+                  <p className="mt-2 text-sm text-amber-800">Suspended: {row.suspendedBecause}. It works again once they are active.</p>
+                )}
                 <dl className="mt-2 grid grid-cols-[6rem_1fr] gap-x-2 gap-y-1 text-sm">
                   <dt className="text-slate-600">Scope</dt>
                   <dd className="min-w-0 [overflow-wrap:anywhere]">{SCOPES[row.scope]}{scopeDetail(row) ? `: ${scopeDetail(row)}` : ''}</dd>

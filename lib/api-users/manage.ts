@@ -28,10 +28,21 @@ type StatusRow = { revokedAt: Date | null; expiresAt: Date; creatorStatus?: stri
  * it is banned or inactive, or the user a Specific User key acts as is banned, inactive or still invited
  * (a lock does not stop it). The inactivity job makes people inactive unattended; the list says so.
  */
-export function suspendedBecause(row: StatusRow): string | null {
-  if (row.creatorStatus === 'banned' || row.creatorStatus === 'inactive') return `its creator is ${row.creatorStatus}`;
-  if (row.actsAsStatus === 'banned' || row.actsAsStatus === 'inactive' || row.actsAsStatus === 'invited') return `the user it acts as is ${row.actsAsStatus}`;
+function suspension(row: StatusRow): { who: 'creator' | 'user'; status: string } | null {
+  if (row.creatorStatus === 'banned' || row.creatorStatus === 'inactive') return { who: 'creator', status: row.creatorStatus };
+  if (row.actsAsStatus === 'banned' || row.actsAsStatus === 'inactive' || row.actsAsStatus === 'invited') return { who: 'user', status: row.actsAsStatus };
   return null;
+}
+
+export function suspendedBecause(row: StatusRow): string | null {
+  const s = suspension(row);
+  return s && (s.who === 'creator' ? `its creator is ${s.status}` : `the user it acts as is ${s.status}`);
+}
+
+/** The same in two words, for the table's Status column ("Creator banned", "User inactive"). */
+export function suspendedLabel(row: StatusRow): string | null {
+  const s = suspension(row);
+  return s && `${s.who === 'creator' ? 'Creator' : 'User'} ${s.status}`;
 }
 
 /** A key's state; `suspended` while suspendedBecause names a reason. */
@@ -326,7 +337,7 @@ export async function listApiUsers(q: Queryable, viewer: Principal, options: { i
     .orderBy(asc(usernameKey))
     .limit(limit + 1);
   const now = new Date();
-  const rows = found.slice(0, limit).map((r) => ({ ...r, status: apiUserStatus(r, now), suspendedBecause: suspendedBecause(r) }));
+  const rows = found.slice(0, limit).map((r) => ({ ...r, status: apiUserStatus(r, now), suspendedBecause: suspendedBecause(r), suspendedLabel: suspendedLabel(r) }));
   return { rows, next: found.length > limit ? rows.at(-1)!.username.toLowerCase() : null };
 }
 

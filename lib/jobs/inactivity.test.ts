@@ -96,8 +96,8 @@ describe('runInactivityJob', () => {
     expect(notices[0]!.text).toMatch(/quill-acts \(the user it acts as, quill\.actor@example\.test, is inactive\); quill-made \(its creator, quill\.maker@example\.test, is inactive\)/);
     const { rows } = await listApiUsers(db, admin, { includeInactive: false, limit: 1000 });
     const byName = Object.fromEntries(rows.map((r) => [r.username, r]));
-    expect(byName['quill-made']).toMatchObject({ status: 'suspended', suspendedBecause: 'its creator is inactive' });
-    expect(byName['quill-acts']).toMatchObject({ status: 'suspended', suspendedBecause: 'the user it acts as is inactive' });
+    expect(byName['quill-made']).toMatchObject({ status: 'suspended', suspendedBecause: 'its creator is inactive', suspendedLabel: 'Creator inactive' });
+    expect(byName['quill-acts']).toMatchObject({ status: 'suspended', suspendedBecause: 'the user it acts as is inactive', suspendedLabel: 'User inactive' });
     expect(byName['quill-other']!.status).toBe('active');
     expect((await countApiUsers(db, { includeInactive: false })).suspended).toBeGreaterThanOrEqual(2);
     void untouched;
