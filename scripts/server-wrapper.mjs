@@ -2,6 +2,8 @@
 // own that overwrites whatever the client sent under that name (see lib/request.ts), and HSTS when the
 // portal's public URL is https (decided at run time, unlike next.config.ts headers, fixed at build), and
 // a 400 for a path with a broken percent-escape (Next.js would answer it with a 500).
+import { createHash } from 'node:crypto';
+
 export const PEER_HEADER = 'x-userdesk-peer';
 
 const HSTS = 'max-age=63072000; includeSubDomains';
@@ -18,12 +20,17 @@ export function hasBrokenEscape(url) {
   }
 }
 
+// The bad-path page's only style, allowed by its hash: the policy lets nothing else in.
+const BAD_PATH_STYLE =
+  'body{margin:0;background:#f8fafc;color:#0f172a;font:16px/1.5 ui-sans-serif,system-ui,sans-serif}main{max-width:28rem;margin:3rem auto;padding:0 1rem}h1{font-size:1.25rem}a{color:#4338ca}';
+const BAD_PATH_STYLE_HASH = createHash('sha256').update(BAD_PATH_STYLE).digest('base64');
+
 /**
  * The security headers of lib/security-headers.ts (this file is plain JavaScript and cannot import it;
  * scripts/server-wrapper.test.ts holds the two together), with a stricter policy: this page runs nothing.
  */
 const BAD_PATH_SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${BAD_PATH_STYLE_HASH}'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
@@ -46,7 +53,8 @@ function badPath(req, res) {
   res.end(
     api
       ? JSON.stringify({ type: '/docs/api#problem-invalid', title: 'Invalid request', status: 400, detail })
-      : `<!doctype html><html lang="en"><title>Bad request — Userdesk</title><h1>Bad request</h1><p>${detail}</p><p><a href="/">Go to Userdesk</a></p></html>`,
+      : // The viewport tag, or a phone lays the page out 980 px wide and shrinks its text to a speck.
+        `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Bad request · Userdesk</title><style>${BAD_PATH_STYLE}</style><main><h1>Bad request</h1><p>${detail}</p><p><a href="/">Go to Userdesk</a></p></main></html>`,
   );
 }
 

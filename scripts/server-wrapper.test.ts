@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SECURITY_HEADERS } from '@/lib/security-headers';
@@ -42,6 +43,24 @@ describe('paths with a broken percent-escape', () => {
       expect(hasBrokenEscape(url), url).toBe(true);
     for (const url of ['/users', '/users/%E0%A4%A4', '/api/v1/users/abc', '/users?q=%zz', '/%2F%2Fevil', '/%25', undefined])
       expect(hasBrokenEscape(url), String(url)).toBe(false);
+  });
+
+  it('get a page that a phone shows at its own width, with its text in a main landmark and the site\'s title style', async () => {
+    const server = createServer(withPeerAddress((_req, res) => res.end('app')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/users/%E0%A4%A`);
+      const html = await response.text();
+      // Its one style is let in by the policy's hash, and nothing else is.
+      const style = /<style>(.*)<\/style>/s.exec(html)?.[1] ?? '';
+      expect(response.headers.get('content-security-policy')).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+      // Without the viewport tag a phone lays the page out 980 px wide and shrinks it to unreadable text.
+      expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+      expect(html).toMatch(/<main>.*<h1>Bad request<\/h1>.*<\/main>/s);
+      expect(html).toContain('<title>Bad request · Userdesk</title>');
+    } finally {
+      server.close();
+    }
   });
 
   it('get a 400 before the application (Next.js would answer 500), problem+json under the REST API', async () => {
