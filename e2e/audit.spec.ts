@@ -70,3 +70,27 @@ test('the audit log and its export are closed to those without audit.read', asyn
   const response = await page.request.get('/audit/export');
   expect(response.status()).toBe(403);
 });
+
+test('keyboard: removing a filter chip, Events by someone and the page links put focus on the line that says what the list now shows', async ({ page, login }) => {
+  await login.signInAs('admin');
+  const results = page.locator('#audit-results');
+
+  // A chip goes away with its filter: focus must not fall to the page body.
+  await page.goto('/audit?action=auth.sign_in&from=2000-01-01');
+  await page.getByRole('link', { name: /From 2000-01-01/ }).press('Enter');
+  await expect(page).not.toHaveURL(/from=/);
+  await expect(results).toBeFocused();
+  await expect(results).toContainText(/events? match the filters/);
+
+  await page.getByRole('link', { name: /^Events by Ada Admin/ }).first().press('Enter');
+  await expect(page).toHaveURL(/actor=/);
+  await expect(results).toBeFocused();
+
+  // A page far back in time (a cursor in the future shows every event): Newest events goes away on the first page.
+  await page.goto('/audit?after=2100-01-01T00:00:00.000000Z_999999999');
+  await page.getByRole('link', { name: 'Newest events' }).press('Enter');
+  await expect(page).not.toHaveURL(/after=/);
+  await expect(results).toBeFocused();
+  await expect(page.locator(':focus-visible')).toHaveCount(1);
+  await expectAccessible(page);
+});

@@ -22,15 +22,28 @@ export function ListLink({ focusTarget, onClick, ...props }: ComponentProps<type
   );
 }
 
+function takePendingFocus() {
+  if (!pending) return;
+  const target = document.querySelector<HTMLElement>(pending);
+  pending = null;
+  target?.focus();
+}
+
 /** Rendered with each list: gives focus to what a ListLink asked for, once the list it led to is shown. */
 export function ListFocus() {
   useEffect(() => {
     rememberList();
-    if (!pending) return;
-    const target = document.querySelector<HTMLElement>(pending);
-    pending = null;
-    target?.focus();
+    takePendingFocus();
   }, []);
+  return null;
+}
+
+/**
+ * The same for a page that is not a user list (the audit log): keyed by the page's query, so it mounts
+ * afresh with each view the links lead to, and leaves the user list to return to as it is.
+ */
+export function PendingFocus() {
+  useEffect(takePendingFocus, []);
   return null;
 }
 

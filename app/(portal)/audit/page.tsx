@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { inputClass } from '@/components/ui/field';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
+import { ListLink, PendingFocus } from '@/components/users/list-focus';
 import { db } from '@/db';
 import { getRetentionDays, lastVerification } from '@/lib/audit/chain';
 import { actionLabel, describeAuditEvent, groupByDay } from '@/lib/audit/describe';
@@ -18,6 +18,20 @@ import { RetentionForm } from './retention-form';
 export const metadata: Metadata = { title: 'Audit log' };
 
 const FILTERS = ['actor', 'target', 'action', 'env', 'from', 'to'] as const;
+
+// Where a link that changes the list (a chip, Clear, Events by, a page link) puts focus once the new list
+// shows: that link is often gone (a removed chip, Newest events on the first page) or at the bottom of a
+// page that has scrolled back to its top.
+const RESULTS = '#audit-results';
+
+/** What the list shows, said where focus lands: the page's place in the whole when there is more than one. */
+function resultsLine(count: number, { first, last, filtered }: { first: boolean; last: boolean; filtered: boolean }) {
+  const number = count.toLocaleString('en');
+  const noun = count === 1 ? 'event' : 'events';
+  if (first && last) return filtered ? `${number} ${noun} ${count === 1 ? 'matches' : 'match'} the filters` : `${number} ${noun}`;
+  const which = first ? `The newest ${number} ${noun}` : last ? `The oldest ${number} ${noun}` : `${number} older ${noun}`;
+  return filtered ? `${which} that match the filters` : which;
+}
 
 function auditHref(params: AuditParams, change: Partial<AuditParams>, path = '/audit') {
   const merged: Record<string, string | undefined> = { ...params, after: undefined, ...change };
@@ -115,7 +129,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <Button type="submit">Apply filters</Button>
           {active.length > 0 && (
             <Button asChild variant="ghost">
-              <Link href="/audit">Clear</Link>
+              <ListLink href="/audit" focusTarget={RESULTS}>Clear</ListLink>
             </Button>
           )}
         </div>
@@ -125,89 +139,95 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <ul aria-label="Active filters" className="mb-4 flex flex-wrap gap-2">
           {active.map((f) => (
             <li key={f}>
-              <Link href={auditHref(params, { [f]: undefined })} className="inline-flex items-center gap-1 rounded-full bg-indigo-50 px-3 py-1 text-xs font-medium text-indigo-800 ring-1 ring-indigo-200 hover:bg-indigo-100">
+              <ListLink href={auditHref(params, { [f]: undefined })} focusTarget={RESULTS} className="inline-flex items-center gap-1 rounded-full bg-indigo-50 px-3 py-1 text-xs font-medium text-indigo-800 ring-1 ring-indigo-200 hover:bg-indigo-100">
                 {chipText[f](params[f]!)} <span aria-hidden>×</span>
                 <span className="sr-only">(remove this filter)</span>
-              </Link>
+              </ListLink>
             </li>
           ))}
         </ul>
       )}
 
-      <section aria-label="Events" aria-live="polite">
-        {backwards ? (
-          // The section is the live region that announces it: no role of its own.
-          <Alert tone="error" announce={false}>
-            <span id="audit-range-error">From ({params.from}) is after To ({params.to}), so no event can match. Choose a From date on or before the To date.</span>
-          </Alert>
-        ) : unresolved ? (
-          // Say what each box takes (lib/audit/search resolveIds): an actor is a person's email or id; a target also a role or environment name.
-          <Alert tone="info">
-            {params.actor && params.target
-              ? 'No one matches that actor or target. Actor: an email address or an id. Target: an email address, a role or environment name, or an id.'
-              : params.actor
-                ? `No user matches the actor “${params.actor}”. Use their full email address or their id.`
-                : `No user, role or environment matches the target “${params.target}”. Use a full email address, a role or environment name, or an id.`}
-          </Alert>
-        ) : described.length === 0 ? (
-          <Alert tone="info">No events match these filters. Widen the dates or remove a filter.</Alert>
-        ) : (
-          groupByDay(described).map((group) => (
-            <div key={group.day} className="mb-6">
-              <h2 className="mb-2 text-sm font-semibold text-slate-700">{group.day} (UTC)</h2>
-              <ol className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
-                {group.events.map((d) => (
-                  <li key={d.id} className="px-4 py-3 text-sm">
-                    <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-                      <p className="min-w-0 text-slate-900 [overflow-wrap:anywhere]">{d.sentence}</p>
-                      <span className="shrink-0 text-xs text-slate-600">
-                        <LocalTime value={d.at} inline />
-                      </span>
-                    </div>
-                    {d.changes.length > 0 && (
-                      <table className="mt-2 w-full max-w-2xl table-fixed text-xs">
-                        <caption className="sr-only">Changed fields</caption>
-                        <thead className="text-left text-slate-600">
-                          <tr>
-                            <th scope="col" className="w-1/4 py-1 pr-2 font-medium">Field</th>
-                            <th scope="col" className="py-1 pr-2 font-medium">Before</th>
-                            <th scope="col" className="py-1 font-medium">After</th>
+      <PendingFocus key={JSON.stringify(params)} />
+      <section aria-label="Events">
+        {/* The live region and focus target: what the list shows, or why it shows nothing. Not the whole
+            section, which would read out every event of a new page. */}
+        <div id="audit-results" tabIndex={-1} aria-live="polite" className="mb-2 rounded-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+          {backwards ? (
+            // The region above announces it: no role of its own.
+            <Alert tone="error" announce={false}>
+              <span id="audit-range-error">From ({params.from}) is after To ({params.to}), so no event can match. Choose a From date on or before the To date.</span>
+            </Alert>
+          ) : unresolved ? (
+            // Say what each box takes (lib/audit/search resolveIds): an actor is a person's email or id; a target also a role or environment name.
+            <Alert tone="info" announce={false}>
+              {params.actor && params.target
+                ? 'No one matches that actor or target. Actor: an email address or an id. Target: an email address, a role or environment name, or an id.'
+                : params.actor
+                  ? `No user matches the actor “${params.actor}”. Use their full email address or their id.`
+                  : `No user, role or environment matches the target “${params.target}”. Use a full email address, a role or environment name, or an id.`}
+            </Alert>
+          ) : described.length === 0 ? (
+            <Alert tone="info" announce={false}>No events match these filters. Widen the dates or remove a filter.</Alert>
+          ) : (
+            <p className="text-sm text-slate-600">{resultsLine(described.length, { first: !params.after, last: !next, filtered: active.length > 0 })}</p>
+          )}
+        </div>
+        {groupByDay(described).map((group) => (
+          <div key={group.day} className="mb-6">
+            <h2 className="mb-2 text-sm font-semibold text-slate-700">{group.day} (UTC)</h2>
+            <ol className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+              {group.events.map((d) => (
+                <li key={d.id} className="px-4 py-3 text-sm">
+                  <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+                    <p className="min-w-0 text-slate-900 [overflow-wrap:anywhere]">{d.sentence}</p>
+                    <span className="shrink-0 text-xs text-slate-600">
+                      <LocalTime value={d.at} inline />
+                    </span>
+                  </div>
+                  {d.changes.length > 0 && (
+                    <table className="mt-2 w-full max-w-2xl table-fixed text-xs">
+                      <caption className="sr-only">Changed fields</caption>
+                      <thead className="text-left text-slate-600">
+                        <tr>
+                          <th scope="col" className="w-1/4 py-1 pr-2 font-medium">Field</th>
+                          <th scope="col" className="py-1 pr-2 font-medium">Before</th>
+                          <th scope="col" className="py-1 font-medium">After</th>
+                        </tr>
+                      </thead>
+                      {/* A phone cannot show a title tooltip: there values wrap, and only wider screens truncate. */}
+                      <tbody>
+                        {d.changes.map((c) => (
+                          <tr key={c.field} className="align-top">
+                            <th scope="row" className="py-0.5 pr-2 text-left font-normal text-slate-700">{c.field}</th>
+                            <td className="py-0.5 pr-2 text-slate-600 [overflow-wrap:anywhere] sm:truncate" title={c.before}>{c.before}</td>
+                            <td className="py-0.5 text-slate-900 [overflow-wrap:anywhere] sm:truncate" title={c.after}>{c.after}</td>
                           </tr>
-                        </thead>
-                        {/* A phone cannot show a title tooltip: there values wrap, and only wider screens truncate. */}
-                        <tbody>
-                          {d.changes.map((c) => (
-                            <tr key={c.field} className="align-top">
-                              <th scope="row" className="py-0.5 pr-2 text-left font-normal text-slate-700">{c.field}</th>
-                              <td className="py-0.5 pr-2 text-slate-600 [overflow-wrap:anywhere] sm:truncate" title={c.before}>{c.before}</td>
-                              <td className="py-0.5 text-slate-900 [overflow-wrap:anywhere] sm:truncate" title={c.after}>{c.after}</td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    )}
-                    {d.event.actorId && params.actor !== d.event.actorId && (
-                      <Link href={auditHref(params, { actor: d.event.actorId })} className="mt-1 inline-block text-xs text-indigo-700 hover:underline">
-                        Events by {names.get(d.event.actorId) ?? d.event.actorLabel}
-                      </Link>
-                    )}
-                  </li>
-                ))}
-              </ol>
-            </div>
-          ))
-        )}
+                        ))}
+                      </tbody>
+                    </table>
+                  )}
+                  {d.event.actorId && params.actor !== d.event.actorId && (
+                    <ListLink href={auditHref(params, { actor: d.event.actorId })} focusTarget={RESULTS} className="mt-1 inline-block text-xs text-indigo-700 hover:underline">
+                      Events by {names.get(d.event.actorId) ?? d.event.actorLabel}
+                    </ListLink>
+                  )}
+                </li>
+              ))}
+            </ol>
+          </div>
+        ))}
       </section>
 
       <nav aria-label="Pages" className="mt-4 flex gap-2">
         {params.after && (
           <Button asChild variant="secondary">
-            <Link href={auditHref(params, {})}>Newest events</Link>
+            <ListLink href={auditHref(params, {})} focusTarget={RESULTS}>Newest events</ListLink>
           </Button>
         )}
         {next && (
           <Button asChild variant="secondary">
-            <Link href={auditHref(params, { after: next })}>Older events</Link>
+            <ListLink href={auditHref(params, { after: next })} focusTarget={RESULTS}>Older events</ListLink>
           </Button>
         )}
       </nav>
