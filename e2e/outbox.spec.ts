@@ -89,3 +89,16 @@ test.describe('Outbox', () => {
     }
   });
 });
+
+test('keyboard: Newest and Older messages put focus on the line that says which messages the page shows', async ({ page, login }) => {
+  await login.signInAs('admin');
+  const results = page.locator('#outbox-results');
+  // A page far back in time (a cursor in the future shows every message): Newest goes away on the first page.
+  await page.goto('/outbox?before=2100-01-01T00:00:00.000000Z_00000000-0000-0000-0000-000000000000');
+  await page.getByRole('navigation', { name: 'Pagination' }).getByRole('link', { name: 'Newest' }).press('Enter');
+  await expect(page).toHaveURL(/\/outbox$/);
+  await expect(results).toBeFocused();
+  await expect(results).toHaveText(/^(The newest )?\d+ messages?$/);
+  await expect(page.locator(':focus-visible')).toHaveCount(1);
+  await expectAccessible(page);
+});

@@ -4,6 +4,7 @@ import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/badge';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
+import { ListLink, PendingFocus } from '@/components/users/list-focus';
 import { db } from '@/db';
 import { principalOf } from '@/lib/auth/principal';
 import { requireAdministrator } from '@/lib/auth/session';
@@ -58,6 +59,18 @@ const duration = (seconds: number) => {
   if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
   return `${Math.round(seconds / 86_400)} days`;
 };
+// Where Newest and Older messages put focus once the new page shows: Newest is gone from the first
+// page, and Older messages stays at the bottom of a page that has scrolled back to its top.
+const RESULTS = '#outbox-results';
+
+/** What the list shows, said where focus lands (and announced when a status filter changes it). */
+function resultsLine(count: number, status: OutboxStatus | undefined, { first, last }: { first: boolean; last: boolean }) {
+  const noun = `${status ? `${STATUS[status].label.toLowerCase()} ` : ''}${count === 1 ? 'message' : 'messages'}`;
+  const number = count.toLocaleString('en-US');
+  if (first && last) return `${number} ${noun}`;
+  return first ? `The newest ${number} ${noun}` : last ? `The oldest ${number} ${noun}` : `${number} older ${noun}`;
+}
+
 const rate = (perSecond: number) => `${perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1)}/s`;
 
 function QueueSummary({ queue }: { queue: QueueFigures }) {
@@ -118,17 +131,23 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
           );
         })}
       </nav>
-      {messages.length === 0 ? (
-        <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
-          <p className="text-base font-medium">{params.status ? `No ${STATUS[params.status].label.toLowerCase()} messages` : 'No messages yet'}</p>
-          <p className="mt-1 text-sm text-slate-600">{emptyNote(params.status, smtp)}</p>
-          {params.status && (
-            <Link href="/outbox" className="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">
-              Show all messages
-            </Link>
-          )}
-        </div>
-      ) : (
+      <PendingFocus key={`${params.status}_${params.before}`} />
+      <div id="outbox-results" tabIndex={-1} aria-live="polite" data-focus-fallback className="mb-2 rounded-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+        {messages.length > 0 ? (
+          <p className="text-sm text-slate-600">{resultsLine(messages.length, params.status, { first: !paged, last: !next })}</p>
+        ) : (
+          <div className="rounded-lg bg-white px-6 py-12 text-center shadow-sm ring-1 ring-slate-200">
+            <p className="text-base font-medium">{params.status ? `No ${STATUS[params.status].label.toLowerCase()} messages` : 'No messages yet'}</p>
+            <p className="mt-1 text-sm text-slate-600">{emptyNote(params.status, smtp)}</p>
+            {params.status && (
+              <Link href="/outbox" className="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">
+                Show all messages
+              </Link>
+            )}
+          </div>
+        )}
+      </div>
+      {messages.length > 0 && (
         <ol className="space-y-3">
           {messages.map((m) => (
             <li key={m.id}>
@@ -159,11 +178,11 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
         </ol>
       )}
       <nav aria-label="Pagination" className="mt-4 flex gap-3">
-        {paged && <Link href={filterHref(params.status)} className="text-sm font-medium text-indigo-700 hover:underline">Newest</Link>}
+        {paged && <ListLink href={filterHref(params.status)} focusTarget={RESULTS} className="text-sm font-medium text-indigo-700 hover:underline">Newest</ListLink>}
         {next && (
-          <Link href={`/outbox?${new URLSearchParams({ ...(params.status ? { status: params.status } : {}), before: next })}`} className="text-sm font-medium text-indigo-700 hover:underline">
+          <ListLink href={`/outbox?${new URLSearchParams({ ...(params.status ? { status: params.status } : {}), before: next })}`} focusTarget={RESULTS} className="text-sm font-medium text-indigo-700 hover:underline">
             Older messages
-          </Link>
+          </ListLink>
         )}
       </nav>
     </>
