@@ -33,3 +33,26 @@ test('a wrong current password is said once, not after its own label', async ({ 
   await expect(summary).toBeFocused();
   await expect(summary.getByRole('link')).toHaveText('The current password is incorrect.');
 });
+
+test('Forgot password with no email: the summary that takes focus names the field and leads to it', async ({ page }) => {
+  await page.goto('/forgot-password');
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  const summary = page.getByRole('main').getByRole('alert');
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole('link')).toHaveText('Email: Enter an email address.');
+  await summary.getByRole('link').press('Enter');
+  await expect(page.getByLabel('Email')).toBeFocused();
+});
+
+test('a bad audit retention: the summary that takes focus names the field and leads to it', async ({ page, login }) => {
+  await login.signInAs('admin');
+  await page.goto('/audit');
+  const days = page.getByLabel('Keep events for (days)');
+  await days.fill('-5');
+  await page.getByRole('button', { name: 'Save retention' }).click();
+  const summary = page.getByRole('region', { name: 'Retention' }).getByRole('alert');
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole('link')).toHaveText('Keep events for (days): Enter 0 (keep forever) or more days.');
+  await summary.getByRole('link').press('Enter');
+  await expect(days).toBeFocused();
+});
