@@ -27,6 +27,17 @@ test('first run: create the organization and its first Administrator, then sign 
   // Nothing typed is lost on an error.
   await expect(page.getByLabel('Organization name')).toHaveValue('Globex');
 
+  // A bad email beside a weak, mistyped password: all three are said in one try, not the email first.
+  await page.getByLabel('Email').fill('hank-at-globex');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByLabel('Confirm password').fill('shorter');
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(summary).toContainText('Email: Enter a valid email address');
+  await expect(summary).toContainText('Password: Use at least 12 characters.');
+  await expect(summary).toContainText('Confirm password: The passwords do not match.');
+  await expect(summary).toBeFocused();
+  await page.getByLabel('Email').fill('hank@globex.test');
+
   // Weak and mistyped at once: both are said in one try.
   await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByLabel('Confirm password').fill('shorter');
