@@ -1,6 +1,9 @@
 import { expect, expectAccessible, signOut, test } from './fixtures';
 
 // Runs against a server with an empty database: the first-run experience.
+// A long name, as many a company's legal name is: the top bar must not cut it off on a phone.
+const ORGANIZATION = 'Globex Internationale Versicherungsgesellschaft AG';
+
 test('first run: create the organization and its first Administrator, then sign in again', async ({ page, login }) => {
   await page.goto('/users');
   await expect(page).toHaveURL(/\/setup$/);
@@ -9,7 +12,7 @@ test('first run: create the organization and its first Administrator, then sign 
   await expect(page).toHaveTitle('Set up Userdesk');
   await expectAccessible(page);
 
-  await page.getByLabel('Organization name').fill('Globex');
+  await page.getByLabel('Organization name').fill(ORGANIZATION);
   await page.getByLabel('First name').fill('Hank');
   await page.getByLabel('Last name').fill('Scorpio');
   await page.getByLabel('Email').fill('hank@globex.test');
@@ -25,7 +28,7 @@ test('first run: create the organization and its first Administrator, then sign 
   await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Password', { exact: true })).toHaveAccessibleDescription(/Use at least 12 characters\./);
   // Nothing typed is lost on an error.
-  await expect(page.getByLabel('Organization name')).toHaveValue('Globex');
+  await expect(page.getByLabel('Organization name')).toHaveValue(ORGANIZATION);
 
   // A bad email beside a weak, mistyped password: all three are said in one try, not the email first.
   await page.getByLabel('Email').fill('hank-at-globex');
@@ -58,7 +61,15 @@ test('first run: create the organization and its first Administrator, then sign 
   await page.getByLabel('Confirm password').fill('Volcano-Lair-Hammock-9');
   await page.getByRole('button', { name: 'Create organization' }).click();
   await expect(page).toHaveURL(/\/users$/);
-  await expect(page.getByRole('banner')).toContainText('Globex');
+  await expect(page.getByRole('banner')).toContainText(ORGANIZATION);
+  // On a phone the name wraps in the top bar instead of ending in "…", and the account menu says it too.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const organization = page.getByRole('banner').getByText(ORGANIZATION);
+  expect(await organization.evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight)).toBe(true);
+  await page.getByRole('button', { name: /Account menu/ }).click();
+  await expect(page.getByRole('menu')).toContainText(ORGANIZATION);
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 1280, height: 720 });
   await expect(page.getByRole('cell', { name: 'hank@globex.test' })).toBeVisible();
 
   // Setup is over: it cannot be run again.

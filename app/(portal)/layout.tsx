@@ -53,10 +53,13 @@ export default async function PortalLayout({ children }: { children: ReactNode }
           </aside>
           <div className="flex min-w-0 flex-1 flex-col">
             <header className="sticky top-0 z-30 flex h-14 items-center justify-between gap-3 border-b border-slate-200 bg-white/95 px-4 backdrop-blur md:px-8">
-              <p className="min-w-0 truncate text-sm font-medium text-slate-900">{organization?.name}</p>
+              {/* Two lines before it is cut (a phone leaves it little room), the whole name in the account menu. */}
+              <p className="line-clamp-2 min-w-0 text-sm/tight font-medium text-slate-900 [overflow-wrap:anywhere]" title={organization?.name}>
+                {organization?.name}
+              </p>
               <div className="flex items-center gap-3">
                 {environments.length > 1 && <EnvironmentSwitcher environments={environments} currentId={current?.id} switchEnvironment={switchEnvironment} />}
-                <UserMenu name={name} email={user.email} roleName={user.roleName} />
+                <UserMenu name={name} email={user.email} roleName={user.roleName} organization={organization?.name} />
               </div>
             </header>
             <main id="main" tabIndex={-1} className="flex-1 px-4 py-5 focus:outline-none md:px-8 md:py-6">

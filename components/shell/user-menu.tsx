@@ -5,8 +5,8 @@ import { signOut } from 'next-auth/react';
 import Link from 'next/link';
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from '@/components/ui/dropdown-menu';
 
-/** The account menu. Not modal: a modal menu hides the page from screen readers while it stays focusable (axe aria-hidden-focus). */
-export function UserMenu({ name, email, roleName }: { name: string; email: string; roleName: string }) {
+/** The account menu, which says in full what the top bar may cut short. Not modal: a modal menu hides the page from screen readers while it stays focusable (axe aria-hidden-focus). */
+export function UserMenu({ name, email, roleName, organization }: { name: string; email: string; roleName: string; organization?: string }) {
   const initials = name
     .split(/\s+/)
     .map((part) => part[0])
@@ -25,10 +25,10 @@ export function UserMenu({ name, email, roleName }: { name: string; email: strin
         <span className="hidden max-w-40 truncate lg:inline">{name}</span>
       </DropdownMenuTrigger>
       <DropdownMenuContent className="w-64">
-        <div className="px-2.5 py-2">
-          <p className="truncate font-medium text-slate-900">{name}</p>
-          <p className="truncate text-xs text-slate-600">{email}</p>
-          <p className="text-xs text-slate-600">{roleName}</p>
+        <div className="px-2.5 py-2 [overflow-wrap:anywhere]">
+          <p className="font-medium text-slate-900">{name}</p>
+          <p className="text-xs text-slate-600">{email}</p>
+          <p className="text-xs text-slate-600">{organization ? `${roleName} at ${organization}` : roleName}</p>
         </div>
         <DropdownMenuSeparator />
         <DropdownMenuItem asChild>
