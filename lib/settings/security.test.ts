@@ -39,6 +39,19 @@ describe('securitySettingsSchema', () => {
     expect(errorsFor('inactivityDays', '-9007199254740993')).toEqual(['Inactivate after days without sign-in must be at least 0.']);
   });
 
+  it('a warning not below the maximum age is said in the same answer as another field\'s error, not on the next save', () => {
+    const result = securitySettingsSchema.safeParse({ ...form, lockoutThreshold: '2', resetLifetimeMinutes: '1.5', passwordMaxAgeDays: '10', passwordWarningDays: '20' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => [i.path[0], i.message])).toEqual([
+      ['lockoutThreshold', 'Failed attempts before lock must be at least 3.'],
+      ['resetLifetimeMinutes', 'Reset link lifetime (minutes) must be a whole number.'],
+      ['passwordWarningDays', expect.stringMatching(/^Expiry warning \(days\) must be fewer than the password maximum age/)],
+    ]);
+    // Not compared when either of the two is itself wrong: its own error says it.
+    const garbage = securitySettingsSchema.safeParse({ ...form, passwordMaxAgeDays: 'ten', passwordWarningDays: '20' });
+    expect(garbage.error?.issues.map((i) => i.path[0])).toEqual(['passwordMaxAgeDays']);
+  });
+
   it('keeps the ranges and reads what a form sends', () => {
     expect(errorsFor('lockoutThreshold', '2')).toEqual(['Failed attempts before lock must be at least 3.']);
     expect(errorsFor('lockoutThreshold', '101')).toEqual(['Failed attempts before lock must be at most 100.']);

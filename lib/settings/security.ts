@@ -61,7 +61,13 @@ const warningBelowAge = (s: Values) => s.passwordMaxAgeDays === 0 || s.passwordW
  */
 export const securitySettingsSchema = fields
   .extend({ opened: z.string().max(4_000).optional() })
-  .refine(warningBelowAge, { path: ['passwordWarningDays'], message: WARNING_NOT_BELOW_AGE });
+  // Compared whenever the two are themselves valid, so a mistake elsewhere (1.5 minutes) does not hold it
+  // back to the next save.
+  .refine(warningBelowAge, {
+    path: ['passwordWarningDays'],
+    message: WARNING_NOT_BELOW_AGE,
+    when: ({ issues }) => !issues.some((i) => i.path?.[0] === 'passwordMaxAgeDays' || i.path?.[0] === 'passwordWarningDays'),
+  });
 
 export type SecuritySettingsInput = z.infer<typeof securitySettingsSchema>;
 export type SecuritySettingsValues = Values;
