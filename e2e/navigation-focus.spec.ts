@@ -200,3 +200,22 @@ test('the Users tabs and the sidebar\'s links show their whole focus ring from t
   await expect(first).toBeFocused();
   expect(await ringFits(first), 'the sidebar\'s first link').toBe('fits');
 });
+
+test('on a phone, the result of Save at the foot of Security settings does not cover Save, which keeps focus', async ({ page, login }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login.signInAs('admin');
+  await page.goto('/settings/security');
+  const save = page.getByRole('button', { name: 'Save settings' });
+  // Saved as it is (nothing changed): the message still comes, and nothing else here is touched.
+  await save.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: 'Nothing changed.' })).toBeVisible();
+  await expect(save).toBeFocused();
+  await expect
+    .poll(() =>
+      save.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        return [[box.left + 4, box.top + 2], [box.right - 4, box.bottom - 2]].some(([x, y]) => document.elementFromPoint(x!, y!)?.closest('[data-testid="toast"]'));
+      }),
+    )
+    .toBe(false);
+});

@@ -66,6 +66,11 @@ export function ToastViewport() {
       document.documentElement.style.scrollPaddingBottom = '';
     };
   }, []);
+  // A message that arrives over the control in use (Save at the foot of a long form on a phone, where
+  // focus stays) moves that control above it, once the spacer has given the page room to scroll.
+  useEffect(() => {
+    if (space && list.current) uncover(list.current);
+  }, [space]);
   return (
     <>
       <div aria-hidden style={{ height: space }} />
@@ -78,6 +83,18 @@ export function ToastViewport() {
       </section>
     </>
   );
+}
+
+function uncover(list: HTMLElement) {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || active === document.body || list.contains(active)) return;
+  const box = active.getBoundingClientRect();
+  const covered = [...list.children].some((toast) => {
+    const r = toast.getBoundingClientRect();
+    return box.bottom > r.top && box.top < r.bottom && box.right > r.left && box.left < r.right;
+  });
+  // "nearest" with the scroll padding set above: just far enough to clear the messages.
+  if (covered) active.scrollIntoView({ block: 'nearest' });
 }
 
 function ToastItem({ toast, onClose }: { toast: Toast; onClose: () => void }) {
