@@ -577,6 +577,29 @@ test.describe('List navigation from the keyboard', () => {
     await expect(page).toHaveURL(/\/users\?q=lou$/);
   });
 
+  test('stepping through the phone\'s Sort by with the arrow keys loads the list once, and Back returns to the list before it', async ({ page, login }) => {
+    await page.setViewportSize(PHONE);
+    await login.signInAs('admin');
+    await page.goto('/users?q=lou');
+    await page.waitForLoadState('networkidle');
+    const requests: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('sort=')) requests.push(r.url()); });
+    const sort = page.getByRole('combobox', { name: 'Sort by' });
+    await sort.focus();
+    // Name, A to Z -> Name, Z to A -> Email, A to Z -> Email, Z to A, a key at a time.
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('ArrowDown');
+      await page.waitForTimeout(150);
+    }
+    await expect(sort).toHaveValue('email:desc');
+    await expect(page).toHaveURL(/[?&]sort=email&dir=desc/);
+    await expect(sort).toBeFocused();
+    expect(requests.filter((u) => !/sort=email&dir=desc/.test(u))).toEqual([]);
+    await page.goBack();
+    await expect(page).toHaveURL(/\/users\?q=lou$/);
+    await expect(sort).toHaveValue('name:asc');
+  });
+
   test('Next, a sort header and a removed filter chip leave focus on the list, never the page body', async ({ page, login }) => {
     await page.setViewportSize(WIDE);
     await login.signInAs('admin');

@@ -16,7 +16,7 @@ const STATUSES = [
   ['banned', 'Banned'],
 ] as const;
 
-/** How long a filter's value must rest before the list follows it (see set). */
+/** How long a filter's or the sort's value must rest before the list follows it (see settle). */
 const FILTER_SETTLE_MS = 400;
 
 export const IDLE_CHOICES = [30, 60, 90, 180, 365] as const;
@@ -78,37 +78,47 @@ export function UsersToolbar({
   const [open, setOpen] = useState(false);
   const fromUrl = valuesOf(params);
   const [values, setValues] = useState(fromUrl);
+  const sortNow = params.sort ? `${params.sort}:${params.dir ?? 'asc'}` : (sorts[0]?.value ?? '');
+  // The order chosen in the phone's Sort by, shown at once though the list follows only once it rests.
+  const [sort, setSort] = useState(sortNow);
   // The URL changed (this form's own navigation, a chip, Back): the fields show what it says.
-  const urlKey = JSON.stringify(fromUrl);
+  const urlKey = JSON.stringify([fromUrl, sortNow]);
   const [shown, setShown] = useState(urlKey);
   if (shown !== urlKey) {
     setShown(urlKey);
     setValues(fromUrl);
+    setSort(sortNow);
   }
-  /** To the list with these fields, the kept parameters (sort, dir) and any `changed` over them. */
+  /** To the list with these fields, the kept parameters (sort, dir) and the order chosen in Sort by over them. */
   const settling = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(settling.current), []);
-  const go = (next: Record<Field, string>, changed: Record<string, string> = {}) => {
+  const go = (next: Record<Field, string>, order = sort) => {
     clearTimeout(settling.current);
     const query = new URLSearchParams();
     for (const k of FIELDS) if (next[k].trim()) query.set(k, next[k].trim());
     for (const k of keep) if (params[k]) query.set(k, params[k]!);
-    for (const [k, v] of Object.entries(changed)) query.set(k, v);
+    if (order !== sortNow) {
+      const [by = '', dir = 'asc'] = order.split(':');
+      query.set('sort', by);
+      query.set('dir', dir);
+    }
     startTransition(() => router.push(query.size ? `${action}?${query}` : action, { scroll: false }));
+  };
+  // The arrow keys step a closed select through its options, each step a change: the list follows
+  // once they rest, so stepping from Any status to Banned (or through the phone's Sort by) is one page
+  // load and one entry in the history (Back returns to the list before it), not four.
+  const settle = (next: Record<Field, string>, order: string) => {
+    clearTimeout(settling.current);
+    settling.current = setTimeout(() => go(next, order), FILTER_SETTLE_MS);
   };
   const change = (field: Field, value: string) => {
     const next = { ...values, [field]: value };
     setValues(next);
-    // The arrow keys step a closed select through its options, each step a change: the list follows
-    // once they rest, so stepping from Any status to Banned is one page load and one entry in the
-    // history (Back returns to the list before it), not four.
-    clearTimeout(settling.current);
-    settling.current = setTimeout(() => go(next), FILTER_SETTLE_MS);
+    settle(next, sort);
   };
-  const sortNow = params.sort ? `${params.sort}:${params.dir ?? 'asc'}` : (sorts[0]?.value ?? '');
   const sortBy = (value: string) => {
-    const [sort = '', dir = 'asc'] = value.split(':');
-    go(values, { sort, dir });
+    setSort(value);
+    settle(values, value);
   };
   const active = ['status', 'role', 'env', 'tag', 'idle'].filter((k) => params[k]).length;
   return (
@@ -169,7 +179,7 @@ export function UsersToolbar({
       {sorts.length > 0 && (
         <div className={cn('min-w-0', LIST_LAYOUT[layout].cards)}>
           <label htmlFor="users-sort" className="block text-xs font-medium text-slate-700">Sort by</label>
-          <select id="users-sort" value={sortNow} onChange={(e) => sortBy(e.currentTarget.value)} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
+          <select id="users-sort" value={sort} onChange={(e) => sortBy(e.currentTarget.value)} className={cn(inputClass, 'mt-1 h-9 py-1.5')}>
             {sorts.map((o) => (
               <option key={o.value} value={o.value}>{o.label}</option>
             ))}
