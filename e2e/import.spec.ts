@@ -112,6 +112,36 @@ test.describe('Import', () => {
     await expect(cell('Email')).toHaveAttribute('inputmode', 'email');
   });
 
+  test('a grid wider than its frame (a laptop, a tablet) says that more columns are to the side, and scrolls from the keyboard', async ({ page, login }) => {
+    await login.signInAs('admin');
+    for (const width of [700, 1000, 1200]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/users/import');
+      const grid = page.getByRole('region', { name: 'Users to import' });
+      await expect(grid, `${width}: the grid is a named region`).toBeVisible();
+      expect(await grid.evaluate((el) => el.scrollWidth > el.clientWidth), `${width}: wider than its frame`).toBe(true);
+      await expect(page.getByText('More columns to the right'), `${width}: said on screen`).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${width}: the page does not scroll`).toBeLessThanOrEqual(0);
+      // Reached by Tab, it scrolls with the arrow keys, and the hint follows.
+      await page.getByRole('button', { name: 'Check rows' }).focus();
+      await page.keyboard.press('Tab');
+      await expect(grid).toBeFocused();
+      const atEnd = () => grid.evaluate((el) => el.scrollLeft + el.clientWidth >= el.scrollWidth - 1);
+      for (let i = 0; i < 40 && !(await atEnd()); i++) await page.keyboard.press('ArrowRight');
+      expect(await atEnd(), `${width}: scrolled to the end`).toBe(true);
+      await expect(page.getByText('More columns to the left')).toBeVisible();
+      await expect(page.getByText('More columns to the right')).toHaveCount(0);
+      await expectAccessible(page);
+    }
+    // Where it fits, nothing is said and there is no extra stop for Tab.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto('/users/import');
+    await expect(page.getByText(/More columns to the/)).toHaveCount(0);
+    await page.getByRole('button', { name: 'Check rows' }).focus();
+    await page.keyboard.press('Tab');
+    await expect(page.getByLabel('Row 1 First name', { exact: true })).toBeFocused();
+  });
+
   test('a running import is read out at each tenth, not at every second\'s new count and time left', async ({ page, login }) => {
     const tag = stamp();
     await login.signInAs('admin');

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMemo, useRef, type ClipboardEvent, type ComponentProps, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type ComponentProps, type KeyboardEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { BASE_COLUMNS, matchColumns } from '@/lib/import/columns';
 import { BASE_HEADERS, gridColumns, type GridRole, type GridRow } from '@/lib/import/grid-rows';
@@ -62,6 +62,30 @@ export function ImportGrid({
   const columns = useMemo(() => gridColumns(rows, roles, defaultRole), [rows, roles, defaultRole]);
   const fromFile = rows.some((r) => r.fileRow !== undefined);
   const table = useRef<HTMLTableElement>(null);
+
+  // Between a phone and a wide screen the grid is wider than its frame: the frame then says so, which
+  // way, and takes focus itself so the arrow keys scroll it (a cell's arrows move between cells).
+  const frame = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState({ left: false, right: false });
+  useEffect(() => {
+    const el = frame.current;
+    if (!el) return;
+    const measure = () => {
+      const left = el.scrollLeft > 1;
+      const right = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+      setMore((m) => (m.left === left && m.right === right ? m : { left, right }));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    if (table.current) observer.observe(table.current);
+    el.addEventListener('scroll', measure, { passive: true });
+    return () => {
+      observer.disconnect();
+      el.removeEventListener('scroll', measure);
+    };
+  }, []);
+  const scrolls = more.left || more.right;
 
   const focusCell = (row: number, column: number) =>
     requestAnimationFrame(() => table.current?.querySelector<HTMLElement>(`[data-cell="${row}:${column}"]`)?.focus());
@@ -144,98 +168,118 @@ export function ImportGrid({
   };
 
   return (
-    <div className="relative overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
-      <table ref={table} className="min-w-full text-sm" aria-describedby="grid-help">
-        <caption className="sr-only">Users to import, one per row</caption>
-        <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
-          <tr>
-            <th scope="col" className="w-10 px-2 py-2 text-right">
-              <span className="sr-only">Row</span>#
-            </th>
-            {fromFile && (
-              <th scope="col" className="px-2 py-2 text-right whitespace-nowrap">
-                File row
-              </th>
-            )}
-            {columns.map((c) => (
-              <th key={c} scope="col" className="min-w-36 px-1 py-2 font-semibold">
-                {c}
-              </th>
-            ))}
-            <th scope="col" className="w-10 px-1 py-2">
-              <span className="sr-only">Remove</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {rows.map((r, rowIndex) => (
-            <tr key={r.id}>
-              <th scope="row" className="px-2 text-right text-xs font-normal text-slate-500">
-                {rowIndex + 1}
-              </th>
-              {fromFile && (
-                <td className="px-2 text-right text-xs text-slate-600 tabular-nums">
-                  {r.fileRow ?? <span className="sr-only">none</span>}
-                </td>
-              )}
-              {columns.map((c, columnIndex) => {
-                const error = r.errors?.[c];
-                const id = `cell-${r.id}-${columnIndex}`;
-                const value = r.values[c] ?? '';
-                const cell = {
-                  id,
-                  'data-cell': `${rowIndex}:${columnIndex}`,
-                  onKeyDown: (e: KeyboardEvent<HTMLInputElement | HTMLSelectElement>) => onKeyDown(e, rowIndex, columnIndex),
-                  onPaste: (e: ClipboardEvent<HTMLInputElement | HTMLSelectElement>) => onPaste(e, rowIndex, columnIndex),
-                  'aria-label': `Row ${rowIndex + 1} ${c}`,
-                  'aria-invalid': error ? true : undefined,
-                  'aria-describedby': error ? `${id}-error` : undefined,
-                  className: cn(
-                    'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-slate-200 ring-inset placeholder:text-slate-400 hover:ring-slate-300 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
-                    error && 'bg-red-50 ring-red-400',
-                  ),
-                };
-                return (
-                  <td key={c} className="p-0.5 align-top">
-                    {c === 'Role' ? (
-                      <RoleSelect {...cell} value={value} roles={roles} defaultRole={defaultRole} onChange={(e) => setCell(rowIndex, c, e.target.value)} />
-                    ) : (
-                      <input
-                        {...cell}
-                        value={value}
-                        onChange={(e) => setCell(rowIndex, c, e.target.value)}
-                        list={c === 'Environments' ? 'import-environments' : undefined}
-                        // Text with the email keyboard, not type="email": an email input hides its caret
-                        // (selectionStart is null), so the arrows could never leave the Email column.
-                        type="text"
-                        inputMode={c === 'Email' ? 'email' : undefined}
-                        autoComplete="off"
-                        spellCheck={false}
-                        placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
-                      />
-                    )}
-                    {error && (
-                      <p id={`${id}-error`} className="px-2 pb-1 text-xs text-red-700">
-                        {error}
-                      </p>
-                    )}
+    <div className="relative rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size]">
+      {scrolls && (
+        <p id="grid-more" className="flex justify-between gap-2 border-b border-slate-100 px-3 py-1.5 text-xs text-slate-600">
+          <span>{more.left && '← More columns to the left'}</span>
+          <span>{more.right && 'More columns to the right →'}</span>
+        </p>
+      )}
+      <div className="relative">
+        <div
+          ref={frame}
+          role="region"
+          aria-label="Users to import"
+          aria-describedby={scrolls ? 'grid-more' : undefined}
+          tabIndex={scrolls ? 0 : undefined}
+          className="relative overflow-x-auto rounded-lg focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+        >
+          <table ref={table} className="min-w-full text-sm" aria-describedby="grid-help">
+            <caption className="sr-only">Users to import, one per row</caption>
+            <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
+              <tr>
+                <th scope="col" className="w-10 px-2 py-2 text-right">
+                  <span className="sr-only">Row</span>#
+                </th>
+                {fromFile && (
+                  <th scope="col" className="px-2 py-2 text-right whitespace-nowrap">
+                    File row
+                  </th>
+                )}
+                {columns.map((c) => (
+                  <th key={c} scope="col" className="min-w-36 px-1 py-2 font-semibold">
+                    {c}
+                  </th>
+                ))}
+                <th scope="col" className="w-10 px-1 py-2">
+                  <span className="sr-only">Remove</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {rows.map((r, rowIndex) => (
+                <tr key={r.id}>
+                  <th scope="row" className="px-2 text-right text-xs font-normal text-slate-500">
+                    {rowIndex + 1}
+                  </th>
+                  {fromFile && (
+                    <td className="px-2 text-right text-xs text-slate-600 tabular-nums">
+                      {r.fileRow ?? <span className="sr-only">none</span>}
+                    </td>
+                  )}
+                  {columns.map((c, columnIndex) => {
+                    const error = r.errors?.[c];
+                    const id = `cell-${r.id}-${columnIndex}`;
+                    const value = r.values[c] ?? '';
+                    const cell = {
+                      id,
+                      'data-cell': `${rowIndex}:${columnIndex}`,
+                      onKeyDown: (e: KeyboardEvent<HTMLInputElement | HTMLSelectElement>) => onKeyDown(e, rowIndex, columnIndex),
+                      onPaste: (e: ClipboardEvent<HTMLInputElement | HTMLSelectElement>) => onPaste(e, rowIndex, columnIndex),
+                      'aria-label': `Row ${rowIndex + 1} ${c}`,
+                      'aria-invalid': error ? true : undefined,
+                      'aria-describedby': error ? `${id}-error` : undefined,
+                      className: cn(
+                        'w-full rounded border-0 bg-transparent px-2 py-1.5 ring-1 ring-slate-200 ring-inset placeholder:text-slate-400 hover:ring-slate-300 focus:bg-white focus:ring-2 focus:ring-indigo-600 focus:outline-none',
+                        error && 'bg-red-50 ring-red-400',
+                      ),
+                    };
+                    return (
+                      <td key={c} className="p-0.5 align-top">
+                        {c === 'Role' ? (
+                          <RoleSelect {...cell} value={value} roles={roles} defaultRole={defaultRole} onChange={(e) => setCell(rowIndex, c, e.target.value)} />
+                        ) : (
+                          <input
+                            {...cell}
+                            value={value}
+                            onChange={(e) => setCell(rowIndex, c, e.target.value)}
+                            list={c === 'Environments' ? 'import-environments' : undefined}
+                            // Text with the email keyboard, not type="email": an email input hides its caret
+                            // (selectionStart is null), so the arrows could never leave the Email column.
+                            type="text"
+                            inputMode={c === 'Email' ? 'email' : undefined}
+                            autoComplete="off"
+                            spellCheck={false}
+                            placeholder={c === 'Environments' ? 'Current' : c === 'Tags' ? 'Name=Value; …' : undefined}
+                          />
+                        )}
+                        {error && (
+                          <p id={`${id}-error`} className="px-2 pb-1 text-xs text-red-700">
+                            {error}
+                          </p>
+                        )}
+                      </td>
+                    );
+                  })}
+                  <td className="px-1 align-top">
+                    <button
+                      type="button"
+                      onClick={() => removeRow(rowIndex)}
+                      className="rounded p-1.5 text-slate-500 hover:bg-slate-100 hover:text-red-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                      aria-label={`Remove row ${rowIndex + 1}`}
+                    >
+                      <span aria-hidden className="block size-4 text-base leading-4">×</span>
+                    </button>
                   </td>
-                );
-              })}
-              <td className="px-1 align-top">
-                <button
-                  type="button"
-                  onClick={() => removeRow(rowIndex)}
-                  className="rounded p-1.5 text-slate-500 hover:bg-slate-100 hover:text-red-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
-                  aria-label={`Remove row ${rowIndex + 1}`}
-                >
-                  <span aria-hidden className="block size-4 text-base leading-4">×</span>
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {/* A shade on each edge beyond which columns are hidden. */}
+        {more.left && <div aria-hidden className="pointer-events-none absolute inset-y-0 left-0 w-6 bg-linear-to-r from-slate-900/10 to-transparent" />}
+        {more.right && <div aria-hidden className="pointer-events-none absolute inset-y-0 right-0 w-6 bg-linear-to-l from-slate-900/10 to-transparent" />}
+      </div>
       <datalist id="import-environments">
         {environments.map((e) => (
           <option key={e} value={e} />
