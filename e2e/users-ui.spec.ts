@@ -233,6 +233,9 @@ test.describe('Locked Users: columns at every width', () => {
       });
       expect(cells.length).toBeGreaterThan(0);
       expect(cells.every((c) => c.shown && /^\d+$/.test(c.text)), `${width}: every row counts its attempts`).toBe(true);
+      // Why each one is locked is decided by too: said in its row wherever the Reason column is not shown.
+      const reasons = await table.evaluate((t: HTMLTableElement) => [...t.tBodies[0]!.rows].map((r) => r.innerText));
+      expect(reasons.every((text) => /Too many failed attempts|Password expired|unknown/i.test(text)), `${width}: every row says why it is locked`).toBe(true);
       for (const name of ['Name', 'Email']) {
         const box = await table.getByRole('columnheader', { name: new RegExp(`^${name}`) }).boundingBox();
         expect(box!.width, `${width}: ${name} keeps room`).toBeGreaterThanOrEqual(150);

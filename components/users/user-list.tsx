@@ -17,7 +17,7 @@ import { Table, Td, Th, Tr } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
 import { idle } from '@/lib/action-state';
 import type { UserRow } from '@/lib/users/list';
-import { otherEnvironmentsLabel } from '@/lib/utils';
+import { cn, otherEnvironmentsLabel } from '@/lib/utils';
 import { allMatchingSelected, bulkWording, countOf, usersCount as users, type BulkKind as Kind, type BulkTarget as Target } from './bulk-wording';
 import { listHref } from './list-href';
 import { ListLink } from './list-focus';
@@ -280,7 +280,11 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                     </Td>
                   )}
                   <Td className="font-medium" title={name}>
-                    <Link href={`/users/${row.id}`} className="text-slate-900 hover:text-indigo-700 hover:underline">{name}</Link>
+                    <Link href={`/users/${row.id}`} className={cn('text-slate-900 hover:text-indigo-700 hover:underline', variant === 'locked' && 'block truncate')}>{name}</Link>
+                    {/* Until there is room for the Reason column, why they are locked is said under the name. */}
+                    {variant === 'locked' && (
+                      <span className="block truncate text-xs font-normal text-slate-600 @min-[68rem]:hidden">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Reason unknown'}</span>
+                    )}
                   </Td>
                   <Td title={row.email}>{row.email}</Td>
                   {variant === 'all' ? (
