@@ -371,6 +371,58 @@ test.describe('Profile', () => {
     await expect(page.getByRole('heading', { level: 1 })).not.toContainText('Banned');
   });
 
+  test('a Reset or Validate the server refuses is said in its dialog with focus on it, not in a toast, and the page then follows', async ({ page, login, browser }) => {
+    await login.signInAs('admin');
+    const email = `quinn.quorra.${run}@acme.test`;
+    const url = await addUser(page, 'Quinn', 'Quorra', email);
+    // Active: they accept the invitation.
+    const link = await linkFromOutbox(page, email, /You are invited to Userdesk/);
+    const quinn = await otherSession(browser);
+    await quinn.page.goto(link);
+    await quinn.page.getByLabel('New password', { exact: true }).fill('Invited-And-Signed-In-7');
+    await quinn.page.getByLabel('Confirm new password').fill('Invited-And-Signed-In-7');
+    await quinn.page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await expect(quinn.page).toHaveURL(/\/profile$/);
+    await quinn.close();
+    await page.goto(url);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Active');
+    const toasts = page.getByRole('region', { name: 'Notifications' }).getByTestId('toast');
+
+    // Someone else bans them while this page still offers Reset.
+    const other = await page.context().newPage();
+    await other.goto(url);
+    await other.getByRole('button', { name: 'Ban' }).click();
+    await other.getByRole('dialog').getByLabel('Reason').fill('Moved to another team');
+    await other.getByRole('dialog').getByRole('button', { name: 'Ban' }).click();
+    await expect(other.getByRole('heading', { level: 1 })).toContainText('Banned');
+
+    await page.getByRole('button', { name: 'Reset' }).press('Enter');
+    const reset = page.getByRole('dialog', { name: `Reset ${email}?` });
+    await reset.getByRole('button', { name: 'Reset' }).press('Enter');
+    const refusal = reset.getByRole('alert').filter({ hasText: 'only active or locked users can be reset' });
+    await expect(refusal).toBeFocused();
+    await expect(toasts).toHaveCount(0);
+    await expectNoAxeViolations(page, 'reset refused');
+    // Closed, the page shows what they are now, and focus is not lost.
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Banned');
+    await expect.poll(() => focusIsOnBody(page)).toBe(false);
+
+    // Someone else validates them while this page offers Validate.
+    await other.reload();
+    await other.getByRole('button', { name: 'Validate' }).click();
+    await other.getByRole('dialog').getByRole('button', { name: 'Validate' }).click();
+    await expect(other.getByRole('heading', { level: 1 })).toContainText('Active');
+    await other.close();
+    await page.getByRole('button', { name: 'Validate' }).press('Enter');
+    const validate = page.getByRole('dialog', { name: `Validate ${email}?` });
+    await validate.getByRole('button', { name: 'Validate' }).press('Enter');
+    await expect(validate.getByRole('alert').filter({ hasText: `${email} is not banned.` })).toBeFocused();
+    await expect(toasts).toHaveCount(0);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Active');
+  });
+
   test('one\'s own profile offers no Inactive box, no Reset or Ban, and a role one cannot change', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users?q=ada.admin%40acme.test');

@@ -17,21 +17,23 @@ type Dialog = 'ban' | 'reset' | 'validate' | 'unlock' | null;
 /**
  * Validate, Unlock, Resend invitation, Reset and Ban: each shown only where it applies and is allowed;
  * the destructive ones quiet (secondary danger), everything that removes or restores access confirmed.
- * Results are toasts (a Ban refused is said in its dialog, see ban below); afterwards focus goes to the next logical control (e.g. Validate after a Ban),
+ * Results are toasts, but a refusal of what was confirmed in a dialog is said in that dialog (see confirm);
+ * afterwards focus goes to the next logical control (e.g. Validate after a Ban),
  * never to the page body.
  */
 export function StatusActions({ userId, email, name, status, version, passwordExpired = false, allowed }: { userId: string; email: string; name: string; status: UserStatus; version: number; passwordExpired?: boolean; allowed: Allowed }) {
   const [pending, startTransition] = useTransition();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [reason, setReason] = useState('');
-  // What refused the ban, shown inside its dialog: under the Reason when it is about the reason, else
-  // above the buttons. A new object each time, so the same refusal twice takes focus again.
-  const [banError, setBanError] = useState<{ reason: string } | { other: string } | null>(null);
-  const banRefusal = useRef<HTMLParagraphElement>(null);
-  // Whether the Ban dialog is still open when the server answers (Close stays offered while it works).
-  const banOpen = useRef(false);
+  // What the server refused, shown inside the dialog it was confirmed in: a Ban's under the Reason when
+  // it is about the reason, anything else above the buttons. A new object each time, so the same
+  // refusal twice takes focus again.
+  const [refusal, setRefusal] = useState<{ reason: string } | { other: string } | null>(null);
+  const refusalText = useRef<HTMLParagraphElement>(null);
+  // Which dialog is still open when the server answers (Close stays offered while it works).
+  const openDialog = useRef<Dialog>(null);
   useEffect(() => {
-    banOpen.current = dialog === 'ban';
+    openDialog.current = dialog;
   }, [dialog]);
   const [acted, setActed] = useState(0);
   const group = useRef<HTMLDivElement>(null);
@@ -47,57 +49,72 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
   }, [acted, status]);
 
   useEffect(() => {
-    if (!banError) return;
-    if ('reason' in banError) document.getElementById('ban-reason')?.focus();
-    else banRefusal.current?.focus();
-  }, [banError]);
+    if (!refusal) return;
+    if ('reason' in refusal) document.getElementById('ban-reason')?.focus();
+    else refusalText.current?.focus();
+  }, [refusal]);
 
-  const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string> = {}) => {
-    if (pending) return;
+  const send = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string>) => {
     const data = new FormData();
     data.set('userId', userId);
     for (const [k, v] of Object.entries(fields)) data.set(k, v);
-    startTransition(async () => {
-      const result = await act(idle, data);
-      // One message per user's status: the latest result replaces the one before it.
-      const key = `status:${userId}`;
-      if (result.status === 'error') toast(result.message, { tone: 'error', key });
-      else if (result.status === 'success') toast(result.message, { key });
-      router.refresh();
-      setActed((n) => n + 1);
-    });
+    return act(idle, data);
   };
-  const close = () => {
-    setDialog(null);
-    setBanError(null);
+  // One message per user's status: the latest result replaces the one before it.
+  const key = `status:${userId}`;
+  const done = (result: ActionState) => {
+    if (result.status === 'error') toast(result.message, { tone: 'error', key });
+    else if (result.status === 'success') toast(result.message, { key });
+    router.refresh();
+    setActed((n) => n + 1);
   };
 
-  // The dialog stays open until the server answers: a refusal (a reason it does not take, the last
-  // Administrator, someone else's change) is read in the dialog, where it can be fixed, not in a toast.
-  const ban = () => {
+  /** Resend invitation: no dialog, so its result is a toast. */
+  const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>) => {
     if (pending) return;
-    if (!reason.trim()) return setBanError({ reason: 'Give a reason: it is kept in their history.' });
-    const data = new FormData();
-    data.set('userId', userId);
-    data.set('version', String(version));
-    data.set('reason', reason);
+    startTransition(async () => done(await send(act, {})));
+  };
+
+  // A confirmed action's dialog stays open until the server answers: a refusal (a reason it does not
+  // take, the last Administrator, someone else's change, a user no longer locked or banned) is read in
+  // the dialog where it was confirmed, with focus on it, not in a toast that goes away.
+  const confirm = (kind: Exclude<Dialog, null>, act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string> = {}) => {
+    if (pending) return;
+    setRefusal(null);
     startTransition(async () => {
-      const result = await banUserAction(idle, data);
-      if (result.status === 'error' && banOpen.current) {
-        const about = result.fieldErrors?.reason?.[0];
-        setBanError(about ? { reason: about } : { other: result.message });
+      const result = await send(act, fields);
+      if (result.status === 'error' && openDialog.current === kind) {
+        const about = kind === 'ban' ? result.fieldErrors?.reason?.[0] : undefined;
+        setRefusal(about ? { reason: about } : { other: result.message });
         return;
       }
       // Closed meanwhile: the refusal must still be read, so it is a toast, in its own words (there is
       // no highlighted field left to check).
-      if (result.status === 'error') return toast(result.fieldErrors?.reason?.[0] ?? result.message, { tone: 'error', key: `status:${userId}` });
-      close();
-      if (result.status === 'success') toast(result.message, { key: `status:${userId}` });
-      router.refresh();
-      setActed((n) => n + 1);
+      if (result.status === 'error') return toast(result.fieldErrors?.reason?.[0] ?? result.message, { tone: 'error', key });
+      setDialog(null);
+      done(result);
     });
   };
-  const reasonError = banError && 'reason' in banError ? banError.reason : null;
+  const close = () => {
+    setDialog(null);
+    // A refusal often means the page is out of date (someone else unlocked or validated them): the
+    // buttons follow what the user is now.
+    if (refusal) router.refresh();
+    setRefusal(null);
+  };
+
+  const ban = () => {
+    if (pending) return;
+    if (!reason.trim()) return setRefusal({ reason: 'Give a reason: it is kept in their history.' });
+    confirm('ban', banUserAction, { version: String(version), reason });
+  };
+  const reasonError = refusal && 'reason' in refusal ? refusal.reason : null;
+  // Read out as it takes focus; in a Ban, only one of this and the reason's error shows at a time.
+  const refused = refusal && 'other' in refusal && (
+    <p ref={refusalText} role="alert" tabIndex={-1} className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-600">
+      {refusal.other}
+    </p>
+  );
 
   const buttons = [
     allowed.ban && status === 'banned' && <Button key="validate" variant="secondary" aria-disabled={pending || undefined} onClick={() => setDialog('validate')}><ShieldCheck aria-hidden className="size-4" />Validate</Button>,
@@ -119,27 +136,36 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
         onOpenChange={(open) => !open && close()}
         title={`Reset ${email}?`}
         description="Their current password stops working at once and they are signed out. They receive an email with a link to choose a new password."
-        confirmLabel="Reset"
-        onConfirm={() => { close(); run(resetUserAction); }}
-      />
+        confirmLabel={pending ? 'Resetting…' : 'Reset'}
+        pending={pending}
+        onConfirm={() => confirm('reset', resetUserAction)}
+      >
+        {refused}
+      </ConfirmDialog>
       <ConfirmDialog
         open={dialog === 'unlock'}
         onOpenChange={(open) => !open && close()}
         title={`Unlock ${email}?`}
         description={passwordExpired ? 'They can sign in again with their current password, and must then choose a new one: it has expired.' : 'They can sign in again at once with their current password.'}
-        confirmLabel="Unlock"
+        confirmLabel={pending ? 'Unlocking…' : 'Unlock'}
         tone="primary"
-        onConfirm={() => { close(); run(unlockUserAction); }}
-      />
+        pending={pending}
+        onConfirm={() => confirm('unlock', unlockUserAction)}
+      >
+        {refused}
+      </ConfirmDialog>
       <ConfirmDialog
         open={dialog === 'validate'}
         onOpenChange={(open) => !open && close()}
         title={`Validate ${email}?`}
         description="The ban is lifted and access is restored: they can sign in with their password (or accept a new invitation if they never set one)."
-        confirmLabel="Validate"
+        confirmLabel={pending ? 'Validating…' : 'Validate'}
         tone="primary"
-        onConfirm={() => { close(); run(validateUserAction); }}
-      />
+        pending={pending}
+        onConfirm={() => confirm('validate', validateUserAction)}
+      >
+        {refused}
+      </ConfirmDialog>
       <ConfirmDialog
         open={dialog === 'ban'}
         onOpenChange={(open) => !open && close()}
@@ -151,18 +177,13 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
       >
         <div className="mt-4 space-y-1">
           <label htmlFor="ban-reason" className="block text-sm font-medium text-slate-800">Reason</label>
-          <textarea id="ban-reason" value={reason} onChange={(e) => { setReason(e.target.value); setBanError(null); }} rows={3} className={inputClass} required aria-invalid={reasonError ? true : undefined} aria-describedby="ban-reason-help ban-reason-error" />
+          <textarea id="ban-reason" value={reason} onChange={(e) => { setReason(e.target.value); setRefusal(null); }} rows={3} className={inputClass} required aria-invalid={reasonError ? true : undefined} aria-describedby="ban-reason-help ban-reason-error" />
           <p id="ban-reason-help" className="text-xs text-slate-600">Kept in their history.</p>
           <div role="alert">
             <FieldErrors id="ban-reason-error" errors={reasonError ? [reasonError] : undefined} />
           </div>
         </div>
-        {/* Read out as it takes focus; only one of this and the reason's error shows at a time. */}
-        {banError && 'other' in banError && (
-          <p ref={banRefusal} role="alert" tabIndex={-1} className="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-600">
-            {banError.other}
-          </p>
-        )}
+        {refused}
       </ConfirmDialog>
     </>
   );
