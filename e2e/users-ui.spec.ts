@@ -406,7 +406,7 @@ test.describe('Profile', () => {
     // Closed, the page shows what they are now, and focus is not lost.
     await page.keyboard.press('Escape');
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Banned');
-    await expect.poll(() => focusIsOnBody(page)).toBe(false);
+    await expect(page.getByRole('button', { name: 'Validate' })).toBeFocused();
 
     // Someone else validates them while this page offers Validate.
     await other.reload();
@@ -421,6 +421,7 @@ test.describe('Profile', () => {
     await expect(toasts).toHaveCount(0);
     await page.keyboard.press('Escape');
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Active');
+    await expect(page.getByRole('button', { name: 'Reset' })).toBeFocused();
   });
 
   test('one\'s own profile offers no Inactive box, no Reset or Ban, and a role one cannot change', async ({ page, login }) => {

@@ -98,8 +98,12 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
   const close = () => {
     setDialog(null);
     // A refusal often means the page is out of date (someone else unlocked or validated them): the
-    // buttons follow what the user is now.
-    if (refusal) router.refresh();
+    // buttons follow what the user is now, and focus goes to the first of them, as after an action
+    // (the one that opened the dialog may be gone).
+    if (refusal) {
+      router.refresh();
+      setActed((n) => n + 1);
+    }
     setRefusal(null);
   };
 
