@@ -39,6 +39,8 @@ test.describe('API Users tab', () => {
     await page.getByRole('button', { name: 'Add API User' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add API User' });
     await expectAccessible(page);
+    // What a username may hold is said before a refusal does.
+    await expect(dialog.getByLabel('Username')).toHaveAccessibleDescription(/^3 to 100 characters: letters, digits and \. _ @ \+ -\./);
     await dialog.getByRole('button', { name: 'Create API User' }).click();
     await expect(dialog.getByText('Enter a username.')).toBeVisible();
     await expect(dialog.getByText('Use letters, digits')).toHaveCount(0);

@@ -127,7 +127,7 @@ function AddApiUserForm({ environments, currentEnvironmentId, onKey, onDone }: {
           required
           value={username}
           onChange={(e) => setUsername(e.target.value)}
-          help="Unique among API users, ignoring case. It is not a person’s sign-in, though it may look like an email."
+          help="3 to 100 characters: letters, digits and . _ @ + -. Unique among API users, ignoring case. It is not a person’s sign-in, though it may look like an email."
           errors={usernameErrors}
         />
         {liveCheck?.ok && !errors?.username && (
