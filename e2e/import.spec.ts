@@ -142,6 +142,31 @@ test.describe('Import', () => {
     await expect(page.getByLabel('Row 1 First name', { exact: true })).toBeFocused();
   });
 
+  test('past imports show every column wherever they show a table, and cards where it would be cut off', async ({ page, login }) => {
+    await login.signInAs('admin');
+    await page.goto('/users/import');
+    await page.getByLabel('Row 1 First name', { exact: true }).fill('Pim');
+    await page.getByRole('button', { name: 'Check rows' }).click();
+    await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
+    const table = page.getByRole('table', { name: 'Past imports' });
+    const cards = page.getByRole('list', { name: 'Past imports' });
+    let tables = 0;
+    for (const width of [700, 1000, 1280, 1366, 1440, 1920]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/users/import');
+      await expect(table.or(cards)).toBeVisible();
+      if (await cards.isVisible()) {
+        await expect(cards.getByRole('listitem').first()).toContainText(/\d+ rows? · \d+ created · \d+ updated · \d+ errors?/);
+        continue;
+      }
+      tables++;
+      const frame = table.locator('xpath=..');
+      expect(await frame.evaluate((el) => el.scrollWidth - el.clientWidth), `${width}: no column cut off`).toBeLessThanOrEqual(0);
+      await expect(table.getByRole('columnheader', { name: 'Errors' })).toBeInViewport();
+    }
+    expect(tables).toBeGreaterThanOrEqual(2);
+  });
+
   test('a running import is read out at each tenth, not at every second\'s new count and time left', async ({ page, login }) => {
     const tag = stamp();
     await login.signInAs('admin');

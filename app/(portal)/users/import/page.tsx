@@ -73,7 +73,7 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
           maxMb={Math.round(limits.maxBytes / 1048576)}
           maxRows={limits.maxRows}
         />
-        <section aria-labelledby="past-title" className="mt-10">
+        <section aria-labelledby="past-title" className="@container mt-10">
           <h2 id="past-title" className="mb-3 text-base font-semibold text-slate-900">
             Past imports
           </h2>
@@ -86,43 +86,46 @@ export default async function ImportPage({ searchParams }: { searchParams: Promi
             <p className="text-sm text-slate-600">{before ? 'No older imports.' : 'No imports yet. Checked and finished imports appear here with their reports.'}</p>
           ) : (
             <>
-            <div className="relative hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size] sm:block">
-              <table className="min-w-full divide-y divide-slate-200 text-sm">
+            {/* Eight columns: the table shows once the section is 1,024 px wide, its columns fixed and the source and
+                who started it truncated (the whole in a title); cards below (a phone, a tablet, a laptop's narrower
+                window), so no column is ever cut off out of sight. */}
+            <div className="relative hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 [contain:inline-size] @5xl:block">
+              <table className="w-full table-fixed divide-y divide-slate-200 text-sm">
                 <caption className="sr-only">Past imports</caption>
                 <thead className="bg-slate-50 text-left text-xs font-semibold text-slate-600">
                   <tr>
-                    <th scope="col" className="px-4 py-3">Source</th>
-                    <th scope="col" className="px-4 py-3">Status</th>
-                    <th scope="col" className="px-4 py-3">By</th>
-                    <th scope="col" className="px-4 py-3">When</th>
-                    <th scope="col" className="px-4 py-3 text-right">Rows</th>
-                    <th scope="col" className="px-4 py-3 text-right">Created</th>
-                    <th scope="col" className="px-4 py-3 text-right">Updated</th>
-                    <th scope="col" className="px-4 py-3 text-right">Errors</th>
+                    <th scope="col" className="px-3 py-3">Source</th>
+                    <th scope="col" className="w-40 px-3 py-3">Status</th>
+                    <th scope="col" className="px-3 py-3">By</th>
+                    <th scope="col" className="w-48 px-3 py-3">When</th>
+                    <th scope="col" className="w-20 px-3 py-3 text-right">Rows</th>
+                    <th scope="col" className="w-20 px-3 py-3 text-right">Created</th>
+                    <th scope="col" className="w-20 px-3 py-3 text-right">Updated</th>
+                    <th scope="col" className="w-20 px-3 py-3 text-right">Errors</th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
                   {imports.map((job) => (
                     <tr key={job.id} className="hover:bg-slate-50">
-                      <td className="max-w-64 truncate px-4 py-3 font-medium" title={sourceLabel(job.source)}>
+                      <td className="truncate px-3 py-3 font-medium" title={sourceLabel(job.source)}>
                         <Link href={`/users/import/${job.id}`} className="text-indigo-700 hover:underline" aria-label={`${sourceLabel(job.source)}, ${utcMinute(job.createdAt)}`}>
                           {sourceLabel(job.source)}
                         </Link>
                       </td>
-                      <td className="px-4 py-3"><ImportStatusBadge status={job.status} /></td>
-                      <td className="px-4 py-3 text-slate-700">{job.createdByLabel}</td>
-                      <td className="px-4 py-3 whitespace-nowrap text-slate-700"><LocalTime value={job.createdAt} inline /></td>
-                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.totalRows)}</td>
-                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.createdCount)}</td>
-                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.updatedCount)}</td>
-                      <td className="px-4 py-3 text-right tabular-nums">{number.format(job.errorCount)}</td>
+                      <td className="px-3 py-3"><ImportStatusBadge status={job.status} /></td>
+                      <td className="truncate px-3 py-3 text-slate-700" title={job.createdByLabel}>{job.createdByLabel}</td>
+                      <td className="truncate px-3 py-3 text-slate-700"><LocalTime value={job.createdAt} compact /></td>
+                      <td className="px-3 py-3 text-right tabular-nums">{number.format(job.totalRows)}</td>
+                      <td className="px-3 py-3 text-right tabular-nums">{number.format(job.createdCount)}</td>
+                      <td className="px-3 py-3 text-right tabular-nums">{number.format(job.updatedCount)}</td>
+                      <td className="px-3 py-3 text-right tabular-nums">{number.format(job.errorCount)}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
-            {/* On a phone each import is a card: nothing scrolls sideways, and long file names wrap (no tooltip there). */}
-            <ul aria-labelledby="past-title" className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200 sm:hidden">
+            {/* Each import a card: nothing scrolls sideways, and long file names wrap (no tooltip on a phone). */}
+            <ul aria-labelledby="past-title" className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200 @5xl:hidden">
               {imports.map((job) => (
                 <li key={job.id} className="space-y-1 px-4 py-3 text-sm">
                   <div className="flex items-start justify-between gap-2">
