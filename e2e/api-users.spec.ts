@@ -122,6 +122,24 @@ test.describe('API Users tab', () => {
     await expect(page.getByRole('row').filter({ hasText: username })).toHaveCount(0);
   });
 
+  test('each API user\'s Revoke and Delete are whole on screen at every width, never cut off at the table\'s edge', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const username = unique('widths');
+    const keyDialog = await createApiUser(page, username, 'Environment');
+    await keyDialog.getByRole('button', { name: 'I have copied the key' }).click();
+    for (const width of [390, 800, 1100, 1280, 1440, 1920]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/users/api');
+      for (const action of ['Revoke', 'Delete']) {
+        const button = page.getByRole('button', { name: `${action} ${username}` });
+        // Only the page scrolls to it (scrollIntoView would scroll a clipping frame sideways and hide the fault).
+        await button.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200));
+        await expect(button, `${width}: ${action} whole on screen`).toBeInViewport({ ratio: 1 });
+      }
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${width}: the page does not scroll sideways`).toBeLessThanOrEqual(0);
+    }
+  });
+
   test('is accessible on a phone, and closed to an Account Manager', async ({ page, login, browser }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await login.signInAs('admin');

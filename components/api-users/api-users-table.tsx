@@ -76,8 +76,11 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
           </p>
         </div>
       ) : (
-        <>
-          <div className="hidden overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200 md:block">
+        <div className="@container">
+          {/* The table's eight columns need about 960 px: it shows from a list that wide (a 1,280 px window), not
+              from a 768 px window, where the sidebar left 480 and Revoke and Delete were cut off out of sight;
+              cards below. Should long names still overflow it, it scrolls rather than clips. */}
+          <div className="hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 @min-[60rem]:block">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">API users</caption>
               <thead className="sticky top-0 bg-slate-50 text-xs font-semibold text-slate-600">
@@ -117,7 +120,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
               </tbody>
             </table>
           </div>
-          <ul className="space-y-3 md:hidden" aria-label="API users">
+          <ul className="space-y-3 @min-[60rem]:hidden" aria-label="API users">
             {rows.map((row) => (
               <li key={row.id} className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
                 <div className="flex items-start justify-between gap-2">
@@ -147,7 +150,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
               </li>
             ))}
           </ul>
-        </>
+        </div>
       )}
       <ConfirmDialog
         open={confirm !== null}
