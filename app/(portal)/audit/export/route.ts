@@ -6,10 +6,16 @@ import { getCurrentUser } from '@/lib/auth/session';
 import { readAuditParams } from '@/lib/audit/search';
 import { auditCsvStream } from '@/lib/audit/search-export';
 
+export const dynamic = 'force-dynamic';
+
+// Refusals answer as /users/export's do: a problem+json body saying why.
+const problem = (status: number, title: string) =>
+  Response.json({ title, status }, { status, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } });
+
 export async function GET(request: Request) {
   const user = await getCurrentUser();
-  if (!user) return new Response('Sign in first.', { status: 401 });
-  if (!hasPermission(user, 'audit.read') || user.requirePasswordChange) return new Response('You do not have permission to do that.', { status: 403 });
+  if (!user) return problem(401, 'Sign in to export the audit log.');
+  if (!hasPermission(user, 'audit.read') || user.requirePasswordChange) return problem(403, 'You do not have permission to export the audit log.');
   const params = readAuditParams(new URL(request.url).searchParams);
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   return new Response(auditCsvStream(db, principalOf(user), params), {
