@@ -69,6 +69,13 @@ export function batchedAction<A extends Access, S extends z.ZodType>(
   return guarded(access, schema, (input, user, actor, meta) => run(input, { user, actor, meta }));
 }
 
+/**
+ * The fields forms carry hidden (a link's token, the id and version of what is edited): a crafted or
+ * broken post that lacks or garbles one gets that field's message alone, a sentence saying what to do,
+ * not "Check the highlighted fields" with nothing highlighted.
+ */
+const HIDDEN_FIELDS = ['token', 'userId', 'version'];
+
 function guarded<A extends Access, S extends z.ZodType>(
   access: A,
   schema: S,
@@ -88,6 +95,9 @@ function guarded<A extends Access, S extends z.ZodType>(
       const parsed = schema.safeParse(formToObject(formData));
       if (!parsed.success) {
         const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };
+        // Nothing on the page to highlight: its own message says what to do (reload, open the link again).
+        const hidden = HIDDEN_FIELDS.find((field) => fieldErrors[field]?.length);
+        if (hidden) return { status: 'error', message: fieldErrors[hidden]![0]! };
         // One value can fail two checks with one message ("1.5" is neither whole nor in range): say it once.
         for (const [field, messages] of Object.entries(fieldErrors)) fieldErrors[field] = [...new Set(messages)];
         return { status: 'error', message: 'Check the highlighted fields.', fieldErrors };

@@ -40,4 +40,15 @@ describe('set password from a link', () => {
     await expect(setPasswordAction({ status: 'idle' }, data)).rejects.toThrow('NEXT_REDIRECT');
     expect(await db.select().from(endedSessions).where(eq(endedSessions.sessionId, 'the-other-session'))).toHaveLength(1);
   });
+
+  it('a post that lost its token says to open the link again, not "Check the highlighted fields" with nothing highlighted', async () => {
+    for (const token of [undefined, '']) {
+      const data = new FormData();
+      for (const [k, v] of Object.entries({ token, password: 'Quiet-Harbour-Lantern-58', confirmPassword: 'Other-Harbour-Lantern-58' })) if (v !== undefined) data.append(k, v);
+      expect(await setPasswordAction({ status: 'idle' }, data)).toEqual({
+        status: 'error',
+        message: 'This page lost the link it was opened from: open the link in your email again.',
+      });
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { users } from '@/db/schema';
 import { action } from '@/lib/action';
 import { renewSession } from '@/lib/auth/session';
 import { findToken } from '@/lib/auth/tokens';
-import { completePasswordLink, INVALID_LINK } from '@/lib/users/access';
+import { completePasswordLink } from '@/lib/users/access';
 import { refuseUnconfirmed } from '@/lib/users/password';
 
 /** The account a link is for, as the password policy reads it (null for a link that does not work). */
@@ -18,9 +18,12 @@ async function linkOwner(tx: Tx, token: string) {
   return user ?? null;
 }
 
+// The form lost the token its link carried: only opening the link again brings it back.
+const MISSING_LINK = 'This page lost the link it was opened from: open the link in your email again.';
+
 const setPasswordSchema = z
   .object({
-    token: z.string(INVALID_LINK).min(1, INVALID_LINK),
+    token: z.string(MISSING_LINK).min(1, MISSING_LINK),
     password: z.string().min(1, 'Choose a password.'),
     confirmPassword: z.string(),
   });

@@ -351,11 +351,18 @@ describe('what a posted form holds beyond its fields', () => {
   it('a missing or garbled version, or ids that are not ids, get a message a person can act on', async () => {
     await signInAs(adminId);
     const user = await person();
+    // A hidden field: nothing on the page to highlight, so the message alone says what to do.
+    const outOfDate = { status: 'error', message: 'This page is out of date: reload it and try again.' };
     for (const version of ['', 'abc', '1.5', '1e3', '-1', '99999999999999999999'])
-      expect(await refusedUnchanged(user.id, () => actions.updateUserAction(idle, edit(user, { version })))).toMatchObject({
-        fieldErrors: { version: ['This page is out of date: reload it and try again.'] },
-      });
-    expect(await actions.banUserAction(idle, form({ userId: user.id, reason: 'x' }))).toMatchObject({ fieldErrors: { version: ['This page is out of date: reload it and try again.'] } });
+      expect(await refusedUnchanged(user.id, () => actions.updateUserAction(idle, edit(user, { version })))).toEqual(outOfDate);
+    expect(await actions.banUserAction(idle, form({ userId: user.id, reason: 'x' }))).toEqual(outOfDate);
+    // The form's own fields wrong as well: the hidden one, which only a reload mends, is what is said.
+    const without = (data: FormData, field: string) => (data.delete(field), data);
+    expect(await refusedUnchanged(user.id, () => actions.updateUserAction(idle, without(edit(user, { firstName: '' }), 'version')))).toEqual(outOfDate);
+    for (const act of [actions.updateUserAction, actions.banUserAction, actions.validateUserAction, actions.unlockUserAction, actions.resetUserAction, actions.resendInvitationAction]) {
+      expect(await refusedUnchanged(user.id, () => act(idle, without(edit(user, { reason: 'x' }), 'userId')))).toEqual(outOfDate);
+      for (const userId of ['', 'nope']) expect(await refusedUnchanged(user.id, () => act(idle, edit(user, { userId, reason: 'x' })))).toEqual(outOfDate);
+    }
     expect(await actions.updateUserAction(idle, edit(user, { environmentIds: ['nope'] }))).toMatchObject({ fieldErrors: { environmentIds: ['Choose environments from the list.'] } });
     expect(await actions.updateUserAction(idle, edit(user, { roleId: 'nope' }))).toMatchObject({ fieldErrors: { roleId: ['Choose a role.'] } });
     // Fields left out, or posted twice, are asked for by name (never "expected string, received undefined").

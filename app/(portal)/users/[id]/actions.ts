@@ -14,7 +14,8 @@ import { resendInvitation, resetUser, unlockUser } from '@/lib/users/access';
 import { fromUserForm } from '@/lib/users/form';
 import { banSchema, banUser, updateUser, userUpdateSchema, validateUser } from '@/lib/users/update';
 
-const target = z.object({ userId: z.uuid('Choose a user from the list.') });
+// A hidden field of every form here: missing or garbled, the page it came from is broken.
+const target = z.object({ userId: z.uuid('This page is out of date: reload it and try again.') });
 const page = (id: string) => `/users/${id}`;
 
 export const updateUserAction = action('users.write', fromUserForm(userUpdateSchema.extend(target.shape)), async ({ userId, ...input }, { tx, user, meta }) => {
