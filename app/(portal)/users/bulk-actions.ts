@@ -20,6 +20,22 @@ const usersSchema = z.object({
   userIds: z.array(z.uuid('Select users from the list.')).max(MAX_SELECTION, `Select at most ${MAX_SELECTION} users at once.`),
 });
 
+// The filters as the list's toolbar names them.
+const FILTER_LABELS = { status: 'Status', role: 'Role', env: 'Also in environment', tag: 'Tag', idle: 'No sign-in for' } as const;
+
+/**
+ * The list's filters, read as the page reads them, except that one it cannot read is refused by name:
+ * the page drops it and lists every user, and here that would act on every user. The page's own form
+ * only ever sends what it read.
+ */
+function readFilters(input: Partial<Record<'q' | keyof typeof FILTER_LABELS, string>>) {
+  const filter = listParamsSchema.parse(input);
+  for (const [key, label] of Object.entries(FILTER_LABELS) as [keyof typeof FILTER_LABELS, string][])
+    if (input[key] && filter[key] === undefined)
+      throw new AppError('invalid', `The ${label} filter is not one the list offers: reload the page and try again.`);
+  return filter;
+}
+
 /** The value, or a refusal in the words of its first problem (with every field's problems attached). */
 function parseOrRefuse<T>(schema: z.ZodType<T>, value: unknown, fallback: string): T {
   const parsed = schema.safeParse(value);
@@ -69,10 +85,10 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
   if (scope === 'selection') {
     if (userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
     // Made on Locked Users: each user must still be locked when reached (one unlocked meanwhile is skipped).
-    target = { ids: userIds, status: listParamsSchema.shape.status.parse(input.status) };
+    target = { ids: userIds, status: readFilters({ status: input.status }).status };
   } else {
     if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
-    const filter = listParamsSchema.parse({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
+    const filter = readFilters({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
     const readAt = input.readAt === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.readAt);
     // Never dropped: without it the action would reach users the manager was not shown.
     if (readAt && !readAt.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');

@@ -312,6 +312,31 @@ describe('Locked Users: "all N matching"', () => {
   });
 });
 
+describe('"all N matching" with filters the list cannot read', () => {
+  it('refuses a garbled filter by name, never acting on everyone the list would then show, nor saying none matches', async () => {
+    await signInAs(adminId);
+    const readAt = new Date(Date.now() + 60_000).toISOString();
+    const bystander = await person({ email: `quorvath-bystander${++n}@example.test`, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 5_000) });
+    const ban = (filters: Record<string, string>) => bulkUsersAction(idle, form({ scope: 'matching', kind: 'ban', reason: 'crafted', readAt, ...filters }));
+    const refusal = (label: string) => ({ status: 'error', message: `The ${label} filter is not one the list offers: reload the page and try again.` });
+    for (const [filters, label] of [
+      [{ status: 'garbage' }, 'Status'],
+      [{ status: 'LOCKED' }, 'Status'],
+      [{ q: 'quorvath-', status: 'garbage' }, 'Status'],
+      [{ role: "x' or 1=1--" }, 'Role'],
+      [{ env: 'nope' }, 'Also in environment'],
+      [{ tag: '   ' }, 'Tag'],
+      [{ idle: 'forever' }, 'No sign-in for'],
+      [{ idle: '0' }, 'No sign-in for'],
+    ] as const)
+      expect(await refusedUnchanged(bystander.id, () => ban(filters))).toEqual(refusal(label));
+    // A selection made on Locked Users carries its status too: a garbled one is refused, not dropped.
+    expect(await refusedUnchanged(bystander.id, () => bulkUsersAction(idle, form({ scope: 'selection', kind: 'unlock', userIds: bystander.id, status: 'lockd' })))).toEqual(refusal('Status'));
+    // Read as the list reads them, the filters still work.
+    expect(await bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', q: 'quorvath-', status: 'locked', readAt }))).toEqual({ status: 'success', message: '1 user unlocked.' });
+  });
+});
+
 describe('"all N matching" and the environment switcher', () => {
   it('acts in the environment of the list it was chosen from, not one switched to since (in another tab); never in one the caller cannot see', async () => {
     // The switcher's cookie is absent here, so the current environment is Production; the list was Sandbox's.
