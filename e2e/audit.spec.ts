@@ -18,7 +18,7 @@ test('filter the audit log by actor and date, then export the filtered view as C
   await page.goto('/settings/environments');
   await page.getByLabel('New environment name').fill(name);
   await page.getByRole('button', { name: 'Add environment' }).click();
-  await expect(page.getByRole('status')).toContainText(`${name} was added.`);
+  await expect(page.getByRole('main').getByText(`${name} was added.`)).toBeVisible();
 
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(page).toHaveURL(/\/audit$/);

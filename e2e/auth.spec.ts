@@ -156,7 +156,9 @@ test.describe('profile', () => {
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Confirm new password').fill(newPassword);
     await page.getByRole('button', { name: 'Change password' }).click();
-    await expect(page.getByRole('main').getByRole('status')).toHaveText('Your password has been changed.');
+    // Announced once, by the form's live region (no role of its own inside it).
+    await expect(page.getByRole('main').getByText('Your password has been changed.', { exact: true })).toBeVisible();
+    await expect(page.getByRole('main').getByRole('status')).toHaveCount(0);
     await page.reload();
     await expect(page).toHaveURL(/\/profile$/);
 

@@ -35,7 +35,7 @@ test('add, rename, copy the identifier of, and archive an environment: it leaves
   expect(Math.abs(buttonTop - inputTop)).toBeLessThanOrEqual(2);
   await page.getByLabel('New environment name').fill(name);
   await page.getByRole('button', { name: 'Add environment' }).click();
-  await expect(page.getByRole('status')).toContainText(`${name} was added.`);
+  await expect(page.getByRole('main').getByText(`${name} was added.`)).toBeVisible();
   // The field is ready for the next one, not holding a name that is now taken.
   await expect(page.getByLabel('New environment name')).toHaveValue('');
   await expect.poll(() => switcherOffers(page)).toContain(name);

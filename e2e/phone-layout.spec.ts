@@ -145,7 +145,7 @@ test('Environments on a phone: a long one-word environment name wraps in its car
   await page.goto('/settings/environments');
   await page.getByLabel('New environment name').fill(name);
   await page.getByRole('button', { name: 'Add environment' }).click();
-  const added = page.getByRole('status').filter({ hasText: `${name} was added.` });
+  const added = page.getByRole('main').getByText(`${name} was added.`);
   await expect(added).toBeVisible();
   expect(await added.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   const card = page.getByRole('row').filter({ has: page.getByRole('button', { name: `Rename ${name}` }) });

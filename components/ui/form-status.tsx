@@ -14,11 +14,11 @@ export function FormStatus({ state, fields }: { state: ActionState; fields?: Rec
   return (
     <>
       {summary && <ErrorSummary message={state.message} errors={state.fieldErrors} fields={fields} token={state} />}
-      {/* Always present (live regions must exist before they change), taking no space while empty. An
-          error here is announced by the region: role="alert" inside it would be read twice. */}
+      {/* Always present (live regions must exist before they change), taking no space while empty. What
+          shows here is announced by the region: a role="alert" or role="status" inside it would be read twice. */}
       <div aria-live="polite" className="empty:sr-only">
         {state.status === 'error' && !summary && <Alert tone="error" announce={false}>{state.message}</Alert>}
-        {state.status === 'success' && <Alert tone="success">{state.message}</Alert>}
+        {state.status === 'success' && <Alert tone="success" announce={false}>{state.message}</Alert>}
       </div>
     </>
   );
