@@ -3,6 +3,7 @@
 import type { NextFetchEvent } from 'next/server';
 import { NextResponse } from 'next/server';
 import { withAuth, type NextRequestWithAuth } from 'next-auth/middleware';
+import { RETURN_PATH_HEADER, requestedPath } from './lib/return-path';
 
 const redirectSignedOut = withAuth({ pages: { signIn: '/login' } });
 
@@ -14,7 +15,12 @@ export default async function proxy(request: NextRequestWithAuth, event: NextFet
   const response = await redirectSignedOut(request, event);
   const location = response instanceof Response ? response.headers.get('location') : null;
   if (location && location.length > LONGEST_RETURN_ADDRESS) return NextResponse.redirect(new URL('/login', request.url));
-  return response;
+  if (response) return response;
+  // Signed in: the page learns what was asked for, its way back should it send the user to
+  // /change-password first (requireUser). Always set here, so a client's own header never gets through.
+  const headers = new Headers(request.headers);
+  headers.set(RETURN_PATH_HEADER, requestedPath(request.nextUrl));
+  return NextResponse.next({ request: { headers } });
 }
 
 export const config = {

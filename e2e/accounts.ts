@@ -25,6 +25,7 @@ export const ACCOUNTS = {
   bulkResetTwo: { email: 'ria.reset@acme.test', firstName: 'Ria', lastName: 'Resetmany', role: 'User', state: 'locked' },
   invited: { email: 'ivy.invited@acme.test', firstName: 'Ivy', lastName: 'Invited', role: 'User', state: 'invited' },
   forced: { email: 'fred.forced@acme.test', firstName: 'Fred', lastName: 'Forced', role: 'User', state: 'must-change-password' },
+  forcedManager: { email: 'quirin.quillback@acme.test', firstName: 'Quirin', lastName: 'Quillback', role: 'Account Manager', state: 'must-change-password' },
   passwordChanger: { email: 'pat.changer@acme.test', firstName: 'Pat', lastName: 'Changer', role: 'User' },
   banTarget: { email: 'bernd.banned@acme.test', firstName: 'Bernd', lastName: 'Bannister', role: 'User' },
   roleTarget: { email: 'rosa.role@acme.test', firstName: 'Rosa', lastName: 'Rollins', role: 'User' },

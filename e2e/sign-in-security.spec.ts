@@ -193,6 +193,28 @@ test.describe('forced password change', () => {
   });
 });
 
+test.describe('forced password change, on the way somewhere', () => {
+  test('a user held at /change-password on opening a page gets to that page once the password is changed, and never off the site', async ({ page, login }) => {
+    await login.signInAs('forcedManager');
+    await expect(page).toHaveURL(/\/change-password/);
+    // A header of the client's own naming the way back is replaced by the page actually asked for.
+    await page.setExtraHTTPHeaders({ 'x-userdesk-return-path': '/.//evil.example/phish' });
+    await page.goto('/users?status=locked');
+    await expect(page).toHaveURL(/\/change-password\?next=%2Fusers%3Fstatus%3Dlocked$/);
+    await page.goto('/profile');
+    await expect(page).toHaveURL(/\/change-password\?next=%2Fprofile$/);
+    await page.setExtraHTTPHeaders({});
+
+    await page.goto('/users?status=locked');
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('Lantern-Returns-Home-2026');
+    await page.getByLabel('Confirm new password').fill('Lantern-Returns-Home-2026');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page).toHaveURL(/\/users\?status=locked$/);
+    await expect(page.getByText('Status: Locked')).toBeVisible();
+  });
+});
+
 test.describe('security settings', () => {
   test('a lower lockout threshold takes effect at once; bad values are refused by name', async ({ page, login, browser }) => {
     await login.signInAs('admin');

@@ -4,12 +4,13 @@ import 'server-only';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { getServerSession } from 'next-auth';
 import { decode, encode } from 'next-auth/jwt';
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { forbidden, redirect } from 'next/navigation';
 import { cache } from 'react';
 import { db } from '@/db';
 import type { Queryable } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
+import { changePasswordHref, RETURN_PATH_HEADER } from '@/lib/return-path';
 import { getSecuritySettings } from '@/lib/settings';
 import { authOptions, endSession, newSessionId, sessionStart } from './options';
 import { hasPermission, isAdministrator, isPermission, type Permission } from './permissions';
@@ -68,11 +69,14 @@ export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
   return loadSessionUser(db, session.userId, session.sessionVersion);
 });
 
-/** For pages: the signed-in user, or off to /login (or to /change-password when one is required). */
+/**
+ * For pages: the signed-in user, or off to /login (or to /change-password when one is required, with
+ * the page asked for, as proxy.ts passed it on, as the way back once the password is changed).
+ */
 export async function requireUser(options: { allowPendingPasswordChange?: boolean } = {}): Promise<SessionUser> {
   const user = await getCurrentUser();
   if (!user) redirect('/login');
-  if (user.requirePasswordChange && !options.allowPendingPasswordChange) redirect('/change-password');
+  if (user.requirePasswordChange && !options.allowPendingPasswordChange) redirect(changePasswordHref((await headers()).get(RETURN_PATH_HEADER)));
   return user;
 }
 
