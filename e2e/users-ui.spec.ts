@@ -424,6 +424,34 @@ test.describe('Profile', () => {
     await expect(page.getByRole('button', { name: 'Reset' })).toBeFocused();
   });
 
+  test('a Resend invitation the server refuses is said under the buttons with focus on it, not in a toast, and stays', async ({ page, login }) => {
+    await login.signInAs('admin');
+    const email = `yselda.yarrowby.${run}@acme.test`;
+    const url = await addUser(page, 'Yselda', 'Yarrowby', email);
+    await page.goto(url);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Invited');
+    const toasts = page.getByRole('region', { name: 'Notifications' }).getByTestId('toast');
+
+    // Someone else bans them while this page still offers Resend invitation.
+    const other = await page.context().newPage();
+    await other.goto(url);
+    await other.getByRole('button', { name: 'Ban' }).click();
+    await other.getByRole('dialog').getByLabel('Reason').fill('Left before starting');
+    await other.getByRole('dialog').getByRole('button', { name: 'Ban' }).click();
+    await expect(other.getByRole('heading', { level: 1 })).toContainText('Banned');
+    await other.close();
+
+    await page.getByRole('button', { name: 'Resend invitation' }).press('Enter');
+    const refusal = page.getByRole('alert').filter({ hasText: `${email} is banned: Validate them first, then resend the invitation.` });
+    await expect(refusal).toBeFocused();
+    await expect(toasts).toHaveCount(0);
+    // The page follows what they now are, and the refusal is still there to read.
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Banned');
+    await expect(page.getByRole('button', { name: 'Resend invitation' })).toHaveCount(0);
+    await expect(refusal).toBeVisible();
+    await expectAccessibleAtBothWidths(page, 'resend refused');
+  });
+
   test('one\'s own profile offers no Inactive box, no Reset or Ban, and a role one cannot change', async ({ page, login }) => {
     await login.signInAs('admin');
     await page.goto('/users?q=ada.admin%40acme.test');

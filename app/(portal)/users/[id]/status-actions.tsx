@@ -17,8 +17,8 @@ type Dialog = 'ban' | 'reset' | 'validate' | 'unlock' | null;
 /**
  * Validate, Unlock, Resend invitation, Reset and Ban: each shown only where it applies and is allowed;
  * the destructive ones quiet (secondary danger), everything that removes or restores access confirmed.
- * Results are toasts, but a refusal of what was confirmed in a dialog is said in that dialog (see confirm);
- * afterwards focus goes to the next logical control (e.g. Validate after a Ban),
+ * Results are toasts, but a refusal of what was confirmed in a dialog is said in that dialog (see confirm),
+ * and a refusal of Resend invitation under the buttons (see run); afterwards focus goes to the next logical control (e.g. Validate after a Ban),
  * never to the page body.
  */
 export function StatusActions({ userId, email, name, status, version, passwordExpired = false, allowed }: { userId: string; email: string; name: string; status: UserStatus; version: number; passwordExpired?: boolean; allowed: Allowed }) {
@@ -30,6 +30,9 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
   // refusal twice takes focus again.
   const [refusal, setRefusal] = useState<{ reason: string } | { other: string } | null>(null);
   const refusalText = useRef<HTMLParagraphElement>(null);
+  // Resend invitation's refusal, under the buttons; a new object each time, as above.
+  const [resendRefusal, setResendRefusal] = useState<{ message: string } | null>(null);
+  const resendRefusalText = useRef<HTMLParagraphElement>(null);
   // Which dialog is still open when the server answers (Close stays offered while it works).
   const openDialog = useRef<Dialog>(null);
   useEffect(() => {
@@ -54,6 +57,10 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
     else refusalText.current?.focus();
   }, [refusal]);
 
+  useEffect(() => {
+    if (resendRefusal) resendRefusalText.current?.focus();
+  }, [resendRefusal]);
+
   const send = (act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string>) => {
     const data = new FormData();
     data.set('userId', userId);
@@ -69,10 +76,20 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
     setActed((n) => n + 1);
   };
 
-  /** Resend invitation: no dialog, so its result is a toast. */
+  /**
+   * Resend invitation: no dialog, so its success is a toast; a refusal (someone else validated or banned
+   * them meanwhile, the rate limit) stays under the buttons with focus on it, while the page refreshes
+   * to what the user now is (the button may be gone).
+   */
   const run = (act: (s: ActionState, d: FormData) => Promise<ActionState>) => {
     if (pending) return;
-    startTransition(async () => done(await send(act, {})));
+    setResendRefusal(null);
+    startTransition(async () => {
+      const result = await send(act, {});
+      if (result.status !== 'error') return done(result);
+      setResendRefusal({ message: result.message });
+      router.refresh();
+    });
   };
 
   // A confirmed action's dialog stays open until the server answers: a refusal (a reason it does not
@@ -81,6 +98,7 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
   const confirm = (kind: Exclude<Dialog, null>, act: (s: ActionState, d: FormData) => Promise<ActionState>, fields: Record<string, string> = {}) => {
     if (pending) return;
     setRefusal(null);
+    setResendRefusal(null);
     startTransition(async () => {
       const result = await send(act, fields);
       if (result.status === 'error' && openDialog.current === kind) {
@@ -130,9 +148,18 @@ export function StatusActions({ userId, email, name, status, version, passwordEx
 
   return (
     <>
-      {buttons.length > 0 && (
-        <div ref={group} role="group" aria-label={`Access of ${name}`} className="flex flex-wrap gap-2">
-          {buttons}
+      {(buttons.length > 0 || resendRefusal) && (
+        <div className="max-w-md space-y-2">
+          {buttons.length > 0 && (
+            <div ref={group} role="group" aria-label={`Access of ${name}`} className="flex flex-wrap gap-2">
+              {buttons}
+            </div>
+          )}
+          {resendRefusal && (
+            <p ref={resendRefusalText} role="alert" tabIndex={-1} className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-600">
+              {resendRefusal.message}
+            </p>
+          )}
         </div>
       )}
       <ConfirmDialog
