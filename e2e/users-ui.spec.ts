@@ -519,6 +519,10 @@ test.describe('Profile', () => {
     const response = await page.goto('/users/00000000-0000-4000-8000-000000000000');
     expect(response?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await expect(page).toHaveTitle('User not found · Userdesk');
+    expect((await page.goto('/users/not-a-uuid'))?.status()).toBe(404);
+    await expect(page).toHaveTitle('User not found · Userdesk');
+    await page.goto('/users/00000000-0000-4000-8000-000000000000');
     await expect(page.getByRole('main')).toHaveCount(1);
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
     await expectAccessibleAtBothWidths(page, '404');

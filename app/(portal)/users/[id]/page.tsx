@@ -43,9 +43,13 @@ const visibleUser = cache(async (id: string) => {
   });
 });
 
+// Someone who may not read users gets the 403 page, titled after the area; anyone else a missing (or
+// hidden) user's 404, whose title says so, as the other not-found pages do.
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const viewer = await getCurrentUser();
+  if (!viewer || !hasPermission(viewer, 'users.read')) return { title: 'Users' };
   const user = await visibleUser((await params).id);
-  return { title: user ? `${user.firstName} ${user.lastName} · Users` : 'Users' };
+  return { title: user ? `${user.firstName} ${user.lastName} · Users` : 'User not found' };
 }
 
 export default async function UserPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ added?: string | string[]; before?: string | string[] }> }) {
