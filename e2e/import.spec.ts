@@ -373,7 +373,7 @@ test.describe('Import', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.getByRole('textbox', { name: 'Row 1 First name', exact: true }).fill('Phone');
     // Long messages (the email hint, an environment's name) wrap inside the list of errors.
-    await page.getByRole('textbox', { name: 'Row 1 Email', exact: true }).fill('phone');
+    await page.getByRole('textbox', { name: 'Row 1 Email', exact: true }).fill('odo-at-acme');
     await page.getByRole('combobox', { name: 'Row 1 Environments', exact: true }).fill('Somewhere-far-away');
     await page.getByRole('button', { name: 'Check rows' }).click();
     await expect(page).toHaveURL(/\/users\/import\/[0-9a-f-]{36}$/);
@@ -383,6 +383,21 @@ test.describe('Import', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const errorList = page.getByRole('table', { name: 'Rows with errors' });
     expect(await errorList.evaluate((table) => table.getBoundingClientRect().right)).toBeLessThanOrEqual(390 - 16);
+    // A message's final period stays with the word before it, not alone on a line of its own.
+    const problem = errorList.getByRole('row', { name: /Email/ }).getByRole('cell').last();
+    expect(await problem.evaluate((cell) => {
+      const texts: Text[] = [];
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) texts.push(walker.currentNode as Text);
+      const last = texts.at(-1)!;
+      const lineOf = (offset: number) => {
+        const range = document.createRange();
+        range.setStart(last, offset);
+        range.setEnd(last, offset + 1);
+        return range.getBoundingClientRect().top;
+      };
+      return lineOf(last.length - 1) === lineOf(last.length - 2);
+    })).toBe(true);
     // A column's name stays whole: "Environments" on one line, not split into "Environ" and "ments".
     const column = errorList.getByRole('cell', { name: 'Environments', exact: true });
     expect(await column.evaluate((cell) => {

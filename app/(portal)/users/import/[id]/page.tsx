@@ -7,6 +7,7 @@ import { ImportProgress } from '@/components/import/import-progress';
 import { IMPORT_OUTCOME_ID, ImportStatusBadge } from '@/components/import/import-status';
 import { StartImportForm } from '@/components/import/start-import-form';
 import { Alert } from '@/components/ui/alert';
+import { Breakable } from '@/components/ui/breakable';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
@@ -199,7 +200,7 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
               <tr key={`${row.rowNo}-${i}`}>
                 <td className={`${cellX} py-2 tabular-nums`}>{i === 0 ? shownRow(row.rowNo) : <span className="sr-only">{shownRow(row.rowNo)}</span>}</td>
                 <td className={`${cellX} py-2 font-medium wrap-anywhere`}>{e.column}</td>
-                <td className={`${cellX} py-2 text-slate-700 wrap-anywhere`}>{e.message}</td>
+                <td className={`${cellX} py-2 text-slate-700 wrap-anywhere`}><Breakable text={e.message} /></td>
               </tr>
             )),
           )}
@@ -216,8 +217,8 @@ export default async function ImportJobPage({ params }: { params: Promise<{ id: 
           {skipped.map((row) => (
             <tr key={row.rowNo}>
               <td className={`${cellX} py-2 tabular-nums`}>{shownRow(row.rowNo)}</td>
-              <td className={`${cellX} py-2 font-medium wrap-anywhere`}>{row.email ?? '—'}</td>
-              <td className={`${cellX} py-2 text-slate-700 wrap-anywhere`}>{row.message}</td>
+              <td className={`${cellX} py-2 font-medium wrap-anywhere`}>{row.email ? <Breakable text={row.email} /> : '—'}</td>
+              <td className={`${cellX} py-2 text-slate-700 wrap-anywhere`}>{row.message && <Breakable text={row.message} />}</td>
             </tr>
           ))}
         </RowsSection>
