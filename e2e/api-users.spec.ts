@@ -6,13 +6,13 @@ import { expect, expectAccessible, test } from './fixtures';
 
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
-async function createApiUser(page: Page, username: string, scope: 'Environment' | 'Organization (All Environments)', perMinute?: string) {
+async function createApiUser(page: Page, username: string, scope: 'Environment' | 'Organization (All Environments)', perMinute?: string, description = 'Browser test integration') {
   await page.goto('/users/api');
   await page.getByRole('button', { name: 'Add API User' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add API User' });
   await dialog.getByLabel('Username').fill(username);
   await expect(dialog.getByText('This username is available.')).toBeVisible();
-  await dialog.getByLabel('Description').fill('Browser test integration');
+  await dialog.getByLabel('Description').fill(description);
   await dialog.getByRole('radio', { name: new RegExp(`^${scope.replace(/[()]/g, '\\$&')}`) }).check();
   if (scope === 'Environment') {
     await dialog.getByRole('checkbox', { name: 'Production' }).uncheck();
@@ -137,6 +137,25 @@ test.describe('API Users tab', () => {
         await expect(button, `${width}: ${action} whole on screen`).toBeInViewport({ ratio: 1 });
       }
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${width}: the page does not scroll sideways`).toBeLessThanOrEqual(0);
+    }
+  });
+
+  test('a very long username wraps in its cell: the table fits its list and does not scroll sideways unannounced', async ({ page, login }) => {
+    await login.signInAs('admin');
+    // 100 characters, the most a username may have, with hardly anywhere a line could break by itself.
+    const username = unique('quillfeather.zephyrine.').padEnd(100, '.xq7');
+    const keyDialog = await createApiUser(page, username, 'Organization (All Environments)', undefined, 'Nightly sync of the CRM accounts into the warehouse, owned by the data team');
+    await keyDialog.getByRole('button', { name: 'I have copied the key' }).click();
+    for (const width of [1280, 1320, 1370, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto('/users/api');
+      const table = page.getByRole('table', { name: 'API users' });
+      await expect(table).toBeVisible();
+      expect(await table.evaluate((el) => el.parentElement!.scrollWidth - el.parentElement!.clientWidth), `${width}: the table fits its frame`).toBeLessThanOrEqual(0);
+      // The whole username is there to read, over several lines, not cut off.
+      const name = table.getByRole('row').filter({ hasText: username.slice(0, 30) }).getByText(username.slice(0, 30));
+      expect(await name.evaluate((el) => el.scrollWidth - el.clientWidth), `${width}: the username is whole`).toBeLessThanOrEqual(0);
+      await expect(table.getByRole('button', { name: `Delete ${username}` })).toBeInViewport({ ratio: 1 });
     }
   });
 

@@ -2,6 +2,7 @@
 
 import { useActionState, useEffect, useState, useTransition } from 'react';
 import { revokeApiUserAction, deleteApiUserAction } from '@/app/(portal)/users/api/actions';
+import { Breakable } from '@/components/ui/breakable';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { useToast } from '@/components/ui/toast';
@@ -79,7 +80,7 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
         <div className="@container">
           {/* The table's eight columns need about 960 px: it shows from a list that wide (a 1,280 px window), not
               from a 768 px window, where the sidebar left 480 and Revoke and Delete were cut off out of sight;
-              cards below. Should long names still overflow it, it scrolls rather than clips. */}
+              cards below. Should it still overflow, it scrolls rather than clips. */}
           <div className="hidden overflow-x-auto rounded-lg bg-white shadow-sm ring-1 ring-slate-200 @min-[60rem]:block">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">API users</caption>
@@ -98,17 +99,20 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
               <tbody className="divide-y divide-slate-100">
                 {rows.map((row) => (
                   <tr key={row.id} className="align-top hover:bg-slate-50">
-                    <td className="max-w-48 px-3 py-2">
-                      <span className="block truncate font-medium" title={row.username}>{row.username}</span>
-                      {row.description && <span className="block truncate text-xs text-slate-600" title={row.description}>{row.description}</span>}
+                    {/* A table cell's max-width is ignored, so the widths are on what is inside, and what is
+                        long wraps (the username, which tells the keys apart, whole) rather than widen the table;
+                        a description is truncated (whole in a title) and takes no width of its own. */}
+                    <td className="px-3 py-2">
+                      <span className="block max-w-48 min-w-24 font-medium [overflow-wrap:anywhere]"><Breakable text={row.username} /></span>
+                      {row.description && <span className="block w-0 min-w-full truncate text-xs text-slate-600" title={row.description}>{row.description}</span>}
                     </td>
-                    <td className="max-w-48 px-3 py-2">
-                      <span className="block truncate" title={SCOPES[row.scope]}>{SCOPES[row.scope]}</span>
-                      {scopeDetail(row) && <span className="block truncate text-xs text-slate-600" title={scopeDetail(row)!}>{scopeDetail(row)}</span>}
+                    <td className="px-3 py-2">
+                      <span className="block max-w-48">{SCOPES[row.scope]}</span>
+                      {scopeDetail(row) && <span className="block max-w-48 text-xs text-slate-600 [overflow-wrap:anywhere]">{scopeDetail(row)}</span>}
                     </td>
-                    <td className="max-w-44 px-3 py-2">
+                    <td className="px-3 py-2">
                       <ShortDate value={row.createdAt} />
-                      <span className="block truncate text-xs text-slate-600" title={row.createdByLabel}>{row.createdByLabel}</span>
+                      <span className="block max-w-44 text-xs text-slate-600 [overflow-wrap:anywhere]"><Breakable text={row.createdByLabel} /></span>
                     </td>
                     <td className="px-3 py-2"><ShortDate value={row.expiresAt} /></td>
                     <td className="px-3 py-2 whitespace-nowrap">{perMinute(row.rateLimitPerMinute)}</td>
