@@ -46,6 +46,8 @@ export default defineConfig({
       env: { PORT: process.env.E2E_FRESH_PORT },
       timeout: 120_000,
       reuseExistingServer: false,
+      // SIGTERM, so e2e-server.ts stops the server and drops the database it made (a kill left it behind).
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
     },
     {
       command: 'tsx scripts/e2e-server.ts --seed',
@@ -53,6 +55,8 @@ export default defineConfig({
       env: { PORT: process.env.E2E_SEEDED_PORT },
       timeout: 120_000,
       reuseExistingServer: false,
+      // SIGTERM, so e2e-server.ts stops the server and drops the database it made (a kill left it behind).
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
     },
   ],
 });
