@@ -522,6 +522,10 @@ test.describe('Profile', () => {
     await expect(page).toHaveTitle('User not found · Userdesk');
     expect((await page.goto('/users/not-a-uuid'))?.status()).toBe(404);
     await expect(page).toHaveTitle('User not found · Userdesk');
+    // An import that is not there (or not the viewer's to see) is titled as missing too.
+    expect((await page.goto('/users/import/00000000-0000-4000-8000-000000000000'))?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await expect(page).toHaveTitle('Import not found · Userdesk');
     await page.goto('/users/00000000-0000-4000-8000-000000000000');
     await expect(page.getByRole('main')).toHaveCount(1);
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();

@@ -1,7 +1,7 @@
 import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import type { ReactNode } from 'react';
+import { cache, type ReactNode } from 'react';
 import { notFound } from 'next/navigation';
 import { ImportProgress } from '@/components/import/import-progress';
 import { IMPORT_OUTCOME_ID, ImportStatusBadge } from '@/components/import/import-status';
@@ -11,8 +11,9 @@ import { Breakable } from '@/components/ui/breakable';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
 import { db } from '@/db';
+import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
-import { requirePermission } from '@/lib/auth/session';
+import { getCurrentUser, requirePermission } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
 import { ignoredColumns } from '@/lib/import/columns';
 import { GRID_SOURCE, shownRowNo, sourceLabel } from '@/lib/import/grid-rows';
@@ -20,7 +21,23 @@ import { errorRows, getImport, skippedRows } from '@/lib/import/jobs';
 import { listRoles } from '@/lib/roles';
 import { cancelImportAction, startImportAction } from '../actions';
 
-export const metadata: Metadata = { title: 'Import · Users' };
+// One lookup per request, shared by the title and the page: null when there is no such import the
+// viewer may see (the 404, titled as other not-found pages are).
+const visibleImport = cache(async (id: string) => {
+  const viewer = await getCurrentUser();
+  if (!viewer || !hasPermission(viewer, 'users.write')) return null;
+  return getImport(db, principalOf(viewer), id).catch((error) => {
+    if (error instanceof AppError && error.code === 'not_found') return null;
+    throw error;
+  });
+});
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const viewer = await getCurrentUser();
+  // Someone who may not import gets the 403 page, titled after the area.
+  if (!viewer || !hasPermission(viewer, 'users.write')) return { title: 'Import · Users' };
+  return { title: (await visibleImport((await params).id)) ? 'Import · Users' : 'Import not found' };
+}
 
 const number = new Intl.NumberFormat('en');
 const ROWS_SHOWN = 200;
@@ -68,11 +85,8 @@ function RowsSection({ id, title, note, headers, children }: { id: string; title
 
 export default async function ImportJobPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePermission('users.write');
-  const { id } = await params;
-  const job = await getImport(db, principalOf(user), id).catch((error) => {
-    if (error instanceof AppError && error.code === 'not_found') notFound();
-    throw error;
-  });
+  const job = await visibleImport((await params).id);
+  if (!job) notFound();
   const [errors, skipped, roles] = await Promise.all([
     job.errorCount > 0 ? errorRows(db, job.id, ROWS_SHOWN) : [],
     job.skipCount > 0 ? skippedRows(db, job.id, ROWS_SHOWN) : [],
