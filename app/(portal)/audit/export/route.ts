@@ -5,12 +5,9 @@ import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser } from '@/lib/auth/session';
 import { readAuditParams } from '@/lib/audit/search';
 import { auditCsvStream } from '@/lib/audit/search-export';
+import { problem } from '@/lib/problem';
 
 export const dynamic = 'force-dynamic';
-
-// Refusals answer as /users/export's do: a problem+json body saying why.
-const problem = (status: number, title: string) =>
-  Response.json({ title, status }, { status, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } });
 
 export async function GET(request: Request) {
   const user = await getCurrentUser();

@@ -4,11 +4,9 @@ import { principalOf } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getCurrentUser } from '@/lib/auth/session';
 import { exportUsersCsv } from '@/lib/users/export';
 import { readListParams } from '@/lib/users/list';
+import { problem } from '@/lib/problem';
 
 export const dynamic = 'force-dynamic';
-
-const problem = (status: number, title: string) =>
-  Response.json({ title, status }, { status, headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } });
 
 /** GET /users/export?q=&status=&role=&env=&tag=&idle=: the filtered All Users view as CSV, streamed. */
 export async function GET(request: Request) {
