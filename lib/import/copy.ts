@@ -1,8 +1,9 @@
 // COPY ... FROM STDIN for bulk writes: the fastest way rows get into PostgreSQL, on both drivers
 // (postgres.js's writable COPY stream; PGlite's COPY from '/dev/blob'), inside the caller's transaction.
+import type { Writable } from 'node:stream';
 import type { Queryable } from '@/db/client';
 
-type CopyQuery = { writable: () => Promise<NodeJS.WritableStream>; reject: (error: unknown) => void };
+type CopyQuery = { writable: () => Promise<Writable>; reject: (error: unknown) => void };
 type PostgresJs = { unsafe: (query: string) => CopyQuery };
 type Pglite = { query: (query: string, params: unknown[], options: { blob: Blob }) => Promise<unknown> };
 
@@ -19,27 +20,37 @@ export function copyValue(value: string | number | boolean | null | undefined): 
 
 type Row = readonly (string | number | boolean | null | undefined)[];
 
-/** COPY text for rows [from, to). */
-function chunkOf(rows: readonly Row[], from: number, to: number): string {
-  let data = '';
-  for (let i = from; i < to; i++) {
-    const row = rows[i]!;
-    for (let j = 0; j < row.length; j++) data += j === 0 ? copyValue(row[j]) : `\t${copyValue(row[j])}`;
-    data += '\n';
-  }
-  return data;
-}
-
 // Rows go to the server in chunks, so it parses and indexes one while the next is being written.
 const CHUNK = 500;
 
+/**
+ * COPY text, a chunk of rows at a time. The rows may come from a generator: each is made only when its
+ * chunk is, so a batch's rows (its invitation emails, say) never all live at once.
+ */
+function* chunks(rows: Iterable<Row>): Generator<string> {
+  let data = '';
+  let count = 0;
+  for (const row of rows) {
+    for (let j = 0; j < row.length; j++) data += j === 0 ? copyValue(row[j]) : `\t${copyValue(row[j])}`;
+    data += '\n';
+    if (++count === CHUNK) {
+      yield data;
+      data = '';
+      count = 0;
+    }
+  }
+  if (count > 0) yield data;
+}
+
 /** Copies rows (already in column order) into table; identifiers are the caller's constants, never input. */
-export async function copyRows(q: Queryable, table: string, columns: readonly string[], rows: readonly Row[]) {
-  if (rows.length === 0) return;
+export async function copyRows(q: Queryable, table: string, columns: readonly string[], rows: Iterable<Row>) {
+  const pending = chunks(rows);
+  const first = pending.next();
+  if (first.done) return;
   const statement = `copy ${table} (${columns.join(', ')}) from`;
   const client = (q as unknown as { session: { client: PostgresJs | Pglite } }).session.client;
   if (!('unsafe' in client)) {
-    await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([chunkOf(rows, 0, rows.length)]) });
+    await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([first.value, ...pending]) });
     return;
   }
   const query = client.unsafe(`${statement} stdin`);
@@ -56,13 +67,17 @@ export async function copyRows(q: Queryable, table: string, columns: readonly st
   failed.catch(() => {});
   const stream = await query.writable();
   const written = new Promise<void>((resolve, reject) => {
-    let next = 0;
+    let next: IteratorResult<string> = first;
     const write = () => {
-      while (next < rows.length) {
-        const to = Math.min(rows.length, next + CHUNK);
-        const more = stream.write(chunkOf(rows, next, to));
-        next = to;
-        if (!more) return void stream.once('drain', write);
+      try {
+        for (; !next.done; ) {
+          const more = stream.write(next.value);
+          next = pending.next();
+          if (!more) return void stream.once('drain', write);
+        }
+      } catch (error) {
+        // A row that could not be made: the COPY is abandoned, and with it the transaction.
+        return void stream.destroy(error as Error);
       }
       stream.end();
     };

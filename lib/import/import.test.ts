@@ -557,12 +557,12 @@ describe('commit', () => {
     expect(failed!.error).toContain('Nothing was imported');
   });
 
-  it('a batch that fails takes the one in flight after it down too: whole batches, in order, each audited once', async () => {
+  it('a batch that fails takes those in flight after it down too: whole batches, in order, each audited once', async () => {
     const job = await claimedJob('fail', 35, { allOrNothing: false, sendInvitations: true });
     const result = await runJob(db, job.id, {
       batchSize: 10,
       insideBatch: async (i) => {
-        // Batch 2 (on PostgreSQL already writing beside batch 1) has finished its writes when batch 1 fails.
+        // Batches 2 and 3 (on PostgreSQL already writing beside batch 1) have written when batch 1 fails.
         if (i === 1) {
           await new Promise((resolve) => setTimeout(resolve, 200));
           throw new Error('injected failure');
@@ -638,7 +638,7 @@ describe('commit', () => {
     });
     expect(result).toBe('cancelled');
     const created = await db.select().from(users).where(sql`${users.email} like 'cancel%'`);
-    // On PostgreSQL two batches run at once, each checking for the cancel when its transaction starts,
+    // On PostgreSQL batches run three at once, each checking for the cancel when its transaction starts,
     // which on a busy machine may come after the cancel for batch 0 as well as batch 1: whatever landed
     // is whole batches, and the outcomes say exactly which rows.
     expect([0, 10, 20]).toContain(created.length);

@@ -118,6 +118,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   const detail = `Imported from ${job.source}`;
 
   const fresh = batch.filter((r) => r.kind === 'new');
+  let created: { r: BatchRow; id: string; environmentIds: string[] }[] = [];
   if (fresh.length > 0) {
     // Emails taken since the preview (the unique index would refuse the whole COPY) are settled first.
     const taken = new Set(
@@ -128,12 +129,11 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         )
       ).map((u) => u.email),
     );
-    const now = new Date();
-    const expires = mailing ? new Date(now.getTime() + mailing.lifetimeMs).toISOString() : null;
-    const people: (string | null)[][] = [];
-    const memberships: string[][] = [];
-    const tokens: string[][] = [];
-    const mails: (string | number)[][] = [];
+    const expires = mailing ? new Date(Date.now() + mailing.lifetimeMs).toISOString() : null;
+    // The rows to write are decided first; what is written for them (their memberships, links, emails
+    // and audit events) is made a chunk at a time as each COPY streams (see copyRows), so a batch's
+    // emails never all live at once.
+    const accepted: { r: BatchRow; id: string; environmentIds: string[]; token: string | null }[] = [];
     // One draw of randomness for the batch's invitation tokens (32 bytes each) instead of one per row.
     const entropy = mailing ? randomBytes(32 * fresh.length) : null;
     for (const r of fresh) {
@@ -149,34 +149,32 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         refuse(r, refusal, strict, outcomes, tally);
         continue;
       }
-      const id = randomUUID();
-      people.push([id, r.data.email, r.data.firstName, r.data.lastName, r.data.roleId, 'invited', JSON.stringify(r.data.tags), JSON.stringify(r.data.profile), `{${environmentIds.join(',')}}`]);
-      for (const environmentId of environmentIds) memberships.push([id, environmentId]);
-      if (mailing) {
-        const token = entropy!.toString('base64url', 32 * tokens.length, 32 * tokens.length + 32);
-        tokens.push([id, 'invitation', createHash('sha256').update(token, 'utf8').digest('hex'), expires!]);
-        const mail = invitationMail(mailing.org, r.data.firstName, portalUrl(`/set-password?token=${token}`), mailing.lifetimeMs);
-        mails.push([mail.kind, r.data.email, mail.subject, mail.text, mail.html, JSON.stringify(mail.links ?? []), MAIL_PRIORITY[priorityOf(mail.kind)], id]);
-      }
-      audits.push([
-        'user.created',
-        id,
-        r.data.email,
-        environmentIds[0] ?? null,
-        JSON.stringify({
-          email: { before: null, after: r.data.email },
-          name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
-          role: { before: null, after: roles.get(r.data.roleId)?.name ?? r.data.roleId },
-          status: { before: null, after: 'invited' },
-        }),
-      ]);
+      const token = entropy ? entropy.toString('base64url', 32 * accepted.length, 32 * accepted.length + 32) : null;
+      accepted.push({ r, id: randomUUID(), environmentIds, token });
       tally.created++;
     }
     // environment_ids is written as the membership trigger would compute it, so the trigger finds nothing to change.
-    await copyRows(tx, 'users', ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'tags', 'profile', 'environment_ids'], people);
-    await copyRows(tx, 'user_environments', ['user_id', 'environment_id'], memberships);
-    await copyRows(tx, 'user_tokens', ['user_id', 'purpose', 'token_hash', 'expires_at'], tokens);
-    await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'links', 'priority', 'user_id'], mails);
+    await copyRows(
+      tx,
+      'users',
+      ['id', 'email', 'first_name', 'last_name', 'role_id', 'status', 'tags', 'profile', 'environment_ids'],
+      accepted.map(({ r, id, environmentIds }) => [id, r.data.email, r.data.firstName, r.data.lastName, r.data.roleId, 'invited', JSON.stringify(r.data.tags), JSON.stringify(r.data.profile), `{${environmentIds.join(',')}}`]),
+    );
+    await copyRows(tx, 'user_environments', ['user_id', 'environment_id'], (function* () {
+      for (const { id, environmentIds } of accepted) for (const environmentId of environmentIds) yield [id, environmentId];
+    })());
+    if (mailing) {
+      await copyRows(tx, 'user_tokens', ['user_id', 'purpose', 'token_hash', 'expires_at'], (function* () {
+        for (const { id, token } of accepted) yield [id, 'invitation', createHash('sha256').update(token!, 'utf8').digest('hex'), expires];
+      })());
+      await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'links', 'priority', 'user_id'], (function* () {
+        for (const { r, id, token } of accepted) {
+          const mail = invitationMail(mailing.org, r.data.firstName, portalUrl(`/set-password?token=${token}`), mailing.lifetimeMs);
+          yield [mail.kind, r.data.email, mail.subject, mail.text, mail.html, JSON.stringify(mail.links ?? []), MAIL_PRIORITY[priorityOf(mail.kind)], id];
+        }
+      })());
+    }
+    created = accepted;
   }
 
   const changes = batch.filter((r) => r.kind === 'update');
@@ -186,11 +184,25 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   }
 
   const actorId = actor.type === 'user' ? actor.id : null;
+  const creations = function* () {
+    for (const { r, id, environmentIds } of created) {
+      const changes = {
+        email: { before: null, after: r.data.email },
+        name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
+        role: { before: null, after: roles.get(r.data.roleId)?.name ?? r.data.roleId },
+        status: { before: null, after: 'invited' },
+      };
+      yield ['user.created', id, r.data.email, environmentIds[0] ?? null, JSON.stringify(changes)];
+    }
+    yield* audits;
+  };
   await copyRows(
     tx,
     'audit_events',
     ['actor_type', 'actor_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'environment_id', 'changes', 'detail', 'ip', 'user_agent'],
-    audits.map(([action, id, label, environmentId, changes]) => ['user', actorId, actor.label ?? '', action!, 'user', id!, label!, environmentId!, changes!, detail, job.ip, job.userAgent]),
+    (function* () {
+      for (const [action, id, label, environmentId, changes] of creations()) yield ['user', actorId, actor.label ?? '', action!, 'user', id!, label!, environmentId!, changes!, detail, job.ip, job.userAgent];
+    })(),
   );
   return { outcomes, tally };
 }
@@ -354,16 +366,21 @@ async function cancelRequested(q: Queryable, jobId: string) {
 /** Another runner (a slow one taken for dead) committed this batch first: go on from where it is. */
 class Superseded extends Error {}
 
+/** Batches in flight at once on PostgreSQL: each on a connection of its own (of the pool's ten). */
+export const WRITERS = 3;
+
 /**
  * Batch by batch, each its own transaction that also moves the job's next_row on, so a crash or a
- * cancel leaves whole batches and next_row says where to resume. On PostgreSQL two batches are in
- * flight: the next one writes (on a second connection, the server's other core) while this one
- * commits, and commits only after it, so next_row only ever moves forward over committed batches; if
- * this one fails, the next one rolls back too. A batch that updates existing users runs alone (the
- * last-Administrator guard's lock must not be held by a batch waiting for another).
+ * cancel leaves whole batches and next_row says where to resume. On PostgreSQL up to WRITERS batches
+ * are in flight: the later ones write (on connections of their own, the server's other core) while the
+ * oldest commits, and each commits only after the one before it, so next_row only ever moves forward
+ * over committed batches; if one fails, those after it roll back too. Three keep both cores busy where
+ * two left a third of them idle (a batch that has written waits for its elder to commit). A batch that
+ * updates existing users runs alone (the last-Administrator guard's lock must not be held by a batch
+ * waiting for another).
  */
 async function runBatches(db: Db, job: JobRow, mailing: Mailing | null, size: number, hooks: RunHooks) {
-  const depth = getClient().driver === 'postgres' ? 2 : 1;
+  const depth = getClient().driver === 'postgres' ? WRITERS : 1;
   let from = job.nextRow;
   let retried = false;
   for (let i = 0; ; ) {
@@ -373,10 +390,11 @@ async function runBatches(db: Db, job: JobRow, mailing: Mailing | null, size: nu
     try {
       for (; ; i++) {
         await hooks.beforeBatch?.(i);
+        if (inFlight.length >= depth) await inFlight.shift();
         const batch = await loadBatch(db, job.id, start, size);
         if (batch.length === 0) break;
         const updates = batch.some((r) => r.kind === 'update');
-        if (inFlight.length >= depth || (updates && inFlight.length > 0)) await inFlight.shift();
+        if (updates) while (inFlight.length > 0) await inFlight.shift();
         const after = previous;
         const [index, batchStart, next] = [i, start, batch[batch.length - 1]!.rowNo + 1];
         previous = db.transaction(async (tx) => {
