@@ -13,6 +13,7 @@ import { cancelImport, createImport, getImport, listImports, skippedRows, startI
 import { claimJob, runJob } from './run';
 import { rowOutcome } from './sheets';
 import { describeAuditEvent } from '@/lib/audit/describe';
+import { rows } from '@/lib/db-rows';
 
 let db: Db;
 let environmentId: string;
@@ -529,6 +530,23 @@ describe('commit', () => {
       expect((await db.select().from(users).where(eq(users.id, target.id)))[0]).toMatchObject({ firstName: 'Edited' });
       expect((await outcomes(job.id))[0]).toMatchObject({ outcome: 'Skipped', message: expect.stringContaining('changed by someone else after the preview') });
     });
+  });
+
+  it('new users, their links and their emails get ids in creation order (UUIDv7): each batch writes at the end of the indexes on them', async () => {
+    const job = await claimedJob('ordered', 25, { allOrNothing: false, sendInvitations: true });
+    expect(await runJob(db, job.id, { batchSize: 10 })).toBe('done');
+    const made = await rows<{ n: number; id: string; link: string; mail: string }>(
+      db,
+      sql`select substring(u.email from '[0-9]+')::int as n, u.id, t.id as link, o.id as mail from users u
+          join user_tokens t on t.user_id = u.id join outbox_messages o on o.user_id = u.id
+          where u.email like 'ordered%' order by n`,
+    );
+    expect(made).toHaveLength(25);
+    for (const key of ['id', 'link', 'mail'] as const) {
+      const ids = made.map((m) => m[key]);
+      expect(ids.every((id) => id[14] === '7')).toBe(true);
+      expect([...ids].sort()).toEqual(ids);
+    }
   });
 
   it('two runners claiming at once: exactly one gets the job (SKIP LOCKED)', async () => {

@@ -3,8 +3,9 @@
 // rows' outcomes and the job's progress) is one transaction, so a crash or a cancel leaves whole
 // batches only, and the job's next_row says exactly where to resume. "All or nothing" runs every batch
 // in one transaction. A job whose runner stopped sending heartbeats is claimed again and resumed.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
 import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
@@ -150,7 +151,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         continue;
       }
       const token = entropy ? entropy.toString('base64url', 32 * accepted.length, 32 * accepted.length + 32) : null;
-      accepted.push({ r, id: randomUUID(), environmentIds, token });
+      accepted.push({ r, id: uuidv7(), environmentIds, token });
       tally.created++;
     }
     // environment_ids is written as the membership trigger would compute it, so the trigger finds nothing to change.
@@ -164,13 +165,13 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
       for (const { id, environmentIds } of accepted) for (const environmentId of environmentIds) yield [id, environmentId];
     })());
     if (mailing) {
-      await copyRows(tx, 'user_tokens', ['user_id', 'purpose', 'token_hash', 'expires_at'], (function* () {
-        for (const { id, token } of accepted) yield [id, 'invitation', createHash('sha256').update(token!, 'utf8').digest('hex'), expires];
+      await copyRows(tx, 'user_tokens', ['id', 'user_id', 'purpose', 'token_hash', 'expires_at'], (function* () {
+        for (const { id, token } of accepted) yield [uuidv7(), id, 'invitation', createHash('sha256').update(token!, 'utf8').digest('hex'), expires];
       })());
-      await copyRows(tx, 'outbox_messages', ['kind', 'to_address', 'subject', 'text', 'html', 'links', 'priority', 'user_id'], (function* () {
+      await copyRows(tx, 'outbox_messages', ['id', 'kind', 'to_address', 'subject', 'text', 'html', 'links', 'priority', 'user_id'], (function* () {
         for (const { r, id, token } of accepted) {
           const mail = invitationMail(mailing.org, r.data.firstName, portalUrl(`/set-password?token=${token}`), mailing.lifetimeMs);
-          yield [mail.kind, r.data.email, mail.subject, mail.text, mail.html, JSON.stringify(mail.links ?? []), MAIL_PRIORITY[priorityOf(mail.kind)], id];
+          yield [uuidv7(), mail.kind, r.data.email, mail.subject, mail.text, mail.html, JSON.stringify(mail.links ?? []), MAIL_PRIORITY[priorityOf(mail.kind)], id];
         }
       })());
     }
