@@ -549,6 +549,26 @@ describe('commit', () => {
     }
   });
 
+  it('updates among new rows, batch after batch with others in flight: every row written once, each update alone and applied', async () => {
+    // Rows 12-14 and 33 update existing users; the rest are new: batches of 10 put updates in two of the five.
+    const existing = await Promise.all([12, 13, 14, 33].map((i) => insertUser(db, { email: `mixed${i}@example.test`, firstName: 'Before', environmentId })));
+    const lines = Array.from({ length: 45 }, (_, i) => `M${i},Mixed,mixed${i}@example.test,User,Production,`);
+    const job = await createImport(db, admin, file('mixed.csv', csv(...lines)), { existing: 'update', environmentId });
+    expect(job).toMatchObject({ newCount: 41, updateCount: 4 });
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
+    expect(await claimJob(db)).toBe(job.id);
+    expect(await runJob(db, job.id, { batchSize: 10 })).toBe('done');
+    const [after] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(after).toMatchObject({ status: 'done', createdCount: 41, updatedCount: 4, rowsDone: 45 });
+    const written = await writtenFor('mixed');
+    expect(written.created).toHaveLength(45);
+    expect(written.invitations).toBe(41);
+    expect(written.audited).toBe(41);
+    const renamed = await db.select({ id: users.id, firstName: users.firstName }).from(users).where(sql`${users.email} in ('mixed12@example.test', 'mixed13@example.test', 'mixed14@example.test', 'mixed33@example.test')`);
+    expect(renamed.map((u) => u.firstName).sort()).toEqual(['M12', 'M13', 'M14', 'M33']);
+    expect(renamed.map((u) => u.id).sort()).toEqual(existing.map((u) => u.id).sort());
+  });
+
   it('two runners claiming at once: exactly one gets the job (SKIP LOCKED)', async () => {
     const job = await createImport(db, admin, file('race.csv', csv('Ra,Ce,race@example.test,User,Production,')), skip);
     await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
