@@ -113,7 +113,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   const actor: Actor = { type: 'user', id: job.createdBy, label: job.createdByLabel };
   const outcomes: Outcome[] = [];
   const tally: Tally = { created: 0, updated: 0, skipped: 0 };
-  const audits: (string | null)[][] = [];
+  const audits: (string | null)[][] = []; // the updates' events (applyUpdates); new users' are made as they are copied
   const roles = await rolesOf(tx);
   const environments = await environmentsOf(tx);
   const detail = `Imported from ${job.source}`;
@@ -185,24 +185,23 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   }
 
   const actorId = actor.type === 'user' ? actor.id : null;
-  const creations = function* () {
-    for (const { r, id, environmentIds } of created) {
-      const changes = {
-        email: { before: null, after: r.data.email },
-        name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
-        role: { before: null, after: roles.get(r.data.roleId)?.name ?? r.data.roleId },
-        status: { before: null, after: 'invited' },
-      };
-      yield ['user.created', id, r.data.email, environmentIds[0] ?? null, JSON.stringify(changes)];
-    }
-    yield* audits;
-  };
+  const event = (action: string, id: string, label: string, environmentId: string | null, changes: string) =>
+    ['user', actorId, actor.label ?? '', action, 'user', id, label, environmentId, changes, detail, job.ip, job.userAgent];
   await copyRows(
     tx,
     'audit_events',
     ['actor_type', 'actor_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'environment_id', 'changes', 'detail', 'ip', 'user_agent'],
     (function* () {
-      for (const [action, id, label, environmentId, changes] of creations()) yield ['user', actorId, actor.label ?? '', action!, 'user', id!, label!, environmentId!, changes!, detail, job.ip, job.userAgent];
+      for (const { r, id, environmentIds } of created) {
+        const changes = {
+          email: { before: null, after: r.data.email },
+          name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
+          role: { before: null, after: roles.get(r.data.roleId)?.name ?? r.data.roleId },
+          status: { before: null, after: 'invited' },
+        };
+        yield event('user.created', id, r.data.email, environmentIds[0] ?? null, JSON.stringify(changes));
+      }
+      for (const [action, id, label, environmentId, changes] of audits) yield event(action!, id!, label!, environmentId ?? null, changes!);
     })(),
   );
   return { outcomes, tally };
@@ -368,7 +367,7 @@ async function cancelRequested(q: Queryable, jobId: string) {
 class Superseded extends Error {}
 
 /** Batches in flight at once on PostgreSQL: each on a connection of its own (of the pool's ten). */
-export const WRITERS = 3;
+const WRITERS = 3;
 
 /**
  * Batch by batch, each its own transaction that also moves the job's next_row on, so a crash or a
