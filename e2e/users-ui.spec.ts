@@ -9,7 +9,9 @@ const WIDE = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const run = `${Date.now().toString(36)}`;
 
+/** As expectAccessible (fixtures.ts), with the WCAG tags: after the streamed title (a refresh after an action re-streams it). */
 async function expectNoAxeViolations(page: Page, what: string) {
+  await expect(page).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   expect(results.violations.map((v) => `${what}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
