@@ -119,7 +119,10 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   const detail = `Imported from ${job.source}`;
 
   const fresh = batch.filter((r) => r.kind === 'new');
-  let created: { r: BatchRow; id: string; environmentIds: string[] }[] = [];
+  // The rows to write are decided first; what is written for them (their memberships, links, emails
+  // and audit events) is made a chunk at a time as each COPY streams (see copyRows), so a batch's
+  // emails never all live at once.
+  const accepted: { r: BatchRow; id: string; environmentIds: string[]; token: string | null }[] = [];
   if (fresh.length > 0) {
     // Emails taken since the preview (the unique index would refuse the whole COPY) are settled first.
     const taken = new Set(
@@ -131,10 +134,6 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
       ).map((u) => u.email),
     );
     const expires = mailing ? new Date(Date.now() + mailing.lifetimeMs).toISOString() : null;
-    // The rows to write are decided first; what is written for them (their memberships, links, emails
-    // and audit events) is made a chunk at a time as each COPY streams (see copyRows), so a batch's
-    // emails never all live at once.
-    const accepted: { r: BatchRow; id: string; environmentIds: string[]; token: string | null }[] = [];
     // One draw of randomness for the batch's invitation tokens (32 bytes each) instead of one per row.
     const entropy = mailing ? randomBytes(32 * fresh.length) : null;
     for (const r of fresh) {
@@ -175,7 +174,6 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         }
       })());
     }
-    created = accepted;
   }
 
   const changes = batch.filter((r) => r.kind === 'update');
@@ -192,7 +190,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
     'audit_events',
     ['actor_type', 'actor_id', 'actor_label', 'action', 'target_type', 'target_id', 'target_label', 'environment_id', 'changes', 'detail', 'ip', 'user_agent'],
     (function* () {
-      for (const { r, id, environmentIds } of created) {
+      for (const { r, id, environmentIds } of accepted) {
         const changes = {
           email: { before: null, after: r.data.email },
           name: { before: null, after: `${r.data.firstName} ${r.data.lastName}` },
