@@ -16,6 +16,17 @@ async function expectNoAxeViolations(page: Page, what: string) {
   expect(results.violations.map((v) => `${what}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
+/** Someone else (another tab of the same session) bans the user whose profile is at url; that tab, still open. */
+async function banInAnotherTab(page: Page, url: string, reason: string): Promise<Page> {
+  const other = await page.context().newPage();
+  await other.goto(url);
+  await other.getByRole('button', { name: 'Ban' }).click();
+  await other.getByRole('dialog').getByLabel('Reason').fill(reason);
+  await other.getByRole('dialog').getByRole('button', { name: 'Ban' }).click();
+  await expect(other.getByRole('heading', { level: 1 })).toContainText('Banned');
+  return other;
+}
+
 /** Checks the page at both widths. */
 async function expectAccessibleAtBothWidths(page: Page, what: string) {
   for (const size of [WIDE, PHONE]) {
@@ -391,12 +402,7 @@ test.describe('Profile', () => {
     const toasts = page.getByRole('region', { name: 'Notifications' }).getByTestId('toast');
 
     // Someone else bans them while this page still offers Reset.
-    const other = await page.context().newPage();
-    await other.goto(url);
-    await other.getByRole('button', { name: 'Ban' }).click();
-    await other.getByRole('dialog').getByLabel('Reason').fill('Moved to another team');
-    await other.getByRole('dialog').getByRole('button', { name: 'Ban' }).click();
-    await expect(other.getByRole('heading', { level: 1 })).toContainText('Banned');
+    const other = await banInAnotherTab(page, url, 'Moved to another team');
 
     await page.getByRole('button', { name: 'Reset' }).press('Enter');
     const reset = page.getByRole('dialog', { name: `Reset ${email}?` });
@@ -435,13 +441,7 @@ test.describe('Profile', () => {
     const toasts = page.getByRole('region', { name: 'Notifications' }).getByTestId('toast');
 
     // Someone else bans them while this page still offers Resend invitation.
-    const other = await page.context().newPage();
-    await other.goto(url);
-    await other.getByRole('button', { name: 'Ban' }).click();
-    await other.getByRole('dialog').getByLabel('Reason').fill('Left before starting');
-    await other.getByRole('dialog').getByRole('button', { name: 'Ban' }).click();
-    await expect(other.getByRole('heading', { level: 1 })).toContainText('Banned');
-    await other.close();
+    await (await banInAnotherTab(page, url, 'Left before starting')).close();
 
     await page.getByRole('button', { name: 'Resend invitation' }).press('Enter');
     const refusal = page.getByRole('alert').filter({ hasText: `${email} is banned: Validate them first, then resend the invitation.` });

@@ -31,3 +31,10 @@ export class StaleEditError extends AppError {
 
 export const fieldError = (field: string, message: string) =>
   new AppError('invalid', message, { [field]: [message] });
+
+/** What `found` resolves to, or null when it is refused as not found (a page's 404). */
+export const nullIfNotFound = <T>(found: Promise<T>): Promise<T | null> =>
+  found.catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'not_found') return null;
+    throw error;
+  });

@@ -18,7 +18,7 @@ import { auditNames } from '@/lib/audit/names';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser, getVisibleEnvironments, requirePermission } from '@/lib/auth/session';
-import { AppError } from '@/lib/errors';
+import { nullIfNotFound } from '@/lib/errors';
 import { grantableRoles, listRoles } from '@/lib/roles';
 import { idParam, UUID } from '@/lib/search-params';
 import { changeRefusal, findVisibleUser, membershipsOf } from '@/lib/users/scope';
@@ -37,10 +37,7 @@ const lockedBecause = (user: { lockReason: string | null; failedAttempts: number
 const visibleUser = cache(async (id: string) => {
   const viewer = await getCurrentUser();
   if (!viewer || !hasPermission(viewer, 'users.read') || !UUID.test(id)) return null;
-  return findVisibleUser(db, principalOf(viewer), id).catch((error) => {
-    if (error instanceof AppError && error.code === 'not_found') return null;
-    throw error;
-  });
+  return nullIfNotFound(findVisibleUser(db, principalOf(viewer), id));
 });
 
 // Someone who may not read users gets the 403 page, titled after the area; anyone else a missing (or

@@ -14,7 +14,7 @@ import { db } from '@/db';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentUser, requirePermission } from '@/lib/auth/session';
-import { AppError } from '@/lib/errors';
+import { nullIfNotFound } from '@/lib/errors';
 import { ignoredColumns } from '@/lib/import/columns';
 import { GRID_SOURCE, shownRowNo, sourceLabel } from '@/lib/import/grid-rows';
 import { errorRows, getImport, skippedRows } from '@/lib/import/jobs';
@@ -26,10 +26,7 @@ import { cancelImportAction, startImportAction } from '../actions';
 const visibleImport = cache(async (id: string) => {
   const viewer = await getCurrentUser();
   if (!viewer || !hasPermission(viewer, 'users.write')) return null;
-  return getImport(db, principalOf(viewer), id).catch((error) => {
-    if (error instanceof AppError && error.code === 'not_found') return null;
-    throw error;
-  });
+  return nullIfNotFound(getImport(db, principalOf(viewer), id));
 });
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
