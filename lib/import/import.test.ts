@@ -4,7 +4,7 @@ import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '@/db/client';
+import { getClient, type Db } from '@/db/client';
 import { auditEvents, environments, importJobs, importRows, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
@@ -559,7 +559,17 @@ describe('commit', () => {
     expect(job).toMatchObject({ newCount: 41, updateCount: 4 });
     await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
     expect(await claimJob(db)).toBe(job.id);
-    expect(await runJob(db, job.id, { batchSize: 10 })).toBe('done');
+    // A batch with updates starts once every batch before it has committed (on PostgreSQL, where
+    // batches overlap, read from outside its transaction; PGlite runs one batch at a time anyway).
+    const committedBefore: Record<number, number> = {};
+    const insideBatch = async (i: number) => {
+      // The batches before them are slow to finish, so a batch with updates that did not wait would start beside them.
+      if (i === 0 || i === 2) await new Promise((resolve) => setTimeout(resolve, 300));
+      if ((i === 1 || i === 3) && getClient().driver === 'postgres')
+        committedBefore[i] = (await rows<{ n: number }>(db, sql`select next_row as n from import_jobs where id = ${job.id}::uuid`))[0]!.n;
+    };
+    expect(await runJob(db, job.id, { batchSize: 10, insideBatch })).toBe('done');
+    if (getClient().driver === 'postgres') expect(committedBefore).toEqual({ 1: 12, 3: 32 });
     const [after] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
     expect(after).toMatchObject({ status: 'done', createdCount: 41, updatedCount: 4, rowsDone: 45 });
     const written = await writtenFor('mixed');
