@@ -18,11 +18,15 @@ export const emailSchema = textOf('email address', 'Enter an email address.')
 // which PostgreSQL refuses in jsonb) and the noncharacters U+FFFE/U+FFFF (not allowed in XML).
 const JOINER_IN_WORD = /(?<=[\p{L}\p{M}])[\u200c\u200d](?=[\p{L}\p{M}])/gu;
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029\ufffe\uffff]/u;
-// Letters that render as nothing (Hangul fillers, braille blank): a name of only these is blank.
-const INVISIBLE_LETTERS = /[\u115f\u1160\u3164\uffa0\u2800\s]/gu;
+// Letters that render as nothing (Hangul fillers, braille blank): a name of only these is blank, so a
+// name must hold some character other than these and white space.
+const SHOWN = /[^\u115f\u1160\u3164\uffa0\u2800\s]/u;
 
-/** True when the text holds a character that hides or reorders what is shown around it. */
-export const hasHiddenCharacters = (text: string) => HIDDEN.test(text.replace(JOINER_IN_WORD, ''));
+/**
+ * True when the text holds a character that hides or reorders what is shown around it. The joiners are
+ * themselves such characters, so text without any (nearly every name) is answered without a copy.
+ */
+export const hasHiddenCharacters = (text: string) => HIDDEN.test(text) && HIDDEN.test(text.replace(JOINER_IN_WORD, ''));
 
 const hiddenMessage = (what: string) =>
   `The ${what} contains invisible, control or broken characters (such as zero-width or right-to-left marks). Type it again without them.`;
@@ -38,7 +42,7 @@ export const plainTextSchema = (what: string, max: number, required = `Enter the
 
 /** As plainTextSchema, and required: blank (or only invisible letters) is refused with `required`. */
 export const requiredTextSchema = (what: string, max: number, required = `Enter the ${what}.`) =>
-  plainTextSchema(what, max, required).refine((v) => v.replace(INVISIBLE_LETTERS, '').length > 0, required);
+  plainTextSchema(what, max, required).refine((v) => SHOWN.test(v), required);
 
 export const nameSchema = (what: string) => requiredTextSchema(what, 100);
 

@@ -129,34 +129,38 @@ export function editRefusal(
   return null;
 }
 
-/** Checks what one row can be checked on its own; the email's use elsewhere is checked per chunk. */
+/** Each base field's column header, for messages. */
+const HEADER = Object.fromEntries(BASE_COLUMNS.map((c) => [c.field, c.header])) as Record<BaseField, string>;
+
+/** A cell's text; a report or export fixed and uploaded again holds the apostrophes its writer put before = + - @. */
+const cellAt = (cells: string[], index: number | undefined) => (index === undefined ? '' : unneutraliseFormula(cells[index] ?? ''));
+
+function refuseControl(errors: RowError[], column: string, value: string) {
+  const bad = CONTROL.exec(value);
+  if (bad) errors.push({ column, message: `Contains a control character (${codePoint(bad[0])}). Remove it and try again.` });
+}
+
+/**
+ * Checks what one row can be checked on its own; the email's use elsewhere is checked per chunk. It
+ * runs once per row of files of 100,000 rows, so it makes no functions of its own per row.
+ */
 export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx: ValidationContext, lookups: Lookups): CheckedRow {
   const errors: RowError[] = [];
-  const header = (field: BaseField) => BASE_COLUMNS.find((c) => c.field === field)!.header;
-  // A report or export fixed and uploaded again holds the apostrophes its writer put before = + - @.
-  const cell = (index: number | undefined) => (index === undefined ? '' : unneutraliseFormula(cells[index] ?? ''));
-  const get = (field: BaseField) => cell(columns.base[field]);
+  const text = {} as Record<BaseField, string>;
+  for (const { field, header } of BASE_COLUMNS) refuseControl(errors, header, (text[field] = cellAt(cells, columns.base[field])));
+  for (const key in columns.profile) refuseControl(errors, lookups.profileLabel.get(key) ?? key, cellAt(cells, columns.profile[key]));
 
-  const mapped: [string, string][] = [
-    ...BASE_COLUMNS.map((c) => [c.header, get(c.field)] as [string, string]),
-    ...Object.entries(columns.profile).map(([key, index]) => [lookups.profileLabel.get(key) ?? key, cell(index)] as [string, string]),
-  ];
-  for (const [column, value] of mapped) {
-    const bad = CONTROL.exec(value);
-    if (bad) errors.push({ column, message: `Contains a control character (${codePoint(bad[0])}). Remove it and try again.` });
-  }
-
-  const roleName = get('role').trim();
+  const roleName = text.role.trim();
   const role = roleName ? lookups.roleByName.get(nameKey(roleName)) : lookups.defaultRole;
-  if (!role) errors.push({ column: header('role'), message: roleName ? `There is no role named "${shown(roleName)}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
+  if (!role) errors.push({ column: HEADER.role, message: roleName ? `There is no role named "${shown(roleName)}". Roles: ${lookups.roleNames}.` : 'Enter a role.' });
   else if (!canGrant(ctx.principal, role))
-    errors.push({ column: header('role'), message: `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.` });
+    errors.push({ column: HEADER.role, message: `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.` });
 
   // Environments are checked whatever the role cell holds, so one pass shows every problem of the row;
   // a role that reaches every environment needs none and takes none.
   let environmentIds: string[] = [];
   // Each name once: a cell repeating one name 100,000 times is checked (and told) once.
-  const names = [...new Set(splitList(get('environments')))];
+  const names = [...new Set(splitList(text.environments))];
   if (!role?.allEnvironments) {
     let refused = 0;
     for (const name of names) {
@@ -166,30 +170,30 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
       else if (!canSeeEnvironment(ctx.principal, env.id)) message = `You do not manage the ${env.name} environment.`;
       else if (env.archived) message = `The ${env.name} environment is archived: choose an active one.`;
       else environmentIds.push(env.id);
-      if (message && ++refused <= MAX_ENVIRONMENT_ERRORS) errors.push({ column: header('environments'), message });
+      if (message && ++refused <= MAX_ENVIRONMENT_ERRORS) errors.push({ column: HEADER.environments, message });
     }
     if (refused > MAX_ENVIRONMENT_ERRORS)
-      errors.push({ column: header('environments'), message: `And ${(refused - MAX_ENVIRONMENT_ERRORS).toLocaleString('en')} more environments that cannot be used.` });
+      errors.push({ column: HEADER.environments, message: `And ${(refused - MAX_ENVIRONMENT_ERRORS).toLocaleString('en')} more environments that cannot be used.` });
     if (names.length === 0 && ctx.defaultEnvironmentId) environmentIds = [ctx.defaultEnvironmentId];
     environmentIds = [...new Set(environmentIds)];
   }
 
   const profile: Record<string, string> = {};
-  for (const field of role?.requiredFields ?? []) profile[field.key] = cell(Object.hasOwn(columns.profile, field.key) ? columns.profile[field.key] : undefined).trim();
+  for (const field of role?.requiredFields ?? []) profile[field.key] = cellAt(cells, Object.hasOwn(columns.profile, field.key) ? columns.profile[field.key] : undefined).trim();
   for (const { field, missing, message } of profileProblems(role?.requiredFields ?? [], profile))
     errors.push({ column: field.label, message: missing ? `Enter the ${field.label} (required for the ${role!.name} role).` : message });
 
   const parsed = newUserSchema.safeParse({
-    firstName: get('firstName'),
-    lastName: get('lastName'),
-    email: get('email'),
+    firstName: text.firstName,
+    lastName: text.lastName,
+    email: text.email,
     roleId: role?.id ?? '00000000-0000-4000-8000-000000000000',
     environmentIds,
-    tags: parseTags(get('tags')),
+    tags: parseTags(text.tags),
     profile,
   });
   if (!parsed.success) {
-    const columnOf: Record<string, string> = { firstName: header('firstName'), lastName: header('lastName'), email: header('email'), tags: header('tags'), environmentIds: header('environments'), roleId: header('role') };
+    const columnOf: Record<string, string> = { ...HEADER, environmentIds: HEADER.environments, roleId: HEADER.role };
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0] ?? '');
       const column = key === 'profile' ? (lookups.profileLabel.get(String(issue.path[1])) ?? 'Profile') : (columnOf[key] ?? key);
