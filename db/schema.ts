@@ -438,6 +438,57 @@ export const importRows = pgTable(
 export type ImportJob = typeof importJobs.$inferSelect;
 export type ImportRow = typeof importRows.$inferSelect;
 
+// ---- Bulk actions on "all N matching" (lib/users/bulk-jobs.ts): run in the background, batch by batch. ----
+
+export const bulkJobStatus = pgEnum('bulk_job_status', ['queued', 'running', 'done', 'failed', 'cancelled']);
+
+/** A bulk action on every user matching a list's filters, as it was asked for, and how far it got. */
+export const bulkJobs = pgTable(
+  'bulk_jobs',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    // The job runs with its creator's rights as they are at each batch.
+    createdBy: uuid()
+      .notNull()
+      .references(() => users.id),
+    createdByLabel: text().notNull(),
+    environmentId: uuid()
+      .notNull()
+      .references(() => environments.id),
+    operation: jsonb().$type<Record<string, unknown>>().notNull(),
+    filter: jsonb().$type<Record<string, unknown>>().notNull(),
+    // When the list was read: whoever began to match later is left out.
+    readAt: timestamp({ withTimezone: true }).notNull(),
+    status: bulkJobStatus().notNull().default('queued'),
+    // The matching users when it was asked for (exact up to 100,000, estimated above).
+    total: integer().notNull(),
+    done: integer().notNull().default(0),
+    skipped: integer().notNull().default(0),
+    problems: jsonb().$type<{ email: string; message: string }[]>().notNull().default([]),
+    // Ids (after, last] of the batches committed, each written with its batch: a resumed run skips them.
+    batches: jsonb().$type<[string | null, string][]>().notNull().default([]),
+    cancelRequested: boolean().notNull().default(false),
+    // Set at each claim: a runner that lost its claim (it stalled past the heartbeat and another process
+    // took the job over) finds its next batch's progress refused, and stops with that batch undone.
+    runId: uuid(),
+    // The outcome in words, once it ended.
+    message: text(),
+    ip: text(),
+    userAgent: text(),
+    heartbeatAt: timestamp({ withTimezone: true }),
+    startedAt: timestamp({ withTimezone: true }),
+    finishedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('bulk_jobs_runnable_idx').on(t.createdAt).where(sql`${t.status} in ('queued', 'running')`),
+    // One at a time per person: a second Confirm (another tab, a double submit) is refused, not queued.
+    uniqueIndex('bulk_jobs_one_active_idx').on(t.createdBy).where(sql`${t.status} in ('queued', 'running')`),
+  ],
+);
+
+export type BulkJob = typeof bulkJobs.$inferSelect;
+
 // ---- API users (issue 10): credentials for integrations, never people, never seats. ----
 
 export const apiUserScope = pgEnum('api_user_scope', ['user', 'environments', 'organization']);

@@ -13,6 +13,10 @@ type Account = {
 
 export const SECOND_ENVIRONMENT = 'Sandbox';
 
+/** An environment of its own for e2e/bulk-job.spec.ts: enough users that a bulk action runs in the background. */
+export const CROWDED_ENVIRONMENT = 'Overflow';
+export const CROWD = { size: 10_000, lastName: 'Crowd', email: (i: number) => `crowd.${String(i).padStart(4, '0')}@acme.test` };
+
 export const ACCOUNTS = {
   admin: { email: 'ada.admin@acme.test', firstName: 'Ada', lastName: 'Admin', role: 'Administrator' },
   manager: { email: 'mario.manager@acme.test', firstName: 'Mario', lastName: 'Manager', role: 'Account Manager' },

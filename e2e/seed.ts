@@ -7,7 +7,7 @@ import { principalOf } from '@/lib/auth/principal';
 import { isPermission } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
 import { inviteUser } from '@/lib/users/create';
-import { ACCOUNTS, ORGANIZATION, PASSWORD, SECOND_ENVIRONMENT } from './accounts';
+import { ACCOUNTS, CROWD, CROWDED_ENVIRONMENT, ORGANIZATION, PASSWORD, SECOND_ENVIRONMENT } from './accounts';
 
 export async function seedE2e() {
   const { db } = getClient();
@@ -84,4 +84,25 @@ export async function seedE2e() {
   }));
   const extra = await db.insert(users).values([...filler, ...locked]).returning({ id: users.id });
   await db.insert(userEnvironments).values(extra.map((u) => ({ userId: u.id, environmentId: production!.id })));
+
+  // e2e/bulk-job.spec.ts: a crowd in an environment of its own, so its bulk action touches no other spec's lists.
+  const [crowded] = await db.insert(environments).values({ name: CROWDED_ENVIRONMENT }).returning();
+  for (let start = 0; start < CROWD.size; start += 500) {
+    const crowd = await db
+      .insert(users)
+      .values(
+        Array.from({ length: Math.min(500, CROWD.size - start) }, (_, k) => ({
+          email: CROWD.email(start + k),
+          firstName: `Member${start + k}`,
+          lastName: CROWD.lastName,
+          roleId: roleId('User'),
+          status: 'active' as const,
+          passwordHash,
+          passwordChangedAt: new Date(),
+          activatedAt: new Date(),
+        })),
+      )
+      .returning({ id: users.id });
+    await db.insert(userEnvironments).values(crowd.map((u) => ({ userId: u.id, environmentId: crowded!.id })));
+  }
 }

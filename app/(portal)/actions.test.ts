@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, auditSettings, environments, roles, securitySettings, users } from '@/db/schema';
+import { auditEvents, auditSettings, bulkJobs, environments, roles, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { SessionUser } from '@/lib/auth/session';
@@ -15,7 +15,9 @@ vi.mock('next/headers', () => ({ headers: async () => new Headers(), cookies: as
 vi.mock('next/cache', () => ({ revalidatePath: vi.fn() }));
 
 const userActions = await import('./users/[id]/actions');
-const { bulkUsersAction } = await import('./users/bulk-actions');
+const { bulkUsersAction, cancelBulkJobAction } = await import('./users/bulk-actions');
+const bulkProgress = await import('../api/bulk/[id]/route');
+const { startBulkJob } = await import('@/lib/users/bulk-jobs');
 const { switchEnvironment } = await import('./actions');
 const { addUserAction } = await import('./users/new/actions');
 const { updateSecuritySettingsAction } = await import('./settings/security/actions');
@@ -205,6 +207,35 @@ describe('portal server actions refuse callers without the right', () => {
     expect(await bulkUsersAction(idle, form({ scope: 'everyone', kind: 'ban', reason: 'x', userIds: target.id }))).toMatchObject({ status: 'error', message: 'Choose the users to act on.' });
     expect((await db.select().from(users).where(eq(users.id, target.id)))[0]!.status).toBe('active');
     expect(await bulkUsersAction(idle, form({ scope: 'selection', kind: 'ban', reason: 'x', userIds: [target.id, target.id, target.id] }))).toMatchObject({ status: 'success', message: '1 user banned.' });
+  });
+});
+
+describe('bulk actions running in the background', () => {
+  it('only the person who started one sees its progress or cancels it; a garbage id is a 404, not a 500', async () => {
+    for (let i = 0; i < 3; i++) await insertUser(db, { email: `bg-job${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 60_000) });
+    const admin = { actor: { type: 'user' as const, id: adminId, label: 'ada@example.test' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const job = (await startBulkJob(db, admin, environmentId, { q: 'bg-job' }, new Date(Date.now() + 1000), { kind: 'unlock' }))!;
+    const progress = (id: string) => bulkProgress.GET(new Request(`http://localhost/api/bulk/${id}`), { params: Promise.resolve({ id }) });
+
+    session.user = null;
+    expect((await progress(job.id)).status).toBe(401);
+    expect(await cancelBulkJobAction(idle, form({ jobId: job.id }))).toMatchObject({ status: 'error', message: 'Your session has ended. Sign in again.' });
+    for (const caller of [manager, member]) {
+      session.user = caller;
+      expect((await progress(job.id)).status).toBe(404);
+      expect(await cancelBulkJobAction(idle, form({ jobId: job.id }))).toMatchObject({ status: 'error' });
+    }
+    session.user = manager;
+    for (const garbage of ['nope', '1', `${job.id}'`, '%00', job.id.toUpperCase().replace(/-/g, '')]) expect((await progress(garbage)).status).toBe(404);
+    expect(await cancelBulkJobAction(idle, form({ jobId: 'nope' }))).toMatchObject({ status: 'error' });
+    expect((await db.select().from(bulkJobs).where(eq(bulkJobs.id, job.id)))[0]).toMatchObject({ status: 'queued', cancelRequested: false });
+
+    session.user = { ...manager, id: adminId, email: 'ada@example.test', permissions: [...PERMISSIONS], allEnvironments: true, environmentIds: [] };
+    const mine = await progress(job.id);
+    expect(mine.status).toBe(200);
+    expect(await mine.json()).toMatchObject({ id: job.id, status: 'queued', total: 3, done: 0, kind: 'unlock' });
+    expect(await cancelBulkJobAction(idle, form({ jobId: job.id }))).toMatchObject({ status: 'success' });
+    expect((await db.select().from(bulkJobs).where(eq(bulkJobs.id, job.id)))[0]).toMatchObject({ status: 'cancelled' });
   });
 });
 

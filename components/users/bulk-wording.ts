@@ -34,3 +34,19 @@ export function bulkWording(kind: BulkKind, target: BulkTarget, exact: boolean):
   }[kind];
   return { title, confirmLabel: count ? `${verb} ${count}` : kind === 'role' ? 'Change role' : verb };
 }
+
+/** Matching users are counted exactly up to this many when a bulk job is asked for (lib/users/bulk-jobs.ts). */
+export const BULK_JOB_EXACT_UP_TO = 100_000;
+
+/** What a bulk action on all matching users is doing, while it runs in the background: "Unlocking 30,000 users". */
+export function bulkJobHeading(kind: BulkKind, total: number): string {
+  const n = `${total > BULK_JOB_EXACT_UP_TO ? 'about ' : ''}${usersCount(total)}`;
+  return {
+    ban: `Banning ${n}`,
+    unlock: `Unlocking ${n}`,
+    reset: `Resetting ${n}`,
+    role: `Changing the role of ${n}`,
+    addEnvironment: `Adding ${n} to the environment`,
+    removeEnvironment: `Removing ${n} from the environment`,
+  }[kind];
+}

@@ -18,6 +18,7 @@ import { invitationMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains } from '@/lib/users/admin-guard';
 import { changeRefusal } from '@/lib/users/scope';
+import { jobRunner } from '@/lib/jobs/runner';
 import { copyRows } from './copy';
 import { editRefusal, type NewUserData } from './validate';
 
@@ -493,23 +494,8 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
   return job.allOrNothing ? 'done' : finish(db, job, 'done', null);
 }
 
-/** Claims and runs jobs until none is left. One runner per process at a time. */
-let draining: Promise<void> | null = null;
-export function drainImports(db: Db): Promise<void> {
-  draining ??= (async () => {
-    try {
-      for (let id = await claimJob(db); id; id = await claimJob(db)) await runJob(db, id);
-    } catch (error) {
-      console.error('Import runner failed:', error);
-    } finally {
-      draining = null;
-    }
-  })();
-  return draining;
-}
-
+const runner = jobRunner('Import', (db) => claimJob(db), (db, id) => runJob(db, id));
+/** Claims and runs imports until none is left (one runner per process at a time). */
+export const drainImports = runner.drain;
 /** Polls for queued and orphaned imports (started by the server process). */
-export function startImportWorker(db: Db, everyMs = 3_000) {
-  setInterval(() => void drainImports(db), everyMs).unref();
-  void drainImports(db);
-}
+export const startImportWorker = runner.start;

@@ -1,10 +1,11 @@
 // Background work of a server: the inactivity job at start and hourly, automatic unlock every minute,
-// audit retention, bulk imports, and outbox delivery when SMTP_URL is set. Safe with several instances: they coordinate through PostgreSQL.
+// audit retention, bulk imports and bulk actions, and outbox delivery when SMTP_URL is set. Safe with several instances: they coordinate through PostgreSQL.
 // A server of several processes (scripts/server.mjs) runs imports in each, and the rest in its first
 // only: SMTP_POOL_SIZE and SMTP_RATE_PER_SECOND are per server, and hourly work needs doing once.
 import type { Db } from '@/db/client';
 import { mailDomain, runDelivery, smtpTransport } from '@/lib/mail/deliver';
 import { startImportWorker } from '@/lib/import/run';
+import { startBulkWorker } from '@/lib/users/bulk-jobs';
 import { SYSTEM } from '@/lib/audit';
 import { purgeExpired } from '@/lib/audit/chain';
 import { purgeEndedSessions } from '@/lib/auth/ended-sessions';
@@ -19,8 +20,10 @@ type JobsEnv = { SMTP_URL?: string; MAIL_FROM: string; NEXTAUTH_URL?: string; SM
 export const isFirstProcess = (slot = process.env.USERDESK_PROCESS_SLOT) => !slot || slot === '0';
 
 export function startBackgroundJobs(db: Db, env: JobsEnv) {
-  // Bulk imports: queued ones, and ones whose runner died (resumed from their last whole batch).
+  // Bulk imports and bulk actions on all matching users: queued ones, and ones whose runner died
+  // (resumed after their last whole batch).
   startImportWorker(db);
+  startBulkWorker(db);
   if (!isFirstProcess()) return;
 
   const inactivity = () =>

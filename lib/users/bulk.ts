@@ -37,7 +37,7 @@ export const bulkOperationSchema = z.discriminatedUnion('kind', [
 
 export type BulkOperation = z.infer<typeof bulkOperationSchema>;
 
-const PERMISSION: Record<BulkOperation['kind'], Permission> = {
+export const PERMISSION: Record<BulkOperation['kind'], Permission> = {
   ban: 'users.ban',
   unlock: 'users.unlock',
   reset: 'users.unlock',
@@ -59,7 +59,7 @@ export type BulkTarget =
 const memberOf = (environmentId: string) => sql`${users.environmentIds} @> array[${environmentId}]::uuid[]`;
 
 /** The users an operation can apply to at all: "all matching" leaves the others out rather than skipping each. */
-function applies(op: BulkOperation): SQL | undefined {
+export function applies(op: BulkOperation): SQL | undefined {
   switch (op.kind) {
     case 'ban':
       return ne(users.status, 'banned');
@@ -85,7 +85,7 @@ const NOT_CHOOSABLE = 'Choose an environment you manage.';
  * learn the same thing); a Remove from an archived or unseen environment changed no one (updateUser
  * keeps such memberships) yet reported every user done. Each user's own checks still follow.
  */
-async function assertChoice(q: Queryable, principal: Principal, op: BulkOperation) {
+export async function assertChoice(q: Queryable, principal: Principal, op: BulkOperation) {
   if (op.kind === 'role') {
     const [role] = await q.select({ name: roles.name, permissions: roles.permissions, allEnvironments: roles.allEnvironments }).from(roles).where(eq(roles.id, op.roleId));
     const refusal = !role ? 'Choose a role.' : canGrant(principal, role) ? null : grantRefusal(role);
@@ -102,7 +102,7 @@ async function assertChoice(q: Queryable, principal: Principal, op: BulkOperatio
  * since (an account under attack keeps its lock and its count of failed attempts). Idle days count
  * back from `readAt` too (listFilter).
  */
-const asShown = (op: BulkOperation, readAt: Date) =>
+export const asShown = (op: BulkOperation, readAt: Date) =>
   and(
     lte(users.createdAt, readAt),
     op.kind === 'unlock' || op.kind === 'reset' ? or(ne(users.status, 'locked'), lte(users.lockedAt, readAt)) : undefined,
@@ -221,6 +221,8 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
   }
 }
 
+export const RIGHTS_LOST = 'Stopped there: you no longer have permission to do that.';
+
 /**
  * The calling person's rights as they are now. A bulk change outlives the request that started it (a
  * Ban of 100,000 users takes many minutes), so each batch re-reads them: a caller banned, locked or
@@ -230,17 +232,58 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
 async function currentRights(q: Queryable, principal: Principal, op: BulkOperation, result: BulkResult): Promise<Principal> {
   if (principal.actor.type !== 'user') return principal;
   const now = await principalNow(q, principal.actor, PERMISSION[op.kind]);
-  if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result)} Stopped there: you no longer have permission to do that.`);
+  if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result)} ${RIGHTS_LOST}`);
   return { ...principal, permissions: now.permissions, allEnvironments: now.allEnvironments, environmentIds: now.environmentIds };
+}
+
+/** Ids (after, last] of one batch of "all matching": the users after `after` (from the start when null), up to `last`. */
+export type BatchRange = [after: string | null, last: string];
+
+/** What a background job (lib/users/bulk-jobs.ts) asks of a run of "all matching". */
+export type BulkProgress = {
+  /** Batches an earlier run of the same job committed: their users are not walked again. */
+  done?: readonly BatchRange[];
+  /** Runs in each batch's transaction, after its users, so the job's progress commits with them. */
+  committed: (tx: Tx, range: BatchRange, batch: BulkResult) => Promise<void>;
+  /** Asked before each batch is taken: true stops the run there, between whole batches. */
+  stop: () => Promise<boolean>;
+};
+
+/** The ranges with those that meet (one ends where the next begins) made one: a resumed job's walk skips a few, not hundreds. */
+export function joined(ranges: readonly BatchRange[]): BatchRange[] {
+  // Ids compare as PostgreSQL compares uuids when written alike (lowercase, hyphenated).
+  const sorted = [...ranges].sort((a, b) => (a[1] < b[1] ? -1 : 1));
+  const out: BatchRange[] = [];
+  for (const [after, last] of sorted) {
+    const previous = out.at(-1);
+    if (previous && after !== null && after <= previous[1]) previous[1] = last > previous[1] ? last : previous[1];
+    else out.push([after, last]);
+  }
+  return out;
+}
+
+function addUp(result: BulkResult, batch: BulkResult) {
+  result.done += batch.done;
+  result.skipped += batch.skipped;
+  result.problems.push(...batch.problems.slice(0, 20 - result.problems.length));
 }
 
 /**
  * One batch in one transaction. Active Administrators in it go last, each in a short transaction of
  * its own: the guard's advisory lock is then held for one user, not for a whole batch, so batches can
- * overlap.
+ * overlap. A job's batch is one transaction, Administrators included (applyTo puts each in a savepoint
+ * under the guard), so that its progress commits with all of its users.
  */
-async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta, notice?: MailPriority) {
+async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta, notice?: MailPriority, job?: { range: BatchRange; progress: BulkProgress }) {
   const principal = await currentRights(db, caller, op, result);
+  const batch: BulkResult = { done: 0, skipped: 0, problems: [] };
+  if (job) {
+    await db.transaction(async (tx) => {
+      await applyEach(tx, principal, ids, op, batch, still, meta, notice);
+      await job.progress.committed(tx, job.range, batch);
+    });
+    return addUp(result, batch);
+  }
   // A reset clears the password, and an Administrator counts for the guard only with one (lib/users/admin-guard.ts).
   const risky = op.kind === 'ban' || op.kind === 'role' || op.kind === 'reset';
   const admins = risky
@@ -254,8 +297,9 @@ async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperat
         ).map((r) => r.id),
       )
     : new Set<string>();
-  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, result, still, meta, notice));
-  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, result, still, meta, notice));
+  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, batch, still, meta, notice));
+  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, batch, still, meta, notice));
+  addUp(result, batch);
 }
 
 /**
@@ -271,6 +315,7 @@ export async function runBulk(
   batchSize = BULK_BATCH_SIZE,
   // The embedded database has one connection: its transactions cannot overlap.
   concurrency = process.env.DATABASE_URL ? BULK_CONCURRENCY : 1,
+  progress?: BulkProgress,
 ): Promise<BulkResult> {
   requirePermissionOf(principal, PERMISSION[op.kind]);
   await assertChoice(db, principal, op);
@@ -283,22 +328,25 @@ export async function runBulk(
     return result;
   }
   const filter = and(listFilter(principal, target.environmentId, target.filter, target.readAt), applies(op), target.readAt ? asShown(op, target.readAt) : undefined)!;
+  // Batches a run of the same job committed before it was stopped (the server restarted) are not walked again.
+  const walk = and(filter, ...joined(progress?.done ?? []).map(([after, last]) => not(and(after ? gt(users.id, after) : undefined, lte(users.id, last))!)))!;
   // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
   let last: string | undefined;
   let finished = false;
-  const nextBatch = async () => {
-    if (finished) return null;
+  const nextBatch = async (): Promise<{ ids: string[]; range: BatchRange } | null> => {
+    if (finished || (progress && (await progress.stop()))) return null;
     const batch = await db
       .select({ id: users.id })
       .from(users)
       .innerJoin(roles, eq(roles.id, users.roleId))
-      .where(and(filter, last ? gt(users.id, last) : undefined))
+      .where(and(walk, last ? gt(users.id, last) : undefined))
       .orderBy(asc(users.id))
       .limit(batchSize);
     if (batch.length < batchSize) finished = true;
     if (batch.length === 0) return null;
-    last = batch.at(-1)!.id;
-    return batch.map((b) => b.id);
+    const range: BatchRange = [last ?? null, batch.at(-1)!.id];
+    last = range[1];
+    return { ids: batch.map((b) => b.id), range };
   };
   let queue = Promise.resolve();
   // Handing out batches one at a time keeps the keyset walk sequential while the batches overlap.
@@ -308,11 +356,24 @@ export async function runBulk(
     return turn;
   };
   const worker = async () => {
-    // Unlock notices by the thousand (30,000 after an attack) wait behind urgent mail: a reset link asked
-    // for meanwhile must not expire in the queue. Reset links stay urgent: they are the way back in.
-    for (let ids = await take(); ids; ids = await take()) await runBatch(db, principal, ids, op, result, { where: filter }, meta, 'bulk');
+    try {
+      // Unlock notices by the thousand (30,000 after an attack) wait behind urgent mail: a reset link asked
+      // for meanwhile must not expire in the queue. Reset links stay urgent: they are the way back in.
+      for (let batch = await take(); batch; batch = await take()) {
+        await runBatch(db, principal, batch.ids, op, result, { where: filter }, meta, 'bulk', progress && { range: batch.range, progress });
+        // The embedded database runs its queries on this thread, one transaction at a time: between
+        // batches it leaves pages a moment to be read (a page's queries run one after another, and each
+        // would otherwise wait for the next batch).
+        await new Promise((resolve) => setTimeout(resolve, process.env.DATABASE_URL ? 0 : 50));
+      }
+    } catch (error) {
+      // No batch starts after one failed; those in flight end (commit or roll back) before the run does.
+      finished = true;
+      throw error;
+    }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const failure = (await Promise.allSettled(Array.from({ length: concurrency }, worker))).find((w) => w.status === 'rejected');
+  if (failure) throw failure.reason;
   return result;
 }
 

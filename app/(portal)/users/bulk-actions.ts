@@ -6,7 +6,9 @@ import { batchedAction } from '@/lib/action';
 import { principalOf } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getVisibleEnvironments } from '@/lib/auth/session';
 import { AppError, type FieldErrors } from '@/lib/errors';
+import { bulkJobHeading } from '@/components/users/bulk-wording';
 import { bulkOperationSchema, describeBulkResult, MAX_SELECTION, runBulk } from '@/lib/users/bulk';
+import { cancelBulkJob, drainBulkJobs, endedBulkJob, startBulkJob } from '@/lib/users/bulk-jobs';
 import { listParamsSchema } from '@/lib/users/list';
 
 const fail = (message: string): never => {
@@ -81,21 +83,36 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
         fail('The list you chose from is not of an environment you work in: reload the page and try again.'));
   // Change role puts a user in no environment (an Administrator) in the list's (lib/users/bulk.ts).
   if (op.kind === 'role' && environment) op.environmentId = environment.id;
-  let target;
   if (scope === 'selection') {
     if (userIds.length === 0) throw new AppError('invalid', 'Select at least one user.');
     // Made on Locked Users: each user must still be locked when reached (one unlocked meanwhile is skipped).
-    target = { ids: userIds, status: readFilters({ status: input.status }).status };
-  } else {
-    if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
-    const filter = readFilters({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
-    const readAt = input.readAt === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.readAt);
-    // Never dropped: without it the action would reach users the manager was not shown.
-    if (readAt && !readAt.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
-    target = { environmentId: environment.id, filter, readAt: readAt ? new Date(readAt.data) : undefined };
+    const result = await runBulk(db, principal, { ids: userIds, status: readFilters({ status: input.status }).status }, op, meta);
+    return outcome(result.done === 0 && result.skipped > 0, describeBulkResult(op, result));
   }
-  const result = await runBulk(db, principal, target, op, meta);
-  // Every user refused: an error, not a success that did nothing.
-  if (result.done === 0 && result.skipped > 0) throw new AppError('forbidden', describeBulkResult(op, result));
-  return { message: describeBulkResult(op, result), revalidate: '/users' };
+  if (!environment) throw new AppError('forbidden', 'You do not belong to any environment yet.');
+  const filter = readFilters({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
+  const readAt = input.readAt === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.readAt);
+  // Never dropped: without it the action would reach users the manager was not shown.
+  if (readAt && !readAt.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
+  // In the background, batch by batch (lib/users/bulk-jobs.ts): 30,000 users take minutes.
+  const job = await startBulkJob(db, principal, environment.id, filter, readAt ? new Date(readAt.data) : new Date(), op, meta);
+  if (!job) return { message: describeBulkResult(op, { done: 0, skipped: 0, problems: [] }), revalidate: '/users' };
+  void drainBulkJobs(db);
+  // A small job ends within moments, and its outcome is the answer, as for a selection; a large one
+  // goes on, its bar above the list until it ends.
+  const ended = await endedBulkJob(db, principal, job.id, 2_000);
+  if (!ended) return { message: `${bulkJobHeading(op.kind, job.total)} in the background: the bar above the list shows how far it has got.`, revalidate: '/users' };
+  return outcome(ended.status === 'failed' || (ended.done === 0 && ended.skipped > 0), ended.message ?? '');
+});
+
+/** Every user refused (or the run stopped): an error, not a success that did nothing. */
+function outcome(refused: boolean, message: string) {
+  if (refused) throw new AppError('forbidden', message);
+  return { message, revalidate: '/users' };
+}
+
+/** Stops the caller's own bulk action after the batches under way (each batch is whole). */
+export const cancelBulkJobAction = batchedAction('users.read', z.object({ jobId: z.uuid('Choose a bulk action.') }), async ({ jobId }, { user }) => {
+  await cancelBulkJob(db, principalOf(user), jobId);
+  return { message: 'Cancelling: the batches under way are finished, nothing after them is.', revalidate: '/users' };
 });

@@ -5,6 +5,7 @@ import { Suspense } from 'react';
 import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableSkeleton } from '@/components/ui/skeleton';
+import { BulkJobBar } from '@/components/users/bulk-job-bar';
 import { FilterChips } from '@/components/users/filter-chips';
 import { filterOf, listHref } from '@/components/users/list-href';
 import { UserListResults } from '@/components/users/user-list-results';
@@ -16,6 +17,7 @@ import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, getVisibleEnvironments, requirePermission, type SessionUser } from '@/lib/auth/session';
 import { grantableRoles, listRoles, type RoleOption } from '@/lib/roles';
 import { countSeats, countUsers, listFilter, listReadAt, listUsers, readListParams, type ListParams } from '@/lib/users/list';
+import { activeBulkJob } from '@/lib/users/bulk-jobs';
 import { countLockedUsers } from '@/lib/users/locked';
 
 export const metadata: Metadata = { title: 'Users' };
@@ -58,11 +60,12 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const principal = principalOf(user);
   const environment = await getCurrentEnvironment(user);
   // The tab's badge counts exactly up to 1,000 and estimates above, like every other count on a page view.
-  const [roles, seats, environments, locked] = await Promise.all([
+  const [roles, seats, environments, locked, bulkJob] = await Promise.all([
     listRoles(db),
     countSeats(db),
     getVisibleEnvironments(user),
     environment ? countLockedUsers(db, principal, environment.id, {}, 1_000) : null,
+    activeBulkJob(db, principal),
   ]);
   const strings = toStrings(params);
   const chips: Record<string, string> = {};
@@ -101,6 +104,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         }
       />
       <UsersTabs current="all" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
+      {bulkJob && <BulkJobBar key={bulkJob.id} initial={bulkJob} />}
       <UsersToolbar
         action="/users"
         params={strings}

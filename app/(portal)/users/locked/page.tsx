@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableSkeleton } from '@/components/ui/skeleton';
+import { BulkJobBar } from '@/components/users/bulk-job-bar';
 import { UserListResults } from '@/components/users/user-list-results';
 import { UsersTabs } from '@/components/users/users-tabs';
 import { UsersToolbar } from '@/components/users/users-toolbar';
@@ -9,6 +10,7 @@ import { db } from '@/db';
 import { hasPermission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
 import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
+import { activeBulkJob } from '@/lib/users/bulk-jobs';
 import { countLockedUsers, listLockedUsers, lockedParamsSchema, type LockedParams } from '@/lib/users/locked';
 import { listReadAt } from '@/lib/users/list';
 
@@ -42,12 +44,13 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
   const principal = principalOf(user);
   // One count for the tab's badge and, without a search, for the results too (an index-only scan of
   // the locked users' partial index), so the two figures on the page always agree.
-  const locked = environment ? await countLockedUsers(db, principal, environment.id) : null;
+  const [locked, bulkJob] = await Promise.all([environment ? countLockedUsers(db, principal, environment.id) : null, activeBulkJob(db, principal)]);
   const strings = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return (
     <>
       <PageHeader title="Users" description={`Locked out of ${environment?.name ?? 'your environments'}: unlock them, or reset so they choose a new password.`} />
       <UsersTabs current="locked" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
+      {bulkJob && <BulkJobBar key={bulkJob.id} initial={bulkJob} />}
       <UsersToolbar
         action="/users/locked"
         params={strings}

@@ -1,0 +1,79 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState } from 'react';
+import { cancelBulkJobAction } from '@/app/(portal)/users/bulk-actions';
+import { FormStatus } from '@/components/ui/form-status';
+import { JobProgress } from '@/components/ui/job-progress';
+import { SubmitButton } from '@/components/ui/submit-button';
+import { useToast } from '@/components/ui/toast';
+import { useActionForm } from '@/components/ui/use-action-form';
+import type { BulkJobProgress } from '@/lib/users/bulk-jobs';
+import { RESULTS_SUMMARY } from './list-href';
+import { bulkJobHeading, type BulkKind } from './bulk-wording';
+
+/**
+ * The caller's bulk action on all matching users, while it runs in the background: read from its job
+ * row every second (so it survives a reload, and shows in every tab), with Cancel. When it ends, its
+ * outcome is said as a toast and the list is read again.
+ */
+export function BulkJobBar({ initial }: { initial: BulkJobProgress }) {
+  const router = useRouter();
+  const toast = useToast();
+  const [job, setJob] = useState(initial);
+  const { state, pending, formProps } = useActionForm(cancelBulkJobAction);
+  const box = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    const timer = setInterval(async () => {
+      const response = await fetch(`/api/bulk/${initial.id}`, { cache: 'no-store' }).catch(() => null);
+      if (!response?.ok || stopped) return;
+      const next = (await response.json()) as BulkJobProgress;
+      setJob(next);
+      if (['queued', 'running'].includes(next.status)) return;
+      stopped = true;
+      clearInterval(timer);
+      // The bar is about to go: focus, if it was on Cancel, moves to the list's count line.
+      const active = document.activeElement;
+      if (!active || active === document.body || box.current?.contains(active)) document.querySelector<HTMLElement>(RESULTS_SUMMARY)?.focus();
+      const refused = next.status === 'failed' || (next.done === 0 && next.skipped > 0);
+      toast(next.message ?? 'The bulk action has ended.', { tone: refused ? 'error' : next.status === 'cancelled' ? 'info' : 'success' });
+      router.refresh();
+    }, 1000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [initial.id, router, toast]);
+
+  const heading = bulkJobHeading(job.kind as BulkKind, job.total);
+  const label = job.status === 'queued' ? `${heading}: waiting to start…` : job.cancelRequested ? `${heading}: cancelling after the batches under way…` : `${heading}…`;
+
+  return (
+    <div ref={box} role="group" aria-labelledby="bulk-job-label" className="mb-4 space-y-3 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
+      {/* The total was counted when the action was asked for: users others changed since are not reached, so it may end short of it. */}
+      <JobProgress
+        labelId="bulk-job-label"
+        label={label}
+        done={job.done + job.skipped}
+        total={job.total}
+        unit="users"
+        note={job.skipped > 0 ? ` (${job.skipped.toLocaleString('en')} skipped)` : ''}
+        startedAt={job.startedAt}
+        now={job.now}
+        announce="done"
+      />
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <p className="text-xs text-slate-600">You can leave this page: the action carries on, and the lists show where it is when you come back.</p>
+        <form {...formProps}>
+          <input type="hidden" name="jobId" value={job.id} />
+          <FormStatus state={state} />
+          <SubmitButton variant="secondary" size="sm" pending={pending} pendingText="Cancelling…" disabled={job.cancelRequested}>
+            Cancel
+          </SubmitButton>
+        </form>
+      </div>
+    </div>
+  );
+}
