@@ -28,7 +28,14 @@ export function BulkJobBar({ initial }: { initial: BulkJobProgress }) {
     let stopped = false;
     const timer = setInterval(async () => {
       const response = await fetch(`/api/bulk/${initial.id}`, { cache: 'no-store' }).catch(() => null);
-      if (!response?.ok || stopped) return;
+      if (stopped || !response) return;
+      // Signed out meanwhile (or the job is not this person's any more): the page says what is true now.
+      if (response.status === 401 || response.status === 404) {
+        stopped = true;
+        clearInterval(timer);
+        return router.refresh();
+      }
+      if (!response.ok) return;
       const next = (await response.json()) as BulkJobProgress;
       setJob(next);
       if (['queued', 'running'].includes(next.status)) return;
