@@ -3,11 +3,13 @@
 // Seeds the users, then times Ban ("all matching the filters") through lib/users/bulk.ts: batches of
 // 1,000 users per transaction, each user through the single Ban's rules with its own audit event.
 // Prints users per second, the time per batch, and checks every matching user was banned and audited.
+// --job runs it as the portal runs "all N matching": a background job (lib/users/bulk-jobs.ts).
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { closeClient, getClient } from '@/db/client';
+import { bulkJobs } from '@/db/schema';
 import { runMigrations } from '@/db/migrate';
 import { seedContext, seedPostgres } from '@/db/seed';
 import { rows } from '@/lib/db-rows';
@@ -15,10 +17,11 @@ import type { Principal } from '@/lib/auth/principal';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import { setupOrganization } from '@/lib/org/setup';
 import { countUsers, listFilter } from '@/lib/users/list';
-import { BULK_BATCH_SIZE, runBulk } from '@/lib/users/bulk';
+import { BULK_BATCH_SIZE, runBulk, type BulkResult } from '@/lib/users/bulk';
+import { claimBulkJob, jobBatchSize, runBulkJob, startBulkJob } from '@/lib/users/bulk-jobs';
 import { benchDatabase } from './bench-lib';
 
-const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false }, job: { type: 'boolean', default: false } } });
 const N = Number(values.users);
 const database = await benchDatabase('bulk', { keep: values.keep });
 
@@ -45,11 +48,21 @@ try {
 
   const before = Number((await rows<{ n: string }>(db, sql`select count(*) as n from audit_events where action = 'user.banned'`))[0]!.n);
   const start = performance.now();
-  const result = await runBulk(db, principal, { environmentId, filter }, { kind: 'ban', reason: 'Benchmark' });
+  const op = { kind: 'ban' as const, reason: 'Benchmark' };
+  let result: BulkResult;
+  if (values.job) {
+    // As "all N matching" runs from the portal: a job row, claimed and run in batches of its own size.
+    const job = (await startBulkJob(db, principal, environmentId, filter, new Date(), op))!;
+    const claim = (await claimBulkJob(db))!;
+    await runBulkJob(db, claim);
+    const [row] = await db.select().from(bulkJobs).where(eq(bulkJobs.id, job.id));
+    result = { done: row!.done, skipped: row!.skipped, problems: row!.problems };
+  } else result = await runBulk(db, principal, { environmentId, filter }, op);
   const seconds = (performance.now() - start) / 1000;
   const audited = Number((await rows<{ n: string }>(db, sql`select count(*) as n from audit_events where action = 'user.banned'`))[0]!.n) - before;
-  const batches = Math.ceil(matching / BULK_BATCH_SIZE);
-  console.log(`bulk Ban of ${matching.toLocaleString('en')} matching users: ${seconds.toFixed(1)} s (${Math.round(result.done / seconds).toLocaleString('en')} users/s, ${((seconds * 1000) / batches).toFixed(0)} ms per batch of ${BULK_BATCH_SIZE})`);
+  const size = values.job ? jobBatchSize() : BULK_BATCH_SIZE;
+  const batches = Math.ceil(matching / size);
+  console.log(`bulk Ban of ${matching.toLocaleString('en')} matching users${values.job ? ' (as a background job)' : ''}: ${seconds.toFixed(1)} s (${Math.round(result.done / seconds).toLocaleString('en')} users/s, ${((seconds * 1000) / batches).toFixed(0)} ms per batch of ${size})`);
   console.log(`done ${result.done.toLocaleString('en')}, skipped ${result.skipped} (${result.problems.map((p) => p.message).slice(0, 2).join(' / ') || 'none'}), audit events ${audited.toLocaleString('en')}`);
   if (audited !== result.done) throw new Error('Audit events and banned users differ.');
 } finally {
