@@ -126,7 +126,10 @@ const isActiveAdministratorRow = (user: { status: string; roleAllEnvironments: b
  * so a refusal leaves nothing behind; only a change that may remove an Administrator runs in a
  * savepoint, because the guard (Contract A) can refuse after the write.
  */
-async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOperation, meta?: RequestMeta, notice?: MailPriority) {
+/** What the batch read of each of its users as it locked them: enough for a Ban, which then reads the user once, in banUser. */
+type Locked = { version: number; administrator: boolean };
+
+async function applyTo(tx: Tx, principal: Principal, userId: string, locked: Locked, op: BulkOperation, meta?: RequestMeta, notice?: MailPriority) {
   switch (op.kind) {
     case 'unlock':
       await unlockUser(tx, principal, userId, meta, notice);
@@ -135,9 +138,9 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, op: BulkOpe
       await resetUser(tx, principal, userId, meta);
       return;
     case 'ban': {
-      const user = await findChangeableUser(tx, principal, userId);
-      const ban = (q: Tx) => banUser(q, principal, userId, { version: user.version, reason: op.reason }, meta);
-      if (!isActiveAdministratorRow(user)) return void (await ban(tx));
+      // The row is locked by the batch: the version it read is the user's now.
+      const ban = (q: Tx) => banUser(q, principal, userId, { version: locked.version, reason: op.reason }, meta);
+      if (!locked.administrator) return void (await ban(tx));
       await tx.transaction(async (savepoint) => {
         await ban(savepoint);
         await assertActiveAdministratorRemains(savepoint);
@@ -193,13 +196,19 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
   // order they were selected) then wait for each other instead of deadlocking, and the rows are tested
   // against `still` as they are now, after any change that committed since the batch was chosen.
   const rows = await tx
-    .select({ id: users.id, matches: still ? sql<boolean>`coalesce(${still.where}, false)` : sql<boolean>`true` })
+    .select({
+      id: users.id,
+      matches: still ? sql<boolean>`coalesce(${still.where}, false)` : sql<boolean>`true`,
+      version: users.version,
+      administrator: sql<boolean>`${users.status} = 'active' and ${administratorRole()}`,
+    })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
     .where(inArray(users.id, ids))
     .orderBy(asc(users.id))
     .for('update', { of: users });
   const stale = new Set(rows.filter((r) => !r.matches).map((r) => r.id));
+  const lockedRows = new Map(rows.map((r) => [r.id, r]));
   for (const id of ids) {
     try {
       if (stale.has(id)) {
@@ -207,7 +216,8 @@ async function applyEach(tx: Tx, principal: Principal, ids: string[], op: BulkOp
         const user = await findChangeableUser(tx, principal, id);
         throw new AppError('conflict', `${user.email} is no longer ${still.skip}.`);
       }
-      await applyTo(tx, principal, id, op, meta, notice);
+      // An id that is no user's (a crafted selection) is refused by the action's own lookup, as before.
+      await applyTo(tx, principal, id, lockedRows.get(id) ?? { version: -1, administrator: false }, op, meta, notice);
       result.done++;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
