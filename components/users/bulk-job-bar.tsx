@@ -54,7 +54,7 @@ export function BulkJobBar({ initial }: { initial: BulkJobProgress }) {
     };
   }, [initial.id, router, toast]);
 
-  const heading = bulkJobHeading(job.kind as BulkKind, job.total);
+  const heading = bulkJobHeading(job.kind as BulkKind, job.total, job.environmentName);
   const label = job.status === 'queued' ? `${heading}: waiting to start…` : job.cancelRequested ? `${heading}: cancelling after the batches under way…` : `${heading}…`;
 
   return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allMatchingSelected, bulkWording, countOf } from './bulk-wording';
+import { allMatchingSelected, bulkJobHeading, bulkWording, countOf } from './bulk-wording';
 
 describe('the wording of a bulk action', () => {
   it('marks an estimated count as an estimate in the title and on the button alike', () => {
@@ -28,5 +28,12 @@ describe('the wording of a bulk action', () => {
     });
     expect(bulkWording('role', { scope: 'selection', ids: ['a'], label: 'lou@acme.test' }, true)).toEqual({ title: 'Change the role of lou@acme.test?', confirmLabel: 'Change role' });
     expect(bulkWording('ban', { scope: 'selection', ids: ['a'], label: 'lou@acme.test' }, true)).toEqual({ title: 'Ban lou@acme.test?', confirmLabel: 'Ban' });
+  });
+
+  it('says what a background job is doing, naming the environment, with "about" past the exact count', () => {
+    expect(bulkJobHeading('unlock', 30_000)).toBe('Unlocking 30,000 users');
+    expect(bulkJobHeading('addEnvironment', 2_500, 'Sandbox')).toBe('Adding 2,500 users to Sandbox');
+    expect(bulkJobHeading('removeEnvironment', 1, null)).toBe('Removing 1 user from the environment');
+    expect(bulkJobHeading('ban', 843_201)).toBe('Banning about 843,201 users');
   });
 });

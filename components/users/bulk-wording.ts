@@ -39,14 +39,15 @@ export function bulkWording(kind: BulkKind, target: BulkTarget, exact: boolean):
 export const BULK_JOB_EXACT_UP_TO = 100_000;
 
 /** What a bulk action on all matching users is doing, while it runs in the background: "Unlocking 30,000 users". */
-export function bulkJobHeading(kind: BulkKind, total: number): string {
+export function bulkJobHeading(kind: BulkKind, total: number, environmentName?: string | null): string {
   const n = `${total > BULK_JOB_EXACT_UP_TO ? 'about ' : ''}${usersCount(total)}`;
+  const environment = environmentName ?? 'the environment';
   return {
     ban: `Banning ${n}`,
     unlock: `Unlocking ${n}`,
     reset: `Resetting ${n}`,
     role: `Changing the role of ${n}`,
-    addEnvironment: `Adding ${n} to the environment`,
-    removeEnvironment: `Removing ${n} from the environment`,
+    addEnvironment: `Adding ${n} to ${environment}`,
+    removeEnvironment: `Removing ${n} from ${environment}`,
   }[kind];
 }

@@ -33,6 +33,8 @@ const GONE = 'No such bulk action of yours is running.';
 /** The job's progress as its bar reads it. */
 export type BulkJobProgress = Pick<BulkJob, 'id' | 'status' | 'total' | 'done' | 'skipped' | 'cancelRequested' | 'message'> & {
   kind: BulkOperation['kind'];
+  /** The environment users are added to or removed from (and, for Change role, the list's). */
+  environmentName: string | null;
   startedAt: string | null;
   /** The database's clock when read: the time left is reckoned from it, not from the browser's. */
   now: string;
@@ -84,6 +86,7 @@ export async function startBulkJob(
 }
 
 const progressColumns = sql`id, status, total, done, skipped, cancel_requested as "cancelRequested", message, operation->>'kind' as kind,
+  (select name from environments where id = (operation->>'environmentId')::uuid) as "environmentName",
   to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "startedAt",
   to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as now`;
 
