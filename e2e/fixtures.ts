@@ -36,9 +36,24 @@ export async function signOut(page: Page) {
  */
 export async function expectAccessible(page: Page) {
   await expect(page).toHaveTitle(/\S/);
+  await expectEachMessageSaidOnce(page);
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/**
+ * No live region (a status, an alert, aria-live) inside another: a screen reader would say each message
+ * it holds twice. (Written as a string: the test runner's transform would wrap a function in helpers
+ * the page does not have.)
+ */
+export async function expectEachMessageSaidOnce(page: Page) {
+  const nested = await page.evaluate(`(() => {
+    const live = (e) => { const l = e.getAttribute('aria-live'); if (l) return l !== 'off'; return ['status', 'alert', 'log'].includes(e.getAttribute('role')); };
+    const inLive = (e) => { for (let p = e.parentElement; p; p = p.parentElement) if (live(p)) return true; return false; };
+    return [...document.querySelectorAll('*')].filter((e) => live(e) && inLive(e)).map((e) => e.outerHTML.slice(0, 120));
+  })()`);
+  expect(nested, 'live regions inside live regions').toEqual([]);
 }
 
 export const test = base.extend<{ login: LoginPage }>({

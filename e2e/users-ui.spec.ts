@@ -3,7 +3,7 @@
 // sign-in after an invitation link, and axe-core with the WCAG 2.2 AA tags at both widths.
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Locator, Page } from '@playwright/test';
-import { expect, LoginPage, test } from './fixtures';
+import { expect, expectEachMessageSaidOnce, LoginPage, test } from './fixtures';
 
 const WIDE = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -208,6 +208,8 @@ test.describe('All Users: density, sticky header, phone', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByRole('button', { name: /^Environment: Sandbox/ })).toBeVisible();
     await expect(page.getByRole('status').filter({ hasText: 'Now working in Sandbox.' })).toBeVisible();
+    // Said once: the message is not a live region inside the notifications' own.
+    await expectEachMessageSaidOnce(page);
     expect(await focusIsOnBody(page)).toBe(false);
     await expect(page.getByRole('link', { name: 'Sandbox, Sandy' })).toBeVisible();
 

@@ -75,8 +75,16 @@ export function ToastViewport() {
     <>
       <div aria-hidden style={{ height: space }} />
       <section aria-label="Notifications" className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
-        <div ref={list} aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
-          {toasts.map((t) => (
+        {/* Each message is said once. Results are said politely by the region that is always there (an item
+            is a status but not a live region of its own, or the two would both say it); an error is an
+            alert of its own, outside that region, said at once as it appears. */}
+        <div ref={list} className="flex w-full flex-col items-center gap-2 sm:items-end">
+          <div aria-live="polite" className="flex w-full flex-col items-center gap-2 sm:items-end">
+            {toasts.filter((t) => t.tone !== 'error').map((t) => (
+              <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
+            ))}
+          </div>
+          {toasts.filter((t) => t.tone === 'error').map((t) => (
             <ToastItem key={t.id} toast={t} onClose={() => close(t.id)} />
           ))}
         </div>
@@ -89,7 +97,7 @@ function uncover(list: HTMLElement) {
   const active = document.activeElement;
   if (!(active instanceof HTMLElement) || active === document.body || list.contains(active)) return;
   const box = active.getBoundingClientRect();
-  const covered = [...list.children].some((toast) => {
+  const covered = [...list.querySelectorAll('[data-testid="toast"]')].some((toast) => {
     const r = toast.getBoundingClientRect();
     return box.bottom > r.top && box.top < r.bottom && box.right > r.left && box.left < r.right;
   });
@@ -102,6 +110,7 @@ function ToastItem({ toast, onClose }: { toast: Toast; onClose: () => void }) {
   return (
     <div
       role={toast.tone === 'error' ? 'alert' : 'status'}
+      aria-live={toast.tone === 'error' ? undefined : 'off'}
       data-testid="toast"
       className={cn(
         'pointer-events-auto flex w-full max-w-md items-start gap-3 rounded-lg bg-white p-3 text-sm shadow-lg ring-1',
