@@ -128,15 +128,17 @@ export function ImportWorkbench({
         </div>
       </fieldset>
 
+      {/* Each said once: the upload's progress by the polite region that is always there (the message has
+          no role of its own), a refusal as an alert of its own, outside it. */}
       <div aria-live="polite" className="empty:sr-only">
         {upload.state === 'sending' && (
-          <Alert tone="info">
+          <Alert tone="info" announce={false}>
             {upload.label}
             {upload.percent !== null && ` ${upload.percent}%`} Nothing is saved until you confirm the import.
           </Alert>
         )}
-        {upload.state === 'error' && <Alert tone="error">{upload.message}</Alert>}
       </div>
+      {upload.state === 'error' && <Alert tone="error">{upload.message}</Alert>}
 
       <section aria-labelledby="grid-title" className="space-y-3">
         <div className="flex flex-wrap items-end justify-between gap-2">
