@@ -452,9 +452,10 @@ export const bulkJobs = pgTable(
       .notNull()
       .references(() => users.id),
     createdByLabel: text().notNull(),
+    // An environment emptied (by a job like this one) may be deleted: its jobs go with it.
     environmentId: uuid()
       .notNull()
-      .references(() => environments.id),
+      .references(() => environments.id, { onDelete: 'cascade' }),
     operation: jsonb().$type<Record<string, unknown>>().notNull(),
     filter: jsonb().$type<Record<string, unknown>>().notNull(),
     // When the list was read: whoever began to match later is left out.

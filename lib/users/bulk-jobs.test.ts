@@ -1,7 +1,8 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '@/db/client';
-import { auditEvents, bulkJobs, users } from '@/db/schema';
+import { auditEvents, bulkJobs, environments, userEnvironments, users } from '@/db/schema';
+import { deleteEnvironment } from '@/lib/environments';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -156,5 +157,16 @@ describe('bulk actions on all matching users, as background jobs', () => {
     const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     expect(joined([[id(20), id(30)], [null, id(10)], [id(10), id(20)], [id(40), id(50)]])).toEqual([[null, id(30)], [id(40), id(50)]]);
     expect(joined([])).toEqual([]);
+  });
+
+  it('an environment a job emptied can still be deleted: its jobs go with it', async () => {
+    const [emptied] = await db.insert(environments).values({ name: 'Emptied by a job' }).returning();
+    const user = await insertUser(db, { email: 'job-emptied@example.test', environmentId });
+    await db.insert(userEnvironments).values({ userId: user.id, environmentId: emptied!.id });
+    const job = (await startBulkJob(db, admin(), emptied!.id, { q: 'job-emptied' }, new Date(Date.now() + 1000), { kind: 'removeEnvironment', environmentId: emptied!.id }))!;
+    expect(await run(job.id)).toBe('done');
+    expect(await jobRow(job.id)).toMatchObject({ done: 1, message: '1 user removed from the environment.' });
+    await db.transaction((tx) => deleteEnvironment(tx, admin(), emptied!.id));
+    expect(await db.select().from(bulkJobs).where(eq(bulkJobs.id, job.id))).toEqual([]);
   });
 });
