@@ -97,14 +97,15 @@ export async function getBulkJob(q: Queryable, principal: Principal, id: string)
   return job ?? null;
 }
 
-/** The job once it has ended, or null if it is still queued or running after `ms` (checked every 100 ms). */
-export async function endedBulkJob(q: Queryable, principal: Principal, id: string, ms: number): Promise<BulkJobProgress | null> {
+/** The job as it is once it has ended, or after `ms` if it has not (read every 100 ms). */
+export async function waitForBulkJob(q: Queryable, principal: Principal, id: string, ms: number): Promise<BulkJobProgress | null> {
   for (const until = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 100))) {
     const job = await getBulkJob(q, principal, id);
-    if (!job || !['queued', 'running'].includes(job.status)) return job;
-    if (Date.now() >= until) return null;
+    if (!job || !isRunning(job) || Date.now() >= until) return job;
   }
 }
+
+export const isRunning = (job: Pick<BulkJobProgress, 'status'>) => job.status === 'queued' || job.status === 'running';
 
 /** The principal's job still queued or running, if any (the list shows its bar). */
 export async function activeBulkJob(q: Queryable, principal: Principal): Promise<BulkJobProgress | null> {

@@ -8,7 +8,7 @@ import { getCurrentEnvironment, getVisibleEnvironments } from '@/lib/auth/sessio
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { bulkJobHeading } from '@/components/users/bulk-wording';
 import { bulkOperationSchema, describeBulkResult, MAX_SELECTION, runBulk } from '@/lib/users/bulk';
-import { cancelBulkJob, drainBulkJobs, endedBulkJob, getBulkJob, startBulkJob } from '@/lib/users/bulk-jobs';
+import { cancelBulkJob, drainBulkJobs, isRunning, startBulkJob, waitForBulkJob } from '@/lib/users/bulk-jobs';
 import { listParamsSchema } from '@/lib/users/list';
 
 const fail = (message: string): never => {
@@ -100,12 +100,10 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
   void drainBulkJobs(db);
   // A small job ends within moments, and its outcome is the answer, as for a selection; a large one
   // goes on, its bar above the list until it ends.
-  const ended = await endedBulkJob(db, principal, job.id, 2_000);
-  if (!ended) {
-    const environment = (await getBulkJob(db, principal, job.id))?.environmentName;
-    return { message: `${bulkJobHeading(op.kind, job.total, environment)} in the background: the bar above the list shows how far it has got.`, revalidate: '/users' };
-  }
-  return outcome(ended.status === 'failed' || (ended.done === 0 && ended.skipped > 0), ended.message ?? '');
+  const now = (await waitForBulkJob(db, principal, job.id, 2_000))!;
+  if (isRunning(now))
+    return { message: `${bulkJobHeading(op.kind, job.total, now.environmentName)} in the background: the bar above the list shows how far it has got.`, revalidate: '/users' };
+  return outcome(now.status === 'failed' || (now.done === 0 && now.skipped > 0), now.message ?? '');
 });
 
 /** Every user refused (or the run stopped): an error, not a success that did nothing. */
