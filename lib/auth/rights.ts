@@ -1,21 +1,25 @@
 // A person's rights as they are now, read from the database: for work that outlives the request that
 // started it (an import's batches, a bulk change's), which stops when its person is banned, locked,
-// made inactive or loses the permission, and narrows when their role or environments do.
-import { eq } from 'drizzle-orm';
+// made inactive, reset or loses the permission, and narrows when their role or environments do.
+import { eq, isNotNull } from 'drizzle-orm';
 import type { Queryable } from '@/db/client';
 import { roles, userEnvironments, users } from '@/db/schema';
 import type { Actor } from '@/lib/audit';
 import { isPermission, type Permission } from './permissions';
 import type { Principal } from './principal';
 
-/** The person's principal now, or null when they are not active (or gone) or no longer hold `permission`. */
+/**
+ * The person's principal now, or null when they are not active (or gone), were reset (an active user
+ * without a password: a manager ended their sessions and their work ends with them), or no longer hold
+ * `permission`.
+ */
 export async function principalNow(q: Queryable, actor: Extract<Actor, { type: 'user' }>, permission: Permission): Promise<Principal | null> {
   const [row] = await q
-    .select({ status: users.status, permissions: roles.permissions, allEnvironments: roles.allEnvironments })
+    .select({ status: users.status, canSignIn: isNotNull(users.passwordHash), permissions: roles.permissions, allEnvironments: roles.allEnvironments })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
     .where(eq(users.id, actor.id));
-  const permissions = row?.status === 'active' ? row.permissions.filter(isPermission) : [];
+  const permissions = row?.status === 'active' && row.canSignIn ? row.permissions.filter(isPermission) : [];
   if (!row || !permissions.includes(permission)) return null;
   const memberships = await q.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, actor.id));
   return { actor, permissions, allEnvironments: row.allEnvironments, environmentIds: memberships.map((m) => m.id) };

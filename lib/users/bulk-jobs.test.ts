@@ -153,6 +153,28 @@ describe('bulk actions on all matching users, as background jobs', () => {
     expect((await statuses('jobrights')).filter((s) => s === 'locked')).toHaveLength(7);
   });
 
+  it('stops when its creator is reset mid-run: the reset ends their sessions, and the work they left running', async () => {
+    await lockedUsers('jobreset', 12);
+    const am = await insertUser(db, { email: 'job-reset-am@example.test', role: 'Account Manager', environmentId });
+    const principal = (await principalNow(db, { type: 'user', id: am.id, label: am.email }, 'users.unlock'))!;
+    const job = (await start('jobreset', { kind: 'unlock' }, principal))!;
+    const outcome = await run(job.id, { concurrency: 1, insideBatch: async (tx, index) => void (index === 0 && (await tx.update(users).set({ passwordHash: null }).where(eq(users.id, am.id)))) });
+    expect(outcome).toBe('failed');
+    expect(await jobRow(job.id)).toMatchObject({ status: 'failed', done: 5 });
+    expect((await statuses('jobreset')).filter((s) => s === 'locked')).toHaveLength(7);
+  });
+
+  it('takes a list said to be read in the future (a forged time) as read now: whoever matches later is left out', async () => {
+    const made = await lockedUsers('jobfuture', 3);
+    const job = (await startBulkJob(db, admin(), environmentId, { q: 'jobfuture' }, new Date('2999-01-01T00:00:00Z'), { kind: 'unlock' }))!;
+    expect(job.readAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    const later = await insertUser(db, { email: 'jobfuture99@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() + 2_000), createdAt: new Date(Date.now() + 2_000), environmentId });
+    expect(await run(job.id)).toBe('done');
+    expect(await statuses('jobfuture0')).toEqual(['active', 'active', 'active']);
+    expect((await db.select({ status: users.status }).from(users).where(eq(users.id, later.id)))[0]!.status).toBe('locked');
+    expect(await events('user.unlocked', made.map((u) => u.id))).toBe(3);
+  });
+
   it('a resumed walk skips the committed batches as a few ranges: those that meet are joined', () => {
     const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     expect(joined([[id(20), id(30)], [null, id(10)], [id(10), id(20)], [id(40), id(50)]])).toEqual([[null, id(30)], [id(40), id(50)]]);

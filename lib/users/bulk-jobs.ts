@@ -14,7 +14,7 @@ import { BULK_JOB_EXACT_UP_TO } from '@/components/users/bulk-wording';
 import { AppError } from '@/lib/errors';
 import { jobRunner } from '@/lib/jobs/runner';
 import { applies, asShown, assertChoice, bulkOperationSchema, describeBulkResult, PERMISSION, RIGHTS_LOST, runBulk, type BatchRange, type BulkOperation, type BulkResult } from './bulk';
-import { countUsers, listFilter, listParamsSchema, type FilterParams } from './list';
+import { countUsers, listFilter, listParamsSchema, listReadAt, type FilterParams } from './list';
 
 /** A running job whose heartbeat (written with each batch) is older than this is taken to be orphaned. */
 export const STALE_SECONDS = 60;
@@ -58,7 +58,10 @@ export async function startBulkJob(
   if (principal.actor.type !== 'user') throw new AppError('forbidden', 'Only a person can act on all matching users.');
   requirePermissionOf(principal, PERMISSION[op.kind]);
   await assertChoice(db, principal, op);
-  const matching = and(listFilter(principal, environmentId, filter, readAt), applies(op), asShown(op, readAt))!;
+  // No later than now: a list is never read in the future (a forged time would take in whoever matches later).
+  const now = new Date(await listReadAt(db));
+  const shownAt = readAt <= now ? readAt : now;
+  const matching = and(listFilter(principal, environmentId, filter, shownAt), applies(op), asShown(op, shownAt, filter))!;
   const { count } = await countUsers(db, matching, BULK_JOB_EXACT_UP_TO);
   if (count === 0) return null;
   const actor = principal.actor;
@@ -75,7 +78,7 @@ export async function startBulkJob(
             environmentId,
             operation: op,
             filter: { q: filter.q, status: filter.status, role: filter.role, env: filter.env, tag: filter.tag, idle: filter.idle },
-            readAt,
+            readAt: shownAt,
             total: count,
             ip: meta?.ip ?? null,
             userAgent: meta?.userAgent ?? null,

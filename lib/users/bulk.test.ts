@@ -4,6 +4,7 @@ import type { Db } from '@/db/client';
 import { auditEvents, environments, MAIL_PRIORITY, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
+import { LAST_ADMINISTRATOR_RESET } from './admin-guard';
 import type { Principal } from '@/lib/auth/principal';
 import { describeBulkResult, runBulk } from './bulk';
 import { countLockedUsers, listLockedUsers, lockedParamsSchema } from './locked';
@@ -54,6 +55,29 @@ describe('runBulk on all users matching the filters', () => {
     // Put things back for the other tests.
     await db.update(users).set({ status: 'active', banReason: null }).where(inArray(users.id, [adminId, second.id]));
     await db.update(users).set({ status: 'inactive' }).where(eq(users.id, second.id));
+  });
+
+  it('a Reset the last-Administrator guard refuses is not half done, however the selection is made: the password stays, no link, no event', async () => {
+    // B is the only Administrator left who can sign in (the other was reset and has not yet chosen a
+    // password). The guard refuses B's reset after the password was cleared; the batch goes on past a
+    // refusal, and used to commit the clearing with it.
+    const b = await insertUser(db, { email: 'guard-reset-b@example.test', role: 'Administrator' });
+    const caller: Principal = { actor: { type: 'system' }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const [first] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, adminId));
+    await db.update(users).set({ passwordHash: null }).where(eq(users.id, adminId));
+    try {
+      for (const target of [{ ids: [b.id] }, { environmentId, filter: { q: 'guard-reset-b' } }]) {
+        const result = await runBulk(db, caller, target, { kind: 'reset' });
+        expect(result).toEqual({ done: 0, skipped: 1, problems: [{ email: b.email, message: LAST_ADMINISTRATOR_RESET }] });
+        const [after] = await db.select({ passwordHash: users.passwordHash, sessionVersion: users.sessionVersion, version: users.version }).from(users).where(eq(users.id, b.id));
+        expect(after).toEqual({ passwordHash: b.passwordHash, sessionVersion: b.sessionVersion, version: b.version });
+        expect(await auditCount('user.reset', [b.id])).toBe(0);
+        expect(await db.select().from(outboxMessages).where(eq(outboxMessages.userId, b.id))).toHaveLength(0);
+      }
+    } finally {
+      await db.update(users).set({ passwordHash: first!.passwordHash }).where(eq(users.id, adminId));
+      await db.update(users).set({ status: 'inactive' }).where(eq(users.id, b.id));
+    }
   });
 
   it('refuses a caller without the permission before touching anyone', async () => {
@@ -281,6 +305,16 @@ describe('runBulk on users whose state changes between the selection and the act
     expect(after).toEqual({ status: 'locked', failedAttempts: 10 });
     expect(await db.select().from(outboxMessages).where(eq(outboxMessages.userId, since.id))).toHaveLength(0);
     expect(await auditCount('user.unlocked', before.map((b) => b.id))).toBe(2);
+  });
+
+  it('any action on all matching locked users, a Ban too, leaves out someone locked after the list was shown', async () => {
+    const shown = new Date();
+    const seen = await insertUser(db, { email: 'banlocked-seen@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() - 60_000), createdAt: new Date(shown.getTime() - 120_000) });
+    const since = await insertUser(db, { email: 'banlocked-since@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(shown.getTime() + 1_000), createdAt: new Date(shown.getTime() - 120_000) });
+    const result = await runBulk(db, admin(), { environmentId, filter: { q: 'banlocked-', status: 'locked' }, readAt: shown }, { kind: 'ban', reason: 'Attack' });
+    expect(result).toEqual({ done: 1, skipped: 0, problems: [] });
+    const status = async (id: string) => (await db.select({ status: users.status }).from(users).where(eq(users.id, id)))[0]!.status;
+    expect([await status(seen.id), await status(since.id)]).toEqual(['banned', 'locked']);
   });
 
   it('all matching on All Users leaves out whoever was locked, added or went idle after the list was shown', async () => {

@@ -98,14 +98,17 @@ export async function assertChoice(q: Queryable, principal: Principal, op: BulkO
 
 /**
  * The users of "all matching" as the list read at `readAt` had them: none added since (an import or
- * invitation meanwhile is not banned or re-roled with the rest), and for Unlock and Reset none locked
- * since (an account under attack keeps its lock and its count of failed attempts). Idle days count
- * back from `readAt` too (listFilter).
+ * invitation meanwhile is not banned or re-roled with the rest), and none locked since for Unlock and
+ * Reset (an account under attack keeps its lock and its count of failed attempts) or for any action on
+ * a list of locked users (one locked after it was read was not on it). Idle days count back from
+ * `readAt` too (listFilter).
  */
-export const asShown = (op: BulkOperation, readAt: Date) =>
+export const asShown = (op: BulkOperation, readAt: Date, filter: Pick<FilterParams, 'status'>) =>
   and(
     lte(users.createdAt, readAt),
-    op.kind === 'unlock' || op.kind === 'reset' ? or(ne(users.status, 'locked'), lte(users.lockedAt, readAt)) : undefined,
+    op.kind === 'unlock' || op.kind === 'reset' || filter.status === 'locked'
+      ? or(ne(users.status, 'locked'), lte(users.lockedAt, readAt))
+      : undefined,
   );
 
 /**
@@ -123,8 +126,9 @@ const isActiveAdministratorRow = (user: { status: string; roleAllEnvironments: b
 
 /**
  * One user: exactly what the single action does. Those functions check everything before they write,
- * so a refusal leaves nothing behind; only a change that may remove an Administrator runs in a
- * savepoint, because the guard (Contract A) can refuse after the write.
+ * so a refusal leaves nothing behind; only a change that may remove an Administrator (a Ban, a new role,
+ * a Reset, which clears the password) runs in a savepoint, because the guard refuses after the write,
+ * and the batch goes on past a refusal: without the savepoint its commit would keep the write.
  */
 /** What the batch read of each of its users as it locked them: enough for a Ban, which then reads the user once, in banUser. */
 type Locked = { version: number; administrator: boolean };
@@ -134,9 +138,13 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, locked: Loc
     case 'unlock':
       await unlockUser(tx, principal, userId, meta, notice);
       return;
-    case 'reset':
-      await resetUser(tx, principal, userId, meta);
+    case 'reset': {
+      const reset = (q: Tx) => resetUser(q, principal, userId, meta);
+      // resetUser's guard refuses after the password is cleared: the savepoint takes the clearing back with it.
+      if (!locked.administrator) return void (await reset(tx));
+      await tx.transaction(async (savepoint) => void (await reset(savepoint)));
       return;
+    }
     case 'ban': {
       // The row is locked by the batch: the version it read is the user's now.
       const ban = (q: Tx) => banUser(q, principal, userId, { version: locked.version, reason: op.reason }, meta);
@@ -337,7 +345,7 @@ export async function runBulk(
     for (let i = 0; i < ids.length; i += batchSize) await runBatch(db, principal, ids.slice(i, i + batchSize), op, result, still, meta);
     return result;
   }
-  const filter = and(listFilter(principal, target.environmentId, target.filter, target.readAt), applies(op), target.readAt ? asShown(op, target.readAt) : undefined)!;
+  const filter = and(listFilter(principal, target.environmentId, target.filter, target.readAt), applies(op), target.readAt ? asShown(op, target.readAt, target.filter) : undefined)!;
   // Batches a run of the same job committed before it was stopped (the server restarted) are not walked again.
   const walk = and(filter, ...joined(progress?.done ?? []).map(([after, last]) => not(and(after ? gt(users.id, after) : undefined, lte(users.id, last))!)))!;
   // Batches run on a few connections at once (PostgreSQL); the walk by id hands each the next ids.
