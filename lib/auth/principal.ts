@@ -46,9 +46,20 @@ export function requireAdministratorOf(principal: Principal) {
 export const holdsAll = (principal: Principal, permissions: readonly string[]) =>
   permissions.every((p) => (principal.permissions as readonly string[]).includes(p));
 
-/** A role the principal may give: no permission it lacks, no reach (all environments) it lacks. */
+/** What the APIs do: manage users. A role holding more (roles, settings, API users, the audit log) is used in the portal. */
+const USER_MANAGEMENT: readonly string[] = ['users.read', 'users.write', 'users.unlock', 'users.ban'];
+export const beyondUserManagement = (permissions: readonly string[]) => permissions.some((p) => !USER_MANAGEMENT.includes(p));
+
+/**
+ * A key (a credential for an integration, never a portal sign-in) and a role holding more than user
+ * management: the key must not hand itself that role's portal sign-in, by making someone an
+ * Administrator, say, whose password it set.
+ */
+export const keyBeyondItsReach = (principal: Principal, permissions: readonly string[]) => principal.actor.type === 'api_user' && beyondUserManagement(permissions);
+
+/** A role the principal may give: no permission it lacks, no reach (all environments) it lacks; a key, none beyond user management. */
 export const canGrant = (principal: Principal, role: { permissions: readonly string[]; allEnvironments: boolean }) =>
-  holdsAll(principal, role.permissions) && (!role.allEnvironments || principal.allEnvironments);
+  holdsAll(principal, role.permissions) && (!role.allEnvironments || principal.allEnvironments) && !keyBeyondItsReach(principal, role.permissions);
 
 export const canSeeEnvironment = (principal: Principal, environmentId: string) =>
   principal.allEnvironments || principal.environmentIds.includes(environmentId);

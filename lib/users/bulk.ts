@@ -88,7 +88,7 @@ const NOT_CHOOSABLE = 'Choose an environment you manage.';
 export async function assertChoice(q: Queryable, principal: Principal, op: BulkOperation) {
   if (op.kind === 'role') {
     const [role] = await q.select({ name: roles.name, permissions: roles.permissions, allEnvironments: roles.allEnvironments }).from(roles).where(eq(roles.id, op.roleId));
-    const refusal = !role ? 'Choose a role.' : canGrant(principal, role) ? null : grantRefusal(role);
+    const refusal = !role ? 'Choose a role.' : canGrant(principal, role) ? null : grantRefusal(principal, role);
     if (refusal) throw new AppError('invalid', refusal, { roleId: [refusal] });
   }
   if (op.kind !== 'addEnvironment' && op.kind !== 'removeEnvironment') return;

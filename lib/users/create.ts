@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { environments, roles, userEnvironments, users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
-import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { canGrant, canSeeEnvironment, keyBeyondItsReach, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { onUniqueViolation } from '@/lib/db-rows';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { emailSchema, nameSchema, plainTextSchema, requiredTextSchema } from '@/lib/validation';
@@ -79,14 +79,19 @@ export async function emailInUse(tx: Tx, email: string, exceptUserId?: string): 
  * At least one active environment is needed, unless the role spans them all.
  */
 /** Why a role cannot be given by this principal (canGrant said no). */
-export const grantRefusal = (role: { name: string }) => `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`;
+export const grantRefusal = (principal: Principal, role: { name: string; permissions: readonly string[] }) =>
+  keyBeyondItsReach(principal, role.permissions)
+    ? `A key cannot grant the ${role.name} role: it does more than manage users, and is granted in the portal.`
+    : `You cannot grant the ${role.name} role: it has permissions or reach you do not hold.`;
 
-export async function checkGrant(tx: Tx, principal: Principal, roleId: string, environmentIds: string[], memberships: readonly string[] = []) {
+export async function checkGrant(tx: Tx, principal: Principal, roleId: string, environmentIds: string[], memberships: readonly string[] = [], currentRoleId?: string) {
   const errors: FieldErrors = {};
   const [role] = await tx.select().from(roles).where(eq(roles.id, roleId));
   if (!role) errors.roleId = ['Choose a role.'];
-  else if (!canGrant(principal, role))
-    errors.roleId = [grantRefusal(role)];
+  // The role the user has now is not given again (whoever may change the user holds all it holds:
+  // changeRefusal), so a key edits an Administrator's name without granting the role.
+  else if (role.id !== currentRoleId && !canGrant(principal, role))
+    errors.roleId = [grantRefusal(principal, role)];
   if (role && !role.allEnvironments) {
     const wanted = [...new Set(environmentIds)];
     const active = new Set(

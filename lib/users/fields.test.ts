@@ -8,6 +8,7 @@ import type { Principal } from '@/lib/auth/principal';
 import { verifyPassword } from '@/lib/auth/password';
 import { AppError } from '@/lib/errors';
 import { createUserFromFields, updateUserFromFields, type CreateUserFields } from './fields';
+import { LAST_ADMINISTRATOR_RESET } from './admin-guard';
 import { STALE_EDIT } from './update';
 
 let db: Db;
@@ -98,7 +99,7 @@ describe('createUserFromFields', () => {
 
   it('an environment-scoped principal cannot grant Administrator nor place users outside its environments', async () => {
     const error = await failure(db.transaction((tx) => createUserFromFields(tx, manager, { ...(base('esc@fields.test')), roleId: administratorRoleId })));
-    expect(error!.fieldErrors!.roleId![0]).toContain('You cannot grant the Administrator role');
+    expect(error!.fieldErrors!.roleId![0]).toContain('cannot grant the Administrator role');
     const outside = await failure(db.transaction((tx) => createUserFromFields(tx, manager, { ...(base('out@fields.test')), environmentIds: [otherEnvironmentId] })));
     expect(outside!.fieldErrors!.environmentIds).toBeDefined();
   });
@@ -255,6 +256,42 @@ describe('updateUserFromFields', () => {
     const error = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, adminId, { inactive: true })));
     expect(error).toMatchObject({ code: 'conflict' });
     expect((await row(adminId)).status).toBe('active');
+  });
+});
+
+describe('a key and the portal sign-in of the people who run it', () => {
+  it('a generated password is one nobody knows: it cannot take the last Administrator who can sign in, and nothing is written', async () => {
+    const before = await row(adminId);
+    const error = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, adminId, { autoGenerateNewPassword: true, sendCredentialsViaEmail: true })));
+    expect(error).toMatchObject({ code: 'conflict', message: LAST_ADMINISTRATOR_RESET });
+    const after = await row(adminId);
+    expect([after.passwordHash, after.requirePasswordChange, after.version]).toEqual([before.passwordHash, before.requirePasswordChange, before.version]);
+    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, adminId), eq(auditEvents.action, 'user.password_changed')))).toHaveLength(0);
+  });
+
+  it('makes nobody an Administrator, and sets neither the password nor the email address of one (its holder would sign in to the portal as them)', async () => {
+    const made = await failure(db.transaction((tx) => createUserFromFields(tx, admin, { ...base('keyadmin@fields.test'), roleId: administratorRoleId, environmentIds: [], password: STRONG })));
+    expect(made!.fieldErrors!.roleId![0]).toBe('A key cannot grant the Administrator role: it does more than manage users, and is granted in the portal.');
+    // Nor in two steps: a user whose password it set, then made an Administrator.
+    const plain = await insertUser(db, { email: 'keypromote@fields.test', environmentId });
+    await db.transaction((tx) => updateUserFromFields(tx, admin, plain.id, { password: STRONG }));
+    const promoted = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, plain.id, { roleId: administratorRoleId })));
+    expect(promoted!.fieldErrors!.roleId![0]).toContain('A key cannot grant the Administrator role');
+    expect((await row(plain.id)).roleId).toBe(userRoleId);
+
+    const other = await insertUser(db, { email: 'keyvictim@fields.test', role: 'Administrator' });
+    for (const change of [{ password: STRONG }, { email: 'attacker@elsewhere.test' }, { email: 'attacker@elsewhere.test', sendCredentialsViaEmail: true }]) {
+      const error = await failure(db.transaction((tx) => updateUserFromFields(tx, admin, other.id, change)));
+      expect(error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('A key cannot set the password or change the email address of keyvictim@fields.test') });
+    }
+    const after = await row(other.id);
+    expect([after.email, after.passwordHash, after.version]).toEqual([other.email, other.passwordHash, other.version]);
+    expect(await mails('attacker@elsewhere.test')).toHaveLength(0);
+    // What an integration is for still works on them: names, tags, a generated password (which gives nobody a sign-in).
+    await db.transaction((tx) => updateUserFromFields(tx, admin, other.id, { firstName: 'Renamed', autoGenerateNewPassword: true }));
+    expect((await row(other.id)).firstName).toBe('Renamed');
+    // And on a user whose role only manages users, or less, a key sets the password as before.
+    expect((await verifyPassword(STRONG, (await row(plain.id)).passwordHash))).toBe(true);
   });
 });
 

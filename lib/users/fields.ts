@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Tx } from '@/db/client';
 import { roles, userEnvironments, users, type UserTag } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
-import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
+import { keyBeyondItsReach, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { issueToken } from '@/lib/auth/tokens';
 import { AppError, fieldError, StaleEditError, type FieldErrors } from '@/lib/errors';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
@@ -19,7 +19,7 @@ import { profileProblems, roleProfile, strayProfileFields } from '@/lib/roles';
 import { credentialsMail, passwordChangedMail } from '@/lib/mail/templates';
 import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
-import { assertActiveAdministratorRemains } from './admin-guard';
+import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR_RESET } from './admin-guard';
 import { checkGrant, emailInUse, environmentIdsSchema, inviteUser, mapEmailTaken, newUserSchema, profileSchema, tagsSchema } from './create';
 import { assertPasswordAllowed, storePassword } from './password';
 import { findChangeableUser, membershipsOf, targetOf } from './scope';
@@ -251,8 +251,17 @@ export async function updateUserFromFields(
         ? 'A key cannot set the password of the user it acts as: they change their own password in the portal (Profile), with their current one.'
         : 'You cannot set your own password here: change it in the portal (Profile), with your current one.',
     );
-  if (fields.email !== undefined && fields.email.toLowerCase() !== user.email.toLowerCase() && principal.actor.type === 'api_user' && principal.actsAs === user.id)
+  const emailChanges = fields.email !== undefined && fields.email.toLowerCase() !== user.email.toLowerCase();
+  if (emailChanges && principal.actor.type === 'api_user' && principal.actsAs === user.id)
     throw new AppError('forbidden', 'A key cannot change the email address of the user it acts as: a reset link sent there would sign its holder in as them. They change it in the portal.');
+  // Nor the sign-in of anyone whose role does more than manage users (an Administrator; the key's own
+  // creator, who manages API users): with a password it chose, or a reset link sent to an address it
+  // reads, it would sign in to the portal as them.
+  if ((fields.password !== undefined || emailChanges) && keyBeyondItsReach(principal, user.rolePermissions))
+    throw new AppError(
+      'forbidden',
+      `A key cannot set the password or change the email address of ${user.email}: their role does more than manage users, so that is done in the portal.`,
+    );
   let changed = false;
 
   // Unlocking first, so "locked: false, inactive: true" ends inactive and the profile edit sees the new status.
@@ -349,7 +358,9 @@ export async function updateUserFromFields(
     changed = true;
   }
 
-  if (changed) await assertActiveAdministratorRemains(tx);
+  // A generated password is one nobody knows: like a Reset, it must not take the last Administrator who can sign in.
+  if (changed)
+    await assertActiveAdministratorRemains(tx, fields.autoGenerateNewPassword ? LAST_ADMINISTRATOR_RESET : undefined, fields.autoGenerateNewPassword ? user.id : undefined);
   const [after] = await tx.select({ version: users.version }).from(users).where(eq(users.id, user.id));
   return { changed, version: after!.version };
 }

@@ -65,7 +65,7 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
     .innerJoin(environments, eq(environments.id, userEnvironments.environmentId))
     .where(eq(userEnvironments.userId, user.id));
   const currentIds = current.map((c) => c.id);
-  const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds, currentIds);
+  const { role, errors } = await checkGrant(tx, principal, input.roleId, input.environmentIds, currentIds, user.roleId);
   if (await emailInUse(tx, input.email, user.id)) errors.email = [EMAIL_TAKEN];
   if (!role) throw invalid(errors);
 
