@@ -15,6 +15,8 @@ const HOSTILE = [
   '%FF', '%C0%80', '%ED%A0%80', '%', '%zz', '%E2%80%AE', '..%2F..%2F', '%2F%2Fevil.example', '%5C%5Cevil.example', 'javascript%3Aalert(1)',
   cursor(['1', UUID]), cursor(['2024-02-30', UUID]), cursor(['+275760-09-13T00:00:00.000Z', UUID]), cursor(['\u0000', 'a', UUID]),
   cursor(['a', 'b', 'not-a-uuid']), cursor([null]), cursor({}), cursor('x'.repeat(3000)), `${UUID}%00`, UUID,
+  // Names every object inherits: a lookup table indexed by a parameter found a function, not a message.
+  'constructor', '__proto__', 'toString', 'hasOwnProperty',
 ].map((raw) => ({ raw }));
 
 // Any text (lone surrogates included), encoded by URLSearchParams; or one of the hostile values as is.

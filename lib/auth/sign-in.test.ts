@@ -5,7 +5,8 @@ import { auditEvents, outboxMessages, rateLimits, securitySettings, users } from
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
 import { hashPassword } from './password';
-import { liftExpiredLocks, passwordChangeNotice, passwordExpiresAt, SIGN_IN_MESSAGES, signIn } from './sign-in';
+import { findToken, issueToken } from './tokens';
+import { liftExpiredLocks, passwordChangeNotice, passwordExpiresAt, SIGN_IN_MESSAGES, signIn, signInMessage } from './sign-in';
 import { getSecuritySettings } from '@/lib/settings';
 import { securitySettingsSchema, updateSecuritySettings } from '@/lib/settings/security';
 import { PERMISSIONS } from './permissions';
@@ -64,6 +65,15 @@ describe('signIn', () => {
     expect(await signIn(db, user.email, 'Wrong-Password-123', meta)).toEqual({ ok: false, reason: 'invalid' });
     const lockEvents = await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.locked')));
     expect(lockEvents).toHaveLength(1);
+  });
+
+  it('never locks an account waiting on a reset link (it has no password to guess): its link survives any number of wrong sign-ins', async () => {
+    const { lockoutThreshold } = await getSecuritySettings(db);
+    const user = await newUser({ passwordHash: null, requirePasswordChange: true });
+    const token = await issueToken(db, user.id, 'reset', 3_600_000);
+    for (let i = 0; i < lockoutThreshold + 2; i++) expect(await signIn(db, user.email, 'Wrong-Password-123', meta)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await reload(user.id)).toMatchObject({ status: 'active', failedAttempts: lockoutThreshold + 2, sessionVersion: user.sessionVersion });
+    expect(await findToken(db, token)).toEqual({ userId: user.id, purpose: 'reset' });
   });
 
   it('counts 50 concurrent wrong attempts exactly and locks once', { timeout: 180_000 }, async () => {
@@ -342,6 +352,14 @@ describe('signIn', () => {
     }
     const invited = await newUser({ status: 'invited', passwordHash: null });
     expect(await signIn(db, invited.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('signInMessage (what /login?error= says)', () => {
+  it('says the message of a known code, and the generic one for anything else, names every object inherits included', () => {
+    expect(signInMessage('locked')).toBe(SIGN_IN_MESSAGES.locked);
+    for (const code of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'Configuration', ''])
+      expect(signInMessage(code)).toBe(SIGN_IN_MESSAGES.invalid);
   });
 });
 

@@ -29,6 +29,9 @@ export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
   rate_limited: 'Too many failed sign-in attempts from your network. Wait a few minutes and try again.',
 };
 
+/** The message for a failure code from the address (/login?error=...): only the codes above; "constructor" is not one. */
+export const signInMessage = (code: string): string => (Object.hasOwn(SIGN_IN_MESSAGES, code) ? SIGN_IN_MESSAGES[code as SignInFailure] : SIGN_IN_MESSAGES.invalid);
+
 const DAY = 86_400_000;
 
 type Expiry = Pick<SecuritySettings, 'passwordMaxAgeDays' | 'passwordWarningDays'> & Partial<Pick<SecuritySettings, 'passwordMaxAgeShortenedAt' | 'passwordGraceFrom'>>;
@@ -253,9 +256,13 @@ async function recordFailure(db: Db, user: { id: string; email: string; firstNam
 const lockedReason = (lockReason: string | null, settings: Lockout): SignInFailure =>
   lockReason === 'password_expired' ? 'expired' : lockReason === 'failed_attempts' && settings.autoUnlockMinutes > 0 ? 'locked_for_now' : 'locked';
 
-/** The one statement that counts a failed attempt (and locks at the threshold when `mayLock`). */
+/**
+ * The one statement that counts a failed attempt (and locks at the threshold when `mayLock`). An account
+ * without a password (reset, waiting on its emailed link) has none to guess, and is never locked: a
+ * lock would kill that link, so anyone who knows the email could keep them out after every Reset.
+ */
 function countStatement(userId: string, threshold: number, mayLock: boolean) {
-  const locks = sql`(${mayLock} and u.status = 'active' and u.failed_attempts + 1 >= ${threshold})`;
+  const locks = sql`(${mayLock} and u.status = 'active' and u.password_hash is not null and u.failed_attempts + 1 >= ${threshold})`;
   return sql`with previous as (select id, status from users where id = ${userId} for update)
           update users u set
             failed_attempts = u.failed_attempts + 1,

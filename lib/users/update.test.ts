@@ -71,6 +71,15 @@ describe('updateUser', () => {
     await expect(db.transaction((tx) => completePasswordLink(tx, token, TEST_PASSWORD))).rejects.toThrow(INVALID_LINK);
   });
 
+  it('reactivated, a user starts with no failed attempts, as after Unlock, Reset or Validate: their first typo does not lock them', async () => {
+    const user = await insertUser(db, { email: 'reactivate-count@example.test', environmentId, failedAttempts: 9 });
+    const input = { firstName: 'R', lastName: 'C', email: user.email, roleId: await roleId('User'), environmentIds: [environmentId], tags: [] };
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...input, inactive: true, version: user.version }));
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]!.failedAttempts).toBe(9);
+    await db.transaction((tx) => updateUser(tx, admin, user.id, { ...input, inactive: false, version: user.version + 1 }));
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0]).toMatchObject({ status: 'active', failedAttempts: 0 });
+  });
+
   // A role with users.write or users.ban but not users.unlock ("Unlock and reset") must not unlock by
   // a detour: Inactive then active again, or Ban then Validate. The lock outlasts both; Unlock lifts it.
   it('a lock outlasts Inactive and reactivation, and a ban and Validate', async () => {

@@ -131,7 +131,8 @@ export async function updateUser(tx: Tx, principal: Principal, userId: string, i
       tags: input.tags,
       profile,
       status,
-      ...(status === 'active' && user.status === 'inactive' ? { activatedAt: new Date() } : {}),
+      // Reactivated with a clean count, as Unlock, Reset and Validate leave it: the first typo must not lock them.
+      ...(status === 'active' && user.status === 'inactive' ? { activatedAt: new Date(), failedAttempts: 0 } : {}),
       ...(endSessions ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
       version: sql`${users.version} + 1`,
       updatedAt: new Date(),

@@ -44,7 +44,8 @@ export function LoginForm({
     startTransition(async () => {
       const result = await signIn('credentials', { email, password, redirect: false });
       if (!result || result.error) {
-        setError(messages[result?.error ?? ''] ?? messages.invalid);
+        const code = result?.error ?? '';
+        setError(Object.hasOwn(messages, code) ? messages[code]! : messages.invalid);
         if (passwordRef.current) passwordRef.current.value = '';
         passwordRef.current?.focus();
         return;

@@ -3,7 +3,7 @@ import { redirect } from 'next/navigation';
 import { connection } from 'next/server';
 import { db } from '@/db';
 import { getCurrentUser } from '@/lib/auth/session';
-import { SIGN_IN_MESSAGES, type SignInFailure } from '@/lib/auth/sign-in';
+import { SIGN_IN_MESSAGES, signInMessage } from '@/lib/auth/sign-in';
 import { isSetupComplete } from '@/lib/org/setup';
 import { safePath } from '@/lib/safe-path';
 import { pageParams } from '@/lib/search-params';
@@ -16,7 +16,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   if (!(await isSetupComplete(db))) redirect('/setup');
   if (await getCurrentUser()) redirect('/');
   const { error, callbackUrl } = pageParams(await searchParams);
-  const initialError = error ? (SIGN_IN_MESSAGES[error as SignInFailure] ?? SIGN_IN_MESSAGES.invalid) : undefined;
+  const initialError = error ? signInMessage(error) : undefined;
   return (
     <>
       <h1 className="text-xl font-semibold">Sign in</h1>
