@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
@@ -10,6 +10,7 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { cancelImport, createImport, getImport, listImports, skippedRows, startImport, templateChoices, validationContext } from './jobs';
+import { checkWorkbookSize } from './read';
 import { claimJob, runJob } from './run';
 import { rowOutcome } from './sheets';
 import { describeAuditEvent } from '@/lib/audit/describe';
@@ -347,6 +348,30 @@ describe('validation', () => {
       'The file has no Last name, Role columns',
     );
     expect((await db.select({ n: sql<number>`count(*)::int` }).from(importJobs))[0]!.n).toBe(before);
+  });
+});
+
+describe('files let go of', () => {
+  // Each refusal used to keep its upload open (its disk space too, once the route deleted it) until the
+  // process exited: a thousand quick refusals of a large file would fill the disk and run out of files.
+  it.skipIf(!existsSync('/proc/self/fd'))('a refused file, or a workbook read up to its users\' sheet, is closed: none stays open', async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const lines = Array.from({ length: 30_000 }, (_, i) => `Ann,Lee,ann${i}@example.test,User,Production,`);
+    const noEmail = file('no-email.csv', ['First name,Last name,Role', ...lines].join('\n'));
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Users');
+    sheet.addRow(['First name', 'Last name', 'Role']);
+    for (let i = 0; i < 30_000; i++) sheet.addRow(['Ann', 'Lee', `Reader ${i} of a long sheet`]);
+    const noEmailXlsx = file('no-email.xlsx', Buffer.from(await workbook.xlsx.writeBuffer()));
+    const bomb = file('bomb.xlsx', Buffer.from(await workbook.xlsx.writeBuffer()));
+    const before = open();
+    for (let i = 0; i < 8; i++) {
+      await expect(createImport(db, admin, noEmail, skip)).rejects.toThrow('The file has no Email column');
+      await expect(createImport(db, admin, noEmailXlsx, skip)).rejects.toThrow('The file has no Email column');
+      await expect(checkWorkbookSize(bomb.path, { maxRows: 200_000, maxUnpackedBytes: 100_000 })).rejects.toThrow('unpacks to more than');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(open() - before).toBeLessThan(3);
   });
 });
 

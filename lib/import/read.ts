@@ -182,7 +182,8 @@ export async function checkWorkbookSize(
   const merges = new Map<string, VerticalMerge[]>();
   const described = { workbook: '', rels: '' };
   const sizes = new Map<string, number>();
-  const zip = createReadStream(path).pipe(unzipper.Parse({ forceStream: true }));
+  const file = createReadStream(path);
+  const zip = file.pipe(unzipper.Parse({ forceStream: true }));
   try {
     for await (const entry of zip as AsyncIterable<Entry>) {
       if (entry.path === 'xl/workbook.xml') sawWorkbook = true;
@@ -219,6 +220,9 @@ export async function checkWorkbookSize(
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw bad('This workbook is damaged and cannot be read. Open it in Excel, save it again as .xlsx, and upload it again.');
+  } finally {
+    // Destroying the unzip stream leaves the file it reads open (until the process exits, the disk space of a deleted upload too).
+    file.destroy();
   }
   if (!sawWorkbook) throw bad('This file is a zip archive but not an Excel workbook. Save it from Excel as .xlsx.');
   const tabs = sheetsOf(described.workbook, described.rels);
@@ -307,7 +311,10 @@ async function preloadWorkbookParts(workbookReader: ExcelJS.stream.xlsx.Workbook
 
 async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<string[]> {
   const { sheets, sizes } = await checkWorkbookSize(path, limits);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+  // The reader is given the file as a stream of ours, to close when done: it stops at the users' sheet,
+  // and left to itself keeps the file it opened open.
+  const file = createReadStream(path);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
@@ -358,6 +365,8 @@ async function* readXlsx(path: string, limits: ReadLimits): AsyncGenerator<strin
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw bad('This workbook is damaged and cannot be read. Open it in Excel, save it again as .xlsx, and upload it again.');
+  } finally {
+    file.destroy();
   }
 }
 

@@ -298,8 +298,17 @@ export async function validateImport(
   input: AsyncIterable<string[]>,
   ctx: ValidationContext,
 ): Promise<ImportCounts & { headers: string[] }> {
-  const lookups = lookupsFor(ctx);
   const iterator = input[Symbol.asyncIterator]();
+  try {
+    return await checkRows(db, jobId, iterator, ctx);
+  } finally {
+    // A file refused part way (no Email column, say) is let go of: its reader closes the file.
+    await iterator.return?.();
+  }
+}
+
+async function checkRows(db: Queryable, jobId: string, iterator: AsyncIterator<string[]>, ctx: ValidationContext): Promise<ImportCounts & { headers: string[] }> {
+  const lookups = lookupsFor(ctx);
   let headers: string[] | undefined;
   let rowNo = 0;
   // The header is the first row with any text in it, as far as its last named column.
