@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '@/db/schema';
-import { actionLabel, describeAuditEvent, describeAuditEvents, groupByDay } from './describe';
+import { actionLabel, describeAuditEvent, describeAuditEvents, groupByDay, NO_INVITATION } from './describe';
 
 const DANA = '00000000-0000-4000-8000-00000000000d';
 const MARCUS = '00000000-0000-4000-8000-00000000000a';
@@ -138,6 +138,11 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent(role).sentence).toBe("dana@example.test changed marcus@example.test's role from User to Account Manager");
     const created = describeAuditEvent(samples[1]!, names);
     expect(created.sentence).toBe('Dana Whitfield added Marcus Oyelaran as User and sent an invitation');
+    // Only where one was sent: not a user created with a password (API), nor one imported without invitations.
+    const withPassword = event({ action: 'user.created', changes: { role: { before: null, after: 'User' }, status: { before: null, after: 'active' } }, detail: 'Password set by the creator' });
+    expect(describeAuditEvent(withPassword, names).sentence).toBe('Dana Whitfield added Marcus Oyelaran as User');
+    const imported = event({ action: 'user.created', changes: { role: { before: null, after: 'User' }, status: { before: null, after: 'invited' } }, detail: `Imported from staff.xlsx${NO_INVITATION}` });
+    expect(describeAuditEvent(imported, names).sentence).toBe('Dana Whitfield added Marcus Oyelaran as User');
     expect(created.changes).toContainEqual({ field: 'Name', before: 'none', after: 'Marcus Oyelaran' });
     expect(describeAuditEvent(samples[4]!, names).changes).toEqual([{ field: 'Environments', before: 'none', after: 'Production' }]);
     expect(describeAuditEvent(samples[3]!, names).changes).toContainEqual({ field: 'Tags', before: 'none', after: 'ExternalUserId=123' });

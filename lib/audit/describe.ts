@@ -19,6 +19,9 @@ export type DescribeOptions = {
 
 type Names = ReadonlyMap<string, string>;
 
+/** The end of a new user's audit detail when no invitation went with their creation (an import that sent none). */
+export const NO_INVITATION = '; no invitation sent';
+
 const FIELD_LABELS: Record<string, string> = {
   email: 'email',
   firstName: 'first name',
@@ -203,7 +206,9 @@ function sentenceOf(event: AuditEvent, names: Names | undefined, options: Descri
       const role = event.changes?.role?.after;
       const as = role ? ` as ${valueText('role', role, names)}` : '';
       if (selfAct) return `${actor} created their own account${as} when setting up the organization`;
-      return `${actor} added ${whom}${as} and sent an invitation`;
+      // Invited, and told: not a user created with a password (API), nor one imported without invitations.
+      const invited = event.changes?.status?.after === 'invited' && !detail?.endsWith(NO_INVITATION);
+      return `${actor} added ${whom}${as}${invited ? ' and sent an invitation' : ''}`;
     }
     case 'user.updated':
     case 'user.role_changed':

@@ -203,6 +203,9 @@ describe('validation', () => {
       (await db.select({ role: roles.name, firstName: users.firstName }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(eq(users.email, email)))[0];
     expect(await roleOf('nia.norole@example.test')).toEqual({ role: 'User', firstName: 'Nia' });
     expect(await roleOf(keeper.email)).toEqual({ role: 'Account Manager', firstName: 'Kip' });
+    // Imported without invitations: the log does not say one was sent.
+    const [created] = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.created'), eq(auditEvents.targetLabel, 'nia.norole@example.test')));
+    expect(describeAuditEvent(created!).sentence).toBe('ada@example.test added nia.norole@example.test as User');
   });
 
   it('an empty Role cell never demotes an Administrator', async () => {
@@ -447,6 +450,19 @@ describe('commit', () => {
     expect(done).toMatchObject({ status: 'done', createdCount: 2, rowsDone: 2 });
   });
 
+  it('an update naming environments keeps the user\'s memberships in archived ones, as a save of their page does', async () => {
+    const [archived] = await db.insert(environments).values({ name: 'Old branch', archivedAt: new Date() }).returning();
+    const user = await insertUser(db, { email: 'keeps-archived@example.test', environmentId });
+    await db.insert(userEnvironments).values({ userId: user.id, environmentId: archived!.id });
+    const job = await createImport(db, admin, file('keep.csv', csv('Kim,Keeps,keeps-archived@example.test,User,Sandbox,')), { existing: 'update', environmentId });
+    expect(job).toMatchObject({ updateCount: 1, errorCount: 0 });
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
+    expect(await run(job.id)).toBe('done');
+    const now = (await db.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, user.id))).map((m) => m.id);
+    expect(now.sort()).toEqual([sandboxId, archived!.id].sort());
+    expect((await db.select({ environmentIds: users.environmentIds }).from(users).where(eq(users.id, user.id)))[0]!.environmentIds.sort()).toEqual([sandboxId, archived!.id].sort());
+  });
+
   it('updates existing users when asked, changing their role', async () => {
     const user = await insertUser(db, { email: 'upd@example.test', environmentId });
     const job = await createImport(db, admin, file('upd.csv', csv('New,Name,UPD@example.test,Account Manager,,')), { existing: 'update', environmentId });
@@ -455,9 +471,10 @@ describe('commit', () => {
     expect(await run(job.id)).toBe('done');
     const [after] = await db.select().from(users).where(eq(users.id, user.id));
     expect(after).toMatchObject({ firstName: 'New', lastName: 'Name', version: user.version + 1, sessionVersion: user.sessionVersion + 1 });
-    expect((await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.updated'))))[0]!.changes).toMatchObject({
-      role: { before: 'User', after: 'Account Manager' },
-    });
+    // Recorded as the same change on the user's page is: the audit log's "Role changed" filter finds it.
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetId, user.id));
+    expect(events.map((e) => e.action)).toEqual(['user.role_changed']);
+    expect(events[0]!.changes).toMatchObject({ role: { before: 'User', after: 'Account Manager' } });
   });
 
   describe("the importer's rights when the import runs, not only at the preview", () => {

@@ -9,6 +9,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
+import { NO_INVITATION } from '@/lib/audit/describe';
 import { principalNow } from '@/lib/auth/rights';
 import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
@@ -184,8 +185,10 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
   }
 
   const actorId = actor.type === 'user' ? actor.id : null;
-  const event = (action: string, id: string, label: string, environmentId: string | null, changes: string) =>
-    ['user', actorId, actor.label ?? '', action, 'user', id, label, environmentId, changes, detail, job.ip, job.userAgent];
+  const event = (action: string, id: string, label: string, environmentId: string | null, changes: string, said = detail) =>
+    ['user', actorId, actor.label ?? '', action, 'user', id, label, environmentId, changes, said, job.ip, job.userAgent];
+  // The log says "added ... and sent an invitation" of a new user unless told none was sent.
+  const created = mailing ? detail : `${detail}${NO_INVITATION}`;
   await copyRows(
     tx,
     'audit_events',
@@ -198,7 +201,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
           role: { before: null, after: roles.get(r.data.roleId)?.name ?? r.data.roleId },
           status: { before: null, after: 'invited' },
         };
-        yield event('user.created', id, r.data.email, environmentIds[0] ?? null, JSON.stringify(changes));
+        yield event('user.created', id, r.data.email, environmentIds[0] ?? null, JSON.stringify(changes), created);
       }
       for (const [action, id, label, environmentId, changes] of audits) yield event(action!, id!, label!, environmentId ?? null, changes!);
     })(),
@@ -249,11 +252,15 @@ async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Rol
     // As a direct edit would be: the user as they are now must be one the importer may change, into
     // a role and environments they may grant, and unchanged since the preview (no silent overwrite).
     const role = roles.get(r.data.roleId);
-    const environmentIds = role?.allEnvironments ? [] : r.data.keepEnvironments ? before.environmentIds : [...r.data.environmentIds].sort();
+    const named = role?.allEnvironments ? [] : r.data.keepEnvironments ? before.environmentIds : [...r.data.environmentIds].sort();
+    // As a save of the user's page (updateUser): memberships in archived environments, which no file or
+    // form can name, and in those the importer does not manage, stay as they are.
+    const kept = before.environmentIds.filter((id) => environments.get(id) === true || !canSeeEnvironment(principal, id));
+    const environmentIds = [...new Set([...named, ...kept])].sort();
     const refusal =
       changeRefusal(principal, { email: before.email, rolePermissions: before.rolePermissions, roleAllEnvironments: before.allEnvironments }, before.environmentIds) ??
-      grantRefusal(principal, role, environmentIds, environments, r.data.keepEnvironments === true) ??
-      editRefusal(principal, before, { roleId: r.data.roleId, allEnvironments: role!.allEnvironments, environmentIds, keepEnvironments: false }, (id) => environments.get(id) === false)?.message ??
+      grantRefusal(principal, role, named, environments, r.data.keepEnvironments === true) ??
+      editRefusal(principal, before, { roleId: r.data.roleId, allEnvironments: role!.allEnvironments, environmentIds: named, keepEnvironments: false }, (id) => environments.get(id) === false)?.message ??
       (r.data.version !== undefined && r.data.version !== before.version
         ? 'This user was changed by someone else after the preview: not updated. Upload the file again to see their current details.'
         : null);
@@ -280,7 +287,8 @@ async function applyUpdates(tx: Tx, principal: Principal, roles: Map<string, Rol
       continue;
     }
     updates.push({ id: before.id, first_name: r.data.firstName, last_name: r.data.lastName, role_id: r.data.roleId, tags, profile, role_changed: Boolean(diff.role) });
-    audits.push(['user.updated', before.id, before.email, environmentIds[0] ?? null, JSON.stringify(diff)]);
+    // Named as the same change on the user's page names it (updateUser): the audit log's filter finds role changes by it.
+    audits.push([diff.role ? 'user.role_changed' : 'user.updated', before.id, before.email, environmentIds[0] ?? null, JSON.stringify(diff)]);
     outcomes.push({ row_no: r.rowNo, outcome: 'updated', message: `Updated: ${Object.keys(diff).join(', ')}.` });
     tally.updated++;
   }
