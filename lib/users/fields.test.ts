@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, outboxMessages, roles, userEnvironments, userTokens, users } from '@/db/schema';
@@ -6,6 +6,7 @@ import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { verifyPassword } from '@/lib/auth/password';
+import { findToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
 import { createUserFromFields, updateUserFromFields, type CreateUserFields } from './fields';
 import { LAST_ADMINISTRATOR_RESET } from './admin-guard';
@@ -75,6 +76,11 @@ describe('createUserFromFields', () => {
     expect(mail!.kind).toBe('credentials');
     expect(mail!.text).toMatch(/set-password\?token=/);
     expect(mail!.text).toContain('gen@fields.test');
+    // The link lives as long as the email says (an invitation's 7 days): the next morning it still works.
+    expect(mail!.text).toContain('expires in 7 days');
+    await db.update(userTokens).set({ createdAt: sql`now() - interval '20 hours'` }).where(eq(userTokens.userId, userId));
+    const token = new URL(mail!.links[0]!).searchParams.get('token')!;
+    expect(await findToken(db, token)).toMatchObject({ userId });
   });
 
   it('refuses a weak password, both password and autoGeneratePassword, and garbage, writing nothing', async () => {

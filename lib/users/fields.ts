@@ -103,11 +103,15 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
 
 const generatedPassword = () => `${randomBytes(24).toString('base64url')}-Aa1!`;
 
-/** The user's sign-in name and a single-use link to choose a password, through the outbox. */
-async function sendCredentials(tx: Tx, user: { id: string; email: string; firstName: string }) {
-  const { invitationLifetimeDays } = await getSecuritySettings(tx);
-  const lifetime = invitationLifetimeDays * 86_400_000;
-  const token = await issueToken(tx, user.id, 'reset', lifetime);
+/**
+ * The user's sign-in name and a single-use link to choose a password, through the outbox: for a user
+ * just created, a link that lives as an invitation does; for an existing one, as a reset link does (a
+ * link is checked against its own kind's lifetime: a reset link said to last 7 days died after 60 minutes).
+ */
+async function sendCredentials(tx: Tx, user: { id: string; email: string; firstName: string }, kind: 'new' | 'existing') {
+  const { invitationLifetimeDays, resetLifetimeMinutes } = await getSecuritySettings(tx);
+  const [purpose, lifetime] = kind === 'new' ? (['invitation', invitationLifetimeDays * 86_400_000] as const) : (['reset', resetLifetimeMinutes * 60_000] as const);
+  const token = await issueToken(tx, user.id, purpose, lifetime);
   const mail = credentialsMail(await organizationName(tx), user.firstName, user.email, portalUrl(`/set-password?token=${token}`), lifetime);
   await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
 }
@@ -195,7 +199,7 @@ export async function createUserFromFields(tx: Tx, principal: Principal, input: 
   // A generated password is unknown to everyone: the user must choose one.
   const requirePasswordChange = fields.requirePasswordChange || fields.autoGeneratePassword;
   if (requirePasswordChange) await tx.update(users).set({ requirePasswordChange: true }).where(eq(users.id, user!.id));
-  if (fields.sendCredentialsViaEmail) await sendCredentials(tx, user!);
+  if (fields.sendCredentialsViaEmail) await sendCredentials(tx, user!, 'new');
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'user.created',
@@ -353,7 +357,7 @@ export async function updateUserFromFields(
     const [current] = await tx.select({ status: users.status, firstName: users.firstName }).from(users).where(eq(users.id, user.id)).for('update');
     const refusal = credentialsRefusal(email, current!.status);
     if (refusal) throw fieldError('sendCredentialsViaEmail', refusal);
-    await sendCredentials(tx, { id: user.id, email, firstName: current!.firstName });
+    await sendCredentials(tx, { id: user.id, email, firstName: current!.firstName }, 'existing');
     await recordAudit(tx, { actor: principal.actor, action: 'user.credentials_sent', target: targetOf({ id: user.id, email }), meta });
     changed = true;
   }
