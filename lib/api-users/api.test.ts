@@ -4,7 +4,7 @@ import { validate } from '@readme/openapi-parser';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { apiUsers, auditEvents, environments, outboxMessages, roles, users } from '@/db/schema';
+import { apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
@@ -249,6 +249,11 @@ describe('scopes', () => {
     // An Administrator (a role that spans every environment) is visible to an environment key, as in the list.
     const [adminUser] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
     expect((await call('GET', `/users/${adminUser!.id}`, { key: envKey })).status).toBe(200);
+    // A member shared with another environment: an environment key is told only of its own, as in the list.
+    const shared = await insertUser(db, { email: 'shared.member@example.test', environmentId: production });
+    await db.insert(userEnvironments).values({ userId: shared.id, environmentId: sandbox });
+    expect((await call('GET', `/users/${shared.id}`, { key: envKey })).body.environmentIds).toEqual([production]);
+    expect(((await call('GET', `/users/${shared.id}`, { key: orgKey })).body.environmentIds as string[]).sort()).toEqual([production, sandbox].sort());
   });
 
   it('an organization key needs an environment when there are several; a user key acts as its user', async () => {
@@ -456,6 +461,17 @@ describe('request bodies', () => {
     }
     expect((await db.select().from(users).where(eq(users.id, someone.id)))[0]!.status).toBe('banned');
     expect((await call('POST', `/users/${someone.id}/validate`, { key: orgKey, body: '{}' })).status).toBe(200);
+  });
+
+  it('PATCH with locked: false alone needs only users.unlock, as on SOAP; anything more needs users.write', async () => {
+    const [unlocker] = await db.insert(roles).values({ name: 'Unlocker', permissions: ['users.read', 'users.unlock'] }).returning();
+    const helper = await insertUser(db, { email: 'unlock.helper@example.test', environmentId: production });
+    await db.update(users).set({ roleId: unlocker!.id }).where(eq(users.id, helper.id));
+    const { key } = await newKey({ username: 'as-unlocker', scope: 'user', userId: helper.id });
+    const stuck = await insertUser(db, { email: 'unlock.me@example.test', environmentId: production, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date() });
+    expect((await call('PATCH', `/users/${stuck.id}`, { key, body: { locked: false, firstName: 'More' } })).status).toBe(403);
+    const unlocked = await call('PATCH', `/users/${stuck.id}`, { key, body: { locked: false } });
+    expect(unlocked).toMatchObject({ status: 200, body: { status: 'active' } });
   });
 
   it('a profile key the role does not ask for (a misspelt one) is 400 naming it, on POST as on PATCH, and nothing is written', async () => {

@@ -73,7 +73,9 @@ export function viewOf(principal: Principal, u: ViewRow | null | undefined): Api
     lastName: u.lastName,
     status: u.status,
     role: { id: u.roleId, name: u.roleName },
-    environmentIds: u.environmentIds,
+    // Those the caller works in, as the list names only those: a shared member does not tell an
+    // environment key of the others (a PATCH sending these back leaves the others as they are).
+    environmentIds: u.environmentIds.filter((id) => canSeeEnvironment(principal, id)),
     tags: u.tags,
     profile: u.profile,
     lockReason: u.lockReason,
