@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, clientAddressSource, clientIp, metaFromHeaders, PEER_HEADER } from './request';
+import { clientAddress, clientAddressSource, clientIp, limitSubject, metaFromHeaders, PEER_HEADER } from './request';
 
 describe('clientIp', () => {
   it('writes an IPv4 client as a.b.c.d, not as the dual-stack form ::ffff:a.b.c.d', () => {
@@ -76,3 +76,17 @@ describe('clientAddress with TRUSTED_PROXY_HOPS=0 (no proxy)', () => {
     }
   });
 });
+
+describe('limitSubject (whom a per-address limit counts)', () => {
+  it('an IPv4 address as it is; an IPv6 one by its /64, however it is written; no address, one shared subject', () => {
+    expect(limitSubject('203.0.113.9')).toBe('203.0.113.9');
+    for (const ip of ['2001:db8:1:2::1', '2001:0db8:0001:0002:ffff:ffff:ffff:ffff', '2001:DB8:1:2:3:4:5:6', '2001:db8:1:2:0:0:10.0.0.1', 'fe80::1%eth0'.replace('fe80::', '2001:db8:1:2::')])
+      expect(limitSubject(ip)).toBe('2001:db8:1:2::/64');
+    expect(limitSubject('::1')).toBe('0:0:0:0::/64');
+    expect(limitSubject('2001:db8::')).toBe('2001:db8:0:0::/64');
+    expect(limitSubject('::')).toBe('0:0:0:0::/64');
+    expect(limitSubject('2001:db8:1:3::1')).not.toBe(limitSubject('2001:db8:1:2::1'));
+    expect(limitSubject(null)).toBe('unknown');
+  });
+});
+

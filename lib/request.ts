@@ -67,3 +67,22 @@ export function clientAddressSource(hops = proxyHops(), peerTrusted = peerHeader
 export function metaFromHeaders(h: HeaderSource): RequestMeta {
   return { ip: clientAddress(h), userAgent: h.get('user-agent') ?? null };
 }
+
+/**
+ * Whom a per-address limit counts: an IPv4 address, or an IPv6 client's /64. One subscriber or host
+ * is handed a whole /64 (2^64 addresses), so counting each IPv6 address apart gave an attacker endless
+ * budgets to spray passwords (or lock accounts) with. Without an address, everyone shares one budget.
+ */
+export function limitSubject(ip: string | null | undefined): string {
+  if (!ip) return 'unknown';
+  const bare = ip.replace(/%.*$/, '');
+  if (isIP(bare) !== 6) return bare;
+  // Expand "::" to the zero groups it stands for (a dotted IPv4 tail is two groups), then keep four.
+  const groups = (part: string) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const [head = '', tail] = bare.split('::');
+  const front = groups(head);
+  const back = tail === undefined ? [] : groups(tail);
+  const full = tail === undefined ? front : [...front, ...Array<string>(8 - front.length - back.length).fill('0'), ...back];
+  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+

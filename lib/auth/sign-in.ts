@@ -8,6 +8,7 @@ import { rows } from '@/lib/db-rows';
 import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { lockedMail, lockWithheldMail } from '@/lib/mail/templates';
 import { AppError } from '@/lib/errors';
+import { limitSubject } from '@/lib/request';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
 import { verifyPassword } from './password';
@@ -81,7 +82,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
   // Per-IP budget first, taken in one atomic statement before the password check: of a burst of any
   // size from one address, at most the limit reach bcrypt or count against the accounts they name.
   // A right password gives its unit back below, so only failures spend the budget.
-  const ipKey = `sign-in:${meta.ip ?? 'unknown'}`;
+  const ipKey = `sign-in:${limitSubject(meta.ip)}`;
   const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
   if (budget.count > SIGN_IN_PER_IP.limit) {
     await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_rate_limited', detail: `Email ${email.slice(0, 254)}`, meta });
@@ -195,7 +196,7 @@ export async function reverifyPassword(
   password: string,
   meta: RequestMeta,
 ): Promise<'invalid' | 'rate_limited' | null> {
-  const ipKey = `sign-in:${meta.ip ?? 'unknown'}`;
+  const ipKey = `sign-in:${limitSubject(meta.ip)}`;
   const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
   if (budget.count > SIGN_IN_PER_IP.limit) return 'rate_limited';
   if (await verifyPassword(password, user.passwordHash)) {

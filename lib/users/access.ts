@@ -7,6 +7,7 @@ import { users } from '@/db/schema';
 import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isSelf, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { RESET_EMAILS_PER_ACCOUNT, RESET_REQUESTS_PER_IP, take } from '@/lib/auth/rate-limit';
+import { limitSubject } from '@/lib/request';
 import { consumeToken, findToken, issueToken } from '@/lib/auth/tokens';
 import { verifyPassword } from '@/lib/auth/password';
 import { AppError, fieldError } from '@/lib/errors';
@@ -201,7 +202,7 @@ export async function answerPasswordResetRequest(db: Db, email: string, meta: Re
  * does not reveal which addresses have accounts.
  */
 export async function requestPasswordReset(tx: Tx, email: string, meta: RequestMeta) {
-  if (!(await take(tx, `reset:${meta.ip ?? 'unknown'}`, RESET_REQUESTS_PER_IP)))
+  if (!(await take(tx, `reset:${limitSubject(meta.ip)}`, RESET_REQUESTS_PER_IP)))
     throw new AppError('rate_limited', 'Too many reset requests from your network. Wait a few minutes and try again.');
   const [user] = await tx
     .select({ id: users.id, email: users.email, firstName: users.firstName, status: users.status, lockReason: users.lockReason })
