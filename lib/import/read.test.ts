@@ -386,6 +386,27 @@ describe('bad input', () => {
     await expect(saveUpload(endless, '.csv', 1048576)).rejects.toThrow('larger than 1 MB');
     expect(pulled).toBeLessThan(20);
   });
+
+  it('refuses an upload that stalls, or trickles in past its time, leaving no file: it held a check slot others need', async () => {
+    const uploads = () => readdirSync(tmpdir()).filter((f) => f.startsWith('userdesk-import-')).length;
+    const before = uploads();
+    const time = { idleMs: 100, totalMs: 400 };
+    const stalled = (async function* () {
+      yield new Uint8Array(10);
+      await new Promise(() => {}); // the client sends nothing more, and keeps the connection open
+    })();
+    await expect(saveUpload(stalled, '.csv', 1048576, time)).rejects.toThrow('The upload stalled: nothing arrived for');
+    const trickle = (async function* () {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        yield new Uint8Array(1);
+      }
+    })();
+    const started = Date.now();
+    await expect(saveUpload(trickle, '.csv', 1048576, time)).rejects.toThrow('The upload took longer than');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(uploads()).toBe(before);
+  });
 });
 
 describe('wide rows and big shared-strings tables', () => {
