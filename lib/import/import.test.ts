@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { getClient, type Db } from '@/db/client';
 import { auditEvents, environments, importJobs, importRows, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
@@ -463,6 +463,24 @@ describe('commit', () => {
     expect((await db.select({ environmentIds: users.environmentIds }).from(users).where(eq(users.id, user.id)))[0]!.environmentIds.sort()).toEqual([sandboxId, archived!.id].sort());
   });
 
+  // PostgreSQL only: the embedded database runs in this process, on its clock.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('times its invitation links by the database\'s clock, which checks them: a server clock two days behind sends no short-lived links', async () => {
+    const job = await createImport(db, admin, file('clock.csv', csv('Cal,Clock,cal.clock@example.test,User,Production,')), skip);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: true }));
+    const behind = Date.now() - 2 * 86_400_000;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => behind);
+    try {
+      expect(await run(job.id)).toBe('done');
+    } finally {
+      clock.mockRestore();
+    }
+    const [link] = await rows<{ days: number }>(
+      db,
+      sql`select extract(epoch from (t.expires_at - now())) / 86400 as days from user_tokens t join users u on u.id = t.user_id where u.email = 'cal.clock@example.test'`,
+    );
+    expect(Number(link!.days)).toBeGreaterThan(6.9);
+  });
+
   it('updates existing users when asked, changing their role', async () => {
     const user = await insertUser(db, { email: 'upd@example.test', environmentId });
     const job = await createImport(db, admin, file('upd.csv', csv('New,Name,UPD@example.test,Account Manager,,')), { existing: 'update', environmentId });
@@ -738,6 +756,23 @@ describe('commit', () => {
     const outcomes = (await rowsOf(job.id)).map((r) => rowOutcome(r, cancelled!).outcome);
     expect(outcomes.filter((o) => o === 'Created').length).toBe(created.length);
     expect(outcomes.filter((o) => o === 'Not imported').length).toBe(25 - created.length);
+  });
+});
+
+describe('cancelling with batches in flight', () => {
+  // On PostgreSQL three batches are written at once; a cancel that comes while they are keeps only the
+  // one committing then ("it stops after the batch being written"), not every batch already started.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('keeps at most the batch committing when the cancel comes', async () => {
+    const job = await claimedJob('inflight', 45, { allOrNothing: false, sendInvitations: false });
+    const result = await runJob(db, job.id, {
+      batchSize: 10,
+      insideBatch: async (i) => {
+        if (i === 1) await db.transaction((tx) => cancelImport(tx, admin, job.id));
+      },
+    });
+    expect(result).toBe('cancelled');
+    const created = await db.select().from(users).where(sql`${users.email} like 'inflight%'`);
+    expect([0, 10]).toContain(created.length);
   });
 });
 

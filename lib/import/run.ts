@@ -135,7 +135,10 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
         )
       ).map((u) => u.email),
     );
-    const expires = mailing ? new Date(Date.now() + mailing.lifetimeMs).toISOString() : null;
+    // By the database's clock, which checks the links (issueToken's reason): by this server's, a clock behind sent dead links.
+    const expires = mailing
+      ? (await rows<{ at: string }>(tx, sql`select (now() + make_interval(secs => ${mailing.lifetimeMs / 1000}::double precision))::text as at`))[0]!.at
+      : null;
     // One draw of randomness for the batch's invitation tokens (32 bytes each) instead of one per row.
     const entropy = mailing ? randomBytes(32 * fresh.length) : null;
     for (const r of fresh) {
@@ -410,6 +413,9 @@ async function runBatches(db: Db, job: JobRow, mailing: Mailing | null, size: nu
           await recordOutcomes(tx, job.id, outcomes);
           await hooks.insideBatch?.(index);
           await after;
+          // Asked again once the batch before has committed: of the batches in flight when a cancel
+          // comes, only the one committing then is kept, as the cancel says ("the batch being written").
+          if (await cancelRequested(tx, job.id)) throw Cancelled;
           const moved = await rows<{ id: string }>(
             tx,
             sql`update import_jobs set next_row = ${next}, rows_done = rows_done + ${batch.length},
