@@ -232,7 +232,8 @@ describe('validation', () => {
     const stored = await rowsOf(job.id);
     expect(stored.map((r) => r.kind)).toEqual(['error', 'error', 'new']);
     expect(stored[0]!.errors![0]!.message).toContain('You cannot grant the Administrator role');
-    expect(stored[1]!.errors![0]!.message).toBe('You do not manage the Sandbox environment.');
+    // Told as of a name that does not exist: whether another environment has that name is not theirs to learn.
+    expect(stored[1]!.errors![0]!.message).toBe('None of your environments is named "Sandbox".');
   });
 
   it('refuses an archived environment as Add does, named by row and column, and leaves it out of the template', async () => {

@@ -167,6 +167,12 @@ describe('CSV dialects', () => {
       ['First name', 'Last name', 'Tags'],
       ['José', 'Nuñez', 'team=a, b'],
     ]);
+    // Found from the header where a blank or title line comes first (it was read from the first line alone).
+    const titled = file('t.csv', 'Staff list\n\nFirst name;Last name;Email;Role\nJosé;Nuñez;jose@example.test;User\n');
+    expect((await all(titled, 'csv')).slice(2)).toEqual([
+      ['First name', 'Last name', 'Email', 'Role'],
+      ['José', 'Nuñez', 'jose@example.test', 'User'],
+    ]);
   });
 
   it('reads UTF-16 text (Excel\'s "Unicode Text", tab-separated, renamed .csv), either byte order, whatever the chunks', async () => {

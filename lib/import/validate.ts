@@ -164,10 +164,12 @@ export function checkRow(rowNo: number, cells: string[], columns: ColumnMap, ctx
   if (!role?.allEnvironments) {
     let refused = 0;
     for (const name of names) {
-      const env = lookups.environmentByName.get(nameKey(name));
+      const found = lookups.environmentByName.get(nameKey(name));
+      // One the importer does not manage is answered as one that does not exist: an Account Manager is
+      // never told the names of other environments (nor is anyone, anywhere else in the portal).
+      const env = found && canSeeEnvironment(ctx.principal, found.id) ? found : undefined;
       let message: string | undefined;
-      if (!env) message = `There is no environment named "${shown(name)}".`;
-      else if (!canSeeEnvironment(ctx.principal, env.id)) message = `You do not manage the ${env.name} environment.`;
+      if (!env) message = ctx.principal.allEnvironments ? `There is no environment named "${shown(name)}".` : `None of your environments is named "${shown(name)}".`;
       else if (env.archived) message = `The ${env.name} environment is archived: choose an active one.`;
       else environmentIds.push(env.id);
       if (message && ++refused <= MAX_ENVIRONMENT_ERRORS) errors.push({ column: HEADER.environments, message });
