@@ -222,6 +222,21 @@ describe('validation', () => {
     expect(stored[1]!.errors).toEqual([{ column: 'Clerk number', message: 'The Clerk number does not have the expected format.' }]);
   });
 
+  it('an empty Role cell on an update reads and checks the fields of the user\'s own role, not the default\'s', async () => {
+    const [courier] = await db.insert(roles).values({ name: 'Courier', permissions: [], requiredFields: [{ label: 'Courier code', key: 'courierCode', pattern: 'K[0-9]{2}' }] }).returning();
+    const [fine, wrong] = await Promise.all(['kurt.fine', 'kurt.wrong'].map((name) => insertUser(db, { email: `${name}@example.test`, environmentId, profile: { courierCode: 'K01' } })));
+    await db.update(users).set({ roleId: courier!.id }).where(inArray(users.id, [fine!.id, wrong!.id]));
+    const content = [`${HEADER},Courier code`, 'Kurt,Fine,kurt.fine@example.test,,,,K42', 'Kurt,Wrong,kurt.wrong@example.test,,,,42'].join('\n');
+    const job = await createImport(db, admin, file('couriers.csv', content), { existing: 'update', environmentId });
+    const stored = await rowsOf(job.id);
+    expect(stored.map((r) => r.kind)).toEqual(['update', 'error']);
+    expect(stored[1]!.errors).toEqual([{ column: 'Courier code', message: 'The Courier code does not have the expected format.' }]);
+    await db.transaction((tx) => startImport(tx, admin, job.id, { allOrNothing: false, sendInvitations: false }));
+    expect(await run(job.id)).toBe('done');
+    const after = await db.select({ roleId: users.roleId, profile: users.profile }).from(users).where(eq(users.id, fine!.id));
+    expect(after[0]).toEqual({ roleId: courier!.id, profile: { courierCode: 'K42' } });
+  });
+
   it('keeps an Account Manager to their environments and the roles they hold', async () => {
     const job = await createImport(
       db,

@@ -415,11 +415,8 @@ async function* readCsv(path: string, limits: ReadLimits): AsyncGenerator<string
   const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
   const encoding = utf16Of(head.subarray(0, bytesRead));
   const text = encoding ? new TextDecoder(encoding).decode(head.subarray(0, bytesRead & ~1)) : head.subarray(0, bytesRead).toString('utf8');
-  // Told by the header, which is not always the first line: a blank or title line may come before it.
-  // Of the first lines, the one with the most separators is taken for it.
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n?|\n/).slice(0, 10);
-  const separators = (line: string) => line.replace(/"[^"]*"/g, '').split(/[,;\t]/).length;
-  const header = lines.reduce((best, line) => (separators(line) > separators(best) ? line : best), lines[0] ?? '');
+  // Told by the header: the first line with any text, as the check takes it (blank lines may come first).
+  const header = text.replace(/^\uFEFF/, '').split(/\r\n?|\n/).find((line) => line.trim()) ?? '';
   const delimiter = detectDelimiter(header);
   // pipeline, not pipe: a refusal from notTooWide reaches the loop below instead of leaving it waiting.
   // Each line may end its own way (rows pasted together from several files): left to itself, csv-parse

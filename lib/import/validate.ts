@@ -233,7 +233,23 @@ function lookupsFor(ctx: ValidationContext): Lookups {
 type Existing = { id: string; roleId: string; email: string; status: string; version: number; name: string; builtIn: boolean; permissions: string[]; allEnvironments: boolean; environmentIds: string[] };
 
 /** Settles rows whose email is already taken (skip, update or refuse), with one query for the chunk. */
-async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: ValidationContext, demotions: number[]) {
+/**
+ * The profile values a row gives for a role: its required fields' non-blank cells, each checked against
+ * the field's pattern (a blank cell keeps the stored value, as a blank Environments or Tags cell does).
+ */
+function profileGiven(cells: string[], columns: ColumnMap, role: ImportRole, lookups: Lookups): { profile: Record<string, string>; errors: RowError[] } {
+  const profile: Record<string, string> = {};
+  for (const field of role.requiredFields) {
+    const value = Object.hasOwn(columns.profile, field.key) ? cellAt(cells, columns.profile[field.key]).trim() : '';
+    if (value) profile[field.key] = value;
+  }
+  const errors = profileProblems(role.requiredFields, profile)
+    .filter((p) => !p.missing)
+    .map((p) => ({ column: lookups.profileLabel.get(p.field.key) ?? p.field.label, message: p.message }));
+  return { profile, errors };
+}
+
+async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: ValidationContext, demotions: number[], columns: ColumnMap, lookups: Lookups) {
   const candidates = chunk.filter((r) => r.kind === 'new');
   if (candidates.length === 0) return;
   const emails = candidates.map((r) => r.data!.email.toLowerCase());
@@ -263,8 +279,18 @@ async function checkExisting(db: Queryable, chunk: CheckedRow[], ctx: Validation
       : user.status === 'banned'
         ? 'This user is banned: validate them on their profile before updating them by import.'
         : changeRefusal(p, { email: user.email, rolePermissions: user.permissions, roleAllEnvironments: user.allEnvironments }, user.environmentIds);
-    // An empty Role cell keeps the user's role, as an empty Environments or Tags cell keeps theirs.
+    // An empty Role cell keeps the user's role, as an empty Environments or Tags cell keeps theirs; the
+    // row was checked against the default role, so its profile is read again for the user's own: the
+    // columns of that role's fields are taken (they were passed over), and checked.
     const roleId = row.data!.keepRole ? user.roleId : row.data!.roleId;
+    if (!refusal && roleId !== row.data!.roleId) {
+      const own = profileGiven(row.cells, columns, roleById.get(roleId)!, lookups);
+      if (own.errors.length > 0) {
+        Object.assign(row, { kind: 'error', data: null, errors: own.errors, message: errorMessage(own.errors) });
+        continue;
+      }
+      row.data!.profile = own.profile;
+    }
     const error = refusal
       ? { column: 'Email', message: refusal }
       : editRefusal(p, user, { ...row.data!, roleId, allEnvironments: roleById.get(roleId)!.allEnvironments, keepEnvironments: row.data!.keepEnvironments === true }, active);
@@ -352,7 +378,7 @@ async function checkRows(db: Queryable, jobId: string, iterator: AsyncIterator<s
   let storing: Promise<void> = Promise.resolve();
   const flush = async () => {
     await storing;
-    await checkExisting(db, chunk, ctx, demotions);
+    await checkExisting(db, chunk, ctx, demotions, columns, lookups);
     for (const r of chunk) counts[`${r.kind}Count`]++;
     storing = storeChunk(db, jobId, chunk);
     storing.catch(() => {}); // awaited at the next flush
