@@ -14,7 +14,7 @@ type Scope = 'user' | 'environments' | 'organization';
 const SCOPES: { value: Scope; label: string; help: string }[] = [
   { value: 'user', label: 'Specific User', help: 'Acts as one user, with their role and environments.' },
   { value: 'environments', label: 'Environment', help: 'Reads and manages users of the chosen environments, like an Account Manager.' },
-  { value: 'organization', label: 'Organization (All Environments)', help: 'Acts as an Administrator in every environment.' },
+  { value: 'organization', label: 'Organization (All Environments)', help: 'Manages every user in every environment, as an Administrator does; it never makes anyone an Administrator, nor sets their password.' },
 ];
 
 const dateOnly = (d: Date) => d.toISOString().slice(0, 10);

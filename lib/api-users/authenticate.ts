@@ -5,7 +5,8 @@
 //
 // Scopes as Principals:
 //   organization  Administrator permissions in every environment (but see requireApiUserManager: a key
-//                 never manages API users);
+//                 never manages API users; and keyBeyondItsReach: it never grants a role beyond user
+//                 management, nor sets the password or email of one who holds such a role);
 //   environments  Account Manager permissions (users.read, users.write, users.unlock, users.ban) in the
 //                 chosen environments, no roles/settings/audit/API-user permissions;
 //   user          exactly that user's role and environments, re-read at every call; refused while the
