@@ -89,6 +89,8 @@ export const users = pgTable(
     lockedAt: timestamp({ withTimezone: true }),
     failedAttempts: integer().notNull().default(0),
     banReason: text(),
+    // Inactive when banned: Validate gives that back (only a reactivation by someone with users.write ends it).
+    bannedWhileInactive: boolean().notNull().default(false),
     passwordHash: text(),
     requirePasswordChange: boolean().notNull().default(false),
     passwordChangedAt: timestamp({ withTimezone: true }),

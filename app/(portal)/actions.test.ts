@@ -156,6 +156,16 @@ describe('portal server actions refuse callers without the right', () => {
     expect((await db.select().from(users).where(eq(users.id, outsider.id)))[0]!.status).toBe('locked');
   });
 
+  it('the stale-save view of a shared member names only the environments the manager works in', async () => {
+    session.user = manager;
+    const [elsewhere] = await db.insert(environments).values({ name: 'Conflict elsewhere' }).returning();
+    const shared = await insertUser(db, { email: 'shared-conflict@example.test', environmentId });
+    const { userEnvironments } = await import('@/db/schema');
+    await db.insert(userEnvironments).values({ userId: shared.id, environmentId: elsewhere!.id });
+    const conflict = await userActions.loadConflict(shared.id, '1970-01-01T00:00:00Z');
+    expect(conflict?.current.environmentIds).toEqual([environmentId]);
+  });
+
   it('an Account Manager may unlock a user of their environment', async () => {
     session.user = manager;
     const target = await insertUser(db, { email: 'mine@example.test', environmentId, status: 'locked', lockReason: 'failed_attempts' });

@@ -100,6 +100,20 @@ describe('updateUser', () => {
     await db.transaction((tx) => validateUser(tx, editor, b.id));
     expect(await reload(b.id)).toMatchObject({ status: 'locked', lockReason: 'failed_attempts', banReason: null });
   });
+
+  it('Inactive outlasts a ban and Validate: someone who may ban but not edit cannot reactivate by that detour', async () => {
+    const banner: Principal = { actor: { type: 'system' }, permissions: ['users.read', 'users.ban'], allEnvironments: false, environmentIds: [environmentId] };
+    const reload = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!;
+    const user = await insertUser(db, { email: 'detour-inactive-ban@example.test', environmentId, status: 'inactive', passwordHash: 'x', failedAttempts: 4 });
+    await db.transaction((tx) => banUser(tx, banner, user.id, { version: user.version, reason: 'Left' }));
+    expect(await db.transaction((tx) => validateUser(tx, banner, user.id))).toMatchObject({ status: 'inactive' });
+    expect(await reload(user.id)).toMatchObject({ status: 'inactive', banReason: null, bannedWhileInactive: false, failedAttempts: 4 });
+    // Banned again while active, Validate gives back active: the mark went with the first ban.
+    await db.update(users).set({ status: 'active' }).where(eq(users.id, user.id));
+    const { version } = await reload(user.id);
+    await db.transaction((tx) => banUser(tx, banner, user.id, { version, reason: 'Again' }));
+    expect(await db.transaction((tx) => validateUser(tx, banner, user.id))).toMatchObject({ status: 'active' });
+  });
 });
 
 describe('ban and validate', () => {

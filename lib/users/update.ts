@@ -207,7 +207,15 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
   await tx
     .update(users)
     // A lock stays underneath the ban (see validateUser).
-    .set({ status: 'banned', banReason: reason.data, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .set({
+      status: 'banned',
+      banReason: reason.data,
+      // As a lock does, Inactive stays underneath the ban: Validate is no way round a reactivation (users.write).
+      bannedWhileInactive: user.status === 'inactive',
+      sessionVersion: sql`${users.sessionVersion} + 1`,
+      version: sql`${users.version} + 1`,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, user.id));
   if (wasAdministrator) await assertActiveAdministratorRemains(tx);
   // Outstanding invitation and reset links die with the ban.
@@ -224,12 +232,14 @@ export async function banUser(tx: Tx, principal: Principal, userId: string, inpu
 
 /** Validate: a banned user gets access back: active (their password still works), or invited again if
  * they had never set a password (a manager then resends the invitation), or locked again if they were
- * locked when banned: a lock is lifted by Unlock or Reset (users.unlock), never by a ban and Validate. */
+ * locked when banned: a lock is lifted by Unlock or Reset (users.unlock), never by a ban and Validate;
+ * nor is Inactive (a reactivation, users.write): one inactive when banned is inactive again. */
 export async function validateUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
   requirePermissionOf(principal, 'users.ban');
   const user = await findChangeableUser(tx, principal, userId);
   if (user.status !== 'banned') throw new AppError('conflict', `${user.email} is not banned.`);
-  const status: 'locked' | 'active' | 'invited' = user.lockReason ? 'locked' : user.activatedAt ? 'active' : 'invited';
+  const [underneath] = await tx.select({ inactive: users.bannedWhileInactive }).from(users).where(eq(users.id, user.id));
+  const status: 'inactive' | 'locked' | 'active' | 'invited' = underneath?.inactive ? 'inactive' : user.lockReason ? 'locked' : user.activatedAt ? 'active' : 'invited';
   // Reset before the ban: no password, and the ban voided the link to choose one.
   const [password] = await tx.select({ set: sql<boolean>`${users.passwordHash} is not null` }).from(users).where(eq(users.id, user.id));
   await tx
@@ -237,7 +247,8 @@ export async function validateUser(tx: Tx, principal: Principal, userId: string,
     .set({
       status,
       banReason: null,
-      ...(status === 'locked' ? {} : { failedAttempts: 0 }),
+      bannedWhileInactive: false,
+      ...(status === 'locked' || status === 'inactive' ? {} : { failedAttempts: 0 }),
       ...(status === 'active' ? { activatedAt: new Date() } : {}),
       version: sql`${users.version} + 1`,
       updatedAt: new Date(),

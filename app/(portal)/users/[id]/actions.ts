@@ -9,7 +9,7 @@ import { hasPermission } from '@/lib/auth/permissions';
 import { getCurrentUser } from '@/lib/auth/session';
 import { AppError } from '@/lib/errors';
 import { findVisibleUser, membershipsOf } from '@/lib/users/scope';
-import { principalOf } from '@/lib/auth/principal';
+import { canSeeEnvironment, principalOf } from '@/lib/auth/principal';
 import { resendInvitation, resetUser, unlockUser } from '@/lib/users/access';
 import { fromUserForm } from '@/lib/users/form';
 import { banSchema, banUser, updateUser, userUpdateSchema, validateUser } from '@/lib/users/update';
@@ -36,6 +36,7 @@ export const validateUserAction = action('users.ban', target, async ({ userId },
       : 'The ban is lifted, but their password had been reset and the ban voided the link to choose one: reset them to send a new link.',
     invited: 'The ban is lifted. They never set a password: resend the invitation so they can.',
     locked: 'The ban is lifted, but they were locked when banned and still are: unlock or reset them to let them sign in.',
+    inactive: 'The ban is lifted. They were inactive when banned and still are: untick Inactive on their profile to let them sign in.',
   }[status];
   return { message, revalidate: page(userId) };
 });
@@ -80,7 +81,8 @@ export async function loadConflict(userId: unknown, seenAt: unknown): Promise<Co
     const user = await findVisibleUser(db, principal, userId);
     const events = await changesSince(db, userId, since);
     const names = await auditNames(db, events, principal);
-    const environmentIds = await membershipsOf(db, userId);
+    // Those the viewer works in, as the form lists them (a save keeps the others as they are).
+    const environmentIds = (await membershipsOf(db, userId)).filter((id) => canSeeEnvironment(principal, id));
     return {
       current: { firstName: user.firstName, lastName: user.lastName, email: user.email, roleId: user.roleId, environmentIds, tags: user.tags, inactive: user.status === 'inactive', profile: user.profile },
       version: user.version,

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "banned_while_inactive" boolean DEFAULT false NOT NULL;
