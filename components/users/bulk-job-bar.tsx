@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { cancelBulkJobAction } from '@/app/(portal)/users/bulk-actions';
 import { FormStatus } from '@/components/ui/form-status';
 import { JobProgress } from '@/components/ui/job-progress';
@@ -13,11 +13,28 @@ import { RESULTS_SUMMARY } from './list-href';
 import { bulkJobHeading, type BulkKind } from './bulk-wording';
 
 /**
+ * Where the page shows the caller's running bulk action. The page, read again (after Cancel, say), may
+ * no longer list a job that has just ended: the bar stays until its own reading of the job sees the end
+ * and says the outcome, which would otherwise be lost with it.
+ */
+export function BulkJobSlot({ job }: { job: BulkJobProgress | null }) {
+  const [shown, setShown] = useState(job);
+  // The job this bar saw end: a page read before it ended (still listing it) does not bring it back.
+  const [ended, setEnded] = useState<string | null>(null);
+  const end = useCallback((id: string) => {
+    setEnded(id);
+    setShown(null);
+  }, []);
+  if (job && job.id !== shown?.id && job.id !== ended) setShown(job);
+  return shown ? <BulkJobBar key={shown.id} initial={shown} onEnd={end} /> : null;
+}
+
+/**
  * The caller's bulk action on all matching users, while it runs in the background: read from its job
  * row every second (so it survives a reload, and shows in every tab), with Cancel. When it ends, its
  * outcome is said as a toast and the list is read again.
  */
-export function BulkJobBar({ initial }: { initial: BulkJobProgress }) {
+function BulkJobBar({ initial, onEnd }: { initial: BulkJobProgress; onEnd: (id: string) => void }) {
   const router = useRouter();
   const toast = useToast();
   const [job, setJob] = useState(initial);
@@ -33,6 +50,7 @@ export function BulkJobBar({ initial }: { initial: BulkJobProgress }) {
       if (response.status === 401 || response.status === 404) {
         stopped = true;
         clearInterval(timer);
+        onEnd(initial.id);
         return router.refresh();
       }
       if (!response.ok) return;
@@ -46,13 +64,14 @@ export function BulkJobBar({ initial }: { initial: BulkJobProgress }) {
       if (!active || active === document.body || box.current?.contains(active)) document.querySelector<HTMLElement>(RESULTS_SUMMARY)?.focus();
       const refused = next.status === 'failed' || (next.done === 0 && next.skipped > 0);
       toast(next.message ?? 'The bulk action has ended.', { tone: refused ? 'error' : next.status === 'cancelled' ? 'info' : 'success' });
+      onEnd(initial.id);
       router.refresh();
     }, 1000);
     return () => {
       stopped = true;
       clearInterval(timer);
     };
-  }, [initial.id, router, toast]);
+  }, [initial.id, router, toast, onEnd]);
 
   const heading = bulkJobHeading(job.kind as BulkKind, job.total, job.environmentName);
   const label = job.status === 'queued' ? `${heading}: waiting to start…` : job.cancelRequested ? `${heading}: cancelling after the batches under way…` : `${heading}…`;

@@ -5,7 +5,7 @@ import { Suspense } from 'react';
 import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableSkeleton } from '@/components/ui/skeleton';
-import { BulkJobBar } from '@/components/users/bulk-job-bar';
+import { BulkJobSlot } from '@/components/users/bulk-job-bar';
 import { FilterChips } from '@/components/users/filter-chips';
 import { filterOf, listHref } from '@/components/users/list-href';
 import { UserListResults } from '@/components/users/user-list-results';
@@ -104,7 +104,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         }
       />
       <UsersTabs current="all" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
-      {bulkJob && <BulkJobBar key={bulkJob.id} initial={bulkJob} />}
+      <BulkJobSlot job={bulkJob} />
       <UsersToolbar
         action="/users"
         params={strings}

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { PageHeader } from '@/components/ui/page-header';
 import { TableSkeleton } from '@/components/ui/skeleton';
-import { BulkJobBar } from '@/components/users/bulk-job-bar';
+import { BulkJobSlot } from '@/components/users/bulk-job-bar';
 import { UserListResults } from '@/components/users/user-list-results';
 import { UsersTabs } from '@/components/users/users-tabs';
 import { UsersToolbar } from '@/components/users/users-toolbar';
@@ -50,7 +50,7 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
     <>
       <PageHeader title="Users" description={`Locked out of ${environment?.name ?? 'your environments'}: unlock them, or reset so they choose a new password.`} />
       <UsersTabs current="locked" permissions={user.permissions} counts={locked ? { locked: `${locked.exact ? '' : '~'}${number.format(locked.count)}` } : {}} />
-      {bulkJob && <BulkJobBar key={bulkJob.id} initial={bulkJob} />}
+      <BulkJobSlot job={bulkJob} />
       <UsersToolbar
         action="/users/locked"
         params={strings}
