@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { db } from '@/db';
 import type { Tx } from '@/db/client';
 import { recordAudit, type Actor, type AuditInput, type RequestMeta } from '@/lib/audit';
-import { getCurrentUser, type SessionUser } from '@/lib/auth/session';
+import { getCurrentUser, loadSessionUser, type SessionUser } from '@/lib/auth/session';
+import { retryOnDeadlock } from '@/lib/db-rows';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
 import { AppError, StaleEditError, type FieldErrors } from '@/lib/errors';
 import type { ActionState } from './action-state';
@@ -53,8 +54,31 @@ export function action<A extends Access, S extends z.ZodType>(
   run: (input: z.infer<S>, ctx: ActionContext<UserFor<A>>) => Promise<ActionOutcome>,
 ) {
   return guarded(access, schema, (input, user, actor, meta) =>
-    db.transaction((tx) => run(input, { user, actor, tx, meta, audit: (event) => recordAudit(tx, { ...event, actor, meta }) })),
+    retryOnDeadlock(() =>
+      db.transaction(async (tx) => {
+        // The caller again, inside the change's transaction and held there until it commits: a ban, role
+        // change or role edit made since the request began (on any instance) is seen here, and one made
+        // while the change waits for its rows waits in turn, so nothing is done with rights already gone.
+        let caller = user;
+        if (access !== 'public') {
+          caller = (await loadSessionUser(tx, user!.id, user!.sessionVersion, true)) as UserFor<A>;
+          const why = refusal(caller, access);
+          if (why) throw new AppError(caller ? 'forbidden' : 'unauthenticated', why);
+        }
+        return run(input, { user: caller, actor, tx, meta, audit: (event) => recordAudit(tx, { ...event, actor, meta }) });
+      }),
+    ),
   );
+}
+
+/** Why the caller may not do what `access` asks (no session, the permission, a password to change first), or null. */
+function refusal(user: SessionUser | null, access: Access): string | null {
+  if (access === 'public') return null;
+  if (!user) return 'Your session has ended. Sign in again.';
+  if (access === 'signed-in') return null;
+  if (!hasPermission(user, access)) return 'You do not have permission to do that.';
+  if (user.requirePasswordChange) return 'Change your password before you continue.';
+  return null;
 }
 
 /**
@@ -85,13 +109,8 @@ function guarded<A extends Access, S extends z.ZodType>(
     let outcome: ActionOutcome;
     try {
       const user = await getCurrentUser();
-      if (access !== 'public') {
-        if (!user) return { status: 'error', message: 'Your session has ended. Sign in again.' };
-        if (access !== 'signed-in' && !hasPermission(user, access))
-          return { status: 'error', message: 'You do not have permission to do that.' };
-        if (access !== 'signed-in' && user.requirePasswordChange)
-          return { status: 'error', message: 'Change your password before you continue.' };
-      }
+      const why = refusal(user, access);
+      if (why) return { status: 'error', message: why };
       const parsed = schema.safeParse(formToObject(formData));
       if (!parsed.success) {
         const { fieldErrors } = z.flattenError(parsed.error) as { fieldErrors: FieldErrors };

@@ -31,6 +31,28 @@ export function isUniqueViolation(error: unknown, index: string): boolean {
   return false;
 }
 
+/** The SQLSTATE of a database error (postgres.js, PGlite, or wrapped by drizzle), if it is one. */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e && typeof e === 'object'; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/**
+ * Runs `work` (a whole transaction) again when PostgreSQL ended it to break a deadlock (40P01): the
+ * other transaction has committed or is about to, and the work, done again, reads what it left.
+ */
+export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || pgErrorCode(error) !== '40P01') throw error;
+    }
+  }
+}
+
 /**
  * Runs a write that a unique index may refuse, and throws `refusal()` instead of that index's error: a
  * check before the write cannot see a concurrent one, nor fold letters exactly as PostgreSQL's lower() does.

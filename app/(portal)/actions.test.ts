@@ -51,6 +51,7 @@ const sessionFor = (row: typeof users.$inferSelect, role: string, environmentIds
   environmentIds,
   requirePasswordChange: false,
   passwordChangedAt: null,
+  sessionVersion: row.sessionVersion,
 });
 
 beforeAll(async () => {
@@ -65,6 +66,14 @@ beforeEach(() => {
 });
 
 const auditCount = async () => (await db.select().from(auditEvents)).length;
+/** A signed-in holder of a role of its own (what a session may do is read from the database, not the session). */
+const holderOf = async (role: { permissions: string[]; allEnvironments: boolean }, environmentIds: string[]): Promise<SessionUser> => {
+  const name = `Custom ${Math.random()}`;
+  const [created] = await db.insert(roles).values({ name, ...role }).returning();
+  roleIds[name] = created!.id;
+  const row = await insertUser(db, { email: `${name.replace(/\W/g, '')}@example.test`, role: name, environmentId: environmentIds[0] });
+  return { ...sessionFor(row, name, environmentIds), permissions: role.permissions as SessionUser['permissions'], allEnvironments: role.allEnvironments };
+};
 
 describe('portal server actions refuse callers without the right', () => {
   it.each([
@@ -106,7 +115,7 @@ describe('portal server actions refuse callers without the right', () => {
   });
 
   it('settings for the whole organization need its whole reach: settings.manage in one environment is not enough', async () => {
-    session.user = { ...manager, permissions: [...manager.permissions, 'settings.manage'] };
+    session.user = await holderOf({ permissions: [...manager.permissions, 'settings.manage'], allEnvironments: false }, [environmentId]);
     const before = await auditCount();
     const weaker = { lockoutThreshold: '100', autoUnlockMinutes: '1', passwordMinLength: '8', passwordMaxAgeDays: '0', passwordWarningDays: '0', inactivityDays: '0', invitationLifetimeDays: '90', resetLifetimeMinutes: '10080' };
     expect(await updateSecuritySettingsAction(idle, form(weaker))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
@@ -115,7 +124,7 @@ describe('portal server actions refuse callers without the right', () => {
   });
 
   it('only an Administrator shortens or purges the audit log: settings.manage in every environment is not enough', async () => {
-    session.user = { ...manager, permissions: ['settings.manage'], allEnvironments: true, environmentIds: [] };
+    session.user = await holderOf({ permissions: ['settings.manage'], allEnvironments: true }, []);
     const before = await auditCount();
     expect(await setRetentionAction(idle, form({ retentionDays: '1' }))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });
     expect(await purgeAction(idle, form({}))).toMatchObject({ status: 'error', message: expect.stringContaining('Only Administrators') });

@@ -29,10 +29,18 @@ export type SessionUser = {
   environmentIds: string[];
   requirePasswordChange: boolean;
   passwordChangedAt: Date | null;
+  /** The session version the session was issued at (a ban, role or password change moves the user's on). */
+  sessionVersion: number;
 };
 
-export async function loadSessionUser(q: Queryable, userId: string, sessionVersion: number): Promise<SessionUser | null> {
-  const [row] = await q
+/**
+ * The user of a session, or null when it has ended (not active, or a newer session version). With
+ * `lock` (inside a transaction), the user's row and role's row are held FOR SHARE until it ends, so a
+ * ban, role change or role edit made meanwhile waits for it: a change made with these rights commits
+ * before they are taken away, never after.
+ */
+export async function loadSessionUser(q: Queryable, userId: string, sessionVersion: number, lock = false): Promise<SessionUser | null> {
+  const query = q
     .select({
       id: users.id,
       email: users.email,
@@ -51,12 +59,13 @@ export async function loadSessionUser(q: Queryable, userId: string, sessionVersi
     .innerJoin(roles, eq(roles.id, users.roleId))
     .where(eq(users.id, userId))
     .limit(1);
+  const [row] = lock ? await query.for('share', { of: [users, roles] }) : await query;
   if (!row || row.status !== 'active' || row.sessionVersion !== sessionVersion) return null;
   const memberships = await q
     .select({ id: userEnvironments.environmentId })
     .from(userEnvironments)
     .where(eq(userEnvironments.userId, userId));
-  const { status: _status, sessionVersion: _sv, permissions, ...user } = row;
+  const { status: _status, permissions, ...user } = row;
   // A password that expires while the session lasts holds it to a change, as sign-in would have refused it.
   const expires = user.requirePasswordChange ? null : passwordExpiresAt(user.passwordChangedAt, await getSecuritySettings(q));
   const requirePasswordChange = user.requirePasswordChange || (expires !== null && expires.getTime() <= Date.now());

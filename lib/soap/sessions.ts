@@ -23,8 +23,11 @@ export async function issueSoapToken(q: Queryable, user: { id: string; sessionVe
   return { token, expiresAt: row!.expiresAt };
 }
 
-/** The user a token belongs to, re-checked against the database; null when unknown, expired or ended. */
-export async function resolveSoapToken(q: Queryable, token: string): Promise<SessionUser | null> {
+/**
+ * The user a token belongs to, re-checked against the database; null when unknown, expired or ended.
+ * With `lock` (inside a change's transaction) the user is held as lib/action.ts holds a portal caller.
+ */
+export async function resolveSoapToken(q: Queryable, token: string, lock = false): Promise<SessionUser | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   // Looked up by its hash (a unique index): the token itself never reaches the database.
   const [row] = await q
@@ -32,5 +35,5 @@ export async function resolveSoapToken(q: Queryable, token: string): Promise<Ses
     .from(soapSessions)
     .where(and(eq(soapSessions.tokenHash, hashToken(token)), gt(soapSessions.expiresAt, sql`now()`)))
     .limit(1);
-  return row ? loadSessionUser(q, row.userId, row.sessionVersion) : null;
+  return row ? loadSessionUser(q, row.userId, row.sessionVersion, lock) : null;
 }

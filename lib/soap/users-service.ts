@@ -272,8 +272,8 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
     // A change re-reads the API user in its own transaction (confirmCaller): a revoke committed since counts.
     return { principal: caller.principal, confirm: (tx) => confirmCaller(tx, caller).catch(refused) };
   }
-  const principalNow = async (q: Db | Tx) => {
-    const user = token ? await resolveSoapToken(q, token) : null;
+  const principalNow = async (q: Db | Tx, lock = false) => {
+    const user = token ? await resolveSoapToken(q, token, lock) : null;
     if (!user) throw new Refusal([error(ENDED_TOKEN, 'Fatal')]);
     if (user.requirePasswordChange) throw new Refusal([error('Choose a new password in the portal before using this service.', 'Fatal')]);
     return principalOf(user);
@@ -285,7 +285,7 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
     throw new Refusal([error(`Too many requests for this account (at most ${SOAP_REQUESTS_PER_PERSON.limit} a minute): try again in ${Math.max(1, await retryAfter(db, budget, SOAP_REQUESTS_PER_PERSON))} seconds.`)]);
   // A change re-reads the person in its own transaction, as confirmCaller re-reads an API user: a ban,
   // lock or demotion committed since the token was checked is what the change is made with.
-  return { principal, confirm: principalNow };
+  return { principal, confirm: (tx) => principalNow(tx, true) };
 }
 
 /** A role by name, as people write it: case and runs of spaces ignored, as the portal's lists match names. */

@@ -20,7 +20,7 @@ beforeAll(async () => {
   await db.update(securitySettings).set({ lockoutThreshold: 3 }).where(eq(securitySettings.lockoutThreshold, 10));
 });
 
-const change = (userId: string, currentPassword: string) => changeOwnPassword(db, userId, { currentPassword, newPassword: NEW_PASSWORD }, meta).catch((e: unknown) => e as { fieldErrors?: Record<string, string[]> });
+const change = (userId: string, currentPassword: string) => changeOwnPassword(db, userId, { currentPassword, newPassword: NEW_PASSWORD }, meta, 1).catch((e: unknown) => e as { fieldErrors?: Record<string, string[]> });
 
 describe('changing one\'s own password', () => {
   it('counts a wrong current password as a failed sign-in: a session left open is no unlimited password oracle', async () => {
@@ -38,11 +38,23 @@ describe('changing one\'s own password', () => {
 
   it('with the right current password, changes it and ends the other sessions', async () => {
     const user = await insertUser(db, { email: 'changer@example.test', passwordHash: hash, environmentId, failedAttempts: 2 });
-    const { sessionVersion } = await changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta);
+    const { sessionVersion } = await changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta, user.sessionVersion);
     const [after] = await db.select().from(users).where(eq(users.id, user.id));
     expect(after!.passwordHash).not.toBe(hash);
     expect(sessionVersion).toBe(user.sessionVersion + 1);
     expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.password_changed')))).toHaveLength(1);
+  });
+
+  it('from a session ended meanwhile (a role or email change on another instance moved the version on) changes nothing', async () => {
+    const user = await insertUser(db, { email: 'ended@example.test', passwordHash: hash, environmentId });
+    await db.update(users).set({ sessionVersion: user.sessionVersion + 1 }).where(eq(users.id, user.id));
+    await expect(changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta, user.sessionVersion)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('Sign in again'),
+    });
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after).toMatchObject({ passwordHash: hash, sessionVersion: user.sessionVersion + 1 });
+    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'user.password_changed')))).toHaveLength(0);
   });
 });
 
@@ -64,7 +76,7 @@ describe('a password changed while a link is out', () => {
     await db.transaction((tx) => requestPasswordReset(tx, user.email, { ip: '203.0.113.77', userAgent: null }));
     const [resetMessage] = await db.select().from(outboxMessages).where(and(eq(outboxMessages.userId, user.id), eq(outboxMessages.kind, 'reset')));
     const token = /token=([A-Za-z0-9_-]+)/.exec(resetMessage!.text)![1]!;
-    await changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta);
+    await changeOwnPassword(db, user.id, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, meta, user.sessionVersion);
     // The link in the mailbox no longer overrides the password just chosen.
     await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Attacker-Chosen-Pass-71', meta))).rejects.toThrow(INVALID_LINK);
     const messages = await db.select().from(outboxMessages).where(eq(outboxMessages.userId, user.id));

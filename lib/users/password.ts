@@ -62,6 +62,8 @@ export async function changeOwnPassword(
   userId: string,
   input: { currentPassword: string; newPassword: string },
   meta: RequestMeta,
+  /** The version of the session asking (SessionUser.sessionVersion): one ended meanwhile changes nothing. */
+  asking: number,
 ) {
   const [user] = await db
     .select({ email: users.email, firstName: users.firstName, lastName: users.lastName, passwordHash: users.passwordHash })
@@ -74,9 +76,15 @@ export async function changeOwnPassword(
   if (input.currentPassword === input.newPassword)
     throw fieldError('newPassword', SAME_PASSWORD);
   return db.transaction(async (tx) => {
-    // Still the password just proven, on an account still active (not locked meanwhile by other guesses).
-    const [now] = await tx.select({ status: users.status, passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).for('update');
-    if (now?.status !== 'active' || now.passwordHash !== user.passwordHash)
+    // Still the password just proven, on an account still active (not locked meanwhile by other guesses),
+    // and a session still live: a role or email change made during the check ended it, and a new password
+    // must not hand it a fresh cookie (renewSession).
+    const [now] = await tx
+      .select({ status: users.status, passwordHash: users.passwordHash, sessionVersion: users.sessionVersion })
+      .from(users)
+      .where(eq(users.id, userId))
+      .for('update');
+    if (now?.status !== 'active' || now.passwordHash !== user.passwordHash || now.sessionVersion !== asking)
       throw new AppError('conflict', 'Your account changed while your password was being checked. Sign in again.');
     await assertPasswordAllowed(tx, input.newPassword, user);
     const sessionVersion = await storePassword(tx, userId, input.newPassword);

@@ -19,7 +19,7 @@ const { cancelMessageAction, retryMessageAction } = await import('./actions');
 
 let db: Db;
 const idle = { status: 'idle' } as const;
-const base: SessionUser = { id: '', email: '', firstName: 'T', lastName: 'T', roleId: 'r', roleName: 'User', permissions: [], allEnvironments: false, environmentIds: [], requirePasswordChange: false, passwordChangedAt: null };
+const base: SessionUser = { id: '', email: '', firstName: 'T', lastName: 'T', roleId: 'r', roleName: 'User', permissions: [], allEnvironments: false, environmentIds: [], requirePasswordChange: false, passwordChangedAt: null, sessionVersion: 1 };
 let admin: SessionUser;
 const manager: SessionUser = { ...base, id: '00000000-0000-4000-8000-000000000002', email: 'mo@example.test', roleName: 'Account Manager', permissions: ['users.read', 'users.write', 'users.unlock', 'users.ban'] };
 const member: SessionUser = { ...base, id: '00000000-0000-4000-8000-000000000001', email: 'uma@example.test' };

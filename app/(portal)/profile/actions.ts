@@ -16,7 +16,7 @@ const changePasswordSchema = z
 // Batched: a wrong current password is counted in a transaction of its own, kept though the change is refused.
 export const changePasswordAction = batchedAction('signed-in', changePasswordSchema, async (input, { user, meta }) => {
   if (input.newPassword !== input.confirmPassword) await refuseUnconfirmed(db, input.newPassword, user, 'newPassword');
-  const { sessionVersion } = await changeOwnPassword(db, user.id, input, meta);
+  const { sessionVersion } = await changeOwnPassword(db, user.id, input, meta, user.sessionVersion);
   await renewSession(db, { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}` }, sessionVersion);
   return { message: 'Your password has been changed.' };
 });

@@ -25,6 +25,7 @@ const as = (id: string, roleName: string, permissions: readonly Permission[], en
   environmentIds,
   requirePasswordChange: false,
   passwordChangedAt: null,
+  sessionVersion: 1,
   ...extra,
 });
 
