@@ -42,15 +42,13 @@ export async function isActiveAdministrator(q: Queryable, userId: string): Promi
  * changes committed before it, plus its own. Of two concurrent demotions of the last two
  * Administrators, the second therefore finds none left and fails. An Administrator counts only while
  * they can sign in: active, with a password (a reset leaves them active, waiting on an emailed link).
- * `cannotSignIn` names a user who has a password nobody knows (one just generated), who does not count.
  */
-export async function assertActiveAdministratorRemains(tx: Tx, message = LAST_ADMINISTRATOR, cannotSignIn?: string): Promise<void> {
+export async function assertActiveAdministratorRemains(tx: Tx, message = LAST_ADMINISTRATOR): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_GUARD_LOCK})`);
   const [row] = await rows<{ ok: boolean }>(
     tx,
     sql`select exists(select 1 from users u join roles r on r.id = u.role_id
-        where u.status = 'active' and u.password_hash is not null and ${administratorRole(sql.raw('r'))}
-          ${cannotSignIn ? sql`and u.id <> ${cannotSignIn}::uuid` : sql``}) as ok`,
+        where u.status = 'active' and u.password_hash is not null and ${administratorRole(sql.raw('r'))}) as ok`,
   );
   if (row?.ok !== true) throw new AppError('conflict', message);
 }

@@ -185,13 +185,13 @@ describe('updateUserFromFields', () => {
     expect((await mails('told@fields.test')).map((m) => m.kind)).toEqual(['password_changed', 'password_changed']);
   });
 
-  it('autoGenerateNewPassword replaces the password and requires a change', async () => {
+  it('autoGenerateNewPassword replaces the password with none anyone knows (none at all, as a Reset leaves it) and requires a change', async () => {
     const user = await insertUser(db, { email: 'gen2@fields.test', environmentId });
     await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { password: STRONG }));
+    const before = await row(user.id);
     await db.transaction((tx) => updateUserFromFields(tx, admin, user.id, { autoGenerateNewPassword: true }));
     const after = await row(user.id);
-    expect(await verifyPassword(STRONG, after.passwordHash)).toBe(false);
-    expect(after.requirePasswordChange).toBe(true);
+    expect(after).toMatchObject({ status: 'active', passwordHash: null, requirePasswordChange: true, sessionVersion: before.sessionVersion + 1 });
   });
 
   it('sends sign-in details only where the link can set a password: a field error saying why otherwise, and nothing written', async () => {
@@ -273,6 +273,22 @@ describe('a key and the portal sign-in of the people who run it', () => {
     const after = await row(adminId);
     expect([after.passwordHash, after.requirePasswordChange, after.version]).toEqual([before.passwordHash, before.requirePasswordChange, before.version]);
     expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, adminId), eq(auditEvents.action, 'user.password_changed')))).toHaveLength(0);
+  });
+
+  it('generated passwords, one Administrator after another or all at once, never leave none who can sign in', async () => {
+    await insertUser(db, { email: 'second-admin@fields.test', role: 'Administrator' });
+    const canSignIn = () =>
+      db
+        .select({ id: users.id })
+        .from(users)
+        .innerJoin(roles, eq(roles.id, users.roleId))
+        .where(and(eq(roles.name, 'Administrator'), eq(users.status, 'active'), sql`${users.passwordHash} is not null`));
+    const administrators = await canSignIn();
+    expect(administrators.length).toBeGreaterThanOrEqual(2);
+    const results = await Promise.allSettled(administrators.map(({ id }) => db.transaction((tx) => updateUserFromFields(tx, admin, id, { autoGenerateNewPassword: true }))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(administrators.length - 1);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toMatchObject([{ code: 'conflict', message: LAST_ADMINISTRATOR_RESET }]);
+    expect(await canSignIn()).toHaveLength(1);
   });
 
   it('makes nobody an Administrator, and sets neither the password nor the email address of one (its holder would sign in to the portal as them)', async () => {

@@ -21,7 +21,7 @@ import { getSecuritySettings } from '@/lib/settings';
 import { unlockUser } from './access';
 import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR_RESET } from './admin-guard';
 import { checkGrant, emailInUse, environmentIdsSchema, inviteUser, mapEmailTaken, newUserSchema, profileSchema, tagsSchema } from './create';
-import { assertPasswordAllowed, storePassword } from './password';
+import { assertPasswordAllowed, clearPassword, storePassword } from './password';
 import { findChangeableUser, membershipsOf, targetOf } from './scope';
 import { STALE_EDIT, updateUser } from './update';
 
@@ -312,10 +312,17 @@ export async function updateUserFromFields(
       throw fieldError(fields.password !== undefined ? 'password' : 'autoGenerateNewPassword', `${email} is ${current!.status}: a password cannot be set now.`);
     if (fields.password !== undefined)
       await assertPasswordAllowed(tx, fields.password, { email, firstName: fields.firstName ?? user.firstName, lastName: fields.lastName ?? user.lastName }, 'password');
-    await storePassword(tx, user.id, fields.password ?? generatedPassword());
-    // storePassword clears the flag, as a password the user chose meets it; one a manager chose (and
-    // knows) does not. It stays as it was, and only requirePasswordChange: false (below, audited) clears it.
-    if (current!.requirePasswordChange) await tx.update(users).set({ requirePasswordChange: true }).where(eq(users.id, user.id));
+    if (fields.password !== undefined) {
+      await storePassword(tx, user.id, fields.password);
+      // storePassword clears the flag, as a password the user chose meets it; one a manager chose (and
+      // knows) does not. It stays as it was, and only requirePasswordChange: false (below, audited) clears it.
+      if (current!.requirePasswordChange) await tx.update(users).set({ requirePasswordChange: true }).where(eq(users.id, user.id));
+    } else {
+      // A generated password would be one nobody is ever told: the account is left as a Reset leaves it,
+      // with no password (a link, sendCredentialsViaEmail or Forgot password, sets one). So it counts as
+      // what it is wherever that matters: the last-Administrator guard, and sign-in, which never locks it.
+      await clearPassword(tx, user.id);
+    }
     // Told, as after a link or an email change: a password set through a key must not go unnoticed.
     await enqueueMail(tx, { email, userId: user.id }, passwordChangedMail(await organizationName(tx), fields.firstName ?? user.firstName));
     await recordAudit(tx, {
@@ -362,9 +369,8 @@ export async function updateUserFromFields(
     changed = true;
   }
 
-  // A generated password is one nobody knows: like a Reset, it must not take the last Administrator who can sign in.
-  if (changed)
-    await assertActiveAdministratorRemains(tx, fields.autoGenerateNewPassword ? LAST_ADMINISTRATOR_RESET : undefined, fields.autoGenerateNewPassword ? user.id : undefined);
+  // A generated password leaves no password: like a Reset, it must not take the last Administrator who can sign in.
+  if (changed) await assertActiveAdministratorRemains(tx, fields.autoGenerateNewPassword ? LAST_ADMINISTRATOR_RESET : undefined);
   const [after] = await tx.select({ version: users.version }).from(users).where(eq(users.id, user.id));
   return { changed, version: after!.version };
 }

@@ -53,6 +53,17 @@ export async function storePassword(tx: Tx, userId: string, password: string): P
   return row.sessionVersion;
 }
 
+/** No password at all (as a Reset leaves it), the user's sessions and links ended; they set one through a link. */
+export async function clearPassword(tx: Tx, userId: string): Promise<void> {
+  const [row] = await tx
+    .update(users)
+    .set({ passwordHash: null, requirePasswordChange: true, sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning({ id: users.id });
+  if (!row) throw new AppError('not_found', 'The user no longer exists.');
+  await revokeTokens(tx, userId);
+}
+
 /**
  * The current password is checked outside the change's transaction, so a wrong one is counted (and
  * may lock the account) even though the change itself is refused; see reverifyPassword.
