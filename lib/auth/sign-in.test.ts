@@ -142,6 +142,18 @@ describe('signIn', () => {
     expect(await reload(user.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
   });
 
+  it('a change required before the password expired (a tightened policy never acted on) does not excuse the expiry: the stale password locks', async () => {
+    const user = await newUser({ passwordChangedAt: new Date(Date.now() - 200 * 86_400_000), activatedAt: new Date(Date.now() - 300 * 86_400_000), requirePasswordChange: true });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
+    expect(await reload(user.id)).toMatchObject({ status: 'locked', lockReason: 'password_expired' });
+  });
+
+  it('a change required since the password expired (reactivated after it: an Unlock, the break-glass grant) lets them in, once, to make it', async () => {
+    const user = await newUser({ passwordChangedAt: new Date(Date.now() - 200 * 86_400_000), activatedAt: new Date(), requirePasswordChange: true });
+    expect(await signIn(db, user.email, TEST_PASSWORD, meta)).toMatchObject({ ok: true, mustChangePassword: true });
+    expect(await reload(user.id)).toMatchObject({ status: 'active' });
+  });
+
   it('an expired password locks an Administrator, but the last active one must change it instead', async () => {
     const old = new Date(Date.now() - 100 * 86_400_000);
     const other = await newUser({ role: 'Administrator', passwordChangedAt: old });

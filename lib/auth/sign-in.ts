@@ -101,6 +101,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
       passwordHash: users.passwordHash,
       passwordChangedAt: users.passwordChangedAt,
       requirePasswordChange: users.requirePasswordChange,
+      activatedAt: users.activatedAt,
       sessionVersion: users.sessionVersion,
     })
     .from(users)
@@ -137,9 +138,13 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
 
   let mustChangeNow = false;
   const expires = passwordExpiresAt(user.passwordChangedAt, settings);
-  // A change already required (as Unlock of an expired password requires one) is what expiry asks for:
-  // the session can do nothing else, so the user is let in to make it instead of being locked again.
-  if (expires && expires.getTime() <= Date.now() && !user.requirePasswordChange) {
+  // A change required since the password expired (Unlock of an expired password, or the break-glass
+  // grant, requires one and reactivates the account: activated after the expiry) is what expiry asks
+  // for: the session can do nothing else, so the user is let in to make it instead of being locked
+  // again. One required before it expired (a tightened policy the user never acted on) excuses nothing:
+  // that stale password locks as any other would.
+  const changeRequiredSince = user.requirePasswordChange && user.activatedAt !== null && expires !== null && user.activatedAt >= expires;
+  if (expires && expires.getTime() <= Date.now() && !changeRequiredSince) {
     const outcome = await lockExpired(db, user, meta);
     if (outcome !== 'last_administrator') return { ok: false, reason: outcome === 'locked' ? 'expired' : 'unavailable' };
     // The last active Administrator is not locked out by age: they must choose a new password now.

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, outboxMessages, roles, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
+import { hashPassword } from '@/lib/auth/password';
+import { signIn } from '@/lib/auth/sign-in';
 import { findToken } from '@/lib/auth/tokens';
 import { grantAdministrator } from './admin-grant';
 
@@ -35,6 +37,27 @@ describe('grantAdministrator (break-glass)', () => {
     const token = new URL(result.passwordLink!).searchParams.get('token')!;
     expect(await findToken(db, token)).toMatchObject({ userId: user.id, purpose: 'reset' });
     expect(await db.select().from(outboxMessages).where(eq(outboxMessages.toAddress, 'nopass@example.test'))).toHaveLength(1);
+  });
+
+  it('an Administrator locked out by an expired password is let in, once, to change it (not locked again at their next sign-in), and active from now', async () => {
+    const password = 'Correct-Horse-42-Battery';
+    const longAgo = new Date(Date.now() - 400 * 86_400_000);
+    const user = await insertUser(db, {
+      email: 'expired-admin@example.test',
+      role: 'Administrator',
+      status: 'locked',
+      lockReason: 'password_expired',
+      lockedAt: longAgo,
+      passwordHash: await hashPassword(password),
+      passwordChangedAt: longAgo,
+      activatedAt: longAgo,
+    });
+    await db.transaction((tx) => grantAdministrator(tx, user.email, operator));
+    const after = await row(user.id);
+    expect(after).toMatchObject({ status: 'active', requirePasswordChange: true });
+    expect(after.activatedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(await signIn(db, user.email, password, { ip: '203.0.113.9', userAgent: null })).toMatchObject({ ok: true, mustChangePassword: true });
+    expect(await row(user.id)).toMatchObject({ status: 'active' });
   });
 
   it('refuses an unknown email and writes nothing', async () => {

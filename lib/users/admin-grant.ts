@@ -6,8 +6,10 @@ import type { Tx } from '@/db/client';
 import { roles, users } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
 import { ADMINISTRATOR } from '@/lib/auth/permissions';
+import { passwordExpiresAt } from '@/lib/auth/sign-in';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/errors';
+import { getSecuritySettings } from '@/lib/settings';
 import { sendResetLink } from './access';
 import { targetOf } from './scope';
 
@@ -27,6 +29,7 @@ export async function grantAdministrator(tx: Tx, email: string, operator: Actor)
       status: users.status,
       roleName: roles.name,
       hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+      passwordChangedAt: users.passwordChangedAt,
     })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
@@ -36,6 +39,10 @@ export async function grantAdministrator(tx: Tx, email: string, operator: Actor)
   const [administrator] = await tx.select({ id: roles.id }).from(roles).where(sql`${roles.builtIn} and ${roles.name} = ${ADMINISTRATOR}`);
   if (!administrator) throw new AppError('not_found', 'The built-in Administrator role is missing: run setup first.');
 
+  // A password past its maximum age would lock them again at their next sign-in (an expired password is
+  // what locked many a last Administrator out): they are let in once, to change it, as Unlock lets them.
+  const expires = user.hasPassword ? passwordExpiresAt(user.passwordChangedAt, await getSecuritySettings(tx)) : null;
+  const expired = expires !== null && expires.getTime() <= Date.now();
   await tx
     .update(users)
     .set({
@@ -45,7 +52,9 @@ export async function grantAdministrator(tx: Tx, email: string, operator: Actor)
       lockedAt: null,
       banReason: null,
       failedAttempts: 0,
-      ...(user.status === 'active' ? {} : { activatedAt: new Date() }),
+      // Active from now, even if they were already: the inactivity job counts from here, not from a sign-in long ago.
+      activatedAt: new Date(),
+      ...(expired ? { requirePasswordChange: true } : {}),
       sessionVersion: sql`${users.sessionVersion} + 1`,
       version: sql`${users.version} + 1`,
       updatedAt: new Date(),
@@ -62,7 +71,7 @@ export async function grantAdministrator(tx: Tx, email: string, operator: Actor)
       ...(user.roleName !== ADMINISTRATOR ? { role: { before: user.roleName, after: ADMINISTRATOR } } : {}),
       ...(user.status !== 'active' ? { status: { before: user.status, after: 'active' } } : {}),
     },
-    detail: `Break-glass grant by an operator (npm run admin:grant)${passwordLink ? '; password link emailed' : ''}`,
+    detail: `Break-glass grant by an operator (npm run admin:grant)${passwordLink ? '; password link emailed' : ''}${expired ? '; their expired password must be changed at sign-in' : ''}`,
   });
   return { email: user.email, before: { role: user.roleName, status: user.status }, passwordLink };
 }
