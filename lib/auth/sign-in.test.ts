@@ -8,6 +8,7 @@ import { hashPassword } from './password';
 import { findToken, issueToken } from './tokens';
 import { liftExpiredLocks, passwordChangeNotice, passwordExpiresAt, SIGN_IN_MESSAGES, signIn, signInMessage } from './sign-in';
 import { getSecuritySettings } from '@/lib/settings';
+import { ADMIN_GUARD_LOCK } from '@/lib/users/admin-guard';
 import { securitySettingsSchema, updateSecuritySettings } from '@/lib/settings/security';
 import { PERMISSIONS } from './permissions';
 
@@ -130,6 +131,35 @@ describe('signIn', () => {
     const expired = await newUser({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(Date.now() - 60 * 60_000) });
     expect(await signIn(db, expired.email, TEST_PASSWORD, meta)).toEqual({ ok: false, reason: 'expired' });
   });
+
+  // The guard's lock is the organization's: the inactivity job or a bulk change may hold it a while.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('locking someone who is no Administrator does not wait on the last-Administrator guard held elsewhere', async () => {
+    const user = await newUser();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const taken = new Promise<void>((resolve) => (holding = resolve));
+    const holder = db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${ADMIN_GUARD_LOCK})`);
+      holding();
+      await held;
+    });
+    await taken;
+    try {
+      const { lockoutThreshold } = await getSecuritySettings(db);
+      const attempts = (async () => {
+        for (let i = 0; i < lockoutThreshold; i++) await signIn(db, user.email, 'Wrong-Password-123', meta);
+        return 'done';
+      })();
+      // Each attempt is a bcrypt check (about 0.3 s here); without the fix the lock waits for ever.
+      const outcome = await Promise.race([attempts, new Promise((resolve) => setTimeout(() => resolve('waited'), 25_000))]);
+      expect(outcome).toBe('done');
+      expect(await reload(user.id)).toMatchObject({ status: 'locked', lockReason: 'failed_attempts' });
+    } finally {
+      release();
+      await holder;
+    }
+  }, 40_000);
 
   it('never unlocks automatically when the period is 0', async () => {
     const user = await newUser({ status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 365 * 86_400_000) });

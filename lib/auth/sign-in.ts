@@ -10,7 +10,7 @@ import { lockedMail, lockWithheldMail } from '@/lib/mail/templates';
 import { AppError } from '@/lib/errors';
 import { limitSubject } from '@/lib/request';
 import { getSecuritySettings } from '@/lib/settings';
-import { assertActiveAdministratorRemains, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
+import { assertActiveAdministratorRemains, holdsAdministratorRole, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
 import { verifyPassword } from './password';
 import { checkPassword } from './password-policy';
 import { refund, SIGN_IN_PER_IP, spend } from './rate-limit';
@@ -230,7 +230,8 @@ async function lockExpired(
         .where(and(eq(users.id, user.id), eq(users.status, 'active'), eq(users.sessionVersion, user.sessionVersion)))
         .returning({ id: users.id });
       if (locked.length === 0) return 'changed' as const;
-      await assertActiveAdministratorRemains(tx);
+      // The guard (and its organization-wide lock) only when an Administrator was locked: nobody else counts.
+      if (await holdsAdministratorRole(tx, user.id)) await assertActiveAdministratorRemains(tx);
       await recordAudit(tx, { actor: SYSTEM, action: 'user.locked', target, detail: 'Password expired', changes: { status: { before: 'active', after: 'locked' } }, meta });
       await enqueueMail(tx, { email: user.email, userId: user.id }, lockedMail(await organizationName(tx), user.firstName, 'password_expired'));
       return 'locked' as const;
@@ -302,8 +303,10 @@ async function countFailure(db: Db, user: { id: string; email: string; firstName
     const [row] = await rows<{ failed_attempts: number; previous_status: string; status: string }>(tx, countStatement(userId, threshold, mayLock));
     await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', target, detail: `${what} (attempt ${row?.failed_attempts ?? '?'})`, meta });
     if (row && row.previous_status === 'active' && row.status === 'locked') {
-      // Throws (rolling this attempt back whole) when this would lock the last active Administrator.
-      await assertActiveAdministratorRemains(tx);
+      // Throws (rolling this attempt back whole) when this would lock the last active Administrator. Taken
+      // only for an Administrator: the guard's lock is the organization's, and the inactivity job or a
+      // bulk change may hold it a while, which every lock of anyone by a burst of guesses would wait on.
+      if (await holdsAdministratorRole(tx, userId)) await assertActiveAdministratorRemains(tx);
       await recordAudit(tx, {
         actor: SYSTEM,
         action: 'user.locked',

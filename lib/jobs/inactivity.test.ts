@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { auditEvents, outboxMessages, roles, securitySettings, users } from '@/db/schema';
@@ -101,6 +101,26 @@ describe('runInactivityJob', () => {
     expect(byName['quill-other']!.status).toBe('active');
     expect((await countApiUsers(db, { includeInactive: false })).suspended).toBeGreaterThanOrEqual(2);
     void untouched;
+  });
+
+  it('keeps the Administrator who can sign in, not one waiting on a reset link, so a run does not fail (undoing every other inactivation) every hour', async () => {
+    // Every Administrator idle for long, but one reset just now (active from now, no password).
+    await db.update(users).set({ lastSignInAt: daysAgo(400), activatedAt: daysAgo(400) }).where(eq(users.roleId, (await db.select().from(roles).where(eq(roles.name, 'Administrator')))[0]!.id));
+    const waiting = await insertUser(db, { email: 'waiting.admin@example.test', role: 'Administrator', status: 'active', activatedAt: new Date() });
+    await db.update(users).set({ passwordHash: null, requirePasswordChange: true }).where(eq(users.id, waiting.id));
+    const idle = await insertUser(db, { email: 'idle.again@example.test', lastSignInAt: daysAgo(300), activatedAt: daysAgo(300) });
+    const result = await runInactivityJob(db);
+    expect(result.ran).toBe(true);
+    const status = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0]!.status;
+    expect(await status(idle.id)).toBe('inactive');
+    expect(await status(waiting.id)).toBe('active');
+    // One Administrator who can sign in is left: the one seen most recently among those with a password.
+    const canSignIn = await db
+      .select({ id: users.id })
+      .from(users)
+      .innerJoin(roles, eq(roles.id, users.roleId))
+      .where(sql`${roles.name} = 'Administrator' and ${users.status} = 'active' and ${users.passwordHash} is not null`);
+    expect(canSignIn).toHaveLength(1);
   });
 
   it('does nothing when the setting is 0', async () => {

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { apiUsers, rateLimits } from '@/db/schema';
-import { recordAudit, SYSTEM } from '@/lib/audit';
+import { recordAudits, SYSTEM } from '@/lib/audit';
 import { revokeTokens } from '@/lib/auth/tokens';
 import { enqueueMail, organizationName, portalUrl } from '@/lib/mail/outbox';
 import { apiUsersSuspendedMail } from '@/lib/mail/templates';
@@ -43,41 +43,51 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
     if (inactivityDays <= 0) return { ran: true, inactivated: 0 };
     const inactivated = await rows<{ id: string; email: string }>(
       tx,
+      // Rows locked in id order, as bulk changes lock theirs: two such never wait on each other in a circle.
+      // The Administrator kept is the most recently seen one who can sign in (has a password): keeping one
+      // waiting on a reset link would leave the guard none, and fail the whole run, every hour.
       sql`update users set status = 'inactive', session_version = session_version + 1, version = version + 1, updated_at = now()
-          where status = 'active'
-            and coalesce(greatest(last_sign_in_at, activated_at), created_at) < now() - make_interval(days => ${inactivityDays})
-            and id is distinct from (
-              select u.id from users u join roles r on r.id = u.role_id
-              where u.status = 'active' and ${administratorRole(sql.raw('r'))}
-              order by coalesce(greatest(u.last_sign_in_at, u.activated_at), u.created_at) desc, u.id
-              limit 1)
+          where id in (
+            select id from users
+            where status = 'active'
+              and coalesce(greatest(last_sign_in_at, activated_at), created_at) < now() - make_interval(days => ${inactivityDays})
+              and id is distinct from (
+                select u.id from users u join roles r on r.id = u.role_id
+                where u.status = 'active' and ${administratorRole(sql.raw('r'))}
+                order by (u.password_hash is null), coalesce(greatest(u.last_sign_in_at, u.activated_at), u.created_at) desc, u.id
+                limit 1)
+            order by id
+            for update)
+            and status = 'active'
           returning id, email`,
     );
-    if (inactivated.length > 0) await assertActiveAdministratorRemains(tx);
     // Their outstanding reset links die too, as when a manager makes someone inactive.
     await revokeTokens(tx, inactivated.map((u) => u.id));
     const stopped = await keysStoppedWith(tx, inactivated.map((u) => u.id));
-    for (const user of inactivated) {
-      const theirs = stopped.filter((k) => k.personId === user.id).map((k) => k.username);
-      await recordAudit(tx, {
-        actor: SYSTEM,
-        action: 'user.inactivated',
-        target: { type: 'user', id: user.id, label: user.email },
-        detail: `No sign-in for ${inactivityDays} days${theirs.length ? `; API users stopped with them: ${theirs.join(', ')}` : ''}`,
-        changes: { status: { before: 'active', after: 'inactive' } },
-      });
-    }
+    await recordAudits(
+      tx,
+      inactivated.map((user) => {
+        const theirs = stopped.filter((k) => k.personId === user.id).map((k) => k.username);
+        return {
+          actor: SYSTEM,
+          action: 'user.inactivated',
+          target: { type: 'user', id: user.id, label: user.email },
+          detail: `No sign-in for ${inactivityDays} days${theirs.length ? `; API users stopped with them: ${theirs.join(', ')}` : ''}`,
+          changes: { status: { before: 'active', after: 'inactive' } },
+        };
+      }),
+    );
     // A key stops answering (403) once its creator or the user it acts as is inactive; the system says
     // so in the key's own history, where whoever looks after the integration will look.
-    for (const key of stopped) {
-      const person = inactivated.find((u) => u.id === key.personId)!;
-      await recordAudit(tx, {
+    await recordAudits(
+      tx,
+      stopped.map((key) => ({
         actor: SYSTEM,
         action: 'api_user.suspended',
         target: { type: 'api_user', id: key.id, label: key.username },
-        detail: `${key.role === 'creator' ? 'Its creator' : 'The user it acts as'}, ${person.email}, was made inactive after ${inactivityDays} days without signing in`,
-      });
-    }
+        detail: `${key.role === 'creator' ? 'Its creator' : 'The user it acts as'}, ${inactivated.find((u) => u.id === key.personId)!.email}, was made inactive after ${inactivityDays} days without signing in`,
+      })),
+    );
     // And the Administrators (who alone manage API users) are told, as of a key about to expire.
     if (stopped.length > 0) {
       const admins = await rows<{ id: string; email: string; first_name: string }>(
@@ -91,6 +101,9 @@ export async function runInactivityJob(db: Db): Promise<{ ran: boolean; inactiva
       }));
       for (const admin of admins) await enqueueMail(tx, { email: admin.email, userId: admin.id }, apiUsersSuspendedMail(org, admin.first_name, list, portalUrl('/users/api')));
     }
+    // Last, just before the commit: the guard's lock is the organization's (sign-in takes it to lock an
+    // Administrator), held from here to the end of the transaction.
+    if (inactivated.length > 0) await assertActiveAdministratorRemains(tx);
     return { ran: true, inactivated: inactivated.length };
   });
 }

@@ -8,7 +8,7 @@ import { AppError } from '@/lib/errors';
 import { ADMINISTRATOR, PERMISSIONS } from '@/lib/auth/permissions';
 
 /** One advisory-lock key for every change that may remove an Administrator, whoever makes it. */
-const ADMIN_GUARD_LOCK = 7_311_007;
+export const ADMIN_GUARD_LOCK = 7_311_007;
 
 export const LAST_ADMINISTRATOR =
   'This would leave the organization without an active Administrator. Make someone else an Administrator first.';
@@ -31,6 +31,18 @@ export async function isActiveAdministrator(q: Queryable, userId: string): Promi
     q,
     sql`select exists(select 1 from users u join roles r on r.id = u.role_id
         where u.id = ${userId} and u.status = 'active' and ${administratorRole(sql.raw('r'))}) as yes`,
+  );
+  return row?.yes === true;
+}
+
+/**
+ * Whether the user's role makes them an Administrator, whatever their status: a change that has just
+ * locked someone asks this, to take the guard (and its organization-wide lock) only when it can matter.
+ */
+export async function holdsAdministratorRole(q: Queryable, userId: string): Promise<boolean> {
+  const [row] = await rows<{ yes: boolean }>(
+    q,
+    sql`select exists(select 1 from users u join roles r on r.id = u.role_id where u.id = ${userId} and ${administratorRole(sql.raw('r'))}) as yes`,
   );
   return row?.yes === true;
 }
