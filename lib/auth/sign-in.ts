@@ -352,17 +352,18 @@ async function autoUnlock(db: Db, userId: string, minutes: number) {
  */
 export async function liftExpiredLocks(tx: Queryable, minutes: number, userId?: string): Promise<number> {
   if (minutes <= 0) return 0;
+  const due = and(
+    userId ? eq(users.id, userId) : undefined,
+    eq(users.status, 'locked'),
+    eq(users.lockReason, 'failed_attempts'),
+    sql`${users.lockedAt} <= now() - make_interval(mins => ${minutes})`,
+  );
+  // Rows locked in id order first, as bulk changes (a bulk Unlock of the same users, say) lock theirs:
+  // taken in the order the scan meets them, the two could wait on each other and one be ended.
   const lifted = await tx
     .update(users)
     .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0 })
-    .where(
-      and(
-        userId ? eq(users.id, userId) : undefined,
-        eq(users.status, 'locked'),
-        eq(users.lockReason, 'failed_attempts'),
-        sql`${users.lockedAt} <= now() - make_interval(mins => ${minutes})`,
-      ),
-    )
+    .where(and(sql`${users.id} in (select ${users.id} from ${users} where ${due} order by ${users.id} for update)`, due))
     .returning({ id: users.id, email: users.email });
   await recordAudits(
     tx,
