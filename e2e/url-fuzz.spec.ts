@@ -17,6 +17,8 @@ const HOSTILE = [
   cursor(['a', 'b', 'not-a-uuid']), cursor([null]), cursor({}), cursor('x'.repeat(3000)), `${UUID}%00`, UUID,
   // Names every object inherits: a lookup table indexed by a parameter found a function, not a message.
   'constructor', '__proto__', 'toString', 'hasOwnProperty',
+  // Year 0000: a JavaScript Date holds it, PostgreSQL refuses it (newest-first list cursors).
+  `0000-01-01T00%3A00%3A00.000000Z_${UUID}`,
 ].map((raw) => ({ raw }));
 
 // Any text (lone surrogates included), encoded by URLSearchParams; or one of the hostile values as is.

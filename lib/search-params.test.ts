@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { testDb } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
-import { firstParam, idParam, isPgText, isTimestamptzText, pageParams, textParam, uuidParam } from './search-params';
+import { parseCursor } from '@/lib/time-cursor';
+import { firstParam, idParam, isPgDate, isPgText, isTimestamptzText, pageParams, textParam, uuidParam } from './search-params';
 
 let db: Db;
 beforeAll(async () => {
@@ -66,6 +67,20 @@ describe('cursor value validation agrees with PostgreSQL', () => {
         expect(isTimestamptzText(row!.v)).toBe(true);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('takes only Dates PostgreSQL accepts as drivers send them (year 0000 was a 500 through cursors, readAt and seenAt)', async () => {
+    for (const iso of ['0000-01-01T00:00:00.000Z', '-000001-12-31T00:00:00.000Z', '+010000-01-01T00:00:00.000Z']) expect(isPgDate(new Date(iso)), iso).toBe(false);
+    expect(parseCursor('0000-06-01T00:00:00.000000Z_00000000-0000-4000-8000-000000000000')).toBeNull();
+    await fc.assert(
+      fc.asyncProperty(fc.date({ min: new Date('-000100-01-01T00:00:00Z'), max: new Date('+012000-01-01T00:00:00Z'), noInvalidDate: true }), async (date) => {
+        if (isPgDate(date)) expect(await accepts(date.toISOString(), 'timestamptz')).toBe(true);
+        const cursor = `${date.toISOString().slice(0, 19)}.000000Z_00000000-0000-4000-8000-000000000000`;
+        const parsed = parseCursor(cursor);
+        if (parsed) expect(await accepts(parsed.at, 'timestamptz')).toBe(true);
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -58,6 +58,13 @@ export function uuidParam(value: Raw): string | undefined {
 const TIMESTAMPTZ = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?([+-])(\d{2})(?::(\d{2})(?::(\d{2}))?)?$/;
 
 /**
+ * A Date PostgreSQL takes as drivers send it (ISO text, in UTC): years 1 to 9999. JavaScript's Date
+ * also holds year 0 and beyond 9999, which PostgreSQL's input refuses ("date/time field value out of
+ * range": a 500 where the value came from a URL or a form).
+ */
+export const isPgDate = (date: Date) => !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999;
+
+/**
  * True when the string is a timestamptz PostgreSQL accepts and this app could have written: the
  * calendar is checked as PostgreSQL checks it (no 30 February, hour < 24, offset within ±15:59:59).
  */

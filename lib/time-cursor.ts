@@ -2,6 +2,7 @@
 // The time keeps PostgreSQL's microseconds: a JS Date keeps milliseconds and would skip rows.
 import { sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { isPgDate } from '@/lib/search-params';
 
 /** A timestamptz column as a cursor writes it: UTC, to the microsecond. */
 export const cursorTime = (column: AnyPgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -17,7 +18,7 @@ export function parseCursor(value: string): { at: string; id: string } | null {
   const [, seconds, micros, id] = match;
   const date = new Date(`${seconds}Z`);
   // Round trip, so 2024-02-30 or 25:00 (which Date would roll over) are refused.
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== seconds) return null;
+  if (!isPgDate(date) || date.toISOString().slice(0, 19) !== seconds) return null;
   return { at: `${seconds}.${micros}Z`, id: id! };
 }
 

@@ -100,6 +100,15 @@ describe('portal server actions refuse callers without the right', () => {
     expect((await db.select().from(users).where(eq(users.id, target.id)))[0]).toMatchObject({ status: 'locked', firstName: target.firstName });
   });
 
+  it('a list read in year 0000 (a forged readAt) is refused as unrecognised, not a database error', async () => {
+    session.user = manager;
+    for (const readAt of ['0000-01-01T00:00:00Z', '0000-06-01T00:00:00.000+00:00'])
+      expect(await bulkUsersAction(idle, form({ scope: 'matching', kind: 'unlock', readAt }))).toEqual({
+        status: 'error',
+        message: 'The list you chose from is not recognised: reload the page and try again.',
+      });
+  });
+
   it('an Account Manager cannot change an Administrator, nor reach settings', async () => {
     session.user = manager;
     const [admin] = await db.select().from(users).where(eq(users.id, adminId));

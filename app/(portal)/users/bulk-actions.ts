@@ -10,6 +10,7 @@ import { bulkJobHeading } from '@/components/users/bulk-wording';
 import { bulkOperationSchema, describeBulkResult, MAX_SELECTION, runBulk } from '@/lib/users/bulk';
 import { cancelBulkJob, drainBulkJobs, isRunning, startBulkJob, waitForBulkJob } from '@/lib/users/bulk-jobs';
 import { listParamsSchema } from '@/lib/users/list';
+import { isPgDate } from '@/lib/search-params';
 
 const fail = (message: string): never => {
   throw new AppError('forbidden', message);
@@ -93,7 +94,8 @@ export const bulkUsersAction = batchedAction('users.read', bulkFormSchema, async
   const filter = readFilters({ q: input.q, status: input.status, role: input.role, env: input.env, tag: input.tag, idle: input.idle });
   const readAt = input.readAt === undefined ? undefined : z.iso.datetime({ offset: true }).safeParse(input.readAt);
   // Never dropped: without it the action would reach users the manager was not shown.
-  if (readAt && !readAt.success) throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
+  if (readAt && (!readAt.success || !isPgDate(new Date(readAt.data))))
+    throw new AppError('invalid', 'The list you chose from is not recognised: reload the page and try again.');
   // In the background, batch by batch (lib/users/bulk-jobs.ts): 30,000 users take minutes.
   const job = await startBulkJob(db, principal, environment.id, filter, readAt ? new Date(readAt.data) : new Date(), op, meta);
   if (!job) return { message: describeBulkResult(op, { done: 0, skipped: 0, problems: [] }), revalidate: '/users' };

@@ -194,6 +194,22 @@ describe('Unlock of an expired password', () => {
   });
 });
 
+describe('what changed since the form was opened (loadConflict)', () => {
+  it('a forged time PostgreSQL cannot read (year 0000) answers nothing instead of an error', async () => {
+    await signInAs(adminId);
+    const user = await person();
+    expect(await actions.loadConflict(user.id, '0000-06-01')).toBeNull();
+    expect(await actions.loadConflict(user.id, new Date(0).toISOString())).toMatchObject({ version: user.version });
+  });
+
+  it('is not read by someone held to a password change, as the page is not', async () => {
+    await signInAs(adminId);
+    const user = await person();
+    session.user = { ...session.user!, requirePasswordChange: true };
+    expect(await actions.loadConflict(user.id, new Date(0).toISOString())).toBeNull();
+  });
+});
+
 describe('the last Administrator', () => {
   it('is refused on the Role field as what it is, not as "someone else changed this user"', async () => {
     // Only one active Administrator left: the org's own. Another Administrator tries to demote them.

@@ -13,6 +13,7 @@ import { canSeeEnvironment, principalOf } from '@/lib/auth/principal';
 import { resendInvitation, resetUser, unlockUser } from '@/lib/users/access';
 import { fromUserForm } from '@/lib/users/form';
 import { banSchema, banUser, updateUser, userUpdateSchema, validateUser } from '@/lib/users/update';
+import { isPgDate } from '@/lib/search-params';
 
 // A hidden field of every form here: missing or garbled, the page it came from is broken.
 const target = z.object({ userId: z.uuid('This page is out of date: reload it and try again.') });
@@ -73,9 +74,10 @@ export type Conflict = {
  */
 export async function loadConflict(userId: unknown, seenAt: unknown): Promise<Conflict | null> {
   const viewer = await getCurrentUser();
-  if (!viewer || !hasPermission(viewer, 'users.read') || typeof userId !== 'string' || typeof seenAt !== 'string') return null;
+  // Read as the user's page is: not before a password change the viewer is held to.
+  if (!viewer || !hasPermission(viewer, 'users.read') || viewer.requirePasswordChange || typeof userId !== 'string' || typeof seenAt !== 'string') return null;
   const since = new Date(seenAt);
-  if (!z.uuid().safeParse(userId).success || Number.isNaN(since.getTime())) return null;
+  if (!z.uuid().safeParse(userId).success || !isPgDate(since)) return null;
   try {
     const principal = principalOf(viewer);
     const user = await findVisibleUser(db, principal, userId);
