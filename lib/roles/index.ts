@@ -329,6 +329,8 @@ export async function deleteRole(tx: Tx, principal: Principal, roleId: string, m
 
 export const MOVE_BATCH = 500;
 
+export const OWN_ROLE = 'You cannot change your own role: ask an Administrator.';
+
 /**
  * Moves every holder of one role to another, MOVE_BATCH users per statement, each audited as a role
  * change, their sessions ended; refused when it would leave no active Administrator.
@@ -346,6 +348,10 @@ export async function moveRoleUsers(tx: Tx, principal: Principal, fromRoleId: st
       toRoleId: ['Choose a role with all environments.'],
     });
   await assertHoldersWithin(tx, principal, from);
+  // Nobody changes their own role (updateUser refuses it one by one): moving the role they hold would.
+  const self = principal.actsAs ?? (principal.actor.type === 'user' ? principal.actor.id : undefined);
+  if (self && (await rows(tx, sql`select 1 from users where id = ${self} and role_id = ${from.id}`)).length > 0)
+    throw new AppError('forbidden', `You hold ${from.name} yourself, and you cannot change your own role: ask an Administrator.`, { toRoleId: [OWN_ROLE] });
   // The new role's required fields, as a role change one by one asks for them: holders without a value
   // for one of them would hold the role without it.
   if (to.requiredFields.length > 0) {

@@ -8,7 +8,7 @@ import { PERMISSIONS } from '@/lib/auth/permissions';
 import type { Principal } from '@/lib/auth/principal';
 import { inviteUser } from '@/lib/users/create';
 import { LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
-import { createRole, deleteRole, matchesPattern, moveRoleUsers, profileProblems, roleFormSchema, roleInputSchema, roleVersion, STALE_ROLE, updateRole } from '.';
+import { createRole, deleteRole, matchesPattern, moveRoleUsers, OWN_ROLE, profileProblems, roleFormSchema, roleInputSchema, roleVersion, STALE_ROLE, updateRole } from '.';
 
 let db: Db;
 let environmentId: string;
@@ -201,6 +201,19 @@ describe('roles', () => {
     expect((await db.select().from(users).where(eq(users.roleId, from.id))).length).toBe(2);
     await db.update(users).set({ profile: { commission: 'N-2' } }).where(eq(users.id, b!.id));
     expect((await db.transaction((tx) => moveRoleUsers(tx, admin, from.id, to.id))).moved).toBe(2);
+  });
+
+  it('nobody moves the users of the role they hold themselves (it would change their own role), and nothing moves', async () => {
+    const lead = await db.transaction((tx) => createRole(tx, admin, input({ name: 'Team lead', permissions: ['users.read', 'users.write', 'roles.manage'], allEnvironments: true })));
+    const [me, peer] = await Promise.all(['lead-me@example.test', 'lead-peer@example.test'].map((email) => insertUser(db, { email })));
+    await db.update(users).set({ roleId: lead.id }).where(sql`${users.id} in (${me!.id}, ${peer!.id})`);
+    const asMe: Principal = { actor: { type: 'user', id: me!.id, label: me!.email }, permissions: ['users.read', 'users.write', 'roles.manage'], allEnvironments: true, environmentIds: [] };
+    const userRoleIdNow = (await db.transaction((tx) => createRole(tx, admin, input({ name: 'Former leads', permissions: ['users.read'], allEnvironments: true })))).id;
+    await expect(db.transaction((tx) => moveRoleUsers(tx, asMe, lead.id, userRoleIdNow))).rejects.toMatchObject({ code: 'forbidden', fieldErrors: { toRoleId: [OWN_ROLE] } });
+    // Nor through a key acting as them.
+    const asTheirKey: Principal = { ...asMe, actor: { type: 'api_user', id: '00000000-0000-4000-8000-00000000000a', label: 'lead-key' }, actsAs: me!.id };
+    await expect(db.transaction((tx) => moveRoleUsers(tx, asTheirKey, lead.id, userRoleIdNow))).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await db.select().from(users).where(eq(users.roleId, lead.id))).toHaveLength(2);
   });
 
   it('moving the last Administrators off their role is refused and changes nothing', async () => {

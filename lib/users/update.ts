@@ -11,14 +11,14 @@ import { AppError, fieldError, StaleEditError, type FieldErrors } from '@/lib/er
 import { oneLine, requiredTextSchema, wholeNumberSchema } from '@/lib/validation';
 import { cancelMailToOldAddress, enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { emailChangedMail } from '@/lib/mail/templates';
-import { profileProblems, profileValue } from '@/lib/roles';
+import { OWN_ROLE, profileProblems, profileValue } from '@/lib/roles';
 import { sendInvitation, sendResetLink } from './access';
 import { assertActiveAdministratorRemains, isActiveAdministrator, LAST_ADMINISTRATOR } from './admin-guard';
 import { checkGrant, EMAIL_TAKEN, emailInUse, mapEmailTaken, newUserSchema, profileSchema } from './create';
 import { findChangeableUser, targetOf } from './scope';
 
 export const STALE_EDIT = 'Someone else changed this user after you opened it. Reload the page to see their changes, then try again.';
-export const OWN_ROLE = 'You cannot change your own role: ask an Administrator.';
+export { OWN_ROLE } from '@/lib/roles';
 export const OWN_ENVIRONMENT = 'You cannot take yourself out of an environment: you would no longer manage its users. Ask an Administrator.';
 
 /** The version a form carries in a hidden field: missing or garbled, the page it came from is out of date. */
