@@ -47,8 +47,13 @@ test.describe('Roles', () => {
     await page.getByLabel('Field 1 format hint (optional)').fill('E and 4 digits, like E1234');
     await page.getByRole('button', { name: 'Create role' }).click();
     await expect(page).toHaveURL(/\/settings\/roles\?saved=/);
+    await expect(page.getByText(`The ${roleName} role was created.`)).toBeVisible();
     const row = page.getByRole('row').filter({ hasText: roleName });
     await expect(row).toContainText('See users');
+    // The banner names only a role that exists: a URL written by someone else says nothing.
+    await page.goto('/settings/roles?saved=Refund%20pending%3A%20call%20%2B1%20555%200100');
+    await expect(page.getByRole('heading', { name: 'Roles', level: 1 })).toBeVisible();
+    await expect(page.getByText(/Refund pending/)).toHaveCount(0);
 
     // Add: the role's field is required, and must match its pattern.
     await page.goto('/users/new');

@@ -18,6 +18,7 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
   const user = await requirePermission('roles.manage');
   const [roles, { saved }] = await Promise.all([listRolesWithCounts(db), searchParams]);
   const principal = principalOf(user);
+  const createdRole = typeof saved === 'string' ? roles.find((r) => r.name === saved) : undefined;
   return (
     <>
       <PageHeader
@@ -29,7 +30,8 @@ export default async function RolesPage({ searchParams }: { searchParams: Promis
           </Button>
         }
       />
-      {saved && <Alert tone="success" className="mb-4">The {saved} role was created.</Alert>}
+      {/* Only a role that exists: the URL is anyone's to write, and the banner must not say what they like. */}
+      {createdRole && <Alert tone="success" className="mb-4">The {createdRole.name} role was created.</Alert>}
       {/* Below 640 px each row is a stacked card: nothing scrolls sideways. Wider, a table too wide for its box
           scrolls inside it; `relative` keeps its screen-reader-only texts (positioned absolutely) in there too,
           or they would widen the page. */}
