@@ -1,8 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { environments, roles, soapSessions, users } from '@/db/schema';
+import { auditEvents, environments, roles, soapSessions, users } from '@/db/schema';
 import { insertUser, setUpOrganization, TEST_PASSWORD, testDb } from '@/db/testing';
 import { hashPassword } from '@/lib/auth/password';
 import { handleUsersRequest, USERS_NS } from './users-service';
@@ -85,6 +85,18 @@ describe('AuthenticateUser', () => {
     }
     const [after] = await db.select().from(users).where(eq(users.id, user.id));
     expect(after!.failedAttempts).toBe(1);
+  });
+
+  it('refuses a missing or empty Password by name, and counts nothing against the account', async () => {
+    const user = await insertUser(db, { email: 'no-pass-given@example.test', passwordHash, environmentId });
+    for (const inner of [`<AuthenticateUserRequest UserName="${user.email}" />`, `<AuthenticateUserRequest UserName="${user.email}" Password="" />`]) {
+      const { result, exceptions } = await call('AuthenticateUser', inner);
+      expect(result.Success).toBe('false');
+      expect(exceptions).toEqual([{ severity: 'Error', message: 'Password is required.' }]);
+    }
+    const [after] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(after!.failedAttempts).toBe(0);
+    expect(await db.select().from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'auth.sign_in_failed')))).toHaveLength(0);
   });
 
   it('refuses a user who must choose a new password first', async () => {

@@ -186,7 +186,7 @@ class Fields {
     return tags;
   }
 
-  private fail(name: string, message: string): undefined {
+  fail(name: string, message: string): undefined {
     (this.errors[name] ??= []).push(message);
     return undefined;
   }
@@ -316,10 +316,14 @@ async function userIdByName(tx: Tx, principal: Principal, environmentId: string,
 async function authenticate(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
   const userName = fields.required('UserName');
   const password = fields.text('Password') ?? '';
+  // Refused as /login refuses it, before the attempt is counted against the account (and its IP).
+  if (password === '') fields.fail('Password', 'is required.');
   fields.check();
   const urls = { ExpiredPasswordUrl: portalUrl('/forgot-password'), ChangePasswordUrl: portalUrl('/change-password') };
-  // An integration signs in as its API user, with the key as the password.
-  if (parseCredential(password)?.kind === 'key') return authenticateApiUser(db, userName, password, meta);
+  // An integration signs in as its API user, with the key as the password (a key pasted with a stray
+  // space or line break is still the key, never tried as that name's portal password).
+  const key = password.trim();
+  if (parseCredential(key)?.kind === 'key') return authenticateApiUser(db, userName, key, meta);
   const outcome = await signIn(db, userName, password, meta);
   if (!outcome.ok) return result('AuthenticateUser', [error(SIGN_IN_MESSAGES[outcome.reason])], urls);
 
