@@ -5,7 +5,7 @@ import type { Db } from '@/db/client';
 import { outboxMessages } from '@/db/schema';
 import { testDb } from '@/db/testing';
 import { rows } from '@/lib/db-rows';
-import { backoffMs, claimDue, deliverDue, isPermanentFailure, MAX_ATTEMPTS, messageIdFor, smtpTransport } from './deliver';
+import { backoffMs, claimDue, deliverDue, isPermanentFailure, isServerUnavailable, MAX_ATTEMPTS, messageIdFor, smtpTransport, UNAVAILABLE_PAUSE_MS, UNAVAILABLE_RETRY_MS } from './deliver';
 import { enqueueMail } from './outbox';
 import { refusal, startSink, type SinkOptions } from './sink';
 import { invitationMail, lockedMail, resetMail } from './templates';
@@ -145,12 +145,33 @@ describe('delivery', () => {
     expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(0);
   });
 
-  it('retries a network failure', async () => {
+  it('keeps a message the server could not be reached for, its attempt not counted: an outage longer than the backoff fails nothing', async () => {
     await reset('nowhere@example.test');
+    // Already at its last attempt: counted, this would fail it for good.
+    await db.update(outboxMessages).set({ attempts: MAX_ATTEMPTS - 1 }).where(sql`true`);
     const closed = smtpTransport('smtp://127.0.0.1:1', 'no-reply@acme.test');
-    expect(await deliverDue(db, closed, { domain: DOMAIN })).toBe(0);
+    const outcomes: string[] = [];
+    const started = Date.now();
+    expect(await deliverDue(db, closed, { domain: DOMAIN, onOutcome: (outcome) => outcomes.push(outcome) })).toBe(0);
     closed.close();
-    expect(await rowFor('nowhere@example.test')).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(outcomes).toEqual(['deferred']);
+    // deliverDue returns during the pause that follows (no claims meanwhile), not after it.
+    expect(Date.now() - started).toBeLessThan(UNAVAILABLE_PAUSE_MS);
+    const row = await rowFor('nowhere@example.test');
+    expect(row).toMatchObject({ status: 'pending', attempts: MAX_ATTEMPTS - 1 });
+    expect(row.lastError).toBeTruthy();
+    const [wait] = await rows<{ seconds: number }>(db, sql`select extract(epoch from next_attempt_at - now())::float8 as seconds from outbox_messages where to_address = 'nowhere@example.test'`);
+    expect(Number(wait!.seconds)).toBeGreaterThan(UNAVAILABLE_RETRY_MS / 1000 - 5);
+    // The server back: it goes out.
+    await db.update(outboxMessages).set({ nextAttemptAt: sql`now()` }).where(sql`true`);
+    expect(await deliverDue(db, transport, { domain: DOMAIN })).toBe(1);
+  });
+
+  it('tells the server being away from the message failing: only a connection or sign-in that never happened waits uncounted', () => {
+    const smtp = (code: string, responseCode?: number) => Object.assign(new Error('x'), { code, responseCode });
+    expect([smtp('ECONNECTION'), smtp('EDNS'), smtp('EAUTH', 535)].map(isServerUnavailable)).toEqual([true, true, true]);
+    // Lost or stalled mid-message, or refused for this message: counted, so no message is tried for ever.
+    expect([smtp('ETIMEDOUT'), smtp('ESOCKET'), smtp('EENVELOPE', 451), smtp('EMESSAGE', 552), new Error('x'), null].map(isServerUnavailable)).toEqual([false, false, false, false, false, false]);
   });
 
   it('fails a permanent refusal (5xx) at once, keeping the error', async () => {

@@ -124,6 +124,22 @@ export function isPermanentFailure(error: unknown): boolean {
   return typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE');
 }
 
+/**
+ * The mail server itself cannot be reached or will not let us in (no connection, its name does not
+ * resolve, AUTH refused) before anything of the message was sent: nothing about the message, which is
+ * kept without counting the attempt. Counted, an outage of two hours would fail every message queued
+ * (eight attempts, 1+2+...+60 minutes apart). A connection lost or stalled mid-message is counted as
+ * before: the message itself may be what the server chokes on, and must not be tried for ever.
+ */
+export function isServerUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'ECONNECTION' || code === 'EDNS' || code === 'EAUTH';
+}
+
+/** After the server could not be reached: how long the loop waits before claiming more, and when the message is due again. */
+export const UNAVAILABLE_PAUSE_MS = 30_000;
+export const UNAVAILABLE_RETRY_MS = 60_000;
+
 const errorText = (error: unknown) => String(error instanceof Error ? error.message : error).slice(0, 1000);
 // One line for the log: a driver error's cause says more than the failed query's text.
 const logText = (error: unknown) => {
@@ -134,7 +150,8 @@ const logText = (error: unknown) => {
 // The claim a mark belongs to: a row re-claimed after the lease ended has a higher attempt count.
 const ours = (m: ClaimedMessage) => and(eq(outboxMessages.id, m.id), eq(outboxMessages.attempts, m.attempts), eq(outboxMessages.status, 'sending'));
 
-export type Outcome = 'sent' | 'retry' | 'failed';
+/** `deferred`: the server could not be reached; the message waits, its attempt not counted. */
+export type Outcome = 'sent' | 'retry' | 'failed' | 'deferred';
 
 /** Extends the leases of claims still in flight (only those still ours: `sending` at the same attempt). */
 export async function renewLeases(q: Queryable, claims: readonly ClaimedMessage[], leaseMs = LEASE_MS): Promise<void> {
@@ -160,12 +177,15 @@ async function withRetry(write: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function markFailure(db: Db, m: ClaimedMessage, outcome: 'retry' | 'failed', error: unknown): Promise<void> {
+async function markFailure(db: Db, m: ClaimedMessage, outcome: 'retry' | 'failed' | 'deferred', error: unknown): Promise<void> {
+  // Due by the database's clock, as claims read it: an app clock behind it would retry at once.
+  const dueIn = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000}::double precision)`;
   const values =
     outcome === 'failed'
       ? { status: 'failed' as const, nextAttemptAt: null, lastError: errorText(error), claimedBy: null }
-      : // Due by the database's clock, as claims read it: an app clock behind it would retry at once.
-        { status: 'pending' as const, nextAttemptAt: sql`now() + make_interval(secs => ${backoffMs(m.attempts) / 1000}::double precision)`, lastError: errorText(error), claimedBy: null };
+      : outcome === 'deferred'
+        ? { status: 'pending' as const, attempts: sql`${outboxMessages.attempts} - 1`, nextAttemptAt: dueIn(UNAVAILABLE_RETRY_MS), lastError: errorText(error), claimedBy: null }
+        : { status: 'pending' as const, nextAttemptAt: dueIn(backoffMs(m.attempts)), lastError: errorText(error), claimedBy: null };
   await withRetry(() => db.update(outboxMessages).set(values).where(ours(m)));
 }
 
@@ -227,7 +247,7 @@ export async function sendClaimed(db: Db, transport: Transporter, m: ClaimedMess
   try {
     await transport.sendMail({ to: m.toAddress, subject: m.subject, text: m.text, html: m.html, messageId: messageIdFor(m.id, domain) });
   } catch (error) {
-    const outcome = isPermanentFailure(error) || m.attempts >= MAX_ATTEMPTS ? 'failed' : 'retry';
+    const outcome = isPermanentFailure(error) ? 'failed' : isServerUnavailable(error) ? 'deferred' : m.attempts >= MAX_ATTEMPTS ? 'failed' : 'retry';
     await markFailure(db, m, outcome, error);
     return outcome;
   }
@@ -283,7 +303,16 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
       wake = done;
     });
 
+  // Set when the server could not be reached: no claims until then (each would be one more failed
+  // connection, thousands of them in a backlog), the claims in flight finishing meanwhile.
+  let pausedUntil = 0;
   while (!signal?.aborted) {
+    const pause = pausedUntil - Date.now();
+    if (pause > 0) {
+      if (untilEmpty && inFlight === 0) break;
+      await waitForWake(pause);
+      continue;
+    }
     if (inFlight > window / 2) {
       await waitForWake(idleMs);
       continue;
@@ -299,7 +328,8 @@ export async function runDelivery(db: Db, transport: Transporter, options: Deliv
       held.set(m.id, { m, since: Date.now() });
       void sendClaimed(db, transport, m, domain, markSent)
         .then((outcome) => {
-          totals[outcome === 'sent' ? 'sent' : outcome === 'retry' ? 'retried' : 'failed']++;
+          if (outcome === 'deferred') pausedUntil = Date.now() + UNAVAILABLE_PAUSE_MS;
+          totals[outcome === 'sent' ? 'sent' : outcome === 'failed' ? 'failed' : 'retried']++;
           options.onOutcome?.(outcome, m);
         })
         .catch((error) => console.error(`Mail delivery: recording the result of ${m.id} failed (it is sent again after its lease): ${logText(error)}`))
