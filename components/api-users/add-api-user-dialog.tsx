@@ -48,7 +48,7 @@ export function AddApiUserDialog({ environments, currentEnvironmentId }: { envir
         <Dialog.Content
           onEscapeKeyDown={(e) => showingKey && e.preventDefault()}
           onInteractOutside={(e) => showingKey && e.preventDefault()}
-          className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(36rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl focus:outline-none"
+          className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100dvh-2rem)] w-[min(36rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl focus:outline-none"
         >
           <AddApiUserForm
             key={round}
@@ -92,7 +92,8 @@ function AddApiUserForm({ environments, currentEnvironmentId, onKey, onDone }: {
   useEffect(() => {
     if (state.status !== 'error') return;
     const first = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
-    (first ?? formRef.current?.querySelector<HTMLElement>('[role="alert"]'))?.focus();
+    // The first field in error, else the message itself (a span that takes focus; the alert box does not).
+    (first ?? formRef.current?.querySelector<HTMLElement>('[data-form-error]'))?.focus();
   }, [state]);
 
   useEffect(() => {
@@ -114,8 +115,11 @@ function AddApiUserForm({ environments, currentEnvironmentId, onKey, onDone }: {
       <Dialog.Description className="text-sm text-slate-600">A key for one integration. It is shown once, when you save.</Dialog.Description>
       <div aria-live="polite" className="empty:sr-only">
         {state.status === 'error' && (
-          <Alert tone="error">
-            <span tabIndex={-1}>{state.message}</span>
+          // announce={false}: the live region around it reads it (role="alert" too would read it twice).
+          <Alert tone="error" announce={false}>
+            <span tabIndex={-1} data-form-error>
+              {state.message}
+            </span>
           </Alert>
         )}
       </div>

@@ -57,11 +57,11 @@ export function ApiUsersTable({ rows, canManage, showAll }: { rows: ApiUserRow[]
     canManage && (
       <div className="flex gap-2">
         {row.status !== 'revoked' && row.status !== 'expired' && (
-          <Button size="sm" variant="secondary" disabled={pending} onClick={() => setConfirm({ kind: 'revoke', row })} aria-label={`Revoke ${row.username}`}>
+          <Button size="sm" variant="secondary" aria-disabled={pending || undefined} onClick={() => !pending && setConfirm({ kind: 'revoke', row })} aria-label={`Revoke ${row.username}`}>
             Revoke
           </Button>
         )}
-        <Button size="sm" variant="secondary" disabled={pending} onClick={() => setConfirm({ kind: 'delete', row })} aria-label={`Delete ${row.username}`}>
+        <Button size="sm" variant="secondary" aria-disabled={pending || undefined} onClick={() => !pending && setConfirm({ kind: 'delete', row })} aria-label={`Delete ${row.username}`}>
           Delete
         </Button>
       </div>

@@ -63,7 +63,7 @@ export function ImportProgress({ jobId, initial, cancel }: { jobId: string; init
       <form {...formProps}>
         <input type="hidden" name="jobId" value={jobId} />
         <FormStatus state={state} />
-        <SubmitButton variant="secondary" size="sm" pending={pending} pendingText="Cancelling…" disabled={progress.cancelRequested}>
+        <SubmitButton variant="secondary" size="sm" pending={pending || progress.cancelRequested} pendingText="Cancelling…">
           Cancel import
         </SubmitButton>
       </form>

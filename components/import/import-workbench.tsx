@@ -159,7 +159,8 @@ export function ImportWorkbench({
               </p>
             )}
           </div>
-          <Button type="button" onClick={validateGrid} disabled={busy}>
+          {/* aria-disabled, never disabled, while it runs: a disabled button drops focus to the page body. */}
+          <Button type="button" onClick={busy ? undefined : validateGrid} aria-disabled={busy || undefined}>
             Check rows
           </Button>
         </div>

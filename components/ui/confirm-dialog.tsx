@@ -65,7 +65,7 @@ export function ConfirmDialog({
             if (spot.opener.isConnected) spot.opener.focus();
             keepFocusNear(spot);
           }}
-          className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100vh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-5 shadow-xl [overflow-wrap:anywhere] focus:outline-none sm:p-6">
+          className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100dvh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-5 shadow-xl [overflow-wrap:anywhere] focus:outline-none sm:p-6">
           <Dialog.Title className="text-base font-semibold text-slate-900">{title}</Dialog.Title>
           <Dialog.Description asChild>
             <div className="mt-2 text-sm text-slate-700">{description}</div>
@@ -76,7 +76,8 @@ export function ConfirmDialog({
             <Dialog.Close asChild>
               <Button variant="secondary">{pending ? 'Close' : 'Cancel'}</Button>
             </Dialog.Close>
-            <Button ref={confirmRef} variant={tone} onClick={onConfirm} disabled={pending}>
+            {/* aria-disabled, never disabled, while it runs: a disabled button drops focus out of the dialog, to the page body. */}
+            <Button ref={confirmRef} variant={tone} onClick={pending ? undefined : onConfirm} aria-disabled={pending || undefined} className={pending ? 'cursor-progress' : undefined}>
               {confirmLabel}
             </Button>
           </div>

@@ -13,7 +13,17 @@ export const DropdownMenuTrigger = Menu.Trigger;
 export function DropdownMenuContent({ className, children, ...props }: ComponentProps<typeof Menu.Content>) {
   return (
     <Menu.Portal>
-      <Menu.Content sideOffset={6} align="end" className={cn('z-50 min-w-48 rounded-md bg-white p-1 text-sm shadow-lg ring-1 ring-slate-200', className)} {...props}>
+      {/* Never taller or wider than the screen (many environments; a long name on a phone): it scrolls instead. */}
+      <Menu.Content
+        sideOffset={6}
+        align="end"
+        collisionPadding={8}
+        className={cn(
+          'z-50 max-h-[var(--radix-dropdown-menu-content-available-height)] max-w-[calc(100vw-1rem)] min-w-48 overflow-y-auto rounded-md bg-white p-1 text-sm shadow-lg ring-1 ring-slate-200 [overflow-wrap:anywhere]',
+          className,
+        )}
+        {...props}
+      >
         {children}
       </Menu.Content>
     </Menu.Portal>
@@ -25,7 +35,9 @@ export function DropdownMenuItem({ className, danger, icon, children, asChild, .
     <Menu.Item
       className={cn(
         'flex min-h-8 cursor-pointer items-center gap-2 rounded px-2.5 py-1.5 outline-none select-none data-[disabled]:cursor-not-allowed data-[disabled]:opacity-50',
-        danger ? 'text-red-700 data-[highlighted]:bg-red-50' : 'text-slate-800 data-[highlighted]:bg-slate-100',
+        // The item Enter would choose is outlined, not only tinted (a tint alone is about 1.1:1 on white).
+        'data-[highlighted]:outline-solid data-[highlighted]:outline-2 data-[highlighted]:-outline-offset-2 data-[highlighted]:outline-indigo-600',
+        danger ? 'text-red-700 data-[highlighted]:bg-red-50 data-[highlighted]:outline-red-700' : 'text-slate-800 data-[highlighted]:bg-slate-100',
         className,
       )}
       asChild={asChild}
@@ -54,7 +66,7 @@ export const DropdownMenuRadioGroup = Menu.RadioGroup;
 
 export function DropdownMenuRadioItem({ className, children, ...props }: ComponentProps<typeof Menu.RadioItem>) {
   return (
-    <Menu.RadioItem className={cn('flex min-h-8 cursor-pointer items-center gap-2 rounded py-1.5 pr-2.5 pl-7 text-slate-800 outline-none select-none data-[highlighted]:bg-slate-100 relative', className)} {...props}>
+    <Menu.RadioItem className={cn('relative flex min-h-8 cursor-pointer items-center gap-2 rounded py-1.5 pr-2.5 pl-7 text-slate-800 outline-none select-none data-[highlighted]:bg-slate-100 data-[highlighted]:outline-solid data-[highlighted]:outline-2 data-[highlighted]:-outline-offset-2 data-[highlighted]:outline-indigo-600', className)} {...props}>
       <Menu.ItemIndicator className="absolute left-2 flex items-center">
         <Check aria-hidden className="size-4 text-indigo-600" />
       </Menu.ItemIndicator>

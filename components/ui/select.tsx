@@ -63,7 +63,7 @@ export function Select({
         >
           <RadixSelect.Viewport>
             {options.map((o) => (
-              <RadixSelect.Item key={o.value} value={o.value} className="relative flex min-h-8 cursor-pointer items-center rounded py-1.5 pr-2.5 pl-7 text-slate-800 outline-none select-none data-[highlighted]:bg-slate-100">
+              <RadixSelect.Item key={o.value} value={o.value} className="relative flex min-h-8 cursor-pointer items-center rounded py-1.5 pr-2.5 pl-7 text-slate-800 outline-none select-none data-[highlighted]:bg-slate-100 data-[highlighted]:outline-solid data-[highlighted]:outline-2 data-[highlighted]:-outline-offset-2 data-[highlighted]:outline-indigo-600">
                 <RadixSelect.ItemIndicator className="absolute left-2">
                   <Check aria-hidden className="size-4 text-indigo-600" />
                 </RadixSelect.ItemIndicator>

@@ -22,8 +22,19 @@ export function LinkTabs({ label, items, current }: { label: string; items: read
                 )}
               >
                 {tab.label}
+                {/* "~1,204" reads as "tilde": an estimate is said as one. */}
                 {tab.count !== undefined && (
-                  <span className={cn('rounded-full px-1.5 py-0.5 text-xs tabular-nums', active ? 'bg-indigo-50 text-indigo-700' : 'bg-slate-100 text-slate-600')}>{tab.count}</span>
+                  <span className={cn('rounded-full px-1.5 py-0.5 text-xs tabular-nums', active ? 'bg-indigo-50 text-indigo-700' : 'bg-slate-100 text-slate-600')}>
+                    {tab.count.startsWith('~') ? (
+                      <>
+                        <span aria-hidden>~</span>
+                        <span className="sr-only">about </span>
+                        {tab.count.slice(1)}
+                      </>
+                    ) : (
+                      tab.count
+                    )}
+                  </span>
                 )}
               </Link>
             </li>

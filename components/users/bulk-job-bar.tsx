@@ -95,7 +95,7 @@ function BulkJobBar({ initial, onEnd }: { initial: BulkJobProgress; onEnd: (id: 
         <form {...formProps}>
           <input type="hidden" name="jobId" value={job.id} />
           <FormStatus state={state} />
-          <SubmitButton variant="secondary" size="sm" pending={pending} pendingText="Cancelling…" disabled={job.cancelRequested}>
+          <SubmitButton variant="secondary" size="sm" pending={pending || job.cancelRequested} pendingText="Cancelling…">
             Cancel
           </SubmitButton>
         </form>

@@ -65,7 +65,8 @@ export function LoginForm({
         <Link href="/forgot-password" className="text-sm font-medium text-indigo-700 hover:underline">
           Forgot password?
         </Link>
-        <Button type="submit" disabled={pending}>
+        {/* aria-disabled, never disabled, while it runs: a disabled button drops focus to the page body. */}
+        <Button type="submit" aria-disabled={pending || undefined} onClick={(e) => pending && e.preventDefault()}>
           {pending ? 'Signing in…' : 'Sign in'}
         </Button>
       </div>

@@ -19,7 +19,7 @@ export default async function ProfilePage() {
         <h2 id="account-heading" className="text-base font-semibold">
           Account
         </h2>
-        <dl className="mt-4 grid gap-4 text-sm sm:grid-cols-2">
+        <dl className="mt-4 grid gap-4 text-sm sm:grid-cols-2 [overflow-wrap:anywhere]">
           <div>
             <dt className="text-slate-600">Name</dt>
             <dd className="font-medium">{user.firstName} {user.lastName}</dd>

@@ -87,7 +87,7 @@ export function EnvironmentActions({ env }: { env: Row }) {
   const renameErrors = state.status === 'error' ? state.fieldErrors?.name : undefined;
   return (
     <div className="flex flex-wrap items-center gap-1 sm:justify-end">
-      <Button variant="ghost" size="sm" disabled={pending} onClick={() => { setState(idle); setName(env.name); setDialog('rename'); }} aria-label={`Rename ${env.name}`}>
+      <Button variant="ghost" size="sm" aria-disabled={pending || undefined} onClick={() => { if (pending) return; setState(idle); setName(env.name); setDialog('rename'); }} aria-label={`Rename ${env.name}`}>
         Rename
       </Button>
       {/* One button that turns from Restore into Archive and back, so focus stays on it; aria-disabled
@@ -109,7 +109,7 @@ export function EnvironmentActions({ env }: { env: Row }) {
         {env.archived ? 'Restore' : 'Archive'}
       </Button>
       {env.deletable && (
-        <Button variant="ghost" size="sm" disabled={pending} onClick={() => { setState(idle); setDialog('delete'); }} aria-label={`Delete ${env.name}`}>
+        <Button variant="ghost" size="sm" aria-disabled={pending || undefined} onClick={() => { if (pending) return; setState(idle); setDialog('delete'); }} aria-label={`Delete ${env.name}`}>
           Delete
         </Button>
       )}

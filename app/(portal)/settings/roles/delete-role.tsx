@@ -71,8 +71,8 @@ export function DeleteRole({ role, others }: { role: { id: string; name: string;
                 ))}
               </select>
               <p className="text-xs text-slate-600">Each user&apos;s role change is audited and they are signed out. Done in batches.</p>
-              <Button variant="secondary" disabled={pending} onClick={() =>
-                  run(moveRoleUsersAction, { roleId: role.id, toRoleId: target.current?.value ?? '' }, (result) => {
+              <Button variant="secondary" aria-disabled={pending || undefined} onClick={() =>
+                  !pending && run(moveRoleUsersAction, { roleId: role.id, toRoleId: target.current?.value ?? '' }, (result) => {
                     // This section goes with the users it moved: on to the next step.
                     if (result.status === 'success') confirm.current?.focus();
                   })
