@@ -145,6 +145,9 @@ describe('portal server actions refuse callers without the right', () => {
     const [adminRow] = await db.select().from(users).where(eq(users.id, adminId));
     session.user = { ...sessionFor(adminRow!, 'Administrator', []), permissions: [...PERMISSIONS], allEnvironments: true };
     expect(await setRetentionAction(idle, form({ retentionDays: '400' }))).toMatchObject({ status: 'success' });
+    // Not so short that one session could empty the log of its own recent doings.
+    for (const short of ['1', '29'])
+      expect(await setRetentionAction(idle, form({ retentionDays: short }))).toMatchObject({ status: 'error', fieldErrors: { retentionDays: ['Keep events for at least 30 days (or 0, to keep every event forever).'] } });
     for (const garbage of ['', '  ', '0x10', '1e3', '1.5', 'forever'])
       expect(await setRetentionAction(idle, form({ retentionDays: garbage })), garbage).toMatchObject({ status: 'error', fieldErrors: { retentionDays: [expect.any(String)] } });
     expect(await setRetentionAction(idle, form({ retentionDays: '' }))).toMatchObject({ fieldErrors: { retentionDays: ['Enter a number of days (0 keeps every event forever).'] } });

@@ -6,6 +6,7 @@ import type { Db, Queryable, Tx } from '@/db/client';
 import { auditBlocks, auditChainCuts, auditEvents, auditSettings, auditVerifications, organizations, type AuditVerification } from '@/db/schema';
 import { recordAudit, type Actor, type RequestMeta } from '@/lib/audit';
 import { requireAdministratorOf, type Principal } from '@/lib/auth/principal';
+import { fieldError } from '@/lib/errors';
 
 const GENESIS = Buffer.alloc(32);
 const PAGE = 2_000;
@@ -185,9 +186,17 @@ export async function getRetentionDays(q: Queryable): Promise<number> {
   return row?.days ?? 0;
 }
 
+/**
+ * The shortest retention there is (0 aside, which keeps every event): one Administrator session, taken
+ * over say, must not be able to empty the log of what it did last week by setting 1 day and purging.
+ */
+export const MIN_RETENTION_DAYS = 30;
+
 /** How long events are kept: an Administrator's decision alone, as it decides what evidence survives. */
 export async function setRetentionDays(tx: Tx, principal: Principal, days: number, meta?: RequestMeta) {
   requireAdministratorOf(principal);
+  if (days !== 0 && days < MIN_RETENTION_DAYS)
+    throw fieldError('retentionDays', `Keep events for at least ${MIN_RETENTION_DAYS} days (or 0, to keep every event forever).`);
   const actor = principal.actor;
   // Locked before the setting is read (there may be no row to lock yet): a save committing meanwhile is
   // then this one's "before", so the audited changes add up to what is stored.

@@ -23,7 +23,7 @@ export function RetentionForm({ days }: { days: number }) {
     <section aria-labelledby="retention-title" className="mt-8 max-w-3xl rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
       <h2 id="retention-title" className="text-base font-semibold">Retention</h2>
       <form {...formProps} className="mt-3 flex flex-wrap items-end gap-3">
-        <Field label={FIELDS.retentionDays.label} id={FIELDS.retentionDays.id} name="retentionDays" type="number" min={0} max={36500} defaultValue={days} help="0 keeps every event forever." errors={fieldErrors?.retentionDays} />
+        <Field label={FIELDS.retentionDays.label} id={FIELDS.retentionDays.id} name="retentionDays" type="number" min={0} max={36500} defaultValue={days} help="At least 30 days; 0 keeps every event forever." errors={fieldErrors?.retentionDays} />
         <SubmitButton pending={pending}>Save retention</SubmitButton>
         <Button type="button" variant="secondary" disabled={days === 0 || purging} onClick={() => setOpen(true)}>
           Purge now
