@@ -10,7 +10,7 @@ import { AppError } from '@/lib/errors';
 import { authenticate, authenticateAndCount, ENVIRONMENT_KEY_PERMISSIONS, INVALID_KEY, INVALID_TOKEN, issueApiToken, MALFORMED, MISSING, REVOKED, takeRequest } from './authenticate';
 import { warnExpiringApiUsers } from './expiry';
 import { parseCredential } from './keys';
-import { apiUserStatus, apiUsersSummary, countApiUsers, createApiUser, deleteApiUser, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
+import { apiUserStatus, apiUsersSummary, countApiUsers, createApiUser, deleteApiUser, deleteApiUserNow, listApiUsers, newApiUserSchema, revokeApiUser, userIdByEmail, usernameTaken } from './manage';
 
 let db: Db;
 let environmentId: string;
@@ -305,6 +305,27 @@ describe('rate limit and last use', () => {
     await takeRequest(db, id, 100);
     const [third] = await db.select().from(apiUsers).where(eq(apiUsers.id, id));
     expect(third!.lastUsedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('Delete of a key that still works', () => {
+  it('says the key was revoked when the delete after it fails (the revoke has committed: "nothing was saved" would be false)', async () => {
+    const apiUser = await create({ username: 'half-deleted', scope: 'organization' });
+    await db.execute(sql`create function test_refuse_delete() returns trigger language plpgsql as $$ begin raise exception 'injected failure'; end $$`);
+    await db.execute(sql`create trigger test_refuse_delete before delete on api_users for each row execute function test_refuse_delete()`);
+    try {
+      const error = await failure(deleteApiUserNow(db, admin, apiUser.id));
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: 'conflict', message: 'half-deleted was revoked, and its key no longer works, but it could not be deleted: try Delete again.' });
+      const [row] = await db.select().from(apiUsers).where(eq(apiUsers.id, apiUser.id));
+      expect(row!.revokedAt).not.toBeNull();
+    } finally {
+      await db.execute(sql`drop trigger test_refuse_delete on api_users`);
+      await db.execute(sql`drop function test_refuse_delete()`);
+    }
+    // Delete again: it goes.
+    await deleteApiUserNow(db, admin, apiUser.id);
+    expect(await db.select().from(apiUsers).where(eq(apiUsers.id, apiUser.id))).toHaveLength(0);
   });
 });
 

@@ -278,12 +278,21 @@ export async function revokeApiUserNow(db: Db, principal: Principal, id: string,
  * would keep coming. An expired key starts none (its requests are refused before any transaction).
  */
 export async function deleteApiUserNow(db: Db, principal: Principal, id: string, meta?: RequestMeta) {
-  await db.transaction(async (tx) => {
+  const revoked = await db.transaction(async (tx) => {
     requireApiUserManager(principal);
     const row = await findApiUser(tx, id, 'no key update');
-    if (!row.revokedAt && !row.expired) await revokeApiUser(tx, principal, id, meta);
+    if (row.revokedAt || row.expired) return null;
+    await revokeApiUser(tx, principal, id, meta);
+    return row.username;
   });
-  return db.transaction((tx) => deleteApiUser(tx, principal, id, meta));
+  try {
+    return await db.transaction((tx) => deleteApiUser(tx, principal, id, meta));
+  } catch (error) {
+    // The revoke has committed (and is audited): "nothing was saved" would not be true.
+    if (revoked === null || error instanceof AppError) throw error;
+    console.error(error);
+    throw new AppError('conflict', `${revoked} was revoked, and its key no longer works, but it could not be deleted: try Delete again.`);
+  }
 }
 
 /** Removes the API user, its environments and tokens; its audit events keep its name. */
