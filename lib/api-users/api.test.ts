@@ -474,6 +474,25 @@ describe('request bodies', () => {
     expect(unlocked).toMatchObject({ status: 200, body: { status: 'active' } });
   });
 
+  it('a key whose rights may act on users but not read them gets back only what it acted on, and no email in a refusal', async () => {
+    const [actOnly] = await db.insert(roles).values({ name: 'Unlock only', permissions: ['users.unlock'] }).returning();
+    const helper = await insertUser(db, { email: 'act.only@example.test', environmentId: production });
+    await db.update(users).set({ roleId: actOnly!.id }).where(eq(users.id, helper.id));
+    const { key } = await newKey({ username: 'act-only', scope: 'user', userId: helper.id });
+    const stuck = await insertUser(db, { email: 'secret.person@example.test', environmentId: production, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), tags: [{ name: 'Team', value: 'Hidden' }] });
+    const unlocked = await call('POST', `/users/${stuck.id}/unlock`, { key, body: '{}' });
+    expect(unlocked.status).toBe(200);
+    expect(unlocked.body).toEqual({ id: stuck.id, status: 'active', version: expect.any(Number) });
+    expect(unlocked.headers.get('etag')).toBe(`"v${unlocked.body.version}"`);
+    const again = await call('POST', `/users/${stuck.id}/unlock`, { key, body: '{}' });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).not.toContain('secret.person');
+    expect(again.body.detail).toMatch(/^This user /);
+    const patched = await call('PATCH', `/users/${stuck.id}`, { key, body: { locked: false } });
+    expect(patched).toMatchObject({ status: 200, body: { id: stuck.id, status: 'active' } });
+    expect(Object.keys(patched.body).sort()).toEqual(['id', 'status', 'version']);
+  });
+
   it('a profile key the role does not ask for (a misspelt one) is 400 naming it, on POST as on PATCH, and nothing is written', async () => {
     const [contractor] = await db
       .insert(roles)

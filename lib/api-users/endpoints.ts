@@ -16,7 +16,7 @@ import { confirmCaller, issueApiToken, RateLimited, tokenRequestSchema } from '.
 import { apiRoute, etagOf, ifMatchVersion, json, nextLink, PreconditionFailed, problem, problemFrom, readBody, STALE_IF_MATCH } from './http';
 import type { ApiRoute } from './openapi';
 import { userActionRoute } from './user-action';
-import { banBodySchema, listQuerySchema, lockedQuerySchema, resolveEnvironment, viewOf, viewUser } from './users-api';
+import { banBodySchema, changeAnswer, listQuerySchema, lockedQuerySchema, resolveEnvironment, viewOf, viewUser, withoutEmail } from './users-api';
 
 /** The path's parameters: `id` for /users/{id}..., empty for the others. */
 export type PathParams = { id: string };
@@ -125,7 +125,7 @@ const getOne = apiRoute<PathParams>(
  * over someone else's newer one gets 412. If-Match is optional, as AssureSign clients do not send it.
  */
 const update = apiRoute<PathParams>(async ({ caller, meta, request }, { id }) => {
-  await viewUser(db, caller.principal, id);
+  const before = await viewUser(db, caller.principal, id);
   // users.unlock is enough for `locked: false` alone, as on SOAP (updateUserFromFields asks for the rest).
   if (!hasPermission(caller.principal, 'users.write')) requirePermissionOf(caller.principal, 'users.unlock');
   const ifMatch = ifMatchVersion(request);
@@ -139,10 +139,10 @@ const update = apiRoute<PathParams>(async ({ caller, meta, request }, { id }) =>
       await updateUserFromFields(tx, principal, id, { ...input, version }, meta);
       return viewUser(tx, principal, id);
     });
-    return json(user, { headers: { etag: etagOf(user.version) } });
+    return json(changeAnswer(caller.principal, user), { headers: { etag: etagOf(user.version) } });
   } catch (error) {
     if (ifMatch !== null && error instanceof AppError && error.message === STALE_EDIT) throw new PreconditionFailed(STALE_IF_MATCH);
-    throw error;
+    throw withoutEmail(caller.principal, error, before.email);
   }
 });
 

@@ -220,7 +220,7 @@ export function openApiDocument(serverUrl = '/api/v1') {
     info: {
       title: 'Userdesk REST API',
       version: '1.0.0',
-      description: 'Manage the organization’s users with an API user’s key. Reference: /docs/api.',
+      description: 'Manage the organization’s users with an API user’s key. Reference: /docs/api. A change answers with the user as they now are; a key whose rights do not include `users.read` (it may act on users, not read them) gets only their `id`, `status` and `version`, and refusals name the user as "this user".',
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],

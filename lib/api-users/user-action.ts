@@ -18,7 +18,7 @@ import { AppError } from '@/lib/errors';
 import { STALE_EDIT } from '@/lib/users/update';
 import { confirmCaller } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, readBody, STALE_IF_MATCH, type ApiContext } from './http';
-import { viewUser } from './users-api';
+import { changeAnswer, viewUser, withoutEmail } from './users-api';
 
 type Run<B> = (tx: Tx, principal: Principal, userId: string, ctx: ApiContext & { version: number; body: B }, meta: RequestMeta) => Promise<unknown>;
 
@@ -45,11 +45,11 @@ export function userActionRoute<B = undefined>(permission: Permission, run: Run<
         await run(tx, principal, id, { ...ctx, version: row.version, body }, ctx.meta);
         return viewUser(tx, principal, id);
       });
-      return json(user, { headers: { etag: etagOf(user.version) } });
+      return json(changeAnswer(ctx.caller.principal, user), { headers: { etag: etagOf(user.version) } });
     } catch (error) {
       if (ifMatch !== null && error instanceof AppError && error.message === STALE_EDIT)
         throw new PreconditionFailed(STALE_IF_MATCH);
-      throw error;
+      throw withoutEmail(ctx.caller.principal, error, before.email);
     }
   });
 }

@@ -62,6 +62,26 @@ export type ViewRow = Omit<ApiUserView, 'role' | 'lockedAt' | 'lastSignInAt' | '
 const iso = (t: Time | null) => (t === null ? null : new Date(t).toISOString());
 const NOT_FOUND = 'No such user in your environments.';
 
+/**
+ * What a change answers with: the user as they now are, to a caller who may read users; to one who may
+ * only act (a custom role with users.unlock, say, and not users.read) only what it acted on: the id,
+ * the status and the version for If-Match. The portal shows such a holder no user at all.
+ */
+export function changeAnswer(principal: Principal, user: ApiUserView): ApiUserView | Pick<ApiUserView, 'id' | 'status' | 'version'> {
+  return principal.permissions.includes('users.read') ? user : { id: user.id, status: user.status, version: user.version };
+}
+
+/**
+ * A refusal's message for a caller who may not read users: the user's email (which it was not shown)
+ * becomes "this user".
+ */
+export function withoutEmail(principal: Principal, error: unknown, email: string): unknown {
+  if (principal.permissions.includes('users.read') || !(error instanceof AppError)) return error;
+  const hide = (text: string) => (text.startsWith(email) ? `This user${text.slice(email.length)}` : text).replaceAll(email, 'this user');
+  const fieldErrors = error.fieldErrors && Object.fromEntries(Object.entries(error.fieldErrors).map(([field, messages]) => [field, messages.map(hide)]));
+  return new AppError(error.code, hide(error.message), fieldErrors);
+}
+
 /** A user row as the API shows it, or 404 when missing or outside the principal's environments (visibleTo's rule). */
 export function viewOf(principal: Principal, u: ViewRow | null | undefined): ApiUserView {
   if (!u || !(principal.allEnvironments || u.roleAllEnvironments || u.environmentIds.some((e) => principal.environmentIds.includes(e))))
