@@ -11,6 +11,8 @@ import type { Principal } from '@/lib/auth/principal';
 import { curlExample, ROUTES, openApiDocument } from '@/lib/api-users/openapi';
 import { createApiUser, newApiUserSchema, revokeApiUser } from '@/lib/api-users/manage';
 import { viewUser } from '@/lib/api-users/users-api';
+import { signIn } from '@/lib/auth/sign-in';
+import { getSecuritySettings } from '@/lib/settings';
 import { handleApiRequest } from './router';
 
 let db: Db;
@@ -472,6 +474,19 @@ describe('request bodies', () => {
     expect((await call('PATCH', `/users/${stuck.id}`, { key, body: { locked: false, firstName: 'More' } })).status).toBe(403);
     const unlocked = await call('PATCH', `/users/${stuck.id}`, { key, body: { locked: false } });
     expect(unlocked).toMatchObject({ status: 200, body: { status: 'active' } });
+  });
+
+  it('a lock by wrong passwords moves the ETag: an If-Match read before it is refused (412), not applied over the lock', async () => {
+    const user = await insertUser(db, { email: 'etag.lock@example.test', environmentId: production });
+    const read = await call('GET', `/users/${user.id}`, { key: orgKey });
+    expect(read.body.status).toBe('active');
+    const { lockoutThreshold } = await getSecuritySettings(db);
+    for (let i = 0; i < lockoutThreshold; i++) await signIn(db, user.email, 'Wrong-Password-123', { ip: `198.51.100.${i + 1}`, userAgent: null });
+    const now = await call('GET', `/users/${user.id}`, { key: orgKey });
+    expect(now.body.status).toBe('locked');
+    expect(now.headers.get('etag')).not.toBe(read.headers.get('etag'));
+    const stale = await call('PATCH', `/users/${user.id}`, { key: orgKey, body: { requirePasswordChange: true }, headers: { 'if-match': read.headers.get('etag')! } });
+    expect(stale.status).toBe(412);
   });
 
   it('a key whose rights may act on users but not read them gets back only what it acted on, and no email in a refusal', async () => {

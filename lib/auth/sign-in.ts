@@ -226,7 +226,7 @@ async function lockExpired(
     return await db.transaction(async (tx) => {
       const locked = await tx
         .update(users)
-        .set({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), sessionVersion: sql`${users.sessionVersion} + 1` })
+        .set({ status: 'locked', lockReason: 'password_expired', lockedAt: new Date(), sessionVersion: sql`${users.sessionVersion} + 1`, version: sql`${users.version} + 1` })
         .where(and(eq(users.id, user.id), eq(users.status, 'active'), eq(users.sessionVersion, user.sessionVersion)))
         .returning({ id: users.id });
       if (locked.length === 0) return 'changed' as const;
@@ -276,7 +276,9 @@ function countStatement(userId: string, threshold: number, mayLock: boolean) {
             status = case when ${locks} then 'locked'::user_status else u.status end,
             lock_reason = case when ${locks} then 'failed_attempts'::lock_reason else u.lock_reason end,
             locked_at = case when ${locks} then now() else u.locked_at end,
-            session_version = case when ${locks} then u.session_version + 1 else u.session_version end
+            session_version = case when ${locks} then u.session_version + 1 else u.session_version end,
+            -- A lock is a change of the user (their status): an edit or an If-Match made before it is stale.
+            version = case when ${locks} then u.version + 1 else u.version end
           from previous where u.id = previous.id
           returning u.failed_attempts, previous.status as previous_status, u.status`;
 }
@@ -362,7 +364,7 @@ export async function liftExpiredLocks(tx: Queryable, minutes: number, userId?: 
   // taken in the order the scan meets them, the two could wait on each other and one be ended.
   const lifted = await tx
     .update(users)
-    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0 })
+    .set({ status: 'active', lockReason: null, lockedAt: null, failedAttempts: 0, version: sql`${users.version} + 1` })
     .where(and(sql`${users.id} in (select ${users.id} from ${users} where ${due} order by ${users.id} for update)`, due))
     .returning({ id: users.id, email: users.email });
   await recordAudits(
