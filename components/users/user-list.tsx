@@ -23,6 +23,7 @@ import { listHref } from './list-href';
 import { ListLink } from './list-focus';
 import { LIST_LAYOUT } from './list-layout';
 import { StatusBadge } from './status-badge';
+import { Breakable } from '@/components/ui/breakable';
 
 type Option = { id: string; name: string };
 
@@ -255,7 +256,7 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                 <>
                   <Th className="w-40">Role</Th>
                   <Th className="w-24">Status</Th>
-                  <Th className="hidden w-40 @6xl:table-cell">Environments</Th>
+                  <Th className="hidden w-40 @min-[70rem]:table-cell">Environments</Th>
                   {sortHeader('lastSignIn', 'Last sign-in', 'hidden w-52 @min-[60rem]:table-cell')}
                   <Th className="hidden w-40 @min-[78rem]:table-cell">Tags</Th>
                 </>
@@ -280,19 +281,22 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                       <Checkbox aria-label={`Select ${row.firstName} ${row.lastName}, ${row.email}`} checked={isSelected} onChange={() => toggle(row.id)} />
                     </Td>
                   )}
-                  <Td className="font-medium" title={name}>
+                  <Td className={cn('font-medium', variant === 'all' && 'py-2 whitespace-normal [overflow-wrap:anywhere]')} title={name}>
                     <Link href={`/users/${row.id}`} className={cn('text-slate-900 hover:text-indigo-700 hover:underline', variant === 'locked' && 'block truncate')}>{name}</Link>
                     {/* Until there is room for the Reason column, why they are locked is said under the name. */}
                     {variant === 'locked' && (
                       <span className="block truncate text-xs font-normal text-slate-600 @min-[68rem]:hidden">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Reason unknown'}</span>
                     )}
                   </Td>
-                  <Td title={row.email}>{row.email}</Td>
+                  {/* Wrapped at its joints, never cut: an address is read to be told apart, and a title is no help to a keyboard or a touch. */}
+                  <Td className="py-2 whitespace-normal [overflow-wrap:anywhere]">
+                    <Breakable text={row.email} />
+                  </Td>
                   {variant === 'all' ? (
                     <>
                       <Td title={row.roleName}>{row.roleName}</Td>
                       <Td><StatusBadge status={row.status} /></Td>
-                      <Td className="hidden @6xl:table-cell" title={row.allEnvironments ? 'All environments' : environmentsText(row)}>
+                      <Td className="hidden @min-[70rem]:table-cell" title={row.allEnvironments ? 'All environments' : environmentsText(row)}>
                         {row.allEnvironments ? 'All' : environmentsText(row) || <span className="text-slate-500">None</span>}
                       </Td>
                       <Td className="hidden @min-[60rem]:table-cell"><LocalTime value={row.lastSignInAt} compact /></Td>
