@@ -29,6 +29,32 @@ function takePendingFocus() {
   target?.focus();
 }
 
+const ANNOUNCER = 'user-list-announcer';
+let listsShown = 0;
+
+/**
+ * The page's one live region for its lists, outside the list's Suspense boundary so that it outlives
+ * each list: the count line is new with every list, and a live region that appears together with its
+ * text is seldom read, so after a search or a filter (focus still in its field) nothing was heard.
+ */
+export function ListAnnouncer() {
+  return <div id={ANNOUNCER} role="status" className="sr-only" />;
+}
+
+/** Says a list's count line in the page's live region once it is shown (not the page's first list: that is read with the page). */
+export function AnnounceList({ text }: { text: string }) {
+  useEffect(() => {
+    if (listsShown++ === 0) return;
+    const region = document.getElementById(ANNOUNCER);
+    if (!region) return;
+    region.textContent = '';
+    // Emptied, then filled a moment later: the same count twice in a row is read again.
+    const timer = setTimeout(() => (region.textContent = text), 100);
+    return () => clearTimeout(timer);
+  }, [text]);
+  return null;
+}
+
 /** Rendered with each list: gives focus to what a ListLink asked for, once the list it led to is shown. */
 export function ListFocus() {
   useEffect(() => {

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { ChevronLeft, ChevronRight } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { listHref, RESULTS_SUMMARY } from './list-href';
-import { ListFocus, ListLink } from './list-focus';
+import { AnnounceList, ListFocus, ListLink } from './list-focus';
 import { UserList, type UserListProps } from './user-list';
 
 const number = new Intl.NumberFormat('en');
@@ -26,14 +26,15 @@ export function UserListResults({
   const figure = `${total.exact ? '' : 'About '}${number.format(total.count)} ${noun}${total.count === 1 ? '' : 's'}`;
   // Locked Users has a search box and no filters: its wording says so.
   const narrowing = list.variant === 'locked' ? 'the search' : 'the filters';
+  const summary = `${filtered ? `${total.count === 1 && total.exact ? ' matches' : ' match'} ${narrowing}` : ' in this environment'}${!total.exact ? ' (an estimate: exact counts stop at large numbers)' : ''}`;
   return (
     <>
       {/* Where focus goes when a row action leaves no row to return to (components/ui/keep-focus.ts). */}
       <ListFocus />
-      <p className="mb-2 rounded-sm text-sm text-slate-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" aria-live="polite" tabIndex={-1} data-focus-fallback>
+      <AnnounceList text={`${figure}${summary}.`} />
+      <p className="mb-2 rounded-sm text-sm text-slate-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" tabIndex={-1} data-focus-fallback>
         <span className="font-medium text-slate-900">{figure}</span>
-        {filtered ? `${total.count === 1 && total.exact ? ' matches' : ' match'} ${narrowing}` : ' in this environment'}
-        {!total.exact && ' (an estimate: exact counts stop at large numbers)'}
+        {summary}
       </p>
       {list.rows.length === 0 ? (
         <div className="rounded-lg bg-white px-6 py-12 text-center ring-1 ring-slate-200">

@@ -23,7 +23,6 @@ import { listHref } from './list-href';
 import { ListLink } from './list-focus';
 import { LIST_LAYOUT } from './list-layout';
 import { StatusBadge } from './status-badge';
-import { Breakable } from '@/components/ui/breakable';
 
 type Option = { id: string; name: string };
 
@@ -281,17 +280,14 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                       <Checkbox aria-label={`Select ${row.firstName} ${row.lastName}, ${row.email}`} checked={isSelected} onChange={() => toggle(row.id)} />
                     </Td>
                   )}
-                  <Td className={cn('font-medium', variant === 'all' && 'py-2 whitespace-normal [overflow-wrap:anywhere]')} title={name}>
+                  <Td className="font-medium" title={name}>
                     <Link href={`/users/${row.id}`} className={cn('text-slate-900 hover:text-indigo-700 hover:underline', variant === 'locked' && 'block truncate')}>{name}</Link>
                     {/* Until there is room for the Reason column, why they are locked is said under the name. */}
                     {variant === 'locked' && (
                       <span className="block truncate text-xs font-normal text-slate-600 @min-[68rem]:hidden">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Reason unknown'}</span>
                     )}
                   </Td>
-                  {/* Wrapped at its joints, never cut: an address is read to be told apart, and a title is no help to a keyboard or a touch. */}
-                  <Td className="py-2 whitespace-normal [overflow-wrap:anywhere]">
-                    <Breakable text={row.email} />
-                  </Td>
+                  <Td title={row.email}>{row.email}</Td>
                   {variant === 'all' ? (
                     <>
                       <Td title={row.roleName}>{row.roleName}</Td>

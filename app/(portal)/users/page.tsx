@@ -19,6 +19,7 @@ import { grantableRoles, listRoles, type RoleOption } from '@/lib/roles';
 import { countSeats, countUsers, listFilter, listReadAt, listUsers, readListParams, type ListParams } from '@/lib/users/list';
 import { activeBulkJob } from '@/lib/users/bulk-jobs';
 import { countLockedUsers } from '@/lib/users/locked';
+import { ListAnnouncer } from '@/components/users/list-focus';
 
 export const metadata: Metadata = { title: 'Users' };
 
@@ -121,6 +122,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         ]}
       />
       <FilterChips base="/users" params={strings} labels={chips} />
+      <ListAnnouncer />
       {environment ? (
         <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading users" />}>
           <UsersResults user={user} principal={principal} environmentId={environment.id} params={params} roles={roles} environments={environments} />

@@ -13,6 +13,7 @@ import { getCurrentEnvironment, requirePermission } from '@/lib/auth/session';
 import { activeBulkJob } from '@/lib/users/bulk-jobs';
 import { countLockedUsers, listLockedUsers, lockedParamsSchema, type LockedParams } from '@/lib/users/locked';
 import { listReadAt } from '@/lib/users/list';
+import { ListAnnouncer } from '@/components/users/list-focus';
 
 export const metadata: Metadata = { title: 'Locked Users · Users' };
 
@@ -64,6 +65,7 @@ export default async function LockedUsersPage({ searchParams }: { searchParams: 
           { value: 'name:desc', label: 'Name, Z to A' },
         ]}
       />
+      <ListAnnouncer />
       {environment ? (
         <Suspense key={JSON.stringify(params)} fallback={<TableSkeleton label="Loading locked users" />}>
           <LockedResults principal={principal} environmentId={environment.id} params={params} canUnlock={hasPermission(user, 'users.unlock')} counted={params.q ? null : locked} />
