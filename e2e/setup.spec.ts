@@ -70,7 +70,7 @@ test('first run: create the organization and its first Administrator, then sign 
   await expect(page.getByRole('menu')).toContainText(ORGANIZATION);
   await page.keyboard.press('Escape');
   await page.setViewportSize({ width: 1280, height: 720 });
-  await expect(page.getByRole('cell', { name: 'hank@globex.test' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'hank@globex.test', exact: true })).toBeVisible();
 
   // Setup is over: it cannot be run again.
   await page.goto('/setup');

@@ -168,7 +168,7 @@ test.describe('All Users: density, sticky header, phone', () => {
     await expect(page).toHaveURL(/status=locked/);
     await expect(page.locator('[data-focus-fallback]')).toContainText(/match the filters/);
     // The new count is said in the page's live region, which outlives each list.
-    await expect(page.getByRole('status').filter({ hasText: /users? match(es)? the filters\.$/ })).toHaveCount(1);
+    await expect(page.locator('#user-list-announcer[aria-live="polite"]')).toHaveText(/users? match(es)? the filters\.$/);
     const chip = page.getByRole('link', { name: 'Remove filter Status: Locked' });
     await expect(chip).toBeVisible();
     await expect(page.getByRole('link', { name: /Locked Users/ })).toContainText(/\d/);

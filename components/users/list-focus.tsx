@@ -38,7 +38,8 @@ let listsShown = 0;
  * text is seldom read, so after a search or a filter (focus still in its field) nothing was heard.
  */
 export function ListAnnouncer() {
-  return <div id={ANNOUNCER} role="status" className="sr-only" />;
+  // A live region without a role: the page's status role belongs to its messages (toasts, results of actions).
+  return <div id={ANNOUNCER} aria-live="polite" aria-atomic="true" className="sr-only" />;
 }
 
 /** Says a list's count line in the page's live region once it is shown (not the page's first list: that is read with the page). */
