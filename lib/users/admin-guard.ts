@@ -26,23 +26,19 @@ export const administratorRole = (role = sql.raw('roles')) =>
   sql`((${role}.built_in and ${role}.name = ${ADMINISTRATOR}) or (${role}.all_environments and ${role}.permissions @> ${`{${PERMISSIONS.join(',')}}`}::text[]))`;
 
 /** True when the user (as stored now) is an active Administrator. */
-export async function isActiveAdministrator(q: Queryable, userId: string): Promise<boolean> {
-  const [row] = await rows<{ yes: boolean }>(
-    q,
-    sql`select exists(select 1 from users u join roles r on r.id = u.role_id
-        where u.id = ${userId} and u.status = 'active' and ${administratorRole(sql.raw('r'))}) as yes`,
-  );
-  return row?.yes === true;
-}
+export const isActiveAdministrator = (q: Queryable, userId: string) => administratorById(q, userId, true);
 
 /**
  * Whether the user's role makes them an Administrator, whatever their status: a change that has just
  * locked someone asks this, to take the guard (and its organization-wide lock) only when it can matter.
  */
-export async function holdsAdministratorRole(q: Queryable, userId: string): Promise<boolean> {
+export const holdsAdministratorRole = (q: Queryable, userId: string) => administratorById(q, userId, false);
+
+async function administratorById(q: Queryable, userId: string, activeOnly: boolean): Promise<boolean> {
   const [row] = await rows<{ yes: boolean }>(
     q,
-    sql`select exists(select 1 from users u join roles r on r.id = u.role_id where u.id = ${userId} and ${administratorRole(sql.raw('r'))}) as yes`,
+    sql`select exists(select 1 from users u join roles r on r.id = u.role_id
+        where u.id = ${userId} ${activeOnly ? sql`and u.status = 'active'` : sql``} and ${administratorRole(sql.raw('r'))}) as yes`,
   );
   return row?.yes === true;
 }
