@@ -439,6 +439,41 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     expect(await userNamed('raced.soap@example.test')).toBeUndefined();
   });
 
+  // The state in between: the change has confirmed its caller, and another instance bans them before it
+  // commits. The caller's row is held (FOR SHARE) for the change's transaction, so the ban waits for the
+  // change to commit and then ends the token; it never lands in between, leaving a change made by
+  // someone already banned. The embedded database has one connection: nothing runs beside it there.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('a ban of the caller made while their change is written waits for it to commit (the caller is held FOR SHARE)', async () => {
+    const manager = await insertUser(db, { email: 'held.soap@example.test', role: 'Account Manager', passwordHash, environmentId });
+    const managerToken = await tokenFor(manager.email);
+    const { default: postgres } = await import('postgres');
+    const side = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const tried: string[] = [];
+    try {
+      // A ban tried from another connection once the change's work is done, still inside its transaction.
+      const banInside = (work: Parameters<Db['transaction']>[0]) =>
+        db.transaction(async (tx) => {
+          const result = await work(tx);
+          const ban = side.begin(async (other) => {
+            await other`set local lock_timeout = '300ms'`;
+            await other`update users set status = 'banned', ban_reason = 'raced' where id = ${manager.id}`;
+          });
+          tried.push(await ban.then(() => 'banned', (e: { code?: string }) => (e.code === '55P03' ? 'waited' : `failed ${e.code}`)));
+          return result;
+        });
+      const racing = Object.create(db, { transaction: { value: banInside } }) as Db;
+      const body = soap('CreateUser', `<Request ContextIdentifier="${context}" AuthenticationToken="${managerToken}" UserName="held.created@example.test" FirstName="Hel" LastName="D" Role="User" />`);
+      const xml = await text((await handleUsersRequest(racing, { body, soapAction: null, meta })).body);
+      expect(xml).toContain('<CreateUserResult Success="true">');
+      expect(tried).toEqual(['waited']);
+      // Once the change has committed, the ban goes through, and the token is ended.
+      await side`update users set status = 'banned', ban_reason = 'after' where id = ${manager.id}`;
+      expect((await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${managerToken}" />`)).result.Success).toBe('false');
+    } finally {
+      await side.end();
+    }
+  });
+
   it('a password a manager sets keeps RequirePasswordChange as it was when the field is left out or nil; false clears it, audited', async () => {
     const nil = 'p2:nil="true" xmlns:p2="http://www.w3.org/2001/XMLSchema-instance"';
     const held = await insertUser(db, { email: 'must.change.soap@example.test', passwordHash, requirePasswordChange: true, environmentId });
