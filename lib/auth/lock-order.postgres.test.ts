@@ -7,7 +7,7 @@ import { inArray } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
-import { securitySettings, users } from '@/db/schema';
+import { users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb } from '@/db/testing';
 import { runInactivityJob } from '@/lib/jobs/inactivity';
 import { liftExpiredLocks } from './sign-in';
@@ -64,8 +64,8 @@ it('the automatic unlock waits behind a bulk action on the same users, and neith
   expect((await db.select({ status: users.status }).from(users).where(inArray(users.id, ids))).every((u) => u.status === 'active')).toBe(true);
 });
 
+// The inactivity job runs with the default setting: 90 days without a sign-in.
 it('the inactivity job waits behind a bulk action on the same users, and neither is ended as a deadlock', async () => {
-  await db.update(securitySettings).set({ inactivityDays: 90 });
   const ids = await usersInReverse('b200', 12, () => ({ lastSignInAt: daysAgo(200), activatedAt: daysAgo(300) }));
   const [job, bulk] = await againstIdOrderedLocker(ids, () => runInactivityJob(db));
   expect(bulk.status).toBe('fulfilled');
