@@ -22,12 +22,12 @@ export function UserMenu({ name, email, roleName, organization }: { name: string
         <span aria-hidden className="flex size-8 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
           {initials}
         </span>
-        <span className="hidden max-w-40 truncate lg:inline">{name}</span>
+        <span className="hidden max-w-40 truncate lg:inline"><bdi>{name}</bdi></span>
       </DropdownMenuTrigger>
       <DropdownMenuContent className="w-64">
         <div className="px-2.5 py-2 [overflow-wrap:anywhere]">
-          <p className="font-medium text-slate-900">{name}</p>
-          <p className="text-xs text-slate-600">{email}</p>
+          <p className="font-medium text-slate-900"><bdi>{name}</bdi></p>
+          <p className="text-xs text-slate-600"><bdi>{email}</bdi></p>
           <p className="text-xs text-slate-600">{organization ? `${roleName} at ${organization}` : roleName}</p>
         </div>
         <DropdownMenuSeparator />

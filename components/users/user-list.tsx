@@ -12,6 +12,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger, RowMenu } from '@/components/ui/dropdown-menu';
 import { FieldErrors, inputClass } from '@/components/ui/field';
 import { LocalTime } from '@/components/ui/local-time';
+import { PersonName } from '@/components/ui/person-name';
 import { Select } from '@/components/ui/select';
 import { Table, Td, Th, Tr } from '@/components/ui/table';
 import { useToast } from '@/components/ui/toast';
@@ -281,13 +282,13 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
                     </Td>
                   )}
                   <Td className="font-medium" title={name}>
-                    <Link href={`/users/${row.id}`} className={cn('text-slate-900 hover:text-indigo-700 hover:underline', variant === 'locked' && 'block truncate')}>{name}</Link>
+                    <Link href={`/users/${row.id}`} className={cn('text-slate-900 hover:text-indigo-700 hover:underline', variant === 'locked' && 'block truncate')}><PersonName first={row.firstName} last={row.lastName} lastFirst={variant !== 'locked'} /></Link>
                     {/* Until there is room for the Reason column, why they are locked is said under the name. */}
                     {variant === 'locked' && (
                       <span className="block truncate text-xs font-normal text-slate-600 @min-[68rem]:hidden">{row.lockReason ? LOCK_REASONS[row.lockReason] : 'Reason unknown'}</span>
                     )}
                   </Td>
-                  <Td title={row.email}>{row.email}</Td>
+                  <Td title={row.email}><bdi>{row.email}</bdi></Td>
                   {variant === 'all' ? (
                     <>
                       <Td title={row.roleName}>{row.roleName}</Td>
@@ -332,8 +333,8 @@ export function UserList({ variant, base, rows, total, environmentId, readAt, pa
               <div className="min-w-0 flex-1">
                 {/* Long names and emails wrap: a phone has no tooltip to show what truncation hid, and two
                     addresses that differ only at the end must not look alike. */}
-                <Link href={`/users/${row.id}`} className="block text-sm font-medium text-slate-900 [overflow-wrap:anywhere]">{row.firstName} {row.lastName}</Link>
-                <p className="text-xs text-slate-600 [overflow-wrap:anywhere]">{row.email}</p>
+                <Link href={`/users/${row.id}`} className="block text-sm font-medium text-slate-900 [overflow-wrap:anywhere]"><PersonName first={row.firstName} last={row.lastName} /></Link>
+                <p className="text-xs text-slate-600 [overflow-wrap:anywhere]"><bdi>{row.email}</bdi></p>
                 {variant === 'locked' && (
                   <>
                     <p className="text-xs text-slate-600">{lockLine(row)}</p>

@@ -7,6 +7,7 @@ import { HistoryList } from '@/components/audit/history-list';
 import { Alert } from '@/components/ui/alert';
 import { LocalTime } from '@/components/ui/local-time';
 import { PageHeader } from '@/components/ui/page-header';
+import { PersonName } from '@/components/ui/person-name';
 import { AddedNotice } from '@/components/users/added-notice';
 import { BackToList } from '@/components/users/list-focus';
 import { StatusBadge } from '@/components/users/status-badge';
@@ -76,7 +77,7 @@ export default async function UserPage({ params, searchParams }: { params: Promi
       {added && <AddedNotice email={user.email} />}
       <PageHeader
         back={<BackToList className="inline-flex items-center gap-1 font-medium text-slate-600 hover:text-slate-900"><ChevronLeft aria-hidden className="size-4" />Users</BackToList>}
-        title={<span id="profile-title" tabIndex={-1} className="inline-flex flex-wrap items-center gap-2 rounded-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">{name} <StatusBadge status={user.status} /></span>}
+        title={<span id="profile-title" tabIndex={-1} className="inline-flex flex-wrap items-center gap-2 rounded-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"><span><PersonName first={user.firstName} last={user.lastName} /></span> <StatusBadge status={user.status} /></span>}
         description={
           <>
             <span className="[overflow-wrap:anywhere]">{user.email}</span> · {user.roleName}
