@@ -11,19 +11,26 @@ import type { Principal } from './principal';
 /**
  * The person's principal now, or null when they are not active (or gone), were reset (an active user
  * without a password: a manager ended their sessions and their work ends with them), or no longer hold
- * `permission`.
+ * `permission`. With `lock` (inside a change's transaction, just before it commits) their user and role
+ * rows are held FOR SHARE: a ban, demotion or role edit made meanwhile waits for the change to commit,
+ * and one committed first is seen here.
  */
-export async function principalNow(q: Queryable, actor: Extract<Actor, { type: 'user' }>, permission: Permission): Promise<Principal | null> {
-  const [row] = await q
+export async function principalNow(q: Queryable, actor: Extract<Actor, { type: 'user' }>, permission: Permission, lock = false): Promise<Principal | null> {
+  const query = q
     .select({ status: users.status, canSignIn: isNotNull(users.passwordHash), permissions: roles.permissions, allEnvironments: roles.allEnvironments })
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId))
     .where(eq(users.id, actor.id));
+  const [row] = lock ? await query.for('share', { of: [users, roles] }) : await query;
   const permissions = row?.status === 'active' && row.canSignIn ? row.permissions.filter(isPermission) : [];
   if (!row || !permissions.includes(permission)) return null;
   const memberships = await q.select({ id: userEnvironments.environmentId }).from(userEnvironments).where(eq(userEnvironments.userId, actor.id));
   return { actor, permissions, allEnvironments: row.allEnvironments, environmentIds: memberships.map((m) => m.id) };
 }
+
+/** True when `now` reaches less than `was`: an environment taken away, or a role that spanned them all no longer does. */
+export const reachesLess = (now: Principal, was: Principal) =>
+  !now.allEnvironments && (was.allEnvironments || was.environmentIds.some((id) => !now.environmentIds.includes(id)));
 
 /**
  * For a long download (a CSV export walked page by page, as slowly as the client reads it): the
@@ -33,8 +40,5 @@ export async function principalNow(q: Queryable, actor: Extract<Actor, { type: '
 export async function stillAllowed(q: Queryable, was: Principal, permission: Permission): Promise<Principal | null> {
   if (was.actor.type !== 'user') return was;
   const now = await principalNow(q, was.actor, permission);
-  if (!now) return null;
-  if (now.allEnvironments) return now;
-  if (was.allEnvironments || was.environmentIds.some((id) => !now.environmentIds.includes(id))) return null;
-  return now;
+  return now && !reachesLess(now, was) ? now : null;
 }

@@ -171,7 +171,7 @@ export async function runBulkJob(db: Db, claim: { id: string; runId: string }, h
     const [now] = await db.select({ done: bulkJobs.done, skipped: bulkJobs.skipped, problems: bulkJobs.problems }).from(bulkJobs).where(eq(bulkJobs.id, job.id));
     await db
       .update(bulkJobs)
-      .set({ status, message: `${describeBulkResult(op, now as BulkResult)}${ending}`, finishedAt: new Date(), heartbeatAt: new Date() })
+      .set({ status, message: `${describeBulkResult(op, now as BulkResult, status !== 'done')}${ending}`, finishedAt: new Date(), heartbeatAt: new Date() })
       .where(and(eq(bulkJobs.id, job.id), eq(bulkJobs.runId, claim.runId), eq(bulkJobs.status, 'running')));
     return status;
   };

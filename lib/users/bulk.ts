@@ -11,7 +11,7 @@ import { environments, roles, users, type UserStatus } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { isAdministrator, type Permission } from '@/lib/auth/permissions';
-import { principalNow } from '@/lib/auth/rights';
+import { principalNow, reachesLess } from '@/lib/auth/rights';
 import { AppError } from '@/lib/errors';
 import type { MailPriority } from '@/lib/mail/outbox';
 import { resetUser, unlockUser } from './access';
@@ -250,7 +250,7 @@ export const RIGHTS_LOST = 'Stopped there: you no longer have permission to do t
 async function currentRights(q: Queryable, principal: Principal, op: BulkOperation, result: BulkResult): Promise<Principal> {
   if (principal.actor.type !== 'user') return principal;
   const now = await principalNow(q, principal.actor, PERMISSION[op.kind]);
-  if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result)} ${RIGHTS_LOST}`);
+  if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result, true)} ${RIGHTS_LOST}`);
   return { ...principal, permissions: now.permissions, allEnvironments: now.allEnvironments, environmentIds: now.environmentIds };
 }
 
@@ -286,6 +286,25 @@ function addUp(result: BulkResult, batch: BulkResult) {
   result.problems.push(...batch.problems.slice(0, 20 - result.problems.length));
 }
 
+/** The caller's rights narrowed while a batch ran: it is rolled back and run again with them as they are now. */
+class Narrowed extends Error {}
+
+/**
+ * The last statement of a batch's transaction: the caller's rights read again and held (FOR SHARE) until
+ * it commits, so a ban, demotion or role edit committed while the batch ran is seen, and one made now
+ * waits for it. Lost rights end the run (the batch rolls back); rights that reach less than those the
+ * batch was made with (an environment or a permission taken away) make it run again with them. Taken
+ * last, not first: a batch may lock the caller's own row for update (they can match the filter, and are
+ * refused only once found), and a share lock held by another batch from its start would wait on that in
+ * a circle with the guard's lock.
+ */
+async function confirmRights(tx: Tx, used: Principal, op: BulkOperation, result: BulkResult) {
+  if (used.actor.type !== 'user') return;
+  const now = await principalNow(tx, used.actor, PERMISSION[op.kind], true);
+  if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result, true)} ${RIGHTS_LOST}`);
+  if (reachesLess(now, used) || used.permissions.some((p) => !now.permissions.includes(p))) throw new Narrowed();
+}
+
 /**
  * One batch in one transaction. Active Administrators in it go last, each in a short transaction of
  * its own: the guard's advisory lock is then held for one user, not for a whole batch, so batches can
@@ -293,15 +312,26 @@ function addUp(result: BulkResult, batch: BulkResult) {
  * under the guard), so that its progress commits with all of its users.
  */
 async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperation, result: BulkResult, still: Still, meta?: RequestMeta, notice?: MailPriority, job?: { range: BatchRange; progress: BulkProgress }) {
-  const principal = await currentRights(db, caller, op, result);
-  const batch: BulkResult = { done: 0, skipped: 0, problems: [] };
-  if (job) {
-    await db.transaction(async (tx) => {
-      await applyEach(tx, principal, ids, op, batch, still, meta, notice);
-      await job.progress.committed(tx, job.range, batch);
-    });
-    return addUp(result, batch);
-  }
+  // Each transaction with the caller's rights as they are when it starts, confirmed as it ends.
+  const inTransaction = async (some: string[], then?: (tx: Tx, batch: BulkResult) => Promise<void>) => {
+    // Rights that keep narrowing under a batch (an edit per attempt) end the run rather than loop.
+    for (let attempt = 1; ; attempt++) {
+      const principal = await currentRights(db, caller, op, result);
+      const batch: BulkResult = { done: 0, skipped: 0, problems: [] };
+      try {
+        await db.transaction(async (tx) => {
+          await applyEach(tx, principal, some, op, batch, still, meta, notice);
+          await then?.(tx, batch);
+          await confirmRights(tx, principal, op, result);
+        });
+        return addUp(result, batch);
+      } catch (error) {
+        if (!(error instanceof Narrowed)) throw error;
+        if (attempt === 3) throw new AppError('forbidden', `${describeBulkResult(op, result, true)} ${RIGHTS_LOST}`);
+      }
+    }
+  };
+  if (job) return inTransaction(ids, (tx, batch) => job.progress.committed(tx, job.range, batch));
   // A reset clears the password, and an Administrator counts for the guard only with one (lib/users/admin-guard.ts).
   const risky = op.kind === 'ban' || op.kind === 'role' || op.kind === 'reset';
   const admins = risky
@@ -315,9 +345,8 @@ async function runBatch(db: Db, caller: Principal, ids: string[], op: BulkOperat
         ).map((r) => r.id),
       )
     : new Set<string>();
-  await db.transaction((tx) => applyEach(tx, principal, ids.filter((id) => !admins.has(id)), op, batch, still, meta, notice));
-  for (const id of admins) await db.transaction((tx) => applyEach(tx, principal, [id], op, batch, still, meta, notice));
-  addUp(result, batch);
+  await inTransaction(ids.filter((id) => !admins.has(id)));
+  for (const id of admins) await inTransaction([id]);
 }
 
 /**
@@ -395,11 +424,12 @@ export async function runBulk(
   return result;
 }
 
-export function describeBulkResult(op: BulkOperation, result: BulkResult): string {
+/** What a run did, in a sentence; `stopped` when it ended before its last batch (then nothing done is not "none matches"). */
+export function describeBulkResult(op: BulkOperation, result: BulkResult, stopped = false): string {
   const verb = { ban: 'banned', unlock: 'unlocked', reset: 'reset and emailed a link', role: 'given the new role', addEnvironment: 'added to the environment', removeEnvironment: 'removed from the environment' }[op.kind];
   const n = (count: number) => `${new Intl.NumberFormat('en').format(count)} ${count === 1 ? 'user' : 'users'}`;
   // Nothing done and nothing refused: every user had left the filters (another manager got there first).
-  if (result.done === 0 && result.skipped === 0) return `No user was ${verb}: none matches the filters any more.`;
+  if (result.done === 0 && result.skipped === 0 && !stopped) return `No user was ${verb}: none matches the filters any more.`;
   const head = result.done === 0 ? `No user was ${verb}.` : `${n(result.done)} ${verb}.`;
   if (result.skipped === 0) return head;
   const first = result.problems[0];
