@@ -707,6 +707,37 @@ describe('commit', () => {
     expect(outcomes.filter((o) => o === 'Not imported').length).toBe(25);
   });
 
+  // The importer banned by another instance while a batch is written: that batch reads their rights again
+  // as it ends (held FOR SHARE until it commits), so it rolls back, and the import stops with whole batches.
+  // The embedded database has one connection: nothing commits beside a batch there.
+  it.skipIf(process.env.VITEST_DB !== 'postgres')('an importer banned while a batch is written: that batch and those after it roll back, the ones before stay', async () => {
+    const importer = await insertUser(db, { email: 'banned.importer@example.test', role: 'Account Manager', environmentId });
+    const principal: Principal = { actor: { type: 'user', id: importer.id, label: importer.email }, permissions: ['users.read', 'users.write'], allEnvironments: false, environmentIds: [environmentId] };
+    const lines = Array.from({ length: 25 }, (_, i) => `B${i},Banned,bimp${i}@example.test,User,Production,`);
+    const job = await createImport(db, principal, file('bimp.csv', csv(...lines)), skip);
+    await db.transaction((tx) => startImport(tx, principal, job.id, { allOrNothing: false, sendInvitations: true }));
+    expect(await claimJob(db)).toBe(job.id);
+    const result = await runJob(db, job.id, {
+      batchSize: 10,
+      // Committed on a connection of its own while the second batch's transaction is open, once the first has committed.
+      insideBatch: async (i) => {
+        if (i !== 1) return;
+        for (let waited = 0; waited < 100; waited++) {
+          const [state] = await db.select({ nextRow: importJobs.nextRow }).from(importJobs).where(eq(importJobs.id, job.id));
+          if (state!.nextRow > 2) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await db.update(users).set({ status: 'banned', banReason: 'raced' }).where(eq(users.id, importer.id));
+      },
+    });
+    expect(result).toBe('failed');
+    const written = await writtenFor('bimp');
+    expect(written.created).toHaveLength(10);
+    expect(written.invitations).toBe(10);
+    const [failed] = await db.select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(failed).toMatchObject({ status: 'failed', createdCount: 10, error: 'banned.importer@example.test can no longer import users.' });
+  });
+
   it('two runners on one job at once (one taken for dead): every row written once, the counts right', async () => {
     const job = await claimedJob('twice', 45, { allOrNothing: false, sendInvitations: true });
     const results = await Promise.all([runJob(db, job.id, { batchSize: 10 }), runJob(db, job.id, { batchSize: 10 })]);

@@ -10,7 +10,7 @@ import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
 import { NO_INVITATION } from '@/lib/audit/describe';
-import { principalNow } from '@/lib/auth/rights';
+import { principalNow, reachesLess } from '@/lib/auth/rights';
 import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
@@ -62,7 +62,21 @@ export async function claimJob(db: Db, staleSeconds = STALE_SECONDS): Promise<st
 }
 
 /** The importer as they are now: a user who lost users.write (or their account) since cannot import. */
-const importerPrincipal = (q: Queryable, job: JobRow) => principalNow(q, { type: 'user', id: job.createdBy, label: job.createdByLabel }, 'users.write');
+const importerPrincipal = (q: Queryable, job: JobRow, lock = false) => principalNow(q, { type: 'user', id: job.createdBy, label: job.createdByLabel }, 'users.write', lock);
+
+/**
+ * The last check of a batch before it commits: the importer's rights read again and held (FOR SHARE)
+ * until then, as a bulk action's are (lib/users/bulk.ts): a ban, reset or demotion committed while the
+ * batch was written, or rights that reach less than those it was written with, fail it (it rolls back,
+ * and the import stops with whole batches). Taken last, after the batch before has committed: a batch
+ * may update the importer's own row, and a batch waiting for it must not hold a lock it needs.
+ */
+async function confirmImporter(tx: Tx, job: JobRow, used: Principal) {
+  const now = await importerPrincipal(tx, job, true);
+  if (!now) throw new AppError('forbidden', `${job.createdByLabel} can no longer import users.`);
+  if (reachesLess(now, used) || used.permissions.some((p) => !now.permissions.includes(p)))
+    throw new AppError('forbidden', `${job.createdByLabel}'s rights changed while the import ran: it stopped there. Upload the file again to import the rest.`);
+}
 
 type Mailing = { org: string; lifetimeMs: number };
 type BatchRow = { rowNo: number; kind: 'new' | 'update'; data: NewUserData };
@@ -108,7 +122,7 @@ function refuse(row: BatchRow, message: string, strict: boolean, outcomes: Outco
 }
 
 /** Writes one batch inside tx; returns what happened to each row. */
-async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Mailing | null, strict: boolean): Promise<{ outcomes: Outcome[]; tally: Tally }> {
+async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Mailing | null, strict: boolean): Promise<{ outcomes: Outcome[]; tally: Tally; principal: Principal }> {
   // Checked again for every batch: the importer may have lost the right to import since the preview.
   const principal = await importerPrincipal(tx, job);
   if (!principal) throw new AppError('forbidden', `${job.createdByLabel} can no longer import users.`);
@@ -209,7 +223,7 @@ async function writeBatch(tx: Tx, job: JobRow, batch: BatchRow[], mailing: Maili
       for (const [action, id, label, environmentId, changes] of audits) yield event(action!, id!, label!, environmentId ?? null, changes!);
     })(),
   );
-  return { outcomes, tally };
+  return { outcomes, tally, principal };
 }
 
 type Current = {
@@ -409,13 +423,14 @@ async function runBatches(db: Db, job: JobRow, mailing: Mailing | null, size: nu
         const [index, batchStart, next] = [i, start, batch[batch.length - 1]!.rowNo + 1];
         previous = db.transaction(async (tx) => {
           if (await cancelRequested(tx, job.id)) throw Cancelled;
-          const { outcomes, tally } = await writeBatch(tx, job, batch, mailing, false);
+          const { outcomes, tally, principal } = await writeBatch(tx, job, batch, mailing, false);
           await recordOutcomes(tx, job.id, outcomes);
           await hooks.insideBatch?.(index);
           await after;
           // Asked again once the batch before has committed: of the batches in flight when a cancel
           // comes, only the one committing then is kept, as the cancel says ("the batch being written").
           if (await cancelRequested(tx, job.id)) throw Cancelled;
+          await confirmImporter(tx, job, principal);
           const moved = await rows<{ id: string }>(
             tx,
             sql`update import_jobs set next_row = ${next}, rows_done = rows_done + ${batch.length},
@@ -472,12 +487,14 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
         // A job resumed after a crash starts over: its transaction never committed. The job row stays
         // unlocked, so progress can be reported from outside the transaction.
         let from = 0;
+        let used: Principal | null = null;
         for (let i = 0; ; i++) {
           await hooks.beforeBatch?.(i);
           if (await cancelRequested(tx, job.id)) throw Cancelled;
           const batch = await loadBatch(tx, job.id, from, size);
           if (batch.length === 0) break;
-          const { outcomes, tally } = await writeBatch(tx, job, batch, mailing, true);
+          const { outcomes, tally, principal } = await writeBatch(tx, job, batch, mailing, true);
+          used ??= principal;
           await recordOutcomes(tx, job.id, outcomes);
           await hooks.insideBatch?.(i);
           total.created += tally.created;
@@ -489,6 +506,7 @@ export async function runJob(db: Db, jobId: string, hooks: RunHooks = {}): Promi
           if (getClient().driver === 'postgres')
             await db.execute(sql`update import_jobs set rows_done = ${done}, heartbeat_at = now() where id = ${job.id}::uuid and status = 'running'`);
         }
+        if (used) await confirmImporter(tx, job, used);
         await tx.execute(sql`update import_jobs set next_row = ${from}, rows_done = ${done}, created_count = ${total.created},
             updated_count = ${total.updated}, skip_count = skip_count + ${total.skipped} where id = ${job.id}::uuid`);
         // Ended in the same commit as its rows: no moment where they are written and the job still
