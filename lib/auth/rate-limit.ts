@@ -11,6 +11,14 @@ export type Limit = { limit: number; windowSeconds: number };
 
 /** Failed sign-ins per client IP: enough for a team behind one NAT, too few to lock out many accounts. */
 export const SIGN_IN_PER_IP: Limit = { limit: 50, windowSeconds: 15 * 60 };
+/**
+ * Failed sign-ins per account, from every address together: keyed by the email as typed (a hash of it,
+ * lower-cased), so an unknown email is limited as a real one is and the limit tells nobody which exist.
+ * An account locks at its threshold (10 at most by default) long before this; it is the brake for the
+ * one account that is never locked, the last active Administrator, whom guesses from many addresses
+ * could otherwise try about half a million times a day. 20 an hour: their owner, mistyping, is never held.
+ */
+export const SIGN_IN_PER_ACCOUNT: Limit = { limit: 20, windowSeconds: 60 * 60 };
 /** Password-reset requests per client IP. */
 export const RESET_REQUESTS_PER_IP: Limit = { limit: 10, windowSeconds: 15 * 60 };
 /**

@@ -6,7 +6,7 @@ import type { Db } from '@/db/client';
 import { auditEvents, rateLimits, securitySettings, users } from '@/db/schema';
 import { insertUser, setUpOrganization, testDb, TEST_PASSWORD } from '@/db/testing';
 import { hashPassword } from './password';
-import { SIGN_IN_PER_IP } from './rate-limit';
+import { SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP } from './rate-limit';
 import { signIn } from './sign-in';
 
 let db: Db;
@@ -97,5 +97,48 @@ describe('a right password fired together with wrong ones', () => {
         expect(count('user.locked')).toBe(0);
       }
     }
+  });
+});
+
+// The last active Administrator is never locked (SPEC.md section 5), so guesses at them from many
+// addresses (each under its own per-IP budget) are held by the account's budget instead.
+describe('guesses at one account from many addresses', () => {
+  it('reach the password check at most as often as the account budget allows, even at once; the right password then waits too', { timeout: 180_000 }, async () => {
+    const [ada] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => signIn(db, 'ADA@example.test ', 'Wrong-Password-123', { ip: `203.0.113.${i + 1}`, userAgent: 'spray' })),
+    );
+    expect(results.filter((r) => !r.ok && r.reason === 'rate_limited')).toHaveLength(40 - SIGN_IN_PER_ACCOUNT.limit);
+    const [after] = await db.select().from(users).where(eq(users.id, ada!.id));
+    // Counted, never locked: the last active Administrator.
+    expect(after).toMatchObject({ status: 'active', failedAttempts: SIGN_IN_PER_ACCOUNT.limit });
+    expect(await signIn(db, 'ada@example.test', TEST_PASSWORD, { ip: '203.0.113.200', userAgent: 'owner' })).toEqual({ ok: false, reason: 'rate_limited' });
+    await db.update(users).set({ failedAttempts: 0 }).where(eq(users.id, ada!.id));
+  });
+
+  it('an unknown email is limited alike, so the limit tells nobody which emails have accounts', { timeout: 180_000 }, async () => {
+    const answers = [];
+    for (let i = 0; i < SIGN_IN_PER_ACCOUNT.limit + 2; i++) answers.push((await signIn(db, 'nobody.here@example.test', 'Wrong-Password-123', { ip: `203.0.114.${i + 1}`, userAgent: 'probe' })) as { reason?: string });
+    expect(answers.map((a) => a.reason)).toEqual([...Array<string>(SIGN_IN_PER_ACCOUNT.limit).fill('invalid'), 'rate_limited', 'rate_limited']);
+  });
+});
+
+describe('refusals over a budget', () => {
+  it('are audited once a minute per address, not once per request (each event takes the audit chain’s lock)', { timeout: 180_000 }, async () => {
+    const ip = '198.51.100.90';
+    await db.insert(rateLimits).values({ key: `sign-in:${ip}`, windowStart: new Date(), count: SIGN_IN_PER_IP.limit });
+    const results = await Promise.all(Array.from({ length: 30 }, () => signIn(db, 'someone@example.test', 'Wrong-Password-123', { ip, userAgent: 'flood' })));
+    expect(results.every((r) => !r.ok && r.reason === 'rate_limited')).toBe(true);
+    expect(await events('auth.sign_in_rate_limited', ip)).toBe(1);
+  });
+});
+
+describe('what the audit log keeps of an email typed at sign-in', () => {
+  it('an address as typed; anything else (a password in the Email box, hidden characters) only by its length', async () => {
+    const ip = '198.51.100.91';
+    for (const typed of ['Sturdy-Secret-Passphrase-9', 'someone.\u202eevil@example.test', 'unknown.person@example.test'])
+      await signIn(db, typed, 'Wrong-Password-123', { ip, userAgent: 'typo' });
+    const details = (await db.select({ detail: auditEvents.detail }).from(auditEvents).where(and(eq(auditEvents.action, 'auth.sign_in_failed'), eq(auditEvents.ip, ip)))).map((e) => e.detail);
+    expect(details.sort()).toEqual(['Unknown email (not an email address, 26 characters)', 'Unknown email (not an email address, 26 characters)', 'Unknown email unknown.person@example.test']);
   });
 });

@@ -1,5 +1,6 @@
 // Sign-in: password check, failed-attempt counting and lockout, automatic unlock, password expiry.
 // Counting is one atomic statement in PostgreSQL, exact under concurrency and across app instances.
+import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Queryable, Tx } from '@/db/client';
 import { users, type SecuritySettings } from '@/db/schema';
@@ -9,11 +10,12 @@ import { enqueueMail, organizationName } from '@/lib/mail/outbox';
 import { lockedMail, lockWithheldMail } from '@/lib/mail/templates';
 import { AppError } from '@/lib/errors';
 import { limitSubject } from '@/lib/request';
+import { emailSchema, hasHiddenCharacters } from '@/lib/validation';
 import { getSecuritySettings } from '@/lib/settings';
 import { assertActiveAdministratorRemains, holdsAdministratorRole, LAST_ADMINISTRATOR } from '@/lib/users/admin-guard';
 import { verifyPassword } from './password';
 import { checkPassword } from './password-policy';
-import { refund, SIGN_IN_PER_IP, spend } from './rate-limit';
+import { refund, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP, spend } from './rate-limit';
 
 export type SignInFailure = 'invalid' | 'locked' | 'locked_for_now' | 'expired' | 'unavailable' | 'rate_limited';
 export type SignInResult =
@@ -27,7 +29,7 @@ export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
   locked_for_now: 'Your account is locked after too many failed sign-in attempts. It unlocks by itself after a while: try again later, or contact your account manager.',
   expired: 'Your password has expired and your account is locked. Contact your account manager.',
   unavailable: 'Your account is not active. Contact your account manager.',
-  rate_limited: 'Too many failed sign-in attempts from your network. Wait a few minutes and try again.',
+  rate_limited: 'Too many failed sign-in attempts from your network or for this account. Wait a few minutes and try again.',
 };
 
 /** The message for a failure code from the address (/login?error=...): only the codes above; "constructor" is not one. */
@@ -78,14 +80,42 @@ export function passwordChangeNotice(
   return `Your password expires ${days === 1 ? 'within a day' : `in ${days} days`}. Choose a new one now to keep access.`;
 }
 
+/** The per-account budget's key: the email as typed, folded as accounts are looked up, and hashed (no address kept in the table). */
+const accountKey = (email: string) => `sign-in-account:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}`;
+
+/**
+ * The email as typed, for the audit log: an address as such, anything else (a password typed in the
+ * Email box, text with control or direction characters) only by its length, so the log neither keeps
+ * a password nor shows text that reads as something else.
+ */
+export function typedEmail(email: string): string {
+  const text = email.trim();
+  return emailSchema.safeParse(text).success && !hasHiddenCharacters(text) ? text : `(not an email address, ${[...text].length} characters)`;
+}
+
+/**
+ * A refused attempt is audited once a minute per address and per account typed, not once per request:
+ * each audit event takes the audit chain's lock, which a flood of refusals (they cost no bcrypt) would
+ * otherwise hold for every change in the organization.
+ */
+async function recordRateLimited(db: Db, email: string, key: string, meta: RequestMeta) {
+  if ((await spend(db, `audit:${key}`, { limit: 1, windowSeconds: 60 })).count > 1) return;
+  await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_rate_limited', detail: `Email ${typedEmail(email)}`, meta });
+}
+
 export async function signIn(db: Db, email: string, password: string, meta: RequestMeta): Promise<SignInResult> {
-  // Per-IP budget first, taken in one atomic statement before the password check: of a burst of any
-  // size from one address, at most the limit reach bcrypt or count against the accounts they name.
-  // A right password gives its unit back below, so only failures spend the budget.
+  // Per-IP budget first, then the account's, each taken in one atomic statement before the password
+  // check: of a burst of any size from one address, at most the limit reach bcrypt or count against the
+  // accounts they name; of guesses at one account from any number of addresses, at most its limit. A
+  // right password gives both units back below, so only failures spend the budgets.
   const ipKey = `sign-in:${limitSubject(meta.ip)}`;
-  const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
-  if (budget.count > SIGN_IN_PER_IP.limit) {
-    await recordAudit(db, { actor: { type: 'anonymous' }, action: 'auth.sign_in_rate_limited', detail: `Email ${email.slice(0, 254)}`, meta });
+  if ((await spend(db, ipKey, SIGN_IN_PER_IP)).count > SIGN_IN_PER_IP.limit) {
+    await recordRateLimited(db, email, ipKey, meta);
+    return { ok: false, reason: 'rate_limited' };
+  }
+  const perAccount = accountKey(email);
+  if ((await spend(db, perAccount, SIGN_IN_PER_ACCOUNT)).count > SIGN_IN_PER_ACCOUNT.limit) {
+    await recordRateLimited(db, email, perAccount, meta);
     return { ok: false, reason: 'rate_limited' };
   }
   const settings = await getSecuritySettings(db);
@@ -109,7 +139,7 @@ export async function signIn(db: Db, email: string, password: string, meta: Requ
     .limit(1);
 
   const passwordOk = await verifyPassword(password, user?.passwordHash ?? null);
-  if (passwordOk) await refund(db, ipKey);
+  if (passwordOk) await Promise.all([refund(db, ipKey), refund(db, perAccount)]);
   if (!user) {
     await recordUnknownEmail(db, email, settings, meta);
     return { ok: false, reason: 'invalid' };
@@ -202,10 +232,11 @@ export async function reverifyPassword(
   meta: RequestMeta,
 ): Promise<'invalid' | 'rate_limited' | null> {
   const ipKey = `sign-in:${limitSubject(meta.ip)}`;
-  const budget = await spend(db, ipKey, SIGN_IN_PER_IP);
-  if (budget.count > SIGN_IN_PER_IP.limit) return 'rate_limited';
+  if ((await spend(db, ipKey, SIGN_IN_PER_IP)).count > SIGN_IN_PER_IP.limit) return 'rate_limited';
+  const perAccount = accountKey(user.email);
+  if ((await spend(db, perAccount, SIGN_IN_PER_ACCOUNT)).count > SIGN_IN_PER_ACCOUNT.limit) return 'rate_limited';
   if (await verifyPassword(password, user.passwordHash)) {
-    await refund(db, ipKey);
+    await Promise.all([refund(db, ipKey), refund(db, perAccount)]);
     return null;
   }
   await recordFailure(db, user, await getSecuritySettings(db), meta, 'Wrong current password at Change password');
@@ -293,7 +324,7 @@ const NO_USER = '00000000-0000-0000-0000-000000000000';
 async function recordUnknownEmail(db: Db, email: string, settings: Lockout, meta: RequestMeta) {
   await db.transaction(async (tx) => {
     await rows(tx, countStatement(NO_USER, settings.lockoutThreshold, true));
-    await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${email.slice(0, 254)}`, meta });
+    await recordAudit(tx, { actor: { type: 'anonymous' }, action: 'auth.sign_in_failed', detail: `Unknown email ${typedEmail(email)}`, meta });
   });
 }
 
