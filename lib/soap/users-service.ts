@@ -14,6 +14,7 @@ import { principalOf, type Principal } from '@/lib/auth/principal';
 import { retryAfter, SOAP_REQUESTS_PER_PERSON, take } from '@/lib/auth/rate-limit';
 import { loadSessionUser } from '@/lib/auth/session';
 import { signIn, SIGN_IN_MESSAGES, inPasswordWarningWindow, passwordExpiresAt } from '@/lib/auth/sign-in';
+import { retryOnDeadlock } from '@/lib/db-rows';
 import { AppError, type FieldErrors } from '@/lib/errors';
 import { portalUrl } from '@/lib/mail/outbox';
 import { getSecuritySettings } from '@/lib/settings';
@@ -288,6 +289,13 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
   return { principal, confirm: (tx) => principalNow(tx, true) };
 }
 
+/**
+ * A change's (or a listing batch's) transaction, run again when PostgreSQL ends it as a deadlock, as the
+ * portal's actions are (lib/action.ts): the caller is held FOR SHARE (confirm), so two changes of one
+ * person's own row made by themselves at once, or of each other's rows, would each wait to upgrade it.
+ */
+const change = <T>(db: Db, work: (tx: Tx) => Promise<T>) => retryOnDeadlock(() => db.transaction(work));
+
 /** A role by name, as people write it: case and runs of spaces ignored, as the portal's lists match names. */
 async function roleByName(tx: Tx, name: string | undefined) {
   if (name === undefined) return undefined;
@@ -400,7 +408,7 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
    * listing open for a long time, and a ban, a revoke or a demotion since it began must stop it there.
    */
   const nextBatch = (after: string) =>
-    db.transaction(async (tx) => {
+    change(db, async (tx) => {
       const reader = await confirm(tx);
       if (!hasPermission(reader, 'users.read') || !(reader.allEnvironments || reader.environmentIds.includes(environment.id)))
         throw new Refusal([error('You may no longer read the users of this account.', 'Fatal')]);
@@ -474,7 +482,7 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     tags: fields.tags(),
   };
   const { environment, confirm } = await contextOf(db, fields, 'users.write');
-  await db.transaction(async (tx) => {
+  await change(db, async (tx) => {
     const principal = await confirm(tx);
     const { role, ...rest } = input;
     const { id: roleId, name, requiredFields } = (await roleByName(tx, role))!;
@@ -507,7 +515,7 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     tags: fields.tags(),
   };
   const { environment, confirm } = await contextOf(db, fields, 'users.read');
-  await db.transaction(async (tx) => {
+  await change(db, async (tx) => {
     const principal = await confirm(tx);
     const { role: roleName, ...rest } = input;
     const userId = await userIdByName(tx, principal, environment.id, userName);
@@ -525,7 +533,7 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
 async function remove(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
   const userName = fields.required('UserName');
   const { environment, confirm } = await contextOf(db, fields, 'users.ban');
-  await db.transaction(async (tx) => {
+  await change(db, async (tx) => {
     const principal = await confirm(tx);
     const userId = await userIdByName(tx, principal, environment.id, userName);
     const user = await findChangeableUser(tx, principal, userId);
