@@ -235,6 +235,22 @@ describe('scopes', () => {
     expect((await db.select().from(users).where(eq(users.id, adminUser!.id)))[0]!.status).toBe('active');
   });
 
+  it('a key that reaches no environment (its creator lost the one it named) sees nobody, not even an Administrator', async () => {
+    // Made by an Administrator for Production; its maker is then an Account Manager of Sandbox only.
+    const maker = await insertUser(db, { email: 'keymaker.api@example.test', role: 'Administrator' });
+    const makerPrincipal: Principal = { actor: { type: 'user', id: maker.id, label: maker.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const parsed = newApiUserSchema.parse({ username: 'stranded', scope: 'environments', environmentIds: [production], expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const { key } = await db.transaction((tx) => createApiUser(tx, makerPrincipal, parsed));
+    const [adminUser] = await db.select().from(users).where(eq(users.email, 'ada@example.test'));
+    expect((await call('GET', `/users/${adminUser!.id}`, { key })).status).toBe(200);
+    await db.update(users).set({ roleId: await roleId('Account Manager') }).where(eq(users.id, maker.id));
+    await db.insert(userEnvironments).values({ userId: maker.id, environmentId: sandbox });
+    expect((await call('GET', `/users/${adminUser!.id}`, { key })).status).toBe(404);
+    expect((await call('GET', '/users', { key })).status).toBe(403);
+    const nowhere: Principal = { ...makerPrincipal, allEnvironments: false, environmentIds: [] };
+    await expect(viewUser(db, nowhere, adminUser!.id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('GET /users/{id} reads its user in the credential check: the same view as viewUser, nothing for a bad secret or id', async () => {
     const insider = await insertUser(db, { email: 'same.view@example.test', environmentId: production, tags: [{ name: 'team', value: 'a' }] });
     const read = await call('GET', `/users/${insider.id}`, { key: orgKey });

@@ -82,10 +82,17 @@ export function withoutEmail(principal: Principal, error: unknown, email: string
   return new AppError(error.code, hide(error.message), fieldErrors);
 }
 
+/**
+ * Whether the principal sees a user, as visibleTo says it in SQL: members of one of its environments,
+ * and those whose role spans them all, but nobody at all for a principal in no environment (an
+ * environment key whose creator has since lost every environment it named).
+ */
+const sees = (principal: Principal, u: { roleAllEnvironments: boolean; environmentIds: string[] }) =>
+  principal.allEnvironments || (principal.environmentIds.length > 0 && (u.roleAllEnvironments || u.environmentIds.some((e) => principal.environmentIds.includes(e))));
+
 /** A user row as the API shows it, or 404 when missing or outside the principal's environments (visibleTo's rule). */
 export function viewOf(principal: Principal, u: ViewRow | null | undefined): ApiUserView {
-  if (!u || !(principal.allEnvironments || u.roleAllEnvironments || u.environmentIds.some((e) => principal.environmentIds.includes(e))))
-    throw new AppError('not_found', NOT_FOUND);
+  if (!u || !sees(principal, u)) throw new AppError('not_found', NOT_FOUND);
   return {
     id: u.id,
     email: u.email,
@@ -113,8 +120,10 @@ export function viewOf(principal: Principal, u: ViewRow | null | undefined): Api
 /** One user as the API shows them, or 404 when outside the principal's environments. */
 export async function viewUser(q: Queryable, principal: Principal, userId: string): Promise<ApiUserView> {
   if (!UUID.test(userId)) throw new AppError('not_found', NOT_FOUND);
+  // A principal in no environment sees nobody (visibleTo): not even those whose role spans them all.
+  const reach = principal.allEnvironments || principal.environmentIds.length > 0;
   const statement = sql`select ${VIEW_COLUMNS} from ${users} u join ${roles} r on r.id = u.role_id
-    where u.id = ${userId} and (${principal.allEnvironments}::boolean or r.all_environments or u.environment_ids && ${`{${principal.environmentIds.join(',')}}`}::uuid[])`;
+    where u.id = ${userId} and ${reach}::boolean and (${principal.allEnvironments}::boolean or r.all_environments or u.environment_ids && ${`{${principal.environmentIds.join(',')}}`}::uuid[])`;
   const [u] = 'rollback' in q ? await rows<ViewRow>(q, statement) : await preparedRows<ViewRow>(q as Db, statement);
   return viewOf(principal, u);
 }
