@@ -36,6 +36,14 @@ export const RESET_EMAILS_PER_ACCOUNT: Limit = { limit: 3, windowSeconds: 60 * 6
 export const SOAP_REQUESTS_PER_PERSON: Limit = { limit: 600, windowSeconds: 60 };
 
 /**
+ * Batches of a SOAP ListUsers stream per caller (person or API user), after its first: the request is
+ * charged once to the caller's request budget, but a listing then streams on, 500 users a batch, for as
+ * long as the account has users. Ten at once from one caller would hold the database; over this budget
+ * a stream waits for a unit, so a caller's listings together read at most 300,000 users a minute.
+ */
+export const SOAP_LIST_BATCHES_PER_CALLER: Limit = { limit: 600, windowSeconds: 60 };
+
+/**
  * The bucket's arithmetic, in SQL so the database's clock decides, for a row holding `count` units as
  * of the instant `since`: what has drained since (one unit every windowSeconds / limit), the level
  * left, where `since` moves once that drain is applied, and the seconds until one more unit fits.

@@ -193,6 +193,32 @@ describe('ListUsers', () => {
     expect(exceptions).toEqual([{ severity: 'Fatal', message: expect.stringMatching(/This list is incomplete/) }]);
   });
 
+  it('paces a listing\'s later batches by a budget of its caller\'s own: each is charged, and over the budget the stream waits, then ends whole', async () => {
+    const { rateLimits, userEnvironments } = await import('@/db/schema');
+    const [userRole] = await db.select().from(roles).where(eq(roles.name, 'User'));
+    const many = await db
+      .insert(users)
+      .values(Array.from({ length: 1001 }, (_, i) => ({ email: `paced${i}@example.test`, firstName: 'Pa', lastName: 'Ced', roleId: userRole!.id, status: 'invited' as const })))
+      .returning({ id: users.id });
+    await db.insert(userEnvironments).values(many.map((u) => ({ userId: u.id, environmentId })));
+    const reader = await insertUser(db, { email: 'pace.reader@example.test', role: 'Account Manager', passwordHash, environmentId });
+    const token = await tokenFor(reader.email);
+    const key = `soap-list:user:${reader.id}`;
+    // The budget spent to its last unit: the stream must wait for units to drain, then go on.
+    await db.insert(rateLimits).values({ key, windowStart: new Date(), count: 600 });
+    const started = Date.now();
+    const { result, exceptions } = await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
+    expect(exceptions).toEqual([]);
+    const listed = ((result.Users as Node).User as Node[]).filter((u) => String(u.UserName).startsWith('paced'));
+    expect(listed).toHaveLength(1001);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    // Then, from an empty budget: the first batch is the request's, each later one (two more) is charged.
+    await db.delete(rateLimits).where(eq(rateLimits.key, key));
+    await call('ListUsers', `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" />`);
+    const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, key));
+    expect(row!.count).toBeGreaterThanOrEqual(2);
+  });
+
   it('shows locked, inactive and banned users as such', async () => {
     await insertUser(db, { email: 'shown-locked@example.test', status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(), environmentId });
     await insertUser(db, { email: 'shown-banned@example.test', status: 'banned', banReason: 'x', environmentId });

@@ -11,7 +11,7 @@ import { parseCredential } from '@/lib/api-users/keys';
 import type { RequestMeta } from '@/lib/audit';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
 import { principalOf, type Principal } from '@/lib/auth/principal';
-import { retryAfter, SOAP_REQUESTS_PER_PERSON, take } from '@/lib/auth/rate-limit';
+import { retryAfter, SOAP_LIST_BATCHES_PER_CALLER, SOAP_REQUESTS_PER_PERSON, take } from '@/lib/auth/rate-limit';
 import { loadSessionUser } from '@/lib/auth/session';
 import { signIn, SIGN_IN_MESSAGES, inPasswordWarningWindow, passwordExpiresAt } from '@/lib/auth/sign-in';
 import { retryOnDeadlock } from '@/lib/db-rows';
@@ -407,13 +407,22 @@ async function listAll(db: Db, fields: Fields): Promise<SoapResponse> {
    * A later batch, read only while the caller may still read this account: a slow reader can hold a
    * listing open for a long time, and a ban, a revoke or a demotion since it began must stop it there.
    */
-  const nextBatch = (after: string) =>
+  const readBatch = (after: string) =>
     change(db, async (tx) => {
       const reader = await confirm(tx);
       if (!hasPermission(reader, 'users.read') || !(reader.allEnvironments || reader.environmentIds.includes(environment.id)))
         throw new Refusal([error('You may no longer read the users of this account.', 'Fatal')]);
       return batch(tx, reader, after);
     });
+  // Later batches are paced per caller (SOAP_LIST_BATCHES_PER_CALLER): over the budget, the stream waits.
+  const pace = `soap-list:${principal.actor.type}:${'id' in principal.actor ? principal.actor.id : ''}`;
+  const nextBatch = async (after: string) => {
+    while (!(await take(db, pace, SOAP_LIST_BATCHES_PER_CALLER))) {
+      const seconds = await retryAfter(db, pace, SOAP_LIST_BATCHES_PER_CALLER);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * Math.max(seconds, 0.1)));
+    }
+    return readBatch(after);
+  };
   type Row = Awaited<ReturnType<typeof batch>>[number];
   const render = (u: Row) =>
     element(
