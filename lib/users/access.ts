@@ -57,8 +57,12 @@ export async function unlockUser(tx: Tx, principal: Principal, userId: string, m
  */
 const reactivated = () => ({ status: 'active' as const, lockReason: null, lockedAt: null, failedAttempts: 0, activatedAt: new Date() });
 
-/** The user must choose a new password through an emailed link; the old one stops working at once. */
-export async function resetUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta) {
+/**
+ * The user must choose a new password through an emailed link; the old one stops working at once.
+ * `priority` as for unlockUser: the links of a reset of "all N matching" (30,000 after an attack) wait
+ * behind urgent mail, so a reset link someone asks for meanwhile is not queued behind thousands.
+ */
+export async function resetUser(tx: Tx, principal: Principal, userId: string, meta?: RequestMeta, priority: MailPriority = 'urgent') {
   requirePermissionOf(principal, 'users.unlock');
   const user = await findChangeableUser(tx, principal, userId);
   // It would sign them out with no password, waiting on an email (which, without SMTP, only an
@@ -81,7 +85,7 @@ export async function resetUser(tx: Tx, principal: Principal, userId: string, me
     })
     .where(eq(users.id, user.id));
   if (administrator) await assertActiveAdministratorRemains(tx, LAST_ADMINISTRATOR_RESET);
-  await sendResetLink(tx, user);
+  await sendResetLink(tx, user, priority);
   await recordAudit(tx, {
     actor: principal.actor,
     action: 'user.reset',
@@ -124,12 +128,12 @@ export async function sendInvitation(tx: Tx, user: Recipient) {
   await enqueueMail(tx, { email: user.email, userId: user.id }, mail);
 }
 
-export async function sendResetLink(tx: Tx, user: Recipient): Promise<string> {
+export async function sendResetLink(tx: Tx, user: Recipient, priority: MailPriority = 'urgent'): Promise<string> {
   const { resetLifetimeMinutes } = await getSecuritySettings(tx);
   const lifetime = resetLifetimeMinutes * 60_000;
   const token = await issueToken(tx, user.id, 'reset', lifetime);
   const url = portalUrl(`/set-password?token=${token}`);
-  await enqueueMail(tx, { email: user.email, userId: user.id }, resetMail(await organizationName(tx), user.firstName, url, lifetime));
+  await enqueueMail(tx, { email: user.email, userId: user.id }, resetMail(await organizationName(tx), user.firstName, url, lifetime), { priority });
   return url;
 }
 

@@ -136,6 +136,17 @@ describe('notices of "all matching"', () => {
       [[made[0]!.id, 'unlocked', MAIL_PRIORITY.urgent], [made[1]!.id, 'unlocked', MAIL_PRIORITY.bulk], [made[2]!.id, 'unlocked', MAIL_PRIORITY.bulk]].sort(),
     );
   });
+
+  it('a Reset of every match sends its links behind urgent mail too; a selection\'s stay urgent', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await insertUser(db, { email: `resetprio${i}@example.test`, environmentId, status: 'locked', lockReason: 'failed_attempts', lockedAt: new Date(Date.now() - 1_000) }));
+    await runBulk(db, admin(), { ids: [made[0]!.id], status: 'locked' }, { kind: 'reset' });
+    await runBulk(db, admin(), { environmentId, filter: { q: 'resetprio', status: 'locked' } }, { kind: 'reset' });
+    const priorities = await db.select({ userId: outboxMessages.userId, priority: outboxMessages.priority, kind: outboxMessages.kind }).from(outboxMessages).where(inArray(outboxMessages.userId, made.map((m) => m.id)));
+    expect(priorities.map((p) => [p.userId, p.kind, p.priority]).sort()).toEqual(
+      [[made[0]!.id, 'reset', MAIL_PRIORITY.urgent], [made[1]!.id, 'reset', MAIL_PRIORITY.bulk], [made[2]!.id, 'reset', MAIL_PRIORITY.bulk]].sort(),
+    );
+  });
 });
 
 describe('Add to / Remove from an environment', () => {

@@ -139,7 +139,7 @@ async function applyTo(tx: Tx, principal: Principal, userId: string, locked: Loc
       await unlockUser(tx, principal, userId, meta, notice);
       return;
     case 'reset': {
-      const reset = (q: Tx) => resetUser(q, principal, userId, meta);
+      const reset = (q: Tx) => resetUser(q, principal, userId, meta, notice);
       // resetUser's guard refuses after the password is cleared: the savepoint takes the clearing back with it.
       if (!locked.administrator) return void (await reset(tx));
       await tx.transaction(async (savepoint) => void (await reset(savepoint)));
@@ -404,8 +404,8 @@ export async function runBulk(
   };
   const worker = async () => {
     try {
-      // Unlock notices by the thousand (30,000 after an attack) wait behind urgent mail: a reset link asked
-      // for meanwhile must not expire in the queue. Reset links stay urgent: they are the way back in.
+      // Unlock notices and reset links by the thousand (30,000 after an attack) wait behind urgent mail: a
+      // reset link someone asks for meanwhile must not expire in the queue behind them.
       for (let batch = await take(); batch; batch = await take()) {
         await runBatch(db, principal, batch.ids, op, result, { where: filter }, meta, 'bulk', progress && { range: batch.range, progress });
         // The embedded database runs its queries on this thread, one transaction at a time: between
