@@ -398,6 +398,17 @@ describe('CreateUser, UpdateUser and DeleteUser', () => {
     `<Request ContextIdentifier="${context}" AuthenticationToken="${token}" ${fields}>${children}</Request>`;
   const userNamed = async (email: string) => (await db.select().from(users).where(eq(users.email, email)))[0];
 
+  it('reads xml:lang as the XML recommendation binds it (no declaration needed, never a field), and an xsi: prefix bound elsewhere is no xsi:nil', async () => {
+    const target = await insertUser(db, { email: 'namespaced.soap@example.test', passwordHash, environmentId });
+    const renamed = await call('UpdateUser', request(`UserName="${target.email}" xml:lang="en"`, '<FirstName xml:space="preserve">Lang</FirstName>'));
+    expect(renamed.exceptions).toEqual([]);
+    expect(await userNamed(target.email)).toMatchObject({ firstName: 'Lang', status: 'active' });
+    // <Inactive xsi:nil="true"/> with xsi bound to another namespace is an empty Inactive, refused, not "leave it as it is".
+    const forged = await call('UpdateUser', request(`UserName="${target.email}" xmlns:xsi="urn:not-xml-schema"`, '<Inactive xsi:nil="true"/>'));
+    expect(forged.result.Success).toBe('false');
+    expect(JSON.stringify(forged.exceptions)).toContain('Inactive');
+  });
+
   it('creates an invited user in the account of the ContextIdentifier, with tags, audited as the caller', async () => {
     const { result, exceptions } = await call(
       'CreateUser',

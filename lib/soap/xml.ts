@@ -228,6 +228,8 @@ export const namespaceLabel = (namespace: string | undefined) => (namespace ? `t
 function expand(qname: string, scopes: XmlNode[]): { local: string; namespace: string | undefined } {
   const colon = qname.indexOf(':');
   const prefix = colon === -1 ? '' : qname.slice(0, colon);
+  // Bound by the Namespaces in XML recommendation itself, never declared (xml:lang, xml:space).
+  if (prefix === 'xml') return { local: qname.slice(colon + 1), namespace: XML_NS };
   const declaration = prefix ? `@_xmlns:${prefix}` : '@_xmlns';
   const scope = scopes.find((s) => typeof s[declaration] === 'string');
   if (prefix && !scope) throw notWellFormed(`the prefix ${prefix} of ${qname} is not declared`);
@@ -250,6 +252,8 @@ function childrenOf(parent: XmlNode, ancestors: XmlNode[]): Child[] {
 
 /** XML Schema's instance namespace: xsi:nil says "no value", as the vendor's clients send for a field left as it is. */
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+/** The namespace of the xml: prefix. */
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 /**
  * The operation's content as the service reads it: elements by local name, no xmlns declarations.
@@ -267,7 +271,15 @@ function withLocalNames(value: unknown, ancestors: XmlNode[]): unknown {
     if (key === '@_xmlns' || key.startsWith('@_xmlns:')) continue;
     const colon = key.indexOf(':');
     if (key.startsWith('@_')) {
-      node[colon !== -1 && expand(key.slice(2), scopes).namespace === XSI_NS ? `@_xsi:${key.slice(colon + 1)}` : key] = child;
+      if (colon === -1) {
+        node[key] = child;
+        continue;
+      }
+      const { local, namespace } = expand(key.slice(2), scopes);
+      // xml:lang and xml:space say how to read the text: never a field.
+      if (namespace === XML_NS) continue;
+      // An xsi: prefix bound to another namespace is named by that namespace, so it never passes for xsi:nil.
+      node[namespace === XSI_NS ? `@_xsi:${local}` : key.startsWith('@_xsi:') ? `@_{${namespace}}${local}` : key] = child;
       continue;
     }
     const name = key.slice(colon + 1);
