@@ -96,8 +96,10 @@ describe('reset', () => {
     // A refused password does not use the link up.
     expect((await reload(user.id)).lastSignInAt).toBeNull();
     await db.transaction((tx) => completePasswordLink(tx, token, 'Fresh-Start-Passphrase-3', meta));
-    // The link signs them in: Last sign-in is set, not left at "Never".
+    // The link signs them in: Last sign-in is set, not left at "Never", and the sign-in is audited as every one is.
     expect((await reload(user.id)).lastSignInAt).toBeInstanceOf(Date);
+    const signIns = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(and(eq(auditEvents.targetId, user.id), eq(auditEvents.action, 'auth.sign_in')));
+    expect(signIns).toEqual([{ detail: 'Signed in by setting a password from an emailed link' }]);
     expect(await signIn(db, user.email, 'Fresh-Start-Passphrase-3', meta)).toMatchObject({ ok: true, mustChangePassword: false });
     await expect(db.transaction((tx) => completePasswordLink(tx, token, 'Another-Passphrase-44', meta))).rejects.toThrow(INVALID_LINK);
   });

@@ -175,6 +175,8 @@ export async function completePasswordLink(tx: Tx, token: string, password: stri
     ...(user.status === 'invited' ? { changes: { status: { before: 'invited', after: 'active' } } } : {}),
     meta,
   });
+  // And the sign-in it is, audited as every successful sign-in is (SPEC.md section 5).
+  await recordAudit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.sign_in', target: targetOf(user), detail: 'Signed in by setting a password from an emailed link', meta });
   return { id: user.id, email: user.email, name: `${user.firstName} ${user.lastName}`, sessionVersion };
 }
 
