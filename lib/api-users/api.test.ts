@@ -1,7 +1,7 @@
 // The REST API through its router, with real Requests, on a real database: every route, every
 // scope, refused credentials, token exchange, rate limit under a burst, ETags, problem bodies, OpenAPI.
 import { validate } from '@readme/openapi-parser';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/db/client';
 import { apiUsers, auditEvents, environments, outboxMessages, roles, userEnvironments, users } from '@/db/schema';
@@ -233,6 +233,24 @@ describe('scopes', () => {
     const grant = await call('PATCH', `/users/${insider.id}`, { key: envKey, body: { roleId: await roleId('Administrator') } });
     expect(grant).toMatchObject({ status: 400, body: { errors: { roleId: [expect.stringContaining('cannot grant')] } } });
     expect((await db.select().from(users).where(eq(users.id, adminUser!.id)))[0]!.status).toBe('active');
+  });
+
+  it('a change whose key\'s creator is banned while it is made is rolled back (the creator is read again, held, as it commits)', async () => {
+    const owner = await insertUser(db, { email: 'keyowner.api@example.test', role: 'Administrator' });
+    const ownerPrincipal: Principal = { actor: { type: 'user', id: owner.id, label: owner.email }, permissions: PERMISSIONS, allEnvironments: true, environmentIds: [] };
+    const parsed = newApiUserSchema.parse({ username: 'owned', scope: 'organization', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const { key } = await db.transaction((tx) => createApiUser(tx, ownerPrincipal, parsed));
+    const target = await insertUser(db, { email: 'raced.api@example.test', environmentId: production });
+    // The rename bans the key's creator in the same transaction, as another instance would while the change runs.
+    await db.execute(sql.raw(`create function ban_key_owner() returns trigger language plpgsql as $$
+      begin update users set status = 'banned', ban_reason = 'raced' where id = '${owner.id}'; return new; end $$`));
+    await db.execute(sql.raw(`create trigger ban_key_owner after update on users for each row when (new.id = '${target.id}' and new.first_name = 'Raced') execute function ban_key_owner()`));
+    const answer = await call('PATCH', `/users/${target.id}`, { key, body: { firstName: 'Raced' } });
+    await db.execute(sql.raw('drop trigger ban_key_owner on users'));
+    await db.execute(sql.raw('drop function ban_key_owner()'));
+    expect(answer.status).toBe(403);
+    expect((await db.select({ firstName: users.firstName, status: users.status }).from(users).where(eq(users.id, target.id)))[0]).toEqual({ firstName: 'Test', status: 'active' });
+    expect((await db.select({ status: users.status }).from(users).where(eq(users.id, owner.id)))[0]!.status).toBe('active');
   });
 
   it('a key that reaches no environment (its creator lost the one it named) sees nobody, not even an Administrator', async () => {

@@ -15,7 +15,7 @@
 // call, like the user of a user key): nothing while that person is banned or inactive, and only the
 // permissions and environments they still hold once demoted. A lock (which anyone can cause with wrong
 // passwords) does not stop their keys: it says nothing about what the person may do.
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db, Queryable, Tx } from '@/db/client';
@@ -24,6 +24,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isPermission, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { bucket } from '@/lib/auth/rate-limit';
 import type { Principal } from '@/lib/auth/principal';
+import { reachesLess } from '@/lib/auth/rights';
 import { preparedRows, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
 import { UUID } from '@/lib/search-params';
@@ -172,6 +173,23 @@ export async function confirmCaller(tx: Tx, caller: ApiCaller): Promise<Principa
   }
   usable(row);
   return principalFor(row);
+}
+
+/**
+ * The last statement of a change made with a key, before it commits: the people the key answers to (its
+ * creator, and the user a Specific User key acts as) held FOR SHARE until then, and the caller read again.
+ * A ban, inactivation or demotion of either committed while the change ran is seen here and rolls the
+ * change back; one made now waits for the commit. (Held from the start instead, the hold could wait in
+ * a circle with a change that locks one of them for update: a key acting as the user it edits.)
+ */
+export async function settleCaller(tx: Tx, caller: ApiCaller, used: Principal): Promise<void> {
+  const [key] = await tx.select({ userId: apiUsers.userId, createdById: apiUsers.createdById }).from(apiUsers).where(eq(apiUsers.id, caller.apiUserId));
+  const people = [key?.userId, key?.createdById].filter((id): id is string => typeof id === 'string');
+  if (people.length > 0)
+    await tx.select({ id: users.id }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(inArray(users.id, people)).for('share', { of: [users, roles] });
+  const now = await confirmCaller(tx, caller);
+  if (reachesLess(now, used) || used.permissions.some((p) => !now.permissions.includes(p)))
+    throw new AppError('forbidden', 'What this key may do changed while the change was being made: nothing was changed. Send the request again.');
 }
 
 /** The credential of an Authorization header, parsed; throws 401 when missing or malformed. */

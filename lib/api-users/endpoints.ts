@@ -12,7 +12,7 @@ import { createUserFieldsSchema, createUserFromFields, updateUserFieldsSchema, u
 import { countUsers, isCursorOf, listFilter, listUsers, type SortKey } from '@/lib/users/list';
 import { listLockedUsers, lockedParamsSchema } from '@/lib/users/locked';
 import { banUser, STALE_EDIT, validateUser } from '@/lib/users/update';
-import { confirmCaller, issueApiToken, RateLimited, tokenRequestSchema } from './authenticate';
+import { confirmCaller, issueApiToken, RateLimited, settleCaller, tokenRequestSchema } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, nextLink, PreconditionFailed, problem, problemFrom, readBody, STALE_IF_MATCH } from './http';
 import type { ApiRoute } from './openapi';
 import { userActionRoute } from './user-action';
@@ -86,6 +86,7 @@ const create = apiRoute(async ({ caller, meta, request }) => {
   const user = await db.transaction(async (tx) => {
     const principal = await confirmCaller(tx, caller);
     const { userId } = await createUserFromFields(tx, principal, input, meta);
+    await settleCaller(tx, caller, principal);
     return viewUser(tx, principal, userId);
   });
   return json(user, { status: 201, headers: { location: `/api/v1/users/${user.id}`, etag: etagOf(user.version) } });
@@ -137,6 +138,7 @@ const update = apiRoute<PathParams>(async ({ caller, meta, request }, { id }) =>
     const user = await db.transaction(async (tx) => {
       const principal = await confirmCaller(tx, caller);
       await updateUserFromFields(tx, principal, id, { ...input, version }, meta);
+      await settleCaller(tx, caller, principal);
       return viewUser(tx, principal, id);
     });
     return json(changeAnswer(caller.principal, user), { headers: { etag: etagOf(user.version) } });

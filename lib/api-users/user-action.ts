@@ -16,7 +16,7 @@ import type { Permission } from '@/lib/auth/permissions';
 import { requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { AppError } from '@/lib/errors';
 import { STALE_EDIT } from '@/lib/users/update';
-import { confirmCaller } from './authenticate';
+import { confirmCaller, settleCaller } from './authenticate';
 import { apiRoute, etagOf, ifMatchVersion, json, PreconditionFailed, readBody, STALE_IF_MATCH, type ApiContext } from './http';
 import { changeAnswer, viewUser, withoutEmail } from './users-api';
 
@@ -43,6 +43,7 @@ export function userActionRoute<B = undefined>(permission: Permission, run: Run<
         if (!row) throw new AppError('not_found', 'No such user in your environments.');
         if (ifMatch !== null && ifMatch !== row.version) throw new PreconditionFailed(STALE_IF_MATCH);
         await run(tx, principal, id, { ...ctx, version: row.version, body }, ctx.meta);
+        await settleCaller(tx, ctx.caller, principal);
         return viewUser(tx, principal, id);
       });
       return json(changeAnswer(ctx.caller.principal, user), { headers: { etag: etagOf(user.version) } });

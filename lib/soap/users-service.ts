@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { environments, roles, users, type UserTag } from '@/db/schema';
-import { authenticate as authenticateApiCaller, authenticateAndCount, confirmCaller, issueApiToken } from '@/lib/api-users/authenticate';
+import { authenticate as authenticateApiCaller, authenticateAndCount, confirmCaller, issueApiToken, settleCaller } from '@/lib/api-users/authenticate';
 import { parseCredential } from '@/lib/api-users/keys';
 import type { RequestMeta } from '@/lib/audit';
 import { hasPermission, type Permission } from '@/lib/auth/permissions';
@@ -242,7 +242,7 @@ async function contextOf(db: Db, fields: Fields, permission: Permission) {
   const contextIdentifier = fields.text('ContextIdentifier')?.trim() ?? '';
   // After reading these two, so that either given twice is named rather than read as missing.
   fields.check();
-  const { principal, confirm } = await principalOfToken(db, token);
+  const { principal, confirm, settle } = await principalOfToken(db, token);
   const [environment] = GUID.test(contextIdentifier)
     ? await db
         .select({ id: environments.id, name: environments.name })
@@ -252,7 +252,7 @@ async function contextOf(db: Db, fields: Fields, permission: Permission) {
   if (!environment || !(principal.allEnvironments || principal.environmentIds.includes(environment.id)))
     throw new Refusal([error(UNKNOWN_CONTEXT, 'Fatal')]);
   if (!hasPermission(principal, permission)) throw new Refusal([error('You do not have permission to do that.')]);
-  return { principal, environment, confirm };
+  return { principal, environment, confirm, settle };
 }
 
 const ENDED_TOKEN = 'The AuthenticationToken is missing, expired or no longer valid. Call AuthenticateUser again.';
@@ -262,7 +262,10 @@ const ENDED_TOKEN = 'The AuthenticationToken is missing, expired or no longer va
  * against their status and session version), or an API user (a token from AuthenticateUser with its
  * key: the REST API's own token, with its scope, revocation, expiry and per-key rate limit).
  */
-async function principalOfToken(db: Db, token: string): Promise<{ principal: Principal; confirm: (tx: Tx) => Promise<Principal> }> {
+async function principalOfToken(
+  db: Db,
+  token: string,
+): Promise<{ principal: Principal; confirm: (tx: Tx) => Promise<Principal>; settle: (tx: Tx, used: Principal) => Promise<void> }> {
   const refused = (e: unknown): never => {
     if (e instanceof AppError) throw new Refusal([error(e.code === 'unauthenticated' ? ENDED_TOKEN : e.message, 'Fatal')]);
     throw e;
@@ -271,7 +274,8 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
     const { caller, retryAfter } = await authenticateAndCount(db, `Bearer ${token}`).catch(refused);
     if (retryAfter > 0) throw new Refusal([error(`Too many requests for this API user: try again in ${retryAfter} seconds.`)]);
     // A change re-reads the API user in its own transaction (confirmCaller): a revoke committed since counts.
-    return { principal: caller.principal, confirm: (tx) => confirmCaller(tx, caller).catch(refused) };
+    // And again as the change's last statement, its creator (and acts-as user) held until it commits (settleCaller).
+    return { principal: caller.principal, confirm: (tx) => confirmCaller(tx, caller).catch(refused), settle: (tx, used) => settleCaller(tx, caller, used).catch(refused) };
   }
   const principalNow = async (q: Db | Tx, lock = false) => {
     const user = token ? await resolveSoapToken(q, token, lock) : null;
@@ -286,7 +290,8 @@ async function principalOfToken(db: Db, token: string): Promise<{ principal: Pri
     throw new Refusal([error(`Too many requests for this account (at most ${SOAP_REQUESTS_PER_PERSON.limit} a minute): try again in ${Math.max(1, await retryAfter(db, budget, SOAP_REQUESTS_PER_PERSON))} seconds.`)]);
   // A change re-reads the person in its own transaction, as confirmCaller re-reads an API user: a ban,
   // lock or demotion committed since the token was checked is what the change is made with.
-  return { principal, confirm: (tx) => principalNow(tx, true) };
+  // Held FOR SHARE from confirm on: nothing more to settle before the commit.
+  return { principal, confirm: (tx) => principalNow(tx, true), settle: async () => {} };
 }
 
 /**
@@ -490,7 +495,7 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     autoGeneratePassword: fields.bool('AutoGeneratePassword'),
     tags: fields.tags(),
   };
-  const { environment, confirm } = await contextOf(db, fields, 'users.write');
+  const { environment, confirm, settle } = await contextOf(db, fields, 'users.write');
   await change(db, async (tx) => {
     const principal = await confirm(tx);
     const { role, ...rest } = input;
@@ -502,6 +507,7 @@ async function create(db: Db, fields: Fields, meta: RequestMeta): Promise<string
       ]);
     const create: CreateUserFields = { ...rest, roleId, environmentIds: [environment.id], tags: rest.tags ?? [] };
     await createUserFromFields(tx, principal, create, meta);
+    await settle(tx, principal);
   });
   return result('CreateUser', []);
 }
@@ -523,7 +529,7 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     autoGenerateNewPassword: fields.bool('AutoGenerateNewPassword'),
     tags: fields.tags(),
   };
-  const { environment, confirm } = await contextOf(db, fields, 'users.read');
+  const { environment, confirm, settle } = await contextOf(db, fields, 'users.read');
   await change(db, async (tx) => {
     const principal = await confirm(tx);
     const { role: roleName, ...rest } = input;
@@ -534,6 +540,7 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
     const joins = role && !role.allEnvironments && (await membershipsOf(tx, userId)).length === 0;
     const changes: UpdateUserFields = { ...rest, roleId: role?.id, environmentIds: joins ? [environment.id] : undefined };
     await updateUserFromFields(tx, principal, userId, changes, meta);
+    await settle(tx, principal);
   });
   return result('UpdateUser', []);
 }
@@ -541,12 +548,13 @@ async function update(db: Db, fields: Fields, meta: RequestMeta): Promise<string
 /** Userdesk never deletes a user: DeleteUser bans them (access withdrawn, history kept; Validate undoes it). */
 async function remove(db: Db, fields: Fields, meta: RequestMeta): Promise<string> {
   const userName = fields.required('UserName');
-  const { environment, confirm } = await contextOf(db, fields, 'users.ban');
+  const { environment, confirm, settle } = await contextOf(db, fields, 'users.ban');
   await change(db, async (tx) => {
     const principal = await confirm(tx);
     const userId = await userIdByName(tx, principal, environment.id, userName);
     const user = await findChangeableUser(tx, principal, userId);
     await banUser(tx, principal, userId, { version: user.version, reason: 'Removed through the AssureSign DeleteUser operation' }, meta);
+    await settle(tx, principal);
   });
   return result('DeleteUser', [error('Userdesk keeps every user: this user was banned (access withdrawn, history kept) instead of deleted.', 'Warning')]);
 }
