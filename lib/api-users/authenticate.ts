@@ -24,7 +24,7 @@ import { recordAudit, type RequestMeta } from '@/lib/audit';
 import { isPermission, PERMISSIONS, type Permission } from '@/lib/auth/permissions';
 import { bucket } from '@/lib/auth/rate-limit';
 import type { Principal } from '@/lib/auth/principal';
-import { reachesLess } from '@/lib/auth/rights';
+import { holdsLess } from '@/lib/auth/rights';
 import { preparedRows, rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
 import { UUID } from '@/lib/search-params';
@@ -188,7 +188,7 @@ export async function settleCaller(tx: Tx, caller: ApiCaller, used: Principal): 
   if (people.length > 0)
     await tx.select({ id: users.id }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(inArray(users.id, people)).for('share', { of: [users, roles] });
   const now = await confirmCaller(tx, caller);
-  if (reachesLess(now, used) || used.permissions.some((p) => !now.permissions.includes(p)))
+  if (holdsLess(now, used))
     throw new AppError('forbidden', 'What this key may do changed while the change was being made: nothing was changed. Send the request again.');
 }
 

@@ -32,6 +32,9 @@ export async function principalNow(q: Queryable, actor: Extract<Actor, { type: '
 export const reachesLess = (now: Principal, was: Principal) =>
   !now.allEnvironments && (was.allEnvironments || was.environmentIds.some((id) => !now.environmentIds.includes(id)));
 
+/** True when `now` may do less than `was`: it reaches less, or lost a permission (a change made with `was` would exceed it). */
+export const holdsLess = (now: Principal, was: Principal) => reachesLess(now, was) || was.permissions.some((p) => !now.permissions.includes(p));
+
 /**
  * For a long download (a CSV export walked page by page, as slowly as the client reads it): the
  * person's principal now, or null once they are not active, no longer hold `permission`, or reach less

@@ -10,7 +10,7 @@ import { getClient, type Db, type Queryable, type Tx } from '@/db/client';
 import { MAIL_PRIORITY } from '@/db/schema';
 import { recordAudit, type Actor } from '@/lib/audit';
 import { NO_INVITATION } from '@/lib/audit/describe';
-import { principalNow, reachesLess } from '@/lib/auth/rights';
+import { holdsLess, principalNow } from '@/lib/auth/rights';
 import { canGrant, canSeeEnvironment, type Principal } from '@/lib/auth/principal';
 import { rows } from '@/lib/db-rows';
 import { AppError } from '@/lib/errors';
@@ -74,7 +74,7 @@ const importerPrincipal = (q: Queryable, job: JobRow, lock = false) => principal
 async function confirmImporter(tx: Tx, job: JobRow, used: Principal) {
   const now = await importerPrincipal(tx, job, true);
   if (!now) throw new AppError('forbidden', `${job.createdByLabel} can no longer import users.`);
-  if (reachesLess(now, used) || used.permissions.some((p) => !now.permissions.includes(p)))
+  if (holdsLess(now, used))
     throw new AppError('forbidden', `${job.createdByLabel}'s rights changed while the import ran: it stopped there. Upload the file again to import the rest.`);
 }
 

@@ -11,7 +11,7 @@ import { environments, roles, users, type UserStatus } from '@/db/schema';
 import type { RequestMeta } from '@/lib/audit';
 import { canGrant, canSeeEnvironment, requirePermissionOf, type Principal } from '@/lib/auth/principal';
 import { isAdministrator, type Permission } from '@/lib/auth/permissions';
-import { principalNow, reachesLess } from '@/lib/auth/rights';
+import { holdsLess, principalNow } from '@/lib/auth/rights';
 import { AppError } from '@/lib/errors';
 import type { MailPriority } from '@/lib/mail/outbox';
 import { resetUser, unlockUser } from './access';
@@ -302,7 +302,7 @@ async function confirmRights(tx: Tx, used: Principal, op: BulkOperation, result:
   if (used.actor.type !== 'user') return;
   const now = await principalNow(tx, used.actor, PERMISSION[op.kind], true);
   if (!now) throw new AppError('forbidden', `${describeBulkResult(op, result, true)} ${RIGHTS_LOST}`);
-  if (reachesLess(now, used) || used.permissions.some((p) => !now.permissions.includes(p))) throw new Narrowed();
+  if (holdsLess(now, used)) throw new Narrowed();
 }
 
 /**
